@@ -1,0 +1,14 @@
+/** `apply()` saw the task fail for good (no attempts left). The message carries the task's. */
+export class TaskFailedError extends Error {
+  override readonly name = 'TaskFailedError';
+
+  constructor(
+    message: string,
+    /** Id of the failed job. */
+    readonly jobId: string,
+    /** The task's own error message. */
+    readonly reason: string,
+  ) {
+    super(message);
+  }
+}

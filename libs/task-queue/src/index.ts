@@ -1,0 +1,27 @@
+export { ScheduledTask } from './decorators/scheduled-task.decorator.js';
+export { Task } from './decorators/task.decorator.js';
+export * from './errors/index.js';
+export type { TaskContext, TaskJobRef } from './interfaces/task-context.interface.js';
+export type {
+  ApplyOptions,
+  EnqueuedJob,
+  EnqueueOptions,
+  TaskJobInfo,
+  TaskJobStatus,
+} from './interfaces/task-job.interface.js';
+export type {
+  ScheduledTaskOptions,
+  TaskDefinition,
+  TaskOptions,
+} from './interfaces/task-options.interface.js';
+export type {
+  QueueSettings,
+  TaskQueueModuleOptions,
+  WorkerSettings,
+} from './interfaces/task-queue-options.interface.js';
+export { getRegistry, type TaskCatalogue } from './task-catalogue.js';
+export { TASK_JOB } from './task-queue.constants.js';
+export { TaskQueueModule } from './task-queue.module.js';
+export { TaskQueue } from './task-queue.js';
+export { TaskQueues } from './task-queues.service.js';
+export { TaskRegistry } from './task.registry.js';

@@ -1,0 +1,22 @@
+import type { TaskQueue } from '../task-queue.js';
+
+/** The running job, as a task sees it. */
+export interface TaskJobRef {
+  id: string;
+  name: string;
+  queue: string;
+  /** 1 on the first run, 2 on the first retry, ... */
+  attempt: number;
+  payload: object;
+}
+
+/** First parameter of every task method. */
+export interface TaskContext {
+  job: TaskJobRef;
+  /** The queue this job came from: enqueue follow-ups here. */
+  queue: TaskQueue;
+  /** Aborted on timeout, on `abort()`, and on forced shutdown. */
+  signal: AbortSignal;
+  /** Records progress, readable through `getJob(id).progress`. */
+  progress(value: number | object): Promise<void>;
+}

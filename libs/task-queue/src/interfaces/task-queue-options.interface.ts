@@ -1,0 +1,40 @@
+import type { RedisOptions } from 'ioredis';
+
+/** Settings of one queue. */
+export interface QueueSettings {
+  /** Jobs of this queue run at once in one worker process. Default 10. */
+  concurrency?: number;
+}
+
+/** Which queues this process works on, and how hard. */
+export interface WorkerSettings {
+  /** Queues to run workers for. Default: every configured queue. */
+  queues?: string[];
+  /** Overrides the per-queue concurrency for every queue this process works on. */
+  concurrency?: number;
+}
+
+/**
+ * Options of {@link TaskQueueModule.forRoot}.
+ *
+ * @example
+ * ```ts
+ * TaskQueueModule.forRoot({
+ *   connection: 'redis://127.0.0.1:6379',
+ *   queues: { default: { concurrency: 10 }, emails: { concurrency: 5 } },
+ *   defaultQueue: 'default',
+ * })
+ * ```
+ */
+export interface TaskQueueModuleOptions {
+  /** A `redis://` or `rediss://` URL, or ioredis options. Default `redis://127.0.0.1:6379`. */
+  connection?: string | RedisOptions;
+  /** Queue names, or names with settings. Default `['default']`. */
+  queues?: string[] | Record<string, QueueSettings>;
+  /** Queue of tasks that name none. Must be one of `queues`. Default `'default'`. */
+  defaultQueue?: string;
+  /** Redis key prefix. Default `'bull'`; use a hash tag such as `'{bull}'` on Redis Cluster. */
+  prefix?: string;
+  /** `true` (default) runs workers for every queue here; `false` only enqueues. */
+  worker?: boolean | WorkerSettings;
+}

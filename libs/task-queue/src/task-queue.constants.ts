@@ -1,0 +1,35 @@
+/** Metadata key under which `@Task()` / `@ScheduledTask()` store their options on a method. */
+export const TASK_METADATA = 'task-queue:task';
+
+/** Token of the normalised module configuration (private to the library). */
+export const TASK_QUEUE_CONFIG = Symbol('TASK_QUEUE_CONFIG');
+
+/**
+ * Injection token of the BullMQ job a per-job provider is being created for.
+ *
+ * @example
+ * ```ts
+ * @Injectable({ scope: Scope.REQUEST })
+ * class AuditTrail {
+ *   constructor(@Inject(TASK_JOB) private readonly job: Job) {}
+ * }
+ * ```
+ */
+export const TASK_JOB = 'TASK_JOB';
+
+export const DEFAULT_CONNECTION = 'redis://127.0.0.1:6379';
+export const DEFAULT_QUEUE = 'default';
+export const DEFAULT_PREFIX = 'bull';
+export const DEFAULT_CONCURRENCY = 10;
+/** Seconds `apply()` waits for the outcome when no `timeout` is given. */
+export const DEFAULT_APPLY_TIMEOUT = 60;
+/** How long an enqueue waits for a (re)connecting Redis before it fails, in ms. */
+export const ENQUEUE_CONNECT_TIMEOUT_MS = 2000;
+
+/** Letters, digits, `_`, `-`, `.`; starts with a letter or `_`; 1 to 100 characters. */
+export const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]{0,99}$/;
+
+/** Finished jobs kept by default: completed ones for a day (at most 1000 per queue)... */
+export const DEFAULT_KEEP_COMPLETED = { age: 24 * 3600, count: 1000 } as const;
+/** ...failed ones for a week (at most 10000 per queue), long enough to investigate. */
+export const DEFAULT_KEEP_FAILED = { age: 7 * 24 * 3600, count: 10_000 } as const;

@@ -1,0 +1,77 @@
+/**
+ * Every error text of the library: where, what, and how to fix it.
+ * `where` is `Class.method` for a decorated method.
+ */
+const list = (names: Iterable<string>): string =>
+  [...names].map((name) => `'${name}'`).join(', ') || '(none)';
+
+const NAME_RULE =
+  '1 to 100 letters, digits, "_", "-" or ".", starting with a letter or "_" (no ":" or spaces)';
+
+export const messages = {
+  invalidTaskName: (where: string, name: unknown) =>
+    `${where}: task name ${JSON.stringify(name)} is invalid. Use ${NAME_RULE}.`,
+  invalidQueueName: (where: string, name: unknown) =>
+    `${where}: queue name ${JSON.stringify(name)} is invalid. Use ${NAME_RULE}.`,
+  undeclaredQueue: (where: string, queue: string, queues: Iterable<string>) =>
+    `${where}: queue '${queue}' is not configured. Add it to TaskQueueModule.forRoot({ queues }) ` +
+    `(configured: ${list(queues)}), or pick one of those.`,
+  duplicateTask: (name: string, queue: string, first: string, second: string) =>
+    `Task '${name}' is defined twice on queue '${queue}': by ${first} and by ${second}. ` +
+    `Give one of them another name with @Task('other_name') or put it on another queue.`,
+  invalidTaskOption: (where: string, option: string, value: unknown, expected: string) =>
+    `${where}: option '${option}' is ${describe(value)}; expected ${expected}.`,
+  injectedParametersUnsupported: (where: string) =>
+    `${where}: a task method takes (ctx, payload); injected parameters after them are not ` +
+    `supported yet. Inject dependencies through the provider's constructor instead.`,
+  invalidOption: (option: string, value: unknown, expected: string) =>
+    `TaskQueueModule: option '${option}' is ${describe(value)}; expected ${expected}.`,
+  defaultQueueNotConfigured: (defaultQueue: string, queues: Iterable<string>) =>
+    `TaskQueueModule: defaultQueue '${defaultQueue}' is not one of the configured queues ` +
+    `(${list(queues)}). Add it to 'queues' or set 'defaultQueue' to one of them.`,
+  workerQueueNotConfigured: (queue: string, queues: Iterable<string>) =>
+    `TaskQueueModule: worker.queues names '${queue}', which is not a configured queue ` +
+    `(${list(queues)}). Add it to 'queues' or remove it from 'worker.queues'.`,
+
+  unknownQueue: (queue: string, queues: Iterable<string>) =>
+    `Unknown queue '${queue}'. Configured queues: ${list(queues)}. ` +
+    `Add it to TaskQueueModule.forRoot({ queues }) to use it.`,
+  unknownTask: (name: string, queue: string, tasks: Iterable<string>) =>
+    `Unknown task '${name}' on queue '${queue}'. Tasks on that queue: ${list(tasks)}. ` +
+    `Check the name and queue, and that the provider declaring it is part of this application ` +
+    `(an enqueue-only process imports the same task modules with worker: false).`,
+  unknownTaskInWorker: (name: string, queue: string) =>
+    `No task '${name}' on queue '${queue}' in this worker: it was enqueued by code this worker ` +
+    `does not have (an older or newer deploy?). The job is failed without retries.`,
+  invalidPayload: (name: string, path: string, problem: string) =>
+    `Task '${name}': ${path} ${problem}. Payloads are plain data: objects, arrays, strings, ` +
+    `finite numbers, booleans, null and Dates (sent as ISO strings).`,
+  invalidEnqueueOption: (name: string, option: string, value: unknown, expected: string) =>
+    `Task '${name}': enqueue option '${option}' is ${describe(value)}; expected ${expected}.`,
+  redisUnavailable: (queue: string, status: string, waitedMs: number) =>
+    `Cannot enqueue on queue '${queue}': Redis is not reachable (connection ${status} ` +
+    `after ${waitedMs} ms). Check that Redis is running and the 'connection' setting points at it.`,
+
+  taskFailed: (name: string, jobId: string, reason: string) =>
+    `Task '${name}' (job ${jobId}) failed: ${reason}`,
+  waitTimedOut: (name: string, jobId: string, seconds: number) =>
+    `Task '${name}' (job ${jobId}) did not finish within ${seconds} s; the job is still queued ` +
+    `or running. Wait longer with apply(..., { timeout }) or read it later with getJob('${jobId}').`,
+  waitInterrupted: (name: string, jobId: string) =>
+    `Stopped waiting for task '${name}' (job ${jobId}): the queue is closing. ` +
+    `The job is still queued or running; read it later with getJob('${jobId}').`,
+  nonErrorThrown: (value: unknown) => `Task threw a non-Error value: ${describe(value)}`,
+};
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol') return value.toString();
+  if (value === null || typeof value !== 'object') return String(value);
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}

@@ -1,0 +1,46 @@
+import { Module, Scope } from '@nestjs/common';
+import { DiscoveryModule, REQUEST } from '@nestjs/core';
+import { TaskMetadataAccessor } from './task-metadata.accessor.js';
+import { resolveConfig } from './task-queue.config.js';
+import { TASK_JOB, TASK_QUEUE_CONFIG } from './task-queue.constants.js';
+import { TaskQueueExplorer } from './task-queue.explorer.js';
+import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './task-queue.module-definition.js';
+import { TaskQueues } from './task-queues.service.js';
+import { TaskWorkerHost } from './task-worker.host.js';
+import { TaskRegistry } from './task.registry.js';
+
+/**
+ * Background tasks on BullMQ. Import it once, in the root module: every `@Task()` and
+ * `@ScheduledTask()` method of every provider in the application is found at bootstrap.
+ *
+ * @example
+ * ```ts
+ * @Module({
+ *   imports: [
+ *     TaskQueueModule.forRoot({ connection: 'redis://127.0.0.1:6379', queues: ['default', 'emails'] }),
+ *     UsersModule,
+ *   ],
+ * })
+ * export class AppModule {}
+ * ```
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    { provide: TASK_QUEUE_CONFIG, useFactory: resolveConfig, inject: [MODULE_OPTIONS_TOKEN] },
+    // Per job, the job takes the place of the request in Nest's request scope.
+    {
+      provide: TASK_JOB,
+      scope: Scope.REQUEST,
+      useFactory: (job: unknown) => job,
+      inject: [REQUEST],
+    },
+    TaskMetadataAccessor,
+    TaskRegistry,
+    TaskQueueExplorer,
+    TaskQueues,
+    TaskWorkerHost,
+  ],
+  exports: [TaskQueues, TaskRegistry, TASK_JOB],
+})
+export class TaskQueueModule extends ConfigurableModuleClass {}

@@ -1,0 +1,204 @@
+import { Job, type JobsOptions, type Queue, type QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  InvalidPayloadError,
+  RedisUnavailableError,
+  TaskFailedError,
+  TaskWaitTimeoutError,
+  UnknownTaskError,
+} from './errors/index.js';
+import type {
+  ApplyOptions,
+  EnqueuedJob,
+  EnqueueOptions,
+  TaskJobInfo,
+  TaskJobStatus,
+} from './interfaces/task-job.interface.js';
+import { assertPlainPayload } from './task-payload.js';
+import { whenReady } from './task-queue.connection.js';
+import { DEFAULT_APPLY_TIMEOUT, ENQUEUE_CONNECT_TIMEOUT_MS } from './task-queue.constants.js';
+import { messages } from './task-queue.messages.js';
+import type { BoundTask } from './task.registry.js';
+
+const STATUS: Record<string, TaskJobStatus | undefined> = {
+  waiting: 'queued',
+  prioritized: 'queued',
+  'waiting-children': 'queued',
+  delayed: 'scheduled',
+  active: 'active',
+  completed: 'complete',
+  failed: 'failed',
+};
+
+/** @internal What a {@link TaskQueue} needs from the application that owns it. */
+export interface TaskQueueBackend {
+  readonly queue: Queue;
+  readonly client: Redis;
+  readonly tasks: ReadonlyMap<string, BoundTask>;
+  /** The queue's event stream, opened on first use and ready to deliver. */
+  events(): Promise<QueueEvents>;
+}
+
+/**
+ * One named queue: enqueue tasks on it and read their jobs back. Get it from
+ * {@link TaskQueues.get} or, inside a task, from `ctx.queue`.
+ */
+export class TaskQueue {
+  /** @internal */
+  constructor(
+    /** The queue's name. */
+    readonly name: string,
+    private readonly backend: TaskQueueBackend,
+  ) {}
+
+  /**
+   * Puts a job of task `name` on this queue.
+   *
+   * @param payload plain data, passed to the task as its second parameter.
+   * @returns the job's id (a string), name and queue.
+   * @throws UnknownTaskError when this application has no such task on this queue.
+   * @throws InvalidPayloadError naming the offending path (`payload.user.onDone`).
+   * @throws RedisUnavailableError when Redis does not answer within 2 s.
+   * @example
+   * ```ts
+   * const { id } = await taskQueues.get('default').enqueue('send_email', { to, subject });
+   * ```
+   */
+  async enqueue(
+    name: string,
+    payload: object = {},
+    options?: EnqueueOptions,
+  ): Promise<EnqueuedJob> {
+    const job = await this.add(name, payload, options);
+    return { id: job.id!, name, queue: this.name };
+  }
+
+  /**
+   * Enqueues, then waits for the final outcome across all retries.
+   *
+   * @param options.timeout seconds to wait (default 60); the job's own timeout is not changed.
+   * @returns what the task returned (`null` for `undefined`).
+   * @throws TaskFailedError carrying the task's error message and the `jobId`.
+   * @throws TaskWaitTimeoutError when the wait runs out; the job stays where it is.
+   */
+  async apply<R = unknown>(
+    name: string,
+    payload: object = {},
+    options: ApplyOptions = {},
+  ): Promise<R> {
+    const { timeout = DEFAULT_APPLY_TIMEOUT, ...enqueueOptions } = options;
+    if (!(typeof timeout === 'number' && timeout > 0)) {
+      throw new InvalidPayloadError(
+        messages.invalidEnqueueOption(
+          name,
+          'timeout',
+          timeout,
+          'a positive number of seconds to wait',
+        ),
+      );
+    }
+    const events = await this.backend.events();
+    const job = await this.add(name, payload, enqueueOptions);
+    // Each wait listens for the queue's 'closing' event; many waits at once are expected.
+    const { queue } = this.backend;
+    queue.setMaxListeners(queue.getMaxListeners() + 1);
+    try {
+      return (await job.waitUntilFinished(events, timeout * 1000)) as R;
+    } catch (error) {
+      return await this.settle(job, error, timeout);
+    } finally {
+      queue.setMaxListeners(queue.getMaxListeners() - 1);
+    }
+  }
+
+  /** Reads a job back; `undefined` for an id this queue never had or no longer keeps. */
+  async getJob(id: string): Promise<TaskJobInfo | undefined> {
+    // State first: a job read after it may be further along, never behind what it reports.
+    const status = STATUS[await this.backend.queue.getJobState(id)];
+    if (!status) return undefined;
+    const job = await Job.fromId(this.backend.queue, id);
+    if (!job) return undefined;
+    return {
+      id: job.id!,
+      name: job.name,
+      queue: this.name,
+      status,
+      result: status === 'complete' ? (job.returnvalue ?? null) : null,
+      error: job.failedReason || null,
+      attempts: job.attemptsStarted,
+      progress: job.progress as number | object,
+    };
+  }
+
+  private async add(name: string, payload: object, options?: EnqueueOptions): Promise<Job> {
+    const task = this.backend.tasks.get(name);
+    if (!task) {
+      throw new UnknownTaskError(messages.unknownTask(name, this.name, this.backend.tasks.keys()));
+    }
+    assertPlainPayload(name, payload);
+    const jobOptions = options ? this.jobOptions(task, options) : task.jobOptions;
+    const { client } = this.backend;
+    if (client.status !== 'ready' && !(await whenReady(client, ENQUEUE_CONNECT_TIMEOUT_MS))) {
+      throw new RedisUnavailableError(
+        messages.redisUnavailable(this.name, client.status, ENQUEUE_CONNECT_TIMEOUT_MS),
+      );
+    }
+    return this.backend.queue.add(name, payload, jobOptions);
+  }
+
+  private jobOptions(task: BoundTask, options: EnqueueOptions): JobsOptions {
+    const { name } = task.definition;
+    const invalid = (option: string, expected: string) =>
+      new InvalidPayloadError(
+        messages.invalidEnqueueOption(
+          name,
+          option,
+          options[option as keyof EnqueueOptions],
+          expected,
+        ),
+      );
+    const jobOptions: JobsOptions = { ...task.jobOptions };
+    if (options.retries !== undefined) {
+      if (!Number.isInteger(options.retries) || options.retries < 0) {
+        throw invalid('retries', 'a whole number of extra attempts (0 or more)');
+      }
+      jobOptions.attempts = options.retries + 1;
+    }
+    if (options.delay !== undefined) {
+      if (!(
+        typeof options.delay === 'number' &&
+        Number.isFinite(options.delay) &&
+        options.delay >= 0
+      )) {
+        throw invalid('delay', 'a number of seconds (0 or more)');
+      }
+      jobOptions.delay = Math.round(options.delay * 1000);
+    }
+    if (options.key !== undefined) {
+      if (typeof options.key !== 'string') throw invalid('key', 'a string');
+      jobOptions.deduplication = { id: options.key };
+    }
+    return jobOptions;
+  }
+
+  /** Tells a failed task from a wait that ended before the job did. */
+  private async settle<R>(job: Job, error: unknown, timeout: number): Promise<R> {
+    const id = job.id!;
+    const state = await this.backend.queue.getJobState(id);
+    if (state === 'failed') {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new TaskFailedError(messages.taskFailed(job.name, id, reason), id, reason);
+    }
+    if (state === 'completed') {
+      const finished = await Job.fromId(this.backend.queue, id);
+      return (finished?.returnvalue ?? null) as R;
+    }
+    const closing = !(error instanceof Error) || !error.message.startsWith('Job wait');
+    throw new TaskWaitTimeoutError(
+      closing
+        ? messages.waitInterrupted(job.name, id)
+        : messages.waitTimedOut(job.name, id, timeout),
+      id,
+    );
+  }
+}

@@ -1,0 +1,91 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { UnrecoverableError, Worker, type Job, type Processor } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { TaskContext } from './interfaces/task-context.interface.js';
+import type { TaskQueueConfig } from './task-queue.config.js';
+import { closeRedisClient, createRedisClient } from './task-queue.connection.js';
+import { TASK_QUEUE_CONFIG } from './task-queue.constants.js';
+import { messages } from './task-queue.messages.js';
+import type { TaskQueue } from './task-queue.js';
+import { TaskQueues } from './task-queues.service.js';
+import { TaskRegistry, type BoundTask } from './task.registry.js';
+
+/**
+ * @internal Owns this process's BullMQ workers: one per queue it works on, dispatching by job
+ * name. Started once the application has bootstrapped; closed (active jobs finish first)
+ * before the queues and connections shut down.
+ */
+@Injectable()
+export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('TaskWorker');
+  private readonly workers: Worker[] = [];
+  private client?: Redis;
+
+  constructor(
+    @Inject(TASK_QUEUE_CONFIG) private readonly config: TaskQueueConfig,
+    private readonly registry: TaskRegistry,
+    private readonly taskQueues: TaskQueues,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.workerQueues.length === 0) return;
+    this.client = createRedisClient(this.config.connection, 'worker', this.logger);
+    for (const name of this.config.workerQueues) {
+      const processor = this.processor(
+        name,
+        this.registry.tasksOn(name),
+        this.taskQueues.get(name),
+      );
+      const worker = new Worker(name, processor, {
+        connection: this.client,
+        prefix: this.config.prefix,
+        concurrency: this.config.queues.get(name),
+      });
+      worker.on('error', (error) => this.logger.error(`Worker '${name}': ${error.message}`));
+      this.workers.push(worker);
+    }
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    const workers = this.workers.splice(0);
+    await Promise.all(workers.map((worker) => worker.close()));
+    await closeRedisClient(this.client);
+  }
+
+  private processor(
+    queueName: string,
+    tasks: ReadonlyMap<string, BoundTask>,
+    queue: TaskQueue,
+  ): Processor {
+    return async (job: Job, _token?: string, signal?: AbortSignal) => {
+      const task = tasks.get(job.name);
+      if (!task) throw new UnrecoverableError(messages.unknownTaskInWorker(job.name, queueName));
+      const payload = (task.kwargs ? { ...task.kwargs, ...job.data } : (job.data ?? {})) as object;
+      const ctx: TaskContext = {
+        job: {
+          id: job.id!,
+          name: job.name,
+          queue: queueName,
+          attempt: job.attemptsMade + 1,
+          payload,
+        },
+        queue,
+        signal: signal ?? new AbortController().signal,
+        progress: (value) => job.updateProgress(value),
+      };
+      try {
+        const result = await task.run(ctx, payload, job);
+        return result === undefined ? null : result;
+      } catch (error) {
+        // BullMQ records only an Error's message; keep the text of anything else thrown.
+        throw error instanceof Error ? error : new Error(messages.nonErrorThrown(error));
+      }
+    };
+  }
+}

@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import type { JobsOptions } from 'bullmq';
+import { TaskDefinitionError } from './errors/index.js';
+import type { TaskContext } from './interfaces/task-context.interface.js';
+import type { TaskDefinition } from './interfaces/task-options.interface.js';
+import { messages } from './task-queue.messages.js';
+
+/** @internal A discovered task bound to its DI instance. */
+export interface BoundTask {
+  readonly definition: TaskDefinition & { queue: string };
+  /** Default payload fields, merged under every payload. */
+  readonly kwargs?: Readonly<Record<string, unknown>>;
+  /** BullMQ options every job of this task starts from, computed once at bootstrap. */
+  readonly jobOptions: Readonly<JobsOptions>;
+  /** Runs the method on its instance (a fresh one per job for request-scoped providers). */
+  readonly run: (ctx: TaskContext, payload: object, job: object) => Promise<unknown>;
+}
+
+/**
+ * The tasks this application discovered and bound, with their queues resolved.
+ *
+ * @example
+ * ```ts
+ * const names = app.get(TaskRegistry).getAllTasks().map((t) => `${t.queue}/${t.name}`);
+ * ```
+ */
+@Injectable()
+export class TaskRegistry {
+  private readonly queues = new Map<string, Map<string, BoundTask>>();
+
+  /** Every bound task, queue by queue. */
+  getAllTasks(): TaskDefinition[] {
+    return [...this.queues.values()].flatMap((tasks) =>
+      [...tasks.values()].map((task) => task.definition),
+    );
+  }
+
+  /** @internal Adds a task; a second task of the same name on the same queue is an error. */
+  add(task: BoundTask): void {
+    const { name, queue } = task.definition;
+    const tasks = this.tasksOf(queue);
+    const existing = tasks.get(name);
+    if (existing) {
+      throw new TaskDefinitionError(
+        messages.duplicateTask(name, queue, where(existing.definition), where(task.definition)),
+      );
+    }
+    tasks.set(name, task);
+  }
+
+  /** @internal The tasks of one queue, by name: a live view that sees tasks added later. */
+  tasksOn(queue: string): ReadonlyMap<string, BoundTask> {
+    return this.tasksOf(queue);
+  }
+
+  private tasksOf(queue: string): Map<string, BoundTask> {
+    let tasks = this.queues.get(queue);
+    if (!tasks) this.queues.set(queue, (tasks = new Map<string, BoundTask>()));
+    return tasks;
+  }
+}
+
+/** `Class.method` of a definition, as errors name it. */
+export const where = (definition: Pick<TaskDefinition, 'className' | 'methodName'>) =>
+  `${definition.className}.${definition.methodName}`;

@@ -1,0 +1,318 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Module, Scope } from '@nestjs/common';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import {
+  InvalidPayloadError,
+  Task,
+  TaskFailedError,
+  TaskQueueModule,
+  TaskQueues,
+  TaskWaitTimeoutError,
+  UnknownQueueError,
+  UnknownTaskError,
+  type TaskContext,
+} from '@app/task-queue';
+import { deleteKeys, eventually, REDIS_URL, uniquePrefix } from './support/redis.js';
+
+@Injectable()
+class Greeter {
+  greet(name: string) {
+    return `Hello, ${name}`;
+  }
+}
+
+@Injectable()
+class UsersTasks {
+  readonly instanceId = randomUUID();
+  constructor(private readonly greeter: Greeter) {}
+
+  @Task()
+  async welcome(_ctx: TaskContext, payload: { name: string }) {
+    return { message: this.greeter.greet(payload.name), instanceId: this.instanceId };
+  }
+
+  @Task('charge_card')
+  async charge(_ctx: TaskContext, payload: { cents: number }) {
+    throw new Error(`card declined for ${payload.cents} cents`);
+  }
+
+  @Task()
+  async signup(ctx: TaskContext, payload: { name: string }) {
+    const followUp = await ctx.queue.enqueue('welcome', { name: payload.name });
+    return { followUpId: followUp.id, queue: ctx.job.queue };
+  }
+
+  @Task({ retries: 2 })
+  async flaky(ctx: TaskContext) {
+    if (ctx.job.attempt < 3) throw new Error(`attempt ${ctx.job.attempt} failed`);
+    return { attempt: ctx.job.attempt };
+  }
+
+  @Task()
+  async sleep(_ctx: TaskContext, payload: { ms: number }) {
+    await new Promise((resolve) => setTimeout(resolve, payload.ms));
+    return 'slept';
+  }
+
+  @Task()
+  async nothing() {
+    return undefined;
+  }
+}
+
+@Module({ providers: [Greeter, UsersTasks] })
+class UsersModule {}
+
+/** The same task name on two queues, and a queue with concurrency 5. */
+@Injectable()
+class MailTasks {
+  running = 0;
+  maxRunning = 0;
+  readonly runs = new Map<number, number>();
+
+  @Task('where')
+  async whereDefault(ctx: TaskContext) {
+    return ctx.job.queue;
+  }
+
+  @Task({ name: 'where', queue: 'emails' })
+  async whereEmails(ctx: TaskContext) {
+    return ctx.job.queue;
+  }
+
+  @Task({ queue: 'emails' })
+  async slowSend() {
+    this.running += 1;
+    this.maxRunning = Math.max(this.maxRunning, this.running);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    this.running -= 1;
+  }
+
+  @Task()
+  async count(_ctx: TaskContext, payload: { n: number }) {
+    this.runs.set(payload.n, (this.runs.get(payload.n) ?? 0) + 1);
+    return payload.n;
+  }
+}
+
+@Module({ providers: [MailTasks] })
+class MailModule {}
+
+let instancesMade = 0;
+
+@Injectable({ scope: Scope.REQUEST })
+class PerJobTasks {
+  readonly serial = ++instancesMade;
+
+  @Task()
+  async whoAmI() {
+    return this.serial;
+  }
+}
+
+@Module({ providers: [PerJobTasks] })
+class PerJobModule {}
+
+describe('TaskQueueModule against a real Redis', () => {
+  const prefix = uniquePrefix('core');
+  let app: TestingModule;
+  let taskQueues: TaskQueues;
+
+  beforeAll(async () => {
+    app = await Test.createTestingModule({
+      imports: [
+        TaskQueueModule.forRoot({
+          connection: REDIS_URL,
+          prefix,
+          queues: { default: { concurrency: 10 }, emails: { concurrency: 5 } },
+        }),
+        UsersModule,
+        MailModule,
+        PerJobModule,
+      ],
+    }).compile();
+    await app.init();
+    taskQueues = app.get(TaskQueues);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await deleteKeys(prefix);
+  });
+
+  /** Counts of every job state on a queue, read with BullMQ itself. */
+  async function countJobs(queueName: string): Promise<number> {
+    const client = new Redis(REDIS_URL);
+    const queue = new Queue(queueName, { connection: client, prefix });
+    try {
+      const counts = await queue.getJobCounts();
+      return Object.values(counts).reduce((sum, n) => sum + n, 0);
+    } finally {
+      await queue.close();
+      await client.quit();
+    }
+  }
+
+  it('finds a feature module task without registration and runs it on its DI instance', async () => {
+    const result = await taskQueues.get('default').apply('welcome', { name: 'Ada' });
+    expect(result).toEqual({
+      message: 'Hello, Ada',
+      instanceId: app.get(UsersTasks).instanceId,
+    });
+  });
+
+  it('returns a string id and reads back a complete job with its result', async () => {
+    const queue = taskQueues.get('default');
+    const job = await queue.enqueue('welcome', { name: 'Grace' });
+    expect(typeof job.id).toBe('string');
+    const info = await eventually(async () => {
+      const read = await queue.getJob(job.id);
+      return read?.status === 'complete' ? read : undefined;
+    });
+    expect(info).toMatchObject({
+      id: job.id,
+      name: 'welcome',
+      queue: 'default',
+      status: 'complete',
+      result: { message: 'Hello, Grace' },
+      error: null,
+      attempts: 1,
+    });
+  });
+
+  it('reads back a failed job with the error text, and apply rejects with TaskFailedError', async () => {
+    const queue = taskQueues.get('default');
+    const job = await queue.enqueue('charge_card', { cents: 500 });
+    const info = await eventually(async () => {
+      const read = await queue.getJob(job.id);
+      return read?.status === 'failed' ? read : undefined;
+    });
+    expect(info.error).toBe('card declined for 500 cents');
+    expect(info.result).toBeNull();
+
+    const failure = await queue.apply('charge_card', { cents: 7 }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(TaskFailedError);
+    expect((failure as TaskFailedError).message).toContain('card declined for 7 cents');
+    expect((failure as TaskFailedError).jobId).toMatch(/^\d+$/);
+    expect((failure as TaskFailedError).name).toBe('TaskFailedError');
+  });
+
+  it('waits across retries: apply resolves the attempt that succeeded', async () => {
+    const queue = taskQueues.get('default');
+    await expect(queue.apply('flaky')).resolves.toEqual({ attempt: 3 });
+  });
+
+  it('reads back null for a task that returned undefined', async () => {
+    await expect(taskQueues.get('default').apply('nothing')).resolves.toBeNull();
+  });
+
+  it('rejects apply with TaskWaitTimeoutError when the wait runs out, leaving the job be', async () => {
+    const queue = taskQueues.get('default');
+    const failure = await queue
+      .apply('sleep', { ms: 1500 }, { timeout: 0.2 })
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(TaskWaitTimeoutError);
+    const { jobId } = failure as TaskWaitTimeoutError;
+    const info = await eventually(async () => {
+      const read = await queue.getJob(jobId);
+      return read?.status === 'complete' ? read : undefined;
+    });
+    expect(info.result).toBe('slept');
+  });
+
+  it('lets a task enqueue a follow-up through ctx.queue; both run', async () => {
+    const queue = taskQueues.get('default');
+    const { followUpId, queue: ranOn } = await queue.apply<{ followUpId: string; queue: string }>(
+      'signup',
+      { name: 'Linus' },
+    );
+    expect(ranOn).toBe('default');
+    const followUp = await eventually(async () => {
+      const read = await queue.getJob(followUpId);
+      return read?.status === 'complete' ? read : undefined;
+    });
+    expect(followUp.name).toBe('welcome');
+    expect(followUp.result).toMatchObject({ message: 'Hello, Linus' });
+  });
+
+  it('runs each task on its own queue', async () => {
+    await expect(taskQueues.get('default').apply('where')).resolves.toBe('default');
+    await expect(taskQueues.get('emails').apply('where')).resolves.toBe('emails');
+  });
+
+  it('honours per-queue concurrency: with 5, five run at once and never more', async () => {
+    const mail = app.get(MailTasks);
+    const emails = taskQueues.get('emails');
+    await Promise.all(Array.from({ length: 15 }, () => emails.apply('slowSend')));
+    expect(mail.maxRunning).toBe(5);
+  });
+
+  it('runs each of 200 concurrently enqueued jobs exactly once', async () => {
+    const mail = app.get(MailTasks);
+    const queue = taskQueues.get('default');
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, n) => queue.apply<number>('count', { n })),
+    );
+    expect(results).toEqual(Array.from({ length: 200 }, (_, n) => n));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(mail.runs.size).toBe(200);
+    expect([...mail.runs.values()].every((times) => times === 1)).toBe(true);
+  });
+
+  it('creates a request-scoped task provider afresh for each job', async () => {
+    const queue = taskQueues.get('default');
+    const first = await queue.apply<number>('whoAmI');
+    const second = await queue.apply<number>('whoAmI');
+    expect(second).toBeGreaterThan(first);
+  });
+
+  it('rejects bad input with a clear error and enqueues nothing', async () => {
+    const before = (await countJobs('default')) + (await countJobs('emails'));
+
+    expect(() => taskQueues.get('reports')).toThrow(UnknownQueueError);
+    expect(() => taskQueues.get('reports')).toThrow(/'reports'.*'default', 'emails'/);
+
+    const queue = taskQueues.get('default');
+    await expect(queue.enqueue('send_fax', {})).rejects.toThrow(UnknownTaskError);
+    await expect(queue.enqueue('send_fax', {})).rejects.toThrow(/'send_fax' on queue 'default'/);
+    // A task that exists, but on another queue.
+    await expect(taskQueues.get('emails').enqueue('welcome', {})).rejects.toThrow(
+      /Unknown task 'welcome' on queue 'emails'/,
+    );
+
+    const cyclic: Record<string, unknown> = { name: 'x' };
+    cyclic.self = cyclic;
+    const rejected: [unknown, RegExp][] = [
+      [{ user: { onDone: () => 1 } }, /payload\.user\.onDone is a function/],
+      [{ id: 10n }, /payload\.id is a BigInt/],
+      [{ tags: new Set(['a']) }, /payload\.tags is a Set instance/],
+      [{ index: new Map() }, /payload\.index is a Map instance/],
+      [{ ratio: Number.NaN }, /payload\.ratio is NaN/],
+      [{ list: [1, Infinity] }, /payload\.list\[1\] is Infinity/],
+      [{ s: Symbol('s') }, /payload\.s is a symbol/],
+      [cyclic, /payload\.self refers back/],
+      [[1, 2], /payload is an array/],
+      [{ when: new (class Moment {})() }, /payload\.when is a Moment instance/],
+    ];
+    for (const [payload, message] of rejected) {
+      const error = await queue.enqueue('welcome', payload as object).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidPayloadError);
+      expect((error as Error).message).toMatch(message);
+    }
+    await expect(queue.enqueue('welcome', { name: 'x' }, { retries: -1 })).rejects.toThrow(
+      /'retries' is -1/,
+    );
+
+    expect((await countJobs('default')) + (await countJobs('emails'))).toBe(before);
+  });
+
+  it('accepts a Date in the payload and sends it as its ISO string', async () => {
+    const at = new Date('2026-01-02T03:04:05.000Z');
+    const result = await taskQueues
+      .get('default')
+      .apply<{ message: string }>('welcome', { name: at });
+    expect(result.message).toBe('Hello, 2026-01-02T03:04:05.000Z');
+  });
+});
