@@ -13,6 +13,7 @@ const esmTs = {
 };
 
 export default {
+  testTimeout: 30000,
   projects: [
     {
       ...esmTs,
@@ -26,7 +27,6 @@ export default {
       rootDir: '.',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/global-setup.js',
-      testTimeout: 30000,
     },
   ],
 };

@@ -13,6 +13,10 @@ const POLICIES: Record<ConnectionPolicy, RedisOptions> = {
   worker: { maxRetriesPerRequest: null },
 };
 
+// ioredis waits this long (default 2 s) for a socket to close after disconnect(), even one
+// that never connected; shutting down while Redis is unreachable would keep the process up.
+const DISCONNECT_TIMEOUT_MS = 300;
+
 /**
  * @internal Creates an ioredis client for one policy. It connects on first use: nothing is
  * opened while Nest builds the application.
@@ -22,7 +26,11 @@ export function createRedisClient(
   policy: ConnectionPolicy,
   logger: LoggerService,
 ): Redis {
-  const options: RedisOptions = { ...POLICIES[policy], lazyConnect: true };
+  const options: RedisOptions = {
+    ...POLICIES[policy],
+    lazyConnect: true,
+    disconnectTimeout: DISCONNECT_TIMEOUT_MS,
+  };
   const client =
     typeof connection === 'string'
       ? new Redis(connection, options)

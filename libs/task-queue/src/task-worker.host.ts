@@ -26,6 +26,7 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
   private readonly logger = new Logger('TaskWorker');
   private readonly workers: Worker[] = [];
   private client?: Redis;
+  private stopping = false;
 
   constructor(
     @Inject(TASK_QUEUE_CONFIG) private readonly config: TaskQueueConfig,
@@ -46,13 +47,23 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
         connection: this.client,
         prefix: this.config.prefix,
         concurrency: this.config.queues.get(name),
+        autorun: false,
       });
       worker.on('error', (error) => this.logger.error(`Worker '${name}': ${error.message}`));
       this.workers.push(worker);
+      // Take jobs once connected: a worker started against an unreachable Redis sits in
+      // BullMQ's retry delays, which outlive close() by up to 15 s.
+      worker
+        .waitUntilReady()
+        .then(() => (this.stopping ? undefined : worker.run()))
+        .catch((error: Error) => {
+          if (!this.stopping) this.logger.error(`Worker '${name}' stopped: ${error.message}`);
+        });
     }
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     const workers = this.workers.splice(0);
     await Promise.all(workers.map((worker) => worker.close()));
     await closeRedisClient(this.client);

@@ -1,0 +1,241 @@
+import { Injectable, Module, type Provider } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { ScheduledTask } from './decorators/scheduled-task.decorator.js';
+import { Task } from './decorators/task.decorator.js';
+import { TaskDefinitionError, TaskQueueConfigError } from './errors/index.js';
+import type { TaskContext } from './interfaces/task-context.interface.js';
+import type { TaskQueueModuleOptions } from './interfaces/task-queue-options.interface.js';
+import { getRegistry } from './task-catalogue.js';
+import { TaskQueueModule } from './task-queue.module.js';
+import { TaskRegistry } from './task.registry.js';
+
+// These specs bootstrap real applications with `worker: false`: discovery needs no Redis.
+const enqueueOnly = (options: TaskQueueModuleOptions = {}) =>
+  TaskQueueModule.forRoot({ ...options, worker: false });
+
+async function boot(providers: Provider[], options?: TaskQueueModuleOptions) {
+  @Module({ providers })
+  class FeatureModule {}
+  const app = await Test.createTestingModule({
+    imports: [enqueueOnly(options), FeatureModule],
+  }).compile();
+  await app.init();
+  return app;
+}
+
+async function bootError(providers: Provider[], options?: TaskQueueModuleOptions) {
+  const app = await boot(providers, options).catch((error: unknown) => error);
+  if (!(app instanceof Error)) {
+    await (app as { close(): Promise<void> }).close();
+    throw new Error('bootstrap was expected to fail');
+  }
+  return app;
+}
+
+@Injectable()
+class ReportTasks {
+  @Task()
+  async buildReport() {
+    return 'report';
+  }
+
+  @ScheduledTask({ cron: '0 9 * * 1', timeout: 1800, queue: 'reports' })
+  async weeklyReport() {
+    return 'weekly';
+  }
+
+  notATask() {
+    return 'plain';
+  }
+}
+
+@Injectable()
+class BillingTasks {
+  @Task({ name: 'charge', queue: 'billing', retries: 2 })
+  async charge(_ctx: TaskContext, payload: { cents: number }) {
+    return payload.cents;
+  }
+}
+
+const names = (registry: TaskRegistry) =>
+  registry
+    .getAllTasks()
+    .map((task) => `${task.queue}/${task.name}=${task.className}.${task.methodName}`)
+    .sort();
+
+describe('TaskQueueExplorer', () => {
+  it('binds every decorated method of a feature module provider, with queues resolved', async () => {
+    const app = await boot([ReportTasks], { queues: ['default', 'reports'] });
+    expect(names(app.get(TaskRegistry))).toEqual([
+      'default/buildReport=ReportTasks.buildReport',
+      'reports/weeklyReport=ReportTasks.weeklyReport',
+    ]);
+    expect(app.get(TaskRegistry).getAllTasks()).toContainEqual(
+      expect.objectContaining({ name: 'weeklyReport', cron: '0 9 * * 1', timeout: 1800 }),
+    );
+    await app.close();
+  });
+
+  it('finds tasks of useClass, useFactory and useValue providers', async () => {
+    const app = await boot(
+      [
+        { provide: 'REPORTS', useClass: ReportTasks },
+        { provide: 'BILLING', useFactory: () => new BillingTasks() },
+      ],
+      { queues: ['default', 'reports', 'billing'] },
+    );
+    expect(names(app.get(TaskRegistry))).toEqual([
+      'billing/charge=BillingTasks.charge',
+      'default/buildReport=ReportTasks.buildReport',
+      'reports/weeklyReport=ReportTasks.weeklyReport',
+    ]);
+    await app.close();
+
+    const valued = await boot([{ provide: 'BILLING', useValue: new BillingTasks() }], {
+      queues: ['default', 'billing'],
+    });
+    expect(names(valued.get(TaskRegistry))).toEqual(['billing/charge=BillingTasks.charge']);
+    await valued.close();
+  });
+
+  it('counts one instance reached twice through useExisting as one task', async () => {
+    const app = await boot([BillingTasks, { provide: 'ALIAS', useExisting: BillingTasks }], {
+      queues: ['default', 'billing'],
+    });
+    expect(names(app.get(TaskRegistry))).toEqual(['billing/charge=BillingTasks.charge']);
+    await app.close();
+  });
+
+  it('fails bootstrap on two tasks with one name on one queue, naming both methods', async () => {
+    @Injectable()
+    class OtherBilling {
+      @Task({ name: 'charge', queue: 'billing' })
+      async chargeAgain() {}
+    }
+    const error = await bootError([BillingTasks, OtherBilling], { queues: ['default', 'billing'] });
+    expect(error).toBeInstanceOf(TaskDefinitionError);
+    expect(error.message).toMatch(
+      /'charge'.*'billing'.*BillingTasks\.charge.*OtherBilling\.chargeAgain/,
+    );
+  });
+
+  it('fails bootstrap on a queue that is not configured, naming Class.method', async () => {
+    const error = await bootError([BillingTasks]);
+    expect(error).toBeInstanceOf(TaskDefinitionError);
+    expect(error.message).toMatch(/^BillingTasks\.charge: queue 'billing' is not configured/);
+    expect(error.message).toContain("'default'");
+  });
+
+  it.each([
+    ['send:email', /"send:email" is invalid/],
+    ['send email', /"send email" is invalid/],
+    ['9lives', /"9lives" is invalid/],
+    ['', /"" is invalid/],
+    ['x'.repeat(101), /is invalid/],
+  ])('fails bootstrap on the invalid task name %j', async (name, message) => {
+    @Injectable()
+    class BadName {
+      @Task(name)
+      async run() {}
+    }
+    const error = await bootError([BadName]);
+    expect(error).toBeInstanceOf(TaskDefinitionError);
+    expect(error.message).toMatch(/^BadName\.run: task name/);
+    expect(error.message).toMatch(message);
+  });
+
+  it('accepts names of letters, digits, "_", "-" and "." up to 100 characters', async () => {
+    @Injectable()
+    class GoodNames {
+      @Task('_private.task-1')
+      async a() {}
+
+      @Task(`a${'b'.repeat(99)}`)
+      async b() {}
+    }
+    const app = await boot([GoodNames]);
+    expect(app.get(TaskRegistry).getAllTasks()).toHaveLength(2);
+    await app.close();
+  });
+
+  it('fails bootstrap on an invalid option value, naming it', async () => {
+    @Injectable()
+    class BadRetries {
+      @Task({ retries: -1 })
+      async run() {}
+    }
+    const error = await bootError([BadRetries]);
+    expect(error.message).toMatch(/^BadRetries\.run: option 'retries' is -1/);
+  });
+
+  it('fails bootstrap on a task that declares parameters beyond (ctx, payload)', async () => {
+    @Injectable()
+    class Helper {}
+    @Injectable()
+    class WithExtra {
+      @Task()
+      async run(_ctx: TaskContext, _payload: object, _helper: Helper) {}
+    }
+    const error = await bootError([Helper, WithExtra]);
+    expect(error.message).toMatch(/^WithExtra\.run: .*injected parameters/);
+  });
+
+  it('reads options through forRootAsync from DI', async () => {
+    @Module({
+      providers: [{ provide: 'QUEUES', useValue: ['default', 'billing'] }],
+      exports: ['QUEUES'],
+    })
+    class ConfigModule {}
+    @Module({ providers: [BillingTasks] })
+    class FeatureModule {}
+    const app = await Test.createTestingModule({
+      imports: [
+        TaskQueueModule.forRootAsync({
+          imports: [ConfigModule],
+          inject: ['QUEUES'],
+          useFactory: (queues: string[]) => ({ queues, worker: false }),
+        }),
+        FeatureModule,
+      ],
+    }).compile();
+    await app.init();
+    expect(names(app.get(TaskRegistry))).toEqual(['billing/charge=BillingTasks.charge']);
+    await app.close();
+  });
+
+  it('fails bootstrap when defaultQueue is not a configured queue', async () => {
+    const error = await bootError([], { queues: ['emails'] });
+    expect(error).toBeInstanceOf(TaskQueueConfigError);
+    expect(error.message).toMatch(
+      /defaultQueue 'default' is not one of the configured queues \('emails'\)/,
+    );
+  });
+});
+
+describe('getRegistry()', () => {
+  it('catalogues decorated methods as classes are defined, without an application', () => {
+    const tasks = getRegistry().getAllTasks();
+    expect(tasks).toContainEqual({
+      name: 'buildReport',
+      queue: undefined,
+      className: 'ReportTasks',
+      methodName: 'buildReport',
+    });
+    expect(tasks).toContainEqual({
+      name: 'weeklyReport',
+      queue: 'reports',
+      cron: '0 9 * * 1',
+      timeout: 1800,
+      className: 'ReportTasks',
+      methodName: 'weeklyReport',
+    });
+    expect(tasks.find((task) => task.methodName === 'notATask')).toBeUndefined();
+  });
+
+  it('is read-only: changing the returned list changes nothing', () => {
+    const before = getRegistry().getAllTasks().length;
+    getRegistry().getAllTasks().pop();
+    expect(getRegistry().getAllTasks()).toHaveLength(before);
+    expect(Object.isFrozen(getRegistry().getAllTasks()[0])).toBe(true);
+  });
+});

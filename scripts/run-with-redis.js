@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// Usage: node scripts/run-with-redis.js <command> [args...]
+// Runs the command with REDIS_URL set to a Redis that answers (a private one if need be), then
+// stops that private Redis and exits with the command's exit code.
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import { ensureRedis } from './redis-launcher.js';
+
+const [command, ...args] = process.argv.slice(2);
+if (!command) {
+  console.error('Usage: node scripts/run-with-redis.js <command> [args...]');
+  process.exit(2);
+}
+
+let redis;
+try {
+  redis = await ensureRedis();
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+}
+
+const child = spawn(command, args, {
+  stdio: 'inherit',
+  env: { ...process.env, REDIS_URL: redis.url },
+});
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+
+let finishing = false;
+async function finish(code) {
+  if (finishing) return;
+  finishing = true;
+  await redis.stop();
+  process.exit(code);
+}
+child.once('error', (error) => {
+  console.error(`Cannot run ${command}: ${error.message}`);
+  void finish(127);
+});
+child.once('exit', (code, signal) => void finish(signal ? 128 + constants.signals[signal] : code));

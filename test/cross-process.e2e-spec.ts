@@ -1,0 +1,66 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { Module } from '@nestjs/common';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { TaskQueueModule, TaskQueues, TaskRegistry } from '@app/task-queue';
+import { EchoModule } from './fixtures/echo.tasks.js';
+import { deleteKeys, REDIS_URL, uniquePrefix } from './support/redis.js';
+
+describe('an enqueue-only process and a worker process', () => {
+  const prefix = uniquePrefix('xproc');
+  let worker: ChildProcess;
+  let api: TestingModule;
+
+  beforeAll(async () => {
+    // The worker runs the same task module, built with tsc, in an OS process of its own.
+    worker = spawn(process.execPath, ['dist-test/test/fixtures/worker.main.js'], {
+      env: { ...process.env, REDIS_URL, TASK_QUEUE_PREFIX: prefix },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const [line] = (await once(worker.stdout!, 'data')) as [Buffer];
+    expect(line.toString()).toContain('worker ready');
+
+    @Module({
+      imports: [
+        TaskQueueModule.forRoot({ connection: REDIS_URL, prefix, worker: false }),
+        EchoModule,
+      ],
+    })
+    class ApiModule {}
+    api = await Test.createTestingModule({ imports: [ApiModule] }).compile();
+    await api.init();
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    if (worker && worker.exitCode === null && worker.signalCode === null) {
+      worker.kill('SIGTERM');
+      await once(worker, 'exit');
+    }
+    await deleteKeys(prefix);
+  });
+
+  it('knows the tasks it may enqueue without running any', () => {
+    expect(api.get(TaskRegistry).getAllTasks()).toEqual([
+      expect.objectContaining({ name: 'echo', queue: 'default', className: 'EchoTasks' }),
+    ]);
+  });
+
+  it('has the job it enqueued run by the other process', async () => {
+    const queue = api.get(TaskQueues).get('default');
+    const result = await queue.apply<{ payload: object; pid: number }>(
+      'echo',
+      { hello: 'worker' },
+      { timeout: 20 },
+    );
+    expect(result.payload).toEqual({ hello: 'worker' });
+    expect(result.pid).toBe(worker.pid);
+    expect(result.pid).not.toBe(process.pid);
+  });
+
+  it('exits cleanly on SIGTERM', async () => {
+    worker.kill('SIGTERM');
+    const [code] = (await once(worker, 'exit')) as [number | null];
+    expect(code).toBe(0);
+  });
+});
