@@ -4,7 +4,7 @@ import { Module } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { TaskQueueModule, TaskQueues, TaskRegistry } from '@app/task-queue';
 import { EchoModule } from './fixtures/echo.tasks.js';
-import { deleteKeys, REDIS_URL, uniquePrefix } from './support/redis.js';
+import { deleteKeys, eventually, REDIS_URL, uniquePrefix } from './support/redis.js';
 
 describe('an enqueue-only process and a worker process', () => {
   const prefix = uniquePrefix('xproc');
@@ -43,6 +43,7 @@ describe('an enqueue-only process and a worker process', () => {
   it('knows the tasks it may enqueue without running any', () => {
     expect(api.get(TaskRegistry).getAllTasks()).toEqual([
       expect.objectContaining({ name: 'echo', queue: 'default', className: 'EchoTasks' }),
+      expect.objectContaining({ name: 'wait_for_abort', queue: 'default', timeout: 60 }),
     ]);
   });
 
@@ -56,6 +57,30 @@ describe('an enqueue-only process and a worker process', () => {
     expect(result.payload).toEqual({ hello: 'worker' });
     expect(result.pid).toBe(worker.pid);
     expect(result.pid).not.toBe(process.pid);
+  });
+
+  it('aborts a job active in the other process: its signal fires and it ends aborted', async () => {
+    const queue = api.get(TaskQueues).get('default');
+    const { id } = await queue.enqueue('wait_for_abort');
+    await eventually(async () => {
+      const job = await queue.getJob(id);
+      return job?.status === 'active' && job.progress ? job : undefined;
+    });
+    await expect(queue.abort(id)).resolves.toBe(true);
+    const ended = await eventually(async () => {
+      const job = await queue.getJob(id);
+      return job?.status === 'aborted' && (job.progress as { signalled?: string }).signalled
+        ? job
+        : undefined;
+    });
+    expect(ended).toMatchObject({
+      status: 'aborted',
+      attempts: 1,
+      progress: { started: worker.pid, signalled: 'TaskAbortedError' },
+    });
+    // Not retried: still one attempt a moment later.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await queue.getJob(id))?.attempts).toBe(1);
   });
 
   it('exits cleanly on SIGTERM', async () => {

@@ -10,10 +10,13 @@ export type {
   TaskJobStatus,
 } from './interfaces/task-job.interface.js';
 export type {
+  KeepJobs,
+  RetentionOptions,
   ScheduledTaskOptions,
   TaskDefinition,
   TaskOptions,
 } from './interfaces/task-options.interface.js';
+export type { TaskMethodName, TaskPayload, TaskResult } from './interfaces/typed-task.interface.js';
 export type {
   QueueSettings,
   TaskQueueModuleOptions,

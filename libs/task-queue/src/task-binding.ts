@@ -1,18 +1,16 @@
-import type { JobsOptions } from 'bullmq';
+import type { JobsOptions, KeepJobs as BullKeepJobs } from 'bullmq';
 import { TaskDefinitionError } from './errors/index.js';
-import type { TaskMetadata } from './interfaces/task-options.interface.js';
+import type { KeepJobs, TaskMetadata } from './interfaces/task-options.interface.js';
 import { toDefinition } from './task-catalogue.js';
-import type { TaskQueueConfig } from './task-queue.config.js';
-import {
-  DEFAULT_KEEP_COMPLETED,
-  DEFAULT_KEEP_FAILED,
-  NAME_PATTERN,
-} from './task-queue.constants.js';
+import { checkRetention, type TaskQueueConfig } from './task-queue.config.js';
+import { BACKOFF_TYPE, DEFAULT_BACKOFF_CAP, NAME_PATTERN } from './task-queue.constants.js';
 import { messages } from './task-queue.messages.js';
 import type { BoundTask } from './task.registry.js';
 
 /** @internal A decorated method as the explorer found it. */
 export interface DiscoveredTask {
+  /** The provider class. */
+  type: object;
   className: string;
   methodName: string;
   meta: TaskMetadata;
@@ -27,9 +25,13 @@ const isPositiveNumber: Check = (v) => typeof v === 'number' && Number.isFinite(
 const isNonNegativeInteger: Check = (v) => Number.isInteger(v) && (v as number) >= 0;
 const isPlainRecord: Check = (v) =>
   typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+const isStandardSchema: Check = (v) =>
+  (typeof v === 'object' || typeof v === 'function') &&
+  v !== null &&
+  typeof (v as { '~standard'?: { validate?: unknown } })['~standard']?.validate === 'function';
 
 const OPTION_CHECKS: [keyof TaskMetadata, Check, string][] = [
-  ['timeout', isPositiveNumber, 'a positive number of seconds'],
+  ['timeout', isNonNegativeNumber, 'a number of seconds (0 for no limit)'],
   ['retries', isNonNegativeInteger, 'a whole number of extra attempts (0 or more)'],
   ['retryDelay', isNonNegativeNumber, 'a number of seconds (0 or more)'],
   [
@@ -37,7 +39,9 @@ const OPTION_CHECKS: [keyof TaskMetadata, Check, string][] = [
     (v) => typeof v === 'boolean' || isPositiveNumber(v),
     'a boolean or a cap in seconds',
   ],
+  ['retryOnTimeout', (v) => typeof v === 'boolean', 'a boolean'],
   ['kwargs', isPlainRecord, 'a plain object of default payload fields'],
+  ['schema', isStandardSchema, 'a Standard Schema validator (zod, valibot, arktype...)'],
 ];
 
 /** @internal Checks a discovered task against the configuration and prepares it to run. */
@@ -62,6 +66,17 @@ export function bindTask(found: DiscoveredTask, config: TaskQueueConfig): BoundT
       );
     }
   }
+  const retention = checkRetention(meta.retention);
+  if (retention) {
+    throw new TaskDefinitionError(
+      messages.invalidTaskOption(
+        where,
+        `retention${retention.path}`,
+        retention.value,
+        retention.expected,
+      ),
+    );
+  }
   if (found.parameterCount > 2) {
     throw new TaskDefinitionError(messages.injectedParametersUnsupported(where));
   }
@@ -74,23 +89,46 @@ export function bindTask(found: DiscoveredTask, config: TaskQueueConfig): BoundT
       meta,
     ) as BoundTask['definition'],
     kwargs: meta.kwargs,
-    jobOptions: Object.freeze(jobOptionsOf(meta)),
+    schema: meta.schema,
+    timeoutMs: Math.round((meta.timeout ?? config.defaultTimeout) * 1000),
+    retryOnTimeout: meta.retryOnTimeout ?? true,
+    retryDelayMs: retryDelayOf(meta),
+    jobOptions: Object.freeze(jobOptionsOf(meta, config)),
+    type: found.type,
+    methodName: found.methodName,
     run: found.run,
   };
 }
 
 /** BullMQ options that follow from a task's declaration (seconds become milliseconds). */
-function jobOptionsOf(meta: TaskMetadata): JobsOptions {
+function jobOptionsOf(meta: TaskMetadata, config: TaskQueueConfig): JobsOptions {
   const options: JobsOptions = {
     attempts: (meta.retries ?? 0) + 1,
-    removeOnComplete: DEFAULT_KEEP_COMPLETED,
-    removeOnFail: DEFAULT_KEEP_FAILED,
+    removeOnComplete: toBullKeep(meta.retention?.completed ?? config.retention.completed),
+    removeOnFail: toBullKeep(meta.retention?.failed ?? config.retention.failed),
   };
-  if (meta.retries && (meta.retryDelay || meta.retryBackoff)) {
-    const delay = Math.round((meta.retryDelay ?? 1) * 1000);
-    options.backoff = meta.retryBackoff
-      ? { type: 'exponential', delay, jitter: 0.5 }
-      : { type: 'fixed', delay };
-  }
+  // The worker computes the delay (see retryDelayOf); an enqueue may add retries later.
+  if (meta.retryDelay || meta.retryBackoff) options.backoff = { type: BACKOFF_TYPE };
   return options;
+}
+
+/** BullMQ's form of a retention limit; no limit at all keeps every job. */
+function toBullKeep({ age, count }: KeepJobs): BullKeepJobs | false {
+  if (age !== undefined) return { age, count };
+  return count !== undefined ? { count } : false;
+}
+
+/**
+ * Milliseconds before retry number `retry` (1 for the first): `retryDelay`, or with
+ * `retryBackoff` that delay doubled at each retry, capped, with "equal jitter" (between half
+ * and all of it) so that jobs failing together do not retry together.
+ */
+function retryDelayOf(meta: TaskMetadata): (retry: number) => number {
+  const base = (meta.retryDelay ?? (meta.retryBackoff ? 1 : 0)) * 1000;
+  if (!meta.retryBackoff) return () => base;
+  const cap = (meta.retryBackoff === true ? DEFAULT_BACKOFF_CAP : meta.retryBackoff) * 1000;
+  return (retry) => {
+    const delay = Math.min(cap, base * 2 ** (retry - 1));
+    return Math.round(delay / 2 + Math.random() * (delay / 2));
+  };
 }

@@ -1,11 +1,15 @@
 import type { RedisOptions } from 'ioredis';
 import { TaskQueueConfigError } from './errors/index.js';
+import type { RetentionOptions } from './interfaces/task-options.interface.js';
 import type { TaskQueueModuleOptions } from './interfaces/task-queue-options.interface.js';
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_CONNECTION,
+  DEFAULT_KEEP_COMPLETED,
+  DEFAULT_KEEP_FAILED,
   DEFAULT_PREFIX,
   DEFAULT_QUEUE,
+  DEFAULT_TIMEOUT,
   NAME_PATTERN,
 } from './task-queue.constants.js';
 import { messages } from './task-queue.messages.js';
@@ -19,6 +23,9 @@ export interface TaskQueueConfig {
   prefix: string;
   /** Queues this process runs workers for (empty when `worker: false`). */
   workerQueues: readonly string[];
+  /** Seconds a run may take when its task sets no timeout; 0 = no limit. */
+  defaultTimeout: number;
+  retention: Required<RetentionOptions>;
 }
 
 const fail = (option: string, value: unknown, expected: string): never => {
@@ -86,5 +93,45 @@ export function resolveConfig(options: TaskQueueModuleOptions = {}): TaskQueueCo
     fail('worker', worker, 'true, false or { queues?, concurrency? }');
   }
 
-  return { connection, queues, defaultQueue, prefix, workerQueues };
+  const defaultTimeout = options.defaultTimeout ?? DEFAULT_TIMEOUT;
+  if (!(
+    typeof defaultTimeout === 'number' &&
+    Number.isFinite(defaultTimeout) &&
+    defaultTimeout >= 0
+  )) {
+    fail('defaultTimeout', defaultTimeout, 'a number of seconds (0 for no limit)');
+  }
+  const retentionError = checkRetention(options.retention);
+  if (retentionError)
+    fail(`retention${retentionError.path}`, retentionError.value, retentionError.expected);
+  const retention = {
+    completed: options.retention?.completed ?? DEFAULT_KEEP_COMPLETED,
+    failed: options.retention?.failed ?? DEFAULT_KEEP_FAILED,
+  };
+
+  return { connection, queues, defaultQueue, prefix, workerQueues, defaultTimeout, retention };
+}
+
+/** @internal The first invalid part of a retention setting, if any (shared with `@Task`). */
+export function checkRetention(
+  retention: unknown,
+): { path: string; value: unknown; expected: string } | undefined {
+  if (retention === undefined) return undefined;
+  if (typeof retention !== 'object' || retention === null) {
+    return { path: '', value: retention, expected: '{ completed?, failed? }' };
+  }
+  for (const kind of ['completed', 'failed'] as const) {
+    const keep = (retention as RetentionOptions)[kind];
+    if (keep === undefined) continue;
+    if (typeof keep !== 'object' || keep === null) {
+      return { path: `.${kind}`, value: keep, expected: '{ age?: seconds, count?: jobs }' };
+    }
+    for (const field of ['age', 'count'] as const) {
+      const value = keep[field];
+      if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
+        return { path: `.${kind}.${field}`, value, expected: 'a whole number (0 or more)' };
+      }
+    }
+  }
+  return undefined;
 }

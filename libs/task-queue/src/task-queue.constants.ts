@@ -33,3 +33,12 @@ export const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]{0,99}$/;
 export const DEFAULT_KEEP_COMPLETED = { age: 24 * 3600, count: 1000 } as const;
 /** ...failed ones for a week (at most 10000 per queue), long enough to investigate. */
 export const DEFAULT_KEEP_FAILED = { age: 7 * 24 * 3600, count: 10_000 } as const;
+
+/** Seconds a run may take when neither the task nor the enqueue sets a timeout. */
+export const DEFAULT_TIMEOUT = 300;
+/** Cap of an exponential retry delay when `retryBackoff: true` names none, in seconds. */
+export const DEFAULT_BACKOFF_CAP = 3600;
+/** BullMQ backoff type under which the worker computes a task's retry delay. */
+export const BACKOFF_TYPE = 'task-queue';
+/** `failedReason` of an aborted job, and BullMQ's deferred-failure mark of a queued one. */
+export const ABORTED_REASON = 'Aborted by TaskQueue.abort()';

@@ -40,8 +40,10 @@ export class TaskQueueExplorer implements OnModuleInit {
         const method = (target.prototype as Record<string, unknown>)[methodName];
         const meta = this.accessor.getTaskMetadata(method);
         if (!meta) continue;
+        const type = target.prototype.constructor as object & { name: string };
         const found: DiscoveredTask = {
-          className: target.prototype.constructor.name,
+          type,
+          className: type.name,
           methodName,
           meta,
           parameterCount: this.accessor.getParameterCount(target.prototype, methodName),

@@ -40,6 +40,11 @@ export const messages = {
     `Unknown task '${name}' on queue '${queue}'. Tasks on that queue: ${list(tasks)}. ` +
     `Check the name and queue, and that the provider declaring it is part of this application ` +
     `(an enqueue-only process imports the same task modules with worker: false).`,
+  unknownTaskMethod: (where: string, queue: string, actualQueue: string | undefined) =>
+    actualQueue
+      ? `${where} is a task of queue '${actualQueue}', not '${queue}': enqueue it on that queue.`
+      : `${where} is not a task this application discovered: decorate it with @Task() and make ` +
+        `sure its provider is part of this application.`,
   unknownTaskInWorker: (name: string, queue: string) =>
     `No task '${name}' on queue '${queue}' in this worker: it was enqueued by code this worker ` +
     `does not have (an older or newer deploy?). The job is failed without retries.`,
@@ -60,6 +65,13 @@ export const messages = {
   waitInterrupted: (name: string, jobId: string) =>
     `Stopped waiting for task '${name}' (job ${jobId}): the queue is closing. ` +
     `The job is still queued or running; read it later with getJob('${jobId}').`,
+  timedOut: (label: string, seconds: number) =>
+    `${label} timed out after ${seconds} s. Raise the task's timeout, or make it stop when ` +
+    `ctx.signal aborts.`,
+  lateFailure: (label: string, reason: string) =>
+    `${label} rejected after its run had already ended (timeout or abort): ${reason}`,
+  invalidPayloadBySchema: (name: string, problem: string) =>
+    `Task '${name}': the payload does not match the task's schema: ${problem}`,
   nonErrorThrown: (value: unknown) => `Task threw a non-Error value: ${describe(value)}`,
 };
 

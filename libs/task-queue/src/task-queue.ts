@@ -14,11 +14,26 @@ import type {
   TaskJobInfo,
   TaskJobStatus,
 } from './interfaces/task-job.interface.js';
+import { abortChannel, MARK_ABORTED_SCRIPT } from './task-abort.js';
 import { assertPlainPayload } from './task-payload.js';
+import { validateWithSchema } from './task-schema.js';
 import { whenReady } from './task-queue.connection.js';
-import { DEFAULT_APPLY_TIMEOUT, ENQUEUE_CONNECT_TIMEOUT_MS } from './task-queue.constants.js';
+import {
+  ABORTED_REASON,
+  DEFAULT_APPLY_TIMEOUT,
+  ENQUEUE_CONNECT_TIMEOUT_MS,
+} from './task-queue.constants.js';
 import { messages } from './task-queue.messages.js';
 import type { BoundTask } from './task.registry.js';
+import type {
+  TaskArgs,
+  TaskMethodName,
+  TaskPayload,
+  TaskResult,
+} from './interfaces/typed-task.interface.js';
+
+/** A provider class, as the typed forms of `enqueue` and `apply` take it. */
+type TaskClass<T> = abstract new (...args: never[]) => T;
 
 const STATUS: Record<string, TaskJobStatus | undefined> = {
   waiting: 'queued',
@@ -35,6 +50,9 @@ export interface TaskQueueBackend {
   readonly queue: Queue;
   readonly client: Redis;
   readonly tasks: ReadonlyMap<string, BoundTask>;
+  readonly prefix: string;
+  /** The task a provider class's method declares, if bound in this application. */
+  byMethod(type: object, methodName: string): BoundTask | undefined;
   /** The queue's event stream, opened on first use and ready to deliver. */
   events(): Promise<QueueEvents>;
 }
@@ -52,7 +70,7 @@ export class TaskQueue {
   ) {}
 
   /**
-   * Puts a job of task `name` on this queue.
+   * Puts a job on this queue, by task name or, type-checked, by provider class and method.
    *
    * @param payload plain data, passed to the task as its second parameter.
    * @returns the job's id (a string), name and queue.
@@ -62,14 +80,18 @@ export class TaskQueue {
    * @example
    * ```ts
    * const { id } = await taskQueues.get('default').enqueue('send_email', { to, subject });
+   * await taskQueues.get('default').enqueue(UsersTasks, 'sendWelcomeEmail', { userId: 42 });
    * ```
    */
-  async enqueue(
-    name: string,
-    payload: object = {},
-    options?: EnqueueOptions,
-  ): Promise<EnqueuedJob> {
-    const job = await this.add(name, payload, options);
+  enqueue<T, K extends TaskMethodName<T>>(
+    type: TaskClass<T>,
+    method: K,
+    ...args: TaskArgs<TaskPayload<T, K>, EnqueueOptions>
+  ): Promise<EnqueuedJob>;
+  enqueue(name: string, payload?: object, options?: EnqueueOptions): Promise<EnqueuedJob>;
+  async enqueue(target: string | TaskClass<unknown>, ...args: unknown[]): Promise<EnqueuedJob> {
+    const [name, payload, options] = this.resolve(target, args);
+    const job = await this.add(name, payload as object | undefined, options as EnqueueOptions);
     return { id: job.id!, name, queue: this.name };
   }
 
@@ -81,12 +103,15 @@ export class TaskQueue {
    * @throws TaskFailedError carrying the task's error message and the `jobId`.
    * @throws TaskWaitTimeoutError when the wait runs out; the job stays where it is.
    */
-  async apply<R = unknown>(
-    name: string,
-    payload: object = {},
-    options: ApplyOptions = {},
-  ): Promise<R> {
-    const { timeout = DEFAULT_APPLY_TIMEOUT, ...enqueueOptions } = options;
+  apply<T, K extends TaskMethodName<T>>(
+    type: TaskClass<T>,
+    method: K,
+    ...args: TaskArgs<TaskPayload<T, K>, ApplyOptions>
+  ): Promise<TaskResult<T, K>>;
+  apply<R = unknown>(name: string, payload?: object, options?: ApplyOptions): Promise<R>;
+  async apply(target: string | TaskClass<unknown>, ...args: unknown[]): Promise<unknown> {
+    const [name, payload, options = {}] = this.resolve(target, args);
+    const { timeout = DEFAULT_APPLY_TIMEOUT, ...enqueueOptions } = options as ApplyOptions;
     if (!(typeof timeout === 'number' && timeout > 0)) {
       throw new InvalidPayloadError(
         messages.invalidEnqueueOption(
@@ -98,17 +123,30 @@ export class TaskQueue {
       );
     }
     const events = await this.backend.events();
-    const job = await this.add(name, payload, enqueueOptions);
+    const job = await this.add(name, payload as object | undefined, enqueueOptions);
     // Each wait listens for the queue's 'closing' event; many waits at once are expected.
     const { queue } = this.backend;
     queue.setMaxListeners(queue.getMaxListeners() + 1);
     try {
-      return (await job.waitUntilFinished(events, timeout * 1000)) as R;
+      return (await job.waitUntilFinished(events, timeout * 1000)) as unknown;
     } catch (error) {
       return await this.settle(job, error, timeout);
     } finally {
       queue.setMaxListeners(queue.getMaxListeners() - 1);
     }
+  }
+
+  /** The task name and the rest of the arguments, from either calling form. */
+  private resolve(target: string | TaskClass<unknown>, args: unknown[]): [string, ...unknown[]] {
+    if (typeof target === 'string') return [target, ...args];
+    const [method, ...rest] = args as [string, ...unknown[]];
+    const task = this.backend.byMethod(target, method);
+    if (!task || task.definition.queue !== this.name) {
+      throw new UnknownTaskError(
+        messages.unknownTaskMethod(`${target.name}.${method}`, this.name, task?.definition.queue),
+      );
+    }
+    return [task.definition.name, ...rest];
   }
 
   /** Reads a job back; `undefined` for an id this queue never had or no longer keeps. */
@@ -118,31 +156,67 @@ export class TaskQueue {
     if (!status) return undefined;
     const job = await Job.fromId(this.backend.queue, id);
     if (!job) return undefined;
+    const aborted =
+      status === 'failed'
+        ? job.failedReason === ABORTED_REASON
+        : status !== 'complete' && job.deferredFailure === ABORTED_REASON;
     return {
       id: job.id!,
       name: job.name,
       queue: this.name,
-      status,
+      status: aborted ? 'aborted' : status,
       result: status === 'complete' ? (job.returnvalue ?? null) : null,
-      error: job.failedReason || null,
+      error: job.failedReason || (aborted ? ABORTED_REASON : null),
       attempts: job.attemptsStarted,
       progress: job.progress as number | object,
     };
   }
 
-  private async add(name: string, payload: object, options?: EnqueueOptions): Promise<Job> {
-    const task = this.backend.tasks.get(name);
-    if (!task) {
-      throw new UnknownTaskError(messages.unknownTask(name, this.name, this.backend.tasks.keys()));
+  /**
+   * Ends a job that has not finished. A queued or scheduled one never runs; an active one, in
+   * whichever process runs it, has its `ctx.signal` aborted. Either ends `aborted`, without
+   * retries. A finished job is left as it is.
+   *
+   * @returns `true` if the job was found unfinished and is being aborted.
+   */
+  async abort(id: string): Promise<boolean> {
+    const { queue, client } = this.backend;
+    await this.connected();
+    const keys = [queue.toKey(id), queue.toKey('completed'), queue.toKey('failed')];
+    const marked = await client.eval(MARK_ABORTED_SCRIPT, keys.length, ...keys, id, ABORTED_REASON);
+    if (marked !== 1) return false;
+    // Announced whatever its state: it may be taken by a worker at this very moment.
+    await client.publish(abortChannel(this.backend.prefix, this.name), id);
+    if ((await queue.getJobState(id)) === 'delayed') {
+      // Due now, so a worker fails it at once instead of at its planned time.
+      await (await Job.fromId(queue, id))?.promote().catch(() => undefined);
     }
-    assertPlainPayload(name, payload);
-    const jobOptions = options ? this.jobOptions(task, options) : task.jobOptions;
+    return true;
+  }
+
+  private async connected(): Promise<void> {
     const { client } = this.backend;
     if (client.status !== 'ready' && !(await whenReady(client, ENQUEUE_CONNECT_TIMEOUT_MS))) {
       throw new RedisUnavailableError(
         messages.redisUnavailable(this.name, client.status, ENQUEUE_CONNECT_TIMEOUT_MS),
       );
     }
+  }
+
+  private async add(name: string, payload: object = {}, options?: EnqueueOptions): Promise<Job> {
+    const task = this.backend.tasks.get(name);
+    if (!task) {
+      throw new UnknownTaskError(messages.unknownTask(name, this.name, this.backend.tasks.keys()));
+    }
+    assertPlainPayload(name, payload);
+    if (task.schema) {
+      const checked = await validateWithSchema(task.schema, { ...task.kwargs, ...payload });
+      if ('problem' in checked) {
+        throw new InvalidPayloadError(messages.invalidPayloadBySchema(name, checked.problem));
+      }
+    }
+    const jobOptions = options ? this.jobOptions(task, options) : task.jobOptions;
+    if (this.backend.client.status !== 'ready') await this.connected();
     return this.backend.queue.add(name, payload, jobOptions);
   }
 
@@ -173,6 +247,16 @@ export class TaskQueue {
         throw invalid('delay', 'a number of seconds (0 or more)');
       }
       jobOptions.delay = Math.round(options.delay * 1000);
+    }
+    if (options.timeout !== undefined) {
+      if (!(
+        typeof options.timeout === 'number' &&
+        Number.isFinite(options.timeout) &&
+        options.timeout >= 0
+      )) {
+        throw invalid('timeout', 'a number of seconds (0 for no limit)');
+      }
+      Object.assign(jobOptions, { taskTimeout: Math.round(options.timeout * 1000) });
     }
     if (options.key !== undefined) {
       if (typeof options.key !== 'string') throw invalid('key', 'a string');

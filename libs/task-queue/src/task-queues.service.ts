@@ -76,6 +76,8 @@ export class TaskQueues implements OnApplicationShutdown {
         queue,
         client: this.producer,
         tasks: this.registry.tasksOn(name),
+        prefix: this.config.prefix,
+        byMethod: (type, method) => this.registry.byMethod(type, method),
         events: () => (open.events ??= this.openEvents(name)),
       }),
     };

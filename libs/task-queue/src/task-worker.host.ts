@@ -7,14 +7,26 @@ import {
 } from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { NonRetryableError, TaskAbortedError, TaskTimeoutError } from './errors/index.js';
 import type { TaskContext } from './interfaces/task-context.interface.js';
+import { abortChannel } from './task-abort.js';
+import { runWithLimits } from './task-execution.js';
+import { validateWithSchema } from './task-schema.js';
 import type { TaskQueueConfig } from './task-queue.config.js';
 import { closeRedisClient, createRedisClient } from './task-queue.connection.js';
-import { TASK_QUEUE_CONFIG } from './task-queue.constants.js';
+import { ABORTED_REASON, BACKOFF_TYPE, TASK_QUEUE_CONFIG } from './task-queue.constants.js';
 import { messages } from './task-queue.messages.js';
 import type { TaskQueue } from './task-queue.js';
 import { TaskQueues } from './task-queues.service.js';
 import { TaskRegistry, type BoundTask } from './task.registry.js';
+
+/** How long an abort request for a job this process has not started yet is remembered. */
+const PENDING_ABORT_MS = 60_000;
+
+/** Per-enqueue options the worker reads back from the job. */
+interface TaskJobOptions {
+  taskTimeout?: number;
+}
 
 /**
  * @internal Owns this process's BullMQ workers: one per queue it works on, dispatching by job
@@ -24,8 +36,11 @@ import { TaskRegistry, type BoundTask } from './task.registry.js';
 @Injectable()
 export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('TaskWorker');
-  private readonly workers: Worker[] = [];
+  private readonly workers = new Map<string, Worker>();
+  /** Abort requests that arrived just before their job started here. */
+  private readonly pendingAborts = new Map<string, number>();
   private client?: Redis;
+  private subscriber?: Redis;
   private stopping = false;
 
   constructor(
@@ -38,19 +53,21 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     if (this.config.workerQueues.length === 0) return;
     this.client = createRedisClient(this.config.connection, 'worker', this.logger);
     for (const name of this.config.workerQueues) {
-      const processor = this.processor(
-        name,
-        this.registry.tasksOn(name),
-        this.taskQueues.get(name),
-      );
-      const worker = new Worker(name, processor, {
+      const tasks = this.registry.tasksOn(name);
+      const worker = new Worker(name, this.processor(name, tasks, this.taskQueues.get(name)), {
         connection: this.client,
         prefix: this.config.prefix,
         concurrency: this.config.queues.get(name),
         autorun: false,
+        settings: {
+          backoffStrategy: (attemptsMade, type, _error, job) =>
+            type === BACKOFF_TYPE && job
+              ? (tasks.get(job.name)?.retryDelayMs(attemptsMade) ?? 0)
+              : 0,
+        },
       });
       worker.on('error', (error) => this.logger.error(`Worker '${name}': ${error.message}`));
-      this.workers.push(worker);
+      this.workers.set(name, worker);
       // Take jobs once connected: a worker started against an unreachable Redis sits in
       // BullMQ's retry delays, which outlive close() by up to 15 s.
       worker
@@ -60,13 +77,40 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
           if (!this.stopping) this.logger.error(`Worker '${name}' stopped: ${error.message}`);
         });
     }
+    this.listenForAborts();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    const workers = this.workers.splice(0);
+    const workers = [...this.workers.values()];
+    this.workers.clear();
     await Promise.all(workers.map((worker) => worker.close()));
-    await closeRedisClient(this.client);
+    await Promise.all([closeRedisClient(this.subscriber), closeRedisClient(this.client)]);
+  }
+
+  /** Cancels active jobs that another process asked to abort. */
+  private listenForAborts(): void {
+    const channels = new Map(
+      this.config.workerQueues.map((queue) => [abortChannel(this.config.prefix, queue), queue]),
+    );
+    this.subscriber = this.client!.duplicate();
+    this.subscriber.on('message', (channel: string, jobId: string) => {
+      const worker = this.workers.get(channels.get(channel) ?? '');
+      if (worker && !worker.cancelJob(jobId, ABORTED_REASON)) {
+        this.pendingAborts.set(jobId, Date.now() + PENDING_ABORT_MS);
+      }
+    });
+    this.subscriber.subscribe(...channels.keys()).catch((error: Error) => {
+      if (!this.stopping) this.logger.error(`Abort requests not received: ${error.message}`);
+    });
+  }
+
+  private takePendingAbort(jobId: string): boolean {
+    if (this.pendingAborts.size === 0) return false;
+    const now = Date.now();
+    for (const [id, expires] of this.pendingAborts)
+      if (expires < now) this.pendingAborts.delete(id);
+    return this.pendingAborts.delete(jobId);
   }
 
   private processor(
@@ -77,26 +121,59 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     return async (job: Job, _token?: string, signal?: AbortSignal) => {
       const task = tasks.get(job.name);
       if (!task) throw new UnrecoverableError(messages.unknownTaskInWorker(job.name, queueName));
-      const payload = (task.kwargs ? { ...task.kwargs, ...job.data } : (job.data ?? {})) as object;
-      const ctx: TaskContext = {
-        job: {
-          id: job.id!,
-          name: job.name,
-          queue: queueName,
-          attempt: job.attemptsMade + 1,
-          payload,
-        },
-        queue,
-        signal: signal ?? new AbortController().signal,
-        progress: (value) => job.updateProgress(value),
-      };
+      if (this.takePendingAbort(job.id!)) throw new UnrecoverableError(ABORTED_REASON);
+      let payload = (task.kwargs ? { ...task.kwargs, ...job.data } : (job.data ?? {})) as object;
+      if (task.schema) {
+        const checked = await validateWithSchema(task.schema, payload);
+        if ('problem' in checked) {
+          throw new UnrecoverableError(messages.invalidPayloadBySchema(job.name, checked.problem));
+        }
+        payload = checked.value as object;
+      }
+      const label = `Task '${job.name}' (job ${job.id})`;
+      const timeoutMs = (job.opts as TaskJobOptions).taskTimeout ?? task.timeoutMs;
       try {
-        const result = await task.run(ctx, payload, job);
+        const result = await runWithLimits(
+          (taskSignal) => {
+            const ctx: TaskContext = {
+              job: {
+                id: job.id!,
+                name: job.name,
+                queue: queueName,
+                attempt: job.attemptsMade + 1,
+                payload,
+              },
+              queue,
+              signal: taskSignal,
+              progress: (value) => job.updateProgress(value),
+            };
+            return task.run(ctx, payload, job);
+          },
+          {
+            timeoutMs,
+            jobSignal: signal,
+            label,
+            onLateFailure: (error) =>
+              this.logger.warn(
+                messages.lateFailure(label, error instanceof Error ? error.message : String(error)),
+              ),
+          },
+        );
         return result === undefined ? null : result;
       } catch (error) {
-        // BullMQ records only an Error's message; keep the text of anything else thrown.
-        throw error instanceof Error ? error : new Error(messages.nonErrorThrown(error));
+        throw failureOf(error, task);
       }
     };
   }
+}
+
+/** What BullMQ is given for a failed run: the throw drives retries, so keep it faithful. */
+function failureOf(error: unknown, task: BoundTask): Error {
+  if (error instanceof TaskAbortedError) return new UnrecoverableError(ABORTED_REASON);
+  if (error instanceof NonRetryableError) return new UnrecoverableError(error.message);
+  if (error instanceof TaskTimeoutError && !task.retryOnTimeout) {
+    return new UnrecoverableError(error.message);
+  }
+  // BullMQ records only an Error's message; keep the text of anything else thrown.
+  return error instanceof Error ? error : new Error(messages.nonErrorThrown(error));
 }

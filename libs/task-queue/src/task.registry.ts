@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { JobsOptions } from 'bullmq';
 import { TaskDefinitionError } from './errors/index.js';
 import type { TaskContext } from './interfaces/task-context.interface.js';
@@ -10,8 +11,18 @@ export interface BoundTask {
   readonly definition: TaskDefinition & { queue: string };
   /** Default payload fields, merged under every payload. */
   readonly kwargs?: Readonly<Record<string, unknown>>;
+  /** Payload validator, checked at enqueue and in the worker. */
+  readonly schema?: StandardSchemaV1;
+  /** Longest a run may take, in ms; 0 = no limit. An enqueue may override it. */
+  readonly timeoutMs: number;
+  readonly retryOnTimeout: boolean;
+  /** Delay before retry number `retry` (1 for the first), in ms. */
+  readonly retryDelayMs: (retry: number) => number;
   /** BullMQ options every job of this task starts from, computed once at bootstrap. */
   readonly jobOptions: Readonly<JobsOptions>;
+  /** The provider class and method that declare it. */
+  readonly type: object;
+  readonly methodName: string;
   /** Runs the method on its instance (a fresh one per job for request-scoped providers). */
   readonly run: (ctx: TaskContext, payload: object, job: object) => Promise<unknown>;
 }
@@ -27,6 +38,7 @@ export interface BoundTask {
 @Injectable()
 export class TaskRegistry {
   private readonly queues = new Map<string, Map<string, BoundTask>>();
+  private readonly methods = new Map<object, Map<string, BoundTask>>();
 
   /** Every bound task, queue by queue. */
   getAllTasks(): TaskDefinition[] {
@@ -46,6 +58,14 @@ export class TaskRegistry {
       );
     }
     tasks.set(name, task);
+    let methods = this.methods.get(task.type);
+    if (!methods) this.methods.set(task.type, (methods = new Map<string, BoundTask>()));
+    methods.set(task.methodName, task);
+  }
+
+  /** @internal The task a class's method declares, if this application bound it. */
+  byMethod(type: object, methodName: string): BoundTask | undefined {
+    return this.methods.get(type)?.get(methodName);
   }
 
   /** @internal The tasks of one queue, by name: a live view that sees tasks added later. */

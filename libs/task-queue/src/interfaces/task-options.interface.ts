@@ -1,3 +1,21 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+
+/** How many finished jobs to keep, and for how long. */
+export interface KeepJobs {
+  /** Seconds a finished job is kept. */
+  age?: number;
+  /** Most finished jobs kept per queue. */
+  count?: number;
+}
+
+/** Retention of finished jobs; what is not kept reads back as `undefined` from `getJob`. */
+export interface RetentionOptions {
+  /** Default: a day, at most 1000 per queue. */
+  completed?: KeepJobs;
+  /** Default: a week, at most 10000 per queue. */
+  failed?: KeepJobs;
+}
+
 /** Options of `@Task()`. Durations are seconds (fractions allowed). */
 export interface TaskOptions {
   /** Task name. Default: the method name. */
@@ -10,8 +28,20 @@ export interface TaskOptions {
   retries?: number;
   /** Seconds to wait before a retry. Default 0. */
   retryDelay?: number;
-  /** Grow the retry delay exponentially (`true`), optionally capped at this many seconds. */
+  /**
+   * Double the retry delay at each attempt, with jitter (`true`: capped at an hour), or cap it at
+   * this many seconds. Default `false`: every retry waits `retryDelay`.
+   */
   retryBackoff?: boolean | number;
+  /** Whether a run that timed out is retried like any other failure. Default `true`. */
+  retryOnTimeout?: boolean;
+  /** Finished jobs of this task kept; overrides the module's `retention`. */
+  retention?: RetentionOptions;
+  /**
+   * Payload validator (any Standard Schema: zod, valibot, arktype...). Checked at enqueue, where a
+   * bad payload is rejected, and again in the worker, where a failure is final.
+   */
+  schema?: StandardSchemaV1;
 }
 
 /** Options of `@ScheduledTask()`. */

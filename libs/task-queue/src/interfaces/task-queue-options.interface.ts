@@ -1,4 +1,5 @@
 import type { RedisOptions } from 'ioredis';
+import type { RetentionOptions } from './task-options.interface.js';
 
 /** Settings of one queue. */
 export interface QueueSettings {
@@ -37,4 +38,10 @@ export interface TaskQueueModuleOptions {
   prefix?: string;
   /** `true` (default) runs workers for every queue here; `false` only enqueues. */
   worker?: boolean | WorkerSettings;
+  /**
+   * Seconds a run may take when its task sets no `timeout`. Default 300; `0` means no limit.
+   */
+  defaultTimeout?: number;
+  /** Finished jobs kept, unless a task says otherwise. */
+  retention?: RetentionOptions;
 }
