@@ -1,6 +1,18 @@
 import { TaskAbortedError, TaskTimeoutError } from './errors/index.js';
-import { ABORTED_REASON } from './task-queue.constants.js';
+import { ABORTED_REASON, SHUTDOWN_REASON } from './task-queue.constants.js';
 import { messages } from './task-queue.messages.js';
+
+/** @internal `ctx.signal.reason` when a shutdown's grace period ran out: the job runs again. */
+export class WorkerShutdownError extends Error {
+  override readonly name = 'WorkerShutdownError';
+}
+
+/** The reason a task sees for BullMQ's cancellation of its job. */
+function reasonFor(cancellation: unknown): unknown {
+  if (cancellation === ABORTED_REASON) return new TaskAbortedError(ABORTED_REASON);
+  if (cancellation === SHUTDOWN_REASON) return new WorkerShutdownError(SHUTDOWN_REASON);
+  return cancellation;
+}
 
 /** @internal Limits of one run. */
 export interface RunLimits {
@@ -30,12 +42,7 @@ export async function runWithLimits<T>(
   signal.addEventListener('abort', () => stop(signal.reason), { once: true });
 
   const { jobSignal, timeoutMs, label } = limits;
-  const forward = () =>
-    controller.abort(
-      jobSignal?.reason === ABORTED_REASON
-        ? new TaskAbortedError(ABORTED_REASON)
-        : jobSignal?.reason,
-    );
+  const forward = () => controller.abort(reasonFor(jobSignal?.reason));
   if (jobSignal?.aborted) forward();
   else jobSignal?.addEventListener('abort', forward, { once: true });
   const timer =

@@ -9,6 +9,7 @@ import {
   DEFAULT_KEEP_FAILED,
   DEFAULT_PREFIX,
   DEFAULT_QUEUE,
+  DEFAULT_SHUTDOWN_GRACE_PERIOD,
   DEFAULT_TIMEOUT,
   NAME_PATTERN,
 } from './task-queue.constants.js';
@@ -25,12 +26,17 @@ export interface TaskQueueConfig {
   workerQueues: readonly string[];
   /** Seconds a run may take when its task sets no timeout; 0 = no limit. */
   defaultTimeout: number;
+  /** Seconds active jobs get to finish on shutdown. */
+  shutdownGracePeriod: number;
   retention: Required<RetentionOptions>;
 }
 
 const fail = (option: string, value: unknown, expected: string): never => {
   throw new TaskQueueConfigError(messages.invalidOption(option, value, expected));
 };
+
+const isNonNegativeNumber = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0;
 
 const isPositiveInteger = (value: unknown): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value > 0;
@@ -101,6 +107,10 @@ export function resolveConfig(options: TaskQueueModuleOptions = {}): TaskQueueCo
   )) {
     fail('defaultTimeout', defaultTimeout, 'a number of seconds (0 for no limit)');
   }
+  const shutdownGracePeriod = options.shutdownGracePeriod ?? DEFAULT_SHUTDOWN_GRACE_PERIOD;
+  if (!isNonNegativeNumber(shutdownGracePeriod)) {
+    fail('shutdownGracePeriod', shutdownGracePeriod, 'a number of seconds (0 or more)');
+  }
   const retentionError = checkRetention(options.retention);
   if (retentionError)
     fail(`retention${retentionError.path}`, retentionError.value, retentionError.expected);
@@ -109,7 +119,16 @@ export function resolveConfig(options: TaskQueueModuleOptions = {}): TaskQueueCo
     failed: options.retention?.failed ?? DEFAULT_KEEP_FAILED,
   };
 
-  return { connection, queues, defaultQueue, prefix, workerQueues, defaultTimeout, retention };
+  return {
+    connection,
+    queues,
+    defaultQueue,
+    prefix,
+    workerQueues,
+    defaultTimeout,
+    shutdownGracePeriod,
+    retention,
+  };
 }
 
 /** @internal The first invalid part of a retention setting, if any (shared with `@Task`). */

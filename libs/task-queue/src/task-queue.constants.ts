@@ -42,3 +42,12 @@ export const DEFAULT_BACKOFF_CAP = 3600;
 export const BACKOFF_TYPE = 'task-queue';
 /** `failedReason` of an aborted job, and BullMQ's deferred-failure mark of a queued one. */
 export const ABORTED_REASON = 'Aborted by TaskQueue.abort()';
+/** Reason BullMQ's job signals are aborted with when the grace period of a shutdown runs out. */
+export const SHUTDOWN_REASON = 'Worker shutting down';
+/** Seconds active jobs get to finish on shutdown before they are put back on their queue. */
+export const DEFAULT_SHUTDOWN_GRACE_PERIOD = 25;
+/**
+ * Times a job may be cut off by a crashed worker (found by BullMQ's stalled-job check) and still
+ * run again; BullMQ's default of 1 would fail a job caught by two crashes or deploys in a row.
+ */
+export const MAX_STALLED_COUNT = 3;

@@ -5,16 +5,22 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { UnrecoverableError, Worker, type Job, type Processor } from 'bullmq';
+import { UnrecoverableError, WaitingError, Worker, type Job, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { NonRetryableError, TaskAbortedError, TaskTimeoutError } from './errors/index.js';
 import type { TaskContext } from './interfaces/task-context.interface.js';
 import { abortChannel } from './task-abort.js';
-import { runWithLimits } from './task-execution.js';
+import { runWithLimits, WorkerShutdownError } from './task-execution.js';
 import { validateWithSchema } from './task-schema.js';
 import type { TaskQueueConfig } from './task-queue.config.js';
 import { closeRedisClient, createRedisClient } from './task-queue.connection.js';
-import { ABORTED_REASON, BACKOFF_TYPE, TASK_QUEUE_CONFIG } from './task-queue.constants.js';
+import {
+  ABORTED_REASON,
+  BACKOFF_TYPE,
+  MAX_STALLED_COUNT,
+  SHUTDOWN_REASON,
+  TASK_QUEUE_CONFIG,
+} from './task-queue.constants.js';
 import { messages } from './task-queue.messages.js';
 import type { TaskQueue } from './task-queue.js';
 import { TaskQueues } from './task-queues.service.js';
@@ -59,6 +65,7 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
         prefix: this.config.prefix,
         concurrency: this.config.queues.get(name),
         autorun: false,
+        maxStalledCount: MAX_STALLED_COUNT,
         settings: {
           backoffStrategy: (attemptsMade, type, _error, job) =>
             type === BACKOFF_TYPE && job
@@ -80,11 +87,19 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     this.listenForAborts();
   }
 
+  /**
+   * Stops taking jobs and lets active ones finish within the grace period; past it, their
+   * signals abort and they go back on their queue, to run again in the next worker.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     const workers = [...this.workers.values()];
     this.workers.clear();
+    const graceRunsOut = setTimeout(() => {
+      for (const worker of workers) worker.cancelAllJobs(SHUTDOWN_REASON);
+    }, this.config.shutdownGracePeriod * 1000);
     await Promise.all(workers.map((worker) => worker.close()));
+    clearTimeout(graceRunsOut);
     await Promise.all([closeRedisClient(this.subscriber), closeRedisClient(this.client)]);
   }
 
@@ -118,7 +133,7 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     tasks: ReadonlyMap<string, BoundTask>,
     queue: TaskQueue,
   ): Processor {
-    return async (job: Job, _token?: string, signal?: AbortSignal) => {
+    return async (job: Job, token?: string, signal?: AbortSignal) => {
       const task = tasks.get(job.name);
       if (!task) throw new UnrecoverableError(messages.unknownTaskInWorker(job.name, queueName));
       if (this.takePendingAbort(job.id!)) throw new UnrecoverableError(ABORTED_REASON);
@@ -161,6 +176,11 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
         );
         return result === undefined ? null : result;
       } catch (error) {
+        if (error instanceof WorkerShutdownError) {
+          // Back to the queue without using up an attempt; WaitingError tells BullMQ it moved.
+          await job.moveToWait(token);
+          throw new WaitingError();
+        }
         throw failureOf(error, task);
       }
     };

@@ -42,6 +42,11 @@ export interface TaskQueueModuleOptions {
    * Seconds a run may take when its task sets no `timeout`. Default 300; `0` means no limit.
    */
   defaultTimeout?: number;
+  /**
+   * Seconds active jobs get to finish when the application shuts down; past it their signals
+   * abort and they go back on their queue to run again. Default 25.
+   */
+  shutdownGracePeriod?: number;
   /** Finished jobs kept, unless a task says otherwise. */
   retention?: RetentionOptions;
 }
