@@ -9,16 +9,16 @@ import {
 } from '@app/task-queue';
 import { deleteKeys, eventually, REDIS_URL, uniquePrefix } from './support/redis.js';
 
-const runs: { pid: string; jobId: string; event: string; at: number }[] = [];
+const runs: { app: string; jobId: string; event: string; at: number }[] = [];
 
 @Injectable()
 class LongTasks {
   /** Ignores its signal: the grace period must end the run anyway. */
   @Task()
   async long(ctx: TaskContext, payload: { ms: number; app: string }) {
-    runs.push({ pid: payload.app, jobId: ctx.job.id, event: 'start', at: Date.now() });
+    runs.push({ app: payload.app, jobId: ctx.job.id, event: 'start', at: Date.now() });
     await new Promise((resolve) => setTimeout(resolve, payload.ms));
-    runs.push({ pid: payload.app, jobId: ctx.job.id, event: 'end', at: Date.now() });
+    runs.push({ app: payload.app, jobId: ctx.job.id, event: 'end', at: Date.now() });
     return `done after ${payload.ms} ms`;
   }
 }
@@ -84,8 +84,6 @@ describe('graceful shutdown', () => {
       return read?.status === 'complete' ? read : undefined;
     });
     expect(job).toMatchObject({ result: 'done after 2000 ms', attempts: 2, error: null });
-    expect(runs.filter((r) => r.jobId === id && r.event === 'start').map((r) => r.pid)).toEqual(
-      ['first', 'second'].map(() => expect.any(String)),
-    );
+    expect(runs.filter((r) => r.jobId === id && r.event === 'start')).toHaveLength(2);
   });
 });
