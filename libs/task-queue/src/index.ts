@@ -2,6 +2,7 @@ export { ScheduledTask } from './decorators/scheduled-task.decorator.js';
 export { Task } from './decorators/task.decorator.js';
 export * from './errors/index.js';
 export type { TaskContext, TaskJobRef } from './interfaces/task-context.interface.js';
+export type { OnTaskFailure, OnTaskSuccess } from './interfaces/task-hooks.interface.js';
 export type {
   ApplyOptions,
   EnqueuedJob,

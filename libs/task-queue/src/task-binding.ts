@@ -14,9 +14,7 @@ export interface DiscoveredTask {
   className: string;
   methodName: string;
   meta: TaskMetadata;
-  /** Number of parameters the method declares. */
-  parameterCount: number;
-  run: BoundTask['run'];
+  invoke: BoundTask['invoke'];
 }
 
 type Check = (value: unknown) => boolean;
@@ -77,9 +75,6 @@ export function bindTask(found: DiscoveredTask, config: TaskQueueConfig): BoundT
       ),
     );
   }
-  if (found.parameterCount > 2) {
-    throw new TaskDefinitionError(messages.injectedParametersUnsupported(where));
-  }
   return {
     definition: toDefinition(
       name,
@@ -96,7 +91,7 @@ export function bindTask(found: DiscoveredTask, config: TaskQueueConfig): BoundT
     jobOptions: Object.freeze(jobOptionsOf(meta, config)),
     type: found.type,
     methodName: found.methodName,
-    run: found.run,
+    invoke: found.invoke,
   };
 }
 

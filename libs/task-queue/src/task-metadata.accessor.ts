@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TASK_METADATA } from './task-queue.constants.js';
+import { TASK_METADATA, TASK_PARAM_TOKENS } from './task-queue.constants.js';
 import type { TaskMetadata } from './interfaces/task-options.interface.js';
 
 /** @internal Reads what the task decorators stored on a method. */
@@ -10,10 +10,23 @@ export class TaskMetadataAccessor {
     return Reflect.getMetadata(TASK_METADATA, method) as TaskMetadata | undefined;
   }
 
-  /** Number of parameters the method declares, from its emitted design types. */
-  getParameterCount(prototype: object, methodName: string): number {
-    const types = Reflect.getMetadata('design:paramtypes', prototype, methodName) as
-      unknown[] | undefined;
-    return types?.length ?? 0;
+  /**
+   * What DI should supply for each parameter after `(ctx, payload)`: its `@Inject()` token, or
+   * its declared class from the emitted design types (`undefined` where neither is known).
+   */
+  getInjectedTokens(prototype: object, methodName: string): unknown[] {
+    const types = (Reflect.getMetadata('design:paramtypes', prototype, methodName) ??
+      []) as unknown[];
+    const declared = Reflect.getMetadata(TASK_PARAM_TOKENS, prototype, methodName) as
+      Map<number, unknown> | undefined;
+    const count = Math.max(
+      types.length,
+      ...[...(declared?.keys() ?? [])].map((index) => index + 1),
+    );
+    const tokens: unknown[] = [];
+    for (let index = 2; index < count; index += 1) {
+      tokens.push(declared?.get(index) ?? types[index]);
+    }
+    return tokens;
   }
 }

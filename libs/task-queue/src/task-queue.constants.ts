@@ -1,6 +1,9 @@
 /** Metadata key under which `@Task()` / `@ScheduledTask()` store their options on a method. */
 export const TASK_METADATA = 'task-queue:task';
 
+/** Metadata key of the `@Inject()` tokens declared on one task method's parameters. */
+export const TASK_PARAM_TOKENS = 'task-queue:param-tokens';
+
 /** Token of the normalised module configuration (private to the library). */
 export const TASK_QUEUE_CONFIG = Symbol('TASK_QUEUE_CONFIG');
 

@@ -168,16 +168,33 @@ describe('TaskQueueExplorer', () => {
     expect(error.message).toMatch(/^BadRetries\.run: option 'retries' is -1/);
   });
 
-  it('fails bootstrap on a task that declares parameters beyond (ctx, payload)', async () => {
+  it('fails bootstrap on an injected parameter no module provides, naming class, method and index', async () => {
+    class NotProvided {}
     @Injectable()
-    class Helper {}
-    @Injectable()
-    class WithExtra {
+    class WithMissing {
       @Task()
-      async run(_ctx: TaskContext, _payload: object, _helper: Helper) {}
+      async run(_ctx: TaskContext, _payload: object, _missing: NotProvided) {}
     }
-    const error = await bootError([Helper, WithExtra]);
-    expect(error.message).toMatch(/^WithExtra\.run: .*injected parameters/);
+    const error = await bootError([WithMissing]);
+    expect(error).toBeInstanceOf(TaskDefinitionError);
+    expect(error.message).toMatch(
+      /^WithMissing\.run: parameter #2 asks for NotProvided, which no module/,
+    );
+  });
+
+  it('fails bootstrap on an injected parameter typed by an interface, naming it', async () => {
+    interface Mailer {
+      send(): void;
+    }
+    @Injectable()
+    class WithInterface {
+      @Task()
+      async run(_ctx: TaskContext, _payload: object, _mailer: Mailer) {}
+    }
+    const error = await bootError([WithInterface]);
+    expect(error.message).toMatch(
+      /^WithInterface\.run: parameter #2 has no type DI can resolve.*@Inject\(TOKEN\)/,
+    );
   });
 
   it('reads options through forRootAsync from DI', async () => {

@@ -1,14 +1,37 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Scope, type OnModuleInit } from '@nestjs/common';
 import { ContextIdFactory, DiscoveryService, MetadataScanner, ModuleRef } from '@nestjs/core';
 import { Injector } from '@nestjs/core/injector/injector.js';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
-import { bindTask, type DiscoveredTask } from './task-binding.js';
+import { TaskDefinitionError } from './errors/index.js';
+import { bindTask } from './task-binding.js';
+import {
+  isHookProvider,
+  jobHooks,
+  settleFailure,
+  settleSuccess,
+  staticInvocation,
+  type TaskInvocation,
+} from './task-invocation.js';
 import { TaskMetadataAccessor } from './task-metadata.accessor.js';
 import type { TaskQueueConfig } from './task-queue.config.js';
 import { TASK_QUEUE_CONFIG } from './task-queue.constants.js';
+import { messages } from './task-queue.messages.js';
 import { TaskRegistry, type BoundTask } from './task.registry.js';
 
 type TaskMethod = (this: object, ...args: unknown[]) => unknown;
+type Token = Parameters<ModuleRef['introspect']>[0];
+
+/** Where a provider's task methods are, and whether one instance serves every job. */
+interface Target {
+  wrapper: InstanceWrapper;
+  prototype: object;
+  /** The shared instance, or the wrapper of a provider made afresh per job. */
+  key: object;
+  static: boolean;
+}
+
+/** A parameter after `(ctx, payload)`: resolved once at bootstrap, or for each job. */
+type Parameter = { token: Token; perJob: true } | { value: unknown; perJob: false };
 
 /**
  * @internal Finds every decorated method of every provider in the module graph and binds
@@ -18,6 +41,8 @@ type TaskMethod = (this: object, ...args: unknown[]) => unknown;
 @Injectable()
 export class TaskQueueExplorer implements OnModuleInit {
   private readonly injector = new Injector();
+  /** Per-job providers with success/failure hooks, looked at after each per-job task run. */
+  private hookProviders: InstanceWrapper[] = [];
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -29,8 +54,10 @@ export class TaskQueueExplorer implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
+    const providers = this.discovery.getProviders();
+    this.hookProviders = providers.filter(isHookProvider);
     const seen = new Set<object>();
-    for (const wrapper of this.discovery.getProviders()) {
+    for (const wrapper of providers) {
       // An alias (useExisting) reaches an instance that is discovered under its own token.
       if (wrapper.isAlias) continue;
       const target = this.targetOf(wrapper);
@@ -41,17 +68,15 @@ export class TaskQueueExplorer implements OnModuleInit {
         const meta = this.accessor.getTaskMetadata(method);
         if (!meta) continue;
         const type = target.prototype.constructor as object & { name: string };
-        const found: DiscoveredTask = {
-          type,
-          className: type.name,
-          methodName,
-          meta,
-          parameterCount: this.accessor.getParameterCount(target.prototype, methodName),
-          run: target.static
-            ? this.staticRunner(target.key, method as TaskMethod)
-            : this.perJobRunner(wrapper, methodName),
-        };
-        this.registry.add(bindTask(found, this.config));
+        const where = `${type.name}.${methodName}`;
+        const parameters = this.parametersOf(where, target.prototype, methodName);
+        const found = { type, className: type.name, methodName, meta };
+        this.registry.add(
+          bindTask(
+            { ...found, invoke: this.invoker(target, method as TaskMethod, parameters) },
+            this.config,
+          ),
+        );
       }
     }
   }
@@ -62,36 +87,78 @@ export class TaskQueueExplorer implements OnModuleInit {
    * instance is made per job. One made by a factory has no class to scan until it exists;
    * its methods are found only when it is a singleton.
    */
-  private targetOf(
-    wrapper: InstanceWrapper,
-  ): { prototype: object; key: object; static: boolean } | undefined {
+  private targetOf(wrapper: InstanceWrapper): Target | undefined {
     if (wrapper.isDependencyTreeStatic()) {
       const instance: unknown = wrapper.instance;
       if (!instance || typeof instance !== 'object') return undefined;
-      return { prototype: Object.getPrototypeOf(instance) as object, key: instance, static: true };
+      const prototype = Object.getPrototypeOf(instance) as object;
+      return { wrapper, prototype, key: instance, static: true };
     }
     const metatype = wrapper.metatype;
     if (wrapper.inject || typeof metatype !== 'function' || !metatype.prototype) return undefined;
-    return { prototype: metatype.prototype as object, key: wrapper, static: false };
+    return { wrapper, prototype: metatype.prototype as object, key: wrapper, static: false };
   }
 
-  private staticRunner(instance: object, method: TaskMethod): BoundTask['run'] {
-    return async (ctx, payload) => method.call(instance, ctx, payload);
+  /** Resolves each injected parameter's provider now, so a missing one fails bootstrap. */
+  private parametersOf(where: string, prototype: object, methodName: string): Parameter[] {
+    return this.accessor.getInjectedTokens(prototype, methodName).map((token, offset) => {
+      const index = offset + 2;
+      if (token === undefined || token === Object) {
+        throw new TaskDefinitionError(messages.untypedParameter(where, index));
+      }
+      let scope: Scope | undefined;
+      try {
+        scope = this.moduleRef.introspect(token as Token).scope;
+      } catch {
+        throw new TaskDefinitionError(messages.unresolvableParameter(where, index, token));
+      }
+      return scope === Scope.DEFAULT
+        ? { perJob: false, value: this.moduleRef.get(token as Token, { strict: false }) }
+        : { perJob: true, token: token as Token };
+    });
   }
 
-  /** A fresh instance per job, as Nest does per request; the job stands in for the request. */
-  private perJobRunner(wrapper: InstanceWrapper, methodName: string): BoundTask['run'] {
-    const host = wrapper.host!;
-    return async (ctx, payload, job) => {
+  /**
+   * How each job calls the method. With a shared instance and singleton parameters, one
+   * invocation serves every job; otherwise each job gets a DI context of its own, with the job
+   * standing in for the request, and the hooks of the per-job providers it created.
+   */
+  private invoker(
+    target: Target,
+    method: TaskMethod,
+    parameters: Parameter[],
+  ): BoundTask['invoke'] {
+    if (target.static && parameters.every((parameter) => !parameter.perJob)) {
+      const args = parameters.map((parameter) => (parameter.perJob ? undefined : parameter.value));
+      const invocation = staticInvocation(target.key, method, args);
+      return () => invocation;
+    }
+    const host = target.wrapper.host!;
+    return async (job): Promise<TaskInvocation> => {
       const contextId = ContextIdFactory.create();
       this.moduleRef.registerRequestByContextId(job, contextId);
-      const instance = await this.injector.loadPerContext(
-        wrapper.instance as object,
-        host,
-        host.providers,
-        contextId,
+      const instance: object = target.static
+        ? target.key
+        : await this.injector.loadPerContext(
+            target.wrapper.instance as object,
+            host,
+            host.providers,
+            contextId,
+          );
+      const args = await Promise.all(
+        parameters.map((parameter) =>
+          parameter.perJob
+            ? this.moduleRef.resolve(parameter.token, contextId, { strict: false })
+            : Promise.resolve(parameter.value),
+        ),
       );
-      return (instance as Record<string, TaskMethod>)[methodName].call(instance, ctx, payload);
+      return {
+        call: async (ctx, payload) => method.call(instance, ctx, payload, ...args),
+        succeed: (result, report) =>
+          settleSuccess(jobHooks(this.hookProviders, contextId), result, report),
+        fail: (error, report) =>
+          settleFailure(jobHooks(this.hookProviders, contextId), error, report),
+      };
     };
   }
 }

@@ -21,9 +21,12 @@ export const messages = {
     `Give one of them another name with @Task('other_name') or put it on another queue.`,
   invalidTaskOption: (where: string, option: string, value: unknown, expected: string) =>
     `${where}: option '${option}' is ${describe(value)}; expected ${expected}.`,
-  injectedParametersUnsupported: (where: string) =>
-    `${where}: a task method takes (ctx, payload); injected parameters after them are not ` +
-    `supported yet. Inject dependencies through the provider's constructor instead.`,
+  untypedParameter: (where: string, index: number) =>
+    `${where}: parameter #${index} has no type DI can resolve (an interface, a type-only ` +
+    `import, or a primitive). Import its class as a value, or mark it with @Inject(TOKEN).`,
+  unresolvableParameter: (where: string, index: number, token: unknown) =>
+    `${where}: parameter #${index} asks for ${tokenName(token)}, which no module of this ` +
+    `application provides. Add it to a module's providers (and exports, if in another module).`,
   invalidOption: (option: string, value: unknown, expected: string) =>
     `TaskQueueModule: option '${option}' is ${describe(value)}; expected ${expected}.`,
   defaultQueueNotConfigured: (defaultQueue: string, queues: Iterable<string>) =>
@@ -68,12 +71,19 @@ export const messages = {
   timedOut: (label: string, seconds: number) =>
     `${label} timed out after ${seconds} s. Raise the task's timeout, or make it stop when ` +
     `ctx.signal aborts.`,
+  hookFailed: (label: string, reason: string) =>
+    `${label}: a per-job provider's onTaskFailure hook threw: ${reason}`,
   lateFailure: (label: string, reason: string) =>
     `${label} rejected after its run had already ended (timeout or abort): ${reason}`,
   invalidPayloadBySchema: (name: string, problem: string) =>
     `Task '${name}': the payload does not match the task's schema: ${problem}`,
   nonErrorThrown: (value: unknown) => `Task threw a non-Error value: ${describe(value)}`,
 };
+
+function tokenName(token: unknown): string {
+  if (typeof token === 'function') return token.name || 'an anonymous class';
+  return typeof token === 'symbol' ? token.toString() : `'${String(token)}'`;
+}
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);

@@ -11,6 +11,7 @@ import { NonRetryableError, TaskAbortedError, TaskTimeoutError } from './errors/
 import type { TaskContext } from './interfaces/task-context.interface.js';
 import { abortChannel } from './task-abort.js';
 import { runWithLimits, WorkerShutdownError } from './task-execution.js';
+import type { TaskInvocation } from './task-invocation.js';
 import { validateWithSchema } from './task-schema.js';
 import type { TaskQueueConfig } from './task-queue.config.js';
 import { closeRedisClient, createRedisClient } from './task-queue.connection.js';
@@ -147,7 +148,14 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
       }
       const label = `Task '${job.name}' (job ${job.id})`;
       const timeoutMs = (job.opts as TaskJobOptions).taskTimeout ?? task.timeoutMs;
+      const report = (error: unknown) =>
+        this.logger.warn(messages.hookFailed(label, textOf(error)));
+      let invocation: TaskInvocation | undefined;
+      let settling = false;
       try {
+        const prepared = task.invoke(job);
+        const current = prepared instanceof Promise ? await prepared : prepared;
+        invocation = current;
         const result = await runWithLimits(
           (taskSignal) => {
             const ctx: TaskContext = {
@@ -162,20 +170,20 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
               signal: taskSignal,
               progress: (value) => job.updateProgress(value),
             };
-            return task.run(ctx, payload, job);
+            return current.call(ctx, payload);
           },
           {
             timeoutMs,
             jobSignal: signal,
             label,
-            onLateFailure: (error) =>
-              this.logger.warn(
-                messages.lateFailure(label, error instanceof Error ? error.message : String(error)),
-              ),
+            onLateFailure: (error) => this.logger.warn(messages.lateFailure(label, textOf(error))),
           },
         );
+        settling = true;
+        await invocation.succeed(result, report);
         return result === undefined ? null : result;
       } catch (error) {
+        if (!settling) await invocation?.fail(error, report);
         if (error instanceof WorkerShutdownError) {
           // Back to the queue without using up an attempt; WaitingError tells BullMQ it moved.
           await job.moveToWait(token);
@@ -186,6 +194,8 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     };
   }
 }
+
+const textOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** What BullMQ is given for a failed run: the throw drives retries, so keep it faithful. */
 function failureOf(error: unknown, task: BoundTask): Error {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { JobsOptions } from 'bullmq';
 import { TaskDefinitionError } from './errors/index.js';
-import type { TaskContext } from './interfaces/task-context.interface.js';
+import type { TaskInvocation } from './task-invocation.js';
 import type { TaskDefinition } from './interfaces/task-options.interface.js';
 import { messages } from './task-queue.messages.js';
 
@@ -23,8 +23,11 @@ export interface BoundTask {
   /** The provider class and method that declare it. */
   readonly type: object;
   readonly methodName: string;
-  /** Runs the method on its instance (a fresh one per job for request-scoped providers). */
-  readonly run: (ctx: TaskContext, payload: object, job: object) => Promise<unknown>;
+  /**
+   * Prepares one job's call: the shared invocation, or one with the job's own DI context
+   * (per-job instance, parameters and hooks).
+   */
+  readonly invoke: (job: object) => TaskInvocation | Promise<TaskInvocation>;
 }
 
 /**

@@ -1,0 +1,25 @@
+/**
+ * A per-job provider (request-scoped, created for each job) that wants to know the task
+ * succeeded, before the job is marked complete: commit here. A throw fails the job.
+ *
+ * @example
+ * ```ts
+ * @Injectable({ scope: Scope.REQUEST })
+ * export class DbSession implements OnTaskSuccess, OnTaskFailure {
+ *   async onTaskSuccess() { await this.tx.commit(); }
+ *   async onTaskFailure() { await this.tx.rollback(); }
+ * }
+ * ```
+ */
+export interface OnTaskSuccess {
+  onTaskSuccess(result: unknown): unknown;
+}
+
+/**
+ * A per-job provider that wants to know the task failed, timed out or was aborted, before the
+ * job is marked failed: roll back here. After a timeout or abort the task body may still be
+ * running, so a session should refuse further use once rolled back.
+ */
+export interface OnTaskFailure {
+  onTaskFailure(error: unknown): unknown;
+}

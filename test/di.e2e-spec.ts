@@ -1,0 +1,234 @@
+import { Inject, Injectable, Module, Scope } from '@nestjs/common';
+import { Test, type TestingModule } from '@nestjs/testing';
+import type { Job } from 'bullmq';
+import {
+  Task,
+  TASK_JOB,
+  TaskFailedError,
+  TaskQueueModule,
+  TaskQueues,
+  type OnTaskFailure,
+  type OnTaskSuccess,
+  type TaskContext,
+} from '@app/task-queue';
+import { deleteKeys, eventually, REDIS_URL, uniquePrefix } from './support/redis.js';
+
+/** What the per-job sessions did, by session id. */
+@Injectable()
+class Ledger {
+  readonly events: string[] = [];
+  private next = 0;
+  nextId() {
+    return ++this.next;
+  }
+}
+
+/** A stand-in for a database session: per job, committed or rolled back by its hooks. */
+@Injectable({ scope: Scope.REQUEST })
+class Session implements OnTaskSuccess, OnTaskFailure {
+  readonly id: number;
+  private state: 'open' | 'committed' | 'rolled back' = 'open';
+  constructor(
+    private readonly ledger: Ledger,
+    @Inject(TASK_JOB) private readonly job: Job,
+  ) {
+    this.id = ledger.nextId();
+  }
+
+  write(what: string) {
+    if (this.state !== 'open') throw new Error(`session ${this.id} is ${this.state}`);
+    this.ledger.events.push(`${this.id}:write:${what}`);
+  }
+
+  async onTaskSuccess() {
+    if ((this.job.data as { failCommit?: boolean }).failCommit) throw new Error('commit refused');
+    this.state = 'committed';
+    this.ledger.events.push(`${this.id}:commit`);
+  }
+
+  async onTaskFailure() {
+    this.state = 'rolled back';
+    this.ledger.events.push(`${this.id}:rollback`);
+  }
+}
+
+/** A per-job provider that depends on the session: the session it gets is the task's. */
+@Injectable({ scope: Scope.REQUEST })
+class UsersRepository {
+  constructor(readonly session: Session) {}
+}
+
+@Injectable()
+class Clock {
+  readonly id = Math.random();
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+@Injectable()
+class DiTasks {
+  lateWrite?: string;
+
+  @Task()
+  async useSession(
+    _ctx: TaskContext,
+    payload: { failCommit?: boolean },
+    session: Session,
+    clock: Clock,
+  ) {
+    session.write('x');
+    return { session: session.id, clock: clock.id, failCommit: payload.failCommit ?? false };
+  }
+
+  @Task()
+  async writeThenThrow(_ctx: TaskContext, _payload: object, session: Session) {
+    session.write('doomed');
+    throw new Error('validation failed');
+  }
+
+  @Task({ timeout: 0.3 })
+  async writeThenHang(_ctx: TaskContext, _payload: object, session: Session) {
+    session.write('before');
+    await sleep(800);
+    try {
+      session.write('after-timeout');
+    } catch (error) {
+      this.lateWrite = (error as Error).message;
+    }
+  }
+
+  @Task()
+  async tokenA(_ctx: TaskContext, _payload: object, @Inject('GREETING_A') greeting: string) {
+    return greeting;
+  }
+
+  @Task()
+  async tokenB(_ctx: TaskContext, _payload: object, @Inject('GREETING_B') greeting: string) {
+    return greeting;
+  }
+
+  @Task()
+  async theJob(ctx: TaskContext, _payload: object, @Inject(TASK_JOB) job: Job) {
+    return { same: job.id === ctx.job.id, name: job.name };
+  }
+
+  @Task()
+  async throughRepository(
+    _ctx: TaskContext,
+    _payload: object,
+    repository: UsersRepository,
+    session: Session,
+  ) {
+    repository.session.write('via-repo');
+    return { sameSession: repository.session === session, session: session.id };
+  }
+}
+
+@Module({
+  providers: [
+    Ledger,
+    Session,
+    UsersRepository,
+    Clock,
+    DiTasks,
+    { provide: 'GREETING_A', useValue: 'hello from A' },
+    { provide: 'GREETING_B', useValue: 'hello from B' },
+  ],
+})
+class DiModule {}
+
+describe('per-job dependency injection', () => {
+  const prefix = uniquePrefix('di');
+  let app: TestingModule;
+  let ledger: Ledger;
+  let queues: TaskQueues;
+
+  beforeAll(async () => {
+    app = await Test.createTestingModule({
+      imports: [TaskQueueModule.forRoot({ connection: REDIS_URL, prefix }), DiModule],
+    })
+      .setLogger({ log() {}, error() {}, warn() {} })
+      .compile();
+    await app.init();
+    ledger = app.get(Ledger);
+    queues = app.get(TaskQueues);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await deleteKeys(prefix);
+  });
+
+  it('gives each job its own session and every job the same singleton', async () => {
+    const queue = queues.get('default');
+    type Seen = { session: number; clock: number };
+    const [first, second] = await Promise.all([
+      queue.apply<Seen>('useSession'),
+      queue.apply<Seen>('useSession'),
+    ]);
+    expect(first.session).not.toBe(second.session);
+    expect(first.clock).toBe(second.clock);
+    expect(first.clock).toBe(app.get(Clock).id);
+    for (const { session } of [first, second]) {
+      expect(ledger.events.filter((e) => e.startsWith(`${session}:`))).toEqual([
+        `${session}:write:x`,
+        `${session}:commit`,
+      ]);
+    }
+  });
+
+  it('rolls the session back when the task throws', async () => {
+    const queue = queues.get('default');
+    const before = ledger.events.length;
+    await expect(queue.apply('writeThenThrow')).rejects.toThrow('validation failed');
+    expect(ledger.events.slice(before)).toEqual([
+      expect.stringMatching(/^\d+:write:doomed$/),
+      expect.stringMatching(/^\d+:rollback$/),
+    ]);
+  });
+
+  it('rolls back on timeout at once, and the body’s late write is refused', async () => {
+    const queue = queues.get('default');
+    const before = ledger.events.length;
+    await expect(queue.apply('writeThenHang')).rejects.toThrow(/timed out after 0.3 s/);
+    expect(ledger.events.slice(before)).toEqual([
+      expect.stringMatching(/^\d+:write:before$/),
+      expect.stringMatching(/^\d+:rollback$/),
+    ]);
+    const tasks = app.get(DiTasks);
+    const refused = await eventually(() => tasks.lateWrite, 5000, 'the late write');
+    expect(refused).toMatch(/is rolled back/);
+    expect(ledger.events.some((e) => e.endsWith('after-timeout'))).toBe(false);
+  });
+
+  it('fails the job when a success hook throws', async () => {
+    const queue = queues.get('default');
+    const error = await queue.apply('useSession', { failCommit: true }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskFailedError);
+    expect((error as Error).message).toContain('commit refused');
+  });
+
+  it('gives two methods with @Inject on the same parameter index their own tokens', async () => {
+    const queue = queues.get('default');
+    await expect(queue.apply('tokenA')).resolves.toBe('hello from A');
+    await expect(queue.apply('tokenB')).resolves.toBe('hello from B');
+  });
+
+  it('injects the running job with @Inject(TASK_JOB)', async () => {
+    await expect(queues.get('default').apply('theJob')).resolves.toEqual({
+      same: true,
+      name: 'theJob',
+    });
+  });
+
+  it('shares the job’s session with the per-job providers that depend on it, and commits it', async () => {
+    const { sameSession, session } = await queues
+      .get('default')
+      .apply<{ sameSession: boolean; session: number }>('throughRepository');
+    expect(sameSession).toBe(true);
+    expect(ledger.events.filter((e) => e.startsWith(`${session}:`))).toEqual([
+      `${session}:write:via-repo`,
+      `${session}:commit`,
+    ]);
+  });
+});
