@@ -2,10 +2,11 @@
 // reports errors at their line in the Markdown file.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { extractBlocks } from '../scripts/check-readme.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const SCRIPT = join(REPO, 'scripts/check-readme.js');
@@ -91,5 +92,13 @@ describe('check-readme.js', () => {
     expect(stderr).toMatch(
       /^MISSING\.md:7:\d+ \(block 1, src\/reports\/reports\.tasks\.ts\): error TS2307/m,
     );
+  });
+
+  it("keeps the README's end-to-end example the same as test/users.e2e-spec.ts, which runs", async () => {
+    const blocks = extractBlocks(await readFile(join(REPO, 'README.md'), 'utf8'));
+    const example = blocks.find((block) => block.path === 'test/users.e2e-spec.ts');
+    const spec = await readFile(join(REPO, 'test/users.e2e-spec.ts'), 'utf8');
+    // The spec's first line says why it exists; the block's names its path.
+    expect(example?.code.split('\n').slice(1)).toEqual(spec.split('\n').slice(1));
   });
 });
