@@ -1,11 +1,25 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { readAppConfig } from './app.config.js';
 import { AppModule } from './app.module.js';
 
+/** The one-command demo: HTTP API and task workers in one process. */
 async function bootstrap() {
+  const config = readAppConfig();
   const app = await NestFactory.create(AppModule);
   app.enableShutdownHooks();
-  await app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1');
+  await app.listen(config.port, '127.0.0.1');
+  const url = await app.getUrl();
+  const logger = new Logger('Example');
+  const redis = config.redisUrl.replace(/\/\/[^@/]*@/, '//***@'); // no password in logs
+  logger.log(`Listening on ${url} (Redis ${redis}, key prefix '${config.prefix}')`);
+  logger.log(
+    `Try: curl -s -X POST ${url}/process -H 'content-type: application/json' -d '{"userId":42}'`,
+  );
 }
 
-void bootstrap();
+bootstrap().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

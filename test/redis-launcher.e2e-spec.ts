@@ -1,13 +1,13 @@
 // The private Redis launcher, for real: it starts redis-server processes on free loopback ports
 // and checks, with pgrep, that none of them outlives its owner however that owner ends.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { ensureRedis } from '../scripts/redis-launcher.js';
+import { exitOf, freePort, isAlive, serverPids, waitFor } from './support/processes.js';
 
 const CLI = fileURLToPath(new URL('../scripts/run-with-redis.js', import.meta.url));
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -22,60 +22,6 @@ redis.ping().then((pong) => {
   setInterval(() => {}, 1000);
 });
 `;
-
-/** A loopback port nobody listens on. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Pids of the launcher's processes for a port: redis-server and its watchdog shell. */
-function serverPids(port: number): number[] {
-  const pattern = `redis-server.*[ :]${port}( |$)`;
-  const { stdout } = spawnSync('pgrep', ['-f', pattern], { encoding: 'utf8' });
-  return stdout.split('\n').filter(Boolean).map(Number);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Polls `check` until it returns something truthy, and returns that. */
-async function waitFor<T>(
-  check: () => T | null | undefined | false,
-  timeoutMs: number,
-  what: string,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-function exitOf(child: ChildProcess, timeoutMs = 10_000) {
-  return new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      resolve({ code: child.exitCode, signal: child.signalCode });
-      return;
-    }
-    const timer = setTimeout(() => reject(new Error(`pid ${child.pid} still runs`)), timeoutMs);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal });
-    });
-  });
-}
 
 const children: ChildProcess[] = [];
 const appPids: number[] = [];

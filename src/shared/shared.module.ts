@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { ProcessController } from './process.controller.js';
+import { SharedTasks } from './shared.tasks.js';
+
+/** Tasks used across domains, and the generic `POST /process` endpoint. */
+@Module({
+  controllers: [ProcessController],
+  providers: [SharedTasks],
+})
+export class SharedModule {}

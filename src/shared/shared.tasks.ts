@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { ScheduledTask, Task, type TaskContext } from '@app/task-queue';
+
+/** Payload of `send_email`. */
+export interface SendEmailPayload {
+  to: string;
+  subject: string;
+  body?: string;
+}
+
+/** Payload of `process_data`. */
+export interface ProcessDataPayload {
+  userId: number;
+}
+
+const RETENTION_DAYS = 30;
+
+/** Tasks any domain uses. The example talks to no outside service: it logs and computes. */
+@Injectable()
+export class SharedTasks {
+  private readonly logger = new Logger(SharedTasks.name);
+
+  /** Sends an email (here: logs it). Other tasks enqueue it as a follow-up. */
+  @Task('send_email')
+  async sendEmail(_ctx: TaskContext, payload: SendEmailPayload) {
+    if (typeof payload.to !== 'string' || !payload.to.includes('@')) {
+      throw new Error(`send_email needs an address in 'to', got ${JSON.stringify(payload.to)}`);
+    }
+    this.logger.log(`Email to ${payload.to}: ${payload.subject}`);
+    return { sent: true, to: payload.to, subject: payload.subject };
+  }
+
+  /** Processes a user's data in a few steps, reporting progress; `POST /process` enqueues it. */
+  @Task({ name: 'process_data', retries: 2, retryDelay: 1 })
+  async processData(ctx: TaskContext, payload: ProcessDataPayload) {
+    const { userId } = payload;
+    if (!Number.isInteger(userId) || userId < 1) {
+      throw new Error(`process_data needs a positive whole userId, got ${JSON.stringify(userId)}`);
+    }
+    const steps = ['fetch', 'transform', 'store'];
+    let digest = `user:${userId}`;
+    for (const [index, step] of steps.entries()) {
+      digest = createHash('sha256').update(`${step}:${digest}`).digest('hex');
+      await ctx.progress(Math.round(((index + 1) / steps.length) * 100));
+    }
+    this.logger.log(`Processed data of user ${userId} (job ${ctx.job.id})`);
+    return { processed: userId, steps: steps.length, checksum: digest.slice(0, 12) };
+  }
+
+  /** Daily at 02:00 UTC: removes records past retention (here: reports the cut-off). */
+  @ScheduledTask({ name: 'cleanup_old_records', cron: '0 2 * * *', timeout: 900 })
+  async cleanupOldRecords(_ctx: TaskContext) {
+    const cutoff = new Date(Date.now() - RETENTION_DAYS * 24 * 60 * 60 * 1000).toISOString();
+    this.logger.log(`Cleaning up records older than ${cutoff}`);
+    return { deleted: 0, cutoff };
+  }
+}

@@ -1,0 +1,122 @@
+// The one-command demo as `npm start` runs it: the built example under run-with-redis.js, with
+// no Redis at REDIS_URL, so the launcher starts a private one. The app must answer HTTP and run
+// a job, and no redis-server it started may outlive it, whether it is stopped or killed.
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { exitOf, freePort, isAlive, serverPids, waitFor } from './support/processes.js';
+import { eventually } from './support/redis.js';
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const BUILD_TIMEOUT_MS = 180_000;
+
+const children: ChildProcess[] = [];
+const ports: number[] = [];
+
+/** Starts `node scripts/run-with-redis.js node dist/src/main.js` as `npm start` does. */
+async function startDemo() {
+  const deadUrl = `redis://127.0.0.1:${await freePort()}`;
+  const launcher = spawn(
+    process.execPath,
+    ['scripts/run-with-redis.js', process.execPath, 'dist/src/main.js'],
+    {
+      cwd: REPO,
+      env: { ...process.env, REDIS_URL: deadUrl, PORT: '0', NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  children.push(launcher);
+  let output = '';
+  launcher.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  launcher.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+
+  const [, redisUrl] = await waitFor(
+    () => / started a private redis-server at (redis:\/\/\S+)/.exec(output),
+    15_000,
+    `the launcher to start redis-server; output so far:\n${output}`,
+  );
+  const redisPort = Number(new URL(redisUrl).port);
+  ports.push(redisPort);
+  const [, baseUrl] = await waitFor(
+    () => /Listening on (http:\/\/127\.0\.0\.1:\d+) \(Redis (\S+)/.exec(output),
+    30_000,
+    `the app to listen; output so far:\n${output}`,
+  );
+  expect(output).toContain(`Listening on ${baseUrl} (Redis ${redisUrl}, key prefix 'bull')`);
+  const appPid = appPidOf(launcher.pid!);
+  return { launcher, deadUrl, redisUrl, redisPort, baseUrl, appPid };
+}
+
+/** The app: the launcher's child running dist/src/main.js. */
+function appPidOf(launcherPid: number): number {
+  const { stdout } = spawnSync('pgrep', ['-P', String(launcherPid), '-f', 'dist/src/main.js'], {
+    encoding: 'utf8',
+  });
+  const pids = stdout.split('\n').filter(Boolean).map(Number);
+  expect(pids).toHaveLength(1);
+  return pids[0];
+}
+
+/** Enqueues process_data over HTTP and waits for the job to read back complete. */
+async function runJob(baseUrl: string, userId: number) {
+  const accepted = await fetch(`${baseUrl}/process`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ userId }),
+  });
+  expect(accepted.status).toBe(202);
+  const { jobId } = (await accepted.json()) as { jobId: string };
+  return eventually(
+    async () => {
+      const job = (await (await fetch(`${baseUrl}/jobs/default/${jobId}`)).json()) as {
+        status: string;
+        result: unknown;
+      };
+      return job.status === 'complete' ? job : undefined;
+    },
+    15_000,
+    `job ${jobId} to complete`,
+  );
+}
+
+beforeAll(() => {
+  // The demo runs what `nest build` emits, as `npm start` does.
+  execFileSync('npx', ['nest', 'build'], { cwd: REPO, stdio: 'inherit' });
+}, BUILD_TIMEOUT_MS);
+
+afterEach(async () => {
+  for (const child of children.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exitOf(child);
+  }
+  // Once its owner is dead, the launcher's watchdog removes any redis-server a failed test left.
+  for (const port of ports.splice(0)) {
+    await waitFor(() => serverPids(port).length === 0, 5000, `no redis-server on ${port}`);
+  }
+});
+
+describe('npm start (run-with-redis.js + the built example)', () => {
+  it('serves the API and runs a job on a private Redis; SIGTERM leaves no redis-server', async () => {
+    const { launcher, deadUrl, redisUrl, redisPort, baseUrl, appPid } = await startDemo();
+    expect(redisUrl).not.toBe(deadUrl);
+    expect(serverPids(redisPort).length).toBeGreaterThan(0);
+
+    const job = await runJob(baseUrl, 42);
+    expect(job.result).toMatchObject({ processed: 42, steps: 3 });
+
+    launcher.kill('SIGTERM');
+    // The app shuts down through Nest's hooks, then dies of the signal it was sent.
+    expect(await exitOf(launcher, 20_000)).toEqual({ code: 128 + 15, signal: null });
+    expect(isAlive(appPid)).toBe(false);
+    expect(serverPids(redisPort)).toEqual([]);
+  }, 60_000);
+
+  it('leaves no redis-server when the app process is SIGKILLed', async () => {
+    const { launcher, redisPort, baseUrl, appPid } = await startDemo();
+    await runJob(baseUrl, 7);
+    expect(serverPids(redisPort).length).toBeGreaterThan(0);
+
+    process.kill(appPid, 'SIGKILL');
+    expect(await exitOf(launcher, 20_000)).toEqual({ code: 128 + 9, signal: null });
+    expect(serverPids(redisPort)).toEqual([]);
+  }, 60_000);
+});
