@@ -14,6 +14,7 @@ export type {
   TaskDefinition,
   TaskOptions,
 } from './interfaces/task-options.interface.js';
+export type { TaskSchedule } from './interfaces/task-schedule.interface.js';
 export type {
   QueueSettings,
   TaskQueueModuleOptions,

@@ -5,10 +5,12 @@ import { toDefinition } from './task-catalogue.js';
 import type { TaskQueueConfig } from './task-queue.config.js';
 import {
   DEFAULT_KEEP_COMPLETED,
+  DEFAULT_TIME_ZONE,
   DEFAULT_KEEP_FAILED,
   NAME_PATTERN,
 } from './task-queue.constants.js';
 import { messages } from './task-queue.messages.js';
+import { cronProblem, isTimeZone } from './task-schedule.cron.js';
 import type { BoundTask } from './task.registry.js';
 
 /** @internal A decorated method as the explorer found it. */
@@ -62,6 +64,15 @@ export function bindTask(found: DiscoveredTask, config: TaskQueueConfig): BoundT
       );
     }
   }
+  // `@ScheduledTask()` always records a `cron` key, so a missing pattern is caught too.
+  const scheduled = 'cron' in meta || meta.timeZone !== undefined;
+  if (scheduled) {
+    const problem = cronProblem(meta.cron);
+    if (problem) throw new TaskDefinitionError(messages.invalidCron(where, meta.cron, problem));
+    if (meta.timeZone !== undefined && !isTimeZone(meta.timeZone)) {
+      throw new TaskDefinitionError(messages.invalidTimeZone(where, meta.timeZone));
+    }
+  }
   if (found.parameterCount > 2) {
     throw new TaskDefinitionError(messages.injectedParametersUnsupported(where));
   }
@@ -71,7 +82,7 @@ export function bindTask(found: DiscoveredTask, config: TaskQueueConfig): BoundT
       queue,
       found.className,
       found.methodName,
-      meta,
+      scheduled ? { ...meta, timeZone: meta.timeZone ?? DEFAULT_TIME_ZONE } : meta,
     ) as BoundTask['definition'],
     kwargs: meta.kwargs,
     jobOptions: Object.freeze(jobOptionsOf(meta)),

@@ -33,3 +33,14 @@ export const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]{0,99}$/;
 export const DEFAULT_KEEP_COMPLETED = { age: 24 * 3600, count: 1000 } as const;
 /** ...failed ones for a week (at most 10000 per queue), long enough to investigate. */
 export const DEFAULT_KEEP_FAILED = { age: 7 * 24 * 3600, count: 10_000 } as const;
+
+/** Time zone a `@ScheduledTask()` cron is read in when it names none. */
+export const DEFAULT_TIME_ZONE = 'UTC';
+/**
+ * Id prefix of the BullMQ job schedulers this library creates (`task-queue:<task name>`): it
+ * marks them as ours, so reconciling never touches a scheduler created by other code. Task
+ * names cannot contain `:`, so the rest of the id is always the task name.
+ */
+export const SCHEDULER_ID_PREFIX = 'task-queue:';
+/** How long one process may hold a queue's reconcile lock before others take over, in ms. */
+export const SCHEDULE_LOCK_TTL_MS = 15_000;

@@ -24,6 +24,12 @@ export const messages = {
   injectedParametersUnsupported: (where: string) =>
     `${where}: a task method takes (ctx, payload); injected parameters after them are not ` +
     `supported yet. Inject dependencies through the provider's constructor instead.`,
+  invalidCron: (where: string, cron: unknown, problem: string) =>
+    `${where}: cron ${describe(cron)} ${problem}. Use 5 fields (minute hour day-of-month month ` +
+    `day-of-week, e.g. '0 2 * * *') or 6 with seconds first (e.g. '*/10 * * * * *').`,
+  invalidTimeZone: (where: string, timeZone: unknown) =>
+    `${where}: timeZone ${describe(timeZone)} is not a known IANA time zone. Use a name such ` +
+    `as 'UTC' (the default), 'Europe/Paris' or 'America/New_York'.`,
   invalidOption: (option: string, value: unknown, expected: string) =>
     `TaskQueueModule: option '${option}' is ${describe(value)}; expected ${expected}.`,
   defaultQueueNotConfigured: (defaultQueue: string, queues: Iterable<string>) =>
@@ -60,6 +66,12 @@ export const messages = {
   waitInterrupted: (name: string, jobId: string) =>
     `Stopped waiting for task '${name}' (job ${jobId}): the queue is closing. ` +
     `The job is still queued or running; read it later with getJob('${jobId}').`,
+  schedulesDeferred: (queues: Iterable<string>) =>
+    `Redis is not reachable: the schedules of queue(s) ${list(queues)} will be reconciled once ` +
+    `it is. Until then they run as last stored in Redis.`,
+  schedulesFailed: (queue: string, reason: string) =>
+    `Could not reconcile the schedules of queue '${queue}': ${reason}. They run as last stored ` +
+    `in Redis; restart the process once Redis is healthy to apply this code's schedules.`,
   nonErrorThrown: (value: unknown) => `Task threw a non-Error value: ${describe(value)}`,
 };
 
