@@ -38,13 +38,32 @@ export class TaskScheduler implements OnApplicationBootstrap, OnApplicationShutd
   private client?: Redis;
   private onReady?: () => void;
   private stopping = false;
+  private markSettled!: () => void;
+  private readonly settled = new Promise<void>((resolve) => (this.markSettled = resolve));
 
   constructor(
     @Inject(TASK_QUEUE_CONFIG) private readonly config: TaskQueueConfig,
     private readonly registry: TaskRegistry,
   ) {}
 
+  /**
+   * Resolves once this process has reconciled its schedules at bootstrap (or found Redis
+   * unreachable and put it off). Workers take jobs only after it, so a replica of new code
+   * never runs a job of a schedule its own code has changed.
+   */
+  whenSettled(): Promise<void> {
+    return this.settled;
+  }
+
   async onApplicationBootstrap(): Promise<void> {
+    try {
+      await this.reconcileAtBoot();
+    } finally {
+      this.markSettled();
+    }
+  }
+
+  private async reconcileAtBoot(): Promise<void> {
     const names = this.config.workerQueues;
     if (names.length === 0) return;
     const client = createRedisClient(this.config.connection, 'worker', this.logger);
@@ -63,6 +82,7 @@ export class TaskScheduler implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    this.markSettled();
     if (this.onReady) this.client?.off('ready', this.onReady);
     const queues = this.queues.splice(0);
     await Promise.all(queues.map((queue) => queue.close()));

@@ -14,6 +14,7 @@ import { TASK_QUEUE_CONFIG } from './task-queue.constants.js';
 import { messages } from './task-queue.messages.js';
 import type { TaskQueue } from './task-queue.js';
 import { TaskQueues } from './task-queues.service.js';
+import { TaskScheduler } from './task-scheduler.service.js';
 import { TaskRegistry, type BoundTask } from './task.registry.js';
 
 /**
@@ -32,6 +33,7 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     @Inject(TASK_QUEUE_CONFIG) private readonly config: TaskQueueConfig,
     private readonly registry: TaskRegistry,
     private readonly taskQueues: TaskQueues,
+    private readonly scheduler: TaskScheduler,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -52,9 +54,9 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
       worker.on('error', (error) => this.logger.error(`Worker '${name}': ${error.message}`));
       this.workers.push(worker);
       // Take jobs once connected: a worker started against an unreachable Redis sits in
-      // BullMQ's retry delays, which outlive close() by up to 15 s.
-      worker
-        .waitUntilReady()
+      // BullMQ's retry delays, which outlive close() by up to 15 s. And only once this
+      // process's schedules are reconciled, so no job of a schedule it replaces runs here.
+      Promise.all([worker.waitUntilReady(), this.scheduler.whenSettled()])
         .then(() => (this.stopping ? undefined : worker.run()))
         .catch((error: Error) => {
           if (!this.stopping) this.logger.error(`Worker '${name}' stopped: ${error.message}`);
