@@ -140,12 +140,11 @@ function isCurrent(
   timeZone: string,
   template: { name: string; data: object; opts: object },
 ): boolean {
-  const opts = (stored.template?.opts ?? {}) as Record<string, unknown>;
   return (
     stored.pattern === cron &&
     stored.tz === timeZone &&
     stored.name === template.name &&
     isDeepStrictEqual(stored.template?.data ?? {}, template.data) &&
-    Object.entries(template.opts).every(([key, value]) => isDeepStrictEqual(opts[key], value))
+    isDeepStrictEqual(stored.template?.opts ?? {}, template.opts)
   );
 }
