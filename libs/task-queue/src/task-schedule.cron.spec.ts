@@ -28,6 +28,24 @@ describe('nextRunAt', () => {
     expect(nextRunAt(nine, zone, at('2026-10-31T13:00:00Z'))).toEqual(at('2026-11-01T14:00:00Z'));
   });
 
+  it('runs a local time that the spring change skips an hour later, and a repeated one once', () => {
+    const zone = 'America/New_York';
+    // 02:30 does not exist on 8 March: the run is at 03:30 EDT, then 02:30 EDT again.
+    expect(nextRunAt('30 2 * * *', zone, at('2026-03-07T12:00:00Z'))).toEqual(
+      at('2026-03-08T07:30:00Z'),
+    );
+    expect(nextRunAt('30 2 * * *', zone, at('2026-03-08T07:30:00Z'))).toEqual(
+      at('2026-03-09T06:30:00Z'),
+    );
+    // 01:30 happens twice on 1 November: a daily task runs at the first (EDT) only.
+    expect(nextRunAt('30 1 * * *', zone, at('2026-10-31T12:00:00Z'))).toEqual(
+      at('2026-11-01T05:30:00Z'),
+    );
+    expect(nextRunAt('30 1 * * *', zone, at('2026-11-01T05:30:00Z'))).toEqual(
+      at('2026-11-02T06:30:00Z'),
+    );
+  });
+
   it('differs from UTC for the same pattern', () => {
     const from = at('2026-01-15T00:00:00Z');
     expect(nextRunAt('0 2 * * *', 'UTC', from)).toEqual(at('2026-01-15T02:00:00Z'));
