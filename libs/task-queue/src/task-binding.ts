@@ -5,8 +5,8 @@ import { toDefinition } from './task-catalogue.js';
 import type { TaskQueueConfig } from './task-queue.config.js';
 import {
   DEFAULT_KEEP_COMPLETED,
-  DEFAULT_TIME_ZONE,
   DEFAULT_KEEP_FAILED,
+  DEFAULT_TIME_ZONE,
   NAME_PATTERN,
 } from './task-queue.constants.js';
 import { messages } from './task-queue.messages.js';

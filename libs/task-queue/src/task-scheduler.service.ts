@@ -116,7 +116,10 @@ export class TaskScheduler implements OnApplicationBootstrap, OnApplicationShutd
       if (cron === undefined) continue;
       const stored = stale.get(name);
       stale.delete(name);
-      const template = { name, data: task.kwargs ?? {}, opts: task.jobOptions };
+      // Compared with what Redis gives back, so kwargs are taken in their JSON form (a Date
+      // becomes its ISO string), as every job's data is.
+      const data = JSON.parse(JSON.stringify(task.kwargs ?? {})) as object;
+      const template = { name, data, opts: task.jobOptions };
       // Upserting an unchanged scheduler would replace its pending job: leave it alone.
       if (stored && isCurrent(stored, cron, timeZone!, template)) continue;
       await queue.upsertJobScheduler(
