@@ -15,53 +15,9 @@ function ticksOf(runs: RecordedRun[]): number[] {
   return runs.map(tickOf).sort((a, b) => a - b);
 }
 
-/** Every run recorded under `prefix` so far, in the order they were recorded. */
-const readRunsOf = async (redis: Redis, prefix: string) =>
-  (await redis.lrange(runsKey(prefix), 0, -1)).map((line) => JSON.parse(line) as RecordedRun);
-
 /** Every tick from the first to the last, `stepMs` apart. */
 const everyTick = (from: number, to: number, stepMs: number) =>
   Array.from({ length: (to - from) / stepMs + 1 }, (_, i) => from + i * stepMs);
-
-describe('BullMQ job schedulers, the primitive scheduling relies on', () => {
-  const prefix = uniquePrefix('rawsched');
-  const redis = new Redis(REDIS_URL);
-  const replicas: ChildProcess[] = [];
-
-  afterAll(async () => {
-    await Promise.all(replicas.map(stopReplica));
-    await deleteKeys(prefix);
-    await redis.quit();
-  });
-
-  it('make one job per tick when three processes upsert the same scheduler at once', async () => {
-    replicas.push(
-      ...(await Promise.all(
-        Array.from({ length: REPLICAS }, () =>
-          spawnReplica('raw-upsert.main', { TASK_QUEUE_PREFIX: prefix }),
-        ),
-      )),
-    );
-    const readRuns = () => readRunsOf(redis, prefix);
-    await eventually(
-      async () => {
-        const ticks = (await readRuns()).map(tickOf);
-        return ticks.length > 0 && Math.max(...ticks) - Math.min(...ticks) >= 6000
-          ? ticks
-          : undefined;
-      },
-      20_000,
-      'six seconds of ticks',
-    );
-    expect(await Promise.all(replicas.map(stopReplica))).toEqual(replicas.map(() => 0));
-    const ticks = ticksOf(await readRuns());
-    expect(ticks).toEqual(everyTick(ticks[0], ticks.at(-1)!, 1000));
-    const distinct = new Set(ticks).size;
-    console.log(
-      `raw BullMQ, ${REPLICAS} upserting processes: ${ticks.length} runs over ${distinct} ticks`,
-    );
-  });
-});
 
 describe('scheduled tasks across three replicas', () => {
   const prefix = uniquePrefix('sched');
@@ -71,15 +27,18 @@ describe('scheduled tasks across three replicas', () => {
   const replicas: ChildProcess[] = [];
   const phases: { release: string; runs: RecordedRun[] }[] = [];
 
-  const readRuns = () => readRunsOf(redis, prefix);
+  const readRuns = async () =>
+    (await redis.lrange(runsKey(prefix), 0, -1)).map((line) => JSON.parse(line) as RecordedRun);
+  const spawnRelease = (release: string) =>
+    spawnReplica('scheduler.main', { TASK_QUEUE_PREFIX: prefix, RELEASE: release });
+  const ticksRun = (runs: RecordedRun[]) => runs.filter((run) => run.task === 'tick');
+  const releaseOf = (run: RecordedRun) => (run.payload as { release: number }).release;
 
   /** Boots three replicas of one release together, lets them run, stops them all. */
   async function runRelease(release: string, until: (runs: RecordedRun[]) => boolean) {
     const before = (await readRuns()).length;
     const started = await Promise.all(
-      Array.from({ length: REPLICAS }, () =>
-        spawnReplica('scheduler.main', { TASK_QUEUE_PREFIX: prefix, RELEASE: release }),
-      ),
+      Array.from({ length: REPLICAS }, () => spawnRelease(release)),
     );
     replicas.push(...started);
     const runs = await eventually(
@@ -112,13 +71,13 @@ describe('scheduled tasks across three replicas', () => {
 
   it('runs a per-second task exactly once per tick for at least 8 seconds', async () => {
     await runRelease('1', (runs) => {
-      const ticks = runs.filter((run) => run.task === 'tick').map(tickOf);
+      const ticks = ticksRun(runs).map(tickOf);
       return ticks.length > 0 && Math.max(...ticks) - Math.min(...ticks) >= 8000;
     });
-    const runs = phases[0].runs.filter((run) => run.task === 'tick');
+    const runs = ticksRun(phases[0].runs);
     const ticks = ticksOf(runs);
     expect(ticks).toEqual(everyTick(ticks[0], ticks.at(-1)!, 1000));
-    expect(runs.every((run) => (run.payload as { release: number }).release === 1)).toBe(true);
+    expect(runs.every((run) => releaseOf(run) === 1)).toBe(true);
     const perReplica = new Map<number, number>();
     for (const run of runs) perReplica.set(run.pid, (perReplica.get(run.pid) ?? 0) + 1);
     console.log(
@@ -128,13 +87,13 @@ describe('scheduled tasks across three replicas', () => {
   });
 
   it('after a restart with a changed cron, runs only the new schedule, no tick twice', async () => {
-    await runRelease('2', (runs) => runs.filter((run) => run.task === 'tick').length >= 3);
-    const runs = phases[1].runs.filter((run) => run.task === 'tick');
+    await runRelease('2', (runs) => ticksRun(runs).length >= 3);
+    const runs = ticksRun(phases[1].runs);
     const ticks = ticksOf(runs);
     expect(ticks.every((tick) => tick % 2000 === 0)).toBe(true);
     expect(ticks).toEqual(everyTick(ticks[0], ticks.at(-1)!, 2000));
-    expect(runs.every((run) => (run.payload as { release: number }).release === 2)).toBe(true);
-    const before = ticksOf(phases[0].runs.filter((run) => run.task === 'tick'));
+    expect(runs.every((run) => releaseOf(run) === 2)).toBe(true);
+    const before = ticksOf(ticksRun(phases[0].runs));
     expect(ticks[0]).toBeGreaterThan(before.at(-1)!);
     console.log(`release 2: ${runs.length} runs over ${new Set(ticks).size} ticks, 2 s apart`);
 
@@ -154,6 +113,44 @@ describe('scheduled tasks across three replicas', () => {
     });
     expect(delayed.map((job) => job.id)).toContainEqual(
       expect.stringMatching(/^repeat:nightly-export:/),
+    );
+  });
+
+  it('during a rolling deploy, runs no tick twice and ends on the new schedule', async () => {
+    const before = (await readRuns()).length;
+    const old = await Promise.all(Array.from({ length: REPLICAS }, () => spawnRelease('2')));
+    replicas.push(...old);
+    // One replica at a time: each new one boots while old ones are still taking ticks.
+    for (const replaced of old) {
+      replicas.push(await spawnRelease('1'));
+      expect(await stopReplica(replaced)).toBe(0);
+    }
+    const rolledOut = (await readRuns()).length;
+    await eventually(
+      async () => (ticksRun((await readRuns()).slice(rolledOut)).length >= 3 ? true : undefined),
+      30_000,
+      'runs after the rollout',
+    );
+    expect(await Promise.all(replicas.map(stopReplica))).toEqual(replicas.map(() => 0));
+
+    const all = ticksOf(ticksRun(await readRuns()));
+    expect(new Set(all).size).toBe(all.length);
+    // From the first run of the new schedule on, every second has its run, whichever replica
+    // (old or new) took it.
+    const newRuns = ticksRun((await readRuns()).slice(before)).filter(
+      (run) => releaseOf(run) === 1,
+    );
+    const ticks = ticksOf(newRuns);
+    expect(ticks).toEqual(everyTick(ticks[0], ticks.at(-1)!, 1000));
+    expect(await queue.getJobScheduler('task-queue:tick')).toMatchObject({
+      pattern: '* * * * * *',
+    });
+    expect(await queue.getJobScheduler('task-queue:nightlyPurge')).toMatchObject({
+      pattern: '0 3 * * *',
+    });
+    console.log(
+      `rolling deploy: ${all.length} runs over ${new Set(all).size} ticks in all phases; ` +
+        `${ticks.length} runs of the new schedule, one per second`,
     );
   });
 });

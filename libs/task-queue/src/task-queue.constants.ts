@@ -44,3 +44,9 @@ export const DEFAULT_TIME_ZONE = 'UTC';
 export const SCHEDULER_ID_PREFIX = 'task-queue:';
 /** How long one process may hold a queue's reconcile lock before others take over, in ms. */
 export const SCHEDULE_LOCK_TTL_MS = 15_000;
+/**
+ * A schedule created or changed at boot starts at least this long after (ms). An upsert's first
+ * tick is computed on the client: without a margin it may name a tick that another process's
+ * worker is starting at that moment under the old pattern, and BullMQ would add that job again.
+ */
+export const SCHEDULE_START_MARGIN_MS = 1000;

@@ -13,6 +13,7 @@ import { closeRedisClient, createRedisClient, whenReady } from './task-queue.con
 import {
   ENQUEUE_CONNECT_TIMEOUT_MS,
   SCHEDULE_LOCK_TTL_MS,
+  SCHEDULE_START_MARGIN_MS,
   TASK_QUEUE_CONFIG,
 } from './task-queue.constants.js';
 import { messages } from './task-queue.messages.js';
@@ -122,9 +123,10 @@ export class TaskScheduler implements OnApplicationBootstrap, OnApplicationShutd
       const template = { name, data, opts: task.jobOptions };
       // Upserting an unchanged scheduler would replace its pending job: leave it alone.
       if (stored && isCurrent(stored, cron, timeZone!, template)) continue;
+      const startDate = Date.now() + SCHEDULE_START_MARGIN_MS;
       await queue.upsertJobScheduler(
         schedulerIdOf(name),
-        { pattern: cron, tz: timeZone },
+        { pattern: cron, tz: timeZone, startDate },
         template,
       );
       this.logger.log(`Schedule of '${name}' on '${queue.name}' set to '${cron}' (${timeZone}).`);
