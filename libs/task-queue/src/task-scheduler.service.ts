@@ -111,18 +111,19 @@ export class TaskScheduler implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private async reconcile(queue: Queue, tasks: ReadonlyMap<string, BoundTask>): Promise<void> {
-    const stale = await readSchedules(queue);
+    const leftover = await readSchedules(queue);
     for (const task of tasks.values()) {
       const { name, cron, timeZone } = task.definition;
       if (cron === undefined) continue;
-      const stored = stale.get(name);
-      stale.delete(name);
+      const stored = leftover.get(name);
+      leftover.delete(name);
       // Compared with what Redis gives back, so kwargs are taken in their JSON form (a Date
       // becomes its ISO string), as every job's data is.
       const data = JSON.parse(JSON.stringify(task.kwargs ?? {})) as object;
       const template = { name, data, opts: task.jobOptions };
       // Upserting an unchanged scheduler would replace its pending job: leave it alone.
       if (stored && isCurrent(stored, cron, timeZone!, template)) continue;
+      // A first tick too close to now may be one that an old replica is starting right now.
       const startDate = Date.now() + SCHEDULE_START_MARGIN_MS;
       await queue.upsertJobScheduler(
         schedulerIdOf(name),
@@ -131,7 +132,7 @@ export class TaskScheduler implements OnApplicationBootstrap, OnApplicationShutd
       );
       this.logger.log(`Schedule of '${name}' on '${queue.name}' set to '${cron}' (${timeZone}).`);
     }
-    for (const name of stale.keys()) {
+    for (const name of leftover.keys()) {
       await queue.removeJobScheduler(schedulerIdOf(name));
       this.logger.log(`Schedule of '${name}' on '${queue.name}' removed: no such task any more.`);
     }
