@@ -18,6 +18,7 @@ export type {
   TaskOptions,
 } from './interfaces/task-options.interface.js';
 export type { TaskMethodName, TaskPayload, TaskResult } from './interfaces/typed-task.interface.js';
+export type { TaskSchedule } from './interfaces/task-schedule.interface.js';
 export type {
   QueueSettings,
   TaskQueueModuleOptions,

@@ -3,8 +3,14 @@ import { TaskDefinitionError } from './errors/index.js';
 import type { KeepJobs, TaskMetadata } from './interfaces/task-options.interface.js';
 import { toDefinition } from './task-catalogue.js';
 import { checkRetention, type TaskQueueConfig } from './task-queue.config.js';
-import { BACKOFF_TYPE, DEFAULT_BACKOFF_CAP, NAME_PATTERN } from './task-queue.constants.js';
+import {
+  BACKOFF_TYPE,
+  DEFAULT_BACKOFF_CAP,
+  DEFAULT_TIME_ZONE,
+  NAME_PATTERN,
+} from './task-queue.constants.js';
 import { messages } from './task-queue.messages.js';
+import { cronProblem, isTimeZone } from './task-schedule.cron.js';
 import type { BoundTask } from './task.registry.js';
 
 /** @internal A decorated method as the explorer found it. */
@@ -75,13 +81,22 @@ export function bindTask(found: DiscoveredTask, config: TaskQueueConfig): BoundT
       ),
     );
   }
+  // `@ScheduledTask()` always records a `cron` key, so a missing pattern is caught too.
+  const scheduled = 'cron' in meta || meta.timeZone !== undefined;
+  if (scheduled) {
+    const problem = cronProblem(meta.cron);
+    if (problem) throw new TaskDefinitionError(messages.invalidCron(where, meta.cron, problem));
+    if (meta.timeZone !== undefined && !isTimeZone(meta.timeZone)) {
+      throw new TaskDefinitionError(messages.invalidTimeZone(where, meta.timeZone));
+    }
+  }
   return {
     definition: toDefinition(
       name,
       queue,
       found.className,
       found.methodName,
-      meta,
+      scheduled ? { ...meta, timeZone: meta.timeZone ?? DEFAULT_TIME_ZONE } : meta,
     ) as BoundTask['definition'],
     kwargs: meta.kwargs,
     schema: meta.schema,

@@ -54,3 +54,19 @@ export const DEFAULT_SHUTDOWN_GRACE_PERIOD = 25;
  * run again; BullMQ's default of 1 would fail a job caught by two crashes or deploys in a row.
  */
 export const MAX_STALLED_COUNT = 3;
+/** Time zone a `@ScheduledTask()` cron is read in when it names none. */
+export const DEFAULT_TIME_ZONE = 'UTC';
+/**
+ * Id prefix of the BullMQ job schedulers this library creates (`task-queue:<task name>`): it
+ * marks them as ours, so reconciling never touches a scheduler created by other code. Task
+ * names cannot contain `:`, so the rest of the id is always the task name.
+ */
+export const SCHEDULER_ID_PREFIX = 'task-queue:';
+/** How long one process may hold a queue's reconcile lock before others take over, in ms. */
+export const SCHEDULE_LOCK_TTL_MS = 15_000;
+/**
+ * A schedule created or changed at boot starts at least this long after (ms). An upsert's first
+ * tick is computed on the client: without a margin it may name a tick that another process's
+ * worker is starting at that moment under the old pattern, and BullMQ would add that job again.
+ */
+export const SCHEDULE_START_MARGIN_MS = 1000;

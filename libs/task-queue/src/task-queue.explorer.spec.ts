@@ -168,6 +168,49 @@ describe('TaskQueueExplorer', () => {
     expect(error.message).toMatch(/^BadRetries\.run: option 'retries' is -1/);
   });
 
+  it.each([
+    ['61 * * * *', /cron "61 \* \* \* \*" does not parse \(.*59/],
+    ['* * * *', /cron "\* \* \* \*" has 4 field\(s\)/],
+    ['0 0 0 1 1 * 2030', /cron "0 0 0 1 1 \* 2030" has 7 field\(s\)/],
+    ['@daily', /cron "@daily" has 1 field\(s\)/],
+  ])(
+    'fails bootstrap on the invalid cron %j, naming the task and the value',
+    async (cron, text) => {
+      @Injectable()
+      class BadCron {
+        @ScheduledTask({ cron })
+        async nightly() {}
+      }
+      const error = await bootError([BadCron]);
+      expect(error).toBeInstanceOf(TaskDefinitionError);
+      expect(error.message).toMatch(/^BadCron\.nightly: /);
+      expect(error.message).toMatch(text);
+    },
+  );
+
+  it('fails bootstrap on an unknown time zone, naming the task and the value', async () => {
+    @Injectable()
+    class BadZone {
+      @ScheduledTask({ cron: '0 2 * * *', timeZone: 'Mars/Olympus_Mons' })
+      async nightly() {}
+    }
+    const error = await bootError([BadZone]);
+    expect(error).toBeInstanceOf(TaskDefinitionError);
+    expect(error.message).toMatch(
+      /^BadZone\.nightly: timeZone "Mars\/Olympus_Mons" is not a known IANA time zone/,
+    );
+  });
+
+  it('resolves the time zone of a scheduled task to UTC when it names none', async () => {
+    const app = await boot([ReportTasks], { queues: ['default', 'reports'] });
+    const weekly = app
+      .get(TaskRegistry)
+      .getAllTasks()
+      .find((task) => task.name === 'weeklyReport');
+    expect(weekly).toMatchObject({ cron: '0 9 * * 1', timeZone: 'UTC' });
+    await app.close();
+  });
+
   it('fails bootstrap on an injected parameter no module provides, naming class, method and index', async () => {
     class NotProvided {}
     @Injectable()

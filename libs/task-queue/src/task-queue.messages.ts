@@ -27,6 +27,12 @@ export const messages = {
   unresolvableParameter: (where: string, index: number, token: unknown) =>
     `${where}: parameter #${index} asks for ${tokenName(token)}, which no module of this ` +
     `application provides. Add it to a module's providers (and exports, if in another module).`,
+  invalidCron: (where: string, cron: unknown, problem: string) =>
+    `${where}: cron ${describe(cron)} ${problem}. Use 5 fields (minute hour day-of-month month ` +
+    `day-of-week, e.g. '0 2 * * *') or 6 with seconds first (e.g. '*/10 * * * * *').`,
+  invalidTimeZone: (where: string, timeZone: unknown) =>
+    `${where}: timeZone ${describe(timeZone)} is not a known IANA time zone. Use a name such ` +
+    `as 'UTC' (the default), 'Europe/Paris' or 'America/New_York'.`,
   invalidOption: (option: string, value: unknown, expected: string) =>
     `TaskQueueModule: option '${option}' is ${describe(value)}; expected ${expected}.`,
   defaultQueueNotConfigured: (defaultQueue: string, queues: Iterable<string>) =>
@@ -77,6 +83,12 @@ export const messages = {
     `${label} rejected after its run had already ended (timeout or abort): ${reason}`,
   invalidPayloadBySchema: (name: string, problem: string) =>
     `Task '${name}': the payload does not match the task's schema: ${problem}`,
+  schedulesDeferred: (queues: Iterable<string>) =>
+    `Redis is not reachable: the schedules of queue(s) ${list(queues)} will be reconciled once ` +
+    `it is. Until then they run as last stored in Redis.`,
+  schedulesFailed: (queue: string, reason: string) =>
+    `Could not reconcile the schedules of queue '${queue}': ${reason}. They run as last stored ` +
+    `in Redis; restart the process once Redis is healthy to apply this code's schedules.`,
   nonErrorThrown: (value: unknown) => `Task threw a non-Error value: ${describe(value)}`,
 };
 

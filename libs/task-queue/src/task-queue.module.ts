@@ -6,6 +6,7 @@ import { TASK_JOB, TASK_QUEUE_CONFIG } from './task-queue.constants.js';
 import { TaskQueueExplorer } from './task-queue.explorer.js';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './task-queue.module-definition.js';
 import { TaskQueues } from './task-queues.service.js';
+import { TaskScheduler } from './task-scheduler.service.js';
 import { TaskWorkerHost } from './task-worker.host.js';
 import { TaskRegistry } from './task.registry.js';
 
@@ -40,6 +41,7 @@ import { TaskRegistry } from './task.registry.js';
     TaskQueueExplorer,
     TaskQueues,
     TaskWorkerHost,
+    TaskScheduler,
   ],
   exports: [TaskQueues, TaskRegistry, TASK_JOB],
 })

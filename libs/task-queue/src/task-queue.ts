@@ -15,15 +15,18 @@ import type {
   TaskJobStatus,
 } from './interfaces/task-job.interface.js';
 import { abortChannel, MARK_ABORTED_SCRIPT } from './task-abort.js';
+import type { TaskSchedule } from './interfaces/task-schedule.interface.js';
 import { assertPlainPayload } from './task-payload.js';
 import { validateWithSchema } from './task-schema.js';
 import { whenReady } from './task-queue.connection.js';
 import {
   ABORTED_REASON,
   DEFAULT_APPLY_TIMEOUT,
+  DEFAULT_TIME_ZONE,
   ENQUEUE_CONNECT_TIMEOUT_MS,
 } from './task-queue.constants.js';
 import { messages } from './task-queue.messages.js';
+import { readSchedules } from './task-schedule.store.js';
 import type { BoundTask } from './task.registry.js';
 import type {
   TaskArgs,
@@ -194,6 +197,33 @@ export class TaskQueue {
     return true;
   }
 
+  /**
+   * The `@ScheduledTask()` schedules of this queue, as stored in Redis: what will run, soonest
+   * first. They are written at bootstrap by the processes that run workers for this queue, so
+   * the list is empty until one of them has booted, and during a rolling deploy it shows
+   * whichever code booted last.
+   *
+   * @returns one entry per scheduled task; `next` is a `Date`, the instant the next run is due.
+   * @throws RedisUnavailableError when Redis does not answer within 2 s.
+   * @example
+   * ```ts
+   * for (const { name, cron, timeZone, next } of await taskQueues.get('default').schedules()) {
+   *   console.log(`${name} (${cron}, ${timeZone}) next runs at ${next.toISOString()}`);
+   * }
+   * ```
+   */
+  async schedules(): Promise<TaskSchedule[]> {
+    await this.connected();
+    const stored = await readSchedules(this.backend.queue);
+    return [...stored].map(([name, scheduler]) => ({
+      name,
+      cron: scheduler.pattern!,
+      timeZone: scheduler.tz ?? DEFAULT_TIME_ZONE,
+      next: new Date(scheduler.next!),
+    }));
+  }
+
+  /** Waits up to 2 s for a (re)connecting Redis; fails fast rather than queueing offline. */
   private async connected(): Promise<void> {
     const { client } = this.backend;
     if (client.status !== 'ready' && !(await whenReady(client, ENQUEUE_CONNECT_TIMEOUT_MS))) {

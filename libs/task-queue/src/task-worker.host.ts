@@ -25,6 +25,7 @@ import {
 import { messages } from './task-queue.messages.js';
 import type { TaskQueue } from './task-queue.js';
 import { TaskQueues } from './task-queues.service.js';
+import { TaskScheduler } from './task-scheduler.service.js';
 import { TaskRegistry, type BoundTask } from './task.registry.js';
 
 /** How long an abort request for a job this process has not started yet is remembered. */
@@ -54,6 +55,7 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     @Inject(TASK_QUEUE_CONFIG) private readonly config: TaskQueueConfig,
     private readonly registry: TaskRegistry,
     private readonly taskQueues: TaskQueues,
+    private readonly scheduler: TaskScheduler,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -77,9 +79,9 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
       worker.on('error', (error) => this.logger.error(`Worker '${name}': ${error.message}`));
       this.workers.set(name, worker);
       // Take jobs once connected: a worker started against an unreachable Redis sits in
-      // BullMQ's retry delays, which outlive close() by up to 15 s.
-      worker
-        .waitUntilReady()
+      // BullMQ's retry delays, which outlive close() by up to 15 s. And only once this
+      // process's schedules are reconciled, so no job of a schedule it replaces runs here.
+      Promise.all([worker.waitUntilReady(), this.scheduler.whenSettled()])
         .then(() => (this.stopping ? undefined : worker.run()))
         .catch((error: Error) => {
           if (!this.stopping) this.logger.error(`Worker '${name}' stopped: ${error.message}`);

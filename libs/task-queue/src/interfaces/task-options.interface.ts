@@ -46,9 +46,12 @@ export interface TaskOptions {
 
 /** Options of `@ScheduledTask()`. */
 export interface ScheduledTaskOptions {
-  /** Cron pattern: 5 fields, or 6 with seconds first. */
+  /**
+   * Cron pattern: 5 fields (`'0 2 * * *'`), or 6 with seconds first (`'0 0/15 * * * *'`).
+   * `@nestjs/schedule`'s `CronExpression` constants are such patterns.
+   */
   cron: string;
-  /** IANA time zone the pattern is read in. Default `'UTC'`. */
+  /** IANA time zone the pattern is read in, daylight saving included. Default `'UTC'`. */
   timeZone?: string;
   /** Longest a run may take, in seconds. */
   timeout?: number;

@@ -1,0 +1,40 @@
+import { CronExpressionParser } from 'cron-parser';
+
+// cron-parser also reads 4- and 7-field patterns and `@daily`-style aliases; the contract
+// promises 5 fields, or 6 with seconds first, so anything else is refused before it parses.
+const FIELD_COUNTS = new Set([5, 6]);
+
+/**
+ * @internal Why `cron` is not a usable pattern (a sentence fragment), or `undefined` when it
+ * is one. Parsed by cron-parser, the parser BullMQ computes its ticks with.
+ */
+export function cronProblem(cron: unknown): string | undefined {
+  if (typeof cron !== 'string') return 'is not a string';
+  const fields = cron.trim().split(/\s+/).length;
+  if (!FIELD_COUNTS.has(fields)) return `has ${fields} field(s)`;
+  try {
+    CronExpressionParser.parse(cron, { tz: 'UTC' });
+    return undefined;
+  } catch (error) {
+    return `does not parse (${(error as Error).message})`;
+  }
+}
+
+/** @internal Whether `timeZone` is an IANA zone name this runtime (and so BullMQ) knows. */
+export function isTimeZone(timeZone: unknown): timeZone is string {
+  if (typeof timeZone !== 'string' || timeZone.trim() === '') return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * @internal The first tick of `cron`, read in `timeZone`, strictly after `from`: the same
+ * computation BullMQ makes for a job scheduler's next run.
+ */
+export function nextRunAt(cron: string, timeZone: string, from: Date): Date {
+  return CronExpressionParser.parse(cron, { tz: timeZone, currentDate: from }).next().toDate();
+}

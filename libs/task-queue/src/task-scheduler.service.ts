@@ -1,0 +1,156 @@
+import { isDeepStrictEqual } from 'node:util';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { Queue, type JobSchedulerJson } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { TaskQueueConfig } from './task-queue.config.js';
+import { closeRedisClient, createRedisClient, whenReady } from './task-queue.connection.js';
+import {
+  ENQUEUE_CONNECT_TIMEOUT_MS,
+  SCHEDULE_LOCK_TTL_MS,
+  SCHEDULE_START_MARGIN_MS,
+  TASK_QUEUE_CONFIG,
+} from './task-queue.constants.js';
+import { messages } from './task-queue.messages.js';
+import { withRedisLock } from './task-schedule.lock.js';
+import { readSchedules, schedulerIdOf } from './task-schedule.store.js';
+import { TaskRegistry, type BoundTask } from './task.registry.js';
+
+/**
+ * @internal Makes the BullMQ job schedulers of each queue this process works on match the
+ * `@ScheduledTask()` methods of this code, once, at bootstrap: missing ones are created,
+ * changed ones (cron, time zone, kwargs, job options) replaced, and those whose task is gone
+ * removed. Only schedulers with the library's id prefix are touched.
+ *
+ * A process reconciles only the queues it runs workers for: an enqueue-only process may
+ * import fewer task modules and must not remove the schedules of tasks it does not know.
+ * Replicas booting together take turns under a per-queue Redis lock; whoever comes second
+ * finds everything current and changes nothing.
+ */
+@Injectable()
+export class TaskScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('TaskScheduler');
+  private readonly queues: Queue[] = [];
+  private client?: Redis;
+  private onReady?: () => void;
+  private stopping = false;
+  private markSettled!: () => void;
+  private readonly settled = new Promise<void>((resolve) => (this.markSettled = resolve));
+
+  constructor(
+    @Inject(TASK_QUEUE_CONFIG) private readonly config: TaskQueueConfig,
+    private readonly registry: TaskRegistry,
+  ) {}
+
+  /**
+   * Resolves once this process has reconciled its schedules at bootstrap (or found Redis
+   * unreachable and put it off). Workers take jobs only after it, so a replica of new code
+   * never runs a job of a schedule its own code has changed.
+   */
+  whenSettled(): Promise<void> {
+    return this.settled;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      await this.reconcileAtBoot();
+    } finally {
+      this.markSettled();
+    }
+  }
+
+  private async reconcileAtBoot(): Promise<void> {
+    const names = this.config.workerQueues;
+    if (names.length === 0) return;
+    const client = createRedisClient(this.config.connection, 'worker', this.logger);
+    this.client = client;
+    const reconcileAll = () => Promise.all(names.map((name) => this.reconcileQueue(client, name)));
+    // Boot with the schedules in place when Redis answers; an unreachable Redis must not keep
+    // the application from booting (its workers wait for Redis as well).
+    if (await whenReady(client, ENQUEUE_CONNECT_TIMEOUT_MS)) {
+      await reconcileAll();
+      return;
+    }
+    this.logger.warn(messages.schedulesDeferred(names));
+    this.onReady = () => void reconcileAll();
+    client.once('ready', this.onReady);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    this.markSettled();
+    if (this.onReady) this.client?.off('ready', this.onReady);
+    const queues = this.queues.splice(0);
+    await Promise.all(queues.map((queue) => queue.close()));
+    await closeRedisClient(this.client);
+  }
+
+  private async reconcileQueue(client: Redis, name: string): Promise<void> {
+    const queue = new Queue(name, { connection: client, prefix: this.config.prefix });
+    queue.on('error', (error) => this.logger.error(`Queue '${name}': ${error.message}`));
+    this.queues.push(queue);
+    const lockKey = `${this.config.prefix}:${name}:task-queue:schedules-lock`;
+    try {
+      await withRedisLock(
+        client,
+        lockKey,
+        SCHEDULE_LOCK_TTL_MS,
+        () => this.reconcile(queue, this.registry.tasksOn(name)),
+        () => this.stopping,
+      );
+    } catch (error) {
+      if (!this.stopping) {
+        this.logger.error(messages.schedulesFailed(name, (error as Error).message));
+      }
+    }
+  }
+
+  private async reconcile(queue: Queue, tasks: ReadonlyMap<string, BoundTask>): Promise<void> {
+    const leftover = await readSchedules(queue);
+    for (const task of tasks.values()) {
+      const { name, cron, timeZone } = task.definition;
+      if (cron === undefined) continue;
+      const stored = leftover.get(name);
+      leftover.delete(name);
+      // Compared with what Redis gives back, so kwargs are taken in their JSON form (a Date
+      // becomes its ISO string), as every job's data is.
+      const data = JSON.parse(JSON.stringify(task.kwargs ?? {})) as object;
+      const template = { name, data, opts: task.jobOptions };
+      // Upserting an unchanged scheduler would replace its pending job: leave it alone.
+      if (stored && isCurrent(stored, cron, timeZone!, template)) continue;
+      // A first tick too close to now may be one that an old replica is starting right now.
+      const startDate = Date.now() + SCHEDULE_START_MARGIN_MS;
+      await queue.upsertJobScheduler(
+        schedulerIdOf(name),
+        { pattern: cron, tz: timeZone, startDate },
+        template,
+      );
+      this.logger.log(`Schedule of '${name}' on '${queue.name}' set to '${cron}' (${timeZone}).`);
+    }
+    for (const name of leftover.keys()) {
+      await queue.removeJobScheduler(schedulerIdOf(name));
+      this.logger.log(`Schedule of '${name}' on '${queue.name}' removed: no such task any more.`);
+    }
+  }
+}
+
+/** Whether a stored scheduler already runs `template` on this cron and zone. */
+function isCurrent(
+  stored: JobSchedulerJson,
+  cron: string,
+  timeZone: string,
+  template: { name: string; data: object; opts: object },
+): boolean {
+  return (
+    stored.pattern === cron &&
+    stored.tz === timeZone &&
+    stored.name === template.name &&
+    isDeepStrictEqual(stored.template?.data ?? {}, template.data) &&
+    isDeepStrictEqual(stored.template?.opts ?? {}, template.opts)
+  );
+}
