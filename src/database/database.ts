@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { PGlite, type Transaction as PGliteTransaction } from '@electric-sql/pglite';
-import type { OnApplicationShutdown } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { MigrationConfig } from 'drizzle-orm/migrator';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
@@ -88,6 +88,10 @@ export class PostgresDatabase extends Database {
   constructor(readonly pool: pg.Pool) {
     super();
     this.db = drizzlePg({ client: pool, schema });
+    // An idle client losing its server emits 'error' on the pool: log it rather than crash.
+    pool.on('error', (error) =>
+      new Logger(Database.name).warn(`Idle connection lost: ${error.message}`),
+    );
   }
 
   async begin(assertOpen: () => void): Promise<TransactionLease> {
