@@ -24,7 +24,7 @@ export interface TransactionLease {
 const MIGRATIONS = fileURLToPath(new URL('./migrations', import.meta.url));
 
 /**
- * Gives every query of `client` to `isOpen` first: once a session has ended, a late query fails
+ * Runs `assertOpen` before every query of `client`: once a session has ended, a late query fails
  * with that check's error instead of reaching a connection that is no longer the session's.
  */
 function guarded<T extends { query: (...args: never[]) => unknown }>(
