@@ -6,6 +6,11 @@ export interface AppConfig {
   prefix: string;
   /** `PORT` of the HTTP API on 127.0.0.1, default 3000 (0 picks a free one). */
   port: number;
+  /**
+   * `DATABASE_URL`: a PostgreSQL connection string (`postgres://user@host:5432/db`). Unset: an
+   * embedded in-process PostgreSQL (PGlite) in memory, so the example runs with nothing installed.
+   */
+  databaseUrl?: string;
 }
 
 /** Reads {@link AppConfig} from `env`; throws with the variable's name when one is invalid. */
@@ -18,5 +23,6 @@ export function readAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
     prefix: env.TASK_QUEUE_PREFIX || 'bull',
     port,
+    databaseUrl: env.DATABASE_URL || undefined,
   };
 }

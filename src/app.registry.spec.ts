@@ -20,6 +20,7 @@ describe("the example's tasks", () => {
       'process_data',
       'send_email',
       'send_welcome_email',
+      'update_user_status',
       'weekly_report',
     ]);
   });

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { readAppConfig } from './app.config.js';
 import { AppModule } from './app.module.js';
+import { Database } from './database/database.js';
 
 /** The one-command demo: HTTP API and task workers in one process. */
 async function bootstrap() {
@@ -14,6 +15,11 @@ async function bootstrap() {
   const logger = new Logger('Example');
   const redis = config.redisUrl.replace(/\/\/[^@/]*@/, '//***@'); // no password in logs
   logger.log(`Listening on ${url} (Redis ${redis}, key prefix '${config.prefix}')`);
+  logger.log(
+    app.get(Database).driver === 'pglite'
+      ? 'Database: embedded PGlite in memory (set DATABASE_URL for PostgreSQL)'
+      : 'Database: PostgreSQL at DATABASE_URL',
+  );
   logger.log(
     `Try: curl -s -X POST ${url}/process -H 'content-type: application/json' -d '{"userId":42}'`,
   );

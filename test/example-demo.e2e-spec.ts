@@ -4,7 +4,7 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { exitOf, freePort, isAlive, serverPids, waitFor } from './support/processes.js';
-import { eventually } from './support/redis.js';
+import { enqueueAndFinish } from './support/http.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const BUILD_TIMEOUT_MS = 180_000;
@@ -58,24 +58,9 @@ function appPidOf(launcherPid: number): number {
 
 /** Enqueues process_data over HTTP and waits for the job to read back complete. */
 async function runJob(baseUrl: string, userId: number) {
-  const accepted = await fetch(`${baseUrl}/process`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ userId }),
-  });
-  expect(accepted.status).toBe(202);
-  const { jobId } = (await accepted.json()) as { jobId: string };
-  return eventually(
-    async () => {
-      const job = (await (await fetch(`${baseUrl}/jobs/default/${jobId}`)).json()) as {
-        status: string;
-        result: unknown;
-      };
-      return job.status === 'complete' ? job : undefined;
-    },
-    15_000,
-    `job ${jobId} to complete`,
-  );
+  const job = await enqueueAndFinish(baseUrl, '/process', { userId });
+  expect(job.status).toBe('complete');
+  return job;
 }
 
 beforeAll(() => {

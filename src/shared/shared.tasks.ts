@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
+import { lt } from 'drizzle-orm';
 import { ScheduledTask, Task, type TaskContext } from '@app/task-queue';
+import { DbSession } from '../database/db-session.js';
+import { userEvents } from '../database/schema.js';
 
 /** Payload of `send_email`. */
 export interface SendEmailPayload {
@@ -48,11 +51,16 @@ export class SharedTasks {
     return { processed: userId, steps: steps.length, checksum: digest.slice(0, 12) };
   }
 
-  /** Daily at 02:00 UTC: removes records past retention (here: reports the cut-off). */
+  /** Daily at 02:00 UTC: deletes the user events past retention, in the job's transaction. */
   @ScheduledTask({ name: 'cleanup_old_records', cron: '0 2 * * *', timeout: 900 })
-  async cleanupOldRecords(_ctx: TaskContext) {
-    const cutoff = new Date(Date.now() - RETENTION_DAYS * 24 * 60 * 60 * 1000).toISOString();
-    this.logger.log(`Cleaning up records older than ${cutoff}`);
-    return { deleted: 0, cutoff };
+  async cleanupOldRecords(_ctx: TaskContext, _payload: object, db: DbSession) {
+    const cutoff = new Date(Date.now() - RETENTION_DAYS * 24 * 60 * 60 * 1000);
+    const tx = await db.tx();
+    const deleted = await tx
+      .delete(userEvents)
+      .where(lt(userEvents.createdAt, cutoff))
+      .returning({ id: userEvents.id });
+    this.logger.log(`Deleted ${deleted.length} records older than ${cutoff.toISOString()}`);
+    return { deleted: deleted.length, cutoff: cutoff.toISOString() };
   }
 }

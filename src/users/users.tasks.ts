@@ -1,5 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Task, type TaskContext } from '@app/task-queue';
+import { eq } from 'drizzle-orm';
+import { NonRetryableError, Task, type TaskContext } from '@app/task-queue';
+import { DbSession } from '../database/db-session.js';
+import { userEvents, users } from '../database/schema.js';
 import type { SendEmailPayload } from '../shared/shared.tasks.js';
 
 /** Payload of the users' tasks. */
@@ -7,7 +10,13 @@ export interface UserPayload {
   userId: number;
 }
 
-/** Stand-in for a lookup in the users table: the example has no database. */
+/** Payload of `update_user_status`. */
+export interface UserStatusPayload {
+  userId: number;
+  status: string;
+}
+
+/** Stand-in for a lookup in the users table, so the email tasks need no database. */
 export const emailOf = (userId: number) => `user${userId}@example.com`;
 
 /** Tasks of the users domain, beside the controller that enqueues them. */
@@ -32,5 +41,24 @@ export class UsersTasks {
     };
     const followUp = await ctx.queue.enqueue('send_email', email);
     return { enqueued: true, followUpJobId: followUp.id };
+  }
+
+  /**
+   * Sets a user's status and records the change, in the job's transaction: both rows are
+   * written if the task succeeds, neither if it fails, times out or is aborted.
+   */
+  @Task('update_user_status')
+  async updateUserStatus(_ctx: TaskContext, payload: UserStatusPayload, db: DbSession) {
+    const tx = await db.tx();
+    const updated = await tx
+      .update(users)
+      .set({ status: payload.status, updatedAt: new Date() })
+      .where(eq(users.id, payload.userId))
+      .returning({ id: users.id });
+    if (updated.length === 0) throw new NonRetryableError(`No user ${payload.userId}`);
+    await tx
+      .insert(userEvents)
+      .values({ userId: payload.userId, kind: 'status_changed', detail: payload.status });
+    return { updated: payload.userId };
   }
 }
