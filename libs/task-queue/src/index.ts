@@ -5,6 +5,7 @@ export type { TaskContext, TaskJobRef } from './interfaces/task-context.interfac
 export type {
   ApplyOptions,
   EnqueuedJob,
+  EnqueueItem,
   EnqueueOptions,
   TaskJobInfo,
   TaskJobStatus,
