@@ -1,7 +1,5 @@
 import { Injectable, Module } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { z } from 'zod';
 import {
   InvalidPayloadError,
@@ -11,7 +9,7 @@ import {
   UnknownTaskError,
   type TaskContext,
 } from '@app/task-queue';
-import { deleteKeys, eventually, REDIS_URL, uniquePrefix } from './support/redis.js';
+import { countJobs, deleteKeys, eventually, REDIS_URL, uniquePrefix } from './support/redis.js';
 
 @Injectable()
 class BulkTasks {
@@ -46,19 +44,6 @@ describe('TaskQueue.enqueueMany', () => {
     await app?.close();
     await deleteKeys(prefix);
   });
-
-  /** Jobs in any state on the default queue, read with BullMQ itself. */
-  async function countJobs(): Promise<number> {
-    const client = new Redis(REDIS_URL);
-    const queue = new Queue('default', { connection: client, prefix });
-    try {
-      const counts = await queue.getJobCounts();
-      return Object.values(counts).reduce((sum, n) => sum + n, 0);
-    } finally {
-      await queue.close();
-      await client.quit();
-    }
-  }
 
   async function resultOf(id: string): Promise<unknown> {
     const info = await eventually(async () => {
@@ -103,7 +88,7 @@ describe('TaskQueue.enqueueMany', () => {
 
   it('checks every item as enqueue does and enqueues none of them when one is invalid', async () => {
     const queue = taskQueues.get('default');
-    const before = await countJobs();
+    const before = await countJobs(prefix, 'default');
     const valid = { name: 'record', payload: { n: 5 } };
     await expect(queue.enqueueMany([valid, { name: 'nope' }])).rejects.toThrow(UnknownTaskError);
     await expect(
@@ -115,7 +100,7 @@ describe('TaskQueue.enqueueMany', () => {
     await expect(
       queue.enqueueMany([valid, { name: 'record', options: { retries: -1 } }]),
     ).rejects.toThrow(InvalidPayloadError);
-    expect(await countJobs()).toBe(before);
+    expect(await countJobs(prefix, 'default')).toBe(before);
   });
 
   it('returns an empty list for no items', async () => {
