@@ -38,6 +38,15 @@ export interface Contender {
 const client = () => new Redis(REDIS_URL, { maxRetriesPerRequest: null });
 const range = (from: number, count: number) => Array.from({ length: count }, (_, k) => from + k);
 
+const bulkOf = (from: number, count: number) =>
+  range(from, count).map((i) => ({ name: JOB_NAME, data: { i }, opts: JOB_OPTIONS }));
+
+/** Enqueueing with a BullMQ queue, as raw BullMQ and @nestjs/bullmq users do. */
+const enqueueWith = (queue: Queue): Omit<Session, 'close'> => ({
+  add: (i) => queue.add(JOB_NAME, { i }, JOB_OPTIONS),
+  addBulk: (from, count) => queue.addBulk(bulkOf(from, count)),
+});
+
 /** Plain BullMQ, as its documentation shows it. */
 export const raw: Contender = {
   id: 'raw',
@@ -57,11 +66,7 @@ export const raw: Contender = {
       );
     await queue.waitUntilReady();
     return {
-      add: (i) => queue.add(JOB_NAME, { i }, JOB_OPTIONS),
-      addBulk: (from, count) =>
-        queue.addBulk(
-          range(from, count).map((i) => ({ name: JOB_NAME, data: { i }, opts: JOB_OPTIONS })),
-        ),
+      ...enqueueWith(queue),
       async close() {
         await worker?.close();
         await queue.close();
@@ -125,11 +130,7 @@ export const nest: Contender = {
     const queue = app.get<Queue>(getQueueToken(QUEUE));
     await queue.waitUntilReady();
     return {
-      add: (i) => queue.add(JOB_NAME, { i }, JOB_OPTIONS),
-      addBulk: (from, count) =>
-        queue.addBulk(
-          range(from, count).map((i) => ({ name: JOB_NAME, data: { i }, opts: JOB_OPTIONS })),
-        ),
+      ...enqueueWith(queue),
       async close() {
         await app.close();
         await connection.quit();
@@ -196,9 +197,7 @@ export async function prefill(prefix: string, count: number, chunk: number): Pro
   try {
     for (let from = 0; from < count; from += chunk) {
       const size = Math.min(chunk, count - from);
-      await queue.addBulk(
-        range(from, size).map((i) => ({ name: JOB_NAME, data: { i }, opts: JOB_OPTIONS })),
-      );
+      await queue.addBulk(bulkOf(from, size));
     }
   } finally {
     await queue.close();
