@@ -71,8 +71,11 @@ function enqueue(id: string, jobs: number, send: (session: Session) => Promise<v
     try {
       for (let i = 0; i < WARMUP_JOBS; i++) await session.add(-1 - i);
       const start = performance.now();
+      const cpu = process.cpuUsage();
       await send(session);
-      return { [id]: perSecond(jobs, performance.now() - start) };
+      const ms = performance.now() - start;
+      const { user, system } = process.cpuUsage(cpu);
+      return { [id]: perSecond(jobs, ms), [`${id}-cpu`]: (user + system) / jobs };
     } finally {
       await session.close();
     }
@@ -125,6 +128,9 @@ const FIGURES: FigureSpec[] = [
   { id: 'process-c1', label: 'process no-op, concurrency 1', unit: 'jobs/s' },
   { id: 'process-c10', label: 'process no-op, concurrency 10', unit: 'jobs/s' },
   { id: 'process-c50', label: 'process no-op, concurrency 50', unit: 'jobs/s' },
+  { id: 'enqueue-sequential-cpu', label: 'producer CPU per job, sequential', unit: 'µs/job' },
+  { id: 'enqueue-concurrent-cpu', label: 'producer CPU per job, concurrent', unit: 'µs/job' },
+  { id: 'enqueue-bulk-cpu', label: 'producer CPU per job, bulk', unit: 'µs/job' },
   { id: 'process-c1-cpu', label: 'worker CPU per job, concurrency 1', unit: 'µs/job' },
   { id: 'process-c10-cpu', label: 'worker CPU per job, concurrency 10', unit: 'µs/job' },
   { id: 'process-c50-cpu', label: 'worker CPU per job, concurrency 50', unit: 'µs/job' },
