@@ -280,7 +280,8 @@ function print(figures: FigureResult[], memory: MemoryResult | undefined): numbe
   if (memory && first && last)
     console.log(
       `\nMemory (TaskQueueModule worker, concurrency ${memory.concurrency}): RSS ${first.rssMb.toFixed(1)} MB after ` +
-        `${first.processed} jobs, ${last.rssMb.toFixed(1)} MB after ${last.processed} (growth ${memory.growthMb.toFixed(1)} MB)`,
+        `${first.processed} jobs, ${last.rssMb.toFixed(1)} MB after ${last.processed} (growth ${memory.growthMb.toFixed(1)} MB); ` +
+        `heap used after GC ${first.heapUsedMb.toFixed(1)} → ${last.heapUsedMb.toFixed(1)} MB`,
     );
   console.log('\nMedian ratio to raw BullMQ (TaskQueueModule; @nestjs/bullmq):');
   const throughput = figures.filter((f) => f.kind === 'throughput');

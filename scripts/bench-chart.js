@@ -121,7 +121,10 @@ const rows = [
 console.log(rows.join('\n'));
 if (report.memory) {
   const points = report.memory.checkpoints
-    .map((p) => `${p.rssMb.toFixed(1)} MB after ${p.processed} jobs`)
+    .map(
+      (p) =>
+        `${p.rssMb.toFixed(1)} MB after ${p.processed} jobs (heap used ${p.heapUsedMb.toFixed(1)} MB)`,
+    )
     .join(', ');
   console.log(
     `\nMemory (TaskQueueModule worker): RSS ${points}; growth ${report.memory.growthMb.toFixed(1)} MB.`,
