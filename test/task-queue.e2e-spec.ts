@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Module, Scope } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import {
   InvalidPayloadError,
   Task,
@@ -14,7 +12,7 @@ import {
   UnknownTaskError,
   type TaskContext,
 } from '@app/task-queue';
-import { deleteKeys, eventually, REDIS_URL, uniquePrefix } from './support/redis.js';
+import { countJobs, deleteKeys, eventually, REDIS_URL, uniquePrefix } from './support/redis.js';
 
 @Injectable()
 class Greeter {
@@ -142,19 +140,6 @@ describe('TaskQueueModule against a real Redis', () => {
     await deleteKeys(prefix);
   });
 
-  /** Counts of every job state on a queue, read with BullMQ itself. */
-  async function countJobs(queueName: string): Promise<number> {
-    const client = new Redis(REDIS_URL);
-    const queue = new Queue(queueName, { connection: client, prefix });
-    try {
-      const counts = await queue.getJobCounts();
-      return Object.values(counts).reduce((sum, n) => sum + n, 0);
-    } finally {
-      await queue.close();
-      await client.quit();
-    }
-  }
-
   it('finds a feature module task without registration and runs it on its DI instance', async () => {
     const result = await taskQueues.get('default').apply('welcome', { name: 'Ada' });
     expect(result).toEqual({
@@ -269,7 +254,7 @@ describe('TaskQueueModule against a real Redis', () => {
   });
 
   it('rejects bad input with a clear error and enqueues nothing', async () => {
-    const before = (await countJobs('default')) + (await countJobs('emails'));
+    const before = (await countJobs(prefix, 'default')) + (await countJobs(prefix, 'emails'));
 
     expect(() => taskQueues.get('reports')).toThrow(UnknownQueueError);
     expect(() => taskQueues.get('reports')).toThrow(/'reports'.*'default', 'emails'/);
@@ -305,7 +290,7 @@ describe('TaskQueueModule against a real Redis', () => {
       /'retries' is -1/,
     );
 
-    expect((await countJobs('default')) + (await countJobs('emails'))).toBe(before);
+    expect((await countJobs(prefix, 'default')) + (await countJobs(prefix, 'emails'))).toBe(before);
   });
 
   it('accepts a Date in the payload and sends it as its ISO string', async () => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -21,6 +22,19 @@ export async function deleteKeys(prefix: string): Promise<number> {
     await redis.quit();
   }
   return deleted;
+}
+
+/** Jobs in every state on one queue, read with BullMQ itself. */
+export async function countJobs(prefix: string, queueName: string): Promise<number> {
+  const client = new Redis(REDIS_URL);
+  const queue = new Queue(queueName, { connection: client, prefix });
+  try {
+    const counts = await queue.getJobCounts();
+    return Object.values(counts).reduce((sum, n) => sum + n, 0);
+  } finally {
+    await queue.close();
+    await client.quit();
+  }
 }
 
 /** Polls until `check` returns a value other than undefined, or fails after `timeoutMs`. */

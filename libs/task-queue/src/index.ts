@@ -6,6 +6,7 @@ export type { OnTaskFailure, OnTaskSuccess } from './interfaces/task-hooks.inter
 export type {
   ApplyOptions,
   EnqueuedJob,
+  EnqueueItem,
   EnqueueOptions,
   TaskJobInfo,
   TaskJobStatus,

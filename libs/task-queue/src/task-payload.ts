@@ -11,57 +11,73 @@ function isPlainObject(value: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
+/** Keys from the payload down to the value being checked; a path string is built only on failure. */
+type Step = string | number;
+
+function pathOf(steps: readonly Step[]): string {
+  let path = 'payload';
+  for (const step of steps) {
+    path = typeof step === 'number' ? `${path}[${step}]` : childPath(path, step);
+  }
+  return path;
+}
+
 /**
  * @internal Checks that a payload is plain data that survives JSON unchanged (a Date
  * travels as its ISO string; `undefined` fields are dropped, as JSON drops them).
  * Throws an {@link InvalidPayloadError} naming the first offending path.
  */
 export function assertPlainPayload(taskName: string, payload: unknown): void {
-  const fail = (path: string, problem: string): never => {
-    throw new InvalidPayloadError(messages.invalidPayload(taskName, path, problem));
-  };
-  const ancestors: object[] = [];
-
-  const visit = (value: unknown, path: string): void => {
-    switch (typeof value) {
-      case 'string':
-      case 'boolean':
-      case 'undefined':
-        return;
-      case 'number':
-        if (!Number.isFinite(value)) fail(path, `is ${value}, not a finite number`);
-        return;
-      case 'bigint':
-        return fail(path, 'is a BigInt; send it as a string');
-      case 'function':
-        return fail(path, 'is a function');
-      case 'symbol':
-        return fail(path, 'is a symbol');
-    }
-    if (value === null) return;
-    const object = value as object;
-    if (object instanceof Date) {
-      if (Number.isNaN(object.getTime())) fail(path, 'is an invalid Date');
-      return;
-    }
-    if (ancestors.includes(object)) fail(path, 'refers back to an enclosing object (a cycle)');
-    if (!Array.isArray(object) && !isPlainObject(object)) {
-      const kind = (object as { constructor?: { name?: string } }).constructor?.name ?? 'object';
-      fail(path, `is a ${kind} instance, not plain data; convert it (e.g. to an object or array)`);
-    }
-    if (Object.getOwnPropertySymbols(object).length > 0) fail(path, 'has symbol keys');
-    ancestors.push(object);
-    if (Array.isArray(object)) {
-      object.forEach((item, index) => visit(item, `${path}[${index}]`));
-    } else {
-      for (const [key, item] of Object.entries(object)) visit(item, childPath(path, key));
-    }
-    ancestors.pop();
-  };
-
+  const steps: Step[] = [];
+  let problem: string | undefined;
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
     const kind = Array.isArray(payload) ? 'an array' : payload === null ? 'null' : typeof payload;
-    fail('payload', `is ${kind}, not an object`);
+    problem = `is ${kind}, not an object`;
+  } else {
+    problem = problemOf(payload, steps, []);
   }
-  visit(payload, 'payload');
+  if (problem !== undefined) {
+    throw new InvalidPayloadError(messages.invalidPayload(taskName, pathOf(steps), problem));
+  }
+}
+
+/** What is wrong with `value`, if anything; on a problem, `steps` is left at its path. */
+function problemOf(value: unknown, steps: Step[], ancestors: object[]): string | undefined {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+    case 'undefined':
+      return undefined;
+    case 'number':
+      return Number.isFinite(value) ? undefined : `is ${value}, not a finite number`;
+    case 'bigint':
+      return 'is a BigInt; send it as a string';
+    case 'function':
+      return 'is a function';
+    case 'symbol':
+      return 'is a symbol';
+  }
+  if (value === null) return undefined;
+  const object = value as object;
+  if (object instanceof Date) {
+    return Number.isNaN(object.getTime()) ? 'is an invalid Date' : undefined;
+  }
+  if (ancestors.includes(object)) return 'refers back to an enclosing object (a cycle)';
+  const isArray = Array.isArray(object);
+  if (!isArray && !isPlainObject(object)) {
+    const kind = (object as { constructor?: { name?: string } }).constructor?.name ?? 'object';
+    return `is a ${kind} instance, not plain data; convert it (e.g. to an object or array)`;
+  }
+  if (Object.getOwnPropertySymbols(object).length > 0) return 'has symbol keys';
+  ancestors.push(object);
+  // Array holes read as undefined, which is allowed, as forEach skipping them allowed them.
+  const keys: Step[] = isArray ? Array.from(object.keys()) : Object.keys(object);
+  for (const key of keys) {
+    steps.push(key);
+    const problem = problemOf((object as Record<Step, unknown>)[key], steps, ancestors);
+    if (problem !== undefined) return problem;
+    steps.pop();
+  }
+  ancestors.pop();
+  return undefined;
 }

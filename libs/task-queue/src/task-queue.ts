@@ -10,6 +10,7 @@ import {
 import type {
   ApplyOptions,
   EnqueuedJob,
+  EnqueueItem,
   EnqueueOptions,
   TaskJobInfo,
   TaskJobStatus,
@@ -96,6 +97,32 @@ export class TaskQueue {
     const [name, payload, options] = this.resolve(target, args);
     const job = await this.add(name, payload as object | undefined, options as EnqueueOptions);
     return { id: job.id!, name, queue: this.name };
+  }
+
+  /**
+   * Puts many jobs on this queue in one Redis round trip (BullMQ `addBulk`). Every item is
+   * checked as {@link enqueue} checks it before anything is sent, so an invalid item enqueues
+   * none of them.
+   *
+   * @param items task name, payload (plain data, default `{}`) and options of each job.
+   * @returns each job's id, name and queue, in the order of `items`.
+   * @throws UnknownTaskError, InvalidPayloadError or RedisUnavailableError, as `enqueue` does.
+   * @example
+   * ```ts
+   * const jobs = await taskQueues.get('default').enqueueMany(
+   *   users.map((user) => ({ name: 'send_email', payload: { to: user.email } })),
+   * );
+   * ```
+   */
+  async enqueueMany(items: readonly EnqueueItem[]): Promise<EnqueuedJob[]> {
+    const jobs = [];
+    for (const { name, payload, options } of items) {
+      jobs.push(await this.prepare(name, payload, options));
+    }
+    if (jobs.length === 0) return [];
+    if (this.backend.client.status !== 'ready') await this.connected();
+    const added = await this.backend.queue.addBulk(jobs);
+    return added.map((job) => ({ id: job.id!, name: job.name, queue: this.name }));
   }
 
   /**
@@ -234,6 +261,17 @@ export class TaskQueue {
   }
 
   private async add(name: string, payload: object = {}, options?: EnqueueOptions): Promise<Job> {
+    const job = await this.prepare(name, payload, options);
+    if (this.backend.client.status !== 'ready') await this.connected();
+    return this.backend.queue.add(job.name, job.data, job.opts);
+  }
+
+  /** Checks one enqueue and turns it into BullMQ's job fields; no Redis call. */
+  private async prepare(
+    name: string,
+    payload: object = {},
+    options?: EnqueueOptions,
+  ): Promise<{ name: string; data: object; opts: JobsOptions }> {
     const task = this.backend.tasks.get(name);
     if (!task) {
       throw new UnknownTaskError(messages.unknownTask(name, this.name, this.backend.tasks.keys()));
@@ -245,9 +283,8 @@ export class TaskQueue {
         throw new InvalidPayloadError(messages.invalidPayloadBySchema(name, checked.problem));
       }
     }
-    const jobOptions = options ? this.jobOptions(task, options) : task.jobOptions;
-    if (this.backend.client.status !== 'ready') await this.connected();
-    return this.backend.queue.add(name, payload, jobOptions);
+    const opts = options ? this.jobOptions(task, options) : task.jobOptions;
+    return { name, data: payload, opts };
   }
 
   private jobOptions(task: BoundTask, options: EnqueueOptions): JobsOptions {

@@ -28,6 +28,9 @@ import { TaskQueues } from './task-queues.service.js';
 import { TaskScheduler } from './task-scheduler.service.js';
 import { TaskRegistry, type BoundTask } from './task.registry.js';
 
+/** `early` of a job that nothing cancelled before its run started. */
+const NOT_CANCELLED = Symbol('not cancelled');
+
 /** How long an abort request for a job this process has not started yet is remembered. */
 const PENDING_ABORT_MS = 60_000;
 
@@ -45,6 +48,8 @@ interface TaskJobOptions {
 export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('TaskWorker');
   private readonly workers = new Map<string, Worker>();
+  /** Cancels of the jobs running here, by queue and job id. */
+  private readonly runs = new Map<string, Map<string, (cancellation: unknown) => void>>();
   /** Abort requests that arrived just before their job started here. */
   private readonly pendingAborts = new Map<string, number>();
   private client?: Redis;
@@ -63,7 +68,10 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     this.client = createRedisClient(this.config.connection, 'worker', this.logger);
     for (const name of this.config.workerQueues) {
       const tasks = this.registry.tasksOn(name);
-      const worker = new Worker(name, this.processor(name, tasks, this.taskQueues.get(name)), {
+      const runs = new Map<string, (cancellation: unknown) => void>();
+      this.runs.set(name, runs);
+      const processor = this.processor(name, tasks, this.taskQueues.get(name), runs);
+      const worker = new Worker(name, processor, {
         connection: this.client,
         prefix: this.config.prefix,
         concurrency: this.config.queues.get(name),
@@ -99,7 +107,8 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     const workers = [...this.workers.values()];
     this.workers.clear();
     const graceRunsOut = setTimeout(() => {
-      for (const worker of workers) worker.cancelAllJobs(SHUTDOWN_REASON);
+      for (const runs of this.runs.values())
+        for (const cancel of runs.values()) cancel(SHUTDOWN_REASON);
     }, this.config.shutdownGracePeriod * 1000);
     await Promise.all(workers.map((worker) => worker.close()));
     clearTimeout(graceRunsOut);
@@ -113,10 +122,11 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     );
     this.subscriber = this.client!.duplicate();
     this.subscriber.on('message', (channel: string, jobId: string) => {
-      const worker = this.workers.get(channels.get(channel) ?? '');
-      if (worker && !worker.cancelJob(jobId, ABORTED_REASON)) {
-        this.pendingAborts.set(jobId, Date.now() + PENDING_ABORT_MS);
-      }
+      const queue = channels.get(channel) ?? '';
+      if (!this.workers.has(queue)) return;
+      const cancel = this.runs.get(queue)?.get(jobId);
+      if (cancel) cancel(ABORTED_REASON);
+      else this.pendingAborts.set(jobId, Date.now() + PENDING_ABORT_MS);
     });
     this.subscriber.subscribe(...channels.keys()).catch((error: Error) => {
       if (!this.stopping) this.logger.error(`Abort requests not received: ${error.message}`);
@@ -131,58 +141,74 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     return this.pendingAborts.delete(jobId);
   }
 
+  /**
+   * The processor of one queue. It takes two parameters, not BullMQ's optional third (the
+   * job's AbortSignal): BullMQ then makes no AbortController per job. Cancellation goes
+   * through `runs` instead, which `cancelJob` would have reached only in this process too.
+   */
   private processor(
     queueName: string,
     tasks: ReadonlyMap<string, BoundTask>,
     queue: TaskQueue,
+    runs: Map<string, (cancellation: unknown) => void>,
   ): Processor {
-    return async (job: Job, token?: string, signal?: AbortSignal) => {
+    return async (job: Job, token?: string) => {
       const task = tasks.get(job.name);
       if (!task) throw new UnrecoverableError(messages.unknownTaskInWorker(job.name, queueName));
-      if (this.takePendingAbort(job.id!)) throw new UnrecoverableError(ABORTED_REASON);
-      let payload = (task.kwargs ? { ...task.kwargs, ...job.data } : (job.data ?? {})) as object;
-      if (task.schema) {
-        const checked = await validateWithSchema(task.schema, payload);
-        if ('problem' in checked) {
-          throw new UnrecoverableError(messages.invalidPayloadBySchema(job.name, checked.problem));
-        }
-        payload = checked.value as object;
-      }
-      const label = `Task '${job.name}' (job ${job.id})`;
-      const timeoutMs = (job.opts as TaskJobOptions).taskTimeout ?? task.timeoutMs;
+      const id = job.id!;
+      if (this.takePendingAbort(id)) throw new UnrecoverableError(ABORTED_REASON);
+      // A cancellation before the run starts (payload checks, per-job DI) takes effect then.
+      let early: unknown = NOT_CANCELLED;
+      runs.set(id, (cancellation) => (early = cancellation));
+      const label = `Task '${job.name}' (job ${id})`;
       const report = (error: unknown) =>
         this.logger.warn(messages.hookFailed(label, textOf(error)));
       let invocation: TaskInvocation | undefined;
       let settling = false;
       try {
+        let payload = (task.kwargs ? { ...task.kwargs, ...job.data } : (job.data ?? {})) as object;
+        if (task.schema) {
+          const checked = await validateWithSchema(task.schema, payload);
+          if ('problem' in checked) {
+            throw new UnrecoverableError(
+              messages.invalidPayloadBySchema(job.name, checked.problem),
+            );
+          }
+          payload = checked.value as object;
+        }
+        const timeoutMs = (job.opts as TaskJobOptions).taskTimeout ?? task.timeoutMs;
         const prepared = task.invoke(job);
         const current = prepared instanceof Promise ? await prepared : prepared;
         invocation = current;
-        const result = await runWithLimits(
-          (taskSignal) => {
+        const run = runWithLimits(
+          (signal) => {
             const ctx: TaskContext = {
               job: {
-                id: job.id!,
+                id,
                 name: job.name,
                 queue: queueName,
                 attempt: job.attemptsMade + 1,
                 payload,
               },
               queue,
-              signal: taskSignal,
+              get signal() {
+                return signal();
+              },
               progress: (value) => job.updateProgress(value),
             };
             return current.call(ctx, payload);
           },
           {
             timeoutMs,
-            jobSignal: signal,
             label,
             onLateFailure: (error) => this.logger.warn(messages.lateFailure(label, textOf(error))),
           },
         );
+        runs.set(id, run.cancel);
+        if (early !== NOT_CANCELLED) run.cancel(early);
+        const result = await run.result;
         settling = true;
-        await invocation.succeed(result, report);
+        await current.succeed(result, report);
         return result === undefined ? null : result;
       } catch (error) {
         if (!settling) await invocation?.fail(error, report);
@@ -192,6 +218,8 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
           throw new WaitingError();
         }
         throw failureOf(error, task);
+      } finally {
+        runs.delete(id);
       }
     };
   }

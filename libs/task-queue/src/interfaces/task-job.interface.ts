@@ -35,6 +35,15 @@ export interface EnqueueOptions {
   retries?: number;
 }
 
+/** One job of `enqueueMany()`. */
+export interface EnqueueItem {
+  /** Task name, as `enqueue` takes it. */
+  name: string;
+  /** Plain data, passed to the task as its second parameter. Default `{}`. */
+  payload?: object;
+  options?: EnqueueOptions;
+}
+
 /** Options of `apply()`: enqueue options, where `timeout` is how long to wait for the outcome. */
 export interface ApplyOptions extends Omit<EnqueueOptions, 'timeout'> {
   /** Seconds to wait for the final outcome. Default 60. */

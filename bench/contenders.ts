@@ -1,0 +1,212 @@
+import { BullModule, getQueueToken, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Injectable, Module, type DynamicModule, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import { Task, TaskQueueModule, TaskQueues, type TaskContext } from '@app/task-queue';
+import { REDIS_URL } from '../test/support/redis.js';
+import { probe } from './probe.js';
+
+/** Every contender works on one queue of this name, under a key prefix of its own per step. */
+export const QUEUE = 'bench';
+export const JOB_NAME = 'noop';
+
+/**
+ * The options TaskQueueModule gives a job by default (one attempt, its default retention),
+ * given to the other two as well so that Redis does the same work for each library.
+ */
+export const JOB_OPTIONS: JobsOptions = {
+  attempts: 1,
+  removeOnComplete: { age: 24 * 3600, count: 1000 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+};
+
+/** One library, opened on one prefix: enqueue through it, and with a worker, run jobs. */
+export interface Session {
+  add(i: number): Promise<unknown>;
+  addBulk(from: number, count: number): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+export interface Contender {
+  readonly id: 'raw' | 'nest' | 'module';
+  readonly label: string;
+  /** Opens the library on `prefix`; with `concurrency`, also a worker that starts at once. */
+  open(prefix: string, concurrency?: number): Promise<Session>;
+}
+
+const client = () => new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+const range = (from: number, count: number) => Array.from({ length: count }, (_, k) => from + k);
+
+const bulkOf = (from: number, count: number) =>
+  range(from, count).map((i) => ({ name: JOB_NAME, data: { i }, opts: JOB_OPTIONS }));
+
+/** Enqueueing with a BullMQ queue, as raw BullMQ and @nestjs/bullmq users do. */
+const enqueueWith = (queue: Queue): Omit<Session, 'close'> => ({
+  add: (i) => queue.add(JOB_NAME, { i }, JOB_OPTIONS),
+  addBulk: (from, count) => queue.addBulk(bulkOf(from, count)),
+});
+
+/** Plain BullMQ, as its documentation shows it. */
+export const raw: Contender = {
+  id: 'raw',
+  label: 'BullMQ',
+  async open(prefix, concurrency) {
+    const producer = client();
+    const queue = new Queue(QUEUE, { connection: producer, prefix });
+    const consumer = concurrency ? client() : undefined;
+    const worker =
+      consumer &&
+      new Worker(
+        QUEUE,
+        async (job: Job) => {
+          if (job.name === JOB_NAME) probe.hit();
+        },
+        { connection: consumer, prefix, concurrency },
+      );
+    await queue.waitUntilReady();
+    return {
+      ...enqueueWith(queue),
+      async close() {
+        await worker?.close();
+        await queue.close();
+        await Promise.all([producer.quit(), consumer?.quit()]);
+      },
+    };
+  },
+};
+
+/** `@nestjs/bullmq` processors, one class per concurrency (the decorator takes it). */
+const nestProcessors = new Map<number, Type>();
+
+function nestProcessor(concurrency: number): Type {
+  let processor = nestProcessors.get(concurrency);
+  if (!processor) {
+    @Processor(QUEUE, { concurrency })
+    class NoopProcessor extends WorkerHost {
+      async process(job: Job): Promise<void> {
+        switch (job.name) {
+          case JOB_NAME:
+            probe.hit();
+            return;
+          default:
+            throw new Error(`Unknown job ${job.name}`);
+        }
+      }
+    }
+    nestProcessors.set(concurrency, (processor = NoopProcessor));
+  }
+  return processor;
+}
+
+@Module({})
+class NestBullApp {
+  static with(connection: Redis, prefix: string, concurrency?: number): DynamicModule {
+    return {
+      module: NestBullApp,
+      imports: [
+        BullModule.forRoot({ connection, prefix }),
+        BullModule.registerQueue({ name: QUEUE }),
+      ],
+      providers: concurrency ? [nestProcessor(concurrency)] : [],
+    };
+  }
+}
+
+/** `@nestjs/bullmq`: the queue injected by token, a `WorkerHost` switching on `job.name`. */
+export const nest: Contender = {
+  id: 'nest',
+  label: '@nestjs/bullmq',
+  async open(prefix, concurrency) {
+    // @nestjs/bullmq hands `connection` to BullMQ, whose ESM build needs an ioredis instance.
+    const connection = client();
+    const app = await NestFactory.createApplicationContext(
+      NestBullApp.with(connection, prefix, concurrency),
+      {
+        logger: false,
+      },
+    );
+    await app.init();
+    const queue = app.get<Queue>(getQueueToken(QUEUE));
+    await queue.waitUntilReady();
+    return {
+      ...enqueueWith(queue),
+      async close() {
+        await app.close();
+        await connection.quit();
+      },
+    };
+  },
+};
+
+@Injectable()
+export class BenchTasks {
+  @Task(JOB_NAME)
+  async noop(_ctx: TaskContext, _payload: object): Promise<void> {
+    probe.hit();
+  }
+}
+
+@Module({ providers: [BenchTasks] })
+class BenchTasksModule {}
+
+@Module({})
+export class TaskQueueApp {
+  static with(prefix: string, concurrency?: number): DynamicModule {
+    return {
+      module: TaskQueueApp,
+      imports: [
+        TaskQueueModule.forRoot({
+          connection: REDIS_URL,
+          prefix,
+          queues: { [QUEUE]: { concurrency: concurrency ?? 1 } },
+          defaultQueue: QUEUE,
+          worker: concurrency !== undefined,
+        }),
+        BenchTasksModule,
+      ],
+    };
+  }
+}
+
+/** This module: `@Task` on a provider, enqueued through `TaskQueues`. */
+export const taskQueue: Contender = {
+  id: 'module',
+  label: 'TaskQueueModule',
+  async open(prefix, concurrency) {
+    const app = await NestFactory.createApplicationContext(TaskQueueApp.with(prefix, concurrency), {
+      logger: false,
+    });
+    await app.init();
+    const queue = app.get(TaskQueues).get(QUEUE);
+    return {
+      add: (i) => queue.enqueue(JOB_NAME, { i }),
+      addBulk: (from, count) =>
+        queue.enqueueMany(range(from, count).map((i) => ({ name: JOB_NAME, payload: { i } }))),
+      close: () => app.close(),
+    };
+  },
+};
+
+export const CONTENDERS: readonly Contender[] = [raw, nest, taskQueue];
+
+/** Fills a queue with `count` jobs through plain BullMQ, before any worker starts. */
+export async function prefill(prefix: string, count: number, chunk: number): Promise<void> {
+  const connection = client();
+  const queue = new Queue(QUEUE, { connection, prefix });
+  try {
+    for (let from = 0; from < count; from += chunk) {
+      const size = Math.min(chunk, count - from);
+      await queue.addBulk(bulkOf(from, size));
+    }
+  } finally {
+    await queue.close();
+    await connection.quit();
+  }
+}
+
+/** Jobs still waiting or running on a queue. */
+export async function pending(queue: Queue): Promise<number> {
+  const counts = await queue.getJobCounts('wait', 'active', 'prioritized', 'delayed');
+  return Object.values(counts).reduce((sum, n) => sum + n, 0);
+}

@@ -1,0 +1,354 @@
+/**
+ * `npm run bench [-- --quick] [--rounds=N] [--out=file]`: this module side by side with raw
+ * BullMQ and @nestjs/bullmq, on the same Redis, in interleaved rounds. See docs/benchmarks.md.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { Redis } from 'ioredis';
+import { deleteKeys, REDIS_URL } from '../test/support/redis.js';
+import { CONTENDERS, prefill, type Contender, type Session } from './contenders.js';
+import { measureMemory, type MemoryResult } from './memory.js';
+import { probe } from './probe.js';
+import { percentile, spread, type Spread } from './stats.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const option = (name: string) => args.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
+
+/** Jobs per measurement; `--quick` keeps the whole run under a minute on a busy 2-core box. */
+const SIZES = quick
+  ? { sequential: 600, concurrent: 2000, bulk: 4000, c1: 800, c10: 3000, c50: 3000, latency: 60 }
+  : {
+      sequential: 3000,
+      concurrent: 10_000,
+      bulk: 20_000,
+      c1: 4000,
+      c10: 20_000,
+      c50: 20_000,
+      latency: 300,
+    };
+const ROUNDS = Number(option('rounds') ?? (quick ? 3 : 5));
+const MEMORY_CHECKPOINTS = quick ? [5000, 20_000] : [10_000, 100_000];
+/** `--only=process-c1,memory`: a subset, while developing. */
+const ONLY = option('only')?.split(',');
+const OUT = resolve(option('out') ?? 'bench/results/latest.json');
+const CONCURRENT_LANES = 50;
+const BULK_CHUNK = 500;
+const WARMUP_JOBS = 50;
+const STEP_TIMEOUT_MS = 120_000;
+
+type ContenderId = Contender['id'];
+type Measure = (contender: Contender, prefix: string) => Promise<Record<string, number>>;
+
+interface FigureSpec {
+  id: string;
+  label: string;
+  unit: 'jobs/s' | 'ms' | 'µs/job';
+}
+
+const runId = randomBytes(3).toString('hex');
+let steps = 0;
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+const perSecond = (jobs: number, ms: number) => (jobs * 1000) / ms;
+
+/** Runs one measurement on a fresh key prefix, and deletes its keys after. */
+async function step(contender: Contender, measure: Measure): Promise<Record<string, number>> {
+  const prefix = `tqbench-${runId}-${++steps}`;
+  try {
+    return await measure(contender, prefix);
+  } finally {
+    await deleteKeys(prefix);
+  }
+}
+
+/** Enqueues through the library, no worker running; a few jobs first to open connections. */
+function enqueue(id: string, jobs: number, send: (session: Session) => Promise<void>): Measure {
+  return async (contender, prefix) => {
+    const session = await contender.open(prefix);
+    try {
+      for (let i = 0; i < WARMUP_JOBS; i++) await session.add(-1 - i);
+      const start = performance.now();
+      const cpu = process.cpuUsage();
+      await send(session);
+      const ms = performance.now() - start;
+      const { user, system } = process.cpuUsage(cpu);
+      return { [id]: perSecond(jobs, ms), [`${id}-cpu`]: (user + system) / jobs };
+    } finally {
+      await session.close();
+    }
+  };
+}
+
+/** Pre-fills the queue, starts a worker: jobs/s from the first job's start to the last's. */
+function processing(id: string, jobs: number, concurrency: number): Measure {
+  return async (contender, prefix) => {
+    await prefill(prefix, jobs, 1000);
+    const counted = probe.count(jobs, STEP_TIMEOUT_MS);
+    const session = await contender.open(prefix, concurrency);
+    try {
+      const { ms, cpuMicros } = await counted;
+      return { [id]: perSecond(jobs, ms), [`${id}-cpu`]: cpuMicros / jobs };
+    } finally {
+      await session.close();
+    }
+  };
+}
+
+/** One job at a time on an idle worker: from calling enqueue to the job's code starting. */
+function latency(samples: number): Measure {
+  return async (contender, prefix) => {
+    const session = await contender.open(prefix, 1);
+    try {
+      const sample = async (i: number) => {
+        const started = probe.next(10_000);
+        const sent = performance.now();
+        await session.add(i);
+        const at = await started;
+        // Let the worker finish the job and go back to waiting before the next one.
+        await sleep(3);
+        return at - sent;
+      };
+      for (let i = 0; i < 10; i++) await sample(-1 - i);
+      const times: number[] = [];
+      for (let i = 0; i < samples; i++) times.push(await sample(i));
+      return { 'latency-p50': percentile(times, 50), 'latency-p99': percentile(times, 99) };
+    } finally {
+      await session.close();
+    }
+  };
+}
+
+const FIGURES: FigureSpec[] = [
+  { id: 'enqueue-sequential', label: 'enqueue, sequential', unit: 'jobs/s' },
+  { id: 'enqueue-concurrent', label: `enqueue, ${CONCURRENT_LANES} concurrent`, unit: 'jobs/s' },
+  { id: 'enqueue-bulk', label: `enqueue, bulk (${BULK_CHUNK} per call)`, unit: 'jobs/s' },
+  { id: 'process-c1', label: 'process no-op, concurrency 1', unit: 'jobs/s' },
+  { id: 'process-c10', label: 'process no-op, concurrency 10', unit: 'jobs/s' },
+  { id: 'process-c50', label: 'process no-op, concurrency 50', unit: 'jobs/s' },
+  { id: 'enqueue-sequential-cpu', label: 'producer CPU per job, sequential', unit: 'µs/job' },
+  { id: 'enqueue-concurrent-cpu', label: 'producer CPU per job, concurrent', unit: 'µs/job' },
+  { id: 'enqueue-bulk-cpu', label: 'producer CPU per job, bulk', unit: 'µs/job' },
+  { id: 'process-c1-cpu', label: 'worker CPU per job, concurrency 1', unit: 'µs/job' },
+  { id: 'process-c10-cpu', label: 'worker CPU per job, concurrency 10', unit: 'µs/job' },
+  { id: 'process-c50-cpu', label: 'worker CPU per job, concurrency 50', unit: 'µs/job' },
+  { id: 'latency-p50', label: 'enqueue→start latency p50', unit: 'ms' },
+  { id: 'latency-p99', label: 'enqueue→start latency p99', unit: 'ms' },
+];
+
+const MEASURES: [string[], Measure][] = [
+  [
+    ['enqueue-sequential'],
+    enqueue('enqueue-sequential', SIZES.sequential, async (session) => {
+      for (let i = 0; i < SIZES.sequential; i++) await session.add(i);
+    }),
+  ],
+  [
+    ['enqueue-concurrent'],
+    enqueue('enqueue-concurrent', SIZES.concurrent, async (session) => {
+      let next = 0;
+      const lane = async () => {
+        while (next < SIZES.concurrent) await session.add(next++);
+      };
+      await Promise.all(Array.from({ length: CONCURRENT_LANES }, lane));
+    }),
+  ],
+  [
+    ['enqueue-bulk'],
+    enqueue('enqueue-bulk', SIZES.bulk, async (session) => {
+      for (let from = 0; from < SIZES.bulk; from += BULK_CHUNK) {
+        await session.addBulk(from, Math.min(BULK_CHUNK, SIZES.bulk - from));
+      }
+    }),
+  ],
+  [['process-c1', 'process-c1-cpu'], processing('process-c1', SIZES.c1, 1)],
+  [['process-c10', 'process-c10-cpu'], processing('process-c10', SIZES.c10, 10)],
+  [['process-c50', 'process-c50-cpu'], processing('process-c50', SIZES.c50, 50)],
+  [['latency-p50', 'latency-p99'], latency(SIZES.latency)],
+  // ── Slot: per-job DI ─────────────────────────────────────────────────────────────────────
+  // Jobs/s of a task with a request-scoped parameter vs the same task without, once the
+  // per-job DI issue lands (bindTask refuses injected parameters until then). Add a
+  // `processing`-style measure here for 'di-request-scoped' and a FIGURES entry.
+];
+
+const KINDS = { 'jobs/s': 'throughput', ms: 'latency', 'µs/job': 'cpu' } as const;
+
+type Rounds = Record<string, Record<ContenderId, number>[]>;
+
+interface FigureResult extends FigureSpec {
+  kind: 'throughput' | 'latency' | 'cpu';
+  rounds: Record<ContenderId, number>[];
+  median: Record<ContenderId, number>;
+  /** Throughput and CPU: ratio to raw BullMQ per round. Latency: difference to raw in ms. */
+  vsRaw: { nest: Spread; module: Spread };
+  /** Throughput only: this module / @nestjs/bullmq per round. */
+  moduleVsNest?: Spread;
+}
+
+async function machine() {
+  const redis = new Redis(REDIS_URL);
+  try {
+    const info = await redis.info('server');
+    const version = (name: string) =>
+      (JSON.parse(readFileSync(`node_modules/${name}/package.json`, 'utf8')) as { version: string })
+        .version;
+    return {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      memoryGb: Math.round(os.totalmem() / 1024 ** 3),
+      node: process.version,
+      redis: /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown',
+      bullmq: version('bullmq'),
+      nestjsBullmq: version('@nestjs/bullmq'),
+      nestjsCore: version('@nestjs/core'),
+      loadAverageAtStart: os.loadavg().map((n) => Math.round(n * 100) / 100),
+    };
+  } finally {
+    await redis.quit();
+  }
+}
+
+function summarise(rounds: Rounds): FigureResult[] {
+  return FIGURES.filter((spec) => rounds[spec.id].length > 0).map((spec) => {
+    const list = rounds[spec.id];
+    const kind = KINDS[spec.unit];
+    const compare = (a: number, b: number) => (kind === 'latency' ? a - b : a / b);
+    const of = (id: ContenderId) => list.map((round) => round[id]);
+    const median = Object.fromEntries(
+      CONTENDERS.map(({ id }) => [id, spread(of(id)).median]),
+    ) as Record<ContenderId, number>;
+    return {
+      ...spec,
+      kind,
+      rounds: list,
+      median,
+      vsRaw: {
+        nest: spread(list.map((r) => compare(r.nest, r.raw))),
+        module: spread(list.map((r) => compare(r.module, r.raw))),
+      },
+      moduleVsNest: kind === 'throughput' ? spread(list.map((r) => r.module / r.nest)) : undefined,
+    };
+  });
+}
+
+const fmt = (n: number, unit: string) => (unit === 'ms' ? n.toFixed(2) : Math.round(n).toString());
+const range = (s: Spread, digits = 2) =>
+  `${s.median.toFixed(digits)} [${s.min.toFixed(digits)}–${s.max.toFixed(digits)}]`;
+
+const signed = (ms: number) => `${ms >= 0 ? '+' : ''}${ms.toFixed(2)} ms`;
+const versus = (f: FigureResult, s: Spread) => (f.kind === 'latency' ? signed(s.median) : range(s));
+
+function print(figures: FigureResult[], memory: MemoryResult | undefined): number {
+  const header = [
+    'figure',
+    'unit',
+    'BullMQ',
+    '@nestjs/bullmq',
+    'TaskQueueModule',
+    'module/raw',
+    'nest/raw',
+    'module/nest',
+  ];
+  const rows = figures.map((f) => [
+    f.label,
+    f.unit,
+    fmt(f.median.raw, f.unit),
+    fmt(f.median.nest, f.unit),
+    fmt(f.median.module, f.unit),
+    versus(f, f.vsRaw.module),
+    versus(f, f.vsRaw.nest),
+    f.moduleVsNest ? range(f.moduleVsNest) : '',
+  ]);
+  rows.push([
+    'per-job DI, request-scoped param',
+    'jobs/s',
+    'pending',
+    'pending',
+    'pending: per-job DI not in the library yet',
+    '',
+    '',
+    '',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ');
+  console.log(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}`);
+  for (const row of rows) console.log(line(row));
+
+  const [first, last] = [memory?.checkpoints[0], memory?.checkpoints.at(-1)];
+  if (memory && first && last)
+    console.log(
+      `\nMemory (TaskQueueModule worker, concurrency ${memory.concurrency}): RSS ${first.rssMb.toFixed(1)} MB after ` +
+        `${first.processed} jobs, ${last.rssMb.toFixed(1)} MB after ${last.processed} (growth ${memory.growthMb.toFixed(1)} MB); ` +
+        `heap used after GC ${first.heapUsedMb.toFixed(1)} → ${last.heapUsedMb.toFixed(1)} MB`,
+    );
+  console.log('\nMedian ratio to raw BullMQ (TaskQueueModule; @nestjs/bullmq):');
+  const throughput = figures.filter((f) => f.kind === 'throughput');
+  for (const f of throughput) {
+    console.log(
+      `  ${f.id}: ${f.vsRaw.module.median.toFixed(2)}; ${f.vsRaw.nest.median.toFixed(2)}`,
+    );
+  }
+  for (const f of figures.filter((f) => f.kind === 'latency')) {
+    console.log(`  ${f.id}: ${signed(f.vsRaw.module.median)}; ${signed(f.vsRaw.nest.median)}`);
+  }
+  return Math.min(...throughput.map((f) => f.vsRaw.module.median));
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const about = await machine();
+  console.log(
+    `Bench ${runId}: ${quick ? 'quick' : 'full'}, ${ROUNDS} interleaved rounds, node ${about.node}, redis ${about.redis}`,
+  );
+  const rounds: Rounds = Object.fromEntries(FIGURES.map((f) => [f.id, []]));
+  for (const [ids, measure] of MEASURES) {
+    if (ONLY && !ids.some((id) => ONLY.includes(id))) continue;
+    for (let round = 0; round < ROUNDS; round++) {
+      // Rotated order (A B C, B C A, ...) so no library always runs first or last in a round.
+      const order = CONTENDERS.map((_, k) => CONTENDERS[(k + round) % CONTENDERS.length]);
+      const results: Partial<Record<ContenderId, Record<string, number>>> = {};
+      for (const contender of order) results[contender.id] = await step(contender, measure);
+      for (const id of Object.keys(results.raw!)) {
+        rounds[id].push({
+          raw: results.raw![id],
+          nest: results.nest![id],
+          module: results.module![id],
+        });
+      }
+      process.stderr.write('.');
+    }
+  }
+  const memoryPrefix = `tqbench-${runId}-memory`;
+  const memory =
+    !ONLY || ONLY.includes('memory')
+      ? await measureMemory(memoryPrefix, MEMORY_CHECKPOINTS).finally(() =>
+          deleteKeys(memoryPrefix),
+        )
+      : undefined;
+  const figures = summarise(rounds);
+  const minRatio = print(figures, memory);
+  const report = {
+    runId,
+    date: new Date().toISOString(),
+    mode: quick ? 'quick' : 'full',
+    rounds: ROUNDS,
+    sizes: { ...SIZES, concurrentLanes: CONCURRENT_LANES, bulkChunk: BULK_CHUNK },
+    machine: { ...about, loadAverageAtEnd: os.loadavg().map((n) => Math.round(n * 100) / 100) },
+    durationSeconds: Math.round((Date.now() - started) / 1000),
+    figures,
+    perJobDi: {
+      status: 'pending',
+      note: 'per-job DI with a request-scoped parameter is not in the library yet',
+    },
+    memory,
+    minRatioVsBullmq: minRatio,
+  };
+  await mkdir(dirname(OUT), { recursive: true });
+  await writeFile(OUT, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nResults: ${OUT} (${report.durationSeconds} s)`);
+  console.log(`min-ratio-vs-bullmq: ${minRatio.toFixed(2)}`);
+}
+
+await main();
