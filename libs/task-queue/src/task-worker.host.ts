@@ -24,7 +24,9 @@ import {
 } from './task-queue.constants.js';
 import { messages } from './task-queue.messages.js';
 import type { TaskQueue } from './task-queue.js';
+import { TaskQueueMetrics } from './task-queue.metrics.js';
 import { TaskQueues } from './task-queues.service.js';
+import { observeRuns } from './task-run.observer.js';
 import { TaskRegistry, type BoundTask } from './task.registry.js';
 
 /** How long an abort request for a job this process has not started yet is remembered. */
@@ -54,6 +56,7 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     @Inject(TASK_QUEUE_CONFIG) private readonly config: TaskQueueConfig,
     private readonly registry: TaskRegistry,
     private readonly taskQueues: TaskQueues,
+    private readonly metrics: TaskQueueMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -75,6 +78,11 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
         },
       });
       worker.on('error', (error) => this.logger.error(`Worker '${name}': ${error.message}`));
+      observeRuns(worker, name, {
+        logger: this.logger,
+        metrics: this.metrics,
+        logPayloads: this.config.logPayloads,
+      });
       this.workers.set(name, worker);
       // Take jobs once connected: a worker started against an unreachable Redis sits in
       // BullMQ's retry delays, which outlive close() by up to 15 s.
