@@ -117,16 +117,22 @@ describe('npm run worker (built, a process of its own)', () => {
 });
 
 describe('SIGTERM to a worker process', () => {
-  it('lets 5 active 2 s jobs complete, starts no other, exits 0 within the grace period', async () => {
+  /** A worker of concurrency 5 with this grace period, busy with 5 of `count` 2 s jobs. */
+  async function fiveActive(count: number, gracePeriod: string) {
     const worker = await startWorker(['--queues', 'emails', '--concurrency', '5'], {
-      TASK_SHUTDOWN_GRACE_PERIOD: '10',
+      TASK_SHUTDOWN_GRACE_PERIOD: gracePeriod,
     });
-    const ids = await newsletters(7, 2);
+    const ids = await newsletters(count, 2);
     await eventually(
       async () => ((await queues.get('emails').stats()).counts.active === 5 ? true : undefined),
       10_000,
       '5 active jobs',
     );
+    return { worker, ids };
+  }
+
+  it('lets 5 active 2 s jobs complete, starts no other, exits 0 within the grace period', async () => {
+    const { worker, ids } = await fiveActive(7, '10');
 
     const signalled = Date.now();
     expect(await worker.stop('SIGTERM', 20_000)).toEqual({ code: 0, signal: null });
@@ -144,15 +150,7 @@ describe('SIGTERM to a worker process', () => {
   }, 60_000);
 
   it('past a shorter grace period aborts them and puts them back; the next worker runs them', async () => {
-    const worker = await startWorker(['--queues', 'emails', '--concurrency', '5'], {
-      TASK_SHUTDOWN_GRACE_PERIOD: '0.5',
-    });
-    const ids = await newsletters(5, 2);
-    await eventually(
-      async () => ((await queues.get('emails').stats()).counts.active === 5 ? true : undefined),
-      10_000,
-      '5 active jobs',
-    );
+    const { worker, ids } = await fiveActive(5, '0.5');
 
     expect(await worker.stop('SIGTERM', 20_000)).toEqual({ code: 0, signal: null });
     const cut = await Promise.all(ids.map((id) => jobOf('emails', id)));
