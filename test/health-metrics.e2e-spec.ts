@@ -46,6 +46,18 @@ async function stopRedis() {
   redis = undefined;
 }
 
+/** Polls `GET /health` until it answers `status`. */
+function healthAnswering(baseUrl: string, status: number, timeoutMs: number) {
+  return eventually(
+    async () => {
+      const answer = await get(baseUrl, '/health');
+      return answer.status === status ? answer : undefined;
+    },
+    timeoutMs,
+    `/health to answer ${status}`,
+  );
+}
+
 async function get(baseUrl: string, path: string) {
   const response = await fetch(`${baseUrl}${path}`);
   return {
@@ -95,10 +107,7 @@ describe('the example app: /health and /metrics', () => {
     const app = startBuilt('main', [], { REDIS_URL: `redis://127.0.0.1:${port}`, PORT: '0' });
     const [, baseUrl] = await app.waitForOutput(/Listening on (http:\/\/127\.0\.0\.1:\d+)/);
 
-    const healthy = await eventually(async () => {
-      const answer = await get(baseUrl, '/health');
-      return answer.status === 200 ? answer : undefined;
-    });
+    const healthy = await healthAnswering(baseUrl, 200, 10_000);
     expect(JSON.parse(healthy.text)).toEqual({
       healthy: true,
       redis: { reachable: true },
@@ -133,14 +142,7 @@ describe('the example app: /health and /metrics', () => {
 
     await stopRedis();
     const stopped = Date.now();
-    const down = await eventually(
-      async () => {
-        const answer = await get(baseUrl, '/health');
-        return answer.status === 503 ? answer : undefined;
-      },
-      5000,
-      '/health to answer 503',
-    );
+    const down = await healthAnswering(baseUrl, 503, 5000);
     expect(Date.now() - stopped).toBeLessThan(5000);
     expect(JSON.parse(down.text)).toMatchObject({
       healthy: false,
@@ -149,14 +151,7 @@ describe('the example app: /health and /metrics', () => {
     });
 
     await startRedis();
-    const back = await eventually(
-      async () => {
-        const answer = await get(baseUrl, '/health');
-        return answer.status === 200 ? answer : undefined;
-      },
-      20_000,
-      '/health to answer 200 again',
-    );
+    const back = await healthAnswering(baseUrl, 200, 20_000);
     expect(JSON.parse(back.text)).toMatchObject({ healthy: true, redis: { reachable: true } });
     expect(await app.stop('SIGTERM')).toEqual({ code: 0, signal: null });
   }, 90_000);
