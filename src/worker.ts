@@ -5,18 +5,24 @@ import { NestFactory } from '@nestjs/core';
 import type { WorkerSettings } from '@app/task-queue';
 import { QUEUES, readAppConfig } from './app.config.js';
 import { TasksOnlyModule } from './app.module.js';
+import { serveOps } from './ops/ops-server.js';
 import { closeOnSignals } from './shutdown.js';
 
-const USAGE = `Usage: npm run worker -- [--queues a,b] [--concurrency N]
-  Runs task workers only (no HTTP server).
-  --queues       queues to work on, comma-separated (default: all: ${QUEUES.join(', ')})
-  --concurrency  jobs run at once per queue in this process (default: each queue's own)`;
+const USAGE = `Usage: npm run worker -- [--queues a,b] [--concurrency N] [--metrics-port P]
+  Runs task workers only (no HTTP API).
+  --queues        queues to work on, comma-separated (default: all: ${QUEUES.join(', ')})
+  --concurrency   jobs run at once per queue in this process (default: each queue's own)
+  --metrics-port  serve GET /metrics and /health on 127.0.0.1:P (0: any free port)`;
 
 /** The worker options from the command line; throws a usage message when they are wrong. */
-function parseWorkerArgs(args: string[]): WorkerSettings {
+function parseWorkerArgs(args: string[]): { settings: WorkerSettings; metricsPort?: number } {
   const { values } = parseArgs({
     args,
-    options: { queues: { type: 'string' }, concurrency: { type: 'string' } },
+    options: {
+      queues: { type: 'string' },
+      concurrency: { type: 'string' },
+      'metrics-port': { type: 'string' },
+    },
     strict: true,
     allowPositionals: false,
   });
@@ -34,13 +40,19 @@ function parseWorkerArgs(args: string[]): WorkerSettings {
     }
     settings.concurrency = concurrency;
   }
-  return settings;
+  const port = values['metrics-port'];
+  const metricsPort = port === undefined ? undefined : Number(port);
+  if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 0)) {
+    throw new Error(`--metrics-port must be a port number, not '${port}'`);
+  }
+  return { settings, metricsPort };
 }
 
 async function bootstrap() {
   let settings: WorkerSettings;
+  let metricsPort: number | undefined;
   try {
-    settings = parseWorkerArgs(process.argv.slice(2));
+    ({ settings, metricsPort } = parseWorkerArgs(process.argv.slice(2)));
   } catch (error) {
     console.error(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
     process.exit(1);
@@ -56,6 +68,10 @@ async function bootstrap() {
   const queues = (settings.queues ?? QUEUES).join(', ');
   const concurrency = settings.concurrency ? `, concurrency ${settings.concurrency}` : '';
   logger.log(`Worker ready: queues ${queues}${concurrency} (key prefix '${config.prefix}')`);
+  if (metricsPort !== undefined) {
+    const port = await serveOps(app, metricsPort);
+    logger.log(`Metrics on http://127.0.0.1:${port}/metrics, health on /health`);
+  }
 }
 
 bootstrap().catch((error: unknown) => {

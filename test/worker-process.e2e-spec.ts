@@ -70,7 +70,10 @@ afterAll(async () => {
 
 describe('npm run worker (built, a process of its own)', () => {
   it('runs a job the API enqueued; --queues keeps it off the other queues', async () => {
-    const worker = await startWorker(['--queues', 'emails']);
+    const worker = await startWorker(['--queues', 'emails', '--metrics-port', '0']);
+    const [, opsUrl] = await worker.waitForOutput(
+      /Metrics on (http:\/\/127\.0\.0\.1:\d+)\/metrics/,
+    );
 
     const accepted = await fetch(`${baseUrl}/process`, {
       method: 'POST',
@@ -97,6 +100,19 @@ describe('npm run worker (built, a process of its own)', () => {
       ),
     );
     expect(line[0]).not.toContain('e0');
+
+    // The worker's own /metrics has the run's duration; /health sees no worker on 'default'.
+    const metrics = await (await fetch(`${opsUrl}/metrics`)).text();
+    expect(metrics).toMatch(
+      /^task_queue_job_duration_seconds_count\{queue="emails",task="send_newsletter",outcome="completed"\} 1$/m,
+    );
+    const health = await fetch(`${opsUrl}/health`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({
+      healthy: false,
+      redis: { reachable: true },
+      queues: { default: { workers: 0 }, emails: { workers: 1 } },
+    });
     expect(await worker.stop('SIGTERM')).toEqual({ code: 0, signal: null });
 
     // A worker for every queue picks it up.
