@@ -113,7 +113,8 @@ describe('npm run worker (built, a process of its own)', () => {
       redis: { reachable: true },
       queues: { default: { workers: 0 }, emails: { workers: 1 } },
     });
-    expect(await worker.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+    // Ctrl-C closes it as SIGTERM does.
+    expect(await worker.stop('SIGINT')).toEqual({ code: 0, signal: null });
 
     // A worker for every queue picks it up.
     await startWorker([]);
