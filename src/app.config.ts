@@ -1,3 +1,5 @@
+import type { WorkerSettings } from '@app/task-queue';
+
 /** Settings of the example app, read from the environment. */
 export interface AppConfig {
   /** `REDIS_URL`, default `redis://127.0.0.1:6379`. */
@@ -11,7 +13,14 @@ export interface AppConfig {
    * embedded in-process PostgreSQL (PGlite) in memory, so the example runs with nothing installed.
    */
   databaseUrl?: string;
+  /** `TASK_WORKER`: `false` makes the API enqueue only (workers run elsewhere); default `true`. */
+  worker: boolean;
+  /** `TASK_SHUTDOWN_GRACE_PERIOD`: seconds active jobs get to finish on shutdown, default 25. */
+  shutdownGracePeriod?: number;
 }
+
+/** The example's queues: everything on `default`, except the slow mailings on `emails`. */
+export const QUEUES = ['default', 'emails'];
 
 /** Reads {@link AppConfig} from `env`; throws with the variable's name when one is invalid. */
 export function readAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -19,10 +28,26 @@ export function readAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`PORT must be a whole number from 0 to 65535, not ${JSON.stringify(env.PORT)}`);
   }
+  const worker = env.TASK_WORKER ?? 'true';
+  if (worker !== 'true' && worker !== 'false') {
+    throw new Error(`TASK_WORKER must be 'true' or 'false', not ${JSON.stringify(worker)}`);
+  }
+  const grace = env.TASK_SHUTDOWN_GRACE_PERIOD;
+  const shutdownGracePeriod = grace === undefined || grace === '' ? undefined : Number(grace);
+  if (shutdownGracePeriod !== undefined && !(shutdownGracePeriod >= 0)) {
+    throw new Error(
+      `TASK_SHUTDOWN_GRACE_PERIOD must be a number of seconds (0 or more), not ${JSON.stringify(grace)}`,
+    );
+  }
   return {
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
     prefix: env.TASK_QUEUE_PREFIX || 'bull',
     port,
     databaseUrl: env.DATABASE_URL || undefined,
+    worker: worker === 'true',
+    shutdownGracePeriod,
   };
 }
+
+/** Which workers a process runs: from `TASK_WORKER`, unless its entry point says otherwise. */
+export type WorkerChoice = boolean | WorkerSettings;

@@ -1,33 +1,52 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TaskQueueModule } from '@app/task-queue';
-import { readAppConfig } from './app.config.js';
+import { QUEUES, readAppConfig, type WorkerChoice } from './app.config.js';
 import { CampaignsModule } from './campaigns/campaigns.module.js';
 import { TaskQueueErrorsFilter } from './common/task-queue-errors.filter.js';
 import { JobsModule } from './jobs/jobs.module.js';
+import { OpsModule } from './ops/ops.module.js';
 import { PaymentsModule } from './payments/payments.module.js';
 import { SharedModule } from './shared/shared.module.js';
 import { UsersModule } from './users/users.module.js';
+
+/** The modules whose providers hold tasks: every process of the app imports all of them. */
+export const TASK_MODULES = [SharedModule, UsersModule, PaymentsModule, CampaignsModule];
+
+/**
+ * The task queue as every entry point configures it, from the environment; `worker` overrides
+ * `TASK_WORKER` (the worker process passes its `--queues`, the CLI `false`).
+ */
+export function taskQueueModule(worker?: WorkerChoice): DynamicModule {
+  // Read at bootstrap rather than at import, so a test can set its own prefix first.
+  return TaskQueueModule.forRootAsync({
+    useFactory: () => {
+      const config = readAppConfig();
+      return {
+        connection: config.redisUrl,
+        prefix: config.prefix,
+        queues: QUEUES,
+        worker: worker ?? config.worker,
+        shutdownGracePeriod: config.shutdownGracePeriod,
+      };
+    },
+  });
+}
 
 /**
  * The example application: three domains, each with its tasks beside its controller, and shared
  * tasks. None of them is listed anywhere for the task queue: it finds them at bootstrap.
  */
 @Module({
-  imports: [
-    // Read at bootstrap rather than at import, so a test can set its own prefix first.
-    TaskQueueModule.forRootAsync({
-      useFactory: () => {
-        const { redisUrl, prefix } = readAppConfig();
-        return { connection: redisUrl, prefix };
-      },
-    }),
-    SharedModule,
-    UsersModule,
-    PaymentsModule,
-    CampaignsModule,
-    JobsModule,
-  ],
+  imports: [taskQueueModule(), ...TASK_MODULES, JobsModule, OpsModule],
   providers: [{ provide: APP_FILTER, useClass: TaskQueueErrorsFilter }],
 })
 export class AppModule {}
+
+/** Root of the processes without HTTP (the worker, the CLI): the task modules and the queue. */
+@Module({})
+export class TasksOnlyModule {
+  static forRoot(worker: WorkerChoice): DynamicModule {
+    return { module: TasksOnlyModule, imports: [taskQueueModule(worker), ...TASK_MODULES] };
+  }
+}

@@ -19,6 +19,7 @@ describe("the example's tasks", () => {
       'enqueue_follow_up',
       'process_data',
       'send_email',
+      'send_newsletter',
       'send_welcome_email',
       'update_user_status',
       'weekly_report',

@@ -4,17 +4,23 @@ import { NestFactory } from '@nestjs/core';
 import { readAppConfig } from './app.config.js';
 import { AppModule } from './app.module.js';
 import { Database } from './database/database.js';
+import { closeOnSignals } from './shutdown.js';
 
-/** The one-command demo: HTTP API and task workers in one process. */
+/**
+ * The HTTP API. By default it also runs the task workers, so the demo is one command
+ * (`npm start`); with `TASK_WORKER=false` (`npm run api`) it only enqueues, and
+ * `npm run worker` processes run the jobs.
+ */
 async function bootstrap() {
   const config = readAppConfig();
   const app = await NestFactory.create(AppModule);
-  app.enableShutdownHooks();
+  const logger = new Logger('Example');
+  closeOnSignals(app, logger);
   await app.listen(config.port, '127.0.0.1');
   const url = await app.getUrl();
-  const logger = new Logger('Example');
   const redis = config.redisUrl.replace(/\/\/[^@/]*@/, '//***@'); // no password in logs
   logger.log(`Listening on ${url} (Redis ${redis}, key prefix '${config.prefix}')`);
+  if (!config.worker) logger.log('Workers: none here (TASK_WORKER=false); run `npm run worker`');
   logger.log(
     app.get(Database).driver === 'pglite'
       ? 'Database: embedded PGlite in memory (set DATABASE_URL for PostgreSQL)'

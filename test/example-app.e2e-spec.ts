@@ -110,7 +110,7 @@ describe('the example app', () => {
     const { status, body } = await request('GET', '/jobs/nope/1');
     expect(status).toBe(404);
     expect(body).toMatchObject({ error: 'UnknownQueueError' });
-    expect(body.message).toContain("Unknown queue 'nope'. Configured queues: 'default'.");
+    expect(body.message).toContain("Unknown queue 'nope'. Configured queues: 'default', 'emails'.");
   });
 
   it.each([

@@ -1,6 +1,8 @@
 // Runs once before the end-to-end tests: checks that Redis answers, and builds the code that
 // tests run in child processes with tsc (through `nest build`, which also rewrites the
-// `@app/task-queue` alias), so decorator metadata is emitted as in production.
+// `@app/task-queue` alias), so decorator metadata is emitted as in production: the test
+// fixtures into dist-test/, and the example app (main, worker, tasks CLI) into dist/. Built
+// once here, not per spec file: specs run in parallel and a build empties its folder first.
 import { execFileSync } from 'node:child_process';
 import { Redis } from 'ioredis';
 
@@ -26,4 +28,5 @@ export default async function globalSetup() {
   execFileSync('npx', ['nest', 'build', '--path', 'test/tsconfig.fixtures.json'], {
     stdio: 'inherit',
   });
+  execFileSync('npx', ['nest', 'build'], { stdio: 'inherit' });
 }

@@ -12,6 +12,13 @@ export interface SendEmailPayload {
   body?: string;
 }
 
+/** Payload of `send_newsletter`. */
+export interface NewsletterPayload {
+  edition: string;
+  /** How long the mailing takes, in seconds (the example simulates the sending). */
+  seconds?: number;
+}
+
 /** Payload of `process_data`. */
 export interface ProcessDataPayload {
   userId: number;
@@ -49,6 +56,24 @@ export class SharedTasks {
     }
     this.logger.log(`Processed data of user ${userId} (job ${ctx.job.id})`);
     return { processed: userId, steps: steps.length, checksum: digest.slice(0, 12) };
+  }
+
+  /**
+   * Mails a newsletter edition: slow, so it has a queue of its own (`emails`), which a worker
+   * process can serve alone (`npm run worker -- --queues emails`). Stops early when aborted.
+   */
+  @Task({ name: 'send_newsletter', queue: 'emails', timeout: 600 })
+  async sendNewsletter(ctx: TaskContext, payload: NewsletterPayload) {
+    const seconds = payload.seconds ?? 2;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(resolve, seconds * 1000);
+      ctx.signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        reject(new Error(`Newsletter ${payload.edition} stopped: ${String(ctx.signal.reason)}`));
+      });
+    });
+    this.logger.log(`Newsletter ${payload.edition} sent (job ${ctx.job.id})`);
+    return { edition: payload.edition, sent: true };
   }
 
   /** Daily at 02:00 UTC: deletes the user events past retention, in the job's transaction. */

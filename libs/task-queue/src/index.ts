@@ -10,6 +10,7 @@ export type {
   EnqueueOptions,
   TaskJobInfo,
   TaskJobStatus,
+  TaskQueueStats,
 } from './interfaces/task-job.interface.js';
 export type {
   KeepJobs,
@@ -27,6 +28,8 @@ export type {
 } from './interfaces/task-queue-options.interface.js';
 export { getRegistry, type TaskCatalogue } from './task-catalogue.js';
 export { TASK_JOB } from './task-queue.constants.js';
+export { TaskQueueHealth, type TaskQueueHealthReport } from './task-queue.health.js';
+export { TaskQueueMetrics, type TaskRunOutcome } from './task-queue.metrics.js';
 export { TaskQueueModule } from './task-queue.module.js';
 export { TaskQueue } from './task-queue.js';
 export { TaskQueues } from './task-queues.service.js';

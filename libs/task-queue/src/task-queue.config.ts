@@ -29,6 +29,8 @@ export interface TaskQueueConfig {
   /** Seconds active jobs get to finish on shutdown. */
   shutdownGracePeriod: number;
   retention: Required<RetentionOptions>;
+  /** Whether the finished-job log line carries the payload. */
+  logPayloads: boolean;
 }
 
 const fail = (option: string, value: unknown, expected: string): never => {
@@ -114,6 +116,8 @@ export function resolveConfig(options: TaskQueueModuleOptions = {}): TaskQueueCo
   const retentionError = checkRetention(options.retention);
   if (retentionError)
     fail(`retention${retentionError.path}`, retentionError.value, retentionError.expected);
+  const logPayloads = options.logPayloads ?? false;
+  if (typeof logPayloads !== 'boolean') fail('logPayloads', logPayloads, 'true or false');
   const retention = {
     completed: options.retention?.completed ?? DEFAULT_KEEP_COMPLETED,
     failed: options.retention?.failed ?? DEFAULT_KEEP_FAILED,
@@ -128,6 +132,7 @@ export function resolveConfig(options: TaskQueueModuleOptions = {}): TaskQueueCo
     defaultTimeout,
     shutdownGracePeriod,
     retention,
+    logPayloads,
   };
 }
 

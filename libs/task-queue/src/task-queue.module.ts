@@ -4,6 +4,8 @@ import { TaskMetadataAccessor } from './task-metadata.accessor.js';
 import { resolveConfig } from './task-queue.config.js';
 import { TASK_JOB, TASK_QUEUE_CONFIG } from './task-queue.constants.js';
 import { TaskQueueExplorer } from './task-queue.explorer.js';
+import { TaskQueueHealth } from './task-queue.health.js';
+import { TaskQueueMetrics } from './task-queue.metrics.js';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './task-queue.module-definition.js';
 import { TaskQueues } from './task-queues.service.js';
 import { TaskScheduler } from './task-scheduler.service.js';
@@ -42,7 +44,9 @@ import { TaskRegistry } from './task.registry.js';
     TaskQueues,
     TaskWorkerHost,
     TaskScheduler,
+    TaskQueueHealth,
+    TaskQueueMetrics,
   ],
-  exports: [TaskQueues, TaskRegistry, TASK_JOB],
+  exports: [TaskQueues, TaskRegistry, TaskQueueHealth, TaskQueueMetrics, TASK_JOB],
 })
 export class TaskQueueModule extends ConfigurableModuleClass {}

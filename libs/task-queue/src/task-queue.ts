@@ -1,4 +1,4 @@
-import { Job, type JobsOptions, type Queue, type QueueEvents } from 'bullmq';
+import { Job, type JobsOptions, type JobType, type Queue, type QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   InvalidPayloadError,
@@ -14,6 +14,7 @@ import type {
   EnqueueOptions,
   TaskJobInfo,
   TaskJobStatus,
+  TaskQueueStats,
 } from './interfaces/task-job.interface.js';
 import { abortChannel, MARK_ABORTED_SCRIPT } from './task-abort.js';
 import type { TaskSchedule } from './interfaces/task-schedule.interface.js';
@@ -200,6 +201,31 @@ export class TaskQueue {
       attempts: job.attemptsStarted,
       progress: job.progress as number | object,
     };
+  }
+
+  /**
+   * Counts this queue's jobs by status, and the workers connected to it in any process.
+   *
+   * @throws RedisUnavailableError when Redis does not answer within 2 s.
+   * @example
+   * ```ts
+   * const { counts, workers } = await taskQueues.get('default').stats();
+   * console.log(`${counts.queued} queued, ${counts.active} active, ${workers} workers`);
+   * ```
+   */
+  async stats(): Promise<TaskQueueStats> {
+    await this.connected();
+    const { queue } = this.backend;
+    const [byState, workers] = await Promise.all([
+      queue.getJobCounts(...(Object.keys(STATUS) as JobType[])),
+      queue.getWorkersCount(),
+    ]);
+    const counts = { queued: 0, scheduled: 0, active: 0, complete: 0, failed: 0 };
+    for (const [state, count] of Object.entries(byState)) {
+      const status = STATUS[state];
+      if (status && status !== 'aborted') counts[status] += count;
+    }
+    return { counts, workers };
   }
 
   /**

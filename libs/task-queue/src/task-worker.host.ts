@@ -24,8 +24,10 @@ import {
 } from './task-queue.constants.js';
 import { messages } from './task-queue.messages.js';
 import type { TaskQueue } from './task-queue.js';
+import { TaskQueueMetrics } from './task-queue.metrics.js';
 import { TaskQueues } from './task-queues.service.js';
 import { TaskScheduler } from './task-scheduler.service.js';
+import { observeRuns } from './task-run.observer.js';
 import { TaskRegistry, type BoundTask } from './task.registry.js';
 
 /** `early` of a job that nothing cancelled before its run started. */
@@ -61,6 +63,7 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     private readonly registry: TaskRegistry,
     private readonly taskQueues: TaskQueues,
     private readonly scheduler: TaskScheduler,
+    private readonly metrics: TaskQueueMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -85,6 +88,11 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
         },
       });
       worker.on('error', (error) => this.logger.error(`Worker '${name}': ${error.message}`));
+      observeRuns(worker, name, {
+        logger: this.logger,
+        metrics: this.metrics,
+        logPayloads: this.config.logPayloads,
+      });
       this.workers.set(name, worker);
       // Take jobs once connected: a worker started against an unreachable Redis sits in
       // BullMQ's retry delays, which outlive close() by up to 15 s. And only once this

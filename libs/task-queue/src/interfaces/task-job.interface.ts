@@ -1,6 +1,13 @@
 /** Where a job is in its life. */
 export type TaskJobStatus = 'queued' | 'scheduled' | 'active' | 'complete' | 'failed' | 'aborted';
 
+/** What `stats()` reads: jobs per status (aborted ones count as `failed`) and workers. */
+export interface TaskQueueStats {
+  counts: Record<Exclude<TaskJobStatus, 'aborted'>, number>;
+  /** Workers connected to the queue, in every process. */
+  workers: number;
+}
+
 /** What `getJob()` reads back. */
 export interface TaskJobInfo {
   id: string;

@@ -49,4 +49,9 @@ export interface TaskQueueModuleOptions {
   shutdownGracePeriod?: number;
   /** Finished jobs kept, unless a task says otherwise. */
   retention?: RetentionOptions;
+  /**
+   * Adds each job's payload to the log line written when it finishes. Default `false`: payloads
+   * may hold personal data or secrets.
+   */
+  logPayloads?: boolean;
 }

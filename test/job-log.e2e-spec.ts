@@ -1,0 +1,86 @@
+// The line each finished run writes through Nest's Logger: fields, outcomes, payload opt-in.
+import { Injectable, Module, type LoggerService } from '@nestjs/common';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { Task, TaskQueueModule, TaskQueues, type TaskContext } from '@app/task-queue';
+import { deleteKeys, eventually, REDIS_URL, uniquePrefix } from './support/redis.js';
+
+@Injectable()
+class LoggedTasks {
+  @Task()
+  async greet(_ctx: TaskContext, payload: { secret: string }) {
+    return `hello ${payload.secret.length}`;
+  }
+
+  @Task({ retries: 1, retryDelay: 0.05 })
+  async flaky(_ctx: TaskContext, _payload: { secret: string }) {
+    throw new Error('no luck');
+  }
+}
+
+@Module({ providers: [LoggedTasks] })
+class LoggedModule {}
+
+describe('the finished-job log line', () => {
+  const prefix = uniquePrefix('job-log');
+  const lines: { level: string; message: string }[] = [];
+  const logger: LoggerService = {
+    log: (message: string) => lines.push({ level: 'log', message }),
+    warn: (message: string) => lines.push({ level: 'warn', message }),
+    error: (message: string) => lines.push({ level: 'error', message }),
+  };
+  const open: TestingModule[] = [];
+
+  async function start(logPayloads?: boolean) {
+    const app = await Test.createTestingModule({
+      imports: [
+        TaskQueueModule.forRoot({ connection: REDIS_URL, prefix, logPayloads }),
+        LoggedModule,
+      ],
+    })
+      .setLogger(logger)
+      .compile();
+    await app.init();
+    open.push(app);
+    return app.get(TaskQueues).get('default');
+  }
+
+  const linesOf = (id: string) =>
+    lines
+      .filter(({ message }) => message.includes(` job=${id} `))
+      .map(({ level, message }) => `${level} ${message}`);
+
+  afterAll(async () => {
+    await Promise.all(open.map((app) => app.close()));
+    await deleteKeys(prefix);
+  });
+
+  it('names task, queue, job, attempt, duration and outcome; no payload by default', async () => {
+    const queue = await start();
+    const ok = await queue.enqueue('greet', { secret: 'hunter2' });
+    const bad = await queue.enqueue('flaky', { secret: 'hunter2' });
+    await eventually(() =>
+      linesOf(ok.id).length === 1 && linesOf(bad.id).length === 2 ? true : undefined,
+    );
+
+    expect(linesOf(ok.id)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^log Job finished: task=greet queue=default job=${ok.id} attempt=1 duration_ms=\\d+ outcome=completed$`,
+        ),
+      ),
+    ]);
+    expect(linesOf(bad.id)).toEqual([
+      expect.stringMatching(/^warn .* attempt=1 duration_ms=\d+ outcome=retrying error="no luck"$/),
+      expect.stringMatching(/^error .* attempt=2 duration_ms=\d+ outcome=failed error="no luck"$/),
+    ]);
+    expect(lines.some(({ message }) => message.includes('hunter2'))).toBe(false);
+    await Promise.all(open.splice(0).map((app) => app.close()));
+  });
+
+  it('adds the payload with logPayloads: true', async () => {
+    const queue = await start(true);
+    const job = await queue.enqueue('greet', { secret: 'shown' });
+    await eventually(() => (linesOf(job.id).length === 1 ? true : undefined));
+    expect(linesOf(job.id)[0]).toMatch(/outcome=completed payload="\{\\"secret\\":\\"shown\\"\}"$/);
+  });
+});
