@@ -51,6 +51,11 @@ export class TaskQueues implements OnApplicationShutdown {
     return [...this.config.queues.keys()];
   }
 
+  /** @internal The BullMQ queue behind `name`, for health checks and metrics. */
+  bullQueue(name: string): Queue {
+    return (this.open.get(name) ?? this.openQueue(name)).queue;
+  }
+
   async onApplicationShutdown(): Promise<void> {
     const open = [...this.open.values()];
     this.open.clear();
