@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Injectable, type INestApplication, type LoggerService, type Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import type { RequestHandler } from 'express';
 import { chromium, type Browser } from 'playwright-core';
 import {
   Task,
@@ -201,4 +202,52 @@ describe('dashboard behind basic auth, in headless Chromium', () => {
       await context.close();
     }
   }, 90_000);
+});
+
+describe('dashboard protection: mounted only when protected or loopback-bound', () => {
+  it('without auth or middleware it is not mounted, and one log line says how to enable it', async () => {
+    const { url, logs } = await start({ path: '/ops/queues' });
+    expect((await fetch(`${url}/ops/queues`)).status).toBe(404);
+    expect((await fetch(`${url}/ops/queues/api/queues`)).status).toBe(404);
+    const lines = logs.filter((line) => line.startsWith('Dashboard'));
+    expect(lines).toEqual([expect.stringContaining('Dashboard not mounted at /ops/queues')]);
+    expect(lines[0]).toMatch(/auth: \{ username, password \}.*allowUnauthenticatedOnLoopback/);
+  });
+
+  it('allowUnauthenticatedOnLoopback serves it without credentials on 127.0.0.1', async () => {
+    const { url, logs } = await start({ allowUnauthenticatedOnLoopback: true });
+    const response = await fetch(`${url}/queues/api/queues`);
+    expect(response.status).toBe(200);
+    const { queues } = (await response.json()) as { queues: { name: string }[] };
+    expect(queues.map((queue) => queue.name).sort()).toEqual(['default', 'reports']);
+    expect(logs).toContainEqual(expect.stringMatching(/without authentication.*127\.0\.0\.1/));
+  });
+
+  it('allowUnauthenticatedOnLoopback does not serve it on a server bound to every address', async () => {
+    const { url, logs } = await start({ allowUnauthenticatedOnLoopback: true }, '0.0.0.0');
+    expect((await fetch(`${url}/queues`)).status).toBe(404);
+    expect((await fetch(`${url}/queues/api/queues`)).status).toBe(404);
+    expect(logs).toContainEqual(
+      expect.stringMatching(/not served at \/queues.*bound to 0\.0\.0\.0/),
+    );
+  });
+
+  it("runs the user's own middleware before every request of the dashboard", async () => {
+    const requireToken: RequestHandler = (req, res, next) => {
+      if (req.headers['x-ops-token'] === 'let-me-in') return next();
+      res.status(403).send('Forbidden');
+    };
+    const { url } = await start({ middleware: requireToken }, '0.0.0.0');
+    expect((await fetch(`${url}/queues/api/queues`)).status).toBe(403);
+    const allowed = await fetch(`${url}/queues/api/queues`, {
+      headers: { 'x-ops-token': 'let-me-in' },
+    });
+    expect(allowed.status).toBe(200);
+  });
+
+  it('refuses empty credentials at bootstrap rather than serving an open dashboard', async () => {
+    await expect(start({ auth: { username: 'ops', password: '' } })).rejects.toThrow(
+      "option 'auth' needs a non-empty username and password",
+    );
+  });
 });
