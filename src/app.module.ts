@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { TaskQueueModule } from '@app/task-queue';
+import { TaskQueueDashboardModule, TaskQueueModule } from '@app/task-queue';
 import { readAppConfig } from './app.config.js';
 import { CampaignsModule } from './campaigns/campaigns.module.js';
 import { TaskQueueErrorsFilter } from './common/task-queue-errors.filter.js';
@@ -20,6 +20,14 @@ import { UsersModule } from './users/users.module.js';
       useFactory: () => {
         const { redisUrl, prefix } = readAppConfig();
         return { connection: redisUrl, prefix };
+      },
+    }),
+    // Bull Board at /queues: behind DASHBOARD_USER / DASHBOARD_PASSWORD when they are set,
+    // otherwise open for local development only, which main.ts allows by binding 127.0.0.1.
+    TaskQueueDashboardModule.forRootAsync({
+      useFactory: () => {
+        const { dashboardAuth } = readAppConfig();
+        return dashboardAuth ? { auth: dashboardAuth } : { allowUnauthenticatedOnLoopback: true };
       },
     }),
     SharedModule,

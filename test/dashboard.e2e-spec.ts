@@ -16,6 +16,7 @@ import {
   type TaskContext,
   type TaskQueueDashboardOptions,
 } from '@app/task-queue';
+import { AppModule } from '../src/app.module.js';
 import { deleteKeys, eventually, REDIS_URL, uniquePrefix } from './support/redis.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -249,5 +250,41 @@ describe('dashboard protection: mounted only when protected or loopback-bound', 
     await expect(start({ auth: { username: 'ops', password: '' } })).rejects.toThrow(
       "option 'auth' needs a non-empty username and password",
     );
+  });
+});
+
+describe("the example app's dashboard", () => {
+  /** Boots the example's AppModule with `env` set for its configuration, on 127.0.0.1. */
+  async function startExample(env: Record<string, string>): Promise<string> {
+    const prefix = uniquePrefix('dashboard-example');
+    prefixes.push(prefix);
+    const saved = { ...process.env };
+    Object.assign(process.env, { TASK_QUEUE_PREFIX: prefix }, env);
+    try {
+      const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+      const app = moduleRef.createNestApplication({ logger: ['error'] });
+      apps.push(app);
+      await app.listen(0, '127.0.0.1');
+      return await app.getUrl();
+    } finally {
+      process.env = saved;
+    }
+  }
+
+  it('is open for local development by default, since the example binds 127.0.0.1', async () => {
+    const url = await startExample({});
+    const response = await fetch(`${url}/queues/api/queues`);
+    expect(response.status).toBe(200);
+    const { queues } = (await response.json()) as { queues: { name: string }[] };
+    expect(queues.map((queue) => queue.name)).toContain('default');
+  });
+
+  it('asks for DASHBOARD_USER / DASHBOARD_PASSWORD once they are set', async () => {
+    const url = await startExample({ DASHBOARD_USER: 'admin', DASHBOARD_PASSWORD: 'hunter2' });
+    expect((await fetch(`${url}/queues`)).status).toBe(401);
+    const authorized = await fetch(`${url}/queues/api/queues`, {
+      headers: { authorization: basic({ username: 'admin', password: 'hunter2' }) },
+    });
+    expect(authorized.status).toBe(200);
   });
 });
