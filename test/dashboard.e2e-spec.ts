@@ -203,6 +203,33 @@ describe('dashboard behind basic auth, in headless Chromium', () => {
       await context.close();
     }
   }, 90_000);
+  it('with masked payloads, refuses to write the mask back as a payload (edit, add, duplicate)', async () => {
+    const reports = taskQueues.get('reports');
+    const job = await reports.enqueue('build_report', { account: 'globex', card: SECRET_CARD });
+    const bullQueue = taskQueues.bullQueue('reports');
+    const total = async () => Object.values(await bullQueue.getJobCounts()).reduce((a, b) => a + b);
+    const jobsBefore = await total();
+    const headers = { authorization: basic(CREDENTIALS), 'content-type': 'application/json' };
+    const edit = await fetch(`${url}/queues/api/queues/reports/${job.id}/update-data`, {
+      method: 'PATCH',
+      headers,
+      body: JSON.stringify({ jobData: '[masked]' }),
+    });
+    expect(edit.status).toBe(403);
+    expect(((await edit.json()) as { message: string }).message).toMatch(/masked/);
+    const add = await fetch(`${url}/queues/api/queues/reports/add`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'build_report', data: '[masked]', options: {} }),
+    });
+    expect(add.status).toBe(403);
+
+    expect((await bullQueue.getJob(job.id))?.data).toEqual({
+      account: 'globex',
+      card: SECRET_CARD,
+    });
+    expect(await total()).toBe(jobsBefore);
+  });
 });
 
 describe('dashboard protection: mounted only when protected or loopback-bound', () => {

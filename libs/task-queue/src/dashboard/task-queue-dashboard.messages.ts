@@ -18,6 +18,9 @@ export const dashboardMessages = {
   notExpress: (path: string, type: string) =>
     `Dashboard not mounted at ${path}: it needs @nestjs/platform-express, and this ` +
     `application runs on '${type}'.`,
+  maskedPayloadWrite: () =>
+    'Payloads are masked in this dashboard (maskPayloads), so it cannot edit, add or duplicate ' +
+    'jobs: the mask would replace the real payload. Enqueue from your application instead.',
   invalidPath: (path: unknown) =>
     `TaskQueueDashboardModule: option 'path' is ${JSON.stringify(path)}; expected a path ` +
     `starting with '/', such as '/queues'.`,

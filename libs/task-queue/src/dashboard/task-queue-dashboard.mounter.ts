@@ -10,6 +10,7 @@ import { TaskQueueConfigError } from '../errors/index.js';
 import type { TaskQueueDashboardOptions } from '../interfaces/task-queue-dashboard-options.interface.js';
 import { TaskQueues } from '../task-queues.service.js';
 import { basicAuth } from './basic-auth.middleware.js';
+import { refusePayloadWrites } from './masked-payload-writes.middleware.js';
 import { DASHBOARD_OPTIONS } from './task-queue-dashboard.module-definition.js';
 import { dashboardMessages as messages } from './task-queue-dashboard.messages.js';
 
@@ -54,7 +55,8 @@ export class TaskQueueDashboardMounter implements OnModuleInit {
     }
 
     const app = httpAdapter.getInstance<Express>();
-    const board = this.board(path).getRouter() as RequestHandler;
+    const router = this.board(path).getRouter() as RequestHandler;
+    const board = this.options.maskPayloads ? refusePayloadWrites(router) : router;
     const guards: RequestHandler[] = [];
     if (auth) guards.push(basicAuth(auth));
     if (middleware) guards.push(...[middleware].flat());

@@ -43,7 +43,9 @@ export interface TaskQueueDashboardOptions {
   allowUnauthenticatedOnLoopback?: boolean;
   /**
    * Hide job payloads in the dashboard: `true` shows every payload as `'[masked]'`; a function
-   * returns what to show instead of a payload. Jobs keep their real payloads. Default `false`.
+   * returns what to show instead of a payload. Jobs keep their real payloads; editing, adding
+   * and duplicating jobs from the dashboard are then refused, as they would store the mask.
+   * Default `false`.
    */
   maskPayloads?: boolean | ((payload: unknown) => unknown);
   /** No retrying, removing, adding or pausing from the dashboard: it only shows. Default `false`. */
