@@ -273,6 +273,17 @@ describe('dashboard protection: mounted only when protected or loopback-bound', 
     expect(allowed.status).toBe(200);
   });
 
+  it('readOnly shows the queues but refuses to change them', async () => {
+    const { url } = await start({ allowUnauthenticatedOnLoopback: true, readOnly: true });
+    expect((await fetch(`${url}/queues/api/queues`)).status).toBe(200);
+    const retryAll = await fetch(`${url}/queues/api/queues/default/retry/failed`, {
+      method: 'PUT',
+    });
+    expect(retryAll.status).toBe(405);
+    const pause = await fetch(`${url}/queues/api/queues/default/pause`, { method: 'PUT' });
+    expect(pause.status).toBe(405);
+  });
+
   it('refuses empty credentials at bootstrap rather than serving an open dashboard', async () => {
     await expect(start({ auth: { username: 'ops', password: '' } })).rejects.toThrow(
       "option 'auth' needs a non-empty username and password",

@@ -17,7 +17,7 @@ import { dashboardMessages as messages } from './task-queue-dashboard.messages.j
 const DEFAULT_PATH = '/queues';
 const MASKED = '[masked]';
 
-/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6. */
+/** @internal 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6. */
 export function isLoopbackAddress(address: string): boolean {
   const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
   return address === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
