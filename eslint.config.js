@@ -5,7 +5,9 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'dist-test/', 'dist-bench/', 'coverage/', 'node_modules/', '.readme-check/'] },
+  {
+    ignores: ['dist/', 'dist-test/', 'dist-bench/', 'coverage/', 'node_modules/', '.readme-check/'],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   prettier,

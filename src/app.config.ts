@@ -17,6 +17,11 @@ export interface AppConfig {
   worker: boolean;
   /** `TASK_SHUTDOWN_GRACE_PERIOD`: seconds active jobs get to finish on shutdown, default 25. */
   shutdownGracePeriod?: number;
+  /**
+   * `DASHBOARD_USER` and `DASHBOARD_PASSWORD`: basic-auth credentials of the dashboard at
+   * `/queues`. Without them the dashboard is served only because the app binds 127.0.0.1.
+   */
+  dashboardAuth?: { username: string; password: string };
 }
 
 /** The example's queues: everything on `default`, except the slow mailings on `emails`. */
@@ -39,6 +44,10 @@ export function readAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       `TASK_SHUTDOWN_GRACE_PERIOD must be a number of seconds (0 or more), not ${JSON.stringify(grace)}`,
     );
   }
+  const { DASHBOARD_USER: username, DASHBOARD_PASSWORD: password } = env;
+  if (Boolean(username) !== Boolean(password)) {
+    throw new Error('Set both DASHBOARD_USER and DASHBOARD_PASSWORD, or neither');
+  }
   return {
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
     prefix: env.TASK_QUEUE_PREFIX || 'bull',
@@ -46,6 +55,7 @@ export function readAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     databaseUrl: env.DATABASE_URL || undefined,
     worker: worker === 'true',
     shutdownGracePeriod,
+    dashboardAuth: username && password ? { username, password } : undefined,
   };
 }
 

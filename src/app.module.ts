@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { TaskQueueModule } from '@app/task-queue';
+import { TaskQueueDashboardModule, TaskQueueModule } from '@app/task-queue';
 import { QUEUES, readAppConfig, type WorkerChoice } from './app.config.js';
 import { CampaignsModule } from './campaigns/campaigns.module.js';
 import { TaskQueueErrorsFilter } from './common/task-queue-errors.filter.js';
@@ -38,7 +38,20 @@ export function taskQueueModule(worker?: WorkerChoice): DynamicModule {
  * tasks. None of them is listed anywhere for the task queue: it finds them at bootstrap.
  */
 @Module({
-  imports: [taskQueueModule(), ...TASK_MODULES, JobsModule, OpsModule],
+  imports: [
+    taskQueueModule(),
+    // Bull Board at /queues: behind DASHBOARD_USER / DASHBOARD_PASSWORD when they are set,
+    // otherwise open for local development only, which main.ts allows by binding 127.0.0.1.
+    TaskQueueDashboardModule.forRootAsync({
+      useFactory: () => {
+        const { dashboardAuth } = readAppConfig();
+        return dashboardAuth ? { auth: dashboardAuth } : { allowUnauthenticatedOnLoopback: true };
+      },
+    }),
+    ...TASK_MODULES,
+    JobsModule,
+    OpsModule,
+  ],
   providers: [{ provide: APP_FILTER, useClass: TaskQueueErrorsFilter }],
 })
 export class AppModule {}

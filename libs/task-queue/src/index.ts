@@ -1,5 +1,6 @@
 export { ScheduledTask } from './decorators/scheduled-task.decorator.js';
 export { Task } from './decorators/task.decorator.js';
+export { TaskQueueDashboardModule } from './dashboard/task-queue-dashboard.module.js';
 export * from './errors/index.js';
 export type { TaskContext, TaskJobRef } from './interfaces/task-context.interface.js';
 export type { OnTaskFailure, OnTaskSuccess } from './interfaces/task-hooks.interface.js';
@@ -21,6 +22,10 @@ export type {
 } from './interfaces/task-options.interface.js';
 export type { TaskMethodName, TaskPayload, TaskResult } from './interfaces/typed-task.interface.js';
 export type { TaskSchedule } from './interfaces/task-schedule.interface.js';
+export type {
+  DashboardCredentials,
+  TaskQueueDashboardOptions,
+} from './interfaces/task-queue-dashboard-options.interface.js';
 export type {
   QueueSettings,
   TaskQueueModuleOptions,

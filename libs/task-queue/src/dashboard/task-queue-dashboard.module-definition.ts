@@ -1,0 +1,10 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+import type { TaskQueueDashboardOptions } from '../interfaces/task-queue-dashboard-options.interface.js';
+
+/** @internal `forRoot` / `forRootAsync` of the dashboard and its options token. */
+export const {
+  ConfigurableModuleClass: DashboardModuleClass,
+  MODULE_OPTIONS_TOKEN: DASHBOARD_OPTIONS,
+} = new ConfigurableModuleBuilder<TaskQueueDashboardOptions>()
+  .setClassMethodName('forRoot')
+  .build();
