@@ -120,7 +120,9 @@ describe('DbSession on PostgreSQL', () => {
         TaskQueueModule.forRoot({
           connection: REDIS_URL,
           prefix,
-          queues: { default: { concurrency: CONCURRENT } },
+          // SharedModule also has a task on the example's 'emails' queue.
+          queues: { default: { concurrency: CONCURRENT }, emails: {} },
+          worker: { queues: ['default'] },
         }),
         UsersModule,
         SharedModule,

@@ -83,14 +83,15 @@ describe('npm run tasks -- enqueue / status', () => {
     });
     expect(after).toMatchObject({
       queue: 'default',
-      counts: { queued: 0, scheduled: 0, active: 0, complete: 1, failed: 0 },
+      // The worker also reconciled the example's three cron tasks: their next runs are scheduled.
+      counts: { queued: 0, scheduled: 3, active: 0, complete: 1, failed: 0 },
       workers: 1,
     });
 
     // The table form says the same.
     const { stdout } = await tasks('status');
     expect(stdout).toMatch(/^QUEUE\s+QUEUED\s+SCHEDULED\s+ACTIVE\s+COMPLETE\s+FAILED\s+WORKERS$/m);
-    expect(stdout).toMatch(/^default\s+0\s+0\s+0\s+1\s+0\s+1$/m);
+    expect(stdout).toMatch(/^default\s+0\s+3\s+0\s+1\s+0\s+1$/m);
     expect(stdout).toMatch(/^emails\s+0\s+0\s+0\s+0\s+0\s+0$/m);
     expect(await worker.stop()).toEqual({ code: 0, signal: null });
   }, 60_000);
