@@ -1,5 +1,5 @@
 import { BullModule, getQueueToken, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Injectable, Module, type DynamicModule, type Type } from '@nestjs/common';
+import { Injectable, Module, Scope, type DynamicModule, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -10,6 +10,8 @@ import { probe } from './probe.js';
 /** Every contender works on one queue of this name, under a key prefix of its own per step. */
 export const QUEUE = 'bench';
 export const JOB_NAME = 'noop';
+/** The same no-op, with a request-scoped provider as its third parameter: made afresh per job. */
+export const SCOPED_JOB_NAME = 'noop_scoped';
 
 /**
  * The options TaskQueueModule gives a job by default (one attempt, its default retention),
@@ -38,8 +40,8 @@ export interface Contender {
 const client = () => new Redis(REDIS_URL, { maxRetriesPerRequest: null });
 const range = (from: number, count: number) => Array.from({ length: count }, (_, k) => from + k);
 
-const bulkOf = (from: number, count: number) =>
-  range(from, count).map((i) => ({ name: JOB_NAME, data: { i }, opts: JOB_OPTIONS }));
+const bulkOf = (from: number, count: number, name = JOB_NAME) =>
+  range(from, count).map((i) => ({ name, data: { i }, opts: JOB_OPTIONS }));
 
 /** Enqueueing with a BullMQ queue, as raw BullMQ and @nestjs/bullmq users do. */
 const enqueueWith = (queue: Queue): Omit<Session, 'close'> => ({
@@ -139,15 +141,26 @@ export const nest: Contender = {
   },
 };
 
+/** A per-job provider, as a database session would be: one instance per job, none shared. */
+@Injectable({ scope: Scope.REQUEST })
+export class JobScoped {
+  readonly createdAt = performance.now();
+}
+
 @Injectable()
 export class BenchTasks {
   @Task(JOB_NAME)
   async noop(_ctx: TaskContext, _payload: object): Promise<void> {
     probe.hit();
   }
+
+  @Task(SCOPED_JOB_NAME)
+  async noopScoped(_ctx: TaskContext, _payload: object, _scoped: JobScoped): Promise<void> {
+    probe.hit();
+  }
 }
 
-@Module({ providers: [BenchTasks] })
+@Module({ providers: [BenchTasks, JobScoped] })
 class BenchTasksModule {}
 
 @Module({})
@@ -191,13 +204,18 @@ export const taskQueue: Contender = {
 export const CONTENDERS: readonly Contender[] = [raw, nest, taskQueue];
 
 /** Fills a queue with `count` jobs through plain BullMQ, before any worker starts. */
-export async function prefill(prefix: string, count: number, chunk: number): Promise<void> {
+export async function prefill(
+  prefix: string,
+  count: number,
+  chunk: number,
+  name = JOB_NAME,
+): Promise<void> {
   const connection = client();
   const queue = new Queue(QUEUE, { connection, prefix });
   try {
     for (let from = 0; from < count; from += chunk) {
       const size = Math.min(chunk, count - from);
-      await queue.addBulk(bulkOf(from, size));
+      await queue.addBulk(bulkOf(from, size, name));
     }
   } finally {
     await queue.close();

@@ -9,7 +9,14 @@ import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { deleteKeys, REDIS_URL } from '../test/support/redis.js';
-import { CONTENDERS, prefill, type Contender, type Session } from './contenders.js';
+import {
+  CONTENDERS,
+  prefill,
+  SCOPED_JOB_NAME,
+  taskQueue,
+  type Contender,
+  type Session,
+} from './contenders.js';
 import { measureMemory, type MemoryResult } from './memory.js';
 import { probe } from './probe.js';
 import { percentile, spread, type Spread } from './stats.js';
@@ -83,9 +90,9 @@ function enqueue(id: string, jobs: number, send: (session: Session) => Promise<v
 }
 
 /** Pre-fills the queue, starts a worker: jobs/s from the first job's start to the last's. */
-function processing(id: string, jobs: number, concurrency: number): Measure {
+function processing(id: string, jobs: number, concurrency: number, name?: string): Measure {
   return async (contender, prefix) => {
-    await prefill(prefix, jobs, 1000);
+    await prefill(prefix, jobs, 1000, name);
     const counted = probe.count(jobs, STEP_TIMEOUT_MS);
     const session = await contender.open(prefix, concurrency);
     try {
@@ -167,11 +174,42 @@ const MEASURES: [string[], Measure][] = [
   [['process-c10', 'process-c10-cpu'], processing('process-c10', SIZES.c10, 10)],
   [['process-c50', 'process-c50-cpu'], processing('process-c50', SIZES.c50, 50)],
   [['latency-p50', 'latency-p99'], latency(SIZES.latency)],
-  // ── Slot: per-job DI ─────────────────────────────────────────────────────────────────────
-  // Jobs/s of a task with a request-scoped parameter vs the same task without, once the
-  // per-job DI issue lands (bindTask refuses injected parameters until then). Add a
-  // `processing`-style measure here for 'di-request-scoped' and a FIGURES entry.
 ];
+
+/** This module's no-op at concurrency 10, with and without a request-scoped parameter. */
+interface PerJobDi {
+  concurrency: number;
+  jobs: number;
+  rounds: { plain: number; scoped: number }[];
+  plain: Spread;
+  scoped: Spread;
+  /** Jobs/s with the parameter / without, per round. */
+  ratio: Spread;
+}
+
+/** Interleaved like the rest (plain first in even rounds, scoped first in odd ones). */
+async function measurePerJobDi(): Promise<PerJobDi> {
+  const concurrency = 10;
+  const jobs = SIZES.c10;
+  const plain = processing('di', jobs, concurrency);
+  const scoped = processing('di', jobs, concurrency, SCOPED_JOB_NAME);
+  const rounds: PerJobDi['rounds'] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const plainFirst = round % 2 === 0;
+    const first = (await step(taskQueue, plainFirst ? plain : scoped)).di;
+    const second = (await step(taskQueue, plainFirst ? scoped : plain)).di;
+    rounds.push(plainFirst ? { plain: first, scoped: second } : { plain: second, scoped: first });
+    process.stderr.write('.');
+  }
+  return {
+    concurrency,
+    jobs,
+    rounds,
+    plain: spread(rounds.map((r) => r.plain)),
+    scoped: spread(rounds.map((r) => r.scoped)),
+    ratio: spread(rounds.map((r) => r.scoped / r.plain)),
+  };
+}
 
 const KINDS = { 'jobs/s': 'throughput', ms: 'latency', 'µs/job': 'cpu' } as const;
 
@@ -240,7 +278,11 @@ const range = (s: Spread, digits = 2) =>
 const signed = (ms: number) => `${ms >= 0 ? '+' : ''}${ms.toFixed(2)} ms`;
 const versus = (f: FigureResult, s: Spread) => (f.kind === 'latency' ? signed(s.median) : range(s));
 
-function print(figures: FigureResult[], memory: MemoryResult | undefined): number {
+function print(
+  figures: FigureResult[],
+  perJobDi: PerJobDi | undefined,
+  memory: MemoryResult | undefined,
+): number {
   const header = [
     'figure',
     'unit',
@@ -261,16 +303,17 @@ function print(figures: FigureResult[], memory: MemoryResult | undefined): numbe
     versus(f, f.vsRaw.nest),
     f.moduleVsNest ? range(f.moduleVsNest) : '',
   ]);
-  rows.push([
-    'per-job DI, request-scoped param',
-    'jobs/s',
-    'pending',
-    'pending',
-    'pending: per-job DI not in the library yet',
-    '',
-    '',
-    '',
-  ]);
+  if (perJobDi)
+    rows.push([
+      `process, request-scoped param, c${perJobDi.concurrency}`,
+      'jobs/s',
+      '',
+      '',
+      `${fmt(perJobDi.scoped.median, 'jobs/s')} (${fmt(perJobDi.plain.median, 'jobs/s')} without)`,
+      '',
+      '',
+      '',
+    ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ');
   console.log(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}`);
@@ -282,6 +325,11 @@ function print(figures: FigureResult[], memory: MemoryResult | undefined): numbe
       `\nMemory (TaskQueueModule worker, concurrency ${memory.concurrency}): RSS ${first.rssMb.toFixed(1)} MB after ` +
         `${first.processed} jobs, ${last.rssMb.toFixed(1)} MB after ${last.processed} (growth ${memory.growthMb.toFixed(1)} MB); ` +
         `heap used after GC ${first.heapUsedMb.toFixed(1)} → ${last.heapUsedMb.toFixed(1)} MB`,
+    );
+  if (perJobDi)
+    console.log(
+      `\nPer-job DI (TaskQueueModule, concurrency ${perJobDi.concurrency}): jobs/s with a ` +
+        `request-scoped parameter / without: ${range(perJobDi.ratio)}`,
     );
   console.log('\nMedian ratio to raw BullMQ (TaskQueueModule; @nestjs/bullmq):');
   const throughput = figures.filter((f) => f.kind === 'throughput');
@@ -320,6 +368,7 @@ async function main(): Promise<void> {
       process.stderr.write('.');
     }
   }
+  const perJobDi = !ONLY || ONLY.includes('di') ? await measurePerJobDi() : undefined;
   const memoryPrefix = `tqbench-${runId}-memory`;
   const memory =
     !ONLY || ONLY.includes('memory')
@@ -328,7 +377,7 @@ async function main(): Promise<void> {
         )
       : undefined;
   const figures = summarise(rounds);
-  const minRatio = print(figures, memory);
+  const minRatio = print(figures, perJobDi, memory);
   const report = {
     runId,
     date: new Date().toISOString(),
@@ -338,10 +387,7 @@ async function main(): Promise<void> {
     machine: { ...about, loadAverageAtEnd: os.loadavg().map((n) => Math.round(n * 100) / 100) },
     durationSeconds: Math.round((Date.now() - started) / 1000),
     figures,
-    perJobDi: {
-      status: 'pending',
-      note: 'per-job DI with a request-scoped parameter is not in the library yet',
-    },
+    perJobDi,
     memory,
     minRatioVsBullmq: minRatio,
   };

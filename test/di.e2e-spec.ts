@@ -58,6 +58,30 @@ class UsersRepository {
   constructor(readonly session: Session) {}
 }
 
+/** Shapes the compiled per-job factories leave to Nest's injector: they must work all the same. */
+@Injectable({ scope: Scope.REQUEST })
+class PropertyInjected {
+  @Inject(Ledger) readonly ledger!: Ledger;
+  @Inject(TASK_JOB) readonly job!: Job;
+}
+
+const JOB_LABEL = 'JOB_LABEL';
+
+/** A task class that is itself per job: its instance is made for each job. */
+@Injectable({ scope: Scope.REQUEST })
+class PerJobTasks {
+  static made = 0;
+  constructor(readonly session: Session) {
+    PerJobTasks.made += 1;
+  }
+
+  @Task()
+  async perJobClass(_ctx: TaskContext, _payload: object, session: Session) {
+    this.session.write('per-job-class');
+    return { sameSession: this.session === session, session: session.id };
+  }
+}
+
 @Injectable()
 class Clock {
   readonly id = Math.random();
@@ -113,6 +137,20 @@ class DiTasks {
   }
 
   @Task()
+  async fallbacks(
+    ctx: TaskContext,
+    _payload: object,
+    viaProperties: PropertyInjected,
+    @Inject(JOB_LABEL) label: string,
+  ) {
+    return {
+      ledger: viaProperties.ledger instanceof Ledger,
+      job: viaProperties.job.id === ctx.job.id,
+      label: label === `fallbacks#${ctx.job.id}`,
+    };
+  }
+
+  @Task()
   async throughRepository(
     _ctx: TaskContext,
     _payload: object,
@@ -129,8 +167,16 @@ class DiTasks {
     Ledger,
     Session,
     UsersRepository,
+    PropertyInjected,
+    PerJobTasks,
     Clock,
     DiTasks,
+    {
+      provide: JOB_LABEL,
+      scope: Scope.REQUEST,
+      useFactory: (job: Job) => `${job.name}#${job.id}`,
+      inject: [TASK_JOB],
+    },
     { provide: 'GREETING_A', useValue: 'hello from A' },
     { provide: 'GREETING_B', useValue: 'hello from B' },
   ],
@@ -230,5 +276,27 @@ describe('per-job dependency injection', () => {
       `${session}:write:via-repo`,
       `${session}:commit`,
     ]);
+  });
+
+  it('resolves per-job providers with property injection or a factory through Nest', async () => {
+    await expect(queues.get('default').apply('fallbacks')).resolves.toEqual({
+      ledger: true,
+      job: true,
+      label: true,
+    });
+  });
+
+  it('makes a per-job task class for each job, sharing the job’s session with its parameters', async () => {
+    const queue = queues.get('default');
+    const before = PerJobTasks.made;
+    type Seen = { sameSession: boolean; session: number };
+    const [first, second] = await Promise.all([
+      queue.apply<Seen>('perJobClass'),
+      queue.apply<Seen>('perJobClass'),
+    ]);
+    expect(PerJobTasks.made - before).toBe(2);
+    expect([first.sameSession, second.sameSession]).toEqual([true, true]);
+    expect(first.session).not.toBe(second.session);
+    expect(ledger.events).toContain(`${first.session}:commit`);
   });
 });

@@ -1,70 +1,109 @@
 import { TaskAbortedError, TaskTimeoutError } from './errors/index.js';
-import { runWithLimits, WorkerShutdownError, type RunLimits } from './task-execution.js';
+import type { TaskContext } from './interfaces/task-context.interface.js';
+import { TaskRun, WorkerShutdownError, type RunJob } from './task-execution.js';
 import { ABORTED_REASON, SHUTDOWN_REASON } from './task-queue.constants.js';
+import type { TaskQueue } from './task-queue.js';
 
 const never = () => new Promise<never>(() => undefined);
 
-function limits(overrides: Partial<RunLimits> = {}): RunLimits {
-  return {
-    timeoutMs: 0,
-    label: "Task 'demo' (job 1)",
-    onLateFailure: () => undefined,
-    ...overrides,
+function makeRun(warnings: string[] = [], progress: unknown[] = []): TaskRun {
+  const job: RunJob = {
+    id: '1',
+    name: 'demo',
+    attemptsMade: 2,
+    updateProgress: async (value) => {
+      progress.push(value);
+    },
   };
+  const queue = { name: 'default' } as TaskQueue;
+  return new TaskRun(job, queue, { userId: 7 }, { warn: (message) => warnings.push(message) });
 }
 
-describe('runWithLimits', () => {
+describe('TaskRun', () => {
   it('settles with what the body returns or throws', async () => {
-    await expect(runWithLimits(async () => 42, limits({ timeoutMs: 1000 })).result).resolves.toBe(
-      42,
+    await expect(makeRun().execute(async () => 42, 1000)).resolves.toBe(42);
+    await expect(makeRun().execute(() => Promise.reject(new Error('boom')), 0)).rejects.toThrow(
+      'boom',
     );
-    const failing = runWithLimits(async () => Promise.reject(new Error('boom')), limits());
-    await expect(failing.result).rejects.toThrow('boom');
+    const throwsAtOnce = () => {
+      throw new Error('sync boom');
+    };
+    await expect(makeRun().execute(throwsAtOnce, 0)).rejects.toThrow('sync boom');
+  });
+
+  it('gives the body its job, payload and progress through ctx', async () => {
+    const progress: unknown[] = [];
+    const run = makeRun([], progress);
+    const seen = await run.execute(async (ctx: TaskContext, payload) => {
+      await ctx.progress(50);
+      return { job: ctx.job, payload, queue: ctx.queue.name };
+    }, 0);
+    expect(seen).toEqual({
+      job: { id: '1', name: 'demo', queue: 'default', attempt: 3, payload: { userId: 7 } },
+      payload: { userId: 7 },
+      queue: 'default',
+    });
+    expect(progress).toEqual([50]);
   });
 
   it('ends at the timeout, and a signal read afterwards is already aborted with its reason', async () => {
-    let read: (() => AbortSignal) | undefined;
-    const run = runWithLimits((signal) => ((read = signal), never()), limits({ timeoutMs: 20 }));
-    const error: unknown = await run.result.catch((e: unknown) => e);
+    let ctx: TaskContext | undefined;
+    const run = makeRun();
+    const error: unknown = await run
+      .execute((c) => ((ctx = c), never()), 20)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TaskTimeoutError);
-    expect((error as Error).message).toContain("Task 'demo' (job 1)");
-    const signal = read!();
-    expect(signal.aborted).toBe(true);
-    expect(signal.reason).toBe(error);
+    expect((error as Error).message).toContain("Task 'demo' (job 1) timed out after 0.02 s");
+    expect(ctx!.signal.aborted).toBe(true);
+    expect(ctx!.signal.reason).toBe(error);
   });
 
   it('aborts a signal the body listens on when the run is cancelled, with a typed reason', async () => {
     const seen: unknown[] = [];
-    const run = runWithLimits((signal) => {
-      signal().addEventListener('abort', () => seen.push(signal().reason));
+    const run = makeRun();
+    const result = run.execute((ctx) => {
+      ctx.signal.addEventListener('abort', () => seen.push(ctx.signal.reason));
       return never();
-    }, limits());
+    }, 0);
     run.cancel(ABORTED_REASON);
-    await expect(run.result).rejects.toBeInstanceOf(TaskAbortedError);
+    await expect(result).rejects.toBeInstanceOf(TaskAbortedError);
     expect(seen).toHaveLength(1);
     expect(seen[0]).toBeInstanceOf(TaskAbortedError);
 
-    const shutdown = runWithLimits(() => never(), limits());
+    const shutdown = makeRun();
+    const cut = shutdown.execute(() => never(), 0);
     shutdown.cancel(SHUTDOWN_REASON);
-    await expect(shutdown.result).rejects.toBeInstanceOf(WorkerShutdownError);
+    await expect(cut).rejects.toBeInstanceOf(WorkerShutdownError);
+  });
+
+  it('never starts a body whose run was cancelled before it began', async () => {
+    const run = makeRun();
+    run.cancel(ABORTED_REASON);
+    let started = false;
+    const result = run.execute(async () => {
+      started = true;
+    }, 0);
+    await expect(result).rejects.toBeInstanceOf(TaskAbortedError);
+    expect(started).toBe(false);
   });
 
   it('reports a body that fails after its run ended, and ignores a cancel after it settled', async () => {
-    const late: unknown[] = [];
+    const warnings: string[] = [];
     let failBody!: (error: Error) => void;
-    const run = runWithLimits(
-      () => new Promise<never>((_, reject) => (failBody = reject)),
-      limits({ onLateFailure: (error) => late.push(error) }),
-    );
+    const run = makeRun(warnings);
+    const result = run.execute(() => new Promise<never>((_, reject) => (failBody = reject)), 0);
     run.cancel(ABORTED_REASON);
-    await expect(run.result).rejects.toBeInstanceOf(TaskAbortedError);
+    await expect(result).rejects.toBeInstanceOf(TaskAbortedError);
     failBody(new Error('too late'));
     await new Promise((resolve) => setImmediate(resolve));
-    expect(late).toEqual([new Error('too late')]);
+    expect(warnings).toEqual([
+      "Task 'demo' (job 1) rejected after its run had already ended (timeout or abort): too late",
+    ]);
 
-    const done = runWithLimits(async () => 'ok', limits());
-    await expect(done.result).resolves.toBe('ok');
+    const done = makeRun();
+    const ok = done.execute(async () => 'ok', 0);
+    await expect(ok).resolves.toBe('ok');
     done.cancel(ABORTED_REASON);
-    await expect(done.result).resolves.toBe('ok');
+    await expect(ok).resolves.toBe('ok');
   });
 });

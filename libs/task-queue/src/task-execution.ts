@@ -1,6 +1,9 @@
+import type { Job } from 'bullmq';
 import { TaskAbortedError, TaskTimeoutError } from './errors/index.js';
+import type { TaskContext, TaskJobRef } from './interfaces/task-context.interface.js';
 import { ABORTED_REASON, SHUTDOWN_REASON } from './task-queue.constants.js';
 import { messages } from './task-queue.messages.js';
+import type { TaskQueue } from './task-queue.js';
 
 /** @internal `ctx.signal.reason` when a shutdown's grace period ran out: the job runs again. */
 export class WorkerShutdownError extends Error {
@@ -14,85 +17,149 @@ function reasonFor(cancellation: unknown): unknown {
   return cancellation;
 }
 
-/** @internal Limits of one run. */
-export interface RunLimits {
-  /** Longest the run may take, in ms; 0 = no limit. */
-  timeoutMs: number;
-  /** `Task 'x' (job 5)`, for messages. */
-  label: string;
-  /** Told about a body that rejected after its run had already ended (timeout or abort). */
-  onLateFailure: (error: unknown) => void;
+const textOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** @internal The parts of a BullMQ job a run reads. */
+export type RunJob = Pick<Job, 'id' | 'name' | 'attemptsMade' | 'updateProgress'>;
+
+/** @internal Where a run reports what it cannot throw. */
+export interface RunReporter {
+  warn(message: string): void;
 }
 
-/** @internal A run in progress. */
-export interface TaskRun<T> {
-  /** Settles with the body's outcome, or rejects at the first timeout or cancellation. */
-  readonly result: Promise<T>;
-  /** Ends the run early: `ABORTED_REASON`, `SHUTDOWN_REASON`, or any other reason. */
-  readonly cancel: (cancellation: unknown) => void;
-}
+/** @internal How a task body is called: with its context and payload. */
+export type RunBody<T> = (ctx: TaskContext, payload: object) => Promise<T>;
 
 /**
- * @internal Runs a task body against its timeout and cancellations. The run ends at whichever
- * comes first, so the worker slot is freed even when the body ignores its signal; a body still
- * running then is left to finish on its own, and a late rejection is reported, not lost.
+ * @internal One run of one job: the limits it runs under, and the context its task sees. The
+ * run ends at whichever comes first of the body settling, its timeout, or a cancellation, so
+ * the worker slot is freed even when the body ignores its signal; a body still running then is
+ * left to finish on its own, and a late rejection is reported, not lost.
  *
- * The body gets its signal through a getter: the AbortController behind it (several µs to
- * make, with its listeners) exists only for bodies that read it, or once the run is ended.
+ * It is made for every job, so it makes nothing it may not need: the AbortController behind
+ * `ctx.signal` (several µs with its listeners) exists only for bodies that read it or once the
+ * run has ended, and `ctx.job` and the run's label are made on first read.
  */
-export function runWithLimits<T>(
-  body: (signal: () => AbortSignal) => Promise<T>,
-  limits: RunLimits,
-): TaskRun<T> {
-  let controller: AbortController | undefined;
-  let ended = false;
-  let endedBy: unknown;
-  let fail!: (reason: unknown) => void;
-  let running: Promise<T> | undefined;
+export class TaskRun<T = unknown> {
+  readonly context: TaskContext;
+  private state: 'pending' | 'running' | 'ended' = 'pending';
+  private endedBy: unknown;
+  private controller?: AbortController;
+  private timer?: ReturnType<typeof setTimeout>;
+  private fail?: (reason: unknown) => void;
+  private running?: Promise<T>;
 
-  const signal = () => {
-    if (!controller) {
-      controller = new AbortController();
-      if (ended) controller.abort(endedBy);
-    }
-    return controller.signal;
-  };
-  const stop = (reason: unknown) => {
-    if (ended) return;
-    ended = true;
-    endedBy = reason;
-    clearTimeout(timer);
-    controller?.abort(reason);
-    fail(reason);
-    running?.catch(limits.onLateFailure);
-  };
-  const { timeoutMs, label } = limits;
-  const timer =
-    timeoutMs > 0
-      ? setTimeout(
-          () => stop(new TaskTimeoutError(messages.timedOut(label, timeoutMs / 1000))),
-          timeoutMs,
-        )
-      : undefined;
+  constructor(
+    readonly job: RunJob,
+    queue: TaskQueue,
+    public payload: object,
+    private readonly reporter: RunReporter,
+  ) {
+    this.context = new RunContext(this, queue);
+  }
 
-  const result = new Promise<T>((resolve, reject) => {
-    fail = reject;
-    const settle = (): boolean => {
-      if (ended) return false;
-      ended = true;
-      clearTimeout(timer);
-      return true;
-    };
-    try {
-      running = body(signal);
-    } catch (error) {
-      if (settle()) fail(error);
-      return;
+  /** `Task 'x' (job 5)`, for messages. */
+  get label(): string {
+    return `Task '${this.job.name}' (job ${this.job.id})`;
+  }
+
+  /** The signal the body sees; aborted already if the run has ended. */
+  signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.state === 'ended') this.controller.abort(this.endedBy);
     }
-    running.then(
-      (value) => settle() && resolve(value),
-      (error: unknown) => settle() && fail(error),
+    return this.controller.signal;
+  }
+
+  /**
+   * Calls the body, once. Settles with its outcome, or rejects at the timeout (`timeoutMs` > 0)
+   * or a cancellation, whichever is first; a run cancelled before it started rejects at once.
+   */
+  execute(body: RunBody<T>, timeoutMs: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const fail = (this.fail = reject);
+      if (this.state !== 'pending') return fail(this.endedBy);
+      this.state = 'running';
+      if (timeoutMs > 0) this.timer = setTimeout(timeOut, timeoutMs, this, timeoutMs);
+      let running: Promise<T>;
+      try {
+        running = body(this.context, this.payload);
+      } catch (error) {
+        if (this.settle()) fail(error);
+        return;
+      }
+      this.running = running;
+      running.then(
+        (value) => this.settle() && resolve(value),
+        (error: unknown) => this.settle() && fail(error),
+      );
+    });
+  }
+
+  /** Ends the run early: `ABORTED_REASON`, `SHUTDOWN_REASON`, or any other reason. */
+  cancel(cancellation: unknown): void {
+    this.stop(reasonFor(cancellation));
+  }
+
+  /** @internal Ends the run with `reason`, unless it has ended already. */
+  stop(reason: unknown): void {
+    if (this.state === 'ended') return;
+    const wasRunning = this.state === 'running';
+    this.state = 'ended';
+    this.endedBy = reason;
+    clearTimeout(this.timer);
+    this.controller?.abort(reason);
+    if (!wasRunning) return;
+    this.fail!(reason);
+    this.running?.catch((error: unknown) =>
+      this.reporter.warn(messages.lateFailure(this.label, textOf(error))),
     );
-  });
-  return { result, cancel: (cancellation) => stop(reasonFor(cancellation)) };
+  }
+
+  /** Reports a per-job provider's hook that threw while the job was settled. */
+  hookFailed(error: unknown): void {
+    this.reporter.warn(messages.hookFailed(this.label, textOf(error)));
+  }
+
+  /** Marks the body's own outcome as the run's; false if the run had already ended. */
+  private settle(): boolean {
+    if (this.state === 'ended') return false;
+    this.state = 'ended';
+    clearTimeout(this.timer);
+    return true;
+  }
+}
+
+function timeOut(run: TaskRun, timeoutMs: number): void {
+  run.stop(new TaskTimeoutError(messages.timedOut(run.label, timeoutMs / 1000)));
+}
+
+/** `ctx`: what a task sees of its run. */
+class RunContext implements TaskContext {
+  private ref?: TaskJobRef;
+
+  constructor(
+    private readonly run: TaskRun,
+    readonly queue: TaskQueue,
+  ) {}
+
+  get job(): TaskJobRef {
+    const { job, payload } = this.run;
+    return (this.ref ??= {
+      id: job.id!,
+      name: job.name,
+      queue: this.queue.name,
+      attempt: job.attemptsMade + 1,
+      payload,
+    });
+  }
+
+  get signal(): AbortSignal {
+    return this.run.signal();
+  }
+
+  progress(value: number | object): Promise<void> {
+    return this.run.job.updateProgress(value);
+  }
 }

@@ -5,23 +5,32 @@ import type { TaskContext } from './interfaces/task-context.interface.js';
 
 /** @internal One job's view of a bound task: how to call it, then how to settle it. */
 export interface TaskInvocation {
-  call(ctx: TaskContext, payload: object): Promise<unknown>;
+  readonly call: (ctx: TaskContext, payload: object) => Promise<unknown>;
+  /** False when there can be no hooks to run: `succeed` and `fail` need not be called. */
+  readonly hooked: boolean;
   /**
    * Runs the `onTaskSuccess` hooks of the job's per-job providers; the first hook's throw is
    * rethrown (it fails the job), and errors of the failure hooks that follow go to `report`.
    */
-  succeed(result: unknown, report: (error: unknown) => void): Promise<void>;
+  succeed(result: unknown, report: HookReporter): Promise<void>;
   /** Runs the `onTaskFailure` hooks; what they throw goes to `report` (the job fails anyway). */
-  fail(error: unknown, report: (error: unknown) => void): Promise<void>;
+  fail(error: unknown, report: HookReporter): Promise<void>;
 }
 
-type Hooks = Partial<OnTaskSuccess & OnTaskFailure>;
+/** @internal Told about a hook that threw once the job's outcome was already decided. */
+export interface HookReporter {
+  hookFailed(error: unknown): void;
+}
 
-const hasHook = (prototype: unknown): boolean =>
-  typeof prototype === 'object' &&
-  prototype !== null &&
-  (typeof (prototype as Hooks).onTaskSuccess === 'function' ||
-    typeof (prototype as Hooks).onTaskFailure === 'function');
+/** @internal What a per-job provider may implement. */
+export type Hooks = Partial<OnTaskSuccess & OnTaskFailure>;
+
+/** @internal Whether an instance (or a prototype) has a success or failure hook. */
+export const hasHook = (target: unknown): target is Hooks =>
+  typeof target === 'object' &&
+  target !== null &&
+  (typeof (target as Hooks).onTaskSuccess === 'function' ||
+    typeof (target as Hooks).onTaskFailure === 'function');
 
 /** @internal Per-job providers with hooks: the only ones worth looking at after a job. */
 export function isHookProvider(wrapper: InstanceWrapper): boolean {
@@ -46,7 +55,7 @@ export function jobHooks(wrappers: readonly InstanceWrapper[], contextId: Contex
 export async function settleSuccess(
   hooks: Hooks[],
   result: unknown,
-  report: (error: unknown) => void,
+  report: HookReporter,
 ): Promise<void> {
   for (const [index, hook] of hooks.entries()) {
     try {
@@ -62,18 +71,19 @@ export async function settleSuccess(
 export async function settleFailure(
   hooks: Hooks[],
   error: unknown,
-  report: (error: unknown) => void,
+  report: HookReporter,
 ): Promise<void> {
   for (const hook of hooks) {
     try {
       await hook.onTaskFailure?.(error);
     } catch (hookError) {
-      report(hookError);
+      report.hookFailed(hookError);
     }
   }
 }
 
-const settled: Pick<TaskInvocation, 'succeed' | 'fail'> = {
+const settled: Pick<TaskInvocation, 'hooked' | 'succeed' | 'fail'> = {
+  hooked: false,
   succeed: () => Promise.resolve(),
   fail: () => Promise.resolve(),
 };
@@ -84,8 +94,9 @@ export function staticInvocation(
   method: (...args: unknown[]) => unknown,
   args: readonly unknown[],
 ): TaskInvocation {
-  return {
-    call: async (ctx, payload) => method.call(instance, ctx, payload, ...args),
-    ...settled,
-  };
+  const call: TaskInvocation['call'] =
+    args.length === 0
+      ? async (ctx, payload) => method.call(instance, ctx, payload)
+      : async (ctx, payload) => method.call(instance, ctx, payload, ...args);
+  return { call, ...settled };
 }

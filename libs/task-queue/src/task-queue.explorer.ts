@@ -4,6 +4,7 @@ import { Injector } from '@nestjs/core/injector/injector.js';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { TaskDefinitionError } from './errors/index.js';
 import { bindTask } from './task-binding.js';
+import { compileJobFactory, JobScope, type JobFactory } from './task-job-scope.js';
 import {
   isHookProvider,
   jobHooks,
@@ -43,6 +44,8 @@ export class TaskQueueExplorer implements OnModuleInit {
   private readonly injector = new Injector();
   /** Per-job providers with success/failure hooks, looked at after each per-job task run. */
   private hookProviders: InstanceWrapper[] = [];
+  /** Every provider, by token, for the per-job factories. */
+  private providersByToken = new Map<unknown, InstanceWrapper[]>();
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -56,6 +59,11 @@ export class TaskQueueExplorer implements OnModuleInit {
   onModuleInit(): void {
     const providers = this.discovery.getProviders();
     this.hookProviders = providers.filter(isHookProvider);
+    for (const wrapper of providers) {
+      const same = this.providersByToken.get(wrapper.token);
+      if (same) same.push(wrapper);
+      else this.providersByToken.set(wrapper.token, [wrapper]);
+    }
     const seen = new Set<object>();
     for (const wrapper of providers) {
       // An alias (useExisting) reaches an instance that is discovered under its own token.
@@ -121,7 +129,8 @@ export class TaskQueueExplorer implements OnModuleInit {
   /**
    * How each job calls the method. With a shared instance and singleton parameters, one
    * invocation serves every job; otherwise each job gets a DI context of its own, with the job
-   * standing in for the request, and the hooks of the per-job providers it created.
+   * standing in for the request, and the hooks of the per-job providers it created: made by
+   * factories compiled at bootstrap where the providers allow it, else by Nest's injector.
    */
   private invoker(
     target: Target,
@@ -133,6 +142,51 @@ export class TaskQueueExplorer implements OnModuleInit {
       const invocation = staticInvocation(target.key, method, args);
       return () => invocation;
     }
+    return (
+      this.compiledInvoker(target, method, parameters) ??
+      this.injectorInvoker(target, method, parameters)
+    );
+  }
+
+  /** Per-job instances made by factories compiled now: no injector work per job. */
+  private compiledInvoker(
+    target: Target,
+    method: TaskMethod,
+    parameters: Parameter[],
+  ): BoundTask['invoke'] | undefined {
+    const targetFactory = target.static ? undefined : compileJobFactory(target.wrapper);
+    if (!target.static && !targetFactory) return undefined;
+    const factories: JobFactory[] = [];
+    for (const parameter of parameters) {
+      const factory = parameter.perJob ? this.factoryFor(parameter.token) : () => parameter.value;
+      if (!factory) return undefined;
+      factories.push(factory);
+    }
+    return (job): TaskInvocation => {
+      const scope = new JobScope(job);
+      const instance = (targetFactory ? targetFactory(scope) : target.key) as object;
+      const args = factories.map((factory) => factory(scope));
+      return {
+        call: async (ctx, payload) => method.call(instance, ctx, payload, ...args),
+        hooked: true,
+        succeed: (result, report) => settleSuccess(scope.hooks(), result, report),
+        fail: (error, report) => settleFailure(scope.hooks(), error, report),
+      };
+    };
+  }
+
+  /** A compiled factory for the one provider of `token`, if there is one and it allows it. */
+  private factoryFor(token: Token): JobFactory | undefined {
+    const wrappers = this.providersByToken.get(token);
+    return wrappers?.length === 1 ? compileJobFactory(wrappers[0]) : undefined;
+  }
+
+  /** Per-job instances made by Nest's injector, in a context of the job's own. */
+  private injectorInvoker(
+    target: Target,
+    method: TaskMethod,
+    parameters: Parameter[],
+  ): BoundTask['invoke'] {
     const host = target.wrapper.host!;
     return async (job): Promise<TaskInvocation> => {
       const contextId = ContextIdFactory.create();
@@ -154,6 +208,7 @@ export class TaskQueueExplorer implements OnModuleInit {
       );
       return {
         call: async (ctx, payload) => method.call(instance, ctx, payload, ...args),
+        hooked: this.hookProviders.length > 0,
         succeed: (result, report) =>
           settleSuccess(jobHooks(this.hookProviders, contextId), result, report),
         fail: (error, report) =>

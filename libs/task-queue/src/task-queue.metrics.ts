@@ -11,10 +11,13 @@ const DURATION = 'task_queue_job_duration_seconds';
 
 interface Series {
   labels: string;
+  /** Runs per bucket, not cumulative: one increment per run; summed up when exported. */
   counts: number[];
   sum: number;
   count: number;
 }
+
+type Outcomes = Partial<Record<TaskRunOutcome, Series>>;
 
 /** Escapes a label value as the Prometheus text format requires. */
 const escapeLabel = (value: string) =>
@@ -39,21 +42,29 @@ export class TaskQueueMetrics {
   /** Content type of {@link prometheus}'s text: Prometheus exposition format 0.0.4. */
   static readonly contentType = 'text/plain; version=0.0.4; charset=utf-8';
 
-  private readonly durations = new Map<string, Series>();
+  /** By queue, then task, then outcome: no label string is built per run. */
+  private readonly durations = new Map<
+    string,
+    Map<string, Partial<Record<TaskRunOutcome, Series>>>
+  >();
 
   constructor(private readonly taskQueues: TaskQueues) {}
 
   /** @internal Records one finished run of a task. */
   observe(queue: string, task: string, outcome: TaskRunOutcome, seconds: number): void {
-    const labels = `queue="${escapeLabel(queue)}",task="${escapeLabel(task)}",outcome="${outcome}"`;
-    let series = this.durations.get(labels);
-    if (!series) {
-      series = { labels, counts: BUCKETS.map(() => 0), sum: 0, count: 0 };
-      this.durations.set(labels, series);
-    }
-    BUCKETS.forEach((bound, index) => {
-      if (seconds <= bound) series.counts[index] += 1;
+    let tasks = this.durations.get(queue);
+    if (!tasks) this.durations.set(queue, (tasks = new Map<string, Outcomes>()));
+    let outcomes = tasks.get(task);
+    if (!outcomes) tasks.set(task, (outcomes = {}));
+    const series = (outcomes[outcome] ??= {
+      labels: `queue="${escapeLabel(queue)}",task="${escapeLabel(task)}",outcome="${outcome}"`,
+      counts: BUCKETS.map(() => 0),
+      sum: 0,
+      count: 0,
     });
+    let bucket = 0;
+    while (bucket < BUCKETS.length && seconds > BUCKETS[bucket]) bucket += 1;
+    if (bucket < BUCKETS.length) series.counts[bucket] += 1;
     series.sum += seconds;
     series.count += 1;
   }
@@ -76,9 +87,14 @@ export class TaskQueueMetrics {
       `# HELP ${DURATION} Run time of finished jobs in this process, by queue, task and outcome.`,
       `# TYPE ${DURATION} histogram`,
     ];
-    for (const { labels, counts, sum, count } of this.durations.values()) {
+    const series = [...this.durations.values()].flatMap((tasks) =>
+      [...tasks.values()].flatMap((outcomes) => Object.values(outcomes)),
+    );
+    for (const { labels, counts, sum, count } of series) {
+      let cumulative = 0;
       BUCKETS.forEach((bound, index) => {
-        lines.push(`${DURATION}_bucket{${labels},le="${bound}"} ${counts[index]}`);
+        cumulative += counts[index];
+        lines.push(`${DURATION}_bucket{${labels},le="${bound}"} ${cumulative}`);
       });
       lines.push(`${DURATION}_bucket{${labels},le="+Inf"} ${count}`);
       lines.push(`${DURATION}_sum{${labels}} ${sum}`);

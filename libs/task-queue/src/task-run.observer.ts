@@ -1,4 +1,4 @@
-import type { Logger } from '@nestjs/common';
+import { Logger, type LogLevel } from '@nestjs/common';
 import type { Job, Worker } from 'bullmq';
 import { ABORTED_REASON } from './task-queue.constants.js';
 import type { TaskQueueMetrics, TaskRunOutcome } from './task-queue.metrics.js';
@@ -30,6 +30,10 @@ export function observeRuns(worker: Worker, queue: string, options: RunObserverO
     const end = job.finishedOn || Date.now();
     const durationMs = Math.max(0, end - (job.processedOn ?? end));
     options.metrics.observe(queue, job.name, outcome, durationMs / 1000);
+    const level: LogLevel =
+      outcome === 'completed' ? 'log' : outcome === 'failed' ? 'error' : 'warn';
+    // The line is built only when it will be written (`logger: false`, or levels without it).
+    if (!Logger.isLevelEnabled(level)) return;
     const line = format({
       task: job.name,
       queue,
@@ -40,9 +44,7 @@ export function observeRuns(worker: Worker, queue: string, options: RunObserverO
       ...(error === undefined ? {} : { error }),
       ...(options.logPayloads ? { payload: job.data as unknown } : {}),
     });
-    if (outcome === 'completed') options.logger.log(`Job finished: ${line}`);
-    else if (outcome === 'failed') options.logger.error(`Job finished: ${line}`);
-    else options.logger.warn(`Job finished: ${line}`);
+    options.logger[level](`Job finished: ${line}`);
   };
   worker.on('completed', (job) => finished(job, 'completed'));
   worker.on('failed', (job, error) => {

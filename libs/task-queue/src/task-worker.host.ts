@@ -8,9 +8,8 @@ import {
 import { UnrecoverableError, WaitingError, Worker, type Job, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { NonRetryableError, TaskAbortedError, TaskTimeoutError } from './errors/index.js';
-import type { TaskContext } from './interfaces/task-context.interface.js';
 import { abortChannel } from './task-abort.js';
-import { runWithLimits, WorkerShutdownError } from './task-execution.js';
+import { TaskRun, WorkerShutdownError } from './task-execution.js';
 import type { TaskInvocation } from './task-invocation.js';
 import { validateWithSchema } from './task-schema.js';
 import type { TaskQueueConfig } from './task-queue.config.js';
@@ -30,9 +29,6 @@ import { TaskScheduler } from './task-scheduler.service.js';
 import { observeRuns } from './task-run.observer.js';
 import { TaskRegistry, type BoundTask } from './task.registry.js';
 
-/** `early` of a job that nothing cancelled before its run started. */
-const NOT_CANCELLED = Symbol('not cancelled');
-
 /** How long an abort request for a job this process has not started yet is remembered. */
 const PENDING_ABORT_MS = 60_000;
 
@@ -51,7 +47,7 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
   private readonly logger = new Logger('TaskWorker');
   private readonly workers = new Map<string, Worker>();
   /** Cancels of the jobs running here, by queue and job id. */
-  private readonly runs = new Map<string, Map<string, (cancellation: unknown) => void>>();
+  private readonly runs = new Map<string, Map<string, TaskRun>>();
   /** Abort requests that arrived just before their job started here. */
   private readonly pendingAborts = new Map<string, number>();
   private client?: Redis;
@@ -71,7 +67,7 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     this.client = createRedisClient(this.config.connection, 'worker', this.logger);
     for (const name of this.config.workerQueues) {
       const tasks = this.registry.tasksOn(name);
-      const runs = new Map<string, (cancellation: unknown) => void>();
+      const runs = new Map<string, TaskRun>();
       this.runs.set(name, runs);
       const processor = this.processor(name, tasks, this.taskQueues.get(name), runs);
       const worker = new Worker(name, processor, {
@@ -116,7 +112,7 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     this.workers.clear();
     const graceRunsOut = setTimeout(() => {
       for (const runs of this.runs.values())
-        for (const cancel of runs.values()) cancel(SHUTDOWN_REASON);
+        for (const run of runs.values()) run.cancel(SHUTDOWN_REASON);
     }, this.config.shutdownGracePeriod * 1000);
     await Promise.all(workers.map((worker) => worker.close()));
     clearTimeout(graceRunsOut);
@@ -132,8 +128,8 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     this.subscriber.on('message', (channel: string, jobId: string) => {
       const queue = channels.get(channel) ?? '';
       if (!this.workers.has(queue)) return;
-      const cancel = this.runs.get(queue)?.get(jobId);
-      if (cancel) cancel(ABORTED_REASON);
+      const run = this.runs.get(queue)?.get(jobId);
+      if (run) run.cancel(ABORTED_REASON);
       else this.pendingAborts.set(jobId, Date.now() + PENDING_ABORT_MS);
     });
     this.subscriber.subscribe(...channels.keys()).catch((error: Error) => {
@@ -153,28 +149,30 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
    * The processor of one queue. It takes two parameters, not BullMQ's optional third (the
    * job's AbortSignal): BullMQ then makes no AbortController per job. Cancellation goes
    * through `runs` instead, which `cancelJob` would have reached only in this process too.
+   * It runs for every job: what can be decided once per task was decided at bootstrap.
    */
   private processor(
     queueName: string,
     tasks: ReadonlyMap<string, BoundTask>,
     queue: TaskQueue,
-    runs: Map<string, (cancellation: unknown) => void>,
+    runs: Map<string, TaskRun>,
   ): Processor {
     return async (job: Job, token?: string) => {
       const task = tasks.get(job.name);
       if (!task) throw new UnrecoverableError(messages.unknownTaskInWorker(job.name, queueName));
       const id = job.id!;
-      if (this.takePendingAbort(id)) throw new UnrecoverableError(ABORTED_REASON);
-      // A cancellation before the run starts (payload checks, per-job DI) takes effect then.
-      let early: unknown = NOT_CANCELLED;
-      runs.set(id, (cancellation) => (early = cancellation));
-      const label = `Task '${job.name}' (job ${id})`;
-      const report = (error: unknown) =>
-        this.logger.warn(messages.hookFailed(label, textOf(error)));
+      if (this.pendingAborts.size > 0 && this.takePendingAbort(id)) {
+        throw new UnrecoverableError(ABORTED_REASON);
+      }
+      const data = (job.data ?? {}) as object;
+      const payload = task.kwargs ? { ...task.kwargs, ...data } : data;
+      // Registered before payload checks and per-job DI: a cancellation then stops the run
+      // before the body starts.
+      const run = new TaskRun(job, queue, payload, this.logger);
+      runs.set(id, run);
       let invocation: TaskInvocation | undefined;
       let settling = false;
       try {
-        let payload = (task.kwargs ? { ...task.kwargs, ...job.data } : (job.data ?? {})) as object;
         if (task.schema) {
           const checked = await validateWithSchema(task.schema, payload);
           if ('problem' in checked) {
@@ -182,44 +180,17 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
               messages.invalidPayloadBySchema(job.name, checked.problem),
             );
           }
-          payload = checked.value as object;
+          run.payload = checked.value as object;
         }
-        const timeoutMs = (job.opts as TaskJobOptions).taskTimeout ?? task.timeoutMs;
         const prepared = task.invoke(job);
-        const current = prepared instanceof Promise ? await prepared : prepared;
-        invocation = current;
-        const run = runWithLimits(
-          (signal) => {
-            const ctx: TaskContext = {
-              job: {
-                id,
-                name: job.name,
-                queue: queueName,
-                attempt: job.attemptsMade + 1,
-                payload,
-              },
-              queue,
-              get signal() {
-                return signal();
-              },
-              progress: (value) => job.updateProgress(value),
-            };
-            return current.call(ctx, payload);
-          },
-          {
-            timeoutMs,
-            label,
-            onLateFailure: (error) => this.logger.warn(messages.lateFailure(label, textOf(error))),
-          },
-        );
-        runs.set(id, run.cancel);
-        if (early !== NOT_CANCELLED) run.cancel(early);
-        const result = await run.result;
+        invocation = prepared instanceof Promise ? await prepared : prepared;
+        const timeoutMs = (job.opts as TaskJobOptions).taskTimeout ?? task.timeoutMs;
+        const result = await run.execute(invocation.call, timeoutMs);
         settling = true;
-        await current.succeed(result, report);
+        if (invocation.hooked) await invocation.succeed(result, run);
         return result === undefined ? null : result;
       } catch (error) {
-        if (!settling) await invocation?.fail(error, report);
+        if (!settling && invocation?.hooked) await invocation.fail(error, run);
         if (error instanceof WorkerShutdownError) {
           // Back to the queue without using up an attempt; WaitingError tells BullMQ it moved.
           await job.moveToWait(token);
@@ -232,8 +203,6 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     };
   }
 }
-
-const textOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** What BullMQ is given for a failed run: the throw drives retries, so keep it faithful. */
 function failureOf(error: unknown, task: BoundTask): Error {
