@@ -38,7 +38,8 @@ const SIZES = quick
       latency: 300,
     };
 const ROUNDS = Number(option('rounds') ?? (quick ? 3 : 5));
-const MEMORY_CHECKPOINTS = quick ? [5000, 20_000] : [10_000, 100_000];
+/** RSS is read at each; the figure is the growth from the first to the last (10k → 100k). */
+const MEMORY_CHECKPOINTS = quick ? [5000, 20_000] : [10_000, 40_000, 70_000, 100_000];
 /** `--only=process-c1,memory`: a subset, while developing. */
 const ONLY = option('only')?.split(',');
 const OUT = resolve(option('out') ?? 'bench/results/latest.json');
@@ -320,12 +321,16 @@ function print(
   for (const row of rows) console.log(line(row));
 
   const [first, last] = [memory?.checkpoints[0], memory?.checkpoints.at(-1)];
-  if (memory && first && last)
+  if (memory && first && last) {
+    const points = memory.checkpoints
+      .map(({ processed, rssMb }) => `${rssMb.toFixed(1)} MB after ${processed}`)
+      .join(', ');
     console.log(
-      `\nMemory (TaskQueueModule worker, concurrency ${memory.concurrency}): RSS ${first.rssMb.toFixed(1)} MB after ` +
-        `${first.processed} jobs, ${last.rssMb.toFixed(1)} MB after ${last.processed} (growth ${memory.growthMb.toFixed(1)} MB); ` +
-        `heap used after GC ${first.heapUsedMb.toFixed(1)} → ${last.heapUsedMb.toFixed(1)} MB`,
+      `\nMemory (TaskQueueModule worker, concurrency ${memory.concurrency}): RSS ${points} ` +
+        `(growth ${memory.growthMb.toFixed(1)} MB); heap used after GC ` +
+        `${first.heapUsedMb.toFixed(1)} → ${last.heapUsedMb.toFixed(1)} MB`,
     );
+  }
   if (perJobDi)
     console.log(
       `\nPer-job DI (TaskQueueModule, concurrency ${perJobDi.concurrency}): jobs/s with a ` +
@@ -341,7 +346,7 @@ function print(
   for (const f of figures.filter((f) => f.kind === 'latency')) {
     console.log(`  ${f.id}: ${signed(f.vsRaw.module.median)}; ${signed(f.vsRaw.nest.median)}`);
   }
-  return Math.min(...throughput.map((f) => f.vsRaw.module.median));
+  return throughput.length > 0 ? Math.min(...throughput.map((f) => f.vsRaw.module.median)) : NaN;
 }
 
 async function main(): Promise<void> {
@@ -394,7 +399,8 @@ async function main(): Promise<void> {
   await mkdir(dirname(OUT), { recursive: true });
   await writeFile(OUT, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nResults: ${OUT} (${report.durationSeconds} s)`);
-  console.log(`min-ratio-vs-bullmq: ${minRatio.toFixed(2)}`);
+  // With --only and no throughput figure there is no ratio to give.
+  console.log(`min-ratio-vs-bullmq: ${Number.isNaN(minRatio) ? 'n/a' : minRatio.toFixed(2)}`);
 }
 
 await main();
