@@ -106,4 +106,20 @@ describe('TaskRun', () => {
     done.cancel(ABORTED_REASON);
     await expect(ok).resolves.toBe('ok');
   });
+
+  it('does not report a body that stops by rethrowing its signal’s reason', async () => {
+    const warnings: string[] = [];
+    const run = makeRun(warnings);
+    const result = run.execute(
+      (ctx) =>
+        new Promise<never>((_, reject) =>
+          ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error)),
+        ),
+      0,
+    );
+    run.cancel(ABORTED_REASON);
+    await expect(result).rejects.toBeInstanceOf(TaskAbortedError);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(warnings).toEqual([]);
+  });
 });

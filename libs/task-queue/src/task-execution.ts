@@ -112,9 +112,10 @@ export class TaskRun<T = unknown> {
     this.controller?.abort(reason);
     if (!wasRunning) return;
     this.fail!(reason);
-    this.running?.catch((error: unknown) =>
-      this.reporter.warn(messages.lateFailure(this.label, textOf(error))),
-    );
+    // A body that stops by rethrowing its signal's reason did what was asked: nothing to report.
+    this.running?.catch((error: unknown) => {
+      if (error !== reason) this.reporter.warn(messages.lateFailure(this.label, textOf(error)));
+    });
   }
 
   /** Reports a per-job provider's hook that threw while the job was settled. */
