@@ -111,11 +111,11 @@ const versus = (figure, spread) =>
     ? `${spread.median >= 0 ? '+' : ''}${spread.median.toFixed(2)} ms`
     : `${spread.median.toFixed(2)} (${spread.min.toFixed(2)}–${spread.max.toFixed(2)})`;
 const rows = [
-  '| Figure | Unit | BullMQ | @nestjs/bullmq | TaskQueueModule | TaskQueueModule / BullMQ | @nestjs/bullmq / BullMQ |',
-  '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+  '| Figure | Unit | BullMQ | @nestjs/bullmq | TaskQueueModule | TaskQueueModule / BullMQ | @nestjs/bullmq / BullMQ | TaskQueueModule / @nestjs/bullmq |',
+  '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...report.figures.map(
     (f) =>
-      `| ${f.label} | ${f.unit} | ${cell(f, f.median.raw)} | ${cell(f, f.median.nest)} | ${cell(f, f.median.module)} | ${versus(f, f.vsRaw.module)} | ${versus(f, f.vsRaw.nest)} |`,
+      `| ${f.label} | ${f.unit} | ${cell(f, f.median.raw)} | ${cell(f, f.median.nest)} | ${cell(f, f.median.module)} | ${versus(f, f.vsRaw.module)} | ${versus(f, f.vsRaw.nest)} | ${f.moduleVsNest ? versus(f, f.moduleVsNest) : ''} |`,
   ),
 ];
 console.log(rows.join('\n'));
@@ -128,6 +128,14 @@ if (report.memory) {
     .join(', ');
   console.log(
     `\nMemory (TaskQueueModule worker): RSS ${points}; growth ${report.memory.growthMb.toFixed(1)} MB.`,
+  );
+}
+if (report.perJobDi) {
+  const { concurrency, scoped, plain, ratio } = report.perJobDi;
+  console.log(
+    `\nPer-job DI (TaskQueueModule, concurrency ${concurrency}): ${Math.round(scoped.median)} jobs/s with a ` +
+      `request-scoped parameter, ${Math.round(plain.median)} without; ratio ${ratio.median.toFixed(2)} ` +
+      `(${ratio.min.toFixed(2)}–${ratio.max.toFixed(2)}).`,
   );
 }
 console.log(`\nmin-ratio-vs-bullmq: ${report.minRatioVsBullmq.toFixed(2)}`);
