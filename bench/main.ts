@@ -181,9 +181,12 @@ const MEASURES: [string[], Measure][] = [
 interface PerJobDi {
   concurrency: number;
   jobs: number;
-  rounds: { plain: number; scoped: number }[];
+  /** Jobs/s, and the worker's CPU µs per job (steadier on a busy machine). */
+  rounds: { plain: number; scoped: number; plainCpu: number; scopedCpu: number }[];
   plain: Spread;
   scoped: Spread;
+  plainCpu: Spread;
+  scopedCpu: Spread;
   /** Jobs/s with the parameter / without, per round. */
   ratio: Spread;
 }
@@ -197,9 +200,15 @@ async function measurePerJobDi(): Promise<PerJobDi> {
   const rounds: PerJobDi['rounds'] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const plainFirst = round % 2 === 0;
-    const first = (await step(taskQueue, plainFirst ? plain : scoped)).di;
-    const second = (await step(taskQueue, plainFirst ? scoped : plain)).di;
-    rounds.push(plainFirst ? { plain: first, scoped: second } : { plain: second, scoped: first });
+    const first = await step(taskQueue, plainFirst ? plain : scoped);
+    const second = await step(taskQueue, plainFirst ? scoped : plain);
+    const [without, withParam] = plainFirst ? [first, second] : [second, first];
+    rounds.push({
+      plain: without.di,
+      scoped: withParam.di,
+      plainCpu: without['di-cpu'],
+      scopedCpu: withParam['di-cpu'],
+    });
     process.stderr.write('.');
   }
   return {
@@ -208,6 +217,8 @@ async function measurePerJobDi(): Promise<PerJobDi> {
     rounds,
     plain: spread(rounds.map((r) => r.plain)),
     scoped: spread(rounds.map((r) => r.scoped)),
+    plainCpu: spread(rounds.map((r) => r.plainCpu)),
+    scopedCpu: spread(rounds.map((r) => r.scopedCpu)),
     ratio: spread(rounds.map((r) => r.scoped / r.plain)),
   };
 }
@@ -334,7 +345,8 @@ function print(
   if (perJobDi)
     console.log(
       `\nPer-job DI (TaskQueueModule, concurrency ${perJobDi.concurrency}): jobs/s with a ` +
-        `request-scoped parameter / without: ${range(perJobDi.ratio)}`,
+        `request-scoped parameter / without: ${range(perJobDi.ratio)}; worker CPU per job ` +
+        `${perJobDi.scopedCpu.median.toFixed(0)} µs with, ${perJobDi.plainCpu.median.toFixed(0)} µs without`,
     );
   console.log('\nMedian ratio to raw BullMQ (TaskQueueModule; @nestjs/bullmq):');
   const throughput = figures.filter((f) => f.kind === 'throughput');

@@ -131,11 +131,12 @@ if (report.memory) {
   );
 }
 if (report.perJobDi) {
-  const { concurrency, scoped, plain, ratio } = report.perJobDi;
+  const { concurrency, scoped, plain, ratio, scopedCpu, plainCpu } = report.perJobDi;
   console.log(
     `\nPer-job DI (TaskQueueModule, concurrency ${concurrency}): ${Math.round(scoped.median)} jobs/s with a ` +
       `request-scoped parameter, ${Math.round(plain.median)} without; ratio ${ratio.median.toFixed(2)} ` +
-      `(${ratio.min.toFixed(2)}–${ratio.max.toFixed(2)}).`,
+      `(${ratio.min.toFixed(2)}–${ratio.max.toFixed(2)}); worker CPU per job ${scopedCpu.median.toFixed(0)} µs ` +
+      `with, ${plainCpu.median.toFixed(0)} µs without.`,
   );
 }
 console.log(`\nmin-ratio-vs-bullmq: ${report.minRatioVsBullmq.toFixed(2)}`);
