@@ -1,5 +1,4 @@
 import { Job, type JobsOptions, type JobType, type Queue, type QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
 import {
   InvalidPayloadError,
   RedisUnavailableError,
@@ -20,7 +19,7 @@ import { abortChannel, MARK_ABORTED_SCRIPT } from './task-abort.js';
 import type { TaskSchedule } from './interfaces/task-schedule.interface.js';
 import { assertPlainPayload } from './task-payload.js';
 import { validateWithSchema } from './task-schema.js';
-import { whenReady } from './task-queue.connection.js';
+import { whenReady, type RedisClient } from './task-queue.connection.js';
 import {
   ABORTED_REASON,
   DEFAULT_APPLY_TIMEOUT,
@@ -53,9 +52,11 @@ const STATUS: Record<string, TaskJobStatus | undefined> = {
 /** @internal What a {@link TaskQueue} needs from the application that owns it. */
 export interface TaskQueueBackend {
   readonly queue: Queue;
-  readonly client: Redis;
+  readonly client: RedisClient;
   readonly tasks: ReadonlyMap<string, BoundTask>;
   readonly prefix: string;
+  /** Largest payload accepted, in bytes of JSON. */
+  readonly maxPayloadBytes: number;
   /** The task a provider class's method declares, if bound in this application. */
   byMethod(type: object, methodName: string): BoundTask | undefined;
   /** The queue's event stream, opened on first use and ready to deliver. */
@@ -302,7 +303,7 @@ export class TaskQueue {
     if (!task) {
       throw new UnknownTaskError(messages.unknownTask(name, this.name, this.backend.tasks.keys()));
     }
-    assertPlainPayload(name, payload);
+    assertPlainPayload(name, payload, this.backend.maxPayloadBytes);
     if (task.schema) {
       const checked = await validateWithSchema(task.schema, { ...task.kwargs, ...payload });
       if ('problem' in checked) {
