@@ -78,6 +78,11 @@ export const messages = {
     `Cannot enqueue on queue '${queue}': Redis is not reachable (connection ${status} ` +
     `after ${waitedMs} ms). Check that Redis is running and the 'connection' setting points at it.`,
 
+  redisConnectionLost: (queue: string, reason: string) =>
+    `Cannot enqueue on queue '${queue}': Redis is not reachable (the connection dropped: ` +
+    `${reason}); nothing was enqueued. Check that Redis is running and the 'connection' ` +
+    `setting points at it.`,
+
   taskFailed: (name: string, jobId: string, reason: string) =>
     `Task '${name}' (job ${jobId}) failed: ${reason}`,
   waitTimedOut: (name: string, jobId: string, seconds: number) =>

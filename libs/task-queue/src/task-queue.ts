@@ -49,6 +49,16 @@ const STATUS: Record<string, TaskJobStatus | undefined> = {
   failed: 'failed',
 };
 
+/** A checked enqueue, in BullMQ's terms. */
+interface PreparedJob {
+  name: string;
+  data: object;
+  opts: JobsOptions;
+}
+
+/** ioredis's refusal of a command it did not send: no offline queue and no connection. */
+const NOT_SENT = /^Stream isn't writeable/;
+
 /** @internal What a {@link TaskQueue} needs from the application that owns it. */
 export interface TaskQueueBackend {
   readonly queue: Queue;
@@ -117,13 +127,12 @@ export class TaskQueue {
    * ```
    */
   async enqueueMany(items: readonly EnqueueItem[]): Promise<EnqueuedJob[]> {
-    const jobs = [];
+    const jobs: PreparedJob[] = [];
     for (const { name, payload, options } of items) {
       jobs.push(await this.prepare(name, payload, options));
     }
     if (jobs.length === 0) return [];
-    if (this.backend.client.status !== 'ready') await this.connected();
-    const added = await this.backend.queue.addBulk(jobs);
+    const added = await this.send(() => this.backend.queue.addBulk(jobs));
     return added.map((job) => ({ id: job.id!, name: job.name, queue: this.name }));
   }
 
@@ -287,10 +296,25 @@ export class TaskQueue {
     }
   }
 
+  /**
+   * Sends an enqueue once Redis is ready. A connection that has just dropped refuses the
+   * command without sending it: that is a RedisUnavailableError too, with nothing enqueued.
+   */
+  private async send<T>(command: () => Promise<T>): Promise<T> {
+    if (this.backend.client.status !== 'ready') await this.connected();
+    try {
+      return await command();
+    } catch (error) {
+      if (error instanceof Error && NOT_SENT.test(error.message)) {
+        throw new RedisUnavailableError(messages.redisConnectionLost(this.name, error.message));
+      }
+      throw error;
+    }
+  }
+
   private async add(name: string, payload: object = {}, options?: EnqueueOptions): Promise<Job> {
     const job = await this.prepare(name, payload, options);
-    if (this.backend.client.status !== 'ready') await this.connected();
-    return this.backend.queue.add(job.name, job.data, job.opts);
+    return this.send(() => this.backend.queue.add(job.name, job.data, job.opts));
   }
 
   /** Checks one enqueue and turns it into BullMQ's job fields; no Redis call. */
@@ -298,7 +322,7 @@ export class TaskQueue {
     name: string,
     payload: object = {},
     options?: EnqueueOptions,
-  ): Promise<{ name: string; data: object; opts: JobsOptions }> {
+  ): Promise<PreparedJob> {
     const task = this.backend.tasks.get(name);
     if (!task) {
       throw new UnknownTaskError(messages.unknownTask(name, this.name, this.backend.tasks.keys()));
