@@ -84,11 +84,15 @@ export function whenReady(client: RedisClient, timeoutMs: number): Promise<boole
     const done = (ready: boolean) => {
       clearTimeout(timer);
       client.off('ready', onReady);
+      client.off('end', onEnd);
       resolve(ready);
     };
     const onReady = () => done(true);
+    // Closed while waiting (the application shuts down): it will never be ready.
+    const onEnd = () => done(false);
     const timer = setTimeout(() => done(false), timeoutMs);
     client.once('ready', onReady);
+    client.once('end', onEnd);
   });
 }
 
