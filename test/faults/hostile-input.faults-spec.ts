@@ -46,7 +46,7 @@ describe('scenario 6: hostile input', () => {
   let redis: PrivateRedis;
   let app: TestingModule | undefined;
   let queue: TaskQueue;
-  const refused: Record<string, string> = {};
+  const refused = { payloads: 0, batches: 0, names: 0, crons: 0, jobsLeftInQueue: 0 };
 
   beforeAll(async () => {
     redis = await privateRedis();
@@ -63,7 +63,7 @@ describe('scenario 6: hostile input', () => {
   afterAll(async () => {
     await app?.close();
     await redis?.destroy();
-    report('6. hostile input', { refused: Object.keys(refused).length, ...refused });
+    report('6. hostile input (refused, each with its error)', refused);
   });
 
   const cycle: Record<string, unknown> = { name: 'loop' };
@@ -86,12 +86,12 @@ describe('scenario 6: hostile input', () => {
 
   it.each(payloads)(
     'refuses a payload with a %s, enqueueing nothing',
-    async (what, payload, message) => {
+    async (_what, payload, message) => {
       const error = await queue.enqueue('store', payload).catch((e: unknown) => e as Error);
       expect(error).toBeInstanceOf(InvalidPayloadError);
       expect((error as Error).message).toMatch(message);
       expect((error as Error).message).toMatch(/^Task 'store': /);
-      refused[`payload: ${what}`] = (error as Error).message.slice(0, 90);
+      refused.payloads++;
 
       // One bad item refuses the whole batch, before anything is sent.
       const batch = [
@@ -144,11 +144,11 @@ describe('scenario 6: hostile input', () => {
 
   it.each(names)(
     'fails the bootstrap on task name %s, naming the method',
-    async (what, provider) => {
+    async (_what, provider) => {
       const error = await bootError(redis.url, provider);
       expect(error).toBeInstanceOf(TaskDefinitionError);
       expect(error.message).toMatch(/BadName\.run: task name .* is invalid\. Use 1 to 100 letters/);
-      refused[`name: ${what}`] = error.message.slice(0, 90);
+      refused.names++;
     },
   );
 
@@ -173,10 +173,10 @@ describe('scenario 6: hostile input', () => {
     ]);
   }
 
-  it.each(crons)('fails the bootstrap on cron %s, naming the method', async (what, provider) => {
+  it.each(crons)('fails the bootstrap on cron %s, naming the method', async (_what, provider) => {
     const error = await bootError(redis.url, provider);
     expect(error).toBeInstanceOf(TaskDefinitionError);
     expect(error.message).toMatch(/^BadCron\.tick: cron .* Use 5 fields/s);
-    refused[`cron: ${what}`] = error.message.slice(0, 90);
+    refused.crons++;
   });
 });
