@@ -96,6 +96,22 @@ export function whenReady(client: RedisClient, timeoutMs: number): Promise<boole
   });
 }
 
+/** @internal Whether a ready client gets an answer to PING within `timeoutMs`. */
+export async function answersPing(client: RedisClient, timeoutMs: number): Promise<boolean> {
+  if (client.status !== 'ready') return false;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(resolve, timeoutMs, false)));
+  const pong = client.ping().then(
+    () => true,
+    () => false,
+  );
+  try {
+    return await Promise.race([pong, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * @internal Closes a client whatever state it is in. A QUIT that Redis does not answer (it
  * died a moment ago and the socket has not noticed yet) is cut short by a disconnect.

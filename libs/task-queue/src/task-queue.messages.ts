@@ -106,6 +106,9 @@ export const messages = {
   schedulesFailed: (queue: string, reason: string) =>
     `Could not reconcile the schedules of queue '${queue}': ${reason}. They run as last stored ` +
     `in Redis; restart the process once Redis is healthy to apply this code's schedules.`,
+  workersClosedWithoutRedis: () =>
+    `Redis does not answer: workers closed at once. Jobs still active go back on their queue ` +
+    `once their lock expires.`,
   forcedWorkerClose: (ms: number) =>
     `Workers did not close within ${ms} ms (Redis not answering?): closed by force. Jobs ` +
     `still active go back on their queue once their lock expires.`,

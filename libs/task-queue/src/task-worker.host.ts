@@ -13,7 +13,12 @@ import { runWithLimits, WorkerShutdownError } from './task-execution.js';
 import type { TaskInvocation } from './task-invocation.js';
 import { validateWithSchema } from './task-schema.js';
 import type { TaskQueueConfig } from './task-queue.config.js';
-import { closeRedisClient, createRedisClient, type RedisClient } from './task-queue.connection.js';
+import {
+  answersPing,
+  closeRedisClient,
+  createRedisClient,
+  type RedisClient,
+} from './task-queue.connection.js';
 import {
   ABORTED_REASON,
   BACKOFF_TYPE,
@@ -40,6 +45,9 @@ const PENDING_ABORT_MS = 60_000;
  * closed by force: a Redis that died moment ago can leave BullMQ waiting for replies forever.
  */
 const FORCE_CLOSE_AFTER_GRACE_MS = 2000;
+
+/** How long Redis gets to answer a PING when shutting down, in ms. */
+const REDIS_CHECK_MS = 1000;
 
 /** Per-enqueue options the worker reads back from the job. */
 interface TaskJobOptions {
@@ -124,11 +132,15 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
       for (const runs of this.runs.values())
         for (const cancel of runs.values()) cancel(SHUTDOWN_REASON);
     }, graceMs);
+    // Without Redis nothing graceful can happen (no job can be marked finished), and BullMQ's
+    // graceful close would wait for it forever: close at once, as after a crash.
+    const graceful = !!this.client && (await answersPing(this.client, REDIS_CHECK_MS));
+    if (!graceful && workers.length > 0) this.logger.warn(messages.workersClosedWithoutRedis());
     let forced = false;
     let force: NodeJS.Timeout | undefined;
     const closed = Promise.all(
       workers.map((worker) =>
-        worker.close().catch((error: Error) => {
+        worker.close(!graceful).catch((error: Error) => {
           if (!forced) this.logger.error(`Worker '${worker.name}' close: ${error.message}`);
         }),
       ),
