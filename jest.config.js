@@ -1,5 +1,5 @@
 /** Jest runs the TypeScript sources as native ESM (NestJS 12 is ESM-only). */
-const esmTs = {
+export const esmTs = {
   preset: 'ts-jest/presets/default-esm',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {

@@ -27,7 +27,9 @@ export type {
   TaskQueueDashboardOptions,
 } from './interfaces/task-queue-dashboard-options.interface.js';
 export type {
+  ClusterConnection,
   QueueSettings,
+  TaskQueueConnection,
   TaskQueueModuleOptions,
   WorkerSettings,
 } from './interfaces/task-queue-options.interface.js';

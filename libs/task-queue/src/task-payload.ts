@@ -22,29 +22,57 @@ function pathOf(steps: readonly Step[]): string {
   return path;
 }
 
+/** What the walk has seen, to bound the payload's JSON size without serialising it. */
+interface Size {
+  /** Characters of strings and keys. */
+  chars: number;
+  /** Values of any kind. */
+  values: number;
+}
+
+// JSON spends at most 6 bytes on a character (`\u001f`), and at most this many on the
+// punctuation and digits around one value; a payload under both bounds is never measured.
+const MAX_BYTES_PER_CHAR = 6;
+const MAX_BYTES_PER_VALUE = 32;
+
 /**
  * @internal Checks that a payload is plain data that survives JSON unchanged (a Date
- * travels as its ISO string; `undefined` fields are dropped, as JSON drops them).
- * Throws an {@link InvalidPayloadError} naming the first offending path.
+ * travels as its ISO string; `undefined` fields are dropped, as JSON drops them) and is at most
+ * `maxBytes` bytes of JSON. Throws an {@link InvalidPayloadError} naming the first offending
+ * path, or the size and the limit.
  */
-export function assertPlainPayload(taskName: string, payload: unknown): void {
+export function assertPlainPayload(taskName: string, payload: unknown, maxBytes: number): void {
   const steps: Step[] = [];
+  const size: Size = { chars: 0, values: 0 };
   let problem: string | undefined;
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
     const kind = Array.isArray(payload) ? 'an array' : payload === null ? 'null' : typeof payload;
     problem = `is ${kind}, not an object`;
   } else {
-    problem = problemOf(payload, steps, []);
+    problem = problemOf(payload, steps, [], size);
   }
   if (problem !== undefined) {
     throw new InvalidPayloadError(messages.invalidPayload(taskName, pathOf(steps), problem));
   }
+  if (size.chars * MAX_BYTES_PER_CHAR + size.values * MAX_BYTES_PER_VALUE <= maxBytes) return;
+  const bytes = Buffer.byteLength(JSON.stringify(payload));
+  if (bytes > maxBytes) {
+    throw new InvalidPayloadError(messages.payloadTooLarge(taskName, bytes, maxBytes));
+  }
 }
 
 /** What is wrong with `value`, if anything; on a problem, `steps` is left at its path. */
-function problemOf(value: unknown, steps: Step[], ancestors: object[]): string | undefined {
+function problemOf(
+  value: unknown,
+  steps: Step[],
+  ancestors: object[],
+  size: Size,
+): string | undefined {
+  size.values++;
   switch (typeof value) {
     case 'string':
+      size.chars += value.length;
+      return undefined;
     case 'boolean':
     case 'undefined':
       return undefined;
@@ -74,7 +102,11 @@ function problemOf(value: unknown, steps: Step[], ancestors: object[]): string |
   const keys: Step[] = isArray ? Array.from(object.keys()) : Object.keys(object);
   for (const key of keys) {
     steps.push(key);
-    const problem = problemOf((object as Record<Step, unknown>)[key], steps, ancestors);
+    if (key === '__proto__') {
+      return "is an own '__proto__' key, which copying the payload could turn into its prototype; rename it";
+    }
+    if (typeof key === 'string') size.chars += key.length;
+    const problem = problemOf((object as Record<Step, unknown>)[key], steps, ancestors, size);
     if (problem !== undefined) return problem;
     steps.pop();
   }

@@ -1,12 +1,15 @@
-import type { RedisOptions } from 'ioredis';
 import { TaskQueueConfigError } from './errors/index.js';
 import type { RetentionOptions } from './interfaces/task-options.interface.js';
-import type { TaskQueueModuleOptions } from './interfaces/task-queue-options.interface.js';
+import type {
+  TaskQueueConnection,
+  TaskQueueModuleOptions,
+} from './interfaces/task-queue-options.interface.js';
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_CONNECTION,
   DEFAULT_KEEP_COMPLETED,
   DEFAULT_KEEP_FAILED,
+  DEFAULT_MAX_PAYLOAD_BYTES,
   DEFAULT_PREFIX,
   DEFAULT_QUEUE,
   DEFAULT_SHUTDOWN_GRACE_PERIOD,
@@ -17,7 +20,7 @@ import { messages } from './task-queue.messages.js';
 
 /** @internal The module options, checked and with defaults applied. */
 export interface TaskQueueConfig {
-  connection: string | RedisOptions;
+  connection: TaskQueueConnection;
   /** Queue name → concurrency, in configuration order. */
   queues: ReadonlyMap<string, number>;
   defaultQueue: string;
@@ -29,6 +32,8 @@ export interface TaskQueueConfig {
   /** Seconds active jobs get to finish on shutdown. */
   shutdownGracePeriod: number;
   retention: Required<RetentionOptions>;
+  /** Largest payload accepted at enqueue, in bytes of its JSON. */
+  maxPayloadBytes: number;
   /** Whether the finished-job log line carries the payload. */
   logPayloads: boolean;
 }
@@ -46,10 +51,16 @@ const isPositiveInteger = (value: unknown): value is number =>
 /** @internal Validates module options and applies the defaults of the API contract. */
 export function resolveConfig(options: TaskQueueModuleOptions = {}): TaskQueueConfig {
   const connection = options.connection ?? DEFAULT_CONNECTION;
+  const connectionForms = 'a redis:// or rediss:// URL, ioredis options, or { cluster: { nodes } }';
   if (typeof connection === 'string' && !/^rediss?:\/\//.test(connection)) {
-    fail('connection', connection, 'a redis:// or rediss:// URL, or ioredis options');
+    fail('connection', connection, connectionForms);
   } else if (typeof connection !== 'string' && (typeof connection !== 'object' || !connection)) {
-    fail('connection', connection, 'a redis:// or rediss:// URL, or ioredis options');
+    fail('connection', connection, connectionForms);
+  } else if (typeof connection === 'object' && 'cluster' in connection) {
+    const nodes: unknown = connection.cluster?.nodes;
+    if (!Array.isArray(nodes) || nodes.length === 0) {
+      fail('connection.cluster.nodes', nodes, 'a non-empty array of { host, port } or URLs');
+    }
   }
 
   const queues = new Map<string, number>();
@@ -78,6 +89,9 @@ export function resolveConfig(options: TaskQueueModuleOptions = {}): TaskQueueCo
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   if (typeof prefix !== 'string' || prefix.length === 0) {
     fail('prefix', prefix, 'a non-empty string');
+  }
+  if (typeof connection === 'object' && 'cluster' in connection && !/\{[^{}]+\}/.test(prefix)) {
+    throw new TaskQueueConfigError(messages.clusterPrefixWithoutHashTag(prefix));
   }
 
   const worker = options.worker ?? true;
@@ -116,6 +130,10 @@ export function resolveConfig(options: TaskQueueModuleOptions = {}): TaskQueueCo
   const retentionError = checkRetention(options.retention);
   if (retentionError)
     fail(`retention${retentionError.path}`, retentionError.value, retentionError.expected);
+  const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+  if (!isPositiveInteger(maxPayloadBytes)) {
+    fail('maxPayloadBytes', maxPayloadBytes, 'a positive whole number of bytes');
+  }
   const logPayloads = options.logPayloads ?? false;
   if (typeof logPayloads !== 'boolean') fail('logPayloads', logPayloads, 'true or false');
   const retention = {
@@ -132,6 +150,7 @@ export function resolveConfig(options: TaskQueueModuleOptions = {}): TaskQueueCo
     defaultTimeout,
     shutdownGracePeriod,
     retention,
+    maxPayloadBytes,
     logPayloads,
   };
 }

@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { TaskQueueConnection } from './interfaces/task-queue-options.interface.js';
 
 /**
  * `producer`: enqueueing fails fast while Redis is unreachable (no offline queue).
@@ -7,6 +8,9 @@ import { Redis, type RedisOptions } from 'ioredis';
  * workers and of the blocking connections it duplicates from this client.
  */
 export type ConnectionPolicy = 'producer' | 'worker';
+
+/** @internal A client of one Redis server or of a Redis Cluster; both speak the same commands. */
+export type RedisClient = Redis | Cluster;
 
 const POLICIES: Record<ConnectionPolicy, RedisOptions> = {
   producer: { enableOfflineQueue: false, maxRetriesPerRequest: 1 },
@@ -17,15 +21,18 @@ const POLICIES: Record<ConnectionPolicy, RedisOptions> = {
 // that never connected; shutting down while Redis is unreachable would keep the process up.
 const DISCONNECT_TIMEOUT_MS = 300;
 
+/** How long a QUIT may take before the client is disconnected instead, in ms. */
+const QUIT_TIMEOUT_MS = 1000;
+
 /**
  * @internal Creates an ioredis client for one policy. It connects on first use: nothing is
  * opened while Nest builds the application.
  */
 export function createRedisClient(
-  connection: string | RedisOptions,
+  connection: TaskQueueConnection,
   policy: ConnectionPolicy,
   logger: LoggerService,
-): Redis {
+): RedisClient {
   const options: RedisOptions = {
     ...POLICIES[policy],
     lazyConnect: true,
@@ -34,7 +41,9 @@ export function createRedisClient(
   const client =
     typeof connection === 'string'
       ? new Redis(connection, options)
-      : new Redis({ ...connection, ...options });
+      : 'cluster' in connection
+        ? createCluster(connection.cluster.nodes, connection.cluster.options ?? {}, options)
+        : new Redis({ ...connection, ...options });
   // ioredis reports every failed reconnect; one line per outage is enough.
   let reported = false;
   client.on('error', (error: Error) => {
@@ -49,11 +58,25 @@ export function createRedisClient(
   return client;
 }
 
+/** A cluster client: the policy's offline queue is the cluster's, the rest each node's. */
+function createCluster(
+  nodes: ConstructorParameters<typeof Cluster>[0],
+  clusterOptions: ClusterOptions,
+  { enableOfflineQueue, lazyConnect, ...nodeOptions }: RedisOptions,
+): Cluster {
+  return new Cluster(nodes, {
+    ...clusterOptions,
+    lazyConnect,
+    ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
+    redisOptions: { ...clusterOptions.redisOptions, ...nodeOptions },
+  });
+}
+
 /**
  * @internal Resolves `true` once the client is ready, or `false` after `timeoutMs`.
  * Starts connecting a client that has not connected yet.
  */
-export function whenReady(client: Redis, timeoutMs: number): Promise<boolean> {
+export function whenReady(client: RedisClient, timeoutMs: number): Promise<boolean> {
   if (client.status === 'ready') return Promise.resolve(true);
   if (client.status === 'end') return Promise.resolve(false);
   if (client.status === 'wait') client.connect().catch(() => undefined);
@@ -61,20 +84,52 @@ export function whenReady(client: Redis, timeoutMs: number): Promise<boolean> {
     const done = (ready: boolean) => {
       clearTimeout(timer);
       client.off('ready', onReady);
+      client.off('end', onEnd);
       resolve(ready);
     };
     const onReady = () => done(true);
+    // Closed while waiting (the application shuts down): it will never be ready.
+    const onEnd = () => done(false);
     const timer = setTimeout(() => done(false), timeoutMs);
     client.once('ready', onReady);
+    client.once('end', onEnd);
   });
 }
 
-/** @internal Closes a client whatever state it is in. */
-export async function closeRedisClient(client: Redis | undefined): Promise<void> {
-  if (!client || client.status === 'end') return;
-  if (client.status === 'ready') {
-    await client.quit().catch(() => client.disconnect());
-  } else {
-    client.disconnect();
+/** @internal Whether a ready client gets an answer to PING within `timeoutMs`. */
+export async function answersPing(client: RedisClient, timeoutMs: number): Promise<boolean> {
+  if (client.status !== 'ready') return false;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(resolve, timeoutMs, false)));
+  const pong = client.ping().then(
+    () => true,
+    () => false,
+  );
+  try {
+    return await Promise.race([pong, late]);
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+/**
+ * @internal Closes a client whatever state it is in. A QUIT that Redis does not answer (it
+ * died a moment ago and the socket has not noticed yet) is cut short by a disconnect.
+ */
+export async function closeRedisClient(client: RedisClient | undefined): Promise<void> {
+  if (!client || client.status === 'end') return;
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>(
+    (resolve) => (timer = setTimeout(resolve, QUIT_TIMEOUT_MS, 'late')),
+  );
+  const quit = client.quit().then(
+    () => 'quit' as const,
+    () => 'late' as const,
+  );
+  if ((await Promise.race([quit, late])) === 'late') client.disconnect();
+  clearTimeout(timer);
 }

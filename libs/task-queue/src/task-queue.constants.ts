@@ -29,6 +29,9 @@ export const DEFAULT_APPLY_TIMEOUT = 60;
 /** How long an enqueue waits for a (re)connecting Redis before it fails, in ms. */
 export const ENQUEUE_CONNECT_TIMEOUT_MS = 2000;
 
+/** Largest payload accepted at enqueue, in bytes of its JSON: 10 MiB. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+
 /** Letters, digits, `_`, `-`, `.`; starts with a letter or `_`; 1 to 100 characters. */
 export const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]{0,99}$/;
 

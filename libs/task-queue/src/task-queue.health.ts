@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import type { TaskQueueConfig } from './task-queue.config.js';
-import { closeRedisClient, createRedisClient } from './task-queue.connection.js';
+import { closeRedisClient, createRedisClient, type RedisClient } from './task-queue.connection.js';
 import { TASK_QUEUE_CONFIG } from './task-queue.constants.js';
 import { TaskQueues } from './task-queues.service.js';
 
@@ -30,7 +29,7 @@ export interface TaskQueueHealthReport {
 @Injectable()
 export class TaskQueueHealth implements OnApplicationShutdown {
   private readonly logger = new Logger('TaskQueueHealth');
-  private client?: Redis;
+  private client?: RedisClient;
 
   constructor(
     @Inject(TASK_QUEUE_CONFIG) private readonly config: TaskQueueConfig,

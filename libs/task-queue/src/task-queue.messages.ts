@@ -38,6 +38,10 @@ export const messages = {
   defaultQueueNotConfigured: (defaultQueue: string, queues: Iterable<string>) =>
     `TaskQueueModule: defaultQueue '${defaultQueue}' is not one of the configured queues ` +
     `(${list(queues)}). Add it to 'queues' or set 'defaultQueue' to one of them.`,
+  clusterPrefixWithoutHashTag: (prefix: string) =>
+    `TaskQueueModule: prefix ${JSON.stringify(prefix)} has no hash tag, which Redis Cluster ` +
+    `needs: each queue's keys must share a slot for BullMQ's scripts. Use a prefix such as ` +
+    `'{bull}' (the part in braces picks the slot).`,
   workerQueueNotConfigured: (queue: string, queues: Iterable<string>) =>
     `TaskQueueModule: worker.queues names '${queue}', which is not a configured queue ` +
     `(${list(queues)}). Add it to 'queues' or remove it from 'worker.queues'.`,
@@ -60,11 +64,24 @@ export const messages = {
   invalidPayload: (name: string, path: string, problem: string) =>
     `Task '${name}': ${path} ${problem}. Payloads are plain data: objects, arrays, strings, ` +
     `finite numbers, booleans, null and Dates (sent as ISO strings).`,
+  payloadTooLarge: (name: string, bytes: number, limit: number) =>
+    `Task '${name}': the payload is ${bytes} bytes of JSON, over the limit of ${limit} bytes. ` +
+    `Store large data elsewhere (a database, object storage) and pass its id, or raise the ` +
+    `module's maxPayloadBytes.`,
+  redisPolicy: (policy: string) =>
+    `Redis runs with maxmemory-policy '${policy}': when it fills up it may evict BullMQ's keys ` +
+    `and jobs are lost. Set 'maxmemory-policy noeviction' in redis.conf (or CONFIG SET ` +
+    `maxmemory-policy noeviction).`,
   invalidEnqueueOption: (name: string, option: string, value: unknown, expected: string) =>
     `Task '${name}': enqueue option '${option}' is ${describe(value)}; expected ${expected}.`,
   redisUnavailable: (queue: string, status: string, waitedMs: number) =>
     `Cannot enqueue on queue '${queue}': Redis is not reachable (connection ${status} ` +
     `after ${waitedMs} ms). Check that Redis is running and the 'connection' setting points at it.`,
+
+  redisConnectionLost: (queue: string, reason: string) =>
+    `Cannot enqueue on queue '${queue}': Redis is not reachable (the connection dropped: ` +
+    `${reason}); nothing was enqueued. Check that Redis is running and the 'connection' ` +
+    `setting points at it.`,
 
   taskFailed: (name: string, jobId: string, reason: string) =>
     `Task '${name}' (job ${jobId}) failed: ${reason}`,
@@ -89,6 +106,12 @@ export const messages = {
   schedulesFailed: (queue: string, reason: string) =>
     `Could not reconcile the schedules of queue '${queue}': ${reason}. They run as last stored ` +
     `in Redis; restart the process once Redis is healthy to apply this code's schedules.`,
+  workersClosedWithoutRedis: () =>
+    `Redis does not answer: workers closed at once. Jobs still active go back on their queue ` +
+    `once their lock expires.`,
+  forcedWorkerClose: (ms: number) =>
+    `Workers did not close within ${ms} ms (Redis not answering?): closed by force. Jobs ` +
+    `still active go back on their queue once their lock expires.`,
   nonErrorThrown: (value: unknown) => `Task threw a non-Error value: ${describe(value)}`,
 };
 

@@ -6,6 +6,7 @@ import { TASK_JOB, TASK_QUEUE_CONFIG } from './task-queue.constants.js';
 import { TaskQueueExplorer } from './task-queue.explorer.js';
 import { TaskQueueHealth } from './task-queue.health.js';
 import { TaskQueueMetrics } from './task-queue.metrics.js';
+import { TaskQueueRedisPolicy } from './task-queue.redis-policy.js';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './task-queue.module-definition.js';
 import { TaskQueues } from './task-queues.service.js';
 import { TaskScheduler } from './task-scheduler.service.js';
@@ -46,6 +47,7 @@ import { TaskRegistry } from './task.registry.js';
     TaskScheduler,
     TaskQueueHealth,
     TaskQueueMetrics,
+    TaskQueueRedisPolicy,
   ],
   exports: [TaskQueues, TaskRegistry, TaskQueueHealth, TaskQueueMetrics, TASK_JOB],
 })

@@ -1,5 +1,4 @@
 import { Job, type JobsOptions, type JobType, type Queue, type QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
 import {
   InvalidPayloadError,
   RedisUnavailableError,
@@ -20,7 +19,7 @@ import { abortChannel, MARK_ABORTED_SCRIPT } from './task-abort.js';
 import type { TaskSchedule } from './interfaces/task-schedule.interface.js';
 import { assertPlainPayload } from './task-payload.js';
 import { validateWithSchema } from './task-schema.js';
-import { whenReady } from './task-queue.connection.js';
+import { whenReady, type RedisClient } from './task-queue.connection.js';
 import {
   ABORTED_REASON,
   DEFAULT_APPLY_TIMEOUT,
@@ -50,12 +49,24 @@ const STATUS: Record<string, TaskJobStatus | undefined> = {
   failed: 'failed',
 };
 
+/** A checked enqueue, in BullMQ's terms. */
+interface PreparedJob {
+  name: string;
+  data: object;
+  opts: JobsOptions;
+}
+
+/** ioredis's refusal of a command it did not send: no offline queue and no connection. */
+const NOT_SENT = /^Stream isn't writeable/;
+
 /** @internal What a {@link TaskQueue} needs from the application that owns it. */
 export interface TaskQueueBackend {
   readonly queue: Queue;
-  readonly client: Redis;
+  readonly client: RedisClient;
   readonly tasks: ReadonlyMap<string, BoundTask>;
   readonly prefix: string;
+  /** Largest payload accepted, in bytes of JSON. */
+  readonly maxPayloadBytes: number;
   /** The task a provider class's method declares, if bound in this application. */
   byMethod(type: object, methodName: string): BoundTask | undefined;
   /** The queue's event stream, opened on first use and ready to deliver. */
@@ -116,13 +127,12 @@ export class TaskQueue {
    * ```
    */
   async enqueueMany(items: readonly EnqueueItem[]): Promise<EnqueuedJob[]> {
-    const jobs = [];
+    const jobs: PreparedJob[] = [];
     for (const { name, payload, options } of items) {
       jobs.push(await this.prepare(name, payload, options));
     }
     if (jobs.length === 0) return [];
-    if (this.backend.client.status !== 'ready') await this.connected();
-    const added = await this.backend.queue.addBulk(jobs);
+    const added = await this.send(() => this.backend.queue.addBulk(jobs));
     return added.map((job) => ({ id: job.id!, name: job.name, queue: this.name }));
   }
 
@@ -286,10 +296,25 @@ export class TaskQueue {
     }
   }
 
+  /**
+   * Sends an enqueue once Redis is ready. A connection that has just dropped refuses the
+   * command without sending it: that is a RedisUnavailableError too, with nothing enqueued.
+   */
+  private async send<T>(command: () => Promise<T>): Promise<T> {
+    if (this.backend.client.status !== 'ready') await this.connected();
+    try {
+      return await command();
+    } catch (error) {
+      if (error instanceof Error && NOT_SENT.test(error.message)) {
+        throw new RedisUnavailableError(messages.redisConnectionLost(this.name, error.message));
+      }
+      throw error;
+    }
+  }
+
   private async add(name: string, payload: object = {}, options?: EnqueueOptions): Promise<Job> {
     const job = await this.prepare(name, payload, options);
-    if (this.backend.client.status !== 'ready') await this.connected();
-    return this.backend.queue.add(job.name, job.data, job.opts);
+    return this.send(() => this.backend.queue.add(job.name, job.data, job.opts));
   }
 
   /** Checks one enqueue and turns it into BullMQ's job fields; no Redis call. */
@@ -297,12 +322,12 @@ export class TaskQueue {
     name: string,
     payload: object = {},
     options?: EnqueueOptions,
-  ): Promise<{ name: string; data: object; opts: JobsOptions }> {
+  ): Promise<PreparedJob> {
     const task = this.backend.tasks.get(name);
     if (!task) {
       throw new UnknownTaskError(messages.unknownTask(name, this.name, this.backend.tasks.keys()));
     }
-    assertPlainPayload(name, payload);
+    assertPlainPayload(name, payload, this.backend.maxPayloadBytes);
     if (task.schema) {
       const checked = await validateWithSchema(task.schema, { ...task.kwargs, ...payload });
       if ('problem' in checked) {

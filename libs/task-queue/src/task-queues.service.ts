@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue, QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { UnknownQueueError } from './errors/index.js';
 import type { TaskQueueConfig } from './task-queue.config.js';
-import { closeRedisClient, createRedisClient } from './task-queue.connection.js';
+import { closeRedisClient, createRedisClient, type RedisClient } from './task-queue.connection.js';
 import { TASK_QUEUE_CONFIG } from './task-queue.constants.js';
 import { messages } from './task-queue.messages.js';
 import { TaskQueue } from './task-queue.js';
@@ -29,8 +28,8 @@ interface OpenQueue {
 export class TaskQueues implements OnApplicationShutdown {
   private readonly logger = new Logger('TaskQueues');
   private readonly open = new Map<string, OpenQueue>();
-  private producer?: Redis;
-  private listener?: Redis;
+  private producer?: RedisClient;
+  private listener?: RedisClient;
 
   constructor(
     @Inject(TASK_QUEUE_CONFIG) private readonly config: TaskQueueConfig,
@@ -82,6 +81,7 @@ export class TaskQueues implements OnApplicationShutdown {
         client: this.producer,
         tasks: this.registry.tasksOn(name),
         prefix: this.config.prefix,
+        maxPayloadBytes: this.config.maxPayloadBytes,
         byMethod: (type, method) => this.registry.byMethod(type, method),
         events: () => (open.events ??= this.openEvents(name)),
       }),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './task-queue.connection.js';
 
 // Deletes the lock only if this holder still owns it: after a TTL expiry another process may.
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`;
@@ -12,7 +12,7 @@ const POLL_MS = 100;
  * without running `work` when `cancelled()` turns true while waiting.
  */
 export async function withRedisLock<T>(
-  client: Redis,
+  client: RedisClient,
   key: string,
   ttlMs: number,
   work: () => Promise<T>,

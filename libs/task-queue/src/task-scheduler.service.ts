@@ -7,9 +7,13 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { Queue, type JobSchedulerJson } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { TaskQueueConfig } from './task-queue.config.js';
-import { closeRedisClient, createRedisClient, whenReady } from './task-queue.connection.js';
+import {
+  closeRedisClient,
+  createRedisClient,
+  whenReady,
+  type RedisClient,
+} from './task-queue.connection.js';
 import {
   ENQUEUE_CONNECT_TIMEOUT_MS,
   SCHEDULE_LOCK_TTL_MS,
@@ -36,7 +40,7 @@ import { TaskRegistry, type BoundTask } from './task.registry.js';
 export class TaskScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('TaskScheduler');
   private readonly queues: Queue[] = [];
-  private client?: Redis;
+  private client?: RedisClient;
   private onReady?: () => void;
   private stopping = false;
   private markSettled!: () => void;
@@ -90,7 +94,7 @@ export class TaskScheduler implements OnApplicationBootstrap, OnApplicationShutd
     await closeRedisClient(this.client);
   }
 
-  private async reconcileQueue(client: Redis, name: string): Promise<void> {
+  private async reconcileQueue(client: RedisClient, name: string): Promise<void> {
     const queue = new Queue(name, { connection: client, prefix: this.config.prefix });
     queue.on('error', (error) => this.logger.error(`Queue '${name}': ${error.message}`));
     this.queues.push(queue);

@@ -6,14 +6,18 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { UnrecoverableError, WaitingError, Worker, type Job, type Processor } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { NonRetryableError, TaskAbortedError, TaskTimeoutError } from './errors/index.js';
 import { abortChannel } from './task-abort.js';
 import { TaskRun, WorkerShutdownError } from './task-execution.js';
 import type { TaskInvocation } from './task-invocation.js';
 import { validateWithSchema } from './task-schema.js';
 import type { TaskQueueConfig } from './task-queue.config.js';
-import { closeRedisClient, createRedisClient } from './task-queue.connection.js';
+import {
+  answersPing,
+  closeRedisClient,
+  createRedisClient,
+  type RedisClient,
+} from './task-queue.connection.js';
 import {
   ABORTED_REASON,
   BACKOFF_TYPE,
@@ -31,6 +35,15 @@ import { TaskRegistry, type BoundTask } from './task.registry.js';
 
 /** How long an abort request for a job this process has not started yet is remembered. */
 const PENDING_ABORT_MS = 60_000;
+
+/**
+ * How long past the grace period a graceful close may still take, in ms, before the workers are
+ * closed by force: a Redis that died moment ago can leave BullMQ waiting for replies forever.
+ */
+const FORCE_CLOSE_AFTER_GRACE_MS = 2000;
+
+/** How long Redis gets to answer a PING when shutting down, in ms. */
+const REDIS_CHECK_MS = 1000;
 
 /** Per-enqueue options the worker reads back from the job. */
 interface TaskJobOptions {
@@ -50,8 +63,8 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
   private readonly runs = new Map<string, Map<string, TaskRun>>();
   /** Abort requests that arrived just before their job started here. */
   private readonly pendingAborts = new Map<string, number>();
-  private client?: Redis;
-  private subscriber?: Redis;
+  private client?: RedisClient;
+  private subscriber?: RedisClient;
   private stopping = false;
 
   constructor(
@@ -110,12 +123,38 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     this.stopping = true;
     const workers = [...this.workers.values()];
     this.workers.clear();
+    const graceMs = this.config.shutdownGracePeriod * 1000;
     const graceRunsOut = setTimeout(() => {
       for (const runs of this.runs.values())
         for (const run of runs.values()) run.cancel(SHUTDOWN_REASON);
-    }, this.config.shutdownGracePeriod * 1000);
-    await Promise.all(workers.map((worker) => worker.close()));
+    }, graceMs);
+    // Without Redis nothing graceful can happen (no job can be marked finished), and BullMQ's
+    // graceful close would wait for it forever: close at once, as after a crash.
+    const graceful = !!this.client && (await answersPing(this.client, REDIS_CHECK_MS));
+    if (!graceful && workers.length > 0) this.logger.warn(messages.workersClosedWithoutRedis());
+    let forced = false;
+    let force: NodeJS.Timeout | undefined;
+    const closed = Promise.all(
+      workers.map((worker) =>
+        worker.close(!graceful).catch((error: Error) => {
+          if (!forced) this.logger.error(`Worker '${worker.name}' close: ${error.message}`);
+        }),
+      ),
+    );
+    // A graceful close already under way cannot be turned into a forced one (BullMQ returns
+    // the pending close): stop waiting for it and cut the connections it waits on instead.
+    const forceClose = new Promise<void>((resolve) => {
+      force = setTimeout(() => {
+        forced = true;
+        this.logger.warn(messages.forcedWorkerClose(graceMs + FORCE_CLOSE_AFTER_GRACE_MS));
+        for (const worker of workers) worker.disconnect().catch(() => undefined);
+        this.client?.disconnect();
+        resolve();
+      }, graceMs + FORCE_CLOSE_AFTER_GRACE_MS);
+    });
+    await Promise.race([closed, forceClose]);
     clearTimeout(graceRunsOut);
+    clearTimeout(force);
     await Promise.all([closeRedisClient(this.subscriber), closeRedisClient(this.client)]);
   }
 
@@ -125,6 +164,8 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
       this.config.workerQueues.map((queue) => [abortChannel(this.config.prefix, queue), queue]),
     );
     this.subscriber = this.client!.duplicate();
+    // The worker client reports an outage already; this one only must not crash the process.
+    this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', (channel: string, jobId: string) => {
       const queue = channels.get(channel) ?? '';
       if (!this.workers.has(queue)) return;

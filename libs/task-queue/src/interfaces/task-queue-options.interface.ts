@@ -1,5 +1,25 @@
-import type { RedisOptions } from 'ioredis';
+import type { ClusterNode, ClusterOptions, RedisOptions } from 'ioredis';
 import type { RetentionOptions } from './task-options.interface.js';
+
+/**
+ * A Redis Cluster to connect to: some of its nodes (the rest are discovered) and ioredis
+ * `Cluster` options. Give the module a hash-tag `prefix` such as `'{bull}'` so that each
+ * queue's keys live in one slot, as BullMQ's scripts need.
+ *
+ * @example
+ * ```ts
+ * TaskQueueModule.forRoot({
+ *   connection: { cluster: { nodes: [{ host: '10.0.0.1', port: 6379 }] } },
+ *   prefix: '{bull}',
+ * })
+ * ```
+ */
+export interface ClusterConnection {
+  cluster: { nodes: ClusterNode[]; options?: ClusterOptions };
+}
+
+/** A `redis://` or `rediss://` URL, ioredis options, or a Redis Cluster. */
+export type TaskQueueConnection = string | RedisOptions | ClusterConnection;
 
 /** Settings of one queue. */
 export interface QueueSettings {
@@ -28,8 +48,11 @@ export interface WorkerSettings {
  * ```
  */
 export interface TaskQueueModuleOptions {
-  /** A `redis://` or `rediss://` URL, or ioredis options. Default `redis://127.0.0.1:6379`. */
-  connection?: string | RedisOptions;
+  /**
+   * A `redis://` or `rediss://` URL, ioredis options, or `{ cluster: { nodes, options? } }` for a
+   * Redis Cluster (with a hash-tag `prefix`). Default `redis://127.0.0.1:6379`.
+   */
+  connection?: TaskQueueConnection;
   /** Queue names, or names with settings. Default `['default']`. */
   queues?: string[] | Record<string, QueueSettings>;
   /** Queue of tasks that name none. Must be one of `queues`. Default `'default'`. */
@@ -47,6 +70,11 @@ export interface TaskQueueModuleOptions {
    * abort and they go back on their queue to run again. Default 25.
    */
   shutdownGracePeriod?: number;
+  /**
+   * Largest payload `enqueue` accepts, in bytes of its JSON. Default 10 MiB (10485760): every
+   * job's data is held in Redis memory and read by each worker that takes it.
+   */
+  maxPayloadBytes?: number;
   /** Finished jobs kept, unless a task says otherwise. */
   retention?: RetentionOptions;
   /**
