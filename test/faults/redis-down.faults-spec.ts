@@ -83,7 +83,7 @@ describe('scenario 3: Redis unreachable under a running app', () => {
     expect((error as Error).message).toMatch(
       /Cannot enqueue on queue 'default': Redis is not reachable .*Check that Redis is running/,
     );
-    expect(enqueueRejectMs).toBeLessThan(2500);
+    expect(enqueueRejectMs).toBeLessThan(2000);
 
     // Over HTTP: the failing route answers 503 at once, the others as usual.
     started = Date.now();
@@ -92,7 +92,7 @@ describe('scenario 3: Redis unreachable under a running app', () => {
     expect(failed.status).toBe(503);
     expect(((await failed.json()) as { message: string }).message).toMatch(/not reachable/);
     expect(health.status).toBe(200);
-    expect(httpRejectMs).toBeLessThan(2500);
+    expect(httpRejectMs).toBeLessThan(2000);
 
     // Back on the same port: the same app enqueues again, its worker runs the job.
     await redis.start();

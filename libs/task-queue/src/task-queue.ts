@@ -92,7 +92,7 @@ export class TaskQueue {
    * @returns the job's id (a string), name and queue.
    * @throws UnknownTaskError when this application has no such task on this queue.
    * @throws InvalidPayloadError naming the offending path (`payload.user.onDone`).
-   * @throws RedisUnavailableError when Redis does not answer within 2 s.
+   * @throws RedisUnavailableError when Redis does not answer within 1.5 s.
    * @example
    * ```ts
    * const { id } = await taskQueues.get('default').enqueue('send_email', { to, subject });
@@ -216,7 +216,7 @@ export class TaskQueue {
   /**
    * Counts this queue's jobs by status, and the workers connected to it in any process.
    *
-   * @throws RedisUnavailableError when Redis does not answer within 2 s.
+   * @throws RedisUnavailableError when Redis does not answer within 1.5 s.
    * @example
    * ```ts
    * const { counts, workers } = await taskQueues.get('default').stats();
@@ -267,7 +267,7 @@ export class TaskQueue {
    * whichever code booted last.
    *
    * @returns one entry per scheduled task; `next` is a `Date`, the instant the next run is due.
-   * @throws RedisUnavailableError when Redis does not answer within 2 s.
+   * @throws RedisUnavailableError when Redis does not answer within 1.5 s.
    * @example
    * ```ts
    * for (const { name, cron, timeZone, next } of await taskQueues.get('default').schedules()) {
