@@ -65,6 +65,14 @@ class PropertyInjected {
   @Inject(TASK_JOB) readonly job!: Job;
 }
 
+/** A per-job provider that cannot be made, as a session whose database refuses connections. */
+@Injectable({ scope: Scope.REQUEST })
+class Unopenable {
+  constructor(readonly ledger: Ledger) {
+    throw new Error('cannot open a session');
+  }
+}
+
 const JOB_LABEL = 'JOB_LABEL';
 
 /** A task class that is itself per job: its instance is made for each job. */
@@ -137,6 +145,11 @@ class DiTasks {
   }
 
   @Task()
+  async needsUnopenable(_ctx: TaskContext, _payload: object, _unopenable: Unopenable) {
+    return 'never reached';
+  }
+
+  @Task()
   async fallbacks(
     ctx: TaskContext,
     _payload: object,
@@ -169,6 +182,7 @@ class DiTasks {
     UsersRepository,
     PropertyInjected,
     PerJobTasks,
+    Unopenable,
     Clock,
     DiTasks,
     {
@@ -298,5 +312,13 @@ describe('per-job dependency injection', () => {
     expect([first.sameSession, second.sameSession]).toEqual([true, true]);
     expect(first.session).not.toBe(second.session);
     expect(ledger.events).toContain(`${first.session}:commit`);
+  });
+
+  it('fails the job with the error of a per-job provider that cannot be made', async () => {
+    const queue = queues.get('default');
+    const error = await queue.apply('needsUnopenable').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskFailedError);
+    expect((error as Error).message).toContain('cannot open a session');
+    await expect(queue.apply('tokenA')).resolves.toBe('hello from A');
   });
 });

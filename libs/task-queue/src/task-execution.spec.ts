@@ -29,6 +29,7 @@ describe('TaskRun', () => {
       throw new Error('sync boom');
     };
     await expect(makeRun().execute(throwsAtOnce, 0)).rejects.toThrow('sync boom');
+    await expect(makeRun().execute(() => 'not async', 0)).resolves.toBe('not async');
   });
 
   it('gives the body its job, payload and progress through ctx', async () => {

@@ -27,8 +27,11 @@ export interface RunReporter {
   warn(message: string): void;
 }
 
-/** @internal How a task body is called: with its context and payload. */
-export type RunBody<T> = (ctx: TaskContext, payload: object) => Promise<T>;
+/**
+ * @internal How a task body is called: with its context and payload. It may return a plain
+ * value or throw, as a method that is not `async` does; the run makes an outcome of either.
+ */
+export type RunBody<T> = (ctx: TaskContext, payload: object) => T | PromiseLike<T>;
 
 /**
  * @internal One run of one job: the limits it runs under, and the context its task sees. The
@@ -82,13 +85,16 @@ export class TaskRun<T = unknown> {
       if (this.state !== 'pending') return fail(this.endedBy);
       this.state = 'running';
       if (timeoutMs > 0) this.timer = setTimeout(timeOut, timeoutMs, this, timeoutMs);
-      let running: Promise<T>;
+      let returned: T | PromiseLike<T>;
       try {
-        running = body(this.context, this.payload);
+        returned = body(this.context, this.payload);
       } catch (error) {
         if (this.settle()) fail(error);
         return;
       }
+      // A native promise is used as it is: no wrapper promise for the usual `async` method.
+      const running =
+        returned instanceof Promise ? (returned as Promise<T>) : Promise.resolve(returned);
       this.running = running;
       running.then(
         (value) => this.settle() && resolve(value),

@@ -5,7 +5,8 @@ import type { TaskContext } from './interfaces/task-context.interface.js';
 
 /** @internal One job's view of a bound task: how to call it, then how to settle it. */
 export interface TaskInvocation {
-  readonly call: (ctx: TaskContext, payload: object) => Promise<unknown>;
+  /** Calls the method: what it returns (a promise, or a value if it is not `async`), or throws. */
+  readonly call: (ctx: TaskContext, payload: object) => unknown;
   /** False when there can be no hooks to run: `succeed` and `fail` need not be called. */
   readonly hooked: boolean;
   /**
@@ -96,7 +97,7 @@ export function staticInvocation(
 ): TaskInvocation {
   const call: TaskInvocation['call'] =
     args.length === 0
-      ? async (ctx, payload) => method.call(instance, ctx, payload)
-      : async (ctx, payload) => method.call(instance, ctx, payload, ...args);
+      ? (ctx, payload) => method.call(instance, ctx, payload)
+      : (ctx, payload) => method.call(instance, ctx, payload, ...args);
   return { call, ...settled };
 }

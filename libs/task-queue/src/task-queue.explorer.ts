@@ -167,7 +167,7 @@ export class TaskQueueExplorer implements OnModuleInit {
       const instance = (targetFactory ? targetFactory(scope) : target.key) as object;
       const args = factories.map((factory) => factory(scope));
       return {
-        call: async (ctx, payload) => method.call(instance, ctx, payload, ...args),
+        call: (ctx, payload) => method.call(instance, ctx, payload, ...args),
         hooked: true,
         succeed: (result, report) => settleSuccess(scope.hooks(), result, report),
         fail: (error, report) => settleFailure(scope.hooks(), error, report),
@@ -207,7 +207,7 @@ export class TaskQueueExplorer implements OnModuleInit {
         ),
       );
       return {
-        call: async (ctx, payload) => method.call(instance, ctx, payload, ...args),
+        call: (ctx, payload) => method.call(instance, ctx, payload, ...args),
         hooked: this.hookProviders.length > 0,
         succeed: (result, report) =>
           settleSuccess(jobHooks(this.hookProviders, contextId), result, report),

@@ -198,7 +198,7 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     queue: TaskQueue,
     runs: Map<string, TaskRun>,
   ): Processor {
-    return async (job: Job, token?: string) => {
+    return (job: Job, token?: string) => {
       const task = tasks.get(job.name);
       if (!task) throw new UnrecoverableError(messages.unknownTaskInWorker(job.name, queueName));
       const id = job.id!;
@@ -211,38 +211,78 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
       // before the body starts.
       const run = new TaskRun(job, queue, payload, this.logger);
       runs.set(id, run);
-      let invocation: TaskInvocation | undefined;
-      let settling = false;
+      let prepared: ReturnType<BoundTask['invoke']> | undefined;
       try {
-        if (task.schema) {
-          const checked = await validateWithSchema(task.schema, payload);
-          if ('problem' in checked) {
-            throw new UnrecoverableError(
-              messages.invalidPayloadBySchema(job.name, checked.problem),
-            );
-          }
-          run.payload = checked.value as object;
-        }
-        const prepared = task.invoke(job);
-        invocation = prepared instanceof Promise ? await prepared : prepared;
-        const timeoutMs = (job.opts as TaskJobOptions).taskTimeout ?? task.timeoutMs;
-        const result = await run.execute(invocation.call, timeoutMs);
-        settling = true;
-        if (invocation.hooked) await invocation.succeed(result, run);
-        return result === undefined ? null : result;
+        prepared = task.schema ? undefined : task.invoke(job);
       } catch (error) {
-        if (!settling && invocation?.hooked) await invocation.fail(error, run);
-        if (error instanceof WorkerShutdownError) {
-          // Back to the queue without using up an attempt; WaitingError tells BullMQ it moved.
-          await job.moveToWait(token);
-          throw new WaitingError();
-        }
-        throw failureOf(error, task);
-      } finally {
+        // A per-job provider's constructor threw: the job fails with its error.
         runs.delete(id);
+        return failed(job, token, task, error);
       }
+      if (prepared && !(prepared instanceof Promise) && !prepared.hooked) {
+        // The usual task: nothing to wait for before the body, no hooks after it.
+        return run.execute(prepared.call, timeoutOf(job, task)).then(
+          (result) => {
+            runs.delete(id);
+            return result === undefined ? null : result;
+          },
+          (error: unknown) => {
+            runs.delete(id);
+            return failed(job, token, task, error);
+          },
+        );
+      }
+      return this.runChecked(job, token, task, run, prepared).finally(() => runs.delete(id));
     };
   }
+
+  /** A run with a schema to check, per-job providers to make, or hooks to call. */
+  private async runChecked(
+    job: Job,
+    token: string | undefined,
+    task: BoundTask,
+    run: TaskRun,
+    prepared: ReturnType<BoundTask['invoke']> | undefined,
+  ): Promise<unknown> {
+    let invocation: TaskInvocation | undefined;
+    let settling = false;
+    try {
+      if (task.schema) {
+        const checked = await validateWithSchema(task.schema, run.payload);
+        if ('problem' in checked) {
+          throw new UnrecoverableError(messages.invalidPayloadBySchema(job.name, checked.problem));
+        }
+        run.payload = checked.value as object;
+      }
+      invocation = await (prepared ?? task.invoke(job));
+      const result = await run.execute(invocation.call, timeoutOf(job, task));
+      settling = true;
+      if (invocation.hooked) await invocation.succeed(result, run);
+      return result === undefined ? null : result;
+    } catch (error) {
+      if (!settling && invocation?.hooked) await invocation.fail(error, run);
+      return failed(job, token, task, error);
+    }
+  }
+}
+
+/** The job's own timeout (set at enqueue), else its task's, in ms. */
+const timeoutOf = (job: Job, task: BoundTask): number =>
+  (job.opts as TaskJobOptions).taskTimeout ?? task.timeoutMs;
+
+/** Ends a run that did not succeed: back to the queue after a shutdown, else BullMQ's failure. */
+async function failed(
+  job: Job,
+  token: string | undefined,
+  task: BoundTask,
+  error: unknown,
+): Promise<never> {
+  if (error instanceof WorkerShutdownError) {
+    // Back to the queue without using up an attempt; WaitingError tells BullMQ it moved.
+    await job.moveToWait(token);
+    throw new WaitingError();
+  }
+  throw failureOf(error, task);
 }
 
 /** What BullMQ is given for a failed run: the throw drives retries, so keep it faithful. */
