@@ -32,7 +32,7 @@ const SIZES = quick
       sequential: 3000,
       concurrent: 10_000,
       bulk: 20_000,
-      c1: 4000,
+      c1: 12_000,
       c10: 20_000,
       c50: 20_000,
       latency: 300,
