@@ -1,40 +1,32 @@
 import {
-  Inject,
   Injectable,
   Logger,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import type { TaskQueueConfig } from './task-queue.config.js';
-import {
-  closeRedisClient,
-  createRedisClient,
-  whenReady,
-  type RedisClient,
-} from './task-queue.connection.js';
-import { ENQUEUE_CONNECT_TIMEOUT_MS, TASK_QUEUE_CONFIG } from './task-queue.constants.js';
+import { whenReady, type RedisClient } from './task-queue.connection.js';
+import { ENQUEUE_CONNECT_TIMEOUT_MS } from './task-queue.constants.js';
 import { messages } from './task-queue.messages.js';
+import { TaskQueues } from './task-queues.service.js';
 
 /**
  * @internal Warns once at bootstrap when Redis may evict keys: BullMQ needs `maxmemory-policy
  * noeviction`, or a Redis that fills up silently drops jobs and their locks. The check runs
- * beside the bootstrap, not in its way.
+ * beside the bootstrap, not in its way, on the application's enqueueing client.
  */
 @Injectable()
 export class TaskQueueRedisPolicy implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('TaskQueue');
-  private client?: RedisClient;
   private checked?: Promise<void>;
 
-  constructor(@Inject(TASK_QUEUE_CONFIG) private readonly config: TaskQueueConfig) {}
+  constructor(private readonly taskQueues: TaskQueues) {}
 
   onApplicationBootstrap(): void {
-    this.client = createRedisClient(this.config.connection, 'producer', this.logger);
-    this.checked = this.check(this.client);
+    this.checked = this.check(this.taskQueues.producerClient());
   }
 
+  /** The check ends by itself: at once when the client closes, else within its 1.5 s wait. */
   async onApplicationShutdown(): Promise<void> {
-    await closeRedisClient(this.client);
     await this.checked;
   }
 
@@ -47,8 +39,6 @@ export class TaskQueueRedisPolicy implements OnApplicationBootstrap, OnApplicati
     } catch (error) {
       // CONFIG is often disabled or renamed on managed Redis: the policy is then unknown.
       this.logger.debug(`maxmemory-policy not checked: ${(error as Error).message}`);
-    } finally {
-      await closeRedisClient(client);
     }
   }
 }

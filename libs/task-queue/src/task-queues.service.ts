@@ -50,6 +50,11 @@ export class TaskQueues implements OnApplicationShutdown {
     return [...this.config.queues.keys()];
   }
 
+  /** @internal The enqueueing client every queue of this application shares, made on first use. */
+  producerClient(): RedisClient {
+    return (this.producer ??= createRedisClient(this.config.connection, 'producer', this.logger));
+  }
+
   /** @internal The BullMQ queue behind `name`, for health checks and metrics. */
   bullQueue(name: string): Queue {
     return (this.open.get(name) ?? this.openQueue(name)).queue;
@@ -71,14 +76,14 @@ export class TaskQueues implements OnApplicationShutdown {
     if (!this.config.queues.has(name)) {
       throw new UnknownQueueError(messages.unknownQueue(name, this.config.queues.keys()));
     }
-    this.producer ??= createRedisClient(this.config.connection, 'producer', this.logger);
-    const queue = new Queue(name, { connection: this.producer, prefix: this.config.prefix });
+    const producer = this.producerClient();
+    const queue = new Queue(name, { connection: producer, prefix: this.config.prefix });
     queue.on('error', (error) => this.logger.error(`Queue '${name}': ${error.message}`));
     const open: OpenQueue = {
       queue,
       taskQueue: new TaskQueue(name, {
         queue,
-        client: this.producer,
+        client: producer,
         tasks: this.registry.tasksOn(name),
         prefix: this.config.prefix,
         maxPayloadBytes: this.config.maxPayloadBytes,
