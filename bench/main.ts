@@ -9,16 +9,21 @@ import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { deleteKeys, REDIS_URL } from '../test/support/redis.js';
+import { Queue } from 'bullmq';
 import {
   CONTENDERS,
+  JOB_NAME,
+  JOB_OPTIONS,
+  pending,
   prefill,
+  QUEUE,
   SCOPED_JOB_NAME,
   taskQueue,
   type Contender,
   type Session,
 } from './contenders.js';
 import { measureMemory, type MemoryResult } from './memory.js';
-import { probe } from './probe.js';
+import { probe, type Counted } from './probe.js';
 import { percentile, spread, type Spread } from './stats.js';
 
 const args = process.argv.slice(2);
@@ -27,16 +32,32 @@ const option = (name: string) => args.find((arg) => arg.startsWith(`--${name}=`)
 
 /** Jobs per measurement; `--quick` keeps the whole run under a minute on a busy 2-core box. */
 const SIZES = quick
-  ? { sequential: 600, concurrent: 2000, bulk: 4000, c1: 800, c10: 3000, c50: 3000, latency: 60 }
-  : {
-      sequential: 3000,
-      concurrent: 10_000,
-      bulk: 20_000,
-      c1: 12_000,
-      c10: 20_000,
-      c50: 20_000,
-      latency: 300,
-    };
+  ? { sequential: 600, concurrent: 2000, bulk: 4000, c10: 3000, latency: 60 }
+  : { sequential: 3000, concurrent: 10_000, bulk: 20_000, c10: 20_000, latency: 300 };
+
+/**
+ * Processing: in every round, each library drains `cycles` bursts of `burst` jobs, the three
+ * taking turns burst by burst. Short turns spread each library's jobs over the whole round, so
+ * the machine's second-to-second swings (±15 % from one 0.2 s burst to the next here) hit the
+ * three alike instead of whichever drained its queue at the wrong moment.
+ */
+interface ProcessingSpec {
+  id: 'process-c1' | 'process-c10' | 'process-c50';
+  concurrency: number;
+  burst: number;
+  cycles: number;
+}
+const PROCESSING: ProcessingSpec[] = quick
+  ? [
+      { id: 'process-c1', concurrency: 1, burst: 200, cycles: 4 },
+      { id: 'process-c10', concurrency: 10, burst: 1000, cycles: 3 },
+      { id: 'process-c50', concurrency: 50, burst: 1000, cycles: 3 },
+    ]
+  : [
+      { id: 'process-c1', concurrency: 1, burst: 400, cycles: 20 },
+      { id: 'process-c10', concurrency: 10, burst: 2000, cycles: 8 },
+      { id: 'process-c50', concurrency: 50, burst: 2000, cycles: 8 },
+    ];
 const ROUNDS = Number(option('rounds') ?? (quick ? 3 : 5));
 /** RSS is read at each; the figure is the growth from the first to the last (10k → 100k). */
 const MEMORY_CHECKPOINTS = quick ? [5000, 20_000] : [10_000, 40_000, 70_000, 100_000];
@@ -105,6 +126,78 @@ function processing(id: string, jobs: number, concurrency: number, name?: string
   };
 }
 
+/** Each library's worker, open on a prefix of its own, and a plain BullMQ queue to feed it. */
+interface Lane {
+  contender: Contender;
+  prefix: string;
+  feeder: Queue;
+  session: Session;
+}
+
+/** Adds `burst` jobs in one call to an idle worker's queue; jobs/s from the first start to the last. */
+async function drainBurst(lane: Lane, burst: number): Promise<Counted> {
+  const counted = probe.count(burst, STEP_TIMEOUT_MS);
+  await lane.feeder.addBulk(
+    Array.from({ length: burst }, (_, i) => ({ name: JOB_NAME, data: { i }, opts: JOB_OPTIONS })),
+  );
+  const result = await counted;
+  // The last job's completion, before the next library's turn.
+  while ((await pending(lane.feeder)) > 0) await sleep(2);
+  return result;
+}
+
+/** `spec.id` and its CPU figure, for every round: the three libraries' workers open at once. */
+async function measureProcessing(spec: ProcessingSpec, rounds: Rounds): Promise<void> {
+  const feed = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const lanes: Lane[] = [];
+  try {
+    for (const contender of CONTENDERS) {
+      const prefix = `tqbench-${runId}-${++steps}`;
+      const feeder = new Queue(QUEUE, { connection: feed, prefix });
+      lanes.push({
+        contender,
+        prefix,
+        feeder,
+        session: await contender.open(prefix, spec.concurrency),
+      });
+    }
+    // One burst each first: connections, JIT and the workers' first fetch out of the figures.
+    for (const lane of lanes) await drainBurst(lane, Math.min(spec.burst, 200));
+    for (let round = 0; round < ROUNDS; round++) {
+      const totals = new Map(lanes.map((lane) => [lane.contender.id, { ms: 0, cpuMicros: 0 }]));
+      for (let cycle = 0; cycle < spec.cycles; cycle++) {
+        const turn = round * spec.cycles + cycle;
+        for (let k = 0; k < lanes.length; k++) {
+          const lane = lanes[(k + turn) % lanes.length];
+          const { ms, cpuMicros } = await drainBurst(lane, spec.burst);
+          const total = totals.get(lane.contender.id)!;
+          total.ms += ms;
+          total.cpuMicros += cpuMicros;
+        }
+      }
+      // Each burst times burst - 1 intervals: from its first job's start to its last one's.
+      const jobs = (spec.burst - 1) * spec.cycles;
+      const of = (id: ContenderId, pick: (t: { ms: number; cpuMicros: number }) => number) =>
+        pick(totals.get(id)!);
+      const figure = (pick: (t: { ms: number; cpuMicros: number }) => number) =>
+        Object.fromEntries(CONTENDERS.map(({ id }) => [id, of(id, pick)])) as Record<
+          ContenderId,
+          number
+        >;
+      rounds[spec.id].push(figure((t) => perSecond(jobs, t.ms)));
+      rounds[`${spec.id}-cpu`].push(figure((t) => t.cpuMicros / jobs));
+      process.stderr.write('.');
+    }
+  } finally {
+    for (const lane of lanes) {
+      await lane.session.close();
+      await lane.feeder.close();
+      await deleteKeys(lane.prefix);
+    }
+    await feed.quit();
+  }
+}
+
 /** One job at a time on an idle worker: from calling enqueue to the job's code starting. */
 function latency(samples: number): Measure {
   return async (contender, prefix) => {
@@ -171,9 +264,6 @@ const MEASURES: [string[], Measure][] = [
       }
     }),
   ],
-  [['process-c1', 'process-c1-cpu'], processing('process-c1', SIZES.c1, 1)],
-  [['process-c10', 'process-c10-cpu'], processing('process-c10', SIZES.c10, 10)],
-  [['process-c50', 'process-c50-cpu'], processing('process-c50', SIZES.c50, 50)],
   [['latency-p50', 'latency-p99'], latency(SIZES.latency)],
 ];
 
@@ -385,6 +475,10 @@ async function main(): Promise<void> {
       process.stderr.write('.');
     }
   }
+  for (const spec of PROCESSING) {
+    if (ONLY && !ONLY.includes(spec.id)) continue;
+    await measureProcessing(spec, rounds);
+  }
   const perJobDi = !ONLY || ONLY.includes('di') ? await measurePerJobDi() : undefined;
   const memoryPrefix = `tqbench-${runId}-memory`;
   const memory =
@@ -400,7 +494,12 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     mode: quick ? 'quick' : 'full',
     rounds: ROUNDS,
-    sizes: { ...SIZES, concurrentLanes: CONCURRENT_LANES, bulkChunk: BULK_CHUNK },
+    sizes: {
+      ...SIZES,
+      concurrentLanes: CONCURRENT_LANES,
+      bulkChunk: BULK_CHUNK,
+      processing: PROCESSING,
+    },
     machine: { ...about, loadAverageAtEnd: os.loadavg().map((n) => Math.round(n * 100) / 100) },
     durationSeconds: Math.round((Date.now() - started) / 1000),
     figures,

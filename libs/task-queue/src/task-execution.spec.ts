@@ -1,6 +1,6 @@
 import { TaskAbortedError, TaskTimeoutError } from './errors/index.js';
 import type { TaskContext } from './interfaces/task-context.interface.js';
-import { TaskRun, WorkerShutdownError, type RunJob } from './task-execution.js';
+import { deadlines, TaskRun, WorkerShutdownError, type RunJob } from './task-execution.js';
 import { ABORTED_REASON, SHUTDOWN_REASON } from './task-queue.constants.js';
 import type { TaskQueue } from './task-queue.js';
 
@@ -122,5 +122,37 @@ describe('TaskRun', () => {
     await expect(result).rejects.toBeInstanceOf(TaskAbortedError);
     await new Promise((resolve) => setImmediate(resolve));
     expect(warnings).toEqual([]);
+  });
+
+  it('times out runs going on together each at its own deadline, the shorter one first', async () => {
+    const started = performance.now();
+    const endedAt = (result: Promise<unknown>) =>
+      result.then(
+        () => Infinity,
+        (error: unknown) => (expect(error).toBeInstanceOf(TaskTimeoutError), performance.now()),
+      );
+    const long = endedAt(makeRun().execute(() => never(), 400));
+    // Settles first, between the other two in the list of deadlines.
+    const finishes = makeRun().execute(async () => 'done', 100);
+    // Starts later with an earlier deadline: the shared timer must be brought forward for it.
+    const short = endedAt(makeRun().execute(() => never(), 40));
+    await expect(finishes).resolves.toBe('done');
+    const [shortAt, longAt] = await Promise.all([short, long]);
+    expect(shortAt - started).toBeGreaterThanOrEqual(39);
+    expect(shortAt - started).toBeLessThan(300);
+    expect(longAt - started).toBeGreaterThanOrEqual(399);
+    expect(deadlines.size).toBe(0);
+  });
+
+  it('keeps a timeout longer than a timer can wait (24.8 days) from firing early', async () => {
+    const run = makeRun();
+    let outcome = 'pending';
+    const result = run.execute(() => never(), 30 * 24 * 3600 * 1000);
+    result.catch((error: unknown) => (outcome = (error as Error).name));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(outcome).toBe('pending');
+    run.cancel(ABORTED_REASON);
+    await expect(result).rejects.toBeInstanceOf(TaskAbortedError);
+    expect(deadlines.size).toBe(0);
   });
 });

@@ -41,14 +41,21 @@ export type RunBody<T> = (ctx: TaskContext, payload: object) => T | PromiseLike<
  *
  * It is made for every job, so it makes nothing it may not need: the AbortController behind
  * `ctx.signal` (several µs with its listeners) exists only for bodies that read it or once the
- * run has ended, and `ctx.job` and the run's label are made on first read.
+ * run has ended, `ctx.job` and the run's label are made on first read, and its timeout is a
+ * deadline in the process's shared `deadlines`, not a timer of its own.
  */
 export class TaskRun<T = unknown> {
   readonly context: TaskContext;
   private state: 'pending' | 'running' | 'ended' = 'pending';
   private endedBy: unknown;
   private controller?: AbortController;
-  private timer?: ReturnType<typeof setTimeout>;
+  /** @internal When the run times out, in `performance.now()` ms; `Infinity`: no timeout. */
+  deadline = Infinity;
+  /** @internal Its neighbours in `deadlines`' list while it has a deadline. */
+  prevTimed?: TaskRun;
+  /** @internal */
+  nextTimed?: TaskRun;
+  private timeoutMs = 0;
   private fail?: (reason: unknown) => void;
   private running?: Promise<T>;
 
@@ -84,7 +91,11 @@ export class TaskRun<T = unknown> {
       const fail = (this.fail = reject);
       if (this.state !== 'pending') return fail(this.endedBy);
       this.state = 'running';
-      if (timeoutMs > 0) this.timer = setTimeout(timeOut, timeoutMs, this, timeoutMs);
+      if (timeoutMs > 0) {
+        this.timeoutMs = timeoutMs;
+        this.deadline = performance.now() + timeoutMs;
+        deadlines.add(this);
+      }
       let returned: T | PromiseLike<T>;
       try {
         returned = body(this.context, this.payload);
@@ -114,7 +125,7 @@ export class TaskRun<T = unknown> {
     const wasRunning = this.state === 'running';
     this.state = 'ended';
     this.endedBy = reason;
-    clearTimeout(this.timer);
+    deadlines.delete(this);
     this.controller?.abort(reason);
     if (!wasRunning) return;
     this.fail!(reason);
@@ -133,14 +144,89 @@ export class TaskRun<T = unknown> {
   private settle(): boolean {
     if (this.state === 'ended') return false;
     this.state = 'ended';
-    clearTimeout(this.timer);
+    deadlines.delete(this);
     return true;
+  }
+
+  /** @internal Ends the run at its deadline. */
+  timeOut(): void {
+    this.stop(new TaskTimeoutError(messages.timedOut(this.label, this.timeoutMs / 1000)));
   }
 }
 
-function timeOut(run: TaskRun, timeoutMs: number): void {
-  run.stop(new TaskTimeoutError(messages.timedOut(run.label, timeoutMs / 1000)));
+/** The longest delay `setTimeout` takes; a longer one would fire after 1 ms instead. */
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
+/**
+ * @internal The deadlines of the runs going on in this process, watched by one timer set for
+ * the earliest of them. A timer per run would cost a Timeout object and a ref and unref of
+ * libuv's timer handle for every job, for a timeout that almost never fires; here a job links
+ * itself into a list and out again (no hashing, no allocation), and the timer is re-armed only
+ * when a run's deadline is earlier than the one it waits for, or when it fires. Unref'd: it
+ * never keeps the process up.
+ */
+export class RunDeadlines {
+  private head?: TaskRun;
+  private count = 0;
+  private timer?: ReturnType<typeof setTimeout>;
+  private armedFor = Infinity;
+
+  /** Watches `run` until its `deadline` (finite) or until it is deleted. */
+  add(run: TaskRun): void {
+    run.nextTimed = this.head;
+    if (this.head) this.head.prevTimed = run;
+    this.head = run;
+    this.count += 1;
+    if (run.deadline < this.armedFor) this.arm(run.deadline);
+  }
+
+  /** Stops watching `run`, which then has no deadline; a no-op for a run without one. */
+  delete(run: TaskRun): void {
+    if (run.deadline === Infinity) return;
+    run.deadline = Infinity;
+    const { prevTimed: prev, nextTimed: next } = run;
+    if (prev) prev.nextTimed = next;
+    else this.head = next;
+    if (next) next.prevTimed = prev;
+    run.prevTimed = run.nextTimed = undefined;
+    this.count -= 1;
+  }
+
+  /** How many runs have a deadline here, for tests. */
+  get size(): number {
+    return this.count;
+  }
+
+  private arm(deadline: number): void {
+    clearTimeout(this.timer);
+    this.armedFor = deadline;
+    const delay = Math.min(
+      MAX_TIMER_DELAY_MS,
+      Math.max(1, Math.ceil(deadline - performance.now())),
+    );
+    this.timer = setTimeout(() => this.sweep(), delay);
+    this.timer.unref();
+  }
+
+  /** Times out the runs whose deadline has come, and waits for the next one. */
+  private sweep(): void {
+    this.timer = undefined;
+    this.armedFor = Infinity;
+    const now = performance.now();
+    const due: TaskRun[] = [];
+    let next = Infinity;
+    for (let run = this.head; run; run = run.nextTimed) {
+      if (run.deadline <= now) due.push(run);
+      else if (run.deadline < next) next = run.deadline;
+    }
+    if (next < Infinity) this.arm(next);
+    // After the walk: a run's abort listeners run as it times out, and may change the list.
+    for (const run of due) run.timeOut();
+  }
 }
+
+/** @internal The one set of deadlines of this process's runs. */
+export const deadlines = new RunDeadlines();
 
 /** `ctx`: what a task sees of its run. */
 class RunContext implements TaskContext {
