@@ -1,7 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import type { TaskQueueConfig } from './task-queue.config.js';
-import { closeRedisClient, createRedisClient, type RedisClient } from './task-queue.connection.js';
-import { TASK_QUEUE_CONFIG } from './task-queue.constants.js';
+import { Injectable } from '@nestjs/common';
 import { TaskQueues } from './task-queues.service.js';
 
 /** Longest a health check waits for Redis, in ms: a check must answer while Redis hangs. */
@@ -27,25 +24,19 @@ export interface TaskQueueHealthReport {
  * ```
  */
 @Injectable()
-export class TaskQueueHealth implements OnApplicationShutdown {
-  private readonly logger = new Logger('TaskQueueHealth');
-  private client?: RedisClient;
-
-  constructor(
-    @Inject(TASK_QUEUE_CONFIG) private readonly config: TaskQueueConfig,
-    private readonly taskQueues: TaskQueues,
-  ) {}
+export class TaskQueueHealth {
+  constructor(private readonly taskQueues: TaskQueues) {}
 
   /** Checks Redis and the workers of every queue; never throws, answers within about 2 s. */
   async check(): Promise<TaskQueueHealthReport> {
-    // A client of its own that fails fast while disconnected, so a check never waits on
-    // the reconnect backoff of the clients doing the work.
-    this.client ??= createRedisClient(this.config.connection, 'producer', this.logger);
+    // The enqueueing client: it fails fast while disconnected (no offline queue), so a check
+    // never waits on the reconnect backoff of the workers' clients.
+    const client = this.taskQueues.producerClient();
     const names = this.taskQueues.names();
     const queues: TaskQueueHealthReport['queues'] = {};
     try {
-      if (this.client.status === 'wait') await withTimeout(this.client.connect());
-      await withTimeout(this.client.ping());
+      if (client.status === 'wait') await withTimeout(client.connect());
+      await withTimeout(client.ping());
     } catch (error) {
       for (const name of names) queues[name] = { workers: null };
       return { healthy: false, redis: { reachable: false, error: textOf(error) }, queues };
@@ -58,10 +49,6 @@ export class TaskQueueHealth implements OnApplicationShutdown {
     names.forEach((name, index) => (queues[name] = { workers: counts[index] }));
     const healthy = counts.every((count) => count !== null && count > 0);
     return { healthy, redis: { reachable: true }, queues };
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await closeRedisClient(this.client);
   }
 }
 
