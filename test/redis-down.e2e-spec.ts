@@ -49,4 +49,39 @@ describe('when Redis is unreachable', () => {
 
     await app.close();
   });
+
+  it('lets a burst of enqueues share one wait for the connection, each failing clearly', async () => {
+    const connection = `redis://127.0.0.1:${await deadPort()}`;
+    const app = await Test.createTestingModule({
+      imports: [TaskQueueModule.forRoot({ connection, worker: false }), PingModule],
+    })
+      .setLogger({ log() {}, error() {}, warn() {} })
+      .compile();
+    await app.init();
+    const taskQueues = app.get(TaskQueues);
+    const client = taskQueues.producerClient();
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const listenersBefore = client.listenerCount('ready');
+      const burst = Array.from({ length: 30 }, () =>
+        taskQueues
+          .get('default')
+          .enqueue('ping')
+          .catch((e: unknown) => e),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      // One shared wait (and ioredis's own connect): a listener or two more, not thirty.
+      expect(client.listenerCount('ready') - listenersBefore).toBeLessThanOrEqual(2);
+      const errors = await Promise.all(burst);
+      for (const error of errors) expect(error).toBeInstanceOf(RedisUnavailableError);
+      // Ours is gone once the wait ended; ioredis keeps its connect's until it connects.
+      expect(client.listenerCount('ready')).toBeLessThanOrEqual(listenersBefore + 1);
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+      await app.close();
+    }
+  });
 });

@@ -72,13 +72,28 @@ function createCluster(
   });
 }
 
+/** Waits under way, per client: callers that arrive meanwhile share one. */
+const readyWaits = new WeakMap<RedisClient, { timeoutMs: number; ready: Promise<boolean> }>();
+
 /**
  * @internal Resolves `true` once the client is ready, or `false` after `timeoutMs`.
- * Starts connecting a client that has not connected yet.
+ * Starts connecting a client that has not connected yet. Calls made while a wait with the same
+ * timeout is under way share it: a burst of enqueues at start-up adds one pair of listeners to
+ * the client, not one per call (which would trip Node's MaxListenersExceededWarning at 11).
  */
 export function whenReady(client: RedisClient, timeoutMs: number): Promise<boolean> {
   if (client.status === 'ready') return Promise.resolve(true);
   if (client.status === 'end') return Promise.resolve(false);
+  const pending = readyWaits.get(client);
+  if (pending?.timeoutMs === timeoutMs) return pending.ready;
+  const ready = waitUntilReady(client, timeoutMs).finally(() => {
+    if (readyWaits.get(client)?.ready === ready) readyWaits.delete(client);
+  });
+  readyWaits.set(client, { timeoutMs, ready });
+  return ready;
+}
+
+function waitUntilReady(client: RedisClient, timeoutMs: number): Promise<boolean> {
   if (client.status === 'wait') client.connect().catch(() => undefined);
   return new Promise((resolve) => {
     const done = (ready: boolean) => {
