@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { Injectable, Module } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
+import { Test, type TestingModule } from '@nestjs/testing';
 import { RedisUnavailableError, Task, TaskQueueModule, TaskQueues } from '@app/task-queue';
 
 @Injectable()
@@ -23,15 +23,21 @@ async function deadPort(): Promise<number> {
   return port;
 }
 
+/** An application started against a port where nothing listens, its logs silenced. */
+async function appOnDeadPort(options: { worker: boolean }): Promise<TestingModule> {
+  const connection = `redis://127.0.0.1:${await deadPort()}`;
+  const app = await Test.createTestingModule({
+    imports: [TaskQueueModule.forRoot({ connection, ...options }), PingModule],
+  })
+    .setLogger({ log() {}, error() {}, warn() {} })
+    .compile();
+  await app.init();
+  return app;
+}
+
 describe('when Redis is unreachable', () => {
   it('boots, fails enqueue fast with a clear error, and shuts down without hanging', async () => {
-    const connection = `redis://127.0.0.1:${await deadPort()}`;
-    const app = await Test.createTestingModule({
-      imports: [TaskQueueModule.forRoot({ connection, worker: true }), PingModule],
-    })
-      .setLogger({ log() {}, error() {}, warn() {} })
-      .compile();
-    await app.init();
+    const app = await appOnDeadPort({ worker: true });
 
     const started = Date.now();
     const error = await app
@@ -51,13 +57,7 @@ describe('when Redis is unreachable', () => {
   });
 
   it('lets a burst of enqueues share one wait for the connection, each failing clearly', async () => {
-    const connection = `redis://127.0.0.1:${await deadPort()}`;
-    const app = await Test.createTestingModule({
-      imports: [TaskQueueModule.forRoot({ connection, worker: false }), PingModule],
-    })
-      .setLogger({ log() {}, error() {}, warn() {} })
-      .compile();
-    await app.init();
+    const app = await appOnDeadPort({ worker: false });
     const taskQueues = app.get(TaskQueues);
     const client = taskQueues.producerClient();
     const warnings: string[] = [];
