@@ -17,6 +17,7 @@ import {
   pending,
   prefill,
   QUEUE,
+  raw,
   SCOPED_JOB_NAME,
   taskQueue,
   type Contender,
@@ -31,33 +32,25 @@ const quick = args.includes('--quick');
 const option = (name: string) => args.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
 
 /** Jobs per measurement; `--quick` keeps the whole run under a minute on a busy 2-core box. */
-const SIZES = quick
-  ? { sequential: 600, concurrent: 2000, bulk: 4000, c10: 3000, latency: 60 }
-  : { sequential: 3000, concurrent: 10_000, bulk: 20_000, c10: 20_000, latency: 300 };
+const SIZES = quick ? { c10: 3000, latency: 60 } : { c10: 20_000, latency: 300 };
 
 /**
- * Processing: in every round, each library drains `cycles` bursts of `burst` jobs, the three
- * taking turns burst by burst. Short turns spread each library's jobs over the whole round, so
- * the machine's second-to-second swings (±15 % from one 0.2 s burst to the next here) hit the
- * three alike instead of whichever drained its queue at the wrong moment.
+ * A throughput figure, measured in turns: in every round, each library does `turns` slices of
+ * `jobs` jobs, the three taking turns slice by slice in a rotated order. Short turns spread each
+ * library's work over the whole round, so the machine's second-to-second swings (±15 % from one
+ * 0.2 s slice to the next on the 2-core machines here) hit the three alike, instead of whichever
+ * library happened to run its whole measurement at the wrong moment.
  */
-interface ProcessingSpec {
-  id: 'process-c1' | 'process-c10' | 'process-c50';
-  concurrency: number;
-  burst: number;
-  cycles: number;
+interface TurnSpec {
+  id: string;
+  /** With a worker of this concurrency (processing figures); without, enqueueing only. */
+  concurrency?: number;
+  jobs: number;
+  turns: number;
+  /** Does one slice, and says how long it took from where the figure starts timing. */
+  run(lane: Lane, jobs: number): Promise<Slice>;
 }
-const PROCESSING: ProcessingSpec[] = quick
-  ? [
-      { id: 'process-c1', concurrency: 1, burst: 200, cycles: 4 },
-      { id: 'process-c10', concurrency: 10, burst: 1000, cycles: 3 },
-      { id: 'process-c50', concurrency: 50, burst: 1000, cycles: 3 },
-    ]
-  : [
-      { id: 'process-c1', concurrency: 1, burst: 400, cycles: 20 },
-      { id: 'process-c10', concurrency: 10, burst: 2000, cycles: 8 },
-      { id: 'process-c50', concurrency: 50, burst: 2000, cycles: 8 },
-    ];
+
 const ROUNDS = Number(option('rounds') ?? (quick ? 3 : 5));
 /** RSS is read at each; the figure is the growth from the first to the last (10k → 100k). */
 const MEMORY_CHECKPOINTS = quick ? [5000, 20_000] : [10_000, 40_000, 70_000, 100_000];
@@ -93,24 +86,6 @@ async function step(contender: Contender, measure: Measure): Promise<Record<stri
   }
 }
 
-/** Enqueues through the library, no worker running; a few jobs first to open connections. */
-function enqueue(id: string, jobs: number, send: (session: Session) => Promise<void>): Measure {
-  return async (contender, prefix) => {
-    const session = await contender.open(prefix);
-    try {
-      for (let i = 0; i < WARMUP_JOBS; i++) await session.add(-1 - i);
-      const start = performance.now();
-      const cpu = process.cpuUsage();
-      await send(session);
-      const ms = performance.now() - start;
-      const { user, system } = process.cpuUsage(cpu);
-      return { [id]: perSecond(jobs, ms), [`${id}-cpu`]: (user + system) / jobs };
-    } finally {
-      await session.close();
-    }
-  };
-}
-
 /** Pre-fills the queue, starts a worker: jobs/s from the first job's start to the last's. */
 function processing(id: string, jobs: number, concurrency: number, name?: string): Measure {
   return async (contender, prefix) => {
@@ -126,75 +101,170 @@ function processing(id: string, jobs: number, concurrency: number, name?: string
   };
 }
 
-/** Each library's worker, open on a prefix of its own, and a plain BullMQ queue to feed it. */
+/** One library in one round: open on a key prefix of its own, with a plain BullMQ queue on it. */
 interface Lane {
+  /** `control`: raw BullMQ a second time, to show how far two runs of the same code differ. */
+  key: ContenderId | 'control';
   contender: Contender;
   prefix: string;
-  feeder: Queue;
   session: Session;
+  /** Fills the queue for processing figures, as a producer elsewhere would. */
+  feeder: Queue;
+  /** Job numbers handed out so far: every payload differs. */
+  next: number;
 }
 
-/** Adds `burst` jobs in one call to an idle worker's queue; jobs/s from the first start to the last. */
-async function drainBurst(lane: Lane, burst: number): Promise<Counted> {
-  const counted = probe.count(burst, STEP_TIMEOUT_MS);
+/** What one turn did: `jobs` timed over `ms`, with this process's CPU time meanwhile. */
+interface Slice extends Counted {
+  jobs: number;
+}
+
+/** Times `jobs` enqueued by `send`. */
+async function timed(jobs: number, send: () => Promise<unknown>): Promise<Slice> {
+  const start = performance.now();
+  const cpu = process.cpuUsage();
+  await send();
+  const { user, system } = process.cpuUsage(cpu);
+  return { jobs, ms: performance.now() - start, cpuMicros: user + system };
+}
+
+/**
+ * Adds `jobs` jobs in one call to the queue of an idle worker and waits until it has run them.
+ * Timed from the first job's start to the last one's: `jobs - 1` intervals.
+ */
+async function drainBurst(lane: Lane, jobs: number): Promise<Slice> {
+  const counted = probe.count(jobs, STEP_TIMEOUT_MS);
   await lane.feeder.addBulk(
-    Array.from({ length: burst }, (_, i) => ({ name: JOB_NAME, data: { i }, opts: JOB_OPTIONS })),
+    Array.from({ length: jobs }, () => ({
+      name: JOB_NAME,
+      data: { i: lane.next++ },
+      opts: JOB_OPTIONS,
+    })),
   );
-  const result = await counted;
+  const { ms, cpuMicros } = await counted;
   // The last job's completion, before the next library's turn.
   while ((await pending(lane.feeder)) > 0) await sleep(2);
-  return result;
+  return { jobs: jobs - 1, ms, cpuMicros };
 }
 
-/** `spec.id` and its CPU figure, for every round: the three libraries' workers open at once. */
-async function measureProcessing(spec: ProcessingSpec, rounds: Rounds): Promise<void> {
+const processingTurns = (concurrency: number, jobs: number, turns: number): TurnSpec => ({
+  id: `process-c${concurrency}`,
+  concurrency,
+  jobs,
+  turns,
+  run: drainBurst,
+});
+
+const TURNS: TurnSpec[] = [
+  {
+    id: 'enqueue-sequential',
+    jobs: quick ? 100 : 200,
+    turns: quick ? 3 : 15,
+    run: (lane, jobs) =>
+      timed(jobs, async () => {
+        for (let k = 0; k < jobs; k++) await lane.session.add(lane.next++);
+      }),
+  },
+  {
+    id: 'enqueue-concurrent',
+    jobs: quick ? 500 : 1000,
+    turns: quick ? 2 : 10,
+    run: (lane, jobs) =>
+      timed(jobs, async () => {
+        const end = lane.next + jobs;
+        const caller = async () => {
+          while (lane.next < end) await lane.session.add(lane.next++);
+        };
+        await Promise.all(Array.from({ length: CONCURRENT_LANES }, caller));
+      }),
+  },
+  {
+    id: 'enqueue-bulk',
+    jobs: (quick ? 2 : 4) * BULK_CHUNK,
+    turns: quick ? 2 : 10,
+    run: (lane, jobs) =>
+      timed(jobs, async () => {
+        for (let k = 0; k < jobs; k += BULK_CHUNK) {
+          await lane.session.addBulk(lane.next, BULK_CHUNK);
+          lane.next += BULK_CHUNK;
+        }
+      }),
+  },
+  // Short turns at concurrency 1, where a turn of 100 jobs takes 20-40 ms: the finer the
+  // interleaving, the closer the control stays to raw BullMQ (measured: ±7 % between the
+  // quartiles of single turns of 100 jobs, ±15 % with turns of 400).
+  processingTurns(1, 100, quick ? 4 : 60),
+  processingTurns(10, quick ? 500 : 1000, quick ? 3 : 12),
+  processingTurns(50, quick ? 500 : 1000, quick ? 3 : 12),
+];
+
+/**
+ * The three libraries and the control, open at once for one round, with a connection of their
+ * own for feeding.
+ */
+async function openLanes(concurrency: number | undefined): Promise<[Redis, Lane[]]> {
   const feed = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const lanes: Lane[] = [];
-  try {
-    for (const contender of CONTENDERS) {
-      const prefix = `tqbench-${runId}-${++steps}`;
-      const feeder = new Queue(QUEUE, { connection: feed, prefix });
-      lanes.push({
-        contender,
-        prefix,
-        feeder,
-        session: await contender.open(prefix, spec.concurrency),
-      });
-    }
-    // One burst each first: connections, JIT and the workers' first fetch out of the figures.
-    for (const lane of lanes) await drainBurst(lane, Math.min(spec.burst, 200));
-    for (let round = 0; round < ROUNDS; round++) {
-      const totals = new Map(lanes.map((lane) => [lane.contender.id, { ms: 0, cpuMicros: 0 }]));
-      for (let cycle = 0; cycle < spec.cycles; cycle++) {
-        const turn = round * spec.cycles + cycle;
+  const keyed = [...CONTENDERS.map((c) => [c.id, c] as const), ['control', raw] as const];
+  for (const [key, contender] of keyed) {
+    const prefix = `tqbench-${runId}-${++steps}`;
+    const feeder = new Queue(QUEUE, { connection: feed, prefix });
+    lanes.push({
+      key,
+      contender,
+      prefix,
+      feeder,
+      session: await contender.open(prefix, concurrency),
+      next: 0,
+    });
+  }
+  return [feed, lanes];
+}
+
+async function closeLanes(feed: Redis, lanes: Lane[]): Promise<void> {
+  for (const lane of lanes) {
+    await lane.session.close();
+    await lane.feeder.close();
+    await deleteKeys(lane.prefix);
+  }
+  await feed.quit();
+}
+
+/**
+ * `spec.id` and its CPU figure, one entry per round, each from the sum of that round's turns;
+ * and in `controls`, the control's jobs/s over raw BullMQ's per round.
+ */
+async function measureTurns(spec: TurnSpec, rounds: Rounds, controls: Controls): Promise<void> {
+  for (let round = 0; round < ROUNDS; round++) {
+    const [feed, lanes] = await openLanes(spec.concurrency);
+    try {
+      // A first slice each, not counted: connections, the workers' first fetch, JIT.
+      for (const lane of lanes) await spec.run(lane, Math.min(spec.jobs, WARMUP_JOBS));
+      const totals = new Map(lanes.map(({ key }) => [key, { jobs: 0, ms: 0, cpuMicros: 0 }]));
+      for (let turn = 0; turn < spec.turns; turn++) {
+        const offset = round * spec.turns + turn;
         for (let k = 0; k < lanes.length; k++) {
-          const lane = lanes[(k + turn) % lanes.length];
-          const { ms, cpuMicros } = await drainBurst(lane, spec.burst);
-          const total = totals.get(lane.contender.id)!;
-          total.ms += ms;
-          total.cpuMicros += cpuMicros;
+          const lane = lanes[(k + offset) % lanes.length];
+          const slice = await spec.run(lane, spec.jobs);
+          const total = totals.get(lane.key)!;
+          total.jobs += slice.jobs;
+          total.ms += slice.ms;
+          total.cpuMicros += slice.cpuMicros;
         }
       }
-      // Each burst times burst - 1 intervals: from its first job's start to its last one's.
-      const jobs = (spec.burst - 1) * spec.cycles;
-      const of = (id: ContenderId, pick: (t: { ms: number; cpuMicros: number }) => number) =>
-        pick(totals.get(id)!);
-      const figure = (pick: (t: { ms: number; cpuMicros: number }) => number) =>
-        Object.fromEntries(CONTENDERS.map(({ id }) => [id, of(id, pick)])) as Record<
+      const per = (figure: (total: Slice) => number) =>
+        Object.fromEntries(CONTENDERS.map(({ id }) => [id, figure(totals.get(id)!)])) as Record<
           ContenderId,
           number
         >;
-      rounds[spec.id].push(figure((t) => perSecond(jobs, t.ms)));
-      rounds[`${spec.id}-cpu`].push(figure((t) => t.cpuMicros / jobs));
+      rounds[spec.id].push(per((t) => perSecond(t.jobs, t.ms)));
+      rounds[`${spec.id}-cpu`].push(per((t) => t.cpuMicros / t.jobs));
+      const rate = (key: Lane['key']) => perSecond(totals.get(key)!.jobs, totals.get(key)!.ms);
+      (controls[spec.id] ??= []).push(rate('control') / rate('raw'));
       process.stderr.write('.');
+    } finally {
+      await closeLanes(feed, lanes);
     }
-  } finally {
-    for (const lane of lanes) {
-      await lane.session.close();
-      await lane.feeder.close();
-      await deleteKeys(lane.prefix);
-    }
-    await feed.quit();
   }
 }
 
@@ -239,33 +309,7 @@ const FIGURES: FigureSpec[] = [
   { id: 'latency-p99', label: 'enqueue→start latency p99', unit: 'ms' },
 ];
 
-const MEASURES: [string[], Measure][] = [
-  [
-    ['enqueue-sequential'],
-    enqueue('enqueue-sequential', SIZES.sequential, async (session) => {
-      for (let i = 0; i < SIZES.sequential; i++) await session.add(i);
-    }),
-  ],
-  [
-    ['enqueue-concurrent'],
-    enqueue('enqueue-concurrent', SIZES.concurrent, async (session) => {
-      let next = 0;
-      const lane = async () => {
-        while (next < SIZES.concurrent) await session.add(next++);
-      };
-      await Promise.all(Array.from({ length: CONCURRENT_LANES }, lane));
-    }),
-  ],
-  [
-    ['enqueue-bulk'],
-    enqueue('enqueue-bulk', SIZES.bulk, async (session) => {
-      for (let from = 0; from < SIZES.bulk; from += BULK_CHUNK) {
-        await session.addBulk(from, Math.min(BULK_CHUNK, SIZES.bulk - from));
-      }
-    }),
-  ],
-  [['latency-p50', 'latency-p99'], latency(SIZES.latency)],
-];
+const MEASURES: [string[], Measure][] = [[['latency-p50', 'latency-p99'], latency(SIZES.latency)]];
 
 /** This module's no-op at concurrency 10, with and without a request-scoped parameter. */
 interface PerJobDi {
@@ -316,6 +360,8 @@ async function measurePerJobDi(): Promise<PerJobDi> {
 const KINDS = { 'jobs/s': 'throughput', ms: 'latency', 'µs/job': 'cpu' } as const;
 
 type Rounds = Record<string, Record<ContenderId, number>[]>;
+/** Per throughput figure: raw BullMQ's second lane over its first, per round. */
+type Controls = Record<string, number[]>;
 
 interface FigureResult extends FigureSpec {
   kind: 'throughput' | 'latency' | 'cpu';
@@ -384,6 +430,7 @@ function print(
   figures: FigureResult[],
   perJobDi: PerJobDi | undefined,
   memory: MemoryResult | undefined,
+  noiseFloor: Record<string, Spread>,
 ): number {
   const header = [
     'figure',
@@ -438,6 +485,14 @@ function print(
         `request-scoped parameter / without: ${range(perJobDi.ratio)}; worker CPU per job ` +
         `${perJobDi.scopedCpu.median.toFixed(0)} µs with, ${perJobDi.plainCpu.median.toFixed(0)} µs without`,
     );
+  const floor = Object.entries(noiseFloor);
+  if (floor.length > 0) {
+    console.log(
+      '\nNoise floor: raw BullMQ against itself (a second lane of it, in the same turns), ' +
+        'jobs/s ratio per round:',
+    );
+    for (const [id, s] of floor) console.log(`  ${id}: ${range(s)}`);
+  }
   console.log('\nMedian ratio to raw BullMQ (TaskQueueModule; @nestjs/bullmq):');
   const throughput = figures.filter((f) => f.kind === 'throughput');
   for (const f of throughput) {
@@ -458,6 +513,11 @@ async function main(): Promise<void> {
     `Bench ${runId}: ${quick ? 'quick' : 'full'}, ${ROUNDS} interleaved rounds, node ${about.node}, redis ${about.redis}`,
   );
   const rounds: Rounds = Object.fromEntries(FIGURES.map((f) => [f.id, []]));
+  const controls: Controls = {};
+  for (const spec of TURNS) {
+    if (ONLY && !ONLY.includes(spec.id)) continue;
+    await measureTurns(spec, rounds, controls);
+  }
   for (const [ids, measure] of MEASURES) {
     if (ONLY && !ids.some((id) => ONLY.includes(id))) continue;
     for (let round = 0; round < ROUNDS; round++) {
@@ -475,10 +535,6 @@ async function main(): Promise<void> {
       process.stderr.write('.');
     }
   }
-  for (const spec of PROCESSING) {
-    if (ONLY && !ONLY.includes(spec.id)) continue;
-    await measureProcessing(spec, rounds);
-  }
   const perJobDi = !ONLY || ONLY.includes('di') ? await measurePerJobDi() : undefined;
   const memoryPrefix = `tqbench-${runId}-memory`;
   const memory =
@@ -488,7 +544,10 @@ async function main(): Promise<void> {
         )
       : undefined;
   const figures = summarise(rounds);
-  const minRatio = print(figures, perJobDi, memory);
+  const noiseFloor = Object.fromEntries(
+    Object.entries(controls).map(([id, ratios]) => [id, spread(ratios)]),
+  );
+  const minRatio = print(figures, perJobDi, memory, noiseFloor);
   const report = {
     runId,
     date: new Date().toISOString(),
@@ -498,13 +557,14 @@ async function main(): Promise<void> {
       ...SIZES,
       concurrentLanes: CONCURRENT_LANES,
       bulkChunk: BULK_CHUNK,
-      processing: PROCESSING,
+      turns: TURNS.map(({ id, jobs, turns }) => ({ id, jobs, turns })),
     },
     machine: { ...about, loadAverageAtEnd: os.loadavg().map((n) => Math.round(n * 100) / 100) },
     durationSeconds: Math.round((Date.now() - started) / 1000),
     figures,
     perJobDi,
     memory,
+    noiseFloor,
     minRatioVsBullmq: minRatio,
   };
   await mkdir(dirname(OUT), { recursive: true });
