@@ -111,12 +111,12 @@ const versus = (figure, spread) =>
     ? `${spread.median >= 0 ? '+' : ''}${spread.median.toFixed(2)} ms`
     : `${spread.median.toFixed(2)} (${spread.min.toFixed(2)}–${spread.max.toFixed(2)})`;
 const rows = [
-  '| Figure | Unit | BullMQ | @nestjs/bullmq | TaskQueueModule | TaskQueueModule / BullMQ | @nestjs/bullmq / BullMQ | TaskQueueModule / @nestjs/bullmq |',
-  '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...report.figures.map(
-    (f) =>
-      `| ${f.label} | ${f.unit} | ${cell(f, f.median.raw)} | ${cell(f, f.median.nest)} | ${cell(f, f.median.module)} | ${versus(f, f.vsRaw.module)} | ${versus(f, f.vsRaw.nest)} | ${f.moduleVsNest ? versus(f, f.moduleVsNest) : ''} |`,
-  ),
+  '| Figure | Unit | BullMQ | @nestjs/bullmq | TaskQueueModule | TaskQueueModule / BullMQ | @nestjs/bullmq / BullMQ | TaskQueueModule / @nestjs/bullmq | BullMQ / BullMQ (noise floor) |',
+  '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...report.figures.map((f) => {
+    const floor = report.noiseFloor?.[f.id];
+    return `| ${f.label} | ${f.unit} | ${cell(f, f.median.raw)} | ${cell(f, f.median.nest)} | ${cell(f, f.median.module)} | ${versus(f, f.vsRaw.module)} | ${versus(f, f.vsRaw.nest)} | ${f.moduleVsNest ? versus(f, f.moduleVsNest) : ''} | ${floor ? versus(f, floor) : ''} |`;
+  }),
 ];
 console.log(rows.join('\n'));
 if (report.memory) {
