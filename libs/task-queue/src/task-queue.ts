@@ -300,42 +300,60 @@ export class TaskQueue {
    * Sends an enqueue once Redis is ready. A connection that has just dropped refuses the
    * command without sending it: that is a RedisUnavailableError too, with nothing enqueued.
    */
-  private async send<T>(command: () => Promise<T>): Promise<T> {
-    if (this.backend.client.status !== 'ready') await this.connected();
-    try {
-      return await command();
-    } catch (error) {
-      if (error instanceof Error && NOT_SENT.test(error.message)) {
-        throw new RedisUnavailableError(messages.redisConnectionLost(this.name, error.message));
-      }
-      throw error;
+  private send<T>(command: () => Promise<T>): Promise<T> {
+    // Not async: on a ready connection (nearly every call) the command's own promise is
+    // returned with one handler, no extra promise layers per enqueue.
+    if (this.backend.client.status !== 'ready') {
+      return this.connected().then(() => command().catch(this.notSent));
     }
+    return command().catch(this.notSent);
   }
 
-  private async add(name: string, payload: object = {}, options?: EnqueueOptions): Promise<Job> {
-    const job = await this.prepare(name, payload, options);
-    return this.send(() => this.backend.queue.add(job.name, job.data, job.opts));
+  /** A command refused before it was sent becomes a RedisUnavailableError; others pass. */
+  private readonly notSent = (error: unknown): never => {
+    if (error instanceof Error && NOT_SENT.test(error.message)) {
+      throw new RedisUnavailableError(messages.redisConnectionLost(this.name, error.message));
+    }
+    throw error;
+  };
+
+  /**
+   * Checks and sends one job. Bad input throws before anything is sent, synchronously: its
+   * callers are async functions, which turn the throw into their rejection.
+   */
+  private add(name: string, payload: object = {}, options?: EnqueueOptions): Promise<Job> {
+    const prepared = this.prepare(name, payload, options);
+    return prepared instanceof Promise
+      ? prepared.then((job) => this.sendJob(job))
+      : this.sendJob(prepared);
   }
 
-  /** Checks one enqueue and turns it into BullMQ's job fields; no Redis call. */
-  private async prepare(
+  private sendJob({ name, data, opts }: PreparedJob): Promise<Job> {
+    return this.send(() => this.backend.queue.add(name, data, opts));
+  }
+
+  /**
+   * Checks one enqueue and turns it into BullMQ's job fields; no Redis call. Throws at once on
+   * bad input; returns a promise only for a task with a schema, whose check may be async.
+   */
+  private prepare(
     name: string,
     payload: object = {},
     options?: EnqueueOptions,
-  ): Promise<PreparedJob> {
+  ): PreparedJob | Promise<PreparedJob> {
     const task = this.backend.tasks.get(name);
     if (!task) {
       throw new UnknownTaskError(messages.unknownTask(name, this.name, this.backend.tasks.keys()));
     }
     assertPlainPayload(name, payload, this.backend.maxPayloadBytes);
-    if (task.schema) {
-      const checked = await validateWithSchema(task.schema, { ...task.kwargs, ...payload });
+    const optsOf = () => (options ? this.jobOptions(task, options) : task.jobOptions);
+    if (!task.schema) return { name, data: payload, opts: optsOf() };
+    return validateWithSchema(task.schema, { ...task.kwargs, ...payload }).then((checked) => {
       if ('problem' in checked) {
         throw new InvalidPayloadError(messages.invalidPayloadBySchema(name, checked.problem));
       }
-    }
-    const opts = options ? this.jobOptions(task, options) : task.jobOptions;
-    return { name, data: payload, opts };
+      return { name, data: payload, opts: optsOf() };
+    });
   }
 
   private jobOptions(task: BoundTask, options: EnqueueOptions): JobsOptions {
