@@ -203,26 +203,6 @@ export const taskQueue: Contender = {
 
 export const CONTENDERS: readonly Contender[] = [raw, nest, taskQueue];
 
-/** Fills a queue with `count` jobs through plain BullMQ, before any worker starts. */
-export async function prefill(
-  prefix: string,
-  count: number,
-  chunk: number,
-  name = JOB_NAME,
-): Promise<void> {
-  const connection = client();
-  const queue = new Queue(QUEUE, { connection, prefix });
-  try {
-    for (let from = 0; from < count; from += chunk) {
-      const size = Math.min(chunk, count - from);
-      await queue.addBulk(bulkOf(from, size, name));
-    }
-  } finally {
-    await queue.close();
-    await connection.quit();
-  }
-}
-
 /** Jobs still waiting or running on a queue. */
 export async function pending(queue: Queue): Promise<number> {
   const counts = await queue.getJobCounts('wait', 'active', 'prioritized', 'delayed');

@@ -15,7 +15,6 @@ import {
   JOB_NAME,
   JOB_OPTIONS,
   pending,
-  prefill,
   QUEUE,
   raw,
   SCOPED_JOB_NAME,
@@ -32,7 +31,7 @@ const quick = args.includes('--quick');
 const option = (name: string) => args.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
 
 /** Jobs per measurement; `--quick` keeps the whole run under a minute on a busy 2-core box. */
-const SIZES = quick ? { c10: 3000, latency: 60 } : { c10: 20_000, latency: 300 };
+const SIZES = quick ? { latency: 60 } : { latency: 300 };
 
 /**
  * A throughput figure, measured in turns: in every round, each library does `turns` slices of
@@ -86,21 +85,6 @@ async function step(contender: Contender, measure: Measure): Promise<Record<stri
   }
 }
 
-/** Pre-fills the queue, starts a worker: jobs/s from the first job's start to the last's. */
-function processing(id: string, jobs: number, concurrency: number, name?: string): Measure {
-  return async (contender, prefix) => {
-    await prefill(prefix, jobs, 1000, name);
-    const counted = probe.count(jobs, STEP_TIMEOUT_MS);
-    const session = await contender.open(prefix, concurrency);
-    try {
-      const { ms, cpuMicros } = await counted;
-      return { [id]: perSecond(jobs, ms), [`${id}-cpu`]: cpuMicros / jobs };
-    } finally {
-      await session.close();
-    }
-  };
-}
-
 /** One library in one round: open on a key prefix of its own, with a plain BullMQ queue on it. */
 interface Lane {
   /** `control`: raw BullMQ a second time, to show how far two runs of the same code differ. */
@@ -112,6 +96,8 @@ interface Lane {
   feeder: Queue;
   /** Job numbers handed out so far: every payload differs. */
   next: number;
+  /** The job the lane's bursts are made of. */
+  jobName: string;
 }
 
 /** What one turn did: `jobs` timed over `ms`, with this process's CPU time meanwhile. */
@@ -136,7 +122,7 @@ async function drainBurst(lane: Lane, jobs: number): Promise<Slice> {
   const counted = probe.count(jobs, STEP_TIMEOUT_MS);
   await lane.feeder.addBulk(
     Array.from({ length: jobs }, () => ({
-      name: JOB_NAME,
+      name: lane.jobName,
       data: { i: lane.next++ },
       opts: JOB_OPTIONS,
     })),
@@ -216,6 +202,7 @@ async function openLanes(concurrency: number | undefined): Promise<[Redis, Lane[
       feeder,
       session: await contender.open(prefix, concurrency),
       next: 0,
+      jobName: JOB_NAME,
     });
   }
   return [feed, lanes];
@@ -325,29 +312,59 @@ interface PerJobDi {
   ratio: Spread;
 }
 
-/** Interleaved like the rest (plain first in even rounds, scoped first in odd ones). */
+/**
+ * In turns like the throughput figures: two lanes of this module at concurrency 10, one
+ * draining bursts of the plain no-op, the other of the no-op with a request-scoped parameter.
+ */
 async function measurePerJobDi(): Promise<PerJobDi> {
   const concurrency = 10;
-  const jobs = SIZES.c10;
-  const plain = processing('di', jobs, concurrency);
-  const scoped = processing('di', jobs, concurrency, SCOPED_JOB_NAME);
+  const burst = quick ? 500 : 1000;
+  const turns = quick ? 3 : 12;
   const rounds: PerJobDi['rounds'] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    const plainFirst = round % 2 === 0;
-    const first = await step(taskQueue, plainFirst ? plain : scoped);
-    const second = await step(taskQueue, plainFirst ? scoped : plain);
-    const [without, withParam] = plainFirst ? [first, second] : [second, first];
-    rounds.push({
-      plain: without.di,
-      scoped: withParam.di,
-      plainCpu: without['di-cpu'],
-      scopedCpu: withParam['di-cpu'],
-    });
-    process.stderr.write('.');
+    const feed = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const lanes: Lane[] = [];
+    try {
+      for (const jobName of [JOB_NAME, SCOPED_JOB_NAME]) {
+        const prefix = `tqbench-${runId}-${++steps}`;
+        const feeder = new Queue(QUEUE, { connection: feed, prefix });
+        const session = await taskQueue.open(prefix, concurrency);
+        lanes.push({
+          key: 'module',
+          contender: taskQueue,
+          prefix,
+          feeder,
+          session,
+          next: 0,
+          jobName,
+        });
+      }
+      for (const lane of lanes) await drainBurst(lane, WARMUP_JOBS);
+      const totals = lanes.map(() => ({ jobs: 0, ms: 0, cpuMicros: 0 }));
+      for (let turn = 0; turn < turns; turn++) {
+        for (let k = 0; k < lanes.length; k++) {
+          const index = (k + round * turns + turn) % lanes.length;
+          const slice = await drainBurst(lanes[index], burst);
+          totals[index].jobs += slice.jobs;
+          totals[index].ms += slice.ms;
+          totals[index].cpuMicros += slice.cpuMicros;
+        }
+      }
+      const [plain, scoped] = totals;
+      rounds.push({
+        plain: perSecond(plain.jobs, plain.ms),
+        scoped: perSecond(scoped.jobs, scoped.ms),
+        plainCpu: plain.cpuMicros / plain.jobs,
+        scopedCpu: scoped.cpuMicros / scoped.jobs,
+      });
+      process.stderr.write('.');
+    } finally {
+      await closeLanes(feed, lanes);
+    }
   }
   return {
     concurrency,
-    jobs,
+    jobs: burst * turns,
     rounds,
     plain: spread(rounds.map((r) => r.plain)),
     scoped: spread(rounds.map((r) => r.scoped)),
