@@ -47,7 +47,7 @@ interface TurnSpec {
   jobs: number;
   turns: number;
   /** Does one slice, and says how long it took from where the figure starts timing. */
-  run(lane: Lane, jobs: number): Promise<Slice>;
+  run: (lane: Lane, jobs: number) => Promise<Slice>;
 }
 
 const ROUNDS = Number(option('rounds') ?? (quick ? 3 : 5));
@@ -184,26 +184,31 @@ const TURNS: TurnSpec[] = [
   processingTurns(50, quick ? 500 : 1000, quick ? 3 : 12),
 ];
 
-/**
- * The three libraries and the control, open at once for one round, with a connection of their
- * own for feeding.
- */
-async function openLanes(concurrency: number | undefined): Promise<[Redis, Lane[]]> {
+/** What a lane runs: which library, under which key, draining which job. */
+interface LaneSpec {
+  key: Lane['key'];
+  contender: Contender;
+  jobName: string;
+}
+
+/** The three libraries and the control: the lanes of every throughput figure. */
+const FIGURE_LANES: LaneSpec[] = [
+  ...CONTENDERS.map((contender) => ({ key: contender.id, contender, jobName: JOB_NAME })),
+  { key: 'control', contender: raw, jobName: JOB_NAME },
+];
+
+/** Opens the lanes at once for one round, with a connection of their own for feeding. */
+async function openLanes(
+  concurrency: number | undefined,
+  specs: readonly LaneSpec[],
+): Promise<[Redis, Lane[]]> {
   const feed = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const lanes: Lane[] = [];
-  const keyed = [...CONTENDERS.map((c) => [c.id, c] as const), ['control', raw] as const];
-  for (const [key, contender] of keyed) {
+  for (const { key, contender, jobName } of specs) {
     const prefix = `tqbench-${runId}-${++steps}`;
     const feeder = new Queue(QUEUE, { connection: feed, prefix });
-    lanes.push({
-      key,
-      contender,
-      prefix,
-      feeder,
-      session: await contender.open(prefix, concurrency),
-      next: 0,
-      jobName: JOB_NAME,
-    });
+    const session = await contender.open(prefix, concurrency);
+    lanes.push({ key, contender, prefix, feeder, session, next: 0, jobName });
   }
   return [feed, lanes];
 }
@@ -218,36 +223,50 @@ async function closeLanes(feed: Redis, lanes: Lane[]): Promise<void> {
 }
 
 /**
+ * One round: a first slice per lane, not counted (connections, the workers' first fetch, JIT),
+ * then `turns` turns of `jobs` jobs in an order rotated every turn. Each lane's slices summed,
+ * in the order of `lanes`.
+ */
+async function roundOfTurns(
+  lanes: Lane[],
+  run: TurnSpec['run'],
+  jobs: number,
+  turns: number,
+  round: number,
+): Promise<Slice[]> {
+  for (const lane of lanes) await run(lane, Math.min(jobs, WARMUP_JOBS));
+  const totals = lanes.map(() => ({ jobs: 0, ms: 0, cpuMicros: 0 }));
+  for (let turn = 0; turn < turns; turn++) {
+    for (let k = 0; k < lanes.length; k++) {
+      const index = (k + round * turns + turn) % lanes.length;
+      const slice = await run(lanes[index], jobs);
+      totals[index].jobs += slice.jobs;
+      totals[index].ms += slice.ms;
+      totals[index].cpuMicros += slice.cpuMicros;
+    }
+  }
+  return totals;
+}
+
+/**
  * `spec.id` and its CPU figure, one entry per round, each from the sum of that round's turns;
  * and in `controls`, the control's jobs/s over raw BullMQ's per round.
  */
 async function measureTurns(spec: TurnSpec, rounds: Rounds, controls: Controls): Promise<void> {
   for (let round = 0; round < ROUNDS; round++) {
-    const [feed, lanes] = await openLanes(spec.concurrency);
+    const [feed, lanes] = await openLanes(spec.concurrency, FIGURE_LANES);
     try {
-      // A first slice each, not counted: connections, the workers' first fetch, JIT.
-      for (const lane of lanes) await spec.run(lane, Math.min(spec.jobs, WARMUP_JOBS));
-      const totals = new Map(lanes.map(({ key }) => [key, { jobs: 0, ms: 0, cpuMicros: 0 }]));
-      for (let turn = 0; turn < spec.turns; turn++) {
-        const offset = round * spec.turns + turn;
-        for (let k = 0; k < lanes.length; k++) {
-          const lane = lanes[(k + offset) % lanes.length];
-          const slice = await spec.run(lane, spec.jobs);
-          const total = totals.get(lane.key)!;
-          total.jobs += slice.jobs;
-          total.ms += slice.ms;
-          total.cpuMicros += slice.cpuMicros;
-        }
-      }
+      const totals = await roundOfTurns(lanes, spec.run, spec.jobs, spec.turns, round);
+      const of = (key: Lane['key']) => totals[lanes.findIndex((lane) => lane.key === key)];
       const per = (figure: (total: Slice) => number) =>
-        Object.fromEntries(CONTENDERS.map(({ id }) => [id, figure(totals.get(id)!)])) as Record<
+        Object.fromEntries(CONTENDERS.map(({ id }) => [id, figure(of(id))])) as Record<
           ContenderId,
           number
         >;
-      rounds[spec.id].push(per((t) => perSecond(t.jobs, t.ms)));
+      const rate = (total: Slice) => perSecond(total.jobs, total.ms);
+      rounds[spec.id].push(per(rate));
       rounds[`${spec.id}-cpu`].push(per((t) => t.cpuMicros / t.jobs));
-      const rate = (key: Lane['key']) => perSecond(totals.get(key)!.jobs, totals.get(key)!.ms);
-      (controls[spec.id] ??= []).push(rate('control') / rate('raw'));
+      (controls[spec.id] ??= []).push(rate(of('control')) / rate(of('raw')));
       process.stderr.write('.');
     } finally {
       await closeLanes(feed, lanes);
@@ -321,36 +340,15 @@ async function measurePerJobDi(): Promise<PerJobDi> {
   const burst = quick ? 500 : 1000;
   const turns = quick ? 3 : 12;
   const rounds: PerJobDi['rounds'] = [];
+  const lanes: LaneSpec[] = [JOB_NAME, SCOPED_JOB_NAME].map((jobName) => ({
+    key: 'module',
+    contender: taskQueue,
+    jobName,
+  }));
   for (let round = 0; round < ROUNDS; round++) {
-    const feed = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-    const lanes: Lane[] = [];
+    const [feed, open] = await openLanes(concurrency, lanes);
     try {
-      for (const jobName of [JOB_NAME, SCOPED_JOB_NAME]) {
-        const prefix = `tqbench-${runId}-${++steps}`;
-        const feeder = new Queue(QUEUE, { connection: feed, prefix });
-        const session = await taskQueue.open(prefix, concurrency);
-        lanes.push({
-          key: 'module',
-          contender: taskQueue,
-          prefix,
-          feeder,
-          session,
-          next: 0,
-          jobName,
-        });
-      }
-      for (const lane of lanes) await drainBurst(lane, WARMUP_JOBS);
-      const totals = lanes.map(() => ({ jobs: 0, ms: 0, cpuMicros: 0 }));
-      for (let turn = 0; turn < turns; turn++) {
-        for (let k = 0; k < lanes.length; k++) {
-          const index = (k + round * turns + turn) % lanes.length;
-          const slice = await drainBurst(lanes[index], burst);
-          totals[index].jobs += slice.jobs;
-          totals[index].ms += slice.ms;
-          totals[index].cpuMicros += slice.cpuMicros;
-        }
-      }
-      const [plain, scoped] = totals;
+      const [plain, scoped] = await roundOfTurns(open, drainBurst, burst, turns, round);
       rounds.push({
         plain: perSecond(plain.jobs, plain.ms),
         scoped: perSecond(scoped.jobs, scoped.ms),
@@ -359,7 +357,7 @@ async function measurePerJobDi(): Promise<PerJobDi> {
       });
       process.stderr.write('.');
     } finally {
-      await closeLanes(feed, lanes);
+      await closeLanes(feed, open);
     }
   }
   return {

@@ -346,17 +346,18 @@ export class TaskQueue {
       throw new UnknownTaskError(messages.unknownTask(name, this.name, this.backend.tasks.keys()));
     }
     assertPlainPayload(name, payload, this.backend.maxPayloadBytes);
-    const optsOf = () => (options ? this.jobOptions(task, options) : task.jobOptions);
-    if (!task.schema) return { name, data: payload, opts: optsOf() };
+    if (!task.schema) return { name, data: payload, opts: this.jobOptions(task, options) };
     return validateWithSchema(task.schema, { ...task.kwargs, ...payload }).then((checked) => {
       if ('problem' in checked) {
         throw new InvalidPayloadError(messages.invalidPayloadBySchema(name, checked.problem));
       }
-      return { name, data: payload, opts: optsOf() };
+      return { name, data: payload, opts: this.jobOptions(task, options) };
     });
   }
 
-  private jobOptions(task: BoundTask, options: EnqueueOptions): JobsOptions {
+  /** The task's job options, with this enqueue's own on top (checked); no copy without them. */
+  private jobOptions(task: BoundTask, options: EnqueueOptions | undefined): JobsOptions {
+    if (!options) return task.jobOptions;
     const { name } = task.definition;
     const invalid = (option: string, expected: string) =>
       new InvalidPayloadError(
