@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+
 /** Jest runs the TypeScript sources as native ESM (NestJS 12 is ESM-only). */
 export const esmTs = {
   preset: 'ts-jest/presets/default-esm',
@@ -12,8 +14,80 @@ export const esmTs = {
   testEnvironment: 'node',
 };
 
+/** The end-to-end specs that hold on every backend: they run once per backend. */
+const BACKEND_NEUTRAL = ['task-queue', 'semantics', 'di', 'enqueue-many', 'job-log', 'shutdown'];
+
+/** What each other spec needs besides Redis; `check-readme` needs no service at all. */
+const NEEDS = {
+  'check-readme': [],
+  dashboard: ['redis', 'chromium'],
+  'db-session': ['redis', 'postgres'],
+  'example-database': ['redis', 'postgres'],
+};
+
+/** How to get what a spec needs, for the line that says why it was skipped. */
+export const INSTALL = {
+  redis: "no Redis at REDIS_URL and no redis-server to start: install Debian's redis-server",
+  postgres: "no PostgreSQL at TEST_DATABASE_URL: install and start Debian's postgresql",
+  chromium: "no Chromium at /usr/bin/chromium: install Debian's chromium",
+};
+
+/**
+ * Which services this run has: `npm test` (scripts/run-tests.js) looks and sets TQ_TEST_<NAME>
+ * to `yes` or `no`; run directly, Jest assumes everything is there.
+ */
+const has = (service) => process.env[`TQ_TEST_${service.toUpperCase()}`] !== 'no';
+
+const specName = (file) => file.replace(/\.e2e-spec\.ts$/, '');
+const e2eSpecs = readdirSync(new URL('./test/', import.meta.url))
+  .filter((file) => file.endsWith('.e2e-spec.ts'))
+  .map(specName);
+
+/** Each spec on each backend, with what it needs. */
+function plan() {
+  const runs = [];
+  for (const spec of e2eSpecs) {
+    runs.push({ spec, backend: 'redis', needs: NEEDS[spec] ?? ['redis'] });
+    if (BACKEND_NEUTRAL.includes(spec)) {
+      runs.push({ spec, backend: 'postgres', needs: ['postgres'] });
+      runs.push({ spec, backend: 'pglite', needs: [] });
+    }
+  }
+  return runs;
+}
+
+/** The spec runs this machine cannot do, each with what is missing. */
+export function skippedSpecs() {
+  return plan()
+    .map((run) => ({ ...run, missing: run.needs.filter((service) => !has(service)) }))
+    .filter((run) => run.missing.length > 0);
+}
+
+const paths = (backend) =>
+  plan()
+    .filter((run) => run.backend === backend && run.needs.every(has))
+    .map((run) => `<rootDir>/test/${run.spec}.e2e-spec.ts`);
+
+/** One project per backend; the ones with nothing to run are left out. */
+const e2eProjects = [
+  { displayName: 'e2e', backend: 'redis' },
+  { displayName: 'e2e-postgres', backend: 'postgres' },
+  { displayName: 'e2e-pglite', backend: 'pglite' },
+]
+  .map(({ displayName, backend }) => ({
+    ...esmTs,
+    displayName,
+    rootDir: '.',
+    testMatch: paths(backend),
+    // Read by test/support/backend.ts.
+    globals: { TASK_QUEUE_BACKEND: backend },
+  }))
+  .filter((project) => project.testMatch.length > 0);
+
 export default {
   testTimeout: 30000,
+  // Once per run, before any project: builds what the specs run in child processes.
+  globalSetup: '<rootDir>/test/global-setup.js',
   projects: [
     {
       ...esmTs,
@@ -21,12 +95,6 @@ export default {
       rootDir: '.',
       testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/src/**/*.spec.ts'],
     },
-    {
-      ...esmTs,
-      displayName: 'e2e',
-      rootDir: '.',
-      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
-      globalSetup: '<rootDir>/test/global-setup.js',
-    },
+    ...e2eProjects,
   ],
 };

@@ -16,6 +16,7 @@ import {
   type TaskContext,
   type TaskQueueDashboardOptions,
 } from '@app/task-queue';
+import { QueueBackend } from '../libs/task-queue/src/backends/queue-backend.js';
 import { AppModule } from '../src/app.module.js';
 import { deleteKeys, eventually, REDIS_URL, uniquePrefix } from './support/redis.js';
 
@@ -103,6 +104,7 @@ describe('dashboard behind basic auth, in headless Chromium', () => {
   let browser: Browser;
   let url: string;
   let taskQueues: TaskQueues;
+  let backend: QueueBackend;
   let upstream: Upstream;
 
   beforeAll(async () => {
@@ -118,6 +120,7 @@ describe('dashboard behind basic auth, in headless Chromium', () => {
     ]);
     url = started.url;
     taskQueues = started.app.get(TaskQueues);
+    backend = started.app.get(QueueBackend);
     upstream = started.app.get(Upstream);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });
@@ -206,7 +209,7 @@ describe('dashboard behind basic auth, in headless Chromium', () => {
   it('with masked payloads, refuses to write the mask back as a payload (edit, add, duplicate)', async () => {
     const reports = taskQueues.get('reports');
     const job = await reports.enqueue('build_report', { account: 'globex', card: SECRET_CARD });
-    const bullQueue = taskQueues.bullQueue('reports');
+    const bullQueue = backend.queue('reports');
     const total = async () => Object.values(await bullQueue.getJobCounts()).reduce((a, b) => a + b);
     const jobsBefore = await total();
     const headers = { authorization: basic(CREDENTIALS), 'content-type': 'application/json' };

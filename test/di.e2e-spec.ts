@@ -11,7 +11,8 @@ import {
   type OnTaskSuccess,
   type TaskContext,
 } from '@app/task-queue';
-import { deleteKeys, eventually, REDIS_URL, uniquePrefix } from './support/redis.js';
+import { eventually } from './support/redis.js';
+import { testBackend } from './support/backend.js';
 
 /** What the per-job sessions did, by session id. */
 @Injectable()
@@ -198,14 +199,15 @@ class DiTasks {
 class DiModule {}
 
 describe('per-job dependency injection', () => {
-  const prefix = uniquePrefix('di');
+  const backend = testBackend('di');
+  const { prefix } = backend;
   let app: TestingModule;
   let ledger: Ledger;
   let queues: TaskQueues;
 
   beforeAll(async () => {
     app = await Test.createTestingModule({
-      imports: [TaskQueueModule.forRoot({ connection: REDIS_URL, prefix }), DiModule],
+      imports: [TaskQueueModule.forRoot({ connection: backend.connection, prefix }), DiModule],
     })
       .setLogger({ log() {}, error() {}, warn() {} })
       .compile();
@@ -216,7 +218,7 @@ describe('per-job dependency injection', () => {
 
   afterAll(async () => {
     await app?.close();
-    await deleteKeys(prefix);
+    await backend.cleanup();
   });
 
   it('gives each job its own session and every job the same singleton', async () => {

@@ -9,7 +9,8 @@ import {
   UnknownTaskError,
   type TaskContext,
 } from '@app/task-queue';
-import { countJobs, deleteKeys, eventually, REDIS_URL, uniquePrefix } from './support/redis.js';
+import { eventually } from './support/redis.js';
+import { countJobs, testBackend } from './support/backend.js';
 
 @Injectable()
 class BulkTasks {
@@ -28,13 +29,14 @@ class BulkTasks {
 class BulkModule {}
 
 describe('TaskQueue.enqueueMany', () => {
-  const prefix = uniquePrefix('bulk');
+  const backend = testBackend('bulk');
+  const { prefix } = backend;
   let app: TestingModule;
   let taskQueues: TaskQueues;
 
   beforeAll(async () => {
     app = await Test.createTestingModule({
-      imports: [TaskQueueModule.forRoot({ connection: REDIS_URL, prefix }), BulkModule],
+      imports: [TaskQueueModule.forRoot({ connection: backend.connection, prefix }), BulkModule],
     }).compile();
     await app.init();
     taskQueues = app.get(TaskQueues);
@@ -42,7 +44,7 @@ describe('TaskQueue.enqueueMany', () => {
 
   afterAll(async () => {
     await app?.close();
-    await deleteKeys(prefix);
+    await backend.cleanup();
   });
 
   async function resultOf(id: string): Promise<unknown> {
@@ -88,7 +90,7 @@ describe('TaskQueue.enqueueMany', () => {
 
   it('checks every item as enqueue does and enqueues none of them when one is invalid', async () => {
     const queue = taskQueues.get('default');
-    const before = await countJobs(prefix, 'default');
+    const before = await countJobs(app, 'default');
     const valid = { name: 'record', payload: { n: 5 } };
     await expect(queue.enqueueMany([valid, { name: 'nope' }])).rejects.toThrow(UnknownTaskError);
     await expect(
@@ -100,7 +102,7 @@ describe('TaskQueue.enqueueMany', () => {
     await expect(
       queue.enqueueMany([valid, { name: 'record', options: { retries: -1 } }]),
     ).rejects.toThrow(InvalidPayloadError);
-    expect(await countJobs(prefix, 'default')).toBe(before);
+    expect(await countJobs(app, 'default')).toBe(before);
   });
 
   it('returns an empty list for no items', async () => {

@@ -110,6 +110,7 @@ describe('the example app: /health and /metrics', () => {
     const healthy = await healthAnswering(baseUrl, 200, 10_000);
     expect(JSON.parse(healthy.text)).toEqual({
       healthy: true,
+      backend: { kind: 'redis', reachable: true },
       redis: { reachable: true },
       queues: { default: { workers: 1 }, emails: { workers: 1 } },
     });
@@ -146,6 +147,7 @@ describe('the example app: /health and /metrics', () => {
     expect(Date.now() - stopped).toBeLessThan(5000);
     expect(JSON.parse(down.text)).toMatchObject({
       healthy: false,
+      backend: { kind: 'redis', reachable: false },
       redis: { reachable: false },
       queues: { default: { workers: null }, emails: { workers: null } },
     });

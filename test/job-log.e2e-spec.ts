@@ -2,7 +2,8 @@
 import { Injectable, Module, type LoggerService } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { Task, TaskQueueModule, TaskQueues, type TaskContext } from '@app/task-queue';
-import { deleteKeys, eventually, REDIS_URL, uniquePrefix } from './support/redis.js';
+import { eventually } from './support/redis.js';
+import { testBackend } from './support/backend.js';
 
 @Injectable()
 class LoggedTasks {
@@ -21,7 +22,8 @@ class LoggedTasks {
 class LoggedModule {}
 
 describe('the finished-job log line', () => {
-  const prefix = uniquePrefix('job-log');
+  const backend = testBackend('job-log');
+  const { prefix } = backend;
   const lines: { level: string; message: string }[] = [];
   const logger: LoggerService = {
     log: (message: string) => lines.push({ level: 'log', message }),
@@ -33,7 +35,7 @@ describe('the finished-job log line', () => {
   async function start(logPayloads?: boolean) {
     const app = await Test.createTestingModule({
       imports: [
-        TaskQueueModule.forRoot({ connection: REDIS_URL, prefix, logPayloads }),
+        TaskQueueModule.forRoot({ connection: backend.connection, prefix, logPayloads }),
         LoggedModule,
       ],
     })
@@ -51,7 +53,7 @@ describe('the finished-job log line', () => {
 
   afterAll(async () => {
     await Promise.all(open.map((app) => app.close()));
-    await deleteKeys(prefix);
+    await backend.cleanup();
   });
 
   it('names task, queue, job, attempt, duration and outcome; no payload by default', async () => {

@@ -2,6 +2,8 @@ import { createServer } from 'node:net';
 import { Injectable, Module } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { RedisUnavailableError, Task, TaskQueueModule, TaskQueues } from '@app/task-queue';
+import { QueueBackend } from '../libs/task-queue/src/backends/queue-backend.js';
+import type { RedisBackend } from '../libs/task-queue/src/backends/redis/redis.backend.js';
 
 @Injectable()
 class PingTasks {
@@ -59,7 +61,7 @@ describe('when Redis is unreachable', () => {
   it('lets a burst of enqueues share one wait for the connection, each failing clearly', async () => {
     const app = await appOnDeadPort({ worker: false });
     const taskQueues = app.get(TaskQueues);
-    const client = taskQueues.producerClient();
+    const client = app.get<QueueBackend, RedisBackend>(QueueBackend).producer;
     const warnings: string[] = [];
     const onWarning = (warning: Error) => warnings.push(warning.name);
     process.on('warning', onWarning);

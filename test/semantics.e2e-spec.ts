@@ -1,7 +1,6 @@
 import { Injectable, Module } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
 import { z } from 'zod';
 import {
   InvalidPayloadError,
@@ -14,7 +13,9 @@ import {
   type TaskJobInfo,
   type TaskQueue,
 } from '@app/task-queue';
-import { deleteKeys, eventually, REDIS_URL, uniquePrefix } from './support/redis.js';
+import { eventually } from './support/redis.js';
+import { testBackend } from './support/backend.js';
+import { QueueBackend } from '../libs/task-queue/src/backends/queue-backend.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -114,7 +115,8 @@ class SemanticsTasks {
 class SemanticsModule {}
 
 describe('task execution semantics', () => {
-  const prefix = uniquePrefix('semantics');
+  const backend = testBackend('semantics');
+  const { prefix } = backend;
   let app: TestingModule;
   let journal: Journal;
   let queues: TaskQueues;
@@ -123,7 +125,7 @@ describe('task execution semantics', () => {
     app = await Test.createTestingModule({
       imports: [
         TaskQueueModule.forRoot({
-          connection: REDIS_URL,
+          connection: backend.connection,
           prefix,
           queues: {
             default: { concurrency: 10 },
@@ -143,7 +145,7 @@ describe('task execution semantics', () => {
 
   afterAll(async () => {
     await app?.close();
-    await deleteKeys(prefix);
+    await backend.cleanup();
   });
 
   const settled = (queue: TaskQueue, id: string, timeoutMs = 15_000) =>
@@ -235,14 +237,9 @@ describe('task execution semantics', () => {
 
   describe('jobs put on the queue by other code', () => {
     let raw: Queue;
-    let client: Redis;
     beforeAll(() => {
-      client = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-      raw = new Queue('default', { connection: client, prefix });
-    });
-    afterAll(async () => {
-      await raw.close();
-      await client.quit();
+      // The application's own BullMQ queue, used as other code would use BullMQ directly.
+      raw = app.get(QueueBackend).queue('default');
     });
 
     it('fails a payload the schema refuses in the worker after one attempt', async () => {

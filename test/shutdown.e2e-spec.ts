@@ -7,7 +7,8 @@ import {
   type TaskContext,
   type TaskQueueModuleOptions,
 } from '@app/task-queue';
-import { deleteKeys, eventually, REDIS_URL, uniquePrefix } from './support/redis.js';
+import { eventually } from './support/redis.js';
+import { testBackend } from './support/backend.js';
 
 const runs: { app: string; jobId: string; event: string; at: number }[] = [];
 
@@ -27,12 +28,16 @@ class LongTasks {
 class LongModule {}
 
 describe('graceful shutdown', () => {
-  const prefix = uniquePrefix('shutdown');
+  const backend = testBackend('shutdown');
+  const { prefix } = backend;
   const open: TestingModule[] = [];
 
   async function start(options: TaskQueueModuleOptions) {
     const app = await Test.createTestingModule({
-      imports: [TaskQueueModule.forRoot({ connection: REDIS_URL, prefix, ...options }), LongModule],
+      imports: [
+        TaskQueueModule.forRoot({ connection: backend.connection, prefix, ...options }),
+        LongModule,
+      ],
     })
       .setLogger({ log() {}, error() {}, warn() {} })
       .compile();
@@ -43,7 +48,7 @@ describe('graceful shutdown', () => {
 
   afterAll(async () => {
     await Promise.all(open.map((app) => app.close()));
-    await deleteKeys(prefix);
+    await backend.cleanup();
   });
 
   it('lets an active job finish within the grace period before closing', async () => {

@@ -12,7 +12,8 @@ import {
   UnknownTaskError,
   type TaskContext,
 } from '@app/task-queue';
-import { countJobs, deleteKeys, eventually, REDIS_URL, uniquePrefix } from './support/redis.js';
+import { eventually } from './support/redis.js';
+import { BACKEND, countJobs, testBackend } from './support/backend.js';
 
 @Injectable()
 class Greeter {
@@ -113,8 +114,9 @@ class PerJobTasks {
 @Module({ providers: [PerJobTasks] })
 class PerJobModule {}
 
-describe('TaskQueueModule against a real Redis', () => {
-  const prefix = uniquePrefix('core');
+describe(`TaskQueueModule on ${BACKEND}`, () => {
+  const backend = testBackend('core');
+  const { prefix } = backend;
   let app: TestingModule;
   let taskQueues: TaskQueues;
 
@@ -122,7 +124,7 @@ describe('TaskQueueModule against a real Redis', () => {
     app = await Test.createTestingModule({
       imports: [
         TaskQueueModule.forRoot({
-          connection: REDIS_URL,
+          connection: backend.connection,
           prefix,
           queues: { default: { concurrency: 10 }, emails: { concurrency: 5 } },
         }),
@@ -137,7 +139,7 @@ describe('TaskQueueModule against a real Redis', () => {
 
   afterAll(async () => {
     await app?.close();
-    await deleteKeys(prefix);
+    await backend.cleanup();
   });
 
   it('finds a feature module task without registration and runs it on its DI instance', async () => {
@@ -254,7 +256,7 @@ describe('TaskQueueModule against a real Redis', () => {
   });
 
   it('rejects bad input with a clear error and enqueues nothing', async () => {
-    const before = (await countJobs(prefix, 'default')) + (await countJobs(prefix, 'emails'));
+    const before = (await countJobs(app, 'default')) + (await countJobs(app, 'emails'));
 
     expect(() => taskQueues.get('reports')).toThrow(UnknownQueueError);
     expect(() => taskQueues.get('reports')).toThrow(/'reports'.*'default', 'emails'/);
@@ -290,7 +292,7 @@ describe('TaskQueueModule against a real Redis', () => {
       /'retries' is -1/,
     );
 
-    expect((await countJobs(prefix, 'default')) + (await countJobs(prefix, 'emails'))).toBe(before);
+    expect((await countJobs(app, 'default')) + (await countJobs(app, 'emails'))).toBe(before);
   });
 
   it('accepts a Date in the payload and sends it as its ISO string', async () => {

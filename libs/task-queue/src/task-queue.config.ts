@@ -1,3 +1,4 @@
+import { resolveBackendOptions, type BackendOptions } from './backends/backend-options.js';
 import { TaskQueueConfigError } from './errors/index.js';
 import type { RetentionOptions } from './interfaces/task-options.interface.js';
 import type {
@@ -21,6 +22,10 @@ import { messages } from './task-queue.messages.js';
 /** @internal The module options, checked and with defaults applied. */
 export interface TaskQueueConfig {
   connection: TaskQueueConnection;
+  /** The backend the connection names, with its namespace. */
+  backend: BackendOptions;
+  /** PostgreSQL: run BullMQ's migrations at start. */
+  migrate: boolean;
   /** Queue name → concurrency, in configuration order. */
   queues: ReadonlyMap<string, number>;
   defaultQueue: string;
@@ -51,17 +56,12 @@ const isPositiveInteger = (value: unknown): value is number =>
 /** @internal Validates module options and applies the defaults of the API contract. */
 export function resolveConfig(options: TaskQueueModuleOptions = {}): TaskQueueConfig {
   const connection = options.connection ?? DEFAULT_CONNECTION;
-  const connectionForms = 'a redis:// or rediss:// URL, ioredis options, or { cluster: { nodes } }';
-  if (typeof connection === 'string' && !/^rediss?:\/\//.test(connection)) {
-    fail('connection', connection, connectionForms);
-  } else if (typeof connection !== 'string' && (typeof connection !== 'object' || !connection)) {
-    fail('connection', connection, connectionForms);
-  } else if (typeof connection === 'object' && 'cluster' in connection) {
-    const nodes: unknown = connection.cluster?.nodes;
-    if (!Array.isArray(nodes) || nodes.length === 0) {
-      fail('connection.cluster.nodes', nodes, 'a non-empty array of { host, port } or URLs');
-    }
+  if (options.prefix !== undefined && (typeof options.prefix !== 'string' || !options.prefix)) {
+    fail('prefix', options.prefix, 'a non-empty string');
   }
+  const backend = resolveBackendOptions(connection, options.prefix, DEFAULT_PREFIX);
+  const migrate = options.migrate ?? true;
+  if (typeof migrate !== 'boolean') fail('migrate', migrate, 'true or false');
 
   const queues = new Map<string, number>();
   const declared = options.queues ?? [DEFAULT_QUEUE];
@@ -87,12 +87,6 @@ export function resolveConfig(options: TaskQueueModuleOptions = {}): TaskQueueCo
   }
 
   const prefix = options.prefix ?? DEFAULT_PREFIX;
-  if (typeof prefix !== 'string' || prefix.length === 0) {
-    fail('prefix', prefix, 'a non-empty string');
-  }
-  if (typeof connection === 'object' && 'cluster' in connection && !/\{[^{}]+\}/.test(prefix)) {
-    throw new TaskQueueConfigError(messages.clusterPrefixWithoutHashTag(prefix));
-  }
 
   const worker = options.worker ?? true;
   let workerQueues: string[] = [];
@@ -143,6 +137,8 @@ export function resolveConfig(options: TaskQueueModuleOptions = {}): TaskQueueCo
 
   return {
     connection,
+    backend,
+    migrate,
     queues,
     defaultQueue,
     prefix,

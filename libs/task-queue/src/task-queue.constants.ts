@@ -27,7 +27,7 @@ export const DEFAULT_CONCURRENCY = 10;
 /** Seconds `apply()` waits for the outcome when no `timeout` is given. */
 export const DEFAULT_APPLY_TIMEOUT = 60;
 /**
- * How long an enqueue waits for a (re)connecting Redis before it fails, in ms: a reconnect
+ * How long an enqueue waits for a (re)connecting backend before it fails, in ms: a reconnect
  * after a blip lands well within it, and the caller hears of an outage in under 2 s.
  */
 export const ENQUEUE_CONNECT_TIMEOUT_MS = 1500;
@@ -68,7 +68,7 @@ export const DEFAULT_TIME_ZONE = 'UTC';
  * names cannot contain `:`, so the rest of the id is always the task name.
  */
 export const SCHEDULER_ID_PREFIX = 'task-queue:';
-/** How long one process may hold a queue's reconcile lock before others take over, in ms. */
+/** How long one process may hold a Redis lock (a queue's reconcile) before others take over, in ms. */
 export const SCHEDULE_LOCK_TTL_MS = 15_000;
 /**
  * A schedule created or changed at boot starts at least this long after (ms). An upsert's first

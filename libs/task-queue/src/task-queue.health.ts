@@ -1,21 +1,26 @@
 import { Injectable } from '@nestjs/common';
+import { QueueBackend, type BackendKind } from './backends/queue-backend.js';
 import { TaskQueues } from './task-queues.service.js';
 
-/** Longest a health check waits for Redis, in ms: a check must answer while Redis hangs. */
+/** Longest a health check waits for the backend, in ms: a check must answer while it hangs. */
 const CHECK_TIMEOUT_MS = 1000;
 
 /** What {@link TaskQueueHealth.check} found. */
 export interface TaskQueueHealthReport {
-  /** `true` when Redis answers and every queue has at least one worker connected. */
+  /** `true` when the backend answers and every queue has at least one worker connected. */
   healthy: boolean;
-  redis: { reachable: boolean; error?: string };
-  /** Per configured queue: workers connected to it, in any process (`null`: Redis did not say). */
+  /** Which backend the queues live on, and whether it answered. */
+  backend: { kind: BackendKind; reachable: boolean; error?: string };
+  /** On Redis only, as before the other backends: the same as `backend`, without `kind`. */
+  redis?: { reachable: boolean; error?: string };
+  /** Per configured queue: workers connected to it, in any process (`null`: no answer). */
   queues: Record<string, { workers: number | null }>;
 }
 
 /**
- * Whether this application's queues can do their work: Redis reachable, and per queue the
- * workers connected to it (BullMQ's `getWorkersCount()`, which counts every process).
+ * Whether this application's queues can do their work: the backend (Redis or PostgreSQL)
+ * reachable, and per queue the workers connected to it (BullMQ's `getWorkersCount()`, which
+ * counts every process; on the embedded PGlite, the workers of this process).
  *
  * @example
  * ```ts
@@ -25,40 +30,40 @@ export interface TaskQueueHealthReport {
  */
 @Injectable()
 export class TaskQueueHealth {
-  constructor(private readonly taskQueues: TaskQueues) {}
+  constructor(
+    private readonly taskQueues: TaskQueues,
+    private readonly backend: QueueBackend,
+  ) {}
 
-  /** Checks Redis and the workers of every queue; never throws, answers within about 2 s. */
+  /** Checks the backend and the workers of every queue; never throws, answers within about 2 s. */
   async check(): Promise<TaskQueueHealthReport> {
-    // The enqueueing client: it fails fast while disconnected (no offline queue), so a check
-    // never waits on the reconnect backoff of the workers' clients.
-    const client = this.taskQueues.producerClient();
     const names = this.taskQueues.names();
     const queues: TaskQueueHealthReport['queues'] = {};
-    try {
-      if (client.status === 'wait') await withTimeout(client.connect());
-      await withTimeout(client.ping());
-    } catch (error) {
+    const { kind } = this.backend;
+    const reachability = await this.backend.ping(CHECK_TIMEOUT_MS);
+    const report = (healthy: boolean): TaskQueueHealthReport => ({
+      healthy,
+      backend: { kind, ...reachability },
+      ...(kind === 'redis' ? { redis: reachability } : {}),
+      queues,
+    });
+    if (!reachability.reachable) {
       for (const name of names) queues[name] = { workers: null };
-      return { healthy: false, redis: { reachable: false, error: textOf(error) }, queues };
+      return report(false);
     }
     const counts = await Promise.all(
-      names.map((name) =>
-        withTimeout(this.taskQueues.bullQueue(name).getWorkersCount()).catch(() => null),
-      ),
+      names.map((name) => withTimeout(this.backend.workersCount(name)).catch(() => null)),
     );
     names.forEach((name, index) => (queues[name] = { workers: counts[index] }));
-    const healthy = counts.every((count) => count !== null && count > 0);
-    return { healthy, redis: { reachable: true }, queues };
+    return report(counts.every((count) => count !== null && count > 0));
   }
 }
-
-const textOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 function withTimeout<T>(promise: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new Error(`Redis did not answer within ${CHECK_TIMEOUT_MS} ms`)),
+      () => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)),
       CHECK_TIMEOUT_MS,
     );
   });

@@ -100,18 +100,41 @@ export const messages = {
     `${label} rejected after its run had already ended (timeout or abort): ${reason}`,
   invalidPayloadBySchema: (name: string, problem: string) =>
     `Task '${name}': the payload does not match the task's schema: ${problem}`,
-  schedulesDeferred: (queues: Iterable<string>) =>
-    `Redis is not reachable: the schedules of queue(s) ${list(queues)} will be reconciled once ` +
-    `it is. Until then they run as last stored in Redis.`,
-  schedulesFailed: (queue: string, reason: string) =>
+  schedulesDeferred: (store: string, queues: Iterable<string>) =>
+    `${store} is not reachable: the schedules of queue(s) ${list(queues)} will be reconciled ` +
+    `once it is. Until then they run as last stored in ${store}.`,
+  schedulesFailed: (store: string, queue: string, reason: string) =>
     `Could not reconcile the schedules of queue '${queue}': ${reason}. They run as last stored ` +
-    `in Redis; restart the process once Redis is healthy to apply this code's schedules.`,
-  workersClosedWithoutRedis: () =>
-    `Redis does not answer: workers closed at once. Jobs still active go back on their queue ` +
-    `once their lock expires.`,
-  forcedWorkerClose: (ms: number) =>
-    `Workers did not close within ${ms} ms (Redis not answering?): closed by force. Jobs ` +
+    `in ${store}; restart the process once ${store} is healthy to apply this code's schedules.`,
+  workersClosedWithoutBackend: (store: string) =>
+    `${store} does not answer: workers closed at once. Jobs still active go back on their ` +
+    `queue once their lock expires.`,
+  forcedWorkerClose: (store: string, ms: number) =>
+    `Workers did not close within ${ms} ms (${store} not answering?): closed by force. Jobs ` +
     `still active go back on their queue once their lock expires.`,
+  backendUnavailable: (queue: string, store: string, reason: string) =>
+    `Queue '${queue}': ${store} is not reachable (${reason}); nothing was enqueued or read. ` +
+    `Check that ${store} is running and the 'connection' setting points at it.`,
+  schemaNotMigrated: (store: string, schema: string, reason: string) =>
+    `${store} schema '${schema}' is not ready for the queues (${reason}). Run the migrations ` +
+    `(the example's 'npm run tasks -- migrate', or TaskQueueMigrator.migrate()), or leave ` +
+    `'migrate' on so the application runs them at start.`,
+  invalidConnection: (value: unknown, problem: string) =>
+    `TaskQueueModule: option 'connection' ${problem} (got ${describe(value)}). Use a ` +
+    `redis:// or rediss:// URL, ioredis options, { cluster: { nodes } }, a postgres:// or ` +
+    `postgresql:// URL, { postgres: url | PoolConfig | Pool }, 'pglite:memory', ` +
+    `'pglite:<directory>' or { pglite: PGlite }.`,
+  invalidSchema: (option: string, schema: unknown) =>
+    `TaskQueueModule: ${option} ${describe(schema)} cannot name a PostgreSQL schema, which on ` +
+    `PostgreSQL is the queues' namespace. Use 1 to 63 letters, digits, "_" or "$", starting ` +
+    `with a letter or "_" (e.g. 'tasks_test_1').`,
+  namespaceWithPool: (option: string) =>
+    `TaskQueueModule: '${option}' cannot be set with a ready-made pg Pool: the pool's own ` +
+    `search_path decides the schema. Remove '${option}', or pass { postgres: { ` +
+    `connectionString, schema } } and let the module make the pool.`,
+  redisOnlyOption: (option: string, kind: string) =>
+    `TaskQueueModule: '${option}' is a Redis option and the connection is ${kind}. Remove it, ` +
+    `or connect to Redis.`,
   nonErrorThrown: (value: unknown) => `Task threw a non-Error value: ${describe(value)}`,
 };
 

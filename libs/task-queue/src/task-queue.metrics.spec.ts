@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import { TaskQueueMetrics } from './task-queue.metrics.js';
 import type { TaskQueues } from './task-queues.service.js';
+import type { QueueBackend } from './backends/queue-backend.js';
 
 /** Two queues whose BullMQ export is what BullMQ 6.7 writes, without Redis. */
 const exportOf = (name: string) =>
@@ -13,15 +14,15 @@ const exportOf = (name: string) =>
     `bullmq_job_completed_total{queue="${name}"} 2`,
   ].join('\n');
 
-const queues = {
-  names: () => ['default', 'emails'],
-  bullQueue: (name: string) =>
+const queues = { names: () => ['default', 'emails'] } as unknown as TaskQueues;
+const backend = {
+  queue: (name: string) =>
     ({ exportPrometheusMetrics: async () => exportOf(name) }) as unknown as Queue,
-} as unknown as TaskQueues;
+} as unknown as QueueBackend;
 
 describe('TaskQueueMetrics', () => {
   it('declares each family once across queues and adds the duration histogram', async () => {
-    const metrics = new TaskQueueMetrics(queues);
+    const metrics = new TaskQueueMetrics(queues, backend);
     metrics.observe('default', 'send_email', 'completed', 0.03);
     metrics.observe('default', 'send_email', 'completed', 2);
     metrics.observe('emails', 'send "x"', 'failed', 0.2);

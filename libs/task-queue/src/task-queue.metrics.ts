@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { QueueBackend } from './backends/queue-backend.js';
 import { TaskQueues } from './task-queues.service.js';
 
 /** How a run ended, as the finished-job log line and the duration histogram name it. */
@@ -25,7 +26,7 @@ const escapeLabel = (value: string) =>
 
 /**
  * Prometheus metrics of this application's queues: job counts by queue and state (BullMQ's
- * exporter, read from Redis, so any process sees every worker's jobs) and a histogram of run
+ * exporter, read from the backend, so any process sees every worker's jobs) and a histogram of run
  * durations by queue, task and outcome, recorded by the workers of this process.
  *
  * @example
@@ -48,7 +49,10 @@ export class TaskQueueMetrics {
     Map<string, Partial<Record<TaskRunOutcome, Series>>>
   >();
 
-  constructor(private readonly taskQueues: TaskQueues) {}
+  constructor(
+    private readonly taskQueues: TaskQueues,
+    private readonly backend: QueueBackend,
+  ) {}
 
   /** @internal Records one finished run of a task. */
   observe(queue: string, task: string, outcome: TaskRunOutcome, seconds: number): void {
@@ -71,13 +75,11 @@ export class TaskQueueMetrics {
 
   /**
    * Every metric in the Prometheus text format.
-   * @throws when Redis does not answer (the job counts are read from it).
+   * @throws when the backend does not answer (the job counts are read from it).
    */
   async prometheus(): Promise<string> {
     const exported = await Promise.all(
-      this.taskQueues
-        .names()
-        .map((name) => this.taskQueues.bullQueue(name).exportPrometheusMetrics()),
+      this.taskQueues.names().map((name) => this.backend.queue(name).exportPrometheusMetrics()),
     );
     return [...mergeFamilies(exported), ...this.histogram()].join('\n') + '\n';
   }

@@ -6,7 +6,9 @@ import { TASK_JOB, TASK_QUEUE_CONFIG } from './task-queue.constants.js';
 import { TaskQueueExplorer } from './task-queue.explorer.js';
 import { TaskQueueHealth } from './task-queue.health.js';
 import { TaskQueueMetrics } from './task-queue.metrics.js';
-import { TaskQueueRedisPolicy } from './task-queue.redis-policy.js';
+import { TaskQueueRedisPolicy } from './backends/redis/redis.policy.js';
+import { createBackend } from './backends/create-backend.js';
+import { QueueBackend } from './backends/queue-backend.js';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './task-queue.module-definition.js';
 import { TaskQueues } from './task-queues.service.js';
 import { TaskScheduler } from './task-scheduler.service.js';
@@ -39,6 +41,8 @@ import { TaskRegistry } from './task.registry.js';
       useFactory: (job: unknown) => job,
       inject: [REQUEST],
     },
+    // The one owner of the connections and BullMQ objects; nothing connects until first use.
+    { provide: QueueBackend, useFactory: createBackend, inject: [TASK_QUEUE_CONFIG] },
     TaskMetadataAccessor,
     TaskRegistry,
     TaskQueueExplorer,
@@ -49,6 +53,6 @@ import { TaskRegistry } from './task.registry.js';
     TaskQueueMetrics,
     TaskQueueRedisPolicy,
   ],
-  exports: [TaskQueues, TaskRegistry, TaskQueueHealth, TaskQueueMetrics, TASK_JOB],
+  exports: [TaskQueues, TaskRegistry, TaskQueueHealth, TaskQueueMetrics, TASK_JOB, QueueBackend],
 })
 export class TaskQueueModule extends ConfigurableModuleClass {}

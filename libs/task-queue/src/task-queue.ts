@@ -1,7 +1,8 @@
-import { Job, type JobsOptions, type JobType, type Queue, type QueueEvents } from 'bullmq';
+import { Job, type JobsOptions, type JobType, type Queue } from 'bullmq';
+import type { QueueBackend } from './backends/queue-backend.js';
+import { JobFailure, OutcomeWaitEnded, waitForOutcome } from './producer/job-outcome.js';
 import {
   InvalidPayloadError,
-  RedisUnavailableError,
   TaskFailedError,
   TaskWaitTimeoutError,
   UnknownTaskError,
@@ -15,11 +16,9 @@ import type {
   TaskJobStatus,
   TaskQueueStats,
 } from './interfaces/task-job.interface.js';
-import { abortChannel, MARK_ABORTED_SCRIPT } from './task-abort.js';
 import type { TaskSchedule } from './interfaces/task-schedule.interface.js';
 import { assertPlainPayload } from './task-payload.js';
 import { validateWithSchema } from './task-schema.js';
-import { whenReady, type RedisClient } from './task-queue.connection.js';
 import {
   ABORTED_REASON,
   DEFAULT_APPLY_TIMEOUT,
@@ -56,21 +55,14 @@ interface PreparedJob {
   opts: JobsOptions;
 }
 
-/** ioredis's refusal of a command it did not send: no offline queue and no connection. */
-const NOT_SENT = /^Stream isn't writeable/;
-
 /** @internal What a {@link TaskQueue} needs from the application that owns it. */
-export interface TaskQueueBackend {
-  readonly queue: Queue;
-  readonly client: RedisClient;
+export interface TaskQueueParts {
+  readonly backend: QueueBackend;
   readonly tasks: ReadonlyMap<string, BoundTask>;
-  readonly prefix: string;
   /** Largest payload accepted, in bytes of JSON. */
   readonly maxPayloadBytes: number;
   /** The task a provider class's method declares, if bound in this application. */
   byMethod(type: object, methodName: string): BoundTask | undefined;
-  /** The queue's event stream, opened on first use and ready to deliver. */
-  events(): Promise<QueueEvents>;
 }
 
 /**
@@ -78,12 +70,18 @@ export interface TaskQueueBackend {
  * {@link TaskQueues.get} or, inside a task, from `ctx.queue`.
  */
 export class TaskQueue {
+  private readonly queue: Queue;
+  private readonly backend: QueueBackend;
+
   /** @internal */
   constructor(
     /** The queue's name. */
     readonly name: string,
-    private readonly backend: TaskQueueBackend,
-  ) {}
+    private readonly parts: TaskQueueParts,
+  ) {
+    this.backend = parts.backend;
+    this.queue = parts.backend.queue(name);
+  }
 
   /**
    * Puts a job on this queue, by task name or, type-checked, by provider class and method.
@@ -92,7 +90,8 @@ export class TaskQueue {
    * @returns the job's id (a string), name and queue.
    * @throws UnknownTaskError when this application has no such task on this queue.
    * @throws InvalidPayloadError naming the offending path (`payload.user.onDone`).
-   * @throws RedisUnavailableError when Redis does not answer within 1.5 s.
+   * @throws BackendUnavailableError (RedisUnavailableError on Redis) when the backend does not
+   *   answer within 1.5 s.
    * @example
    * ```ts
    * const { id } = await taskQueues.get('default').enqueue('send_email', { to, subject });
@@ -118,7 +117,7 @@ export class TaskQueue {
    *
    * @param items task name, payload (plain data, default `{}`) and options of each job.
    * @returns each job's id, name and queue, in the order of `items`.
-   * @throws UnknownTaskError, InvalidPayloadError or RedisUnavailableError, as `enqueue` does.
+   * @throws UnknownTaskError, InvalidPayloadError or BackendUnavailableError, as `enqueue` does.
    * @example
    * ```ts
    * const jobs = await taskQueues.get('default').enqueueMany(
@@ -132,7 +131,7 @@ export class TaskQueue {
       jobs.push(await this.prepare(name, payload, options));
     }
     if (jobs.length === 0) return [];
-    const added = await this.send(() => this.backend.queue.addBulk(jobs));
+    const added = await this.send(() => this.queue.addBulk(jobs));
     return added.map((job) => ({ id: job.id!, name: job.name, queue: this.name }));
   }
 
@@ -163,13 +162,14 @@ export class TaskQueue {
         ),
       );
     }
-    const events = await this.backend.events();
+    const events = await this.send(() => this.backend.queueEvents(this.name));
     const job = await this.add(name, payload as object | undefined, enqueueOptions);
     // Each wait listens for the queue's 'closing' event; many waits at once are expected.
-    const { queue } = this.backend;
+    const { queue } = this;
     queue.setMaxListeners(queue.getMaxListeners() + 1);
     try {
-      return (await job.waitUntilFinished(events, timeout * 1000)) as unknown;
+      const { eventPollMs } = this.backend;
+      return await waitForOutcome(queue, events, job.id!, timeout * 1000, eventPollMs);
     } catch (error) {
       return await this.settle(job, error, timeout);
     } finally {
@@ -181,7 +181,7 @@ export class TaskQueue {
   private resolve(target: string | TaskClass<unknown>, args: unknown[]): [string, ...unknown[]] {
     if (typeof target === 'string') return [target, ...args];
     const [method, ...rest] = args as [string, ...unknown[]];
-    const task = this.backend.byMethod(target, method);
+    const task = this.parts.byMethod(target, method);
     if (!task || task.definition.queue !== this.name) {
       throw new UnknownTaskError(
         messages.unknownTaskMethod(`${target.name}.${method}`, this.name, task?.definition.queue),
@@ -193,9 +193,9 @@ export class TaskQueue {
   /** Reads a job back; `undefined` for an id this queue never had or no longer keeps. */
   async getJob(id: string): Promise<TaskJobInfo | undefined> {
     // State first: a job read after it may be further along, never behind what it reports.
-    const status = STATUS[await this.backend.queue.getJobState(id)];
+    const status = STATUS[await this.send(() => this.queue.getJobState(id))];
     if (!status) return undefined;
-    const job = await Job.fromId(this.backend.queue, id);
+    const job = await this.send(() => Job.fromId(this.queue, id));
     if (!job) return undefined;
     const aborted =
       status === 'failed'
@@ -216,7 +216,8 @@ export class TaskQueue {
   /**
    * Counts this queue's jobs by status, and the workers connected to it in any process.
    *
-   * @throws RedisUnavailableError when Redis does not answer within 1.5 s.
+   * @throws BackendUnavailableError (RedisUnavailableError on Redis) when the backend does not
+   *   answer within 1.5 s.
    * @example
    * ```ts
    * const { counts, workers } = await taskQueues.get('default').stats();
@@ -224,12 +225,13 @@ export class TaskQueue {
    * ```
    */
   async stats(): Promise<TaskQueueStats> {
-    await this.connected();
-    const { queue } = this.backend;
-    const [byState, workers] = await Promise.all([
-      queue.getJobCounts(...(Object.keys(STATUS) as JobType[])),
-      queue.getWorkersCount(),
-    ]);
+    const { queue } = this;
+    const [byState, workers] = await this.send(() =>
+      Promise.all([
+        queue.getJobCounts(...(Object.keys(STATUS) as JobType[])),
+        this.backend.workersCount(this.name),
+      ]),
+    );
     const counts = { queued: 0, scheduled: 0, active: 0, complete: 0, failed: 0 };
     for (const [state, count] of Object.entries(byState)) {
       const status = STATUS[state];
@@ -246,13 +248,11 @@ export class TaskQueue {
    * @returns `true` if the job was found unfinished and is being aborted.
    */
   async abort(id: string): Promise<boolean> {
-    const { queue, client } = this.backend;
-    await this.connected();
-    const keys = [queue.toKey(id), queue.toKey('completed'), queue.toKey('failed')];
-    const marked = await client.eval(MARK_ABORTED_SCRIPT, keys.length, ...keys, id, ABORTED_REASON);
+    const { queue, backend } = this;
+    const marked = await this.send(() => backend.markAborted(this.name, id, ABORTED_REASON));
     if (marked !== 1) return false;
     // Announced whatever its state: it may be taken by a worker at this very moment.
-    await client.publish(abortChannel(this.backend.prefix, this.name), id);
+    await backend.publishAbort(this.name, id);
     if ((await queue.getJobState(id)) === 'delayed') {
       // Due now, so a worker fails it at once instead of at its planned time.
       await (await Job.fromId(queue, id))?.promote().catch(() => undefined);
@@ -267,7 +267,8 @@ export class TaskQueue {
    * whichever code booted last.
    *
    * @returns one entry per scheduled task; `next` is a `Date`, the instant the next run is due.
-   * @throws RedisUnavailableError when Redis does not answer within 1.5 s.
+   * @throws BackendUnavailableError (RedisUnavailableError on Redis) when the backend does not
+   *   answer within 1.5 s.
    * @example
    * ```ts
    * for (const { name, cron, timeZone, next } of await taskQueues.get('default').schedules()) {
@@ -276,8 +277,7 @@ export class TaskQueue {
    * ```
    */
   async schedules(): Promise<TaskSchedule[]> {
-    await this.connected();
-    const stored = await readSchedules(this.backend.queue);
+    const stored = await this.send(() => readSchedules(this.queue));
     return [...stored].map(([name, scheduler]) => ({
       name,
       cron: scheduler.pattern!,
@@ -286,35 +286,30 @@ export class TaskQueue {
     }));
   }
 
-  /** Waits up to 2 s for a (re)connecting Redis; fails fast rather than queueing offline. */
+  /** Waits up to 1.5 s for a (re)connecting backend; fails fast rather than queueing offline. */
   private async connected(): Promise<void> {
-    const { client } = this.backend;
-    if (client.status !== 'ready' && !(await whenReady(client, ENQUEUE_CONNECT_TIMEOUT_MS))) {
-      throw new RedisUnavailableError(
-        messages.redisUnavailable(this.name, client.status, ENQUEUE_CONNECT_TIMEOUT_MS),
-      );
+    if (!(await this.backend.whenReady(ENQUEUE_CONNECT_TIMEOUT_MS))) {
+      throw this.backend.unavailable(this.name, ENQUEUE_CONNECT_TIMEOUT_MS);
     }
   }
 
   /**
-   * Sends an enqueue once Redis is ready. A connection that has just dropped refuses the
-   * command without sending it: that is a RedisUnavailableError too, with nothing enqueued.
+   * Runs a command once the backend is ready. A command that fails because the backend is
+   * unreachable (a dropped connection, a server gone) rejects with the backend's outage error
+   * (`BackendUnavailableError`); any other failure passes as it is.
    */
   private send<T>(command: () => Promise<T>): Promise<T> {
-    // Not async: on a ready connection (nearly every call) the command's own promise is
+    // Not async: on a ready backend (nearly every call) the command's own promise is
     // returned with one handler, no extra promise layers per enqueue.
-    if (this.backend.client.status !== 'ready') {
-      return this.connected().then(() => command().catch(this.notSent));
+    if (!this.backend.isReady()) {
+      return this.connected().then(() => command().catch(this.explain));
     }
-    return command().catch(this.notSent);
+    return command().catch(this.explain);
   }
 
-  /** A command refused before it was sent becomes a RedisUnavailableError; others pass. */
-  private readonly notSent = (error: unknown): never => {
-    if (error instanceof Error && NOT_SENT.test(error.message)) {
-      throw new RedisUnavailableError(messages.redisConnectionLost(this.name, error.message));
-    }
-    throw error;
+  /** A failure of the backend becomes its outage error; a command's own error passes. */
+  private readonly explain = async (error: unknown): Promise<never> => {
+    throw (await this.backend.outageOf(error, this.name)) ?? error;
   };
 
   /**
@@ -329,7 +324,7 @@ export class TaskQueue {
   }
 
   private sendJob({ name, data, opts }: PreparedJob): Promise<Job> {
-    return this.send(() => this.backend.queue.add(name, data, opts));
+    return this.send(() => this.queue.add(name, data, opts));
   }
 
   /**
@@ -341,11 +336,11 @@ export class TaskQueue {
     payload: object = {},
     options?: EnqueueOptions,
   ): PreparedJob | Promise<PreparedJob> {
-    const task = this.backend.tasks.get(name);
+    const task = this.parts.tasks.get(name);
     if (!task) {
-      throw new UnknownTaskError(messages.unknownTask(name, this.name, this.backend.tasks.keys()));
+      throw new UnknownTaskError(messages.unknownTask(name, this.name, this.parts.tasks.keys()));
     }
-    assertPlainPayload(name, payload, this.backend.maxPayloadBytes);
+    assertPlainPayload(name, payload, this.parts.maxPayloadBytes);
     if (!task.schema) return { name, data: payload, opts: this.jobOptions(task, options) };
     return validateWithSchema(task.schema, { ...task.kwargs, ...payload }).then((checked) => {
       if ('problem' in checked) {
@@ -405,18 +400,19 @@ export class TaskQueue {
   /** Tells a failed task from a wait that ended before the job did. */
   private async settle<R>(job: Job, error: unknown, timeout: number): Promise<R> {
     const id = job.id!;
-    const state = await this.backend.queue.getJobState(id);
-    if (state === 'failed') {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new TaskFailedError(messages.taskFailed(job.name, id, reason), id, reason);
-    }
-    if (state === 'completed') {
-      const finished = await Job.fromId(this.backend.queue, id);
+    const failed = (reason: string) =>
+      new TaskFailedError(messages.taskFailed(job.name, id, reason), id, reason);
+    if (error instanceof JobFailure) throw failed(error.message);
+    if (!(error instanceof OutcomeWaitEnded)) throw error;
+    // The wait ended: the job may have finished at that very moment.
+    const state = await this.queue.getJobState(id);
+    if (state === 'failed' || state === 'completed') {
+      const finished = await Job.fromId(this.queue, id);
+      if (state === 'failed') throw failed(finished?.failedReason ?? '');
       return (finished?.returnvalue ?? null) as R;
     }
-    const closing = !(error instanceof Error) || !error.message.startsWith('Job wait');
     throw new TaskWaitTimeoutError(
-      closing
+      error.closing
         ? messages.waitInterrupted(job.name, id)
         : messages.waitTimedOut(job.name, id, timeout),
       id,

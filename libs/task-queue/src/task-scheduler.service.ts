@@ -6,22 +6,16 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { Queue, type JobSchedulerJson } from 'bullmq';
+import type { JobSchedulerJson, Queue } from 'bullmq';
+import { QueueBackend } from './backends/queue-backend.js';
+import { storeName } from './backends/store-name.js';
 import type { TaskQueueConfig } from './task-queue.config.js';
 import {
-  closeRedisClient,
-  createRedisClient,
-  whenReady,
-  type RedisClient,
-} from './task-queue.connection.js';
-import {
   ENQUEUE_CONNECT_TIMEOUT_MS,
-  SCHEDULE_LOCK_TTL_MS,
   SCHEDULE_START_MARGIN_MS,
   TASK_QUEUE_CONFIG,
 } from './task-queue.constants.js';
 import { messages } from './task-queue.messages.js';
-import { withRedisLock } from './task-schedule.lock.js';
 import { readSchedules, schedulerIdOf } from './task-schedule.store.js';
 import { TaskRegistry, type BoundTask } from './task.registry.js';
 
@@ -33,15 +27,13 @@ import { TaskRegistry, type BoundTask } from './task.registry.js';
  *
  * A process reconciles only the queues it runs workers for: an enqueue-only process may
  * import fewer task modules and must not remove the schedules of tasks it does not know.
- * Replicas booting together take turns under a per-queue Redis lock; whoever comes second
+ * Replicas booting together take turns under a per-queue lock of the backend; whoever comes second
  * finds everything current and changes nothing.
  */
 @Injectable()
 export class TaskScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('TaskScheduler');
-  private readonly queues: Queue[] = [];
-  private client?: RedisClient;
-  private onReady?: () => void;
+  private stopWaiting?: () => void;
   private stopping = false;
   private markSettled!: () => void;
   private readonly settled = new Promise<void>((resolve) => (this.markSettled = resolve));
@@ -49,10 +41,11 @@ export class TaskScheduler implements OnApplicationBootstrap, OnApplicationShutd
   constructor(
     @Inject(TASK_QUEUE_CONFIG) private readonly config: TaskQueueConfig,
     private readonly registry: TaskRegistry,
+    private readonly backend: QueueBackend,
   ) {}
 
   /**
-   * Resolves once this process has reconciled its schedules at bootstrap (or found Redis
+   * Resolves once this process has reconciled its schedules at bootstrap (or found the backend
    * unreachable and put it off). Workers take jobs only after it, so a replica of new code
    * never runs a job of a schedule its own code has changed.
    */
@@ -71,45 +64,35 @@ export class TaskScheduler implements OnApplicationBootstrap, OnApplicationShutd
   private async reconcileAtBoot(): Promise<void> {
     const names = this.config.workerQueues;
     if (names.length === 0) return;
-    const client = createRedisClient(this.config.connection, 'worker', this.logger);
-    this.client = client;
-    const reconcileAll = () => Promise.all(names.map((name) => this.reconcileQueue(client, name)));
-    // Boot with the schedules in place when Redis answers; an unreachable Redis must not keep
-    // the application from booting (its workers wait for Redis as well).
-    if (await whenReady(client, ENQUEUE_CONNECT_TIMEOUT_MS)) {
+    const reconcileAll = () => Promise.all(names.map((name) => this.reconcileQueue(name)));
+    // Boot with the schedules in place when the backend answers; an unreachable one must not
+    // keep the application from booting (its workers wait for it as well).
+    if (await this.backend.whenReady(ENQUEUE_CONNECT_TIMEOUT_MS)) {
       await reconcileAll();
       return;
     }
-    this.logger.warn(messages.schedulesDeferred(names));
-    this.onReady = () => void reconcileAll();
-    client.once('ready', this.onReady);
+    this.logger.warn(messages.schedulesDeferred(storeName(this.backend.kind), names));
+    this.stopWaiting = this.backend.onceReachable(() => void reconcileAll());
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
     this.markSettled();
-    if (this.onReady) this.client?.off('ready', this.onReady);
-    const queues = this.queues.splice(0);
-    await Promise.all(queues.map((queue) => queue.close()));
-    await closeRedisClient(this.client);
+    this.stopWaiting?.();
   }
 
-  private async reconcileQueue(client: RedisClient, name: string): Promise<void> {
-    const queue = new Queue(name, { connection: client, prefix: this.config.prefix });
-    queue.on('error', (error) => this.logger.error(`Queue '${name}': ${error.message}`));
-    this.queues.push(queue);
-    const lockKey = `${this.config.prefix}:${name}:task-queue:schedules-lock`;
+  private async reconcileQueue(name: string): Promise<void> {
+    const queue = this.backend.queue(name, 'worker');
     try {
-      await withRedisLock(
-        client,
-        lockKey,
-        SCHEDULE_LOCK_TTL_MS,
+      await this.backend.withLock(
+        `${name}:task-queue:schedules-lock`,
         () => this.reconcile(queue, this.registry.tasksOn(name)),
         () => this.stopping,
       );
     } catch (error) {
       if (!this.stopping) {
-        this.logger.error(messages.schedulesFailed(name, (error as Error).message));
+        const store = storeName(this.backend.kind);
+        this.logger.error(messages.schedulesFailed(store, name, (error as Error).message));
       }
     }
   }
@@ -121,7 +104,7 @@ export class TaskScheduler implements OnApplicationBootstrap, OnApplicationShutd
       if (cron === undefined) continue;
       const stored = leftover.get(name);
       leftover.delete(name);
-      // Compared with what Redis gives back, so kwargs are taken in their JSON form (a Date
+      // Compared with what the backend gives back, so kwargs are taken in their JSON form (a Date
       // becomes its ISO string), as every job's data is.
       const data = JSON.parse(JSON.stringify(task.kwargs ?? {})) as object;
       const template = { name, data, opts: task.jobOptions };

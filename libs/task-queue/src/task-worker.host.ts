@@ -5,19 +5,13 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { UnrecoverableError, WaitingError, Worker, type Job, type Processor } from 'bullmq';
+import { UnrecoverableError, WaitingError, type Job, type Processor, type Worker } from 'bullmq';
 import { NonRetryableError, TaskAbortedError, TaskTimeoutError } from './errors/index.js';
-import { abortChannel } from './task-abort.js';
+import { QueueBackend } from './backends/queue-backend.js';
 import { TaskRun, WorkerShutdownError } from './task-execution.js';
 import type { TaskInvocation } from './task-invocation.js';
 import { validateWithSchema } from './task-schema.js';
 import type { TaskQueueConfig } from './task-queue.config.js';
-import {
-  answersPing,
-  closeRedisClient,
-  createRedisClient,
-  type RedisClient,
-} from './task-queue.connection.js';
 import {
   ABORTED_REASON,
   BACKOFF_TYPE,
@@ -32,18 +26,19 @@ import { TaskQueues } from './task-queues.service.js';
 import { TaskScheduler } from './task-scheduler.service.js';
 import { observeRuns } from './task-run.observer.js';
 import { TaskRegistry, type BoundTask } from './task.registry.js';
+import { storeName } from './backends/store-name.js';
 
 /** How long an abort request for a job this process has not started yet is remembered. */
 const PENDING_ABORT_MS = 60_000;
 
 /**
  * How long past the grace period a graceful close may still take, in ms, before the workers are
- * closed by force: a Redis that died moment ago can leave BullMQ waiting for replies forever.
+ * closed by force: a backend that died a moment ago can leave BullMQ waiting for replies forever.
  */
 const FORCE_CLOSE_AFTER_GRACE_MS = 2000;
 
-/** How long Redis gets to answer a PING when shutting down, in ms. */
-const REDIS_CHECK_MS = 1000;
+/** How long the backend gets to answer when shutting down, in ms. */
+const BACKEND_CHECK_MS = 1000;
 
 /** Per-enqueue options the worker reads back from the job. */
 interface TaskJobOptions {
@@ -63,8 +58,6 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
   private readonly runs = new Map<string, Map<string, TaskRun>>();
   /** Abort requests that arrived just before their job started here. */
   private readonly pendingAborts = new Map<string, number>();
-  private client?: RedisClient;
-  private subscriber?: RedisClient;
   private stopping = false;
 
   constructor(
@@ -73,19 +66,17 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     private readonly taskQueues: TaskQueues,
     private readonly scheduler: TaskScheduler,
     private readonly metrics: TaskQueueMetrics,
+    private readonly backend: QueueBackend,
   ) {}
 
   onApplicationBootstrap(): void {
     if (this.config.workerQueues.length === 0) return;
-    this.client = createRedisClient(this.config.connection, 'worker', this.logger);
     for (const name of this.config.workerQueues) {
       const tasks = this.registry.tasksOn(name);
       const runs = new Map<string, TaskRun>();
       this.runs.set(name, runs);
       const processor = this.processor(name, tasks, this.taskQueues.get(name), runs);
-      const worker = new Worker(name, processor, {
-        connection: this.client,
-        prefix: this.config.prefix,
+      const worker = this.backend.worker(name, processor, {
         concurrency: this.config.queues.get(name),
         autorun: false,
         maxStalledCount: MAX_STALLED_COUNT,
@@ -128,10 +119,13 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
       for (const runs of this.runs.values())
         for (const run of runs.values()) run.cancel(SHUTDOWN_REASON);
     }, graceMs);
-    // Without Redis nothing graceful can happen (no job can be marked finished), and BullMQ's
-    // graceful close would wait for it forever: close at once, as after a crash.
-    const graceful = !!this.client && (await answersPing(this.client, REDIS_CHECK_MS));
-    if (!graceful && workers.length > 0) this.logger.warn(messages.workersClosedWithoutRedis());
+    // Without the backend nothing graceful can happen (no job can be marked finished), and
+    // BullMQ's graceful close would wait for it forever: close at once, as after a crash.
+    const graceful = workers.length > 0 && (await this.backend.ping(BACKEND_CHECK_MS)).reachable;
+    const store = storeName(this.backend.kind);
+    if (!graceful && workers.length > 0) {
+      this.logger.warn(messages.workersClosedWithoutBackend(store));
+    }
     let forced = false;
     let force: NodeJS.Timeout | undefined;
     const closed = Promise.all(
@@ -146,34 +140,26 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     const forceClose = new Promise<void>((resolve) => {
       force = setTimeout(() => {
         forced = true;
-        this.logger.warn(messages.forcedWorkerClose(graceMs + FORCE_CLOSE_AFTER_GRACE_MS));
+        this.logger.warn(messages.forcedWorkerClose(store, graceMs + FORCE_CLOSE_AFTER_GRACE_MS));
         for (const worker of workers) worker.disconnect().catch(() => undefined);
-        this.client?.disconnect();
+        this.backend.disconnectWorkers();
         resolve();
       }, graceMs + FORCE_CLOSE_AFTER_GRACE_MS);
     });
     await Promise.race([closed, forceClose]);
     clearTimeout(graceRunsOut);
     clearTimeout(force);
-    await Promise.all([closeRedisClient(this.subscriber), closeRedisClient(this.client)]);
   }
 
   /** Cancels active jobs that another process asked to abort. */
   private listenForAborts(): void {
-    const channels = new Map(
-      this.config.workerQueues.map((queue) => [abortChannel(this.config.prefix, queue), queue]),
-    );
-    this.subscriber = this.client!.duplicate();
-    // The worker client reports an outage already; this one only must not crash the process.
-    this.subscriber.on('error', () => undefined);
-    this.subscriber.on('message', (channel: string, jobId: string) => {
-      const queue = channels.get(channel) ?? '';
+    const onAbort = (queue: string, jobId: string) => {
       if (!this.workers.has(queue)) return;
       const run = this.runs.get(queue)?.get(jobId);
       if (run) run.cancel(ABORTED_REASON);
       else this.pendingAborts.set(jobId, Date.now() + PENDING_ABORT_MS);
-    });
-    this.subscriber.subscribe(...channels.keys()).catch((error: Error) => {
+    };
+    this.backend.subscribeAborts(this.config.workerQueues, onAbort).catch((error: Error) => {
       if (!this.stopping) this.logger.error(`Abort requests not received: ${error.message}`);
     });
   }

@@ -8,6 +8,7 @@ import { ExpressAdapter } from '@bull-board/express';
 import type { Express, RequestHandler } from 'express';
 import { TaskQueueConfigError } from '../errors/index.js';
 import type { TaskQueueDashboardOptions } from '../interfaces/task-queue-dashboard-options.interface.js';
+import { QueueBackend } from '../backends/queue-backend.js';
 import { TaskQueues } from '../task-queues.service.js';
 import { basicAuth } from './basic-auth.middleware.js';
 import { refusePayloadWrites } from './masked-payload-writes.middleware.js';
@@ -40,6 +41,7 @@ export class TaskQueueDashboardMounter implements OnModuleInit {
     @Inject(DASHBOARD_OPTIONS) private readonly options: TaskQueueDashboardOptions,
     private readonly adapterHost: HttpAdapterHost,
     private readonly taskQueues: TaskQueues,
+    private readonly backend: QueueBackend,
   ) {}
 
   onModuleInit(): void {
@@ -83,7 +85,7 @@ export class TaskQueueDashboardMounter implements OnModuleInit {
     const { readOnly = false, maskPayloads = false } = this.options;
     const mask = maskPayloads === true ? () => MASKED : maskPayloads || undefined;
     const queues = this.taskQueues.names().map((name) => {
-      const adapter = new BullMQAdapter(this.taskQueues.bullQueue(name), {
+      const adapter = new BullMQAdapter(this.backend.queue(name), {
         readOnlyMode: readOnly,
         allowRetries: !readOnly,
       });

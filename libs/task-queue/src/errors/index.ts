@@ -1,3 +1,4 @@
+export { BackendUnavailableError } from './backend-unavailable.error.js';
 export { InvalidPayloadError } from './invalid-payload.error.js';
 export { NonRetryableError } from './non-retryable.error.js';
 export { RedisUnavailableError } from './redis-unavailable.error.js';

@@ -1,4 +1,6 @@
-/** Redis did not answer in time for an enqueue; nothing was enqueued. */
-export class RedisUnavailableError extends Error {
-  override readonly name = 'RedisUnavailableError';
+import { BackendUnavailableError } from './backend-unavailable.error.js';
+
+/** Redis did not answer in time for an enqueue or a read; nothing was enqueued. */
+export class RedisUnavailableError extends BackendUnavailableError {
+  override readonly name: string = 'RedisUnavailableError';
 }

@@ -1,4 +1,6 @@
+import type { PgPool } from 'bullmq';
 import type { ClusterNode, ClusterOptions, RedisOptions } from 'ioredis';
+import type { PGliteLike } from '../backends/postgres/pglite.pool.js';
 import type { RetentionOptions } from './task-options.interface.js';
 
 /**
@@ -19,7 +21,55 @@ export interface ClusterConnection {
 }
 
 /** A `redis://` or `rediss://` URL, ioredis options, or a Redis Cluster. */
-export type TaskQueueConnection = string | RedisOptions | ClusterConnection;
+export type RedisConnection = string | RedisOptions | ClusterConnection;
+
+/**
+ * node-postgres pool settings (any `pg.PoolConfig` field), plus the PostgreSQL `schema` the
+ * queues live in (default: the module's `prefix` if given, else `bullmq`).
+ */
+export interface PostgresPoolConfig {
+  connectionString?: string;
+  host?: string;
+  port?: number;
+  user?: string;
+  password?: string;
+  database?: string;
+  /** Connections in the query pool (each worker and event stream opens one more for LISTEN). */
+  max?: number;
+  schema?: string;
+  [option: string]: unknown;
+}
+
+/**
+ * PostgreSQL, through BullMQ's own PostgreSQL backend: a `postgres://` URL, pool settings, or a
+ * ready-made `pg.Pool` (whose own `search_path` then names the schema).
+ *
+ * @example
+ * ```ts
+ * TaskQueueModule.forRoot({
+ *   connection: { postgres: { connectionString: process.env.DATABASE_URL, schema: 'tasks' } },
+ * })
+ * ```
+ */
+export interface PostgresBackendConnection {
+  postgres: string | PostgresPoolConfig | PgPool;
+}
+
+/**
+ * An embedded PostgreSQL (PGlite) in this process, shared by applications of this process and
+ * dedicated to the queues: one PGlite is one database session.
+ */
+export interface PGliteBackendConnection {
+  pglite: PGliteLike;
+}
+
+/**
+ * Where the queues live: Redis (a `redis://` or `rediss://` URL, ioredis options, a Cluster),
+ * PostgreSQL (a `postgres://` or `postgresql://` URL, `{ postgres }`), or an embedded
+ * PostgreSQL in this process (`'pglite:memory'`, `'pglite:<directory>'`, `{ pglite }`).
+ */
+export type TaskQueueConnection =
+  RedisConnection | PostgresBackendConnection | PGliteBackendConnection;
 
 /** Settings of one queue. */
 export interface QueueSettings {
@@ -49,16 +99,29 @@ export interface WorkerSettings {
  */
 export interface TaskQueueModuleOptions {
   /**
-   * A `redis://` or `rediss://` URL, ioredis options, or `{ cluster: { nodes, options? } }` for a
-   * Redis Cluster (with a hash-tag `prefix`). Default `redis://127.0.0.1:6379`.
+   * Where the queues live. Redis: a `redis://` or `rediss://` URL, ioredis options, or
+   * `{ cluster: { nodes, options? } }` (with a hash-tag `prefix`). PostgreSQL: a `postgres://`
+   * URL or `{ postgres: url | PoolConfig & { schema? } | Pool }`. Embedded PostgreSQL in this
+   * process: `'pglite:memory'`, `'pglite:<directory>'` or `{ pglite: db }`.
+   * Default `redis://127.0.0.1:6379`.
    */
   connection?: TaskQueueConnection;
   /** Queue names, or names with settings. Default `['default']`. */
   queues?: string[] | Record<string, QueueSettings>;
   /** Queue of tasks that name none. Must be one of `queues`. Default `'default'`. */
   defaultQueue?: string;
-  /** Redis key prefix. Default `'bull'`; use a hash tag such as `'{bull}'` on Redis Cluster. */
+  /**
+   * The namespace of the queues: the Redis key prefix (default `'bull'`; a hash tag such as
+   * `'{bull}'` on Redis Cluster), or on PostgreSQL the schema, unless the connection names one
+   * (default `bullmq`).
+   */
   prefix?: string;
+  /**
+   * PostgreSQL only: run BullMQ's schema migrations when the application starts (default
+   * `true`). With `false` the schema must be current already (migrated by a deploy step);
+   * a schema that is not fails every enqueue with a message that says so.
+   */
+  migrate?: boolean;
   /** `true` (default) runs workers for every queue here; `false` only enqueues. */
   worker?: boolean | WorkerSettings;
   /**

@@ -1,6 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import type { TaskQueueConnection } from './interfaces/task-queue-options.interface.js';
+import type { RedisConnection } from '../../interfaces/task-queue-options.interface.js';
 
 /**
  * `producer`: enqueueing fails fast while Redis is unreachable (no offline queue).
@@ -29,7 +29,7 @@ const QUIT_TIMEOUT_MS = 1000;
  * opened while Nest builds the application.
  */
 export function createRedisClient(
-  connection: TaskQueueConnection,
+  connection: RedisConnection,
   policy: ConnectionPolicy,
   logger: LoggerService,
 ): RedisClient {

@@ -4,25 +4,26 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { whenReady, type RedisClient } from './task-queue.connection.js';
-import { ENQUEUE_CONNECT_TIMEOUT_MS } from './task-queue.constants.js';
-import { messages } from './task-queue.messages.js';
-import { TaskQueues } from './task-queues.service.js';
+import { ENQUEUE_CONNECT_TIMEOUT_MS } from '../../task-queue.constants.js';
+import { messages } from '../../task-queue.messages.js';
+import { QueueBackend } from '../queue-backend.js';
+import { RedisBackend } from './redis.backend.js';
 
 /**
  * @internal Warns once at bootstrap when Redis may evict keys: BullMQ needs `maxmemory-policy
  * noeviction`, or a Redis that fills up silently drops jobs and their locks. The check runs
- * beside the bootstrap, not in its way, on the application's enqueueing client.
+ * beside the bootstrap, not in its way, on the application's enqueueing client. Other backends
+ * have nothing to check.
  */
 @Injectable()
 export class TaskQueueRedisPolicy implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('TaskQueue');
   private checked?: Promise<void>;
 
-  constructor(private readonly taskQueues: TaskQueues) {}
+  constructor(private readonly backend: QueueBackend) {}
 
   onApplicationBootstrap(): void {
-    this.checked = this.check(this.taskQueues.producerClient());
+    if (this.backend instanceof RedisBackend) this.checked = this.check(this.backend);
   }
 
   /** The check ends by itself: at once when the client closes, else within its 1.5 s wait. */
@@ -30,11 +31,11 @@ export class TaskQueueRedisPolicy implements OnApplicationBootstrap, OnApplicati
     await this.checked;
   }
 
-  private async check(client: RedisClient): Promise<void> {
+  private async check(redis: RedisBackend): Promise<void> {
     try {
       // An unreachable Redis is reported by the clients that need it; nothing to check then.
-      if (!(await whenReady(client, ENQUEUE_CONNECT_TIMEOUT_MS))) return;
-      const [, policy] = (await client.config('GET', 'maxmemory-policy')) as string[];
+      if (!(await redis.whenReady(ENQUEUE_CONNECT_TIMEOUT_MS))) return;
+      const policy = await redis.maxmemoryPolicy();
       if (policy && policy !== 'noeviction') this.logger.warn(messages.redisPolicy(policy));
     } catch (error) {
       // CONFIG is often disabled or renamed on managed Redis: the policy is then unknown.

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RedisClient } from './task-queue.connection.js';
+import type { RedisClient } from './redis.connection.js';
 
 // Deletes the lock only if this holder still owns it: after a TTL expiry another process may.
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`;

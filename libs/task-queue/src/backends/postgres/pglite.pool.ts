@@ -1,0 +1,222 @@
+import { EventEmitter } from 'node:events';
+import type { PgNotification, PgPool, PgPoolClient, PgQueryResult } from 'bullmq';
+
+type Parsers = Record<number, (value: string) => unknown>;
+type Listener = (payload: string) => void;
+type Result<R> = PgQueryResult<R> & { command?: string };
+type Channel = { clients: Set<EventEmitter>; stop: () => Promise<void> };
+type Rows<R> = { rows: R[]; rowCount?: number; command?: string };
+type Params = readonly unknown[];
+type Row = Record<string, unknown>;
+type Run = <R>(text: string, params?: Params) => Promise<Result<R>>;
+
+/**
+ * The members of `@electric-sql/pglite`'s `PGlite` this pool uses, declared here so that our
+ * published types do not depend on PGlite's.
+ */
+export interface PGliteLike {
+  readonly waitReady: Promise<void>;
+  readonly closed: boolean;
+  query<R>(text: string, params?: unknown[], options?: { parsers?: Parsers }): Promise<Rows<R>>;
+  exec(text: string, options?: { parsers?: Parsers }): Promise<Rows<object>[]>;
+  listen(channel: string, callback: Listener): Promise<unknown>;
+  unlisten(channel: string, callback: Listener): Promise<void>;
+  isInTransaction(): boolean;
+}
+
+export interface PGlitePoolOptions {
+  /** `search_path` of the session, e.g. `"my_schema"` (quoted identifiers, comma-separated). */
+  searchPath?: string;
+}
+
+/** Where PGlite's results differ from node-postgres': int8 may exceed 2^53, numeric is exact. */
+const PARSERS: Parsers = { 20: (value) => value, 1700: (value) => value };
+const LEADING_COMMENTS = /^(?:\s+|--[^\n]*|\/\*[\s\S]*?\*\/)*/;
+const LISTEN = /^(UN)?LISTEN\s+("(?:[^"]|"")+"|[^\s;]+)\s*;?\s*$/i;
+const ENDED = 'Cannot use a pool after calling end on the pool';
+
+/**
+ * A node-postgres-like pool (BullMQ's `PgPool`) whose clients all share one PGlite.
+ *
+ * PGlite is a single PostgreSQL session, so a real `pg.Pool` over pglite-socket only works
+ * with one connection: with more, their protocol messages interleave in the one session. Here
+ * the clients are views of that session instead: a client that opens a transaction has the
+ * session to itself until the transaction ends (everyone else waits), and LISTEN/UNLISTEN are
+ * kept per client, so a notification reaches exactly the clients listening on its channel.
+ * Statements sent to the PGlite other than through this pool do not wait for a client's
+ * transaction. `end()` leaves the PGlite open: its owner closes it.
+ */
+export class PGlitePool extends EventEmitter implements PgPool {
+  private tail: Promise<void> = Promise.resolve();
+  private holder?: object;
+  private unlock?: () => void;
+  private ready?: Promise<void>;
+  private ended = false;
+  private processId?: number;
+  private readonly channels = new Map<string, Channel>();
+
+  constructor(
+    private readonly db: PGliteLike,
+    private readonly options: PGlitePoolOptions = {},
+  ) {
+    super();
+  }
+
+  async query<R = Row>(text: string, params?: Params): Promise<Result<R>> {
+    if (this.ended) throw new Error(ENDED);
+    // A one-off checkout: a transaction cannot outlive it.
+    return this.withSession({}, false, () => this.send<R>(text, params));
+  }
+
+  async connect(): Promise<PgPoolClient> {
+    if (this.ended) throw new Error(ENDED);
+    const client: PGlitePoolClient = new PGlitePoolClient(
+      (text, params) =>
+        this.withSession(client, true, () => this.clientQuery(client, text, params)),
+      () => this.release(client),
+    );
+    this.emit('connect', client);
+    return client;
+  }
+
+  /** Stops the pool's LISTENs; clients still checked out can query until released. */
+  async end(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    const channels = [...this.channels.values()];
+    this.channels.clear();
+    if (this.db.closed || !channels.length) return;
+    await this.withSession(this, false, async () => {
+      for (const { stop } of channels) await stop();
+    });
+  }
+
+  /** Runs `fn` in `owner`'s turn; with `keep`, an open transaction keeps the turn. */
+  private async withSession<T>(owner: object, keep: boolean, fn: () => Promise<T>): Promise<T> {
+    if (this.holder !== owner) {
+      this.unlock = await this.nextTurn();
+      this.holder = owner;
+    }
+    const inTransaction = () => !this.db.closed && this.db.isInTransaction();
+    try {
+      await (this.ready ??= this.init());
+      return await fn();
+    } finally {
+      try {
+        if (!keep && inTransaction()) await this.db.exec('ROLLBACK');
+      } finally {
+        if (!keep || !inTransaction()) {
+          this.holder = undefined;
+          this.unlock?.();
+        }
+      }
+    }
+  }
+
+  private async send<R>(text: string, params?: Params): Promise<Result<R>> {
+    // Without parameters node-postgres uses the simple protocol, which takes several
+    // statements (BullMQ's migrations are whole SQL files): so does `exec`.
+    const results = params?.length
+      ? [await this.db.query<R>(text, [...params], { parsers: PARSERS })]
+      : await this.db.exec(text, { parsers: PARSERS });
+    const { rows, rowCount, command } = results[results.length - 1];
+    return { rows: rows as R[], rowCount: rowCount ?? null, command };
+  }
+
+  /** LISTEN/UNLISTEN are kept per client; the other statements go to the session. */
+  private async clientQuery<R>(
+    client: EventEmitter,
+    text: string,
+    params?: Params,
+  ): Promise<Result<R>> {
+    const match = !params?.length && LISTEN.exec(text.replace(LEADING_COMMENTS, ''));
+    if (!match) return this.send<R>(text, params);
+    const [, un, name] = match;
+    const quoted = name.startsWith('"');
+    const channel = quoted ? name.slice(1, -1).replaceAll('""', '"') : name.toLowerCase();
+    if (!un) await this.listen(client, channel);
+    else await this.unlisten(client, quoted || name !== '*' ? channel : undefined);
+    return { rows: [], rowCount: null, command: un ? 'UNLISTEN' : 'LISTEN' };
+  }
+
+  /** Rolls back what `client` left open and ends its LISTENs. */
+  private async release(client: EventEmitter): Promise<void> {
+    await this.withSession(client, false, () => this.unlisten(client)).catch((err: Error) => {
+      if (this.listenerCount('error') > 0) this.emit('error', err);
+    });
+  }
+
+  /** The session is PGlite's only one, so each channel is listened to once for all clients. */
+  private async listen(client: EventEmitter, channel: string): Promise<void> {
+    let entry = this.channels.get(channel);
+    if (!entry) {
+      const clients = new Set<EventEmitter>();
+      const notify = (payload: string) => {
+        const message: PgNotification = { channel, payload, processId: this.processId };
+        for (const listener of clients) listener.emit('notification', message);
+      };
+      const quoted = `"${channel.replaceAll('"', '""')}"`;
+      await this.db.listen(quoted, notify);
+      // Not the function listen() returns: that one drops the quotes ("Jobs" becomes jobs).
+      entry = { clients, stop: () => this.db.unlisten(quoted, notify) };
+      this.channels.set(channel, entry);
+    }
+    entry.clients.add(client);
+  }
+
+  /** Without a channel: all of them (`UNLISTEN *`). */
+  private async unlisten(client: EventEmitter, channel?: string): Promise<void> {
+    for (const [name, { clients, stop }] of this.channels) {
+      if ((channel ?? name) === name && clients.delete(client) && !clients.size) {
+        this.channels.delete(name);
+        await stop();
+      }
+    }
+  }
+
+  private async init(): Promise<void> {
+    await this.db.waitReady;
+    if (this.options.searchPath) {
+      await this.db.query(`SELECT set_config('search_path', $1, false)`, [this.options.searchPath]);
+    }
+    const { rows } = await this.db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    this.processId = rows[0]?.pid;
+  }
+
+  private nextTurn(): Promise<() => void> {
+    let done!: () => void;
+    const previous = this.tail;
+    this.tail = new Promise<void>((resolve) => (done = resolve));
+    return previous.then(() => done);
+  }
+}
+
+/** A checked-out client: its queries run one after another, as on one connection. */
+class PGlitePoolClient extends EventEmitter implements PgPoolClient {
+  private queue: Promise<unknown> = Promise.resolve();
+  private released = false;
+
+  constructor(
+    private readonly run: Run,
+    private readonly onRelease: () => Promise<void>,
+  ) {
+    super();
+  }
+
+  query<R = Row>(text: string, params?: Params): Promise<Result<R>> {
+    if (this.released) return Promise.reject(new Error('The client was released to its pool'));
+    return this.enqueue(() => this.run<R>(text, params));
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    void this.enqueue(this.onRelease);
+  }
+
+  private enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(task);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+}

@@ -1,0 +1,163 @@
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { Processor, Queue, QueueEvents, Worker, WorkerOptions } from 'bullmq';
+
+/** Which store the queues live in. */
+export type BackendKind = 'redis' | 'postgres' | 'pglite';
+
+/** Who a BullMQ queue object serves: enqueueing fails fast, the rest waits for reconnects. */
+export type QueueRole = 'producer' | 'worker';
+
+/** What a reachability check found. */
+export interface Reachability {
+  reachable: boolean;
+  error?: string;
+}
+
+/** Worker options the backend fills in itself (its connection and namespace). */
+export type WorkerSettings = Omit<WorkerOptions, 'connection' | 'prefix'>;
+
+/**
+ * @internal The one owner of every connection and BullMQ object of an application, for one
+ * backend. Services ask it for queues, workers and event streams; it makes them on first use
+ * and closes them all, in one order, when the application shuts down: event streams, queues,
+ * workers (normally closed gracefully by the worker host before), then the connections.
+ */
+export abstract class QueueBackend implements OnApplicationShutdown {
+  abstract readonly kind: BackendKind;
+  /**
+   * How often a wait for a job's outcome also reads the job's state, in ms; `undefined` when
+   * the backend's event stream never misses an event.
+   */
+  readonly eventPollMs: number | undefined = undefined;
+  protected readonly logger = new Logger('TaskQueue');
+
+  private readonly queues = new Map<string, Queue>();
+  private readonly events = new Map<string, Promise<QueueEvents>>();
+  private readonly workers: Worker[] = [];
+  private closed = false;
+
+  /** The BullMQ queue `name` for `role`, made on first use. */
+  queue(name: string, role: QueueRole = 'producer'): Queue {
+    const key = `${role}:${name}`;
+    let queue = this.queues.get(key);
+    if (!queue) {
+      queue = this.makeQueue(name, role);
+      queue.on('error', (error) => this.logger.error(`Queue '${name}': ${error.message}`));
+      this.queues.set(key, queue);
+    }
+    return queue;
+  }
+
+  /** The queue's event stream, opened on first use and ready to deliver. */
+  queueEvents(name: string): Promise<QueueEvents> {
+    let events = this.events.get(name);
+    if (!events) {
+      events = this.openEvents(name);
+      this.events.set(name, events);
+      // A stream that failed to open is opened again by the next caller.
+      events.catch(() => this.events.get(name) === events && this.events.delete(name));
+    }
+    return events;
+  }
+
+  private async openEvents(name: string): Promise<QueueEvents> {
+    const events = this.makeQueueEvents(name);
+    events.on('error', (error) => this.logger.error(`Queue events '${name}': ${error.message}`));
+    await events.waitUntilReady();
+    return events;
+  }
+
+  /** A worker for queue `name`; the caller runs it and closes it, the backend only tracks it. */
+  worker(name: string, processor: Processor, settings: WorkerSettings): Worker {
+    const worker = this.makeWorker(name, processor, settings);
+    this.workers.push(worker);
+    return worker;
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
+  }
+
+  /** Workers connected to queue `name`, in any process. */
+  workersCount(name: string): Promise<number> {
+    return this.queue(name).getWorkersCount();
+  }
+
+  /** Workers of this process running on queue `name`. */
+  protected localWorkers(name: string): number {
+    return this.workers.filter((worker) => worker.name === name && worker.isRunning()).length;
+  }
+
+  /** Closes every BullMQ object made here, then the connections. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const events = [...this.events.values()];
+    this.events.clear();
+    await Promise.all(events.map(async (open) => (await open.catch(() => undefined))?.close()));
+    const queues = [...this.queues.values()];
+    this.queues.clear();
+    await Promise.all(queues.map((queue) => queue.close().catch(() => undefined)));
+    const workers = this.workers.splice(0);
+    await Promise.all(workers.map((worker) => worker.close(true).catch(() => undefined)));
+    await this.closeConnections();
+  }
+
+  /** Whether the backend was reachable at its last use: lets the hot path skip a check. */
+  abstract isReady(): boolean;
+
+  /** Resolves `true` once the backend answers, or `false` after `timeoutMs`. */
+  abstract whenReady(timeoutMs: number): Promise<boolean>;
+
+  /** Whether the backend answers a trivial query within `timeoutMs`; never throws. */
+  abstract ping(timeoutMs: number): Promise<Reachability>;
+
+  /** The error of an enqueue on `queue` that found the backend unreachable for `waitedMs`. */
+  abstract unavailable(queue: string, waitedMs: number): Error;
+
+  /**
+   * The outage error that explains a failed command, or `undefined` if the backend is fine and
+   * the error is the command's own.
+   */
+  abstract outageOf(error: unknown, queue: string): Promise<Error | undefined>;
+
+  /**
+   * Marks an unfinished job aborted: the next worker to take it fails it without running it.
+   * @returns 1 marked, 0 already finished, -1 no such job.
+   */
+  abstract markAborted(queue: string, id: string, reason: string): Promise<-1 | 0 | 1>;
+
+  /** Tells every process that runs queue `queue` to cancel job `id` if it is running it. */
+  abstract publishAbort(queue: string, id: string): Promise<void>;
+
+  /** Calls `onAbort` for each abort request on `queues`, from any process, until closed. */
+  abstract subscribeAborts(
+    queues: readonly string[],
+    onAbort: (queue: string, id: string) => void,
+  ): Promise<void>;
+
+  /**
+   * Runs `work` holding the lock `name`, shared by every process on this backend, waiting
+   * while another holds it. Returns `undefined` without running `work` once `cancelled()`.
+   */
+  abstract withLock<T>(
+    name: string,
+    work: () => Promise<T>,
+    cancelled: () => boolean,
+  ): Promise<T | undefined>;
+
+  /** Calls `listener` once the backend is reachable again; returns a function to stop that. */
+  abstract onceReachable(listener: () => void): () => void;
+
+  /** Cuts the workers' connections at once (a graceful close did not end in time). */
+  abstract disconnectWorkers(): void;
+
+  protected abstract makeQueue(name: string, role: QueueRole): Queue;
+  protected abstract makeQueueEvents(name: string): QueueEvents;
+  protected abstract makeWorker(
+    name: string,
+    processor: Processor,
+    settings: WorkerSettings,
+  ): Worker;
+  protected abstract closeConnections(): Promise<void>;
+}

@@ -1,0 +1,165 @@
+import { Queue, QueueEvents, Worker, type Processor } from 'bullmq';
+import { RedisUnavailableError } from '../../errors/index.js';
+import type { RedisConnection } from '../../interfaces/task-queue-options.interface.js';
+import { SCHEDULE_LOCK_TTL_MS } from '../../task-queue.constants.js';
+import { messages } from '../../task-queue.messages.js';
+import {
+  QueueBackend,
+  type QueueRole,
+  type Reachability,
+  type WorkerSettings,
+} from '../queue-backend.js';
+import { abortChannel, MARK_ABORTED_SCRIPT } from './redis.abort.js';
+import {
+  answersPing,
+  closeRedisClient,
+  createRedisClient,
+  whenReady,
+  type RedisClient,
+} from './redis.connection.js';
+import { withRedisLock } from './redis.lock.js';
+
+/** ioredis's refusal of a command it did not send: no offline queue and no connection. */
+const NOT_SENT = /^Stream isn't writeable/;
+
+/**
+ * @internal Queues on Redis (one server or a Cluster). Three clients, each made on first use:
+ * the enqueueing one fails fast; the workers' one (whose blocking connections BullMQ
+ * duplicates) waits for reconnects forever; a subscriber hears abort requests.
+ */
+export class RedisBackend extends QueueBackend {
+  readonly kind = 'redis' as const;
+  private producerClient?: RedisClient;
+  private workerClient?: RedisClient;
+  private subscriber?: RedisClient;
+
+  constructor(
+    private readonly connection: RedisConnection,
+    private readonly prefix: string,
+  ) {
+    super();
+  }
+
+  /** The enqueueing client: fails fast while Redis is unreachable. */
+  get producer(): RedisClient {
+    return (this.producerClient ??= createRedisClient(this.connection, 'producer', this.logger));
+  }
+
+  private get workerConnection(): RedisClient {
+    return (this.workerClient ??= createRedisClient(this.connection, 'worker', this.logger));
+  }
+
+  protected makeQueue(name: string, role: QueueRole): Queue {
+    const connection = role === 'producer' ? this.producer : this.workerConnection;
+    return new Queue(name, { connection, prefix: this.prefix });
+  }
+
+  protected makeQueueEvents(name: string): QueueEvents {
+    return new QueueEvents(name, { connection: this.workerConnection, prefix: this.prefix });
+  }
+
+  protected makeWorker(name: string, processor: Processor, settings: WorkerSettings): Worker {
+    return new Worker(name, processor, {
+      ...settings,
+      connection: this.workerConnection,
+      prefix: this.prefix,
+    });
+  }
+
+  isReady(): boolean {
+    return this.producer.status === 'ready';
+  }
+
+  whenReady(timeoutMs: number): Promise<boolean> {
+    return whenReady(this.producer, timeoutMs);
+  }
+
+  async ping(timeoutMs: number): Promise<Reachability> {
+    const client = this.producer;
+    if (client.status === 'wait' || client.status === 'connecting') {
+      await whenReady(client, timeoutMs);
+    }
+    if (await answersPing(client, timeoutMs)) return { reachable: true };
+    return {
+      reachable: false,
+      error:
+        client.status === 'ready'
+          ? `Redis did not answer within ${timeoutMs} ms`
+          : `connection ${client.status}`,
+    };
+  }
+
+  async outageOf(error: unknown, queue: string): Promise<Error | undefined> {
+    if (error instanceof RedisUnavailableError) return error;
+    if (error instanceof Error && NOT_SENT.test(error.message)) {
+      return new RedisUnavailableError(messages.redisConnectionLost(queue, error.message));
+    }
+    return undefined;
+  }
+
+  /** The error of an enqueue that found Redis unreachable after waiting `waitedMs`. */
+  unavailable(queue: string, waitedMs: number): Error {
+    return new RedisUnavailableError(
+      messages.redisUnavailable(queue, this.producer.status, waitedMs),
+    );
+  }
+
+  async markAborted(queue: string, id: string, reason: string): Promise<-1 | 0 | 1> {
+    const bull = this.queue(queue);
+    const keys = [bull.toKey(id), bull.toKey('completed'), bull.toKey('failed')];
+    return (await this.producer.eval(MARK_ABORTED_SCRIPT, keys.length, ...keys, id, reason)) as
+      -1 | 0 | 1;
+  }
+
+  async publishAbort(queue: string, id: string): Promise<void> {
+    await this.producer.publish(abortChannel(this.prefix, queue), id);
+  }
+
+  async subscribeAborts(
+    queues: readonly string[],
+    onAbort: (queue: string, id: string) => void,
+  ): Promise<void> {
+    const channels = new Map(queues.map((queue) => [abortChannel(this.prefix, queue), queue]));
+    this.subscriber = this.workerConnection.duplicate();
+    // The workers' client reports an outage already; this one only must not crash the process.
+    this.subscriber.on('error', () => undefined);
+    this.subscriber.on('message', (channel: string, id: string) => {
+      const queue = channels.get(channel);
+      if (queue) onAbort(queue, id);
+    });
+    await this.subscriber.subscribe(...channels.keys());
+  }
+
+  withLock<T>(
+    name: string,
+    work: () => Promise<T>,
+    cancelled: () => boolean,
+  ): Promise<T | undefined> {
+    const key = `${this.prefix}:${name}`;
+    return withRedisLock(this.workerConnection, key, SCHEDULE_LOCK_TTL_MS, work, cancelled);
+  }
+
+  onceReachable(listener: () => void): () => void {
+    const client = this.workerConnection;
+    client.once('ready', listener);
+    return () => client.off('ready', listener);
+  }
+
+  disconnectWorkers(): void {
+    this.workerClient?.disconnect();
+  }
+
+  /** Whether Redis may evict keys, read with CONFIG GET (often disabled on managed Redis). */
+  async maxmemoryPolicy(): Promise<string | undefined> {
+    const [, policy] = (await this.producer.config('GET', 'maxmemory-policy')) as string[];
+    return policy;
+  }
+
+  protected async closeConnections(): Promise<void> {
+    await Promise.all([
+      closeRedisClient(this.subscriber),
+      closeRedisClient(this.workerClient),
+      closeRedisClient(this.producerClient),
+    ]);
+  }
+}

@@ -1,0 +1,70 @@
+import type { EventEmitter } from 'node:events';
+import { Job, type Queue, type QueueEvents } from 'bullmq';
+
+/** Why a wait ended without an outcome; the job itself may still finish later. */
+export class OutcomeWaitEnded extends Error {
+  override readonly name = 'OutcomeWaitEnded';
+  constructor(readonly closing: boolean) {
+    super(closing ? 'the queue is closing' : 'the wait ran out');
+  }
+}
+
+/** A finished job's failure, as BullMQ recorded it. */
+export class JobFailure extends Error {
+  override readonly name = 'JobFailure';
+}
+
+/**
+ * @internal Waits for job `id` to finish: resolves its return value, rejects with a
+ * {@link JobFailure} (its failure reason), or with {@link OutcomeWaitEnded} after `timeoutMs`
+ * or when the queue closes. Listens to the queue's events; with `pollMs`, also reads the job's
+ * state that often, for event streams that can miss an event (BullMQ's PostgreSQL stream
+ * pages by id, and ids of concurrent transactions can commit out of order).
+ */
+export function waitForOutcome(
+  queue: Queue,
+  events: QueueEvents,
+  id: string,
+  timeoutMs: number,
+  pollMs?: number,
+): Promise<unknown> {
+  // Per-job event names (`completed:<id>`) are not in BullMQ's typed listener map.
+  const bus = events as unknown as EventEmitter;
+  const closing = queue as unknown as EventEmitter;
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const finish = (settle: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      clearInterval(poller);
+      bus.off(`completed:${id}`, onCompleted);
+      bus.off(`failed:${id}`, onFailed);
+      closing.off('closing', onClosing);
+      settle();
+    };
+    const onCompleted = ({ returnvalue }: { returnvalue: unknown }) =>
+      finish(() => resolve(returnvalue));
+    const onFailed = ({ failedReason }: { failedReason: string }) =>
+      finish(() => reject(new JobFailure(failedReason)));
+    const onClosing = () => finish(() => reject(new OutcomeWaitEnded(true)));
+    const timer = setTimeout(() => finish(() => reject(new OutcomeWaitEnded(false))), timeoutMs);
+    bus.on(`completed:${id}`, onCompleted);
+    bus.on(`failed:${id}`, onFailed);
+    closing.on('closing', onClosing);
+
+    // Read the state once now (the job may have finished before the listeners were on), and
+    // then every `pollMs` if the stream may miss events.
+    const check = async () => {
+      const state = await queue.getJobState(id);
+      if (state !== 'completed' && state !== 'failed') return;
+      const job = await Job.fromId(queue, id);
+      if (!job) return;
+      if (state === 'completed') onCompleted({ returnvalue: job.returnvalue });
+      else onFailed({ failedReason: job.failedReason });
+    };
+    const poll = () => void check().catch(() => undefined);
+    const poller = pollMs ? setInterval(poll, pollMs) : undefined;
+    poll();
+  });
+}

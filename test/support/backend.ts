@@ -1,0 +1,81 @@
+// The backend a backend-neutral spec runs on: its Jest project says which (jest.config.js sets
+// the global TASK_QUEUE_BACKEND); the other specs run on Redis.
+import { randomBytes } from 'node:crypto';
+import { PGlite } from '@electric-sql/pglite';
+import type { INestApplicationContext } from '@nestjs/common';
+import pg from 'pg';
+import type { TaskQueueConnection } from '@app/task-queue';
+import { QueueBackend } from '../../libs/task-queue/src/backends/queue-backend.js';
+import { deleteKeys, REDIS_URL, uniquePrefix } from './redis.js';
+import { TEST_DATABASE_URL } from './postgres.js';
+
+export type BackendKind = 'redis' | 'postgres' | 'pglite';
+
+declare const TASK_QUEUE_BACKEND: BackendKind | undefined;
+
+/** The backend of this spec's project; Redis for the specs that are not backend-neutral. */
+export const BACKEND: BackendKind =
+  typeof TASK_QUEUE_BACKEND === 'string' ? TASK_QUEUE_BACKEND : 'redis';
+
+/** A namespace of one spec file's own on the backend, and how to remove it afterwards. */
+export interface TestBackend {
+  kind: BackendKind;
+  connection: TaskQueueConnection;
+  /** Redis key prefix, or PostgreSQL schema. */
+  prefix: string;
+  /** Environment that points the example app's processes at this namespace. */
+  env: Record<string, string>;
+  /** Deletes everything the test left in its namespace. */
+  cleanup(): Promise<void>;
+}
+
+/** A fresh namespace on {@link BACKEND}, so spec files can run in any order and in parallel. */
+export function testBackend(label: string): TestBackend {
+  if (BACKEND === 'redis') {
+    const prefix = uniquePrefix(label);
+    return {
+      kind: BACKEND,
+      connection: REDIS_URL,
+      prefix,
+      env: { TASK_QUEUE_URL: REDIS_URL, TASK_QUEUE_PREFIX: prefix },
+      cleanup: async () => void (await deleteKeys(prefix)),
+    };
+  }
+  // A PostgreSQL schema name: letters, digits and underscores.
+  const prefix = `tqtest_${label.replace(/\W/g, '_')}_${randomBytes(4).toString('hex')}`;
+  if (BACKEND === 'pglite') {
+    // One in-memory database for the spec file, shared by the applications it starts (as
+    // replicas share a server), gone once closed.
+    const db = new PGlite();
+    return {
+      kind: BACKEND,
+      connection: { pglite: db },
+      prefix,
+      env: { TASK_QUEUE_URL: 'pglite:memory', TASK_QUEUE_PREFIX: prefix },
+      cleanup: () => db.close(),
+    };
+  }
+  return {
+    kind: BACKEND,
+    connection: TEST_DATABASE_URL,
+    prefix,
+    env: { TASK_QUEUE_URL: TEST_DATABASE_URL, TASK_QUEUE_PREFIX: prefix },
+    cleanup: () => dropSchema(prefix),
+  };
+}
+
+async function dropSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Jobs in every state on one queue of `app`, read with BullMQ itself. */
+export async function countJobs(app: INestApplicationContext, queue: string): Promise<number> {
+  const counts = await app.get(QueueBackend).queue(queue).getJobCounts();
+  return Object.values(counts).reduce((sum, n) => sum + n, 0);
+}
