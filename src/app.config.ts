@@ -2,10 +2,17 @@ import type { WorkerSettings } from '@app/task-queue';
 
 /** Settings of the example app, read from the environment. */
 export interface AppConfig {
-  /** `REDIS_URL`, default `redis://127.0.0.1:6379`. */
-  redisUrl: string;
-  /** `TASK_QUEUE_PREFIX`: Redis key prefix of the queues, default `bull`. */
-  prefix: string;
+  /**
+   * Where the queues live: `TASK_QUEUE_URL` (`redis://…`, `postgres://…`, `pglite:memory`,
+   * `pglite:<directory>`), else `REDIS_URL`, else `redis://127.0.0.1:6379`. `npm start` sets
+   * `TASK_QUEUE_URL` to what it finds (scripts/run-with-backend.js).
+   */
+  queueUrl: string;
+  /**
+   * `TASK_QUEUE_PREFIX`: the queues' namespace (Redis key prefix, or PostgreSQL schema); unset,
+   * the module's default (`bull` on Redis, `bullmq` on PostgreSQL).
+   */
+  prefix?: string;
   /** `PORT` of the HTTP API on 127.0.0.1, default 3000 (0 picks a free one). */
   port: number;
   /**
@@ -49,14 +56,23 @@ export function readAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new Error('Set both DASHBOARD_USER and DASHBOARD_PASSWORD, or neither');
   }
   return {
-    redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
-    prefix: env.TASK_QUEUE_PREFIX || 'bull',
+    queueUrl: env.TASK_QUEUE_URL || env.REDIS_URL || 'redis://127.0.0.1:6379',
+    prefix: env.TASK_QUEUE_PREFIX || undefined,
     port,
     databaseUrl: env.DATABASE_URL || undefined,
     worker: worker === 'true',
     shutdownGracePeriod,
     dashboardAuth: username && password ? { username, password } : undefined,
   };
+}
+
+/** The queues' backend as the first log lines name it, without a password. */
+export function describeQueueUrl(url: string): string {
+  const shown = url.replace(/\/\/[^@/]*@/, '//***@');
+  if (url === 'pglite:memory') return 'embedded PostgreSQL (PGlite) in memory';
+  if (url.startsWith('pglite:')) return `embedded PostgreSQL (PGlite) in ${url.slice(7)}`;
+  if (/^postgres(ql)?:/.test(url)) return `PostgreSQL at ${shown}`;
+  return `Redis at ${shown}`;
 }
 
 /** Which workers a process runs: from `TASK_WORKER`, unless its entry point says otherwise. */

@@ -23,7 +23,7 @@ export function taskQueueModule(worker?: WorkerChoice): DynamicModule {
     useFactory: () => {
       const config = readAppConfig();
       return {
-        connection: config.redisUrl,
+        connection: config.queueUrl,
         prefix: config.prefix,
         queues: QUEUES,
         worker: worker ?? config.worker,

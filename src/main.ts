@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { readAppConfig } from './app.config.js';
+import { describeQueueUrl, readAppConfig } from './app.config.js';
 import { AppModule } from './app.module.js';
 import { Database } from './database/database.js';
 import { closeOnSignals } from './shutdown.js';
@@ -18,8 +18,8 @@ async function bootstrap() {
   closeOnSignals(app, logger);
   await app.listen(config.port, '127.0.0.1');
   const url = await app.getUrl();
-  const redis = config.redisUrl.replace(/\/\/[^@/]*@/, '//***@'); // no password in logs
-  logger.log(`Listening on ${url} (Redis ${redis}, key prefix '${config.prefix}')`);
+  const namespace = config.prefix ? `, namespace '${config.prefix}'` : '';
+  logger.log(`Listening on ${url} (queues on ${describeQueueUrl(config.queueUrl)}${namespace})`);
   if (!config.worker) logger.log('Workers: none here (TASK_WORKER=false); run `npm run worker`');
   logger.log(
     app.get(Database).driver === 'pglite'

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { WorkerSettings } from '@app/task-queue';
-import { QUEUES, readAppConfig } from './app.config.js';
+import { describeQueueUrl, QUEUES, readAppConfig } from './app.config.js';
 import { TasksOnlyModule } from './app.module.js';
 import { serveOps } from './ops/ops-server.js';
 import { closeOnSignals } from './shutdown.js';
@@ -67,7 +67,9 @@ async function bootstrap() {
   await app.init();
   const queues = (settings.queues ?? QUEUES).join(', ');
   const concurrency = settings.concurrency ? `, concurrency ${settings.concurrency}` : '';
-  logger.log(`Worker ready: queues ${queues}${concurrency} (key prefix '${config.prefix}')`);
+  const namespace = config.prefix ? `, namespace '${config.prefix}'` : '';
+  const backend = describeQueueUrl(config.queueUrl);
+  logger.log(`Worker ready: queues ${queues}${concurrency} (on ${backend}${namespace})`);
   if (metricsPort !== undefined) {
     const port = await serveOps(app, metricsPort);
     logger.log(`Metrics on http://127.0.0.1:${port}/metrics, health on /health`);

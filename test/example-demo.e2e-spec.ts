@@ -1,6 +1,7 @@
-// The one-command demo as `npm start` runs it: the built example under run-with-redis.js, with
+// The one-command demo as `npm start` runs it: the built example under run-with-backend.js, with
 // no Redis at REDIS_URL, so the launcher starts a private one. The app must answer HTTP and run
-// a job, and no redis-server it started may outlive it, whether it is stopped or killed.
+// a job, and no redis-server it started may outlive it, whether it is stopped or killed. With no
+// redis-server to start either, it runs on the embedded PostgreSQL (PGlite).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { exitOf, freePort, isAlive, serverPids, waitFor } from './support/processes.js';
@@ -11,15 +12,14 @@ const REPO = fileURLToPath(new URL('..', import.meta.url));
 const children: ChildProcess[] = [];
 const ports: number[] = [];
 
-/** Starts `node scripts/run-with-redis.js node dist/src/main.js` as `npm start` does. */
-async function startDemo() {
-  const deadUrl = `redis://127.0.0.1:${await freePort()}`;
+/** Starts `node scripts/run-with-backend.js node dist/src/main.js` as `npm start` does. */
+function launch(env: Record<string, string>) {
   const launcher = spawn(
     process.execPath,
-    ['scripts/run-with-redis.js', process.execPath, 'dist/src/main.js'],
+    ['scripts/run-with-backend.js', process.execPath, 'dist/src/main.js'],
     {
       cwd: REPO,
-      env: { ...process.env, REDIS_URL: deadUrl, PORT: '0', NO_COLOR: '1' },
+      env: { ...withoutQueueUrl(process.env), PORT: '0', NO_COLOR: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -27,20 +27,34 @@ async function startDemo() {
   let output = '';
   launcher.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   launcher.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return { launcher, output: () => output };
+}
+
+function withoutQueueUrl(env: NodeJS.ProcessEnv): Record<string, string> {
+  const { TASK_QUEUE_URL: _url, ...rest } = env;
+  return rest as Record<string, string>;
+}
+
+async function startDemo() {
+  const deadUrl = `redis://127.0.0.1:${await freePort()}`;
+  const { launcher, output: read } = launch({ REDIS_URL: deadUrl });
+  let output = '';
+  const refresh = () => (output = read());
 
   const [, redisUrl] = await waitFor(
-    () => / started a private redis-server at (redis:\/\/\S+)/.exec(output),
+    () => / started a private redis-server at (redis:\/\/\S+)/.exec(refresh()),
     15_000,
     `the launcher to start redis-server; output so far:\n${output}`,
   );
   const redisPort = Number(new URL(redisUrl).port);
   ports.push(redisPort);
   const [, baseUrl] = await waitFor(
-    () => /Listening on (http:\/\/127\.0\.0\.1:\d+) \(Redis (\S+)/.exec(output),
+    () => /Listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(refresh()),
     30_000,
     `the app to listen; output so far:\n${output}`,
   );
-  expect(output).toContain(`Listening on ${baseUrl} (Redis ${redisUrl}, key prefix 'bull')`);
+  expect(output).toContain(`Task queue: Redis at ${redisUrl}`);
+  expect(output).toContain(`Listening on ${baseUrl} (queues on Redis at ${redisUrl})`);
   const appPid = appPidOf(launcher.pid!);
   return { launcher, deadUrl, redisUrl, redisPort, baseUrl, appPid };
 }
@@ -74,7 +88,27 @@ afterEach(async () => {
   }
 });
 
-describe('npm start (run-with-redis.js + the built example)', () => {
+describe('npm start (run-with-backend.js + the built example)', () => {
+  it('runs on the embedded PostgreSQL when no Redis answers and none can be started', async () => {
+    const deadUrl = `redis://127.0.0.1:${await freePort()}`;
+    // A PATH without redis-server: the machine of a newcomer with only Node.js.
+    const { launcher, output } = launch({ REDIS_URL: deadUrl, PATH: '/nonexistent' });
+    const [, baseUrl] = await waitFor(
+      () => /Listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output()),
+      30_000,
+      `the app to listen; output so far:\n${output()}`,
+    );
+    const lines = output().split('\n');
+    expect(lines[0]).toContain(`No Redis at ${deadUrl} and no redis-server on the PATH`);
+    expect(lines[1]).toMatch(/^Task queue: using the embedded PostgreSQL \(PGlite\) in memory/);
+    expect(output()).toContain('(queues on embedded PostgreSQL (PGlite) in memory)');
+
+    const job = await runJob(baseUrl, 5);
+    expect(job.result).toMatchObject({ processed: 5, steps: 3 });
+    launcher.kill('SIGTERM');
+    expect(await exitOf(launcher, 20_000)).toEqual({ code: 0, signal: null });
+  }, 60_000);
+
   it('serves the API and runs a job on a private Redis; SIGTERM leaves no redis-server', async () => {
     const { launcher, deadUrl, redisUrl, redisPort, baseUrl, appPid } = await startDemo();
     expect(redisUrl).not.toBe(deadUrl);
