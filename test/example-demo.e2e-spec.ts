@@ -31,8 +31,9 @@ function launch(env: Record<string, string>) {
 }
 
 function withoutQueueUrl(env: NodeJS.ProcessEnv): Record<string, string> {
-  const { TASK_QUEUE_URL: _url, ...rest } = env;
-  return rest as Record<string, string>;
+  const rest = { ...env } as Record<string, string>;
+  delete rest.TASK_QUEUE_URL;
+  return rest;
 }
 
 async function startDemo() {
