@@ -14,8 +14,18 @@ export const esmTs = {
   testEnvironment: 'node',
 };
 
-/** The end-to-end specs that hold on every backend: they run once per backend. */
-const BACKEND_NEUTRAL = ['task-queue', 'semantics', 'di', 'enqueue-many', 'job-log', 'shutdown'];
+const ALL_BACKENDS = ['redis', 'postgres', 'pglite'];
+
+/** The end-to-end specs that run on other backends than Redis, and on which. */
+const BACKENDS = {
+  'task-queue': ALL_BACKENDS,
+  semantics: ALL_BACKENDS,
+  di: ALL_BACKENDS,
+  'enqueue-many': ALL_BACKENDS,
+  'job-log': ALL_BACKENDS,
+  shutdown: ALL_BACKENDS,
+  migrations: ['postgres', 'pglite'],
+};
 
 /** What each other spec needs besides Redis; `check-readme` needs no service at all. */
 const NEEDS = {
@@ -47,10 +57,14 @@ const e2eSpecs = readdirSync(new URL('./test/', import.meta.url))
 function plan() {
   const runs = [];
   for (const spec of e2eSpecs) {
-    runs.push({ spec, backend: 'redis', needs: NEEDS[spec] ?? ['redis'] });
-    if (BACKEND_NEUTRAL.includes(spec)) {
-      runs.push({ spec, backend: 'postgres', needs: ['postgres'] });
-      runs.push({ spec, backend: 'pglite', needs: [] });
+    for (const backend of BACKENDS[spec] ?? ['redis']) {
+      const needs =
+        backend === 'redis'
+          ? (NEEDS[spec] ?? ['redis'])
+          : backend === 'postgres'
+            ? ['postgres']
+            : [];
+      runs.push({ spec, backend, needs });
     }
   }
   return runs;

@@ -13,6 +13,11 @@ export interface AppConfig {
    * the module's default (`bull` on Redis, `bullmq` on PostgreSQL).
    */
   prefix?: string;
+  /**
+   * `TASK_QUEUE_MIGRATE`: `false` starts without running BullMQ's PostgreSQL migrations (run
+   * `npm run tasks -- migrate` in the release step instead); default `true`.
+   */
+  migrate: boolean;
   /** `PORT` of the HTTP API on 127.0.0.1, default 3000 (0 picks a free one). */
   port: number;
   /**
@@ -44,6 +49,10 @@ export function readAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (worker !== 'true' && worker !== 'false') {
     throw new Error(`TASK_WORKER must be 'true' or 'false', not ${JSON.stringify(worker)}`);
   }
+  const migrate = env.TASK_QUEUE_MIGRATE ?? 'true';
+  if (migrate !== 'true' && migrate !== 'false') {
+    throw new Error(`TASK_QUEUE_MIGRATE must be 'true' or 'false', not ${JSON.stringify(migrate)}`);
+  }
   const grace = env.TASK_SHUTDOWN_GRACE_PERIOD;
   const shutdownGracePeriod = grace === undefined || grace === '' ? undefined : Number(grace);
   if (shutdownGracePeriod !== undefined && !(shutdownGracePeriod >= 0)) {
@@ -58,6 +67,7 @@ export function readAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     queueUrl: env.TASK_QUEUE_URL || env.REDIS_URL || 'redis://127.0.0.1:6379',
     prefix: env.TASK_QUEUE_PREFIX || undefined,
+    migrate: migrate === 'true',
     port,
     databaseUrl: env.DATABASE_URL || undefined,
     worker: worker === 'true',

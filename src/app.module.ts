@@ -24,6 +24,7 @@ export function taskQueueModule(worker?: WorkerChoice): DynamicModule {
       const config = readAppConfig();
       return {
         connection: config.queueUrl,
+        migrate: config.migrate,
         prefix: config.prefix,
         queues: QUEUES,
         worker: worker ?? config.worker,

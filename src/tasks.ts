@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { NestFactory } from '@nestjs/core';
 import { getNextMillis } from 'bullmq';
-import { TaskQueues, TaskRegistry, type TaskDefinition } from '@app/task-queue';
+import { TaskQueueMigrator, TaskQueues, TaskRegistry, type TaskDefinition } from '@app/task-queue';
 import { TasksOnlyModule } from './app.module.js';
 
 const USAGE = `Usage: npm run tasks -- <command> [options]
@@ -10,6 +10,8 @@ Commands:
   list                                       every task: name, queue, cron, next run
   enqueue NAME [--payload JSON] [--queue Q]  enqueue a task; prints the job id
   status                                     per queue: jobs by status, workers connected
+  migrate                                    run BullMQ's PostgreSQL schema migrations
+                                             (for apps started with TASK_QUEUE_MIGRATE=false)
 Options:
   --json                                     machine-readable output (list, status)`;
 
@@ -46,7 +48,7 @@ function parseCommand(argv: string[]): Command {
   const [name, ...args] = parsed.positionals;
   if (parsed.values.help) return { name: 'help', args: [], json: false };
   if (!name) throw new UsageError('No command given.');
-  const expected: Record<string, number> = { list: 0, status: 0, enqueue: 1 };
+  const expected: Record<string, number> = { list: 0, status: 0, enqueue: 1, migrate: 0 };
   if (!(name in expected)) throw new UsageError(`Unknown command '${name}'.`);
   if (args.length !== expected[name]) {
     throw new UsageError(
@@ -127,6 +129,12 @@ async function run(command: Command): Promise<string> {
         t.nextRun ?? '-',
       ]);
       return table([['TASK', 'QUEUE', 'CRON', 'ZONE', 'NEXT RUN'], ...rows]);
+    }
+    if (command.name === 'migrate') {
+      const { backend, schema, version } = await app.get(TaskQueueMigrator).migrate();
+      return schema === undefined
+        ? `Nothing to migrate on ${backend}.`
+        : `Schema '${schema}' is at BullMQ schema version ${version}.`;
     }
     if (command.name === 'enqueue') {
       const [name] = command.args;

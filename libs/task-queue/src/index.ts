@@ -26,8 +26,14 @@ export type {
   DashboardCredentials,
   TaskQueueDashboardOptions,
 } from './interfaces/task-queue-dashboard-options.interface.js';
+export type { BackendKind } from './backends/queue-backend.js';
+export type { PGliteLike } from './backends/postgres/pglite.pool.js';
 export type {
   ClusterConnection,
+  PGliteBackendConnection,
+  PostgresBackendConnection,
+  PostgresPoolConfig,
+  RedisConnection,
   QueueSettings,
   TaskQueueConnection,
   TaskQueueModuleOptions,
@@ -38,6 +44,10 @@ export { TASK_JOB } from './task-queue.constants.js';
 export { TaskQueueHealth, type TaskQueueHealthReport } from './task-queue.health.js';
 export { TaskQueueMetrics, type TaskRunOutcome } from './task-queue.metrics.js';
 export { TaskQueueModule } from './task-queue.module.js';
+export {
+  TaskQueueMigrator,
+  type TaskQueueMigration,
+} from './operations/task-queue.migrator.js';
 export { TaskQueue } from './task-queue.js';
 export { TaskQueues } from './task-queues.service.js';
 export { TaskRegistry } from './task.registry.js';

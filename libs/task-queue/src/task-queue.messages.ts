@@ -117,8 +117,8 @@ export const messages = {
     `Check that ${store} is running and the 'connection' setting points at it.`,
   schemaNotMigrated: (store: string, schema: string, reason: string) =>
     `${store} schema '${schema}' is not ready for the queues (${reason}). Run the migrations ` +
-    `(the example's 'npm run tasks -- migrate', or TaskQueueMigrator.migrate()), or leave ` +
-    `'migrate' on so the application runs them at start.`,
+    `in a release step (TaskQueueMigrator.migrate()), or set 'migrate: true' so the ` +
+    `application runs them at start.`,
   invalidConnection: (value: unknown, problem: string) =>
     `TaskQueueModule: option 'connection' ${problem} (got ${describe(value)}). Use a ` +
     `redis:// or rediss:// URL, ioredis options, { cluster: { nodes } }, a postgres:// or ` +

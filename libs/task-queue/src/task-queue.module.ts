@@ -6,6 +6,7 @@ import { TASK_JOB, TASK_QUEUE_CONFIG } from './task-queue.constants.js';
 import { TaskQueueExplorer } from './task-queue.explorer.js';
 import { TaskQueueHealth } from './task-queue.health.js';
 import { TaskQueueMetrics } from './task-queue.metrics.js';
+import { TaskQueueMigrator } from './operations/task-queue.migrator.js';
 import { TaskQueueRedisPolicy } from './backends/redis/redis.policy.js';
 import { createBackend } from './backends/create-backend.js';
 import { QueueBackend } from './backends/queue-backend.js';
@@ -51,8 +52,17 @@ import { TaskRegistry } from './task.registry.js';
     TaskScheduler,
     TaskQueueHealth,
     TaskQueueMetrics,
+    TaskQueueMigrator,
     TaskQueueRedisPolicy,
   ],
-  exports: [TaskQueues, TaskRegistry, TaskQueueHealth, TaskQueueMetrics, TASK_JOB, QueueBackend],
+  exports: [
+    TaskQueues,
+    TaskRegistry,
+    TaskQueueHealth,
+    TaskQueueMetrics,
+    TaskQueueMigrator,
+    TASK_JOB,
+    QueueBackend,
+  ],
 })
 export class TaskQueueModule extends ConfigurableModuleClass {}

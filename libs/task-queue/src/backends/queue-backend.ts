@@ -103,6 +103,11 @@ export abstract class QueueBackend implements OnApplicationShutdown {
     await this.closeConnections();
   }
 
+  /** Runs the backend's schema migrations, if it has any: the schema and its version now. */
+  async migrate(): Promise<{ schema?: string; version?: number }> {
+    return {};
+  }
+
   /** Whether the backend was reachable at its last use: lets the hot path skip a check. */
   abstract isReady(): boolean;
 

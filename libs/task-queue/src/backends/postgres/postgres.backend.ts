@@ -1,15 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  assertSchemaCompatibility,
   Queue,
   QueueEvents,
   runMigrations,
+  SchemaMigrationRequiredError,
   Worker,
   type PgNotification,
   type PgPool,
   type PgPoolClient,
   type Processor,
 } from 'bullmq';
-import { BackendUnavailableError } from '../../errors/index.js';
+import { BackendUnavailableError, TaskQueueConfigError } from '../../errors/index.js';
 import { messages } from '../../task-queue.messages.js';
 import {
   QueueBackend,
@@ -61,6 +63,8 @@ export class PostgresBackend extends QueueBackend {
   private readonly factory;
   private schema?: Promise<string>;
   private ready = false;
+  /** Set while the schema is known to need migrations that this application may not run. */
+  private schemaError?: Error;
   private stopping = false;
   private readonly listeners: PgPoolClient[] = [];
 
@@ -97,16 +101,36 @@ export class PostgresBackend extends QueueBackend {
 
   private async prepareSchema(): Promise<string> {
     const schema = this.setup.schema ?? (await this.searchPathSchema());
-    if (this.setup.migrate) await this.migrate(schema);
+    if (this.setup.migrate) {
+      await this.runMigrations(schema);
+      return schema;
+    }
+    try {
+      await assertSchemaCompatibility(this.setup.pool, schema);
+    } catch (error) {
+      if (!(error instanceof SchemaMigrationRequiredError)) throw error;
+      const store = storeName(this.kind);
+      this.schemaError = new TaskQueueConfigError(
+        messages.schemaNotMigrated(store, schema, error.message),
+        { cause: error },
+      );
+      throw this.schemaError;
+    }
     return schema;
   }
 
-  /** Runs BullMQ's migrations on `schema` (under BullMQ's own advisory lock). */
-  async migrate(schema?: string): Promise<number> {
-    const target = schema ?? this.setup.schema ?? (await this.searchPathSchema());
+  override async migrate(): Promise<{ schema: string; version: number }> {
+    const schema = this.setup.schema ?? (await this.searchPathSchema());
+    const version = await this.runMigrations(schema);
+    this.schemaError = undefined;
+    return { schema, version };
+  }
+
+  /** BullMQ's migrations, under its own advisory lock, on one connection. */
+  private async runMigrations(schema: string): Promise<number> {
     const client = await this.setup.pool.connect();
     try {
-      return await runMigrations(client, target);
+      return await runMigrations(client, schema);
     } finally {
       client.release();
     }
@@ -178,6 +202,7 @@ export class PostgresBackend extends QueueBackend {
   }
 
   unavailable(queue: string, waitedMs: number): Error {
+    if (this.schemaError) return this.schemaError;
     return new BackendUnavailableError(
       messages.backendUnavailable(queue, storeName(this.kind), `no answer within ${waitedMs} ms`),
     );

@@ -1,0 +1,104 @@
+// PostgreSQL schema migrations: on by default, off with `migrate: false`, then run on purpose by
+// TaskQueueMigrator (the example's `npm run tasks -- migrate`). PostgreSQL and PGlite only.
+import { Injectable, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import {
+  Task,
+  TaskQueueConfigError,
+  TaskQueueMigrator,
+  TaskQueueModule,
+  TaskQueues,
+  type TaskQueueModuleOptions,
+} from '@app/task-queue';
+import { BACKEND, testBackend } from './support/backend.js';
+import { runTasksCli } from './support/built-app.js';
+
+@Injectable()
+class EchoTasks {
+  @Task()
+  async echo(_ctx: unknown, payload: { word: string }) {
+    return payload.word;
+  }
+}
+
+@Module({ providers: [EchoTasks] })
+class EchoModule {}
+
+describe(`migrations on ${BACKEND}`, () => {
+  const backend = testBackend('migrate');
+
+  afterAll(() => backend.cleanup());
+
+  async function start(options: TaskQueueModuleOptions) {
+    const app = await Test.createTestingModule({
+      imports: [
+        TaskQueueModule.forRoot({
+          connection: backend.connection,
+          prefix: backend.prefix,
+          ...options,
+        }),
+        EchoModule,
+      ],
+    })
+      .setLogger({ log() {}, warn() {}, error() {} })
+      .compile();
+    await app.init();
+    return app;
+  }
+
+  it('with migrate: false, refuses to enqueue on a schema never migrated, saying what to run', async () => {
+    const app = await start({ migrate: false, worker: false });
+    try {
+      const error = await app
+        .get(TaskQueues)
+        .get('default')
+        .enqueue('echo', { word: 'early' })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TaskQueueConfigError);
+      expect((error as Error).message).toMatch(
+        new RegExp(`schema '${backend.prefix}' is not ready .*TaskQueueMigrator\\.migrate\\(\\)`),
+      );
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('runs once migrated on purpose, by an application that itself does not migrate', async () => {
+    const migrator = await start({ migrate: false, worker: false });
+    try {
+      const done = await migrator.get(TaskQueueMigrator).migrate();
+      expect(done).toEqual({
+        backend: BACKEND,
+        schema: backend.prefix,
+        version: expect.any(Number),
+      });
+      // Again: nothing left to do, same version.
+      expect(await migrator.get(TaskQueueMigrator).migrate()).toEqual(done);
+    } finally {
+      await migrator.close();
+    }
+    const app = await start({ migrate: false });
+    try {
+      await expect(
+        app.get(TaskQueues).get('default').apply('echo', { word: 'migrated' }),
+      ).resolves.toBe('migrated');
+    } finally {
+      await app.close();
+    }
+  });
+
+  if (BACKEND === 'postgres') {
+    it('npm run tasks -- migrate migrates the schema named by TASK_QUEUE_PREFIX', async () => {
+      const fresh = testBackend('migrate-cli');
+      try {
+        const { code, stdout, stderr } = await runTasksCli(['migrate'], fresh.env);
+        expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+        expect(stdout).toMatch(
+          new RegExp(`^Schema '${fresh.prefix}' is at BullMQ schema version \\d+\\.$`, 'm'),
+        );
+      } finally {
+        await fresh.cleanup();
+      }
+    });
+  }
+});
