@@ -67,11 +67,8 @@ describe(`migrations on ${BACKEND}`, () => {
     const migrator = await start({ migrate: false, worker: false });
     try {
       const done = await migrator.get(TaskQueueMigrator).migrate();
-      expect(done).toEqual({
-        backend: BACKEND,
-        schema: backend.prefix,
-        version: expect.any(Number),
-      });
+      expect(done).toMatchObject({ backend: BACKEND, schema: backend.prefix });
+      expect(done.version).toBeGreaterThan(0);
       // Again: nothing left to do, same version.
       expect(await migrator.get(TaskQueueMigrator).migrate()).toEqual(done);
     } finally {
