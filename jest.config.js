@@ -25,6 +25,8 @@ const BACKENDS = {
   'job-log': ALL_BACKENDS,
   shutdown: ALL_BACKENDS,
   migrations: ['postgres', 'pglite'],
+  // Several processes share the backend: not PGlite, which lives in one process.
+  'cross-process': ['redis', 'postgres'],
 };
 
 /** What each other spec needs besides Redis; `check-readme` needs no service at all. */

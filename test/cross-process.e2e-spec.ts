@@ -4,17 +4,19 @@ import { Module } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { TaskQueueModule, TaskQueues, TaskRegistry } from '@app/task-queue';
 import { EchoModule } from './fixtures/echo.tasks.js';
-import { deleteKeys, eventually, REDIS_URL, uniquePrefix } from './support/redis.js';
+import { BACKEND, testBackend } from './support/backend.js';
+import { eventually } from './support/redis.js';
 
-describe('an enqueue-only process and a worker process', () => {
-  const prefix = uniquePrefix('xproc');
+describe(`an enqueue-only process and a worker process on ${BACKEND}`, () => {
+  const backend = testBackend('xproc');
+  const { prefix } = backend;
   let worker: ChildProcess;
   let api: TestingModule;
 
   beforeAll(async () => {
     // The worker runs the same task module, built with tsc, in an OS process of its own.
     worker = spawn(process.execPath, ['dist-test/test/fixtures/worker.main.js'], {
-      env: { ...process.env, REDIS_URL, TASK_QUEUE_PREFIX: prefix },
+      env: { ...process.env, ...backend.env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const [line] = (await once(worker.stdout!, 'data')) as [Buffer];
@@ -22,7 +24,7 @@ describe('an enqueue-only process and a worker process', () => {
 
     @Module({
       imports: [
-        TaskQueueModule.forRoot({ connection: REDIS_URL, prefix, worker: false }),
+        TaskQueueModule.forRoot({ connection: backend.connection, prefix, worker: false }),
         EchoModule,
       ],
     })
@@ -37,7 +39,7 @@ describe('an enqueue-only process and a worker process', () => {
       worker.kill('SIGTERM');
       await once(worker, 'exit');
     }
-    await deleteKeys(prefix);
+    await backend.cleanup();
   });
 
   it('knows the tasks it may enqueue without running any', () => {
