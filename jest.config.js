@@ -27,6 +27,7 @@ const BACKENDS = {
   migrations: ['postgres', 'pglite'],
   // Several processes share the backend: not PGlite, which lives in one process.
   'cross-process': ['redis', 'postgres'],
+  scheduling: ['redis', 'postgres'],
 };
 
 /** What each other spec needs besides Redis; `check-readme` needs no service at all. */

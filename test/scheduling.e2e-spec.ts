@@ -1,8 +1,17 @@
 import type { ChildProcess } from 'node:child_process';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { runsKey, type RecordedRun } from './fixtures/scheduled.tasks.js';
-import { deleteKeys, eventually, REDIS_URL, uniquePrefix } from './support/redis.js';
+import { Test, type TestingModule } from '@nestjs/testing';
+import type { Queue } from 'bullmq';
+import { TaskQueueModule } from '@app/task-queue';
+import { QueueBackend } from '../libs/task-queue/src/backends/queue-backend.js';
+import {
+  runsTable,
+  runStore,
+  type RecordedRun,
+  type RunStore,
+} from './fixtures/scheduled.tasks.js';
+import { BACKEND, testBackend } from './support/backend.js';
+import { runSql } from './support/postgres.js';
+import { eventually } from './support/redis.js';
 import { spawnReplica, stopReplica } from './support/replicas.js';
 
 const REPLICAS = 3;
@@ -19,18 +28,18 @@ function ticksOf(runs: RecordedRun[]): number[] {
 const everyTick = (from: number, to: number, stepMs: number) =>
   Array.from({ length: (to - from) / stepMs + 1 }, (_, i) => from + i * stepMs);
 
-describe('scheduled tasks across three replicas', () => {
-  const prefix = uniquePrefix('sched');
-  const redis = new Redis(REDIS_URL);
-  const connection = new Redis(REDIS_URL);
-  const queue = new Queue('default', { connection, prefix });
+describe(`scheduled tasks across three replicas on ${BACKEND}`, () => {
+  const backend = testBackend('sched');
+  const { prefix } = backend;
+  let app: TestingModule;
+  let queue: Queue;
+  let runs: RunStore;
   const replicas: ChildProcess[] = [];
   const phases: { release: string; runs: RecordedRun[] }[] = [];
 
-  const readRuns = async () =>
-    (await redis.lrange(runsKey(prefix), 0, -1)).map((line) => JSON.parse(line) as RecordedRun);
+  const readRuns = () => runs.read();
   const spawnRelease = (release: string) =>
-    spawnReplica('scheduler.main', { TASK_QUEUE_PREFIX: prefix, RELEASE: release });
+    spawnReplica('scheduler.main', { ...backend.env, RELEASE: release });
   const ticksRun = (runs: RecordedRun[]) => runs.filter((run) => run.task === 'tick');
   const releaseOf = (run: RecordedRun) => (run.payload as { release: number }).release;
 
@@ -57,16 +66,29 @@ describe('scheduled tasks across three replicas', () => {
   }
 
   beforeAll(async () => {
+    // The queue as other code sees it, through BullMQ, from an application that runs nothing.
+    app = await Test.createTestingModule({
+      imports: [TaskQueueModule.forRoot({ connection: backend.connection, prefix, worker: false })],
+    }).compile();
+    await app.init();
+    queue = app.get(QueueBackend).queue('default');
+    runs = runStore(backend.env.TASK_QUEUE_URL, prefix);
+    if (BACKEND === 'postgres') {
+      // Migrations make the schema; the replicas record their runs in a table of it.
+      await app.get(QueueBackend).migrate();
+      await runSql(
+        `CREATE TABLE ${runsTable(prefix)} (seq bigserial PRIMARY KEY, run jsonb NOT NULL)`,
+      );
+    }
     // A scheduler that other code created on the same queue: never ours to touch.
     await queue.upsertJobScheduler('nightly-export', { pattern: '0 4 * * *' }, { name: 'export' });
   });
 
   afterAll(async () => {
     await Promise.all(replicas.map(stopReplica));
-    await queue.close();
-    await connection.quit();
-    await deleteKeys(prefix);
-    await redis.quit();
+    await app?.close();
+    await runs?.close();
+    await backend.cleanup();
   });
 
   it('runs a per-second task exactly once per tick for at least 8 seconds', async () => {

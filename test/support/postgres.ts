@@ -13,7 +13,8 @@ export interface TestSchema {
   drop(): Promise<void>;
 }
 
-async function run(statement: string): Promise<void> {
+/** Runs one statement on the test database, on a connection of its own. */
+export async function runSql(statement: string): Promise<void> {
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await client.connect();
   try {
@@ -26,7 +27,7 @@ async function run(statement: string): Promise<void> {
 /** Creates a uniquely named schema, so test files can share the database and run in parallel. */
 export async function createSchema(label: string): Promise<TestSchema> {
   const name = `tqtest_${label}_${randomBytes(4).toString('hex')}`;
-  await run(`CREATE SCHEMA "${name}"`);
+  await runSql(`CREATE SCHEMA "${name}"`);
   const url = new URL(TEST_DATABASE_URL);
   url.searchParams.set('options', `-c search_path=${name}`);
   url.searchParams.set('application_name', name);
@@ -34,6 +35,6 @@ export async function createSchema(label: string): Promise<TestSchema> {
     name,
     url: url.toString(),
     applicationName: name,
-    drop: () => run(`DROP SCHEMA IF EXISTS "${name}" CASCADE`),
+    drop: () => runSql(`DROP SCHEMA IF EXISTS "${name}" CASCADE`),
   };
 }
