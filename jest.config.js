@@ -28,14 +28,20 @@ const BACKENDS = {
   // Several processes share the backend: not PGlite, which lives in one process.
   'cross-process': ['redis', 'postgres'],
   scheduling: ['redis', 'postgres'],
+  dashboard: ALL_BACKENDS,
 };
 
-/** What each other spec needs besides Redis; `check-readme` needs no service at all. */
-const NEEDS = {
-  'check-readme': [],
-  dashboard: ['redis', 'chromium'],
-  'db-session': ['redis', 'postgres'],
-  'example-database': ['redis', 'postgres'],
+/** What a spec needs besides its backend's server; `check-readme` needs nothing at all. */
+const EXTRA_NEEDS = {
+  dashboard: ['chromium'],
+  'db-session': ['postgres'],
+  'example-database': ['postgres'],
+};
+
+const needsOf = (spec, backend) => {
+  if (spec === 'check-readme') return [];
+  const server = backend === 'pglite' ? [] : [backend];
+  return [...new Set([...server, ...(EXTRA_NEEDS[spec] ?? [])])];
 };
 
 /** How to get what a spec needs, for the line that says why it was skipped. */
@@ -61,13 +67,7 @@ function plan() {
   const runs = [];
   for (const spec of e2eSpecs) {
     for (const backend of BACKENDS[spec] ?? ['redis']) {
-      const needs =
-        backend === 'redis'
-          ? (NEEDS[spec] ?? ['redis'])
-          : backend === 'postgres'
-            ? ['postgres']
-            : [];
-      runs.push({ spec, backend, needs });
+      runs.push({ spec, backend, needs: needsOf(spec, backend) });
     }
   }
   return runs;

@@ -18,7 +18,8 @@ import {
 } from '@app/task-queue';
 import { QueueBackend } from '../libs/task-queue/src/backends/queue-backend.js';
 import { AppModule } from '../src/app.module.js';
-import { deleteKeys, eventually, REDIS_URL, uniquePrefix } from './support/redis.js';
+import { BACKEND, testBackend, type TestBackend } from './support/backend.js';
+import { eventually } from './support/redis.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -66,7 +67,7 @@ class RecordingLogger implements LoggerService {
   }
 }
 
-const prefixes: string[] = [];
+const backends: TestBackend[] = [];
 const apps: INestApplication[] = [];
 
 /** An application with the task queue, the dashboard with `options`, listening on `host`. */
@@ -75,11 +76,12 @@ async function start(
   host = '127.0.0.1',
   providers: Type[] = [],
 ): Promise<{ app: INestApplication; url: string; logs: string[] }> {
-  const prefix = uniquePrefix('dashboard');
-  prefixes.push(prefix);
+  const backend = testBackend('dashboard');
+  backends.push(backend);
+  const { connection, prefix } = backend;
   const moduleRef = await Test.createTestingModule({
     imports: [
-      TaskQueueModule.forRoot({ connection: REDIS_URL, prefix, queues: ['default', 'reports'] }),
+      TaskQueueModule.forRoot({ connection, prefix, queues: ['default', 'reports'] }),
       TaskQueueDashboardModule.forRoot(options),
     ],
     providers,
@@ -97,10 +99,10 @@ const basic = ({ username, password }: { username: string; password: string }) =
 
 afterAll(async () => {
   for (const app of apps) await app.close();
-  for (const prefix of prefixes) await deleteKeys(prefix);
+  for (const backend of backends) await backend.cleanup();
 });
 
-describe('dashboard behind basic auth, in headless Chromium', () => {
+describe(`dashboard behind basic auth, in headless Chromium, on ${BACKEND}`, () => {
   let browser: Browser;
   let url: string;
   let taskQueues: TaskQueues;
@@ -297,10 +299,10 @@ describe('dashboard protection: mounted only when protected or loopback-bound', 
 describe("the example app's dashboard", () => {
   /** Boots the example's AppModule with `env` set for its configuration, on 127.0.0.1. */
   async function startExample(env: Record<string, string>): Promise<string> {
-    const prefix = uniquePrefix('dashboard-example');
-    prefixes.push(prefix);
+    const backend = testBackend('dashboard_example');
+    backends.push(backend);
     const saved = { ...process.env };
-    Object.assign(process.env, { TASK_QUEUE_PREFIX: prefix }, env);
+    Object.assign(process.env, backend.env, env);
     try {
       const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
       const app = moduleRef.createNestApplication({ logger: ['error'] });

@@ -5,6 +5,8 @@ import {
   InvalidPayloadError,
   Task,
   TaskFailedError,
+  TaskQueueHealth,
+  TaskQueueMetrics,
   TaskQueueModule,
   TaskQueues,
   TaskWaitTimeoutError,
@@ -301,5 +303,25 @@ describe(`TaskQueueModule on ${BACKEND}`, () => {
       .get('default')
       .apply<{ message: string }>('welcome', { name: at });
     expect(result.message).toBe('Hello, 2026-01-02T03:04:05.000Z');
+  });
+
+  it('reports health, stats and metrics from the backend it runs on', async () => {
+    await taskQueues.get('default').apply('welcome', { name: 'metrics' });
+    // Healthy once each queue's worker is connected (they start after the bootstrap).
+    const report = await eventually(async () => {
+      const checked = await app.get(TaskQueueHealth).check();
+      return checked.healthy ? checked : undefined;
+    });
+    expect(report.backend).toEqual({ kind: BACKEND, reachable: true });
+    expect(report.queues.default.workers).toBeGreaterThan(0);
+    expect(report.queues.emails.workers).toBeGreaterThan(0);
+    const { counts, workers } = await taskQueues.get('default').stats();
+    expect(counts.complete).toBeGreaterThan(0);
+    expect(workers).toBeGreaterThan(0);
+    const metrics = await app.get(TaskQueueMetrics).prometheus();
+    expect(metrics).toMatch(/^bullmq_job_count\{queue="default", state="completed"\} [1-9]/m);
+    expect(metrics).toMatch(
+      /^task_queue_job_duration_seconds_count\{queue="default",task="welcome",outcome="completed"\} [1-9]/m,
+    );
   });
 });
