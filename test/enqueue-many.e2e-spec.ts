@@ -2,6 +2,7 @@ import { Injectable, Module } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { z } from 'zod';
 import {
+  InvalidOptionsError,
   InvalidPayloadError,
   Task,
   TaskQueueModule,
@@ -101,7 +102,7 @@ describe('TaskQueue.enqueueMany', () => {
     ).rejects.toThrow(InvalidPayloadError);
     await expect(
       queue.enqueueMany([valid, { name: 'record', options: { retries: -1 } }]),
-    ).rejects.toThrow(InvalidPayloadError);
+    ).rejects.toThrow(InvalidOptionsError);
     expect(await countJobs(app, 'default')).toBe(before);
   });
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Module, Scope } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import {
+  InvalidOptionsError,
   InvalidPayloadError,
   Task,
   TaskFailedError,
@@ -290,8 +291,11 @@ describe(`TaskQueueModule on ${BACKEND}`, () => {
       expect(error).toBeInstanceOf(InvalidPayloadError);
       expect((error as Error).message).toMatch(message);
     }
-    await expect(queue.enqueue('welcome', { name: 'x' }, { retries: -1 })).rejects.toThrow(
-      /'retries' is -1/,
+    const badOption = queue.enqueue('welcome', { name: 'x' }, { retries: -1 });
+    await expect(badOption).rejects.toThrow(InvalidOptionsError);
+    await expect(badOption).rejects.toThrow(/'retries' is -1/);
+    await expect(queue.apply('welcome', { name: 'x' }, { timeout: 0 })).rejects.toThrow(
+      InvalidOptionsError,
     );
 
     expect((await countJobs(app, 'default')) + (await countJobs(app, 'emails'))).toBe(before);

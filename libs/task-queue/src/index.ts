@@ -44,10 +44,7 @@ export { TASK_JOB } from './task-queue.constants.js';
 export { TaskQueueHealth, type TaskQueueHealthReport } from './task-queue.health.js';
 export { TaskQueueMetrics, type TaskRunOutcome } from './task-queue.metrics.js';
 export { TaskQueueModule } from './task-queue.module.js';
-export {
-  TaskQueueMigrator,
-  type TaskQueueMigration,
-} from './operations/task-queue.migrator.js';
+export { TaskQueueMigrator, type TaskQueueMigration } from './operations/task-queue.migrator.js';
 export { TaskQueue } from './task-queue.js';
 export { TaskQueues } from './task-queues.service.js';
 export { TaskRegistry } from './task.registry.js';

@@ -1,6 +1,7 @@
 import type { JobsOptions, KeepJobs as BullKeepJobs } from 'bullmq';
 import { TaskDefinitionError } from './errors/index.js';
 import type { KeepJobs, TaskMetadata } from './interfaces/task-options.interface.js';
+import { firstProblem, rules, type OptionRules } from './options/option-rules.js';
 import { toDefinition } from './task-catalogue.js';
 import { checkRetention, type TaskQueueConfig } from './task-queue.config.js';
 import {
@@ -23,29 +24,14 @@ export interface DiscoveredTask {
   invoke: BoundTask['invoke'];
 }
 
-type Check = (value: unknown) => boolean;
-const isNonNegativeNumber: Check = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
-const isPositiveNumber: Check = (v) => typeof v === 'number' && Number.isFinite(v) && v > 0;
-const isNonNegativeInteger: Check = (v) => Number.isInteger(v) && (v as number) >= 0;
-const isPlainRecord: Check = (v) =>
-  typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
-const isStandardSchema: Check = (v) =>
-  (typeof v === 'object' || typeof v === 'function') &&
-  v !== null &&
-  typeof (v as { '~standard'?: { validate?: unknown } })['~standard']?.validate === 'function';
-
-const OPTION_CHECKS: [keyof TaskMetadata, Check, string][] = [
-  ['timeout', isNonNegativeNumber, 'a number of seconds (0 for no limit)'],
-  ['retries', isNonNegativeInteger, 'a whole number of extra attempts (0 or more)'],
-  ['retryDelay', isNonNegativeNumber, 'a number of seconds (0 or more)'],
-  [
-    'retryBackoff',
-    (v) => typeof v === 'boolean' || isPositiveNumber(v),
-    'a boolean or a cap in seconds',
-  ],
-  ['retryOnTimeout', (v) => typeof v === 'boolean', 'a boolean'],
-  ['kwargs', isPlainRecord, 'a plain object of default payload fields'],
-  ['schema', isStandardSchema, 'a Standard Schema validator (zod, valibot, arktype...)'],
+const OPTION_RULES: OptionRules<TaskMetadata> = [
+  ['timeout', rules.timeout],
+  ['retries', rules.retries],
+  ['retryDelay', rules.seconds],
+  ['retryBackoff', rules.backoff],
+  ['retryOnTimeout', rules.boolean],
+  ['kwargs', rules.plainObject],
+  ['schema', rules.standardSchema],
 ];
 
 /** @internal Checks a discovered task against the configuration and prepares it to run. */
@@ -63,12 +49,10 @@ export function bindTask(found: DiscoveredTask, config: TaskQueueConfig): BoundT
   if (!config.queues.has(queue)) {
     throw new TaskDefinitionError(messages.undeclaredQueue(where, queue, config.queues.keys()));
   }
-  for (const [option, check, expected] of OPTION_CHECKS) {
-    if (meta[option] !== undefined && !check(meta[option])) {
-      throw new TaskDefinitionError(
-        messages.invalidTaskOption(where, option, meta[option], expected),
-      );
-    }
+  const problem = firstProblem(meta, OPTION_RULES);
+  if (problem) {
+    const { option, value, expected } = problem;
+    throw new TaskDefinitionError(messages.invalidTaskOption(where, option, value, expected));
   }
   const retention = checkRetention(meta.retention);
   if (retention) {

@@ -1,10 +1,8 @@
 import { resolveBackendOptions, type BackendOptions } from './backends/backend-options.js';
 import { TaskQueueConfigError } from './errors/index.js';
+import { firstProblem, rules, type OptionRules } from './options/option-rules.js';
 import type { RetentionOptions } from './interfaces/task-options.interface.js';
-import type {
-  TaskQueueConnection,
-  TaskQueueModuleOptions,
-} from './interfaces/task-queue-options.interface.js';
+import type { TaskQueueModuleOptions } from './interfaces/task-queue-options.interface.js';
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_CONNECTION,
@@ -21,7 +19,6 @@ import { messages } from './task-queue.messages.js';
 
 /** @internal The module options, checked and with defaults applied. */
 export interface TaskQueueConfig {
-  connection: TaskQueueConnection;
   /** The backend the connection names, with its namespace. */
   backend: BackendOptions;
   /** PostgreSQL: run BullMQ's migrations at start. */
@@ -29,7 +26,6 @@ export interface TaskQueueConfig {
   /** Queue name → concurrency, in configuration order. */
   queues: ReadonlyMap<string, number>;
   defaultQueue: string;
-  prefix: string;
   /** Queues this process runs workers for (empty when `worker: false`). */
   workerQueues: readonly string[];
   /** Seconds a run may take when its task sets no timeout; 0 = no limit. */
@@ -47,21 +43,22 @@ const fail = (option: string, value: unknown, expected: string): never => {
   throw new TaskQueueConfigError(messages.invalidOption(option, value, expected));
 };
 
-const isNonNegativeNumber = (value: unknown): value is number =>
-  typeof value === 'number' && Number.isFinite(value) && value >= 0;
-
-const isPositiveInteger = (value: unknown): value is number =>
-  typeof value === 'number' && Number.isInteger(value) && value > 0;
+/** The module's scalar options, checked before anything else. */
+const MODULE_RULES: OptionRules<TaskQueueModuleOptions> = [
+  ['prefix', rules.nonEmptyString],
+  ['migrate', rules.boolean],
+  ['defaultTimeout', rules.timeout],
+  ['shutdownGracePeriod', rules.seconds],
+  ['maxPayloadBytes', rules.positiveBytes],
+  ['logPayloads', rules.boolean],
+];
 
 /** @internal Validates module options and applies the defaults of the API contract. */
 export function resolveConfig(options: TaskQueueModuleOptions = {}): TaskQueueConfig {
+  const problem = firstProblem(options, MODULE_RULES);
+  if (problem) fail(problem.option, problem.value, problem.expected);
   const connection = options.connection ?? DEFAULT_CONNECTION;
-  if (options.prefix !== undefined && (typeof options.prefix !== 'string' || !options.prefix)) {
-    fail('prefix', options.prefix, 'a non-empty string');
-  }
   const backend = resolveBackendOptions(connection, options.prefix, DEFAULT_PREFIX);
-  const migrate = options.migrate ?? true;
-  if (typeof migrate !== 'boolean') fail('migrate', migrate, 'true or false');
 
   const queues = new Map<string, number>();
   const declared = options.queues ?? [DEFAULT_QUEUE];
@@ -75,8 +72,8 @@ export function resolveConfig(options: TaskQueueModuleOptions = {}): TaskQueueCo
     if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
       throw new TaskQueueConfigError(messages.invalidQueueName('TaskQueueModule: queues', name));
     }
-    if (concurrency !== undefined && !isPositiveInteger(concurrency)) {
-      fail(`queues.${name}.concurrency`, concurrency, 'a positive integer');
+    if (concurrency !== undefined && !rules.positiveInteger.check(concurrency)) {
+      fail(`queues.${name}.concurrency`, concurrency, rules.positiveInteger.expected);
     }
     queues.set(name, concurrency ?? DEFAULT_CONCURRENCY);
   }
@@ -85,8 +82,6 @@ export function resolveConfig(options: TaskQueueModuleOptions = {}): TaskQueueCo
   if (!queues.has(defaultQueue)) {
     throw new TaskQueueConfigError(messages.defaultQueueNotConfigured(defaultQueue, queues.keys()));
   }
-
-  const prefix = options.prefix ?? DEFAULT_PREFIX;
 
   const worker = options.worker ?? true;
   let workerQueues: string[] = [];
@@ -100,8 +95,8 @@ export function resolveConfig(options: TaskQueueModuleOptions = {}): TaskQueueCo
       }
     }
     if (worker.concurrency !== undefined) {
-      if (!isPositiveInteger(worker.concurrency)) {
-        fail('worker.concurrency', worker.concurrency, 'a positive integer');
+      if (!rules.positiveInteger.check(worker.concurrency)) {
+        fail('worker.concurrency', worker.concurrency, rules.positiveInteger.expected);
       }
       for (const queue of workerQueues) queues.set(queue, worker.concurrency);
     }
@@ -109,45 +104,25 @@ export function resolveConfig(options: TaskQueueModuleOptions = {}): TaskQueueCo
     fail('worker', worker, 'true, false or { queues?, concurrency? }');
   }
 
-  const defaultTimeout = options.defaultTimeout ?? DEFAULT_TIMEOUT;
-  if (!(
-    typeof defaultTimeout === 'number' &&
-    Number.isFinite(defaultTimeout) &&
-    defaultTimeout >= 0
-  )) {
-    fail('defaultTimeout', defaultTimeout, 'a number of seconds (0 for no limit)');
-  }
-  const shutdownGracePeriod = options.shutdownGracePeriod ?? DEFAULT_SHUTDOWN_GRACE_PERIOD;
-  if (!isNonNegativeNumber(shutdownGracePeriod)) {
-    fail('shutdownGracePeriod', shutdownGracePeriod, 'a number of seconds (0 or more)');
-  }
   const retentionError = checkRetention(options.retention);
   if (retentionError)
     fail(`retention${retentionError.path}`, retentionError.value, retentionError.expected);
-  const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
-  if (!isPositiveInteger(maxPayloadBytes)) {
-    fail('maxPayloadBytes', maxPayloadBytes, 'a positive whole number of bytes');
-  }
-  const logPayloads = options.logPayloads ?? false;
-  if (typeof logPayloads !== 'boolean') fail('logPayloads', logPayloads, 'true or false');
   const retention = {
     completed: options.retention?.completed ?? DEFAULT_KEEP_COMPLETED,
     failed: options.retention?.failed ?? DEFAULT_KEEP_FAILED,
   };
 
   return {
-    connection,
     backend,
-    migrate,
+    migrate: options.migrate ?? true,
     queues,
     defaultQueue,
-    prefix,
     workerQueues,
-    defaultTimeout,
-    shutdownGracePeriod,
+    defaultTimeout: options.defaultTimeout ?? DEFAULT_TIMEOUT,
+    shutdownGracePeriod: options.shutdownGracePeriod ?? DEFAULT_SHUTDOWN_GRACE_PERIOD,
     retention,
-    maxPayloadBytes,
-    logPayloads,
+    maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
+    logPayloads: options.logPayloads ?? false,
   };
 }
 
@@ -167,8 +142,8 @@ export function checkRetention(
     }
     for (const field of ['age', 'count'] as const) {
       const value = keep[field];
-      if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
-        return { path: `.${kind}.${field}`, value, expected: 'a whole number (0 or more)' };
+      if (value !== undefined && !rules.wholeNumber.check(value)) {
+        return { path: `.${kind}.${field}`, value, expected: rules.wholeNumber.expected };
       }
     }
   }

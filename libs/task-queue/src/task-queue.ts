@@ -1,5 +1,6 @@
 import { Job, type JobsOptions, type JobType, type Queue } from 'bullmq';
 import type { QueueBackend } from './backends/queue-backend.js';
+import { applyWaitOf, toJobOptions } from './producer/enqueue-options.js';
 import { JobFailure, OutcomeWaitEnded, waitForOutcome } from './producer/job-outcome.js';
 import {
   InvalidPayloadError,
@@ -152,16 +153,7 @@ export class TaskQueue {
   async apply(target: string | TaskClass<unknown>, ...args: unknown[]): Promise<unknown> {
     const [name, payload, options = {}] = this.resolve(target, args);
     const { timeout = DEFAULT_APPLY_TIMEOUT, ...enqueueOptions } = options as ApplyOptions;
-    if (!(typeof timeout === 'number' && timeout > 0)) {
-      throw new InvalidPayloadError(
-        messages.invalidEnqueueOption(
-          name,
-          'timeout',
-          timeout,
-          'a positive number of seconds to wait',
-        ),
-      );
-    }
+    applyWaitOf(name, timeout);
     const events = await this.send(() => this.backend.queueEvents(this.name));
     const job = await this.add(name, payload as object | undefined, enqueueOptions);
     // Each wait listens for the queue's 'closing' event; many waits at once are expected.
@@ -341,60 +333,14 @@ export class TaskQueue {
       throw new UnknownTaskError(messages.unknownTask(name, this.name, this.parts.tasks.keys()));
     }
     assertPlainPayload(name, payload, this.parts.maxPayloadBytes);
-    if (!task.schema) return { name, data: payload, opts: this.jobOptions(task, options) };
+    if (!task.schema)
+      return { name, data: payload, opts: toJobOptions(name, task.jobOptions, options) };
     return validateWithSchema(task.schema, { ...task.kwargs, ...payload }).then((checked) => {
       if ('problem' in checked) {
         throw new InvalidPayloadError(messages.invalidPayloadBySchema(name, checked.problem));
       }
-      return { name, data: payload, opts: this.jobOptions(task, options) };
+      return { name, data: payload, opts: toJobOptions(name, task.jobOptions, options) };
     });
-  }
-
-  /** The task's job options, with this enqueue's own on top (checked); no copy without them. */
-  private jobOptions(task: BoundTask, options: EnqueueOptions | undefined): JobsOptions {
-    if (!options) return task.jobOptions;
-    const { name } = task.definition;
-    const invalid = (option: string, expected: string) =>
-      new InvalidPayloadError(
-        messages.invalidEnqueueOption(
-          name,
-          option,
-          options[option as keyof EnqueueOptions],
-          expected,
-        ),
-      );
-    const jobOptions: JobsOptions = { ...task.jobOptions };
-    if (options.retries !== undefined) {
-      if (!Number.isInteger(options.retries) || options.retries < 0) {
-        throw invalid('retries', 'a whole number of extra attempts (0 or more)');
-      }
-      jobOptions.attempts = options.retries + 1;
-    }
-    if (options.delay !== undefined) {
-      if (!(
-        typeof options.delay === 'number' &&
-        Number.isFinite(options.delay) &&
-        options.delay >= 0
-      )) {
-        throw invalid('delay', 'a number of seconds (0 or more)');
-      }
-      jobOptions.delay = Math.round(options.delay * 1000);
-    }
-    if (options.timeout !== undefined) {
-      if (!(
-        typeof options.timeout === 'number' &&
-        Number.isFinite(options.timeout) &&
-        options.timeout >= 0
-      )) {
-        throw invalid('timeout', 'a number of seconds (0 for no limit)');
-      }
-      Object.assign(jobOptions, { taskTimeout: Math.round(options.timeout * 1000) });
-    }
-    if (options.key !== undefined) {
-      if (typeof options.key !== 'string') throw invalid('key', 'a string');
-      jobOptions.deduplication = { id: options.key };
-    }
-    return jobOptions;
   }
 
   /** Tells a failed task from a wait that ended before the job did. */

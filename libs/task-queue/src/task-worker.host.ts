@@ -8,6 +8,7 @@ import {
 import { UnrecoverableError, WaitingError, type Job, type Processor, type Worker } from 'bullmq';
 import { NonRetryableError, TaskAbortedError, TaskTimeoutError } from './errors/index.js';
 import { QueueBackend } from './backends/queue-backend.js';
+import type { TaskJobOptions } from './producer/enqueue-options.js';
 import { TaskRun, WorkerShutdownError } from './task-execution.js';
 import type { TaskInvocation } from './task-invocation.js';
 import { validateWithSchema } from './task-schema.js';
@@ -39,11 +40,6 @@ const FORCE_CLOSE_AFTER_GRACE_MS = 2000;
 
 /** How long the backend gets to answer when shutting down, in ms. */
 const BACKEND_CHECK_MS = 1000;
-
-/** Per-enqueue options the worker reads back from the job. */
-interface TaskJobOptions {
-  taskTimeout?: number;
-}
 
 /**
  * @internal Owns this process's BullMQ workers: one per queue it works on, dispatching by job

@@ -1,4 +1,5 @@
 export { BackendUnavailableError } from './backend-unavailable.error.js';
+export { InvalidOptionsError } from './invalid-options.error.js';
 export { InvalidPayloadError } from './invalid-payload.error.js';
 export { NonRetryableError } from './non-retryable.error.js';
 export { RedisUnavailableError } from './redis-unavailable.error.js';

@@ -1,4 +1,4 @@
-/** A payload or enqueue option was rejected at enqueue; nothing was enqueued. */
+/** A payload was rejected at enqueue; nothing was enqueued. Bad options: `InvalidOptionsError`. */
 export class InvalidPayloadError extends Error {
   override readonly name = 'InvalidPayloadError';
 }
