@@ -14,13 +14,31 @@ const claimed = new WeakSet<DeclaredDependency>();
 
 /**
  * Nest's `@Inject()` on a method parameter appends `{ index, param }` to a list on the prototype
- * without the method's name. Parameter decorators run just before their method's decorators,
- * so the entries not yet claimed when a task decorator runs are this method's own.
+ * without the method's name (and, in a subclass, on top of the parent's list). TypeScript applies
+ * a method's parameter decorators last parameter first, just before the method's own
+ * decorators: this method's entries end the list, and read backwards their indices rise, each
+ * below this method's parameter count. Walking back from the end, the first entry that breaks
+ * that, or that a parent class or another task method has, belongs to a method declared
+ * earlier, and so does everything before it.
  */
 function claimInjectedTokens(prototype: object, methodName: string | symbol): void {
   const declared = (Reflect.getMetadata(SELF_DECLARED_DEPS_METADATA, prototype) ??
     []) as DeclaredDependency[];
-  const own = declared.filter((entry) => !claimed.has(entry));
+  const parameters = (
+    (Reflect.getMetadata('design:paramtypes', prototype, methodName) ?? []) as unknown[]
+  ).length;
+  const inherited = new Set(
+    (Reflect.getMetadata(SELF_DECLARED_DEPS_METADATA, Object.getPrototypeOf(prototype) as object) ??
+      []) as DeclaredDependency[],
+  );
+  const own: DeclaredDependency[] = [];
+  for (let at = declared.length - 1; at >= 0; at -= 1) {
+    const entry = declared[at];
+    const floor = own.length === 0 ? -1 : own[own.length - 1].index;
+    if (claimed.has(entry) || inherited.has(entry)) break;
+    if (entry.index <= floor || entry.index >= parameters) break;
+    own.push(entry);
+  }
   own.forEach((entry) => claimed.add(entry));
   const tokens = new Map(own.map((entry) => [entry.index, entry.param]));
   Reflect.defineMetadata(TASK_PARAM_TOKENS, tokens, prototype, methodName);
