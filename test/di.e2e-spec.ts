@@ -59,6 +59,41 @@ class UsersRepository {
   constructor(readonly session: Session) {}
 }
 
+/**
+ * A per-job provider with hooks of its own that depends on the session: its hooks must run
+ * before the session's (dependents first), so what it writes in them is committed too.
+ */
+@Injectable({ scope: Scope.REQUEST })
+class Outbox implements OnTaskSuccess, OnTaskFailure {
+  constructor(private readonly session: Session) {}
+
+  onTaskSuccess() {
+    this.session.write('outbox-flush');
+  }
+
+  onTaskFailure() {
+    this.session.write('outbox-discard');
+  }
+}
+
+/** A per-job session made by a factory provider: its hooks run as a class's do. */
+class FactorySession implements OnTaskSuccess, OnTaskFailure {
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly job: Job,
+  ) {}
+
+  onTaskSuccess() {
+    this.ledger.events.push(`factory#${this.job.id}:commit`);
+  }
+
+  onTaskFailure() {
+    this.ledger.events.push(`factory#${this.job.id}:rollback`);
+  }
+}
+
+const FACTORY_SESSION = 'FACTORY_SESSION';
+
 /** Shapes the compiled per-job factories leave to Nest's injector: they must work all the same. */
 @Injectable({ scope: Scope.REQUEST })
 class PropertyInjected {
@@ -165,6 +200,28 @@ class DiTasks {
   }
 
   @Task()
+  async withOutbox(
+    _ctx: TaskContext,
+    payload: { fail?: boolean },
+    outbox: Outbox,
+    session: Session,
+  ) {
+    session.write('body');
+    if (payload.fail) throw new Error('body failed');
+    return { session: session.id, outbox: outbox instanceof Outbox };
+  }
+
+  @Task()
+  async withFactorySession(
+    ctx: TaskContext,
+    payload: { fail?: boolean },
+    @Inject(FACTORY_SESSION) session: FactorySession,
+  ) {
+    if (payload.fail) throw new Error('body failed');
+    return { job: ctx.job.id, factory: session instanceof FactorySession };
+  }
+
+  @Task()
   async throughRepository(
     _ctx: TaskContext,
     _payload: object,
@@ -180,6 +237,7 @@ class DiTasks {
   providers: [
     Ledger,
     Session,
+    Outbox,
     UsersRepository,
     PropertyInjected,
     PerJobTasks,
@@ -192,135 +250,176 @@ class DiTasks {
       useFactory: (job: Job) => `${job.name}#${job.id}`,
       inject: [TASK_JOB],
     },
+    {
+      provide: FACTORY_SESSION,
+      scope: Scope.REQUEST,
+      useFactory: (ledger: Ledger, job: Job) => new FactorySession(ledger, job),
+      inject: [Ledger, TASK_JOB],
+    },
     { provide: 'GREETING_A', useValue: 'hello from A' },
     { provide: 'GREETING_B', useValue: 'hello from B' },
   ],
 })
 class DiModule {}
 
-describe('per-job dependency injection', () => {
-  const backend = testBackend('di');
-  const { prefix } = backend;
-  let app: TestingModule;
-  let ledger: Ledger;
-  let queues: TaskQueues;
+// Per-job providers are made by factories compiled at bootstrap where their shape allows, else
+// by Nest's injector: every behaviour holds either way, so the spec runs on each.
+describe.each(['compiled', 'injector'] as const)(
+  'per-job dependency injection (%s)',
+  (perJobProviders) => {
+    const backend = testBackend('di');
+    const { prefix } = backend;
+    let app: TestingModule;
+    let ledger: Ledger;
+    let queues: TaskQueues;
 
-  beforeAll(async () => {
-    app = await Test.createTestingModule({
-      imports: [TaskQueueModule.forRoot({ connection: backend.connection, prefix }), DiModule],
-    })
-      .setLogger({ log() {}, error() {}, warn() {} })
-      .compile();
-    await app.init();
-    ledger = app.get(Ledger);
-    queues = app.get(TaskQueues);
-  });
+    beforeAll(async () => {
+      app = await Test.createTestingModule({
+        imports: [
+          TaskQueueModule.forRoot({ connection: backend.connection, prefix, perJobProviders }),
+          DiModule,
+        ],
+      })
+        .setLogger({ log() {}, error() {}, warn() {} })
+        .compile();
+      await app.init();
+      ledger = app.get(Ledger);
+      queues = app.get(TaskQueues);
+    });
 
-  afterAll(async () => {
-    await app?.close();
-    await backend.cleanup();
-  });
+    afterAll(async () => {
+      await app?.close();
+      await backend.cleanup();
+    });
 
-  it('gives each job its own session and every job the same singleton', async () => {
-    const queue = queues.get('default');
-    type Seen = { session: number; clock: number };
-    const [first, second] = await Promise.all([
-      queue.apply<Seen>('useSession'),
-      queue.apply<Seen>('useSession'),
-    ]);
-    expect(first.session).not.toBe(second.session);
-    expect(first.clock).toBe(second.clock);
-    expect(first.clock).toBe(app.get(Clock).id);
-    for (const { session } of [first, second]) {
+    it('gives each job its own session and every job the same singleton', async () => {
+      const queue = queues.get('default');
+      type Seen = { session: number; clock: number };
+      const [first, second] = await Promise.all([
+        queue.apply<Seen>('useSession'),
+        queue.apply<Seen>('useSession'),
+      ]);
+      expect(first.session).not.toBe(second.session);
+      expect(first.clock).toBe(second.clock);
+      expect(first.clock).toBe(app.get(Clock).id);
+      for (const { session } of [first, second]) {
+        expect(ledger.events.filter((e) => e.startsWith(`${session}:`))).toEqual([
+          `${session}:write:x`,
+          `${session}:commit`,
+        ]);
+      }
+    });
+
+    it('rolls the session back when the task throws', async () => {
+      const queue = queues.get('default');
+      const before = ledger.events.length;
+      await expect(queue.apply('writeThenThrow')).rejects.toThrow('validation failed');
+      expect(ledger.events.slice(before)).toEqual([
+        expect.stringMatching(/^\d+:write:doomed$/),
+        expect.stringMatching(/^\d+:rollback$/),
+      ]);
+    });
+
+    it('rolls back on timeout at once, and the body’s late write is refused', async () => {
+      const queue = queues.get('default');
+      const before = ledger.events.length;
+      await expect(queue.apply('writeThenHang')).rejects.toThrow(/timed out after 0.3 s/);
+      expect(ledger.events.slice(before)).toEqual([
+        expect.stringMatching(/^\d+:write:before$/),
+        expect.stringMatching(/^\d+:rollback$/),
+      ]);
+      const tasks = app.get(DiTasks);
+      const refused = await eventually(() => tasks.lateWrite, 5000, 'the late write');
+      expect(refused).toMatch(/is rolled back/);
+      expect(ledger.events.some((e) => e.endsWith('after-timeout'))).toBe(false);
+    });
+
+    it('fails the job when a success hook throws', async () => {
+      const queue = queues.get('default');
+      const error = await queue.apply('useSession', { failCommit: true }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TaskFailedError);
+      expect((error as Error).message).toContain('commit refused');
+    });
+
+    it('gives two methods with @Inject on the same parameter index their own tokens', async () => {
+      const queue = queues.get('default');
+      await expect(queue.apply('tokenA')).resolves.toBe('hello from A');
+      await expect(queue.apply('tokenB')).resolves.toBe('hello from B');
+    });
+
+    it('injects the running job with @Inject(TASK_JOB)', async () => {
+      await expect(queues.get('default').apply('theJob')).resolves.toEqual({
+        same: true,
+        name: 'theJob',
+      });
+    });
+
+    it('shares the job’s session with the per-job providers that depend on it, and commits it', async () => {
+      const { sameSession, session } = await queues
+        .get('default')
+        .apply<{ sameSession: boolean; session: number }>('throughRepository');
+      expect(sameSession).toBe(true);
       expect(ledger.events.filter((e) => e.startsWith(`${session}:`))).toEqual([
-        `${session}:write:x`,
+        `${session}:write:via-repo`,
         `${session}:commit`,
       ]);
-    }
-  });
-
-  it('rolls the session back when the task throws', async () => {
-    const queue = queues.get('default');
-    const before = ledger.events.length;
-    await expect(queue.apply('writeThenThrow')).rejects.toThrow('validation failed');
-    expect(ledger.events.slice(before)).toEqual([
-      expect.stringMatching(/^\d+:write:doomed$/),
-      expect.stringMatching(/^\d+:rollback$/),
-    ]);
-  });
-
-  it('rolls back on timeout at once, and the body’s late write is refused', async () => {
-    const queue = queues.get('default');
-    const before = ledger.events.length;
-    await expect(queue.apply('writeThenHang')).rejects.toThrow(/timed out after 0.3 s/);
-    expect(ledger.events.slice(before)).toEqual([
-      expect.stringMatching(/^\d+:write:before$/),
-      expect.stringMatching(/^\d+:rollback$/),
-    ]);
-    const tasks = app.get(DiTasks);
-    const refused = await eventually(() => tasks.lateWrite, 5000, 'the late write');
-    expect(refused).toMatch(/is rolled back/);
-    expect(ledger.events.some((e) => e.endsWith('after-timeout'))).toBe(false);
-  });
-
-  it('fails the job when a success hook throws', async () => {
-    const queue = queues.get('default');
-    const error = await queue.apply('useSession', { failCommit: true }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(TaskFailedError);
-    expect((error as Error).message).toContain('commit refused');
-  });
-
-  it('gives two methods with @Inject on the same parameter index their own tokens', async () => {
-    const queue = queues.get('default');
-    await expect(queue.apply('tokenA')).resolves.toBe('hello from A');
-    await expect(queue.apply('tokenB')).resolves.toBe('hello from B');
-  });
-
-  it('injects the running job with @Inject(TASK_JOB)', async () => {
-    await expect(queues.get('default').apply('theJob')).resolves.toEqual({
-      same: true,
-      name: 'theJob',
     });
-  });
 
-  it('shares the job’s session with the per-job providers that depend on it, and commits it', async () => {
-    const { sameSession, session } = await queues
-      .get('default')
-      .apply<{ sameSession: boolean; session: number }>('throughRepository');
-    expect(sameSession).toBe(true);
-    expect(ledger.events.filter((e) => e.startsWith(`${session}:`))).toEqual([
-      `${session}:write:via-repo`,
-      `${session}:commit`,
-    ]);
-  });
-
-  it('resolves per-job providers with property injection or a factory through Nest', async () => {
-    await expect(queues.get('default').apply('fallbacks')).resolves.toEqual({
-      ledger: true,
-      job: true,
-      label: true,
+    it('resolves per-job providers with property injection or a factory through Nest', async () => {
+      await expect(queues.get('default').apply('fallbacks')).resolves.toEqual({
+        ledger: true,
+        job: true,
+        label: true,
+      });
     });
-  });
 
-  it('makes a per-job task class for each job, sharing the job’s session with its parameters', async () => {
-    const queue = queues.get('default');
-    const before = PerJobTasks.made;
-    type Seen = { sameSession: boolean; session: number };
-    const [first, second] = await Promise.all([
-      queue.apply<Seen>('perJobClass'),
-      queue.apply<Seen>('perJobClass'),
-    ]);
-    expect(PerJobTasks.made - before).toBe(2);
-    expect([first.sameSession, second.sameSession]).toEqual([true, true]);
-    expect(first.session).not.toBe(second.session);
-    expect(ledger.events).toContain(`${first.session}:commit`);
-  });
+    it('makes a per-job task class for each job, sharing the job’s session with its parameters', async () => {
+      const queue = queues.get('default');
+      const before = PerJobTasks.made;
+      type Seen = { sameSession: boolean; session: number };
+      const [first, second] = await Promise.all([
+        queue.apply<Seen>('perJobClass'),
+        queue.apply<Seen>('perJobClass'),
+      ]);
+      expect(PerJobTasks.made - before).toBe(2);
+      expect([first.sameSession, second.sameSession]).toEqual([true, true]);
+      expect(first.session).not.toBe(second.session);
+      expect(ledger.events).toContain(`${first.session}:commit`);
+    });
 
-  it('fails the job with the error of a per-job provider that cannot be made', async () => {
-    const queue = queues.get('default');
-    const error = await queue.apply('needsUnopenable').catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(TaskFailedError);
-    expect((error as Error).message).toContain('cannot open a session');
-    await expect(queue.apply('tokenA')).resolves.toBe('hello from A');
-  });
-});
+    it('fails the job with the error of a per-job provider that cannot be made', async () => {
+      const queue = queues.get('default');
+      const error = await queue.apply('needsUnopenable').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TaskFailedError);
+      expect((error as Error).message).toContain('cannot open a session');
+      await expect(queue.apply('tokenA')).resolves.toBe('hello from A');
+    });
+
+    it('runs the hooks of dependents first: the outbox writes before the session commits', async () => {
+      const queue = queues.get('default');
+      const { session } = await queue.apply<{ session: number }>('withOutbox', {});
+      expect(ledger.events.filter((e) => e.startsWith(`${session}:`))).toEqual([
+        `${session}:write:body`,
+        `${session}:write:outbox-flush`,
+        `${session}:commit`,
+      ]);
+      const failed = await queue.apply('withOutbox', { fail: true }).catch((e: unknown) => e);
+      expect(failed).toBeInstanceOf(TaskFailedError);
+      const last = ledger.events.filter((e) => e.endsWith(':write:outbox-discard')).at(-1)!;
+      const id = last.split(':')[0];
+      expect(ledger.events.filter((e) => e.startsWith(`${id}:`))).toEqual([
+        `${id}:write:body`,
+        `${id}:write:outbox-discard`,
+        `${id}:rollback`,
+      ]);
+    });
+
+    it('runs the hooks of a per-job provider made by a factory', async () => {
+      const queue = queues.get('default');
+      const { job } = await queue.apply<{ job: string }>('withFactorySession', {});
+      expect(ledger.events).toContain(`factory#${job}:commit`);
+      const { id } = await queue.enqueue('withFactorySession', { fail: true });
+      await eventually(() => (ledger.events.includes(`factory#${id}:rollback`) ? true : undefined));
+    });
+  },
+);

@@ -33,21 +33,50 @@ export const hasHook = (target: unknown): target is Hooks =>
   (typeof (target as Hooks).onTaskSuccess === 'function' ||
     typeof (target as Hooks).onTaskFailure === 'function');
 
-/** @internal Per-job providers with hooks: the only ones worth looking at after a job. */
+/**
+ * @internal Per-job providers that may have hooks: the only ones worth looking at after a job.
+ * A class says so by its prototype; what a factory makes is known only once it is made.
+ */
 export function isHookProvider(wrapper: InstanceWrapper): boolean {
+  if (wrapper.isDependencyTreeStatic()) return false;
   const metatype = wrapper.metatype as { prototype?: unknown } | null;
-  return !wrapper.isDependencyTreeStatic() && !wrapper.inject && hasHook(metatype?.prototype);
+  return Boolean(wrapper.inject) || hasHook(metatype?.prototype);
+}
+
+/**
+ * @internal Per-job providers ordered so that each comes before the providers it depends on
+ * (directly or not): hooks then run dependents first, as `JobScope.hooks()` does, so an outbox
+ * that writes through the job's session flushes before the session commits.
+ */
+export function dependentsFirst(wrappers: readonly InstanceWrapper[]): InstanceWrapper[] {
+  const dependenciesFirst: InstanceWrapper[] = [];
+  const visited = new Set<InstanceWrapper>();
+  const visit = (wrapper: InstanceWrapper) => {
+    if (visited.has(wrapper)) return;
+    visited.add(wrapper);
+    const properties = wrapper.getPropertiesMetadata() ?? [];
+    for (const dependency of [
+      ...(wrapper.getCtorMetadata() ?? []),
+      ...properties.map((property) => property.wrapper),
+    ]) {
+      if (dependency) visit(dependency);
+    }
+    dependenciesFirst.push(wrapper);
+  };
+  wrappers.forEach(visit);
+  const wanted = new Set(wrappers);
+  return dependenciesFirst.filter((wrapper) => wanted.has(wrapper)).reverse();
 }
 
 /**
  * @internal The hooks of the per-job providers the job actually created (a wrapper that was not
- * resolved in this context only has a placeholder, never constructed).
+ * resolved in this context only has a placeholder, never constructed), in the given order.
  */
 export function jobHooks(wrappers: readonly InstanceWrapper[], contextId: ContextId): Hooks[] {
   const created: Hooks[] = [];
   for (const wrapper of wrappers) {
     const host = wrapper.getInstanceByContextId(contextId);
-    if (host.isResolved && host.instance) created.push(host.instance as Hooks);
+    if (host.isResolved && hasHook(host.instance)) created.push(host.instance);
   }
   return created;
 }

@@ -37,6 +37,8 @@ export interface TaskQueueConfig {
   maxPayloadBytes: number;
   /** Whether the finished-job log line carries the payload. */
   logPayloads: boolean;
+  /** How per-job providers are made: compiled factories where possible, or Nest's injector. */
+  perJobProviders: 'compiled' | 'injector';
 }
 
 const fail = (option: string, value: unknown, expected: string): never => {
@@ -104,6 +106,10 @@ export function resolveConfig(options: TaskQueueModuleOptions = {}): TaskQueueCo
     fail('worker', worker, 'true, false or { queues?, concurrency? }');
   }
 
+  const { perJobProviders = 'compiled' } = options;
+  if (perJobProviders !== 'compiled' && perJobProviders !== 'injector') {
+    fail('perJobProviders', perJobProviders, "'compiled' or 'injector'");
+  }
   const retentionError = checkRetention(options.retention);
   if (retentionError)
     fail(`retention${retentionError.path}`, retentionError.value, retentionError.expected);
@@ -123,6 +129,7 @@ export function resolveConfig(options: TaskQueueModuleOptions = {}): TaskQueueCo
     retention,
     maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
     logPayloads: options.logPayloads ?? false,
+    perJobProviders,
   };
 }
 

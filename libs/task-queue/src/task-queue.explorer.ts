@@ -6,6 +6,7 @@ import { TaskDefinitionError } from './errors/index.js';
 import { bindTask } from './task-binding.js';
 import { compileJobFactory, JobScope, type JobFactory } from './task-job-scope.js';
 import {
+  dependentsFirst,
   isHookProvider,
   jobHooks,
   settleFailure,
@@ -58,7 +59,7 @@ export class TaskQueueExplorer implements OnModuleInit {
 
   onModuleInit(): void {
     const providers = this.discovery.getProviders();
-    this.hookProviders = providers.filter(isHookProvider);
+    this.hookProviders = dependentsFirst(providers.filter(isHookProvider));
     for (const wrapper of providers) {
       const same = this.providersByToken.get(wrapper.token);
       if (same) same.push(wrapper);
@@ -142,10 +143,11 @@ export class TaskQueueExplorer implements OnModuleInit {
       const invocation = staticInvocation(target.key, method, args);
       return () => invocation;
     }
-    return (
-      this.compiledInvoker(target, method, parameters) ??
-      this.injectorInvoker(target, method, parameters)
-    );
+    const compiled =
+      this.config.perJobProviders === 'injector'
+        ? undefined
+        : this.compiledInvoker(target, method, parameters);
+    return compiled ?? this.injectorInvoker(target, method, parameters);
   }
 
   /** Per-job instances made by factories compiled now: no injector work per job. */

@@ -145,4 +145,11 @@ export interface TaskQueueModuleOptions {
    * may hold personal data or secrets.
    */
   logPayloads?: boolean;
+  /**
+   * @internal How per-job providers are made: `'compiled'` (default) builds the usual shapes
+   * (classes taking singletons, the job and other such classes) with factories prepared at
+   * bootstrap and leaves the rest to Nest's injector; `'injector'` leaves all of them to it.
+   * Both behave alike (the tests run on each); the compiled factories only cost less per job.
+   */
+  perJobProviders?: 'compiled' | 'injector';
 }
