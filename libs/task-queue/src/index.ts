@@ -39,12 +39,12 @@ export type {
   TaskQueueModuleOptions,
   WorkerSettings,
 } from './interfaces/task-queue-options.interface.js';
-export { getRegistry, type TaskCatalogue } from './task-catalogue.js';
+export { getRegistry, type TaskCatalogue } from './discovery/task-catalogue.js';
 export { TASK_JOB } from './task-queue.constants.js';
-export { TaskQueueHealth, type TaskQueueHealthReport } from './task-queue.health.js';
-export { TaskQueueMetrics, type TaskRunOutcome } from './task-queue.metrics.js';
+export { TaskQueueHealth, type TaskQueueHealthReport } from './observability/task-queue.health.js';
+export { TaskQueueMetrics, type TaskRunOutcome } from './observability/task-queue.metrics.js';
 export { TaskQueueModule } from './task-queue.module.js';
-export { TaskQueueMigrator, type TaskQueueMigration } from './operations/task-queue.migrator.js';
-export { TaskQueue } from './task-queue.js';
-export { TaskQueues } from './task-queues.service.js';
-export { TaskRegistry } from './task.registry.js';
+export { TaskQueueMigrator, type TaskQueueMigration } from './backends/task-queue.migrator.js';
+export { TaskQueue } from './producer/task-queue.js';
+export { TaskQueues } from './producer/task-queues.service.js';
+export { TaskRegistry } from './discovery/task.registry.js';

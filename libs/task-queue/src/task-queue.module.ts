@@ -1,20 +1,20 @@
 import { Module, Scope } from '@nestjs/common';
 import { DiscoveryModule, REQUEST } from '@nestjs/core';
-import { TaskMetadataAccessor } from './task-metadata.accessor.js';
+import { TaskMetadataAccessor } from './discovery/task-metadata.accessor.js';
 import { resolveConfig } from './task-queue.config.js';
 import { TASK_JOB, TASK_QUEUE_CONFIG } from './task-queue.constants.js';
-import { TaskQueueExplorer } from './task-queue.explorer.js';
-import { TaskQueueHealth } from './task-queue.health.js';
-import { TaskQueueMetrics } from './task-queue.metrics.js';
-import { TaskQueueMigrator } from './operations/task-queue.migrator.js';
+import { TaskQueueExplorer } from './discovery/task-queue.explorer.js';
+import { TaskQueueHealth } from './observability/task-queue.health.js';
+import { TaskQueueMetrics } from './observability/task-queue.metrics.js';
+import { TaskQueueMigrator } from './backends/task-queue.migrator.js';
 import { TaskQueueRedisPolicy } from './backends/redis/redis.policy.js';
 import { createBackend } from './backends/create-backend.js';
 import { QueueBackend } from './backends/queue-backend.js';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './task-queue.module-definition.js';
-import { TaskQueues } from './task-queues.service.js';
-import { TaskScheduler } from './task-scheduler.service.js';
-import { TaskWorkerHost } from './task-worker.host.js';
-import { TaskRegistry } from './task.registry.js';
+import { TaskQueues } from './producer/task-queues.service.js';
+import { TaskScheduler } from './scheduling/task-scheduler.service.js';
+import { TaskWorkerHost } from './worker/task-worker.host.js';
+import { TaskRegistry } from './discovery/task.registry.js';
 
 /**
  * Background tasks on BullMQ. Import it once, in the root module: every `@Task()` and

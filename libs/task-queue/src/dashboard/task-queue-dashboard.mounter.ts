@@ -9,7 +9,7 @@ import type { Express, RequestHandler } from 'express';
 import { TaskQueueConfigError } from '../errors/index.js';
 import type { TaskQueueDashboardOptions } from '../interfaces/task-queue-dashboard-options.interface.js';
 import { QueueBackend } from '../backends/queue-backend.js';
-import { TaskQueues } from '../task-queues.service.js';
+import { TaskQueues } from '../producer/task-queues.service.js';
 import { basicAuth } from './basic-auth.middleware.js';
 import { refusePayloadWrites } from './masked-payload-writes.middleware.js';
 import { DASHBOARD_OPTIONS } from './task-queue-dashboard.module-definition.js';

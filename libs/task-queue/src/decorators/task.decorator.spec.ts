@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { TaskContext } from '../interfaces/task-context.interface.js';
-import { TaskMetadataAccessor } from '../task-metadata.accessor.js';
+import { TaskMetadataAccessor } from '../discovery/task-metadata.accessor.js';
 import { Task } from './task.decorator.js';
 
 class Mailer {}

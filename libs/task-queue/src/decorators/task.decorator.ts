@@ -1,6 +1,6 @@
 import { SELF_DECLARED_DEPS_METADATA } from '@nestjs/common/constants.js';
 import { TASK_METADATA, TASK_PARAM_TOKENS } from '../task-queue.constants.js';
-import { recordTaskDefinition } from '../task-catalogue.js';
+import { recordTaskDefinition } from '../discovery/task-catalogue.js';
 import type { TaskMetadata, TaskOptions } from '../interfaces/task-options.interface.js';
 
 /** An entry Nest's `@Inject()` records for a method parameter: on the prototype, unnamed. */

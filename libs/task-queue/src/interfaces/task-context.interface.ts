@@ -1,4 +1,4 @@
-import type { TaskQueue } from '../task-queue.js';
+import type { TaskQueue } from '../producer/task-queue.js';
 
 /** The running job, as a task sees it. */
 export interface TaskJobRef {

@@ -1,5 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import { Job, type Queue, type QueueEvents } from 'bullmq';
+import { TaskFailedError, TaskWaitTimeoutError } from '../errors/index.js';
+import { messages } from '../task-queue.messages.js';
 
 /** Why a wait ended without an outcome; the job itself may still finish later. */
 export class OutcomeWaitEnded extends Error {
@@ -67,4 +69,34 @@ export function waitForOutcome(
     const poller = pollMs ? setInterval(poll, pollMs) : undefined;
     poll();
   });
+}
+
+/**
+ * @internal What `apply` gives for a wait that did not resolve: the task's failure as a
+ * `TaskFailedError`; after a wait that ended, the job's outcome if it finished at that very
+ * moment, else a `TaskWaitTimeoutError` (the job stays where it is).
+ */
+export async function settleWait<R>(
+  queue: Queue,
+  job: Job,
+  error: unknown,
+  timeoutSeconds: number,
+): Promise<R> {
+  const id = job.id!;
+  const failed = (reason: string) =>
+    new TaskFailedError(messages.taskFailed(job.name, id, reason), id, reason);
+  if (error instanceof JobFailure) throw failed(error.message);
+  if (!(error instanceof OutcomeWaitEnded)) throw error;
+  const state = await queue.getJobState(id);
+  if (state === 'failed' || state === 'completed') {
+    const finished = await Job.fromId(queue, id);
+    if (state === 'failed') throw failed(finished?.failedReason ?? '');
+    return (finished?.returnvalue ?? null) as R;
+  }
+  throw new TaskWaitTimeoutError(
+    error.closing
+      ? messages.waitInterrupted(job.name, id)
+      : messages.waitTimedOut(job.name, id, timeoutSeconds),
+    id,
+  );
 }

@@ -2,9 +2,9 @@ import { Inject, Injectable, Scope, type OnModuleInit } from '@nestjs/common';
 import { ContextIdFactory, DiscoveryService, MetadataScanner, ModuleRef } from '@nestjs/core';
 import { Injector } from '@nestjs/core/injector/injector.js';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
-import { TaskDefinitionError } from './errors/index.js';
+import { TaskDefinitionError } from '../errors/index.js';
 import { bindTask } from './task-binding.js';
-import { compileJobFactory, JobScope, type JobFactory } from './task-job-scope.js';
+import { compileJobFactory, JobScope, type JobFactory } from '../per-job/task-job-scope.js';
 import {
   dependentsFirst,
   isHookProvider,
@@ -13,11 +13,11 @@ import {
   settleSuccess,
   staticInvocation,
   type TaskInvocation,
-} from './task-invocation.js';
+} from '../per-job/task-invocation.js';
 import { TaskMetadataAccessor } from './task-metadata.accessor.js';
-import type { TaskQueueConfig } from './task-queue.config.js';
-import { TASK_QUEUE_CONFIG } from './task-queue.constants.js';
-import { messages } from './task-queue.messages.js';
+import type { TaskQueueConfig } from '../task-queue.config.js';
+import { TASK_QUEUE_CONFIG } from '../task-queue.constants.js';
+import { messages } from '../task-queue.messages.js';
 import { TaskRegistry, type BoundTask } from './task.registry.js';
 
 type TaskMethod = (this: object, ...args: unknown[]) => unknown;

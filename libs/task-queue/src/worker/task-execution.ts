@@ -1,9 +1,9 @@
 import type { Job } from 'bullmq';
-import { TaskAbortedError, TaskTimeoutError } from './errors/index.js';
-import type { TaskContext, TaskJobRef } from './interfaces/task-context.interface.js';
-import { ABORTED_REASON, SHUTDOWN_REASON } from './task-queue.constants.js';
-import { messages } from './task-queue.messages.js';
-import type { TaskQueue } from './task-queue.js';
+import { TaskAbortedError, TaskTimeoutError } from '../errors/index.js';
+import type { TaskContext, TaskJobRef } from '../interfaces/task-context.interface.js';
+import { ABORTED_REASON, SHUTDOWN_REASON } from '../task-queue.constants.js';
+import { messages } from '../task-queue.messages.js';
+import type { TaskQueue } from '../producer/task-queue.js';
 
 /** @internal `ctx.signal.reason` when a shutdown's grace period ran out: the job runs again. */
 export class WorkerShutdownError extends Error {

@@ -6,28 +6,28 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { UnrecoverableError, WaitingError, type Job, type Processor, type Worker } from 'bullmq';
-import { NonRetryableError, TaskAbortedError, TaskTimeoutError } from './errors/index.js';
-import { QueueBackend } from './backends/queue-backend.js';
-import type { TaskJobOptions } from './producer/enqueue-options.js';
+import { NonRetryableError, TaskAbortedError, TaskTimeoutError } from '../errors/index.js';
+import { QueueBackend } from '../backends/queue-backend.js';
+import type { TaskJobOptions } from '../producer/enqueue-options.js';
 import { TaskRun, WorkerShutdownError } from './task-execution.js';
-import type { TaskInvocation } from './task-invocation.js';
-import { validateWithSchema } from './task-schema.js';
-import type { TaskQueueConfig } from './task-queue.config.js';
+import type { TaskInvocation } from '../per-job/task-invocation.js';
+import { validateWithSchema } from '../producer/task-schema.js';
+import type { TaskQueueConfig } from '../task-queue.config.js';
 import {
   ABORTED_REASON,
   BACKOFF_TYPE,
   MAX_STALLED_COUNT,
   SHUTDOWN_REASON,
   TASK_QUEUE_CONFIG,
-} from './task-queue.constants.js';
-import { messages } from './task-queue.messages.js';
-import type { TaskQueue } from './task-queue.js';
-import { TaskQueueMetrics } from './task-queue.metrics.js';
-import { TaskQueues } from './task-queues.service.js';
-import { TaskScheduler } from './task-scheduler.service.js';
+} from '../task-queue.constants.js';
+import { messages } from '../task-queue.messages.js';
+import type { TaskQueue } from '../producer/task-queue.js';
+import { TaskQueueMetrics } from '../observability/task-queue.metrics.js';
+import { TaskQueues } from '../producer/task-queues.service.js';
+import { TaskScheduler } from '../scheduling/task-scheduler.service.js';
 import { observeRuns } from './task-run.observer.js';
-import { TaskRegistry, type BoundTask } from './task.registry.js';
-import { storeName } from './backends/store-name.js';
+import { TaskRegistry, type BoundTask } from '../discovery/task.registry.js';
+import { storeName } from '../backends/store-name.js';
 
 /** How long an abort request for a job this process has not started yet is remembered. */
 const PENDING_ABORT_MS = 60_000;

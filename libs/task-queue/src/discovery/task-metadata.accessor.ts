@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { TASK_METADATA, TASK_PARAM_TOKENS } from './task-queue.constants.js';
-import type { TaskMetadata } from './interfaces/task-options.interface.js';
+import { TASK_METADATA, TASK_PARAM_TOKENS } from '../task-queue.constants.js';
+import type { TaskMetadata } from '../interfaces/task-options.interface.js';
 
 /** @internal Reads what the task decorators stored on a method. */
 @Injectable()

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { QueueBackend } from './backends/queue-backend.js';
-import { UnknownQueueError } from './errors/index.js';
-import type { TaskQueueConfig } from './task-queue.config.js';
-import { TASK_QUEUE_CONFIG } from './task-queue.constants.js';
-import { messages } from './task-queue.messages.js';
+import { QueueBackend } from '../backends/queue-backend.js';
+import { UnknownQueueError } from '../errors/index.js';
+import type { TaskQueueConfig } from '../task-queue.config.js';
+import { TASK_QUEUE_CONFIG } from '../task-queue.constants.js';
+import { messages } from '../task-queue.messages.js';
 import { TaskQueue } from './task-queue.js';
-import { TaskRegistry } from './task.registry.js';
+import { TaskRegistry } from '../discovery/task.registry.js';
 
 /**
  * The configured queues, by name. Inject it wherever jobs are enqueued.

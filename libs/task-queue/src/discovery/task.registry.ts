@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { JobsOptions } from 'bullmq';
-import { TaskDefinitionError } from './errors/index.js';
-import type { TaskInvocation } from './task-invocation.js';
-import type { TaskDefinition } from './interfaces/task-options.interface.js';
-import { messages } from './task-queue.messages.js';
+import { TaskDefinitionError } from '../errors/index.js';
+import type { TaskInvocation } from '../per-job/task-invocation.js';
+import type { TaskDefinition } from '../interfaces/task-options.interface.js';
+import { messages } from '../task-queue.messages.js';
 
 /** @internal A discovered task bound to its DI instance. */
 export interface BoundTask {

@@ -1,8 +1,8 @@
-import { TaskAbortedError, TaskTimeoutError } from './errors/index.js';
-import type { TaskContext } from './interfaces/task-context.interface.js';
+import { TaskAbortedError, TaskTimeoutError } from '../errors/index.js';
+import type { TaskContext } from '../interfaces/task-context.interface.js';
 import { deadlines, TaskRun, WorkerShutdownError, type RunJob } from './task-execution.js';
-import { ABORTED_REASON, SHUTDOWN_REASON } from './task-queue.constants.js';
-import type { TaskQueue } from './task-queue.js';
+import { ABORTED_REASON, SHUTDOWN_REASON } from '../task-queue.constants.js';
+import type { TaskQueue } from '../producer/task-queue.js';
 
 const never = () => new Promise<never>(() => undefined);
 

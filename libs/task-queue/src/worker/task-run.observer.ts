@@ -1,7 +1,7 @@
 import { Logger, type LogLevel } from '@nestjs/common';
 import type { Job, Worker } from 'bullmq';
-import { ABORTED_REASON } from './task-queue.constants.js';
-import type { TaskQueueMetrics, TaskRunOutcome } from './task-queue.metrics.js';
+import { ABORTED_REASON } from '../task-queue.constants.js';
+import type { TaskQueueMetrics, TaskRunOutcome } from '../observability/task-queue.metrics.js';
 
 interface RunObserverOptions {
   logger: Logger;

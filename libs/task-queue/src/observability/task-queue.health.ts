@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { QueueBackend, type BackendKind } from './backends/queue-backend.js';
-import { TaskQueues } from './task-queues.service.js';
+import { QueueBackend, type BackendKind } from '../backends/queue-backend.js';
+import { TaskQueues } from '../producer/task-queues.service.js';
 
 /** Longest a health check waits for the backend, in ms: a check must answer while it hangs. */
 const CHECK_TIMEOUT_MS = 1000;

@@ -2,7 +2,7 @@ import { Inject, Injectable, Module, Scope } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService, REQUEST } from '@nestjs/core';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { compileJobFactory, JobScope } from './task-job-scope.js';
-import { TASK_JOB } from './task-queue.constants.js';
+import { TASK_JOB } from '../task-queue.constants.js';
 
 @Injectable()
 class Pool {}

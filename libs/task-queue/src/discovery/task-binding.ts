@@ -1,17 +1,17 @@
 import type { JobsOptions, KeepJobs as BullKeepJobs } from 'bullmq';
-import { TaskDefinitionError } from './errors/index.js';
-import type { KeepJobs, TaskMetadata } from './interfaces/task-options.interface.js';
-import { firstProblem, rules, type OptionRules } from './options/option-rules.js';
+import { TaskDefinitionError } from '../errors/index.js';
+import type { KeepJobs, TaskMetadata } from '../interfaces/task-options.interface.js';
+import { firstProblem, rules, type OptionRules } from '../options/option-rules.js';
 import { toDefinition } from './task-catalogue.js';
-import { checkRetention, type TaskQueueConfig } from './task-queue.config.js';
+import { checkRetention, type TaskQueueConfig } from '../task-queue.config.js';
 import {
   BACKOFF_TYPE,
   DEFAULT_BACKOFF_CAP,
   DEFAULT_TIME_ZONE,
   NAME_PATTERN,
-} from './task-queue.constants.js';
-import { messages } from './task-queue.messages.js';
-import { cronProblem, isTimeZone } from './task-schedule.cron.js';
+} from '../task-queue.constants.js';
+import { messages } from '../task-queue.messages.js';
+import { cronProblem, isTimeZone } from '../scheduling/task-schedule.cron.js';
 import type { BoundTask } from './task.registry.js';
 
 /** @internal A decorated method as the explorer found it. */

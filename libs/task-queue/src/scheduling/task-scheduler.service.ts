@@ -7,17 +7,17 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { JobSchedulerJson, Queue } from 'bullmq';
-import { QueueBackend } from './backends/queue-backend.js';
-import { storeName } from './backends/store-name.js';
-import type { TaskQueueConfig } from './task-queue.config.js';
+import { QueueBackend } from '../backends/queue-backend.js';
+import { storeName } from '../backends/store-name.js';
+import type { TaskQueueConfig } from '../task-queue.config.js';
 import {
   ENQUEUE_CONNECT_TIMEOUT_MS,
   SCHEDULE_START_MARGIN_MS,
   TASK_QUEUE_CONFIG,
-} from './task-queue.constants.js';
-import { messages } from './task-queue.messages.js';
+} from '../task-queue.constants.js';
+import { messages } from '../task-queue.messages.js';
 import { readSchedules, schedulerIdOf } from './task-schedule.store.js';
-import { TaskRegistry, type BoundTask } from './task.registry.js';
+import { TaskRegistry, type BoundTask } from '../discovery/task.registry.js';
 
 /**
  * @internal Makes the BullMQ job schedulers of each queue this process works on match the

@@ -1,4 +1,4 @@
-import type { TaskDefinition, TaskMetadata } from './interfaces/task-options.interface.js';
+import type { TaskDefinition, TaskMetadata } from '../interfaces/task-options.interface.js';
 
 /** Read-only view of every decorated task method in loaded code. */
 export interface TaskCatalogue {

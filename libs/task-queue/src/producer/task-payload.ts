@@ -1,5 +1,5 @@
-import { InvalidPayloadError } from './errors/index.js';
-import { messages } from './task-queue.messages.js';
+import { InvalidPayloadError } from '../errors/index.js';
+import { messages } from '../task-queue.messages.js';
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 

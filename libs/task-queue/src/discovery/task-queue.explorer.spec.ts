@@ -1,12 +1,12 @@
 import { Injectable, Module, type Provider } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { ScheduledTask } from './decorators/scheduled-task.decorator.js';
-import { Task } from './decorators/task.decorator.js';
-import { TaskDefinitionError, TaskQueueConfigError } from './errors/index.js';
-import type { TaskContext } from './interfaces/task-context.interface.js';
-import type { TaskQueueModuleOptions } from './interfaces/task-queue-options.interface.js';
+import { ScheduledTask } from '../decorators/scheduled-task.decorator.js';
+import { Task } from '../decorators/task.decorator.js';
+import { TaskDefinitionError, TaskQueueConfigError } from '../errors/index.js';
+import type { TaskContext } from '../interfaces/task-context.interface.js';
+import type { TaskQueueModuleOptions } from '../interfaces/task-queue-options.interface.js';
 import { getRegistry } from './task-catalogue.js';
-import { TaskQueueModule } from './task-queue.module.js';
+import { TaskQueueModule } from '../task-queue.module.js';
 import { TaskRegistry } from './task.registry.js';
 
 // These specs bootstrap real applications with `worker: false`: discovery needs no Redis.

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import { TaskQueueMetrics } from './task-queue.metrics.js';
-import type { TaskQueues } from './task-queues.service.js';
-import type { QueueBackend } from './backends/queue-backend.js';
+import type { TaskQueues } from '../producer/task-queues.service.js';
+import type { QueueBackend } from '../backends/queue-backend.js';
 
 /** Two queues whose BullMQ export is what BullMQ 6.7 writes, without Redis. */
 const exportOf = (name: string) =>

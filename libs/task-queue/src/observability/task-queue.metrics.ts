@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { QueueBackend } from './backends/queue-backend.js';
-import { TaskQueues } from './task-queues.service.js';
+import { QueueBackend } from '../backends/queue-backend.js';
+import { TaskQueues } from '../producer/task-queues.service.js';
 
 /** How a run ended, as the finished-job log line and the duration histogram name it. */
 export type TaskRunOutcome = 'completed' | 'failed' | 'retrying' | 'aborted';

@@ -1,7 +1,7 @@
 import type { ContextId } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
-import type { OnTaskFailure, OnTaskSuccess } from './interfaces/task-hooks.interface.js';
-import type { TaskContext } from './interfaces/task-context.interface.js';
+import type { OnTaskFailure, OnTaskSuccess } from '../interfaces/task-hooks.interface.js';
+import type { TaskContext } from '../interfaces/task-context.interface.js';
 
 /** @internal One job's view of a bound task: how to call it, then how to settle it. */
 export interface TaskInvocation {

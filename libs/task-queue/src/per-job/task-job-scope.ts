@@ -6,7 +6,7 @@ import {
 import { REQUEST } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { hasHook, type Hooks } from './task-invocation.js';
-import { TASK_JOB } from './task-queue.constants.js';
+import { TASK_JOB } from '../task-queue.constants.js';
 
 /** @internal The per-job instances one job made: each provider once, in the order made. */
 export class JobScope {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { QueueBackend, type BackendKind } from '../backends/queue-backend.js';
+import { QueueBackend, type BackendKind } from './queue-backend.js';
 
 /** What {@link TaskQueueMigrator.migrate} did. */
 export interface TaskQueueMigration {

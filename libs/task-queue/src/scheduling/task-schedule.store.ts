@@ -1,5 +1,5 @@
 import type { JobSchedulerJson, Queue } from 'bullmq';
-import { SCHEDULER_ID_PREFIX } from './task-queue.constants.js';
+import { SCHEDULER_ID_PREFIX } from '../task-queue.constants.js';
 
 /** @internal The id of the job scheduler that runs task `name`. */
 export const schedulerIdOf = (name: string): string => `${SCHEDULER_ID_PREFIX}${name}`;

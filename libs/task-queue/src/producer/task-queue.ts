@@ -1,67 +1,41 @@
-import { Job, type JobsOptions, type JobType, type Queue } from 'bullmq';
-import type { QueueBackend } from './backends/queue-backend.js';
-import { applyWaitOf, toJobOptions } from './producer/enqueue-options.js';
-import { JobFailure, OutcomeWaitEnded, waitForOutcome } from './producer/job-outcome.js';
-import {
-  InvalidPayloadError,
-  TaskFailedError,
-  TaskWaitTimeoutError,
-  UnknownTaskError,
-} from './errors/index.js';
+import { Job, type JobType, type Queue } from 'bullmq';
+import type { QueueBackend } from '../backends/queue-backend.js';
+import { applyWaitOf } from './enqueue-options.js';
+import { BackendCommands } from './backend-commands.js';
+import { countsByStatus, KNOWN_STATES, STATUS, toJobInfo } from './job-info.js';
+import { settleWait, waitForOutcome } from './job-outcome.js';
+import { UnknownTaskError } from '../errors/index.js';
 import type {
   ApplyOptions,
   EnqueuedJob,
   EnqueueItem,
   EnqueueOptions,
   TaskJobInfo,
-  TaskJobStatus,
   TaskQueueStats,
-} from './interfaces/task-job.interface.js';
-import type { TaskSchedule } from './interfaces/task-schedule.interface.js';
-import { assertPlainPayload } from './task-payload.js';
-import { validateWithSchema } from './task-schema.js';
+} from '../interfaces/task-job.interface.js';
+import type { TaskSchedule } from '../interfaces/task-schedule.interface.js';
+import { prepareJob, type PreparedJob, type TaskLookup } from './prepared-job.js';
 import {
   ABORTED_REASON,
   DEFAULT_APPLY_TIMEOUT,
   DEFAULT_TIME_ZONE,
-  ENQUEUE_CONNECT_TIMEOUT_MS,
-} from './task-queue.constants.js';
-import { messages } from './task-queue.messages.js';
-import { readSchedules } from './task-schedule.store.js';
-import type { BoundTask } from './task.registry.js';
+} from '../task-queue.constants.js';
+import { messages } from '../task-queue.messages.js';
+import { readSchedules } from '../scheduling/task-schedule.store.js';
+import type { BoundTask } from '../discovery/task.registry.js';
 import type {
   TaskArgs,
   TaskMethodName,
   TaskPayload,
   TaskResult,
-} from './interfaces/typed-task.interface.js';
+} from '../interfaces/typed-task.interface.js';
 
 /** A provider class, as the typed forms of `enqueue` and `apply` take it. */
 type TaskClass<T> = abstract new (...args: never[]) => T;
 
-const STATUS: Record<string, TaskJobStatus | undefined> = {
-  waiting: 'queued',
-  prioritized: 'queued',
-  'waiting-children': 'queued',
-  delayed: 'scheduled',
-  active: 'active',
-  completed: 'complete',
-  failed: 'failed',
-};
-
-/** A checked enqueue, in BullMQ's terms. */
-interface PreparedJob {
-  name: string;
-  data: object;
-  opts: JobsOptions;
-}
-
 /** @internal What a {@link TaskQueue} needs from the application that owns it. */
-export interface TaskQueueParts {
+export interface TaskQueueParts extends TaskLookup {
   readonly backend: QueueBackend;
-  readonly tasks: ReadonlyMap<string, BoundTask>;
-  /** Largest payload accepted, in bytes of JSON. */
-  readonly maxPayloadBytes: number;
   /** The task a provider class's method declares, if bound in this application. */
   byMethod(type: object, methodName: string): BoundTask | undefined;
 }
@@ -73,6 +47,7 @@ export interface TaskQueueParts {
 export class TaskQueue {
   private readonly queue: Queue;
   private readonly backend: QueueBackend;
+  private readonly commands: BackendCommands;
 
   /** @internal */
   constructor(
@@ -82,6 +57,7 @@ export class TaskQueue {
   ) {
     this.backend = parts.backend;
     this.queue = parts.backend.queue(name);
+    this.commands = new BackendCommands(parts.backend, name);
   }
 
   /**
@@ -112,7 +88,7 @@ export class TaskQueue {
   }
 
   /**
-   * Puts many jobs on this queue in one Redis round trip (BullMQ `addBulk`). Every item is
+   * Puts many jobs on this queue in one round trip (BullMQ `addBulk`). Every item is
    * checked as {@link enqueue} checks it before anything is sent, so an invalid item enqueues
    * none of them.
    *
@@ -129,10 +105,10 @@ export class TaskQueue {
   async enqueueMany(items: readonly EnqueueItem[]): Promise<EnqueuedJob[]> {
     const jobs: PreparedJob[] = [];
     for (const { name, payload, options } of items) {
-      jobs.push(await this.prepare(name, payload, options));
+      jobs.push(await prepareJob(this.parts, this.name, name, payload, options));
     }
     if (jobs.length === 0) return [];
-    const added = await this.send(() => this.queue.addBulk(jobs));
+    const added = await this.commands.run(() => this.queue.addBulk(jobs));
     return added.map((job) => ({ id: job.id!, name: job.name, queue: this.name }));
   }
 
@@ -154,7 +130,7 @@ export class TaskQueue {
     const [name, payload, options = {}] = this.resolve(target, args);
     const { timeout = DEFAULT_APPLY_TIMEOUT, ...enqueueOptions } = options as ApplyOptions;
     applyWaitOf(name, timeout);
-    const events = await this.send(() => this.backend.queueEvents(this.name));
+    const events = await this.commands.run(() => this.backend.queueEvents(this.name));
     const job = await this.add(name, payload as object | undefined, enqueueOptions);
     // Each wait listens for the queue's 'closing' event; many waits at once are expected.
     const { queue } = this;
@@ -163,7 +139,7 @@ export class TaskQueue {
       const { eventPollMs } = this.backend;
       return await waitForOutcome(queue, events, job.id!, timeout * 1000, eventPollMs);
     } catch (error) {
-      return await this.settle(job, error, timeout);
+      return await settleWait(queue, job, error, timeout);
     } finally {
       queue.setMaxListeners(queue.getMaxListeners() - 1);
     }
@@ -185,24 +161,10 @@ export class TaskQueue {
   /** Reads a job back; `undefined` for an id this queue never had or no longer keeps. */
   async getJob(id: string): Promise<TaskJobInfo | undefined> {
     // State first: a job read after it may be further along, never behind what it reports.
-    const status = STATUS[await this.send(() => this.queue.getJobState(id))];
+    const status = STATUS[await this.commands.run(() => this.queue.getJobState(id))];
     if (!status) return undefined;
-    const job = await this.send(() => Job.fromId(this.queue, id));
-    if (!job) return undefined;
-    const aborted =
-      status === 'failed'
-        ? job.failedReason === ABORTED_REASON
-        : status !== 'complete' && job.deferredFailure === ABORTED_REASON;
-    return {
-      id: job.id!,
-      name: job.name,
-      queue: this.name,
-      status: aborted ? 'aborted' : status,
-      result: status === 'complete' ? (job.returnvalue ?? null) : null,
-      error: job.failedReason || (aborted ? ABORTED_REASON : null),
-      attempts: job.attemptsStarted,
-      progress: job.progress as number | object,
-    };
+    const job = await this.commands.run(() => Job.fromId(this.queue, id));
+    return job ? toJobInfo(job, status, this.name) : undefined;
   }
 
   /**
@@ -217,19 +179,13 @@ export class TaskQueue {
    * ```
    */
   async stats(): Promise<TaskQueueStats> {
-    const { queue } = this;
-    const [byState, workers] = await this.send(() =>
+    const [byState, workers] = await this.commands.run(() =>
       Promise.all([
-        queue.getJobCounts(...(Object.keys(STATUS) as JobType[])),
+        this.queue.getJobCounts(...(KNOWN_STATES as JobType[])),
         this.backend.workersCount(this.name),
       ]),
     );
-    const counts = { queued: 0, scheduled: 0, active: 0, complete: 0, failed: 0 };
-    for (const [state, count] of Object.entries(byState)) {
-      const status = STATUS[state];
-      if (status && status !== 'aborted') counts[status] += count;
-    }
-    return { counts, workers };
+    return { counts: countsByStatus(byState), workers };
   }
 
   /**
@@ -241,7 +197,9 @@ export class TaskQueue {
    */
   async abort(id: string): Promise<boolean> {
     const { queue, backend } = this;
-    const marked = await this.send(() => backend.markAborted(this.name, id, ABORTED_REASON));
+    const marked = await this.commands.run(() =>
+      backend.markAborted(this.name, id, ABORTED_REASON),
+    );
     if (marked !== 1) return false;
     // Announced whatever its state: it may be taken by a worker at this very moment.
     await backend.publishAbort(this.name, id);
@@ -253,7 +211,7 @@ export class TaskQueue {
   }
 
   /**
-   * The `@ScheduledTask()` schedules of this queue, as stored in Redis: what will run, soonest
+   * The `@ScheduledTask()` schedules of this queue, as stored in the backend: what will run, soonest
    * first. They are written at bootstrap by the processes that run workers for this queue, so
    * the list is empty until one of them has booted, and during a rolling deploy it shows
    * whichever code booted last.
@@ -269,7 +227,7 @@ export class TaskQueue {
    * ```
    */
   async schedules(): Promise<TaskSchedule[]> {
-    const stored = await this.send(() => readSchedules(this.queue));
+    const stored = await this.commands.run(() => readSchedules(this.queue));
     return [...stored].map(([name, scheduler]) => ({
       name,
       cron: scheduler.pattern!,
@@ -278,90 +236,18 @@ export class TaskQueue {
     }));
   }
 
-  /** Waits up to 1.5 s for a (re)connecting backend; fails fast rather than queueing offline. */
-  private async connected(): Promise<void> {
-    if (!(await this.backend.whenReady(ENQUEUE_CONNECT_TIMEOUT_MS))) {
-      throw this.backend.unavailable(this.name, ENQUEUE_CONNECT_TIMEOUT_MS);
-    }
-  }
-
-  /**
-   * Runs a command once the backend is ready. A command that fails because the backend is
-   * unreachable (a dropped connection, a server gone) rejects with the backend's outage error
-   * (`BackendUnavailableError`); any other failure passes as it is.
-   */
-  private send<T>(command: () => Promise<T>): Promise<T> {
-    // Not async: on a ready backend (nearly every call) the command's own promise is
-    // returned with one handler, no extra promise layers per enqueue.
-    if (!this.backend.isReady()) {
-      return this.connected().then(() => command().catch(this.explain));
-    }
-    return command().catch(this.explain);
-  }
-
-  /** A failure of the backend becomes its outage error; a command's own error passes. */
-  private readonly explain = async (error: unknown): Promise<never> => {
-    throw (await this.backend.outageOf(error, this.name)) ?? error;
-  };
-
   /**
    * Checks and sends one job. Bad input throws before anything is sent, synchronously: its
    * callers are async functions, which turn the throw into their rejection.
    */
   private add(name: string, payload: object = {}, options?: EnqueueOptions): Promise<Job> {
-    const prepared = this.prepare(name, payload, options);
+    const prepared = prepareJob(this.parts, this.name, name, payload, options);
     return prepared instanceof Promise
       ? prepared.then((job) => this.sendJob(job))
       : this.sendJob(prepared);
   }
 
   private sendJob({ name, data, opts }: PreparedJob): Promise<Job> {
-    return this.send(() => this.queue.add(name, data, opts));
-  }
-
-  /**
-   * Checks one enqueue and turns it into BullMQ's job fields; no Redis call. Throws at once on
-   * bad input; returns a promise only for a task with a schema, whose check may be async.
-   */
-  private prepare(
-    name: string,
-    payload: object = {},
-    options?: EnqueueOptions,
-  ): PreparedJob | Promise<PreparedJob> {
-    const task = this.parts.tasks.get(name);
-    if (!task) {
-      throw new UnknownTaskError(messages.unknownTask(name, this.name, this.parts.tasks.keys()));
-    }
-    assertPlainPayload(name, payload, this.parts.maxPayloadBytes);
-    if (!task.schema)
-      return { name, data: payload, opts: toJobOptions(name, task.jobOptions, options) };
-    return validateWithSchema(task.schema, { ...task.kwargs, ...payload }).then((checked) => {
-      if ('problem' in checked) {
-        throw new InvalidPayloadError(messages.invalidPayloadBySchema(name, checked.problem));
-      }
-      return { name, data: payload, opts: toJobOptions(name, task.jobOptions, options) };
-    });
-  }
-
-  /** Tells a failed task from a wait that ended before the job did. */
-  private async settle<R>(job: Job, error: unknown, timeout: number): Promise<R> {
-    const id = job.id!;
-    const failed = (reason: string) =>
-      new TaskFailedError(messages.taskFailed(job.name, id, reason), id, reason);
-    if (error instanceof JobFailure) throw failed(error.message);
-    if (!(error instanceof OutcomeWaitEnded)) throw error;
-    // The wait ended: the job may have finished at that very moment.
-    const state = await this.queue.getJobState(id);
-    if (state === 'failed' || state === 'completed') {
-      const finished = await Job.fromId(this.queue, id);
-      if (state === 'failed') throw failed(finished?.failedReason ?? '');
-      return (finished?.returnvalue ?? null) as R;
-    }
-    throw new TaskWaitTimeoutError(
-      error.closing
-        ? messages.waitInterrupted(job.name, id)
-        : messages.waitTimedOut(job.name, id, timeout),
-      id,
-    );
+    return this.commands.run(() => this.queue.add(name, data, opts));
   }
 }

@@ -1,0 +1,52 @@
+import type { Job } from 'bullmq';
+import type {
+  TaskJobInfo,
+  TaskJobStatus,
+  TaskQueueStats,
+} from '../interfaces/task-job.interface.js';
+import { ABORTED_REASON } from '../task-queue.constants.js';
+
+/** @internal BullMQ's job states, as the statuses of this API name them. */
+export const STATUS: Readonly<Record<string, TaskJobStatus | undefined>> = {
+  waiting: 'queued',
+  prioritized: 'queued',
+  'waiting-children': 'queued',
+  delayed: 'scheduled',
+  active: 'active',
+  completed: 'complete',
+  failed: 'failed',
+};
+
+/** @internal BullMQ's states that have a status here. */
+export const KNOWN_STATES = Object.keys(STATUS);
+
+/**
+ * @internal A job as {@link TaskJobInfo} reads it: `status` is its state when read (an aborted
+ * job reads `aborted`, whether it ended or waits for a worker to fail it).
+ */
+export function toJobInfo(job: Job, status: TaskJobStatus, queue: string): TaskJobInfo {
+  const aborted =
+    status === 'failed'
+      ? job.failedReason === ABORTED_REASON
+      : status !== 'complete' && job.deferredFailure === ABORTED_REASON;
+  return {
+    id: job.id!,
+    name: job.name,
+    queue,
+    status: aborted ? 'aborted' : status,
+    result: status === 'complete' ? (job.returnvalue ?? null) : null,
+    error: job.failedReason || (aborted ? ABORTED_REASON : null),
+    attempts: job.attemptsStarted,
+    progress: job.progress as number | object,
+  };
+}
+
+/** @internal BullMQ's counts by state, summed by status. */
+export function countsByStatus(byState: Record<string, number>): TaskQueueStats['counts'] {
+  const counts = { queued: 0, scheduled: 0, active: 0, complete: 0, failed: 0 };
+  for (const [state, count] of Object.entries(byState)) {
+    const status = STATUS[state];
+    if (status && status !== 'aborted') counts[status] += count;
+  }
+  return counts;
+}
