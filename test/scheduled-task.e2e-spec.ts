@@ -3,7 +3,7 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ScheduledTask, TaskQueueModule, TaskQueues, type TaskContext } from '@app/task-queue';
-import { nextRunAt } from '../libs/task-queue/src/task-schedule.cron.js';
+import { nextRunAt } from '../libs/task-queue/src/scheduling/task-schedule.cron.js';
 import { deleteKeys, eventually, REDIS_URL, uniquePrefix } from './support/redis.js';
 
 const REPORT_ID = 'task-queue:yearly_report';
