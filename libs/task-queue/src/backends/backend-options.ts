@@ -9,7 +9,7 @@ import { messages } from '../task-queue.messages.js';
 import type { PGliteLike } from './postgres/pglite.pool.js';
 
 /** BullMQ's default PostgreSQL schema, used when neither `schema` nor `prefix` names one. */
-export const DEFAULT_SCHEMA = 'bullmq';
+const DEFAULT_SCHEMA = 'bullmq';
 
 /** A PostgreSQL schema name as BullMQ accepts it (it quotes it into its DDL). */
 const SCHEMA_PATTERN = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;

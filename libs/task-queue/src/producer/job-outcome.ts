@@ -4,7 +4,7 @@ import { TaskFailedError, TaskWaitTimeoutError } from '../errors/index.js';
 import { messages } from '../task-queue.messages.js';
 
 /** Why a wait ended without an outcome; the job itself may still finish later. */
-export class OutcomeWaitEnded extends Error {
+class OutcomeWaitEnded extends Error {
   override readonly name = 'OutcomeWaitEnded';
   constructor(readonly closing: boolean) {
     super(closing ? 'the queue is closing' : 'the wait ran out');
@@ -12,7 +12,7 @@ export class OutcomeWaitEnded extends Error {
 }
 
 /** A finished job's failure, as BullMQ recorded it. */
-export class JobFailure extends Error {
+class JobFailure extends Error {
   override readonly name = 'JobFailure';
 }
 

@@ -1,9 +1,14 @@
 import { CronExpression } from '@nestjs/schedule';
-import { cronProblem, isTimeZone, nextRunAt } from './task-schedule.cron.js';
+import { getNextMillis } from 'bullmq';
+import { cronProblem, isTimeZone } from './task-schedule.cron.js';
 
 const at = (iso: string) => new Date(iso);
 
-describe('nextRunAt', () => {
+/** The next tick after `from`, as BullMQ's job schedulers compute it. */
+const nextRunAt = (pattern: string, tz: string, from: Date) =>
+  new Date(getNextMillis(from.getTime(), { pattern, tz })!);
+
+describe('the next run of a cron schedule, as BullMQ computes it', () => {
   it('reads the pattern in UTC by default, seconds field included', () => {
     expect(nextRunAt('0 2 * * *', 'UTC', at('2026-06-01T02:00:00Z'))).toEqual(
       at('2026-06-02T02:00:00Z'),

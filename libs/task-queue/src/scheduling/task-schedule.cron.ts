@@ -30,11 +30,3 @@ export function isTimeZone(timeZone: unknown): timeZone is string {
     return false;
   }
 }
-
-/**
- * @internal The first tick of `cron`, read in `timeZone`, strictly after `from`: the same
- * computation BullMQ makes for a job scheduler's next run.
- */
-export function nextRunAt(cron: string, timeZone: string, from: Date): Date {
-  return CronExpressionParser.parse(cron, { tz: timeZone, currentDate: from }).next().toDate();
-}
