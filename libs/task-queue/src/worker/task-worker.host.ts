@@ -5,32 +5,24 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { UnrecoverableError, WaitingError, type Job, type Processor, type Worker } from 'bullmq';
-import { NonRetryableError, TaskAbortedError, TaskTimeoutError } from '../errors/index.js';
+import type { Worker } from 'bullmq';
 import { QueueBackend } from '../backends/queue-backend.js';
-import type { TaskJobOptions } from '../producer/enqueue-options.js';
-import { TaskRun, WorkerShutdownError } from './task-execution.js';
-import type { TaskInvocation } from '../per-job/task-invocation.js';
-import { validateWithSchema } from '../producer/task-schema.js';
+import { storeName } from '../backends/store-name.js';
+import { TaskRegistry } from '../discovery/task.registry.js';
+import { TaskQueueMetrics } from '../observability/task-queue.metrics.js';
+import { TaskQueues } from '../producer/task-queues.service.js';
+import { TaskScheduler } from '../scheduling/task-scheduler.service.js';
 import type { TaskQueueConfig } from '../task-queue.config.js';
 import {
-  ABORTED_REASON,
   BACKOFF_TYPE,
   MAX_STALLED_COUNT,
   SHUTDOWN_REASON,
   TASK_QUEUE_CONFIG,
 } from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
-import type { TaskQueue } from '../producer/task-queue.js';
-import { TaskQueueMetrics } from '../observability/task-queue.metrics.js';
-import { TaskQueues } from '../producer/task-queues.service.js';
-import { TaskScheduler } from '../scheduling/task-scheduler.service.js';
+import { ActiveRuns } from './active-runs.js';
+import { taskProcessor } from './task-processor.js';
 import { observeRuns } from './task-run.observer.js';
-import { TaskRegistry, type BoundTask } from '../discovery/task.registry.js';
-import { storeName } from '../backends/store-name.js';
-
-/** How long an abort request for a job this process has not started yet is remembered. */
-const PENDING_ABORT_MS = 60_000;
 
 /**
  * How long past the grace period a graceful close may still take, in ms, before the workers are
@@ -50,10 +42,8 @@ const BACKEND_CHECK_MS = 1000;
 export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('TaskWorker');
   private readonly workers = new Map<string, Worker>();
-  /** Cancels of the jobs running here, by queue and job id. */
-  private readonly runs = new Map<string, Map<string, TaskRun>>();
-  /** Abort requests that arrived just before their job started here. */
-  private readonly pendingAborts = new Map<string, number>();
+  /** The jobs running here, to cancel on abort or when the grace period runs out. */
+  private readonly active = new ActiveRuns();
   private stopping = false;
 
   constructor(
@@ -69,9 +59,8 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     if (this.config.workerQueues.length === 0) return;
     for (const name of this.config.workerQueues) {
       const tasks = this.registry.tasksOn(name);
-      const runs = new Map<string, TaskRun>();
-      this.runs.set(name, runs);
-      const processor = this.processor(name, tasks, this.taskQueues.get(name), runs);
+      const queue = this.taskQueues.get(name);
+      const processor = taskProcessor(name, tasks, queue, this.active, this.logger);
       const worker = this.backend.worker(name, processor, {
         concurrency: this.config.queues.get(name),
         autorun: false,
@@ -112,8 +101,7 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     this.workers.clear();
     const graceMs = this.config.shutdownGracePeriod * 1000;
     const graceRunsOut = setTimeout(() => {
-      for (const runs of this.runs.values())
-        for (const run of runs.values()) run.cancel(SHUTDOWN_REASON);
+      this.active.cancelAll(SHUTDOWN_REASON);
     }, graceMs);
     // Without the backend nothing graceful can happen (no job can be marked finished), and
     // BullMQ's graceful close would wait for it forever: close at once, as after a crash.
@@ -150,130 +138,10 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
   /** Cancels active jobs that another process asked to abort. */
   private listenForAborts(): void {
     const onAbort = (queue: string, jobId: string) => {
-      if (!this.workers.has(queue)) return;
-      const run = this.runs.get(queue)?.get(jobId);
-      if (run) run.cancel(ABORTED_REASON);
-      else this.pendingAborts.set(jobId, Date.now() + PENDING_ABORT_MS);
+      if (this.workers.has(queue)) this.active.abort(queue, jobId);
     };
     this.backend.subscribeAborts(this.config.workerQueues, onAbort).catch((error: Error) => {
       if (!this.stopping) this.logger.error(`Abort requests not received: ${error.message}`);
     });
   }
-
-  private takePendingAbort(jobId: string): boolean {
-    if (this.pendingAborts.size === 0) return false;
-    const now = Date.now();
-    for (const [id, expires] of this.pendingAborts)
-      if (expires < now) this.pendingAborts.delete(id);
-    return this.pendingAborts.delete(jobId);
-  }
-
-  /**
-   * The processor of one queue. It takes two parameters, not BullMQ's optional third (the
-   * job's AbortSignal): BullMQ then makes no AbortController per job. Cancellation goes
-   * through `runs` instead, which `cancelJob` would have reached only in this process too.
-   * It runs for every job: what can be decided once per task was decided at bootstrap.
-   */
-  private processor(
-    queueName: string,
-    tasks: ReadonlyMap<string, BoundTask>,
-    queue: TaskQueue,
-    runs: Map<string, TaskRun>,
-  ): Processor {
-    return (job: Job, token?: string) => {
-      const task = tasks.get(job.name);
-      if (!task) throw new UnrecoverableError(messages.unknownTaskInWorker(job.name, queueName));
-      const id = job.id!;
-      if (this.pendingAborts.size > 0 && this.takePendingAbort(id)) {
-        throw new UnrecoverableError(ABORTED_REASON);
-      }
-      const data = (job.data ?? {}) as object;
-      const payload = task.kwargs ? { ...task.kwargs, ...data } : data;
-      // Registered before payload checks and per-job DI: a cancellation then stops the run
-      // before the body starts.
-      const run = new TaskRun(job, queue, payload, this.logger);
-      runs.set(id, run);
-      let prepared: ReturnType<BoundTask['invoke']> | undefined;
-      try {
-        prepared = task.schema ? undefined : task.invoke(job);
-      } catch (error) {
-        // A per-job provider's constructor threw: the job fails with its error.
-        runs.delete(id);
-        return failed(job, token, task, error);
-      }
-      if (prepared && !(prepared instanceof Promise) && !prepared.hooked) {
-        // The usual task: nothing to wait for before the body, no hooks after it.
-        return run.execute(prepared.call, timeoutOf(job, task)).then(
-          (result) => {
-            runs.delete(id);
-            return result === undefined ? null : result;
-          },
-          (error: unknown) => {
-            runs.delete(id);
-            return failed(job, token, task, error);
-          },
-        );
-      }
-      return this.runChecked(job, token, task, run, prepared).finally(() => runs.delete(id));
-    };
-  }
-
-  /** A run with a schema to check, per-job providers to make, or hooks to call. */
-  private async runChecked(
-    job: Job,
-    token: string | undefined,
-    task: BoundTask,
-    run: TaskRun,
-    prepared: ReturnType<BoundTask['invoke']> | undefined,
-  ): Promise<unknown> {
-    let invocation: TaskInvocation | undefined;
-    let settling = false;
-    try {
-      if (task.schema) {
-        const checked = await validateWithSchema(task.schema, run.payload);
-        if ('problem' in checked) {
-          throw new UnrecoverableError(messages.invalidPayloadBySchema(job.name, checked.problem));
-        }
-        run.payload = checked.value as object;
-      }
-      invocation = await (prepared ?? task.invoke(job));
-      const result = await run.execute(invocation.call, timeoutOf(job, task));
-      settling = true;
-      if (invocation.hooked) await invocation.succeed(result, run);
-      return result === undefined ? null : result;
-    } catch (error) {
-      if (!settling && invocation?.hooked) await invocation.fail(error, run);
-      return failed(job, token, task, error);
-    }
-  }
-}
-
-/** The job's own timeout (set at enqueue), else its task's, in ms. */
-const timeoutOf = (job: Job, task: BoundTask): number =>
-  (job.opts as TaskJobOptions).taskTimeout ?? task.timeoutMs;
-
-/** Ends a run that did not succeed: back to the queue after a shutdown, else BullMQ's failure. */
-async function failed(
-  job: Job,
-  token: string | undefined,
-  task: BoundTask,
-  error: unknown,
-): Promise<never> {
-  if (error instanceof WorkerShutdownError) {
-    // Back to the queue without using up an attempt; WaitingError tells BullMQ it moved.
-    await job.moveToWait(token);
-    throw new WaitingError();
-  }
-  throw failureOf(error, task);
-}
-
-/** What BullMQ is given for a failed run: the throw drives retries, so keep it faithful. */
-function failureOf(error: unknown, task: BoundTask): Error {
-  if (error instanceof TaskAbortedError) return new UnrecoverableError(ABORTED_REASON);
-  if (error instanceof NonRetryableError) return new UnrecoverableError(error.message);
-  if (error instanceof TaskTimeoutError && !task.retryOnTimeout) {
-    return new UnrecoverableError(error.message);
-  }
-  // BullMQ records only an Error's message; keep the text of anything else thrown.
-  return error instanceof Error ? error : new Error(messages.nonErrorThrown(error));
 }

@@ -1,0 +1,47 @@
+import { ABORTED_REASON } from '../task-queue.constants.js';
+import type { TaskRun } from './task-execution.js';
+
+/** How long an abort request for a job this process has not started yet is remembered, in ms. */
+const PENDING_ABORT_MS = 60_000;
+
+/**
+ * @internal The jobs running in this process, by queue and id, so that an abort request (from
+ * any process) or the end of a shutdown's grace period can cancel them; and abort requests
+ * that arrived just before their job started here.
+ */
+export class ActiveRuns {
+  private readonly runs = new Map<string, Map<string, TaskRun>>();
+  private readonly pending = new Map<string, number>();
+
+  /** The runs of queue `name`, where its processor registers each run while it lasts. */
+  on(name: string): Map<string, TaskRun> {
+    let runs = this.runs.get(name);
+    if (!runs) {
+      runs = new Map();
+      this.runs.set(name, runs);
+    }
+    return runs;
+  }
+
+  /** Cancels job `id` of `queue` if it runs here, else remembers the request for a while. */
+  abort(queue: string, id: string): void {
+    const run = this.runs.get(queue)?.get(id);
+    if (run) run.cancel(ABORTED_REASON);
+    else this.pending.set(id, Date.now() + PENDING_ABORT_MS);
+  }
+
+  /** Whether job `id` was asked to abort before it started here (the request is used up). */
+  abortRequested(id: string): boolean {
+    if (this.pending.size === 0) return false;
+    const now = Date.now();
+    for (const [pendingId, expires] of this.pending) {
+      if (expires < now) this.pending.delete(pendingId);
+    }
+    return this.pending.delete(id);
+  }
+
+  /** Cancels every run of this process. */
+  cancelAll(reason: string): void {
+    for (const runs of this.runs.values()) for (const run of runs.values()) run.cancel(reason);
+  }
+}
