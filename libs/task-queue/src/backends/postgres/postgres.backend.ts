@@ -1,17 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  assertSchemaCompatibility,
-  Queue,
-  QueueEvents,
-  runMigrations,
-  SchemaMigrationRequiredError,
-  Worker,
-  type PgNotification,
-  type PgPool,
-  type PgPoolClient,
-  type Processor,
-} from 'bullmq';
-import { BackendUnavailableError, TaskQueueConfigError } from '../../errors/index.js';
+import { Queue, QueueEvents, Worker, type PgPool, type PgPoolClient, type Processor } from 'bullmq';
+import { BackendUnavailableError } from '../../errors/index.js';
 import { messages } from '../../task-queue.messages.js';
 import {
   QueueBackend,
@@ -21,14 +10,17 @@ import {
 } from '../queue-backend.js';
 import { storeName } from '../store-name.js';
 import { postgresBackendFactory, type SharedPostgres } from './namespaced.connection.js';
-
-/** Channel on which abort requests are announced, for every schema (the payload names it). */
-const ABORT_CHANNEL = 'task_queue_abort';
+import { PostgresAborts } from './postgres.aborts.js';
+import { withAdvisoryLock } from './postgres.lock.js';
+import { PostgresSchema } from './postgres.schema.js';
 
 /** How often a wait for a job's outcome also reads the job's state, in ms. */
 const EVENT_POLL_MS = 500;
 
-/** How often an unreachable server is tried again by the listeners and waits here, in ms. */
+/** How soon a worker whose fetch failed (the server restarting) tries again, in ms. */
+const RUN_RETRY_MS = 2000;
+
+/** How often an unreachable server is tried again while waiting for it, in ms. */
 const RETRY_MS = 1000;
 
 /** How one PostgreSQL backend opens its connections, per kind of `connection`. */
@@ -61,12 +53,12 @@ export class PostgresBackend extends QueueBackend {
   override readonly eventPollMs = EVENT_POLL_MS;
   private readonly shared: SharedPostgres;
   private readonly factory;
-  private schema?: Promise<string>;
+  private readonly schema: PostgresSchema;
+  private readonly aborts: PostgresAborts;
   private ready = false;
-  /** Set while the schema is known to need migrations that this application may not run. */
-  private schemaError?: Error;
+  /** Why the last check found the server unreachable. */
+  private lastError?: string;
   private stopping = false;
-  private readonly listeners: PgPoolClient[] = [];
 
   constructor(private readonly setup: PostgresSetup) {
     super();
@@ -78,74 +70,28 @@ export class PostgresBackend extends QueueBackend {
       schemaReady: () => this.schemaReady(),
     };
     this.factory = postgresBackendFactory(this.shared);
+    this.schema = new PostgresSchema(
+      setup.pool,
+      storeName(setup.kind),
+      setup.schema,
+      setup.migrate,
+    );
+    this.aborts = new PostgresAborts(setup.pool, () => setup.listenClient());
     setup.pool.on('error', (error) =>
       this.logger.error(`PostgreSQL connection failed: ${error.message}`),
     );
   }
 
-  /**
-   * The schema, migrated if migrations are on; runs once, and again after a failure (the
-   * server may come up later).
-   */
+  /** The schema, ready for BullMQ (migrated, or checked when migrations are off). */
   schemaReady(): Promise<string> {
-    if (!this.schema) {
-      const schema = this.prepareSchema();
-      this.schema = schema;
-      schema.then(
-        () => (this.ready = true),
-        () => this.schema === schema && (this.schema = undefined),
-      );
-    }
-    return this.schema;
-  }
-
-  private async prepareSchema(): Promise<string> {
-    const schema = this.setup.schema ?? (await this.searchPathSchema());
-    if (this.setup.migrate) {
-      await this.runMigrations(schema);
+    return this.schema.whenReady().then((schema) => {
+      this.ready = true;
       return schema;
-    }
-    try {
-      await assertSchemaCompatibility(this.setup.pool, schema);
-    } catch (error) {
-      if (!(error instanceof SchemaMigrationRequiredError)) throw error;
-      const store = storeName(this.kind);
-      this.schemaError = new TaskQueueConfigError(
-        messages.schemaNotMigrated(store, schema, error.message),
-        { cause: error },
-      );
-      throw this.schemaError;
-    }
-    return schema;
+    });
   }
 
-  override async migrate(): Promise<{ schema: string; version: number }> {
-    const schema = this.setup.schema ?? (await this.searchPathSchema());
-    const version = await this.runMigrations(schema);
-    this.schemaError = undefined;
-    return { schema, version };
-  }
-
-  /** BullMQ's migrations, under its own advisory lock, on one connection. */
-  private async runMigrations(schema: string): Promise<number> {
-    const client = await this.setup.pool.connect();
-    try {
-      return await runMigrations(client, schema);
-    } finally {
-      client.release();
-    }
-  }
-
-  /** The first schema of a ready-made pool's `search_path`, where its queries resolve. */
-  private async searchPathSchema(): Promise<string> {
-    const { rows } = await this.setup.pool.query<{ path: string }>(
-      `SELECT current_setting('search_path') AS path`,
-    );
-    const first = (rows[0]?.path ?? '')
-      .split(',')
-      .map((part) => part.trim().replace(/^"(.*)"$/, '$1'))
-      .find((part) => part && part !== '$user');
-    return first ?? 'public';
+  override migrate(): Promise<{ schema: string; version: number }> {
+    return this.schema.migrate();
   }
 
   // BullMQ types its classes by backend; the rest of the library uses their common API, so
@@ -160,7 +106,9 @@ export class PostgresBackend extends QueueBackend {
   }
 
   protected makeWorker(name: string, processor: Processor, settings: WorkerSettings): Worker {
-    const options = { ...settings, connection: this.shared.pool };
+    // BullMQ waits `runRetryDelay` (15 s) after a failed fetch: a worker would stay idle that
+    // long after a PostgreSQL restart. A query that fails fast can be retried sooner.
+    const options = { runRetryDelay: RUN_RETRY_MS, ...settings, connection: this.shared.pool };
     return new Worker(name, processor, options, this.factory) as unknown as Worker;
   }
 
@@ -195,6 +143,7 @@ export class PostgresBackend extends QueueBackend {
     try {
       const result = await Promise.race([answer, late]);
       this.ready = result.reachable;
+      this.lastError = result.error;
       return result;
     } finally {
       clearTimeout(timer);
@@ -202,9 +151,10 @@ export class PostgresBackend extends QueueBackend {
   }
 
   unavailable(queue: string, waitedMs: number): Error {
-    if (this.schemaError) return this.schemaError;
+    if (this.schema.notMigrated) return this.schema.notMigrated;
+    const reason = this.lastError ?? `no answer within ${waitedMs} ms`;
     return new BackendUnavailableError(
-      messages.backendUnavailable(queue, storeName(this.kind), `no answer within ${waitedMs} ms`),
+      messages.backendUnavailable(queue, storeName(this.kind), reason),
     );
   }
 
@@ -220,96 +170,27 @@ export class PostgresBackend extends QueueBackend {
 
   async markAborted(queue: string, id: string, reason: string): Promise<-1 | 0 | 1> {
     await this.schemaReady();
-    const { rows } = await this.setup.pool.query<{ state: string; marked: boolean }>(
-      `WITH found AS (SELECT state FROM job WHERE queue = $1 AND id = $2),
-            marked AS (
-              UPDATE job SET deferred_failure = $3
-               WHERE queue = $1 AND id = $2 AND state NOT IN ('completed', 'failed')
-               RETURNING 1)
-       SELECT (SELECT state::text FROM found) AS state, EXISTS (SELECT 1 FROM marked) AS marked`,
-      [queue, id, reason],
-    );
-    const row = rows[0];
-    if (!row?.state) return -1;
-    return row.marked ? 1 : 0;
+    return this.aborts.mark(queue, id, reason);
   }
 
   async publishAbort(queue: string, id: string): Promise<void> {
-    const schema = await this.schemaReady();
-    await this.setup.pool.query('SELECT pg_notify($1, $2)', [
-      ABORT_CHANNEL,
-      JSON.stringify([schema, queue, id]),
-    ]);
+    await this.aborts.publish(await this.schemaReady(), queue, id);
   }
 
-  /** Listens on a connection of its own, opened again whenever it drops. */
   async subscribeAborts(
     queues: readonly string[],
     onAbort: (queue: string, id: string) => void,
   ): Promise<void> {
-    const schema = await this.schemaReady();
-    const wanted = new Set(queues);
-    const onNotification = ({ payload }: PgNotification) => {
-      const [inSchema, queue, id] = JSON.parse(payload ?? '[]') as string[];
-      if (inSchema === schema && wanted.has(queue)) onAbort(queue, id);
-    };
-    const listen = async (): Promise<void> => {
-      while (!this.stopping) {
-        try {
-          const client = await this.setup.listenClient();
-          this.listeners.push(client);
-          client.on('notification', onNotification);
-          client.on('error', () => {
-            this.drop(client);
-            void listen();
-          });
-          await client.query(`LISTEN ${ABORT_CHANNEL}`);
-          return;
-        } catch {
-          await sleep(RETRY_MS);
-        }
-      }
-    };
-    await listen();
+    await this.aborts.listen(await this.schemaReady(), queues, onAbort);
   }
 
-  private drop(client: PgPoolClient): void {
-    const index = this.listeners.indexOf(client);
-    if (index < 0) return;
-    this.listeners.splice(index, 1);
-    client.removeAllListeners();
-    client.on('error', () => undefined);
-    client.release(true);
-  }
-
-  /** A session-level advisory lock, held on a connection of its own while `work` runs. */
   async withLock<T>(
     name: string,
     work: () => Promise<T>,
     cancelled: () => boolean,
   ): Promise<T | undefined> {
-    const schema = await this.schemaReady();
-    const key = `task-queue:${schema}:${name}`;
-    const client = await this.setup.listenClient();
-    client.on('error', () => undefined);
-    try {
-      for (;;) {
-        const { rows } = await client.query<{ locked: boolean }>(
-          'SELECT pg_try_advisory_lock(hashtext($1)) AS locked',
-          [key],
-        );
-        if (rows[0]?.locked) break;
-        if (cancelled()) return undefined;
-        await sleep(100);
-      }
-      try {
-        return await work();
-      } finally {
-        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [key]);
-      }
-    } finally {
-      client.release(true);
-    }
+    const key = `task-queue:${await this.schemaReady()}:${name}`;
+    return withAdvisoryLock(() => this.setup.listenClient(), key, work, cancelled);
   }
 
   onceReachable(listener: () => void): () => void {
@@ -332,7 +213,7 @@ export class PostgresBackend extends QueueBackend {
 
   protected async closeConnections(): Promise<void> {
     this.stopping = true;
-    for (const client of [...this.listeners]) this.drop(client);
+    this.aborts.close();
     await this.setup.close();
   }
 }
