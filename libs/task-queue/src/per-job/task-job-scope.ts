@@ -29,8 +29,8 @@ type Constructor = new (...args: unknown[]) => object;
 
 /**
  * @internal A factory that makes a per-job provider the way Nest's request scope would, without
- * going through Nest's injector for every job: a request-scoped instance made by the injector
- * costs about 15 µs, as much as the rest of a no-op job. The dependency tree is read once, at
+ * going through Nest's injector for every job, which costs as much as the rest of a no-op job
+ * (docs/benchmarks.md, per-job DI). The dependency tree is read once, at
  * bootstrap, from what Nest resolved for it.
  *
  * It covers the usual shape of a per-job provider: a class whose constructor takes singletons,
