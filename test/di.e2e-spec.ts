@@ -1,11 +1,10 @@
 import { Inject, Injectable, Module, Scope } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import type { Job } from 'bullmq';
 import {
   Task,
   TASK_JOB,
   TaskFailedError,
-  TaskQueueModule,
   TaskQueues,
   type OnTaskFailure,
   type OnTaskSuccess,
@@ -13,6 +12,7 @@ import {
 } from '@app/task-queue';
 import { eventually } from './support/redis.js';
 import { testBackend } from './support/backend.js';
+import { QUIET, startTaskApp } from './support/task-app.js';
 
 /** What the per-job sessions did, by session id. */
 @Injectable()
@@ -268,28 +268,19 @@ describe.each(['compiled', 'injector'] as const)(
   'per-job dependency injection (%s)',
   (perJobProviders) => {
     const backend = testBackend('di');
-    const { prefix } = backend;
     let app: TestingModule;
     let ledger: Ledger;
     let queues: TaskQueues;
 
     beforeAll(async () => {
-      app = await Test.createTestingModule({
-        imports: [
-          TaskQueueModule.forRoot({ connection: backend.connection, prefix, perJobProviders }),
-          DiModule,
-        ],
-      })
-        .setLogger({ log() {}, error() {}, warn() {} })
-        .compile();
-      await app.init();
+      app = await startTaskApp({
+        backend,
+        imports: [DiModule],
+        options: { perJobProviders },
+        logger: QUIET,
+      });
       ledger = app.get(Ledger);
       queues = app.get(TaskQueues);
-    });
-
-    afterAll(async () => {
-      await app?.close();
-      await backend.cleanup();
     });
 
     it('gives each job its own session and every job the same singleton', async () => {

@@ -1,17 +1,17 @@
 import { Injectable, Module } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import { z } from 'zod';
 import {
   InvalidOptionsError,
   InvalidPayloadError,
   Task,
-  TaskQueueModule,
   TaskQueues,
   UnknownTaskError,
   type TaskContext,
 } from '@app/task-queue';
 import { eventually } from './support/redis.js';
 import { countJobs, testBackend } from './support/backend.js';
+import { startTaskApp } from './support/task-app.js';
 
 @Injectable()
 class BulkTasks {
@@ -31,21 +31,12 @@ class BulkModule {}
 
 describe('TaskQueue.enqueueMany', () => {
   const backend = testBackend('bulk');
-  const { prefix } = backend;
   let app: TestingModule;
   let taskQueues: TaskQueues;
 
   beforeAll(async () => {
-    app = await Test.createTestingModule({
-      imports: [TaskQueueModule.forRoot({ connection: backend.connection, prefix }), BulkModule],
-    }).compile();
-    await app.init();
+    app = await startTaskApp({ backend, imports: [BulkModule] });
     taskQueues = app.get(TaskQueues);
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await backend.cleanup();
   });
 
   async function resultOf(id: string): Promise<unknown> {

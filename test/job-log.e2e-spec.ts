@@ -1,9 +1,10 @@
 // The line each finished run writes through Nest's Logger: fields, outcomes, payload opt-in.
 import { Injectable, Module, type LoggerService } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
-import { Task, TaskQueueModule, TaskQueues, type TaskContext } from '@app/task-queue';
+import type { TestingModule } from '@nestjs/testing';
+import { Task, TaskQueues, type TaskContext } from '@app/task-queue';
 import { eventually } from './support/redis.js';
 import { testBackend } from './support/backend.js';
+import { startTaskApp } from './support/task-app.js';
 
 @Injectable()
 class LoggedTasks {
@@ -23,25 +24,22 @@ class LoggedModule {}
 
 describe('the finished-job log line', () => {
   const backend = testBackend('job-log');
-  const { prefix } = backend;
   const lines: { level: string; message: string }[] = [];
+  /** Closed after each test, so that the next test's jobs run only on its own application. */
+  const open: TestingModule[] = [];
   const logger: LoggerService = {
     log: (message: string) => lines.push({ level: 'log', message }),
     warn: (message: string) => lines.push({ level: 'warn', message }),
     error: (message: string) => lines.push({ level: 'error', message }),
   };
-  const open: TestingModule[] = [];
 
   async function start(logPayloads?: boolean) {
-    const app = await Test.createTestingModule({
-      imports: [
-        TaskQueueModule.forRoot({ connection: backend.connection, prefix, logPayloads }),
-        LoggedModule,
-      ],
-    })
-      .setLogger(logger)
-      .compile();
-    await app.init();
+    const app = await startTaskApp({
+      backend,
+      imports: [LoggedModule],
+      options: { logPayloads },
+      logger,
+    });
     open.push(app);
     return app.get(TaskQueues).get('default');
   }
@@ -50,11 +48,6 @@ describe('the finished-job log line', () => {
     lines
       .filter(({ message }) => message.includes(` job=${id} `))
       .map(({ level, message }) => `${level} ${message}`);
-
-  afterAll(async () => {
-    await Promise.all(open.map((app) => app.close()));
-    await backend.cleanup();
-  });
 
   it('names task, queue, job, attempt, duration and outcome; no payload by default', async () => {
     const queue = await start();

@@ -1,16 +1,15 @@
 // PostgreSQL schema migrations: on by default, off with `migrate: false`, then run on purpose by
 // TaskQueueMigrator (the example's `npm run tasks -- migrate`). PostgreSQL and PGlite only.
 import { Injectable, Module } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import {
   Task,
   TaskQueueConfigError,
   TaskQueueMigrator,
-  TaskQueueModule,
   TaskQueues,
   type TaskQueueModuleOptions,
 } from '@app/task-queue';
 import { BACKEND, testBackend } from './support/backend.js';
+import { QUIET, startTaskApp } from './support/task-app.js';
 import { runTasksCli } from './support/built-app.js';
 
 @Injectable()
@@ -27,24 +26,8 @@ class EchoModule {}
 describe(`migrations on ${BACKEND}`, () => {
   const backend = testBackend('migrate');
 
-  afterAll(() => backend.cleanup());
-
-  async function start(options: TaskQueueModuleOptions) {
-    const app = await Test.createTestingModule({
-      imports: [
-        TaskQueueModule.forRoot({
-          connection: backend.connection,
-          prefix: backend.prefix,
-          ...options,
-        }),
-        EchoModule,
-      ],
-    })
-      .setLogger({ log() {}, warn() {}, error() {} })
-      .compile();
-    await app.init();
-    return app;
-  }
+  const start = (options: TaskQueueModuleOptions) =>
+    startTaskApp({ backend, imports: [EchoModule], options, logger: QUIET });
 
   it('with migrate: false, refuses to enqueue on a schema never migrated, saying what to run', async () => {
     const app = await start({ migrate: false, worker: false });

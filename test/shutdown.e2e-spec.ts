@@ -1,14 +1,8 @@
 import { Injectable, Module } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
-import {
-  Task,
-  TaskQueueModule,
-  TaskQueues,
-  type TaskContext,
-  type TaskQueueModuleOptions,
-} from '@app/task-queue';
+import { Task, TaskQueues, type TaskContext, type TaskQueueModuleOptions } from '@app/task-queue';
 import { eventually } from './support/redis.js';
 import { testBackend } from './support/backend.js';
+import { QUIET, startTaskApp } from './support/task-app.js';
 
 const runs: { app: string; jobId: string; event: string; at: number }[] = [];
 
@@ -29,27 +23,10 @@ class LongModule {}
 
 describe('graceful shutdown', () => {
   const backend = testBackend('shutdown');
-  const { prefix } = backend;
-  const open: TestingModule[] = [];
 
   async function start(options: TaskQueueModuleOptions) {
-    const app = await Test.createTestingModule({
-      imports: [
-        TaskQueueModule.forRoot({ connection: backend.connection, prefix, ...options }),
-        LongModule,
-      ],
-    })
-      .setLogger({ log() {}, error() {}, warn() {} })
-      .compile();
-    await app.init();
-    open.push(app);
-    return app;
+    return startTaskApp({ backend, imports: [LongModule], options, logger: QUIET });
   }
-
-  afterAll(async () => {
-    await Promise.all(open.map((app) => app.close()));
-    await backend.cleanup();
-  });
 
   it('lets an active job finish within the grace period before closing', async () => {
     const app = await start({ shutdownGracePeriod: 10 });
@@ -59,7 +36,6 @@ describe('graceful shutdown', () => {
       (await queue.getJob(id))?.status === 'active' ? true : undefined,
     );
     await app.close();
-    open.splice(open.indexOf(app), 1);
     expect(runs.filter((r) => r.jobId === id).map((r) => r.event)).toEqual(['start', 'end']);
 
     const reader = await start({ worker: false });
@@ -76,7 +52,6 @@ describe('graceful shutdown', () => {
     );
 
     await first.close();
-    open.splice(open.indexOf(first), 1);
     // Closed before the body could end: the run was cut off, not waited for.
     expect(runs.filter((r) => r.jobId === id && r.event === 'end')).toHaveLength(0);
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Module, Scope } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import {
   InvalidOptionsError,
   InvalidPayloadError,
@@ -8,7 +8,6 @@ import {
   TaskFailedError,
   TaskQueueHealth,
   TaskQueueMetrics,
-  TaskQueueModule,
   TaskQueues,
   TaskWaitTimeoutError,
   UnknownQueueError,
@@ -17,6 +16,7 @@ import {
 } from '@app/task-queue';
 import { eventually } from './support/redis.js';
 import { BACKEND, countJobs, testBackend } from './support/backend.js';
+import { startTaskApp } from './support/task-app.js';
 
 @Injectable()
 class Greeter {
@@ -119,30 +119,16 @@ class PerJobModule {}
 
 describe(`TaskQueueModule on ${BACKEND}`, () => {
   const backend = testBackend('core');
-  const { prefix } = backend;
   let app: TestingModule;
   let taskQueues: TaskQueues;
 
   beforeAll(async () => {
-    app = await Test.createTestingModule({
-      imports: [
-        TaskQueueModule.forRoot({
-          connection: backend.connection,
-          prefix,
-          queues: { default: { concurrency: 10 }, emails: { concurrency: 5 } },
-        }),
-        UsersModule,
-        MailModule,
-        PerJobModule,
-      ],
-    }).compile();
-    await app.init();
+    app = await startTaskApp({
+      backend,
+      imports: [UsersModule, MailModule, PerJobModule],
+      options: { queues: { default: { concurrency: 10 }, emails: { concurrency: 5 } } },
+    });
     taskQueues = app.get(TaskQueues);
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await backend.cleanup();
   });
 
   it('finds a feature module task without registration and runs it on its DI instance', async () => {

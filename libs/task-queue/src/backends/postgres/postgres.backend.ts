@@ -122,11 +122,32 @@ export class PostgresBackend extends QueueBackend {
     return this.ready;
   }
 
+  /**
+   * Whether the server answers within `timeoutMs`, and then the schema is ready (preparing it,
+   * migrations included, is not held to that time: a first start may take a while).
+   */
   async whenReady(timeoutMs: number): Promise<boolean> {
-    return (await this.ping(timeoutMs)).reachable;
+    if (!(await this.ping(timeoutMs)).reachable) return false;
+    try {
+      await this.schemaReady();
+      return true;
+    } catch (error) {
+      if (this.schema.notMigrated) throw this.schema.notMigrated;
+      this.ready = false;
+      this.lastError = textOf(error);
+      return false;
+    }
   }
 
+  /**
+   * Whether the server answers a trivial query within `timeoutMs`. PGlite runs in this process:
+   * it cannot be out of reach, only slow to start, so it gets the time it takes.
+   */
   async ping(timeoutMs: number): Promise<Reachability> {
+    const answer = this.setup.pool.query('SELECT 1').then(
+      (): Reachability => ({ reachable: true }),
+      (error: unknown): Reachability => ({ reachable: false, error: textOf(error) }),
+    );
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<Reachability>((resolve) => {
       timer = setTimeout(
@@ -134,15 +155,9 @@ export class PostgresBackend extends QueueBackend {
         timeoutMs,
       );
     });
-    const answer = this.schemaReady()
-      .then(() => this.setup.pool.query('SELECT 1'))
-      .then(
-        (): Reachability => ({ reachable: true }),
-        (error: unknown): Reachability => ({ reachable: false, error: textOf(error) }),
-      );
     try {
-      const result = await Promise.race([answer, late]);
-      this.ready = result.reachable;
+      const result = await (this.kind === 'pglite' ? answer : Promise.race([answer, late]));
+      if (!result.reachable) this.ready = false;
       this.lastError = result.error;
       return result;
     } finally {
