@@ -4,11 +4,12 @@ import { NestFactory } from '@nestjs/core';
 import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Task, TaskQueueModule, TaskQueues, type TaskContext } from '@app/task-queue';
+import { QueueBackend } from '../libs/task-queue/src/backends/queue-backend.js';
 import { REDIS_URL } from '../test/support/redis.js';
+import { backendKind, moduleConnection, postgresLink, QUEUE, type Place } from './backends.js';
 import { probe } from './probe.js';
 
-/** Every contender works on one queue of this name, under a key prefix of its own per step. */
-export const QUEUE = 'bench';
+export { QUEUE } from './backends.js';
 export const JOB_NAME = 'noop';
 /** The same no-op, with a request-scoped provider as its third parameter: made afresh per job. */
 export const SCOPED_JOB_NAME = 'noop_scoped';
@@ -23,7 +24,7 @@ export const JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
 };
 
-/** One library, opened on one prefix: enqueue through it, and with a worker, run jobs. */
+/** One library, opened in one namespace: enqueue through it, and with a worker, run jobs. */
 export interface Session {
   add(i: number): Promise<unknown>;
   addBulk(from: number, count: number): Promise<unknown>;
@@ -33,8 +34,8 @@ export interface Session {
 export interface Contender {
   readonly id: 'raw' | 'nest' | 'module';
   readonly label: string;
-  /** Opens the library on `prefix`; with `concurrency`, also a worker that starts at once. */
-  open(prefix: string, concurrency?: number): Promise<Session>;
+  /** Opens the library in `at`; with `concurrency`, also a worker that starts at once. */
+  open(at: Place, concurrency?: number): Promise<Session>;
 }
 
 const client = () => new Redis(REDIS_URL, { maxRetriesPerRequest: null });
@@ -49,23 +50,38 @@ const enqueueWith = (queue: Queue): Omit<Session, 'close'> => ({
   addBulk: (from, count) => queue.addBulk(bulkOf(from, count)),
 });
 
-/** Plain BullMQ, as its documentation shows it. */
+const rawProcessor = async (job: Job) => {
+  if (job.name === JOB_NAME) probe.hit();
+};
+
+/**
+ * Plain BullMQ, as its documentation shows it. On PostgreSQL, one pool for the queue and the
+ * worker, as this module has (see `postgresLink`).
+ */
 export const raw: Contender = {
   id: 'raw',
   label: 'BullMQ',
-  async open(prefix, concurrency) {
+  async open(at, concurrency) {
+    if (at.kind !== 'redis') {
+      const link = postgresLink(at, { migrate: true });
+      const queue = link.queue();
+      const worker = concurrency ? link.worker(rawProcessor, concurrency) : undefined;
+      await queue.waitUntilReady();
+      return {
+        ...enqueueWith(queue),
+        async close() {
+          await worker?.close();
+          await queue.close();
+          await link.close();
+        },
+      };
+    }
+    const { prefix } = at;
     const producer = client();
     const queue = new Queue(QUEUE, { connection: producer, prefix });
     const consumer = concurrency ? client() : undefined;
     const worker =
-      consumer &&
-      new Worker(
-        QUEUE,
-        async (job: Job) => {
-          if (job.name === JOB_NAME) probe.hit();
-        },
-        { connection: consumer, prefix, concurrency },
-      );
+      consumer && new Worker(QUEUE, rawProcessor, { connection: consumer, prefix, concurrency });
     await queue.waitUntilReady();
     return {
       ...enqueueWith(queue),
@@ -115,11 +131,14 @@ class NestBullApp {
   }
 }
 
-/** `@nestjs/bullmq`: the queue injected by token, a `WorkerHost` switching on `job.name`. */
+/**
+ * `@nestjs/bullmq`: the queue injected by token, a `WorkerHost` switching on `job.name`. Redis
+ * only: `BullModule` has no way to pass BullMQ a backend factory.
+ */
 export const nest: Contender = {
   id: 'nest',
   label: '@nestjs/bullmq',
-  async open(prefix, concurrency) {
+  async open({ prefix }, concurrency) {
     // @nestjs/bullmq hands `connection` to BullMQ, whose ESM build needs an ioredis instance.
     const connection = client();
     const app = await NestFactory.createApplicationContext(
@@ -165,15 +184,14 @@ class BenchTasksModule {}
 
 @Module({})
 export class TaskQueueApp {
-  static with(prefix: string, concurrency?: number): DynamicModule {
+  static with(at: Place, concurrency?: number): DynamicModule {
     return {
       module: TaskQueueApp,
       imports: [
         TaskQueueModule.forRoot({
-          connection: REDIS_URL,
-          prefix,
-          queues: { [QUEUE]: { concurrency: concurrency ?? 1 } },
-          defaultQueue: QUEUE,
+          ...moduleConnection(at),
+          queues: { [at.queue]: { concurrency: concurrency ?? 1 } },
+          defaultQueue: at.queue,
           worker: concurrency !== undefined,
         }),
         BenchTasksModule,
@@ -186,12 +204,18 @@ export class TaskQueueApp {
 export const taskQueue: Contender = {
   id: 'module',
   label: 'TaskQueueModule',
-  async open(prefix, concurrency) {
-    const app = await NestFactory.createApplicationContext(TaskQueueApp.with(prefix, concurrency), {
+  async open(at, concurrency) {
+    const app = await NestFactory.createApplicationContext(TaskQueueApp.with(at, concurrency), {
       logger: false,
     });
     await app.init();
-    const queue = app.get(TaskQueues).get(QUEUE);
+    // On PostgreSQL, the schema migrated (as raw BullMQ's `waitUntilReady` does) before the
+    // lane's feeder, whose pool shares PGlite's one session, sends anything.
+    if (at.kind !== 'redis' && !(await app.get(QueueBackend).whenReady(30_000))) {
+      await app.close();
+      throw new Error(`TaskQueueModule: ${at.kind} not ready in ${at.prefix}`);
+    }
+    const queue = app.get(TaskQueues).get(at.queue);
     return {
       add: (i) => queue.enqueue(JOB_NAME, { i }),
       addBulk: (from, count) =>
@@ -201,7 +225,9 @@ export const taskQueue: Contender = {
   },
 };
 
-export const CONTENDERS: readonly Contender[] = [raw, nest, taskQueue];
+/** The libraries compared on this run's backend (@nestjs/bullmq on Redis only). */
+export const contenders = (): readonly Contender[] =>
+  backendKind() === 'redis' ? [raw, nest, taskQueue] : [raw, taskQueue];
 
 /** Jobs still waiting or running on a queue. */
 export async function pending(queue: Queue): Promise<number> {

@@ -1,6 +1,7 @@
 /**
- * `npm run bench [-- --quick] [--rounds=N] [--out=file]`: this module side by side with raw
- * BullMQ and @nestjs/bullmq, on the same Redis, in interleaved rounds. See docs/benchmarks.md.
+ * `npm run bench [-- --quick] [--rounds=N] [--out=file] [--backend redis|postgres|pglite]`:
+ * this module side by side with raw BullMQ (and @nestjs/bullmq, on Redis), on the same
+ * backend, in interleaved rounds. See docs/benchmarks.md.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -8,10 +9,22 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { Redis } from 'ioredis';
-import { deleteKeys, REDIS_URL } from '../test/support/redis.js';
+import { REDIS_URL } from '../test/support/redis.js';
 import { Queue } from 'bullmq';
 import {
-  CONTENDERS,
+  BACKENDS,
+  dropAll,
+  dropPlace,
+  place,
+  postgresLink,
+  serverVersion,
+  useBackend,
+  type BackendKind,
+  type PostgresLink,
+} from './backends.js';
+import {
+  contenders,
+  nest,
   JOB_NAME,
   JOB_OPTIONS,
   pending,
@@ -24,14 +37,34 @@ import {
 } from './contenders.js';
 import { measureMemory, type MemoryResult } from './memory.js';
 import { probe, type Counted } from './probe.js';
+import type { Place } from './backends.js';
 import { percentile, spread, type Spread } from './stats.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const option = (name: string) => args.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
+/** `--name=value`, or `--name value`. */
+const option = (name: string) => {
+  const at = args.indexOf(`--${name}`);
+  if (at >= 0 && at + 1 < args.length) return args[at + 1];
+  return args.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
+};
 
-/** Jobs per measurement; `--quick` keeps the whole run under a minute on a busy 2-core box. */
-const SIZES = quick ? { latency: 60 } : { latency: 300 };
+const BACKEND = (option('backend') ?? 'redis') as BackendKind;
+if (!BACKENDS.includes(BACKEND)) {
+  console.error(`--backend must be one of ${BACKENDS.join(', ')}, not '${BACKEND}'`);
+  process.exit(2);
+}
+useBackend(BACKEND);
+const ON_REDIS = BACKEND === 'redis';
+/** The libraries of this run: @nestjs/bullmq cannot be given a PostgreSQL backend factory. */
+const CONTENDERS = contenders();
+
+/**
+ * Jobs per measurement; `--quick` keeps the whole run under a minute on a busy 2-core box.
+ * On PostgreSQL (a commit, and an fsync, per job and state change) and PGlite (about 500
+ * jobs/s, in this process) fewer jobs per turn, so that a full run stays within 5 minutes.
+ */
+const SIZES = quick ? { latency: 60 } : { latency: ON_REDIS ? 300 : 100 };
 
 /**
  * A throughput figure, measured in turns: in every round, each library does `turns` slices of
@@ -50,19 +83,61 @@ interface TurnSpec {
   run: (lane: Lane, jobs: number) => Promise<Slice>;
 }
 
+/** Jobs per slice and slices per round of one throughput figure, full and `--quick`. */
+type TurnSize = { jobs: number; turns: number; quickJobs: number; quickTurns: number };
+
+/** Per figure; Redis's are the sizes its results were always measured with. */
+const TURN_SIZES: Record<BackendKind, Record<string, TurnSize>> = {
+  redis: {
+    'enqueue-sequential': { jobs: 200, turns: 15, quickJobs: 100, quickTurns: 3 },
+    'enqueue-concurrent': { jobs: 1000, turns: 10, quickJobs: 500, quickTurns: 2 },
+    'enqueue-bulk': { jobs: 2000, turns: 10, quickJobs: 1000, quickTurns: 2 },
+    'process-c1': { jobs: 100, turns: 60, quickJobs: 100, quickTurns: 4 },
+    'process-c10': { jobs: 1000, turns: 12, quickJobs: 500, quickTurns: 3 },
+    'process-c50': { jobs: 1000, turns: 12, quickJobs: 500, quickTurns: 3 },
+    di: { jobs: 1000, turns: 12, quickJobs: 500, quickTurns: 3 },
+  },
+  // About 800 sequential enqueues and 400-800 jobs processed per second.
+  postgres: {
+    'enqueue-sequential': { jobs: 50, turns: 10, quickJobs: 50, quickTurns: 2 },
+    'enqueue-concurrent': { jobs: 200, turns: 6, quickJobs: 200, quickTurns: 2 },
+    'enqueue-bulk': { jobs: 1000, turns: 10, quickJobs: 1000, quickTurns: 2 },
+    'process-c1': { jobs: 25, turns: 16, quickJobs: 25, quickTurns: 3 },
+    'process-c10': { jobs: 200, turns: 6, quickJobs: 200, quickTurns: 2 },
+    'process-c50': { jobs: 200, turns: 6, quickJobs: 200, quickTurns: 2 },
+    di: { jobs: 200, turns: 6, quickJobs: 200, quickTurns: 2 },
+  },
+  // About 300 sequential enqueues and 300-400 jobs processed per second, in this process.
+  pglite: {
+    'enqueue-sequential': { jobs: 50, turns: 8, quickJobs: 50, quickTurns: 2 },
+    'enqueue-concurrent': { jobs: 200, turns: 5, quickJobs: 200, quickTurns: 2 },
+    'enqueue-bulk': { jobs: 1000, turns: 10, quickJobs: 1000, quickTurns: 2 },
+    'process-c1': { jobs: 25, turns: 16, quickJobs: 25, quickTurns: 3 },
+    'process-c10': { jobs: 200, turns: 5, quickJobs: 200, quickTurns: 2 },
+    'process-c50': { jobs: 200, turns: 5, quickJobs: 200, quickTurns: 2 },
+    di: { jobs: 200, turns: 5, quickJobs: 200, quickTurns: 2 },
+  },
+};
+
+/** This run's size of figure `id`. */
+function sized(id: string): { jobs: number; turns: number } {
+  const size = TURN_SIZES[BACKEND][id];
+  return quick ? { jobs: size.quickJobs, turns: size.quickTurns } : size;
+}
+
 const ROUNDS = Number(option('rounds') ?? (quick ? 3 : 5));
 /** RSS is read at each; the figure is the growth from the first to the last (10k → 100k). */
 const MEMORY_CHECKPOINTS = quick ? [5000, 20_000] : [10_000, 40_000, 70_000, 100_000];
 /** `--only=process-c1,memory`: a subset, while developing. */
 const ONLY = option('only')?.split(',');
-const OUT = resolve(option('out') ?? 'bench/results/latest.json');
+const OUT = resolve(option('out') ?? `bench/results/latest${ON_REDIS ? '' : `-${BACKEND}`}.json`);
 const CONCURRENT_LANES = 50;
 const BULK_CHUNK = 500;
 const WARMUP_JOBS = 50;
 const STEP_TIMEOUT_MS = 120_000;
 
 type ContenderId = Contender['id'];
-type Measure = (contender: Contender, prefix: string) => Promise<Record<string, number>>;
+type Measure = (contender: Contender, at: Place) => Promise<Record<string, number>>;
 
 interface FigureSpec {
   id: string;
@@ -75,22 +150,26 @@ let steps = 0;
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 const perSecond = (jobs: number, ms: number) => (jobs * 1000) / ms;
 
-/** Runs one measurement on a fresh key prefix, and deletes its keys after. */
-async function step(contender: Contender, measure: Measure): Promise<Record<string, number>> {
-  const prefix = `tqbench-${runId}-${++steps}`;
+/** Runs one measurement in a fresh namespace (slot: see `place`), and removes it after. */
+async function step(
+  contender: Contender,
+  measure: Measure,
+  slot: number,
+): Promise<Record<string, number>> {
+  const at = place(`tqbench-${runId}-${++steps}`, slot);
   try {
-    return await measure(contender, prefix);
+    return await measure(contender, at);
   } finally {
-    await deleteKeys(prefix);
+    await dropPlace(at);
   }
 }
 
-/** One library in one round: open on a key prefix of its own, with a plain BullMQ queue on it. */
+/** One library in one round: open in a namespace of its own, with a plain BullMQ queue on it. */
 interface Lane {
   /** `control`: raw BullMQ a second time, to show how far two runs of the same code differ. */
   key: ContenderId | 'control';
   contender: Contender;
-  prefix: string;
+  at: Place;
   session: Session;
   /** Fills the queue for processing figures, as a producer elsewhere would. */
   feeder: Queue;
@@ -133,19 +212,17 @@ async function drainBurst(lane: Lane, jobs: number): Promise<Slice> {
   return { jobs: jobs - 1, ms, cpuMicros };
 }
 
-const processingTurns = (concurrency: number, jobs: number, turns: number): TurnSpec => ({
+const processingTurns = (concurrency: number): TurnSpec => ({
   id: `process-c${concurrency}`,
   concurrency,
-  jobs,
-  turns,
+  ...sized(`process-c${concurrency}`),
   run: drainBurst,
 });
 
 const TURNS: TurnSpec[] = [
   {
     id: 'enqueue-sequential',
-    jobs: quick ? 100 : 200,
-    turns: quick ? 3 : 15,
+    ...sized('enqueue-sequential'),
     run: (lane, jobs) =>
       timed(jobs, async () => {
         for (let k = 0; k < jobs; k++) await lane.session.add(lane.next++);
@@ -153,8 +230,7 @@ const TURNS: TurnSpec[] = [
   },
   {
     id: 'enqueue-concurrent',
-    jobs: quick ? 500 : 1000,
-    turns: quick ? 2 : 10,
+    ...sized('enqueue-concurrent'),
     run: (lane, jobs) =>
       timed(jobs, async () => {
         const end = lane.next + jobs;
@@ -166,8 +242,7 @@ const TURNS: TurnSpec[] = [
   },
   {
     id: 'enqueue-bulk',
-    jobs: (quick ? 2 : 4) * BULK_CHUNK,
-    turns: quick ? 2 : 10,
+    ...sized('enqueue-bulk'),
     run: (lane, jobs) =>
       timed(jobs, async () => {
         for (let k = 0; k < jobs; k += BULK_CHUNK) {
@@ -179,9 +254,9 @@ const TURNS: TurnSpec[] = [
   // Short turns at concurrency 1, where a turn of 100 jobs takes 20-40 ms: the finer the
   // interleaving, the closer the control stays to raw BullMQ (measured: ±7 % between the
   // quartiles of single turns of 100 jobs, ±15 % with turns of 400).
-  processingTurns(1, 100, quick ? 4 : 60),
-  processingTurns(10, quick ? 500 : 1000, quick ? 3 : 12),
-  processingTurns(50, quick ? 500 : 1000, quick ? 3 : 12),
+  processingTurns(1),
+  processingTurns(10),
+  processingTurns(50),
 ];
 
 /** What a lane runs: which library, under which key, draining which job. */
@@ -191,35 +266,59 @@ interface LaneSpec {
   jobName: string;
 }
 
-/** The three libraries and the control: the lanes of every throughput figure. */
+/** The libraries and the control: the lanes of every throughput figure. */
 const FIGURE_LANES: LaneSpec[] = [
   ...CONTENDERS.map((contender) => ({ key: contender.id, contender, jobName: JOB_NAME })),
   { key: 'control', contender: raw, jobName: JOB_NAME },
 ];
 
-/** Opens the lanes at once for one round, with a connection of their own for feeding. */
+/**
+ * The feeding connections of one round: on Redis one client for every lane's feeder; on
+ * PostgreSQL a small pool per lane on its schema (on PGlite, in the lane's database).
+ */
+interface Feed {
+  redis?: Redis;
+  links: PostgresLink[];
+}
+
+/** Opens the lanes at once for one round, with connections of their own for feeding. */
 async function openLanes(
   concurrency: number | undefined,
   specs: readonly LaneSpec[],
-): Promise<[Redis, Lane[]]> {
-  const feed = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  round: number,
+): Promise<[Feed, Lane[]]> {
+  const feed: Feed = {
+    redis: ON_REDIS ? new Redis(REDIS_URL, { maxRetriesPerRequest: null }) : undefined,
+    links: [],
+  };
   const lanes: Lane[] = [];
-  for (const { key, contender, jobName } of specs) {
-    const prefix = `tqbench-${runId}-${++steps}`;
-    const feeder = new Queue(QUEUE, { connection: feed, prefix });
-    const session = await contender.open(prefix, concurrency);
-    lanes.push({ key, contender, prefix, feeder, session, next: 0, jobName });
+  for (const [k, { key, contender, jobName }] of specs.entries()) {
+    // On PGlite, each library on another of the lanes' databases in every round.
+    const at = place(`tqbench-${runId}-${++steps}`, (k + round) % specs.length);
+    if (feed.redis) {
+      const feeder = new Queue(at.queue, { connection: feed.redis, prefix: at.prefix });
+      const session = await contender.open(at, concurrency);
+      lanes.push({ key, contender, at, feeder, session, next: 0, jobName });
+    } else {
+      const session = await contender.open(at, concurrency);
+      // Made once the lane's library has migrated the schema: it checks the schema at once.
+      const link = postgresLink(at, { migrate: false, max: 2 });
+      feed.links.push(link);
+      const feeder = link.queue();
+      lanes.push({ key, contender, at, feeder, session, next: 0, jobName });
+    }
   }
   return [feed, lanes];
 }
 
-async function closeLanes(feed: Redis, lanes: Lane[]): Promise<void> {
-  for (const lane of lanes) {
+async function closeLanes(feed: Feed, lanes: Lane[]): Promise<void> {
+  for (const [k, lane] of lanes.entries()) {
     await lane.session.close();
     await lane.feeder.close();
-    await deleteKeys(lane.prefix);
+    await feed.links[k]?.close();
+    await dropPlace(lane.at);
   }
-  await feed.quit();
+  await feed.redis?.quit();
 }
 
 /**
@@ -254,15 +353,12 @@ async function roundOfTurns(
  */
 async function measureTurns(spec: TurnSpec, rounds: Rounds, controls: Controls): Promise<void> {
   for (let round = 0; round < ROUNDS; round++) {
-    const [feed, lanes] = await openLanes(spec.concurrency, FIGURE_LANES);
+    const [feed, lanes] = await openLanes(spec.concurrency, FIGURE_LANES, round);
     try {
       const totals = await roundOfTurns(lanes, spec.run, spec.jobs, spec.turns, round);
       const of = (key: Lane['key']) => totals[lanes.findIndex((lane) => lane.key === key)];
       const per = (figure: (total: Slice) => number) =>
-        Object.fromEntries(CONTENDERS.map(({ id }) => [id, figure(of(id))])) as Record<
-          ContenderId,
-          number
-        >;
+        Object.fromEntries(CONTENDERS.map(({ id }) => [id, figure(of(id))])) as PerLibrary;
       const rate = (total: Slice) => perSecond(total.jobs, total.ms);
       rounds[spec.id].push(per(rate));
       rounds[`${spec.id}-cpu`].push(per((t) => t.cpuMicros / t.jobs));
@@ -274,28 +370,71 @@ async function measureTurns(spec: TurnSpec, rounds: Rounds, controls: Controls):
   }
 }
 
+/** One job on an idle worker: from calling enqueue to the job's code starting, in ms. */
+async function sampleLatency(session: Session, i: number): Promise<number> {
+  const started = probe.next(10_000);
+  const sent = performance.now();
+  await session.add(i);
+  const at = await started;
+  // Let the worker finish the job and go back to waiting before the next one.
+  await sleep(3);
+  return at - sent;
+}
+
 /** One job at a time on an idle worker: from calling enqueue to the job's code starting. */
 function latency(samples: number): Measure {
-  return async (contender, prefix) => {
-    const session = await contender.open(prefix, 1);
+  return async (contender, at) => {
+    const session = await contender.open(at, 1);
     try {
-      const sample = async (i: number) => {
-        const started = probe.next(10_000);
-        const sent = performance.now();
-        await session.add(i);
-        const at = await started;
-        // Let the worker finish the job and go back to waiting before the next one.
-        await sleep(3);
-        return at - sent;
-      };
-      for (let i = 0; i < 10; i++) await sample(-1 - i);
+      for (let i = 0; i < 10; i++) await sampleLatency(session, -1 - i);
       const times: number[] = [];
-      for (let i = 0; i < samples; i++) times.push(await sample(i));
+      for (let i = 0; i < samples; i++) times.push(await sampleLatency(session, i));
       return { 'latency-p50': percentile(times, 50), 'latency-p99': percentile(times, 99) };
     } finally {
       await session.close();
     }
   };
+}
+
+/**
+ * Latency on PostgreSQL and PGlite, where a commit's time swings from one second to the next
+ * (an fsync on a shared disk; PGlite in this busy process): the lanes open at once, as for the
+ * throughput figures, and take turns sample by sample in a rotated order. The control's p50
+ * minus raw BullMQ's, per round, goes to `controls`.
+ */
+async function measureLatencyTurns(
+  samples: number,
+  rounds: Rounds,
+  controls: Controls,
+): Promise<void> {
+  for (let round = 0; round < ROUNDS; round++) {
+    const [feed, lanes] = await openLanes(1, FIGURE_LANES, round);
+    try {
+      for (const lane of lanes) {
+        for (let i = 0; i < 10; i++) await sampleLatency(lane.session, lane.next++);
+      }
+      const times = lanes.map((): number[] => []);
+      for (let i = 0; i < samples; i++) {
+        for (let k = 0; k < lanes.length; k++) {
+          const index = (k + round + i) % lanes.length;
+          const lane = lanes[index];
+          times[index].push(await sampleLatency(lane.session, lane.next++));
+        }
+      }
+      const of = (key: Lane['key'], p: number) =>
+        percentile(times[lanes.findIndex((lane) => lane.key === key)], p);
+      for (const [id, p] of [
+        ['latency-p50', 50],
+        ['latency-p99', 99],
+      ] as const) {
+        rounds[id].push({ raw: of('raw', p), module: of('module', p) });
+      }
+      (controls['latency-p50'] ??= []).push(of('control', 50) - of('raw', 50));
+      process.stderr.write('.');
+    } finally {
+      await closeLanes(feed, lanes);
+    }
+  }
 }
 
 const FIGURES: FigureSpec[] = [
@@ -337,8 +476,7 @@ interface PerJobDi {
  */
 async function measurePerJobDi(): Promise<PerJobDi> {
   const concurrency = 10;
-  const burst = quick ? 500 : 1000;
-  const turns = quick ? 3 : 12;
+  const { jobs: burst, turns } = sized('di');
   const rounds: PerJobDi['rounds'] = [];
   const lanes: LaneSpec[] = [JOB_NAME, SCOPED_JOB_NAME].map((jobName) => ({
     key: 'module',
@@ -346,7 +484,7 @@ async function measurePerJobDi(): Promise<PerJobDi> {
     jobName,
   }));
   for (let round = 0; round < ROUNDS; round++) {
-    const [feed, open] = await openLanes(concurrency, lanes);
+    const [feed, open] = await openLanes(concurrency, lanes, round);
     try {
       const [plain, scoped] = await roundOfTurns(open, drainBurst, burst, turns, round);
       rounds.push({
@@ -374,38 +512,46 @@ async function measurePerJobDi(): Promise<PerJobDi> {
 
 const KINDS = { 'jobs/s': 'throughput', ms: 'latency', 'µs/job': 'cpu' } as const;
 
-type Rounds = Record<string, Record<ContenderId, number>[]>;
-/** Per throughput figure: raw BullMQ's second lane over its first, per round. */
+/** A figure per library of the run (no @nestjs/bullmq but on Redis). */
+type PerLibrary = { raw: number; module: number; nest?: number };
+type Rounds = Record<string, PerLibrary[]>;
+/**
+ * Per throughput figure: raw BullMQ's second lane over its first, per round; on PostgreSQL and
+ * PGlite also `latency-p50`: the second lane's p50 minus the first's, in ms.
+ */
 type Controls = Record<string, number[]>;
 
 interface FigureResult extends FigureSpec {
   kind: 'throughput' | 'latency' | 'cpu';
-  rounds: Record<ContenderId, number>[];
-  median: Record<ContenderId, number>;
+  rounds: PerLibrary[];
+  median: PerLibrary;
   /** Throughput and CPU: ratio to raw BullMQ per round. Latency: difference to raw in ms. */
-  vsRaw: { nest: Spread; module: Spread };
+  vsRaw: { nest?: Spread; module: Spread };
   /** Throughput only: this module / @nestjs/bullmq per round. */
   moduleVsNest?: Spread;
 }
 
 async function machine() {
+  const version = (name: string) =>
+    (JSON.parse(readFileSync(`node_modules/${name}/package.json`, 'utf8')) as { version: string })
+      .version;
+  const about = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGb: Math.round(os.totalmem() / 1024 ** 3),
+    node: process.version,
+  };
+  const libraries = {
+    bullmq: version('bullmq'),
+    nestjsBullmq: version('@nestjs/bullmq'),
+    nestjsCore: version('@nestjs/core'),
+    loadAverageAtStart: os.loadavg().map((n) => Math.round(n * 100) / 100),
+  };
+  if (!ON_REDIS) return { ...about, database: await serverVersion(), ...libraries };
   const redis = new Redis(REDIS_URL);
   try {
     const info = await redis.info('server');
-    const version = (name: string) =>
-      (JSON.parse(readFileSync(`node_modules/${name}/package.json`, 'utf8')) as { version: string })
-        .version;
-    return {
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model ?? 'unknown',
-      memoryGb: Math.round(os.totalmem() / 1024 ** 3),
-      node: process.version,
-      redis: /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown',
-      bullmq: version('bullmq'),
-      nestjsBullmq: version('@nestjs/bullmq'),
-      nestjsCore: version('@nestjs/core'),
-      loadAverageAtStart: os.loadavg().map((n) => Math.round(n * 100) / 100),
-    };
+    return { ...about, redis: /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown', ...libraries };
   } finally {
     await redis.quit();
   }
@@ -416,20 +562,22 @@ function summarise(rounds: Rounds): FigureResult[] {
     const list = rounds[spec.id];
     const kind = KINDS[spec.unit];
     const compare = (a: number, b: number) => (kind === 'latency' ? a - b : a / b);
-    const of = (id: ContenderId) => list.map((round) => round[id]);
+    const of = (id: ContenderId) => list.map((round) => round[id]!);
     const median = Object.fromEntries(
       CONTENDERS.map(({ id }) => [id, spread(of(id)).median]),
-    ) as Record<ContenderId, number>;
+    ) as PerLibrary;
+    const withNest = median.nest !== undefined;
     return {
       ...spec,
       kind,
       rounds: list,
       median,
       vsRaw: {
-        nest: spread(list.map((r) => compare(r.nest, r.raw))),
+        nest: withNest ? spread(list.map((r) => compare(r.nest!, r.raw))) : undefined,
         module: spread(list.map((r) => compare(r.module, r.raw))),
       },
-      moduleVsNest: kind === 'throughput' ? spread(list.map((r) => r.module / r.nest)) : undefined,
+      moduleVsNest:
+        kind === 'throughput' && withNest ? spread(list.map((r) => r.module / r.nest!)) : undefined,
     };
   });
 }
@@ -447,7 +595,11 @@ function print(
   memory: MemoryResult | undefined,
   noiseFloor: Record<string, Spread>,
 ): number {
-  const header = [
+  const withNest = CONTENDERS.includes(nest);
+  // The columns of @nestjs/bullmq, left out where it does not run.
+  const nestColumns = new Set([3, 6, 7]);
+  const shown = (cells: string[]) => cells.filter((_, i) => withNest || !nestColumns.has(i));
+  const header = shown([
     'figure',
     'unit',
     'BullMQ',
@@ -456,28 +608,32 @@ function print(
     'module/raw',
     'nest/raw',
     'module/nest',
-  ];
-  const rows = figures.map((f) => [
-    f.label,
-    f.unit,
-    fmt(f.median.raw, f.unit),
-    fmt(f.median.nest, f.unit),
-    fmt(f.median.module, f.unit),
-    versus(f, f.vsRaw.module),
-    versus(f, f.vsRaw.nest),
-    f.moduleVsNest ? range(f.moduleVsNest) : '',
   ]);
+  const rows = figures.map((f) =>
+    shown([
+      f.label,
+      f.unit,
+      fmt(f.median.raw, f.unit),
+      withNest ? fmt(f.median.nest!, f.unit) : '',
+      fmt(f.median.module, f.unit),
+      versus(f, f.vsRaw.module),
+      f.vsRaw.nest ? versus(f, f.vsRaw.nest) : '',
+      f.moduleVsNest ? range(f.moduleVsNest) : '',
+    ]),
+  );
   if (perJobDi)
-    rows.push([
-      `process, request-scoped param, c${perJobDi.concurrency}`,
-      'jobs/s',
-      '',
-      '',
-      `${fmt(perJobDi.scoped.median, 'jobs/s')} (${fmt(perJobDi.plain.median, 'jobs/s')} without)`,
-      '',
-      '',
-      '',
-    ]);
+    rows.push(
+      shown([
+        `process, request-scoped param, c${perJobDi.concurrency}`,
+        'jobs/s',
+        '',
+        '',
+        `${fmt(perJobDi.scoped.median, 'jobs/s')} (${fmt(perJobDi.plain.median, 'jobs/s')} without)`,
+        '',
+        '',
+        '',
+      ]),
+    );
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ');
   console.log(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}`);
@@ -504,19 +660,34 @@ function print(
   if (floor.length > 0) {
     console.log(
       '\nNoise floor: raw BullMQ against itself (a second lane of it, in the same turns), ' +
-        'jobs/s ratio per round:',
+        'jobs/s ratio per round' +
+        (noiseFloor['latency-p50'] ? ' (latency: p50 difference in ms):' : ':'),
     );
-    for (const [id, s] of floor) console.log(`  ${id}: ${range(s)}`);
+    for (const [id, s] of floor) {
+      // Latency (on PostgreSQL and PGlite): the control's p50 minus raw BullMQ's.
+      const latency = id.startsWith('latency');
+      console.log(
+        `  ${id}: ${latency ? `${signed(s.median)} [${signed(s.min)}, ${signed(s.max)}]` : range(s)}`,
+      );
+    }
   }
-  console.log('\nMedian ratio to raw BullMQ (TaskQueueModule; @nestjs/bullmq):');
-  const throughput = figures.filter((f) => f.kind === 'throughput');
-  for (const f of throughput) {
+  if (!withNest)
     console.log(
-      `  ${f.id}: ${f.vsRaw.module.median.toFixed(2)}; ${f.vsRaw.nest.median.toFixed(2)}`,
+      `\n@nestjs/bullmq is left out on ${BACKEND}: its BullModule cannot pass BullMQ a ` +
+        'backend factory, which BullMQ needs for PostgreSQL. Memory is measured on Redis only.',
     );
+  const throughput = figures.filter((f) => f.kind === 'throughput');
+  const nestSide = (ratio: string | undefined) => (ratio === undefined ? '' : `; ${ratio}`);
+  console.log(
+    `\nMedian ratio to raw BullMQ (TaskQueueModule${withNest ? '; @nestjs/bullmq' : ''}):`,
+  );
+  for (const f of throughput) {
+    const nestRatio = f.vsRaw.nest?.median.toFixed(2);
+    console.log(`  ${f.id}: ${f.vsRaw.module.median.toFixed(2)}${nestSide(nestRatio)}`);
   }
   for (const f of figures.filter((f) => f.kind === 'latency')) {
-    console.log(`  ${f.id}: ${signed(f.vsRaw.module.median)}; ${signed(f.vsRaw.nest.median)}`);
+    const nestDiff = f.vsRaw.nest && signed(f.vsRaw.nest.median);
+    console.log(`  ${f.id}: ${signed(f.vsRaw.module.median)}${nestSide(nestDiff)}`);
   }
   return throughput.length > 0 ? Math.min(...throughput.map((f) => f.vsRaw.module.median)) : NaN;
 }
@@ -524,8 +695,9 @@ function print(
 async function main(): Promise<void> {
   const started = Date.now();
   const about = await machine();
+  const store = 'redis' in about ? `redis ${about.redis}` : `on ${about.database}`;
   console.log(
-    `Bench ${runId}: ${quick ? 'quick' : 'full'}, ${ROUNDS} interleaved rounds, node ${about.node}, redis ${about.redis}`,
+    `Bench ${runId}: ${quick ? 'quick' : 'full'}, ${ROUNDS} interleaved rounds, node ${about.node}, ${store}`,
   );
   const rounds: Rounds = Object.fromEntries(FIGURES.map((f) => [f.id, []]));
   const controls: Controls = {};
@@ -535,15 +707,22 @@ async function main(): Promise<void> {
   }
   for (const [ids, measure] of MEASURES) {
     if (ONLY && !ids.some((id) => ONLY.includes(id))) continue;
+    if (!ON_REDIS) {
+      await measureLatencyTurns(SIZES.latency, rounds, controls);
+      continue;
+    }
     for (let round = 0; round < ROUNDS; round++) {
       // Rotated order (A B C, B C A, ...) so no library always runs first or last in a round.
       const order = CONTENDERS.map((_, k) => CONTENDERS[(k + round) % CONTENDERS.length]);
       const results: Partial<Record<ContenderId, Record<string, number>>> = {};
-      for (const contender of order) results[contender.id] = await step(contender, measure);
+      for (const contender of order) {
+        const slot = (CONTENDERS.indexOf(contender) + round) % CONTENDERS.length;
+        results[contender.id] = await step(contender, measure, slot);
+      }
       for (const id of Object.keys(results.raw!)) {
         rounds[id].push({
           raw: results.raw![id],
-          nest: results.nest![id],
+          ...(results.nest && { nest: results.nest[id] }),
           module: results.module![id],
         });
       }
@@ -553,9 +732,9 @@ async function main(): Promise<void> {
   const perJobDi = !ONLY || ONLY.includes('di') ? await measurePerJobDi() : undefined;
   const memoryPrefix = `tqbench-${runId}-memory`;
   const memory =
-    !ONLY || ONLY.includes('memory')
+    ON_REDIS && (!ONLY || ONLY.includes('memory'))
       ? await measureMemory(memoryPrefix, MEMORY_CHECKPOINTS).finally(() =>
-          deleteKeys(memoryPrefix),
+          dropPlace({ kind: 'redis', prefix: memoryPrefix, queue: QUEUE }),
         )
       : undefined;
   const figures = summarise(rounds);
@@ -565,6 +744,7 @@ async function main(): Promise<void> {
   const minRatio = print(figures, perJobDi, memory, noiseFloor);
   const report = {
     runId,
+    backend: BACKEND,
     date: new Date().toISOString(),
     mode: quick ? 'quick' : 'full',
     rounds: ROUNDS,
@@ -589,4 +769,8 @@ async function main(): Promise<void> {
   console.log(`min-ratio-vs-bullmq: ${Number.isNaN(minRatio) ? 'n/a' : minRatio.toFixed(2)}`);
 }
 
-await main();
+try {
+  await main();
+} finally {
+  await dropAll(runId);
+}

@@ -3,7 +3,7 @@
  * queue and asks this one, over IPC, for its resident set size after a forced GC.
  */
 import { NestFactory } from '@nestjs/core';
-import { TaskQueueApp } from './contenders.js';
+import { QUEUE, TaskQueueApp } from './contenders.js';
 
 export interface MemoryReport {
   rssMb: number;
@@ -13,7 +13,7 @@ export interface MemoryReport {
 const MB = 1024 * 1024;
 const [prefix, concurrency] = process.argv.slice(2);
 const app = await NestFactory.createApplicationContext(
-  TaskQueueApp.with(prefix, Number(concurrency)),
+  TaskQueueApp.with({ kind: 'redis', prefix, queue: QUEUE }, Number(concurrency)),
   {
     logger: false,
   },

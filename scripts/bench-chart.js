@@ -2,6 +2,7 @@
 // Usage: node scripts/bench-chart.js [results.json] [chart.svg]
 // Prints the run's results as a Markdown table (for docs/benchmarks.md), and draws the processing figures of a bench run (`npm run bench` JSON): median no-op jobs/s per
 // library at each concurrency, with each round's min–max as a whisker. Plain SVG, no deps.
+// A run on PostgreSQL or PGlite (`--backend`) has no @nestjs/bullmq figures: its columns are left out.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 
@@ -9,11 +10,12 @@ const [input = 'bench/results/full-run.json', output = 'docs/benchmarks-processi
   process.argv.slice(2);
 const report = JSON.parse(readFileSync(input, 'utf8'));
 
+const withNest = report.figures.every((figure) => figure.median.nest !== undefined);
 const LIBRARIES = [
   { id: 'raw', label: 'BullMQ', color: '#6b7280' },
   { id: 'nest', label: '@nestjs/bullmq', color: '#e0234e' },
   { id: 'module', label: 'TaskQueueModule', color: '#2563eb' },
-];
+].filter((library) => withNest || library.id !== 'nest');
 const groups = ['process-c1', 'process-c10', 'process-c50']
   .map((id) => report.figures.find((figure) => figure.id === id))
   .filter(Boolean);
@@ -110,12 +112,36 @@ const versus = (figure, spread) =>
   figure.kind === 'latency'
     ? `${spread.median >= 0 ? '+' : ''}${spread.median.toFixed(2)} ms`
     : `${spread.median.toFixed(2)} (${spread.min.toFixed(2)}–${spread.max.toFixed(2)})`;
+// The columns of @nestjs/bullmq, left out when the run has none.
+const NEST_COLUMNS = new Set([3, 6, 7]);
+const shown = (cells) =>
+  `| ${cells.filter((_, i) => withNest || !NEST_COLUMNS.has(i)).join(' | ')} |`;
 const rows = [
-  '| Figure | Unit | BullMQ | @nestjs/bullmq | TaskQueueModule | TaskQueueModule / BullMQ | @nestjs/bullmq / BullMQ | TaskQueueModule / @nestjs/bullmq | BullMQ / BullMQ (noise floor) |',
-  '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  shown([
+    'Figure',
+    'Unit',
+    'BullMQ',
+    '@nestjs/bullmq',
+    'TaskQueueModule',
+    'TaskQueueModule / BullMQ',
+    '@nestjs/bullmq / BullMQ',
+    'TaskQueueModule / @nestjs/bullmq',
+    'BullMQ / BullMQ (noise floor)',
+  ]),
+  shown(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
   ...report.figures.map((f) => {
     const floor = report.noiseFloor?.[f.id];
-    return `| ${f.label} | ${f.unit} | ${cell(f, f.median.raw)} | ${cell(f, f.median.nest)} | ${cell(f, f.median.module)} | ${versus(f, f.vsRaw.module)} | ${versus(f, f.vsRaw.nest)} | ${f.moduleVsNest ? versus(f, f.moduleVsNest) : ''} | ${floor ? versus(f, floor) : ''} |`;
+    return shown([
+      f.label,
+      f.unit,
+      cell(f, f.median.raw),
+      withNest ? cell(f, f.median.nest) : '',
+      cell(f, f.median.module),
+      versus(f, f.vsRaw.module),
+      withNest ? versus(f, f.vsRaw.nest) : '',
+      f.moduleVsNest ? versus(f, f.moduleVsNest) : '',
+      floor ? versus(f, floor) : '',
+    ]);
   }),
 ];
 console.log(rows.join('\n'));
