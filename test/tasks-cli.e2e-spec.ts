@@ -1,5 +1,6 @@
-// `npm run tasks -- <command>`: the built CLI, run as a user runs it, against the real Redis
-// with this file's own key prefix, and a built worker process to run what it enqueues.
+// `npm run tasks -- <command>`: the built CLI, run as a user runs it, against the real backend
+// (Redis, PostgreSQL) in this file's own namespace, and a built worker process to run what it
+// enqueues.
 import { getNextMillis } from 'bullmq';
 import { getRegistry } from '@app/task-queue';
 import '../src/campaigns/campaigns.tasks.js';
@@ -7,10 +8,11 @@ import '../src/payments/payments.tasks.js';
 import '../src/shared/shared.tasks.js';
 import '../src/users/users.tasks.js';
 import { killAllBuilt, runTasksCli, startBuilt } from './support/built-app.js';
-import { deleteKeys, eventually, uniquePrefix } from './support/redis.js';
+import { testBackend } from './support/backend.js';
+import { eventually } from './support/redis.js';
 
-const prefix = uniquePrefix('tasks-cli');
-const tasks = (...args: string[]) => runTasksCli(args, { TASK_QUEUE_PREFIX: prefix });
+const backend = testBackend('tasks_cli');
+const tasks = (...args: string[]) => runTasksCli(args, backend.env);
 
 interface QueueStatus {
   queue: string;
@@ -26,7 +28,7 @@ async function status(): Promise<QueueStatus[]> {
 
 afterAll(async () => {
   await killAllBuilt();
-  await deleteKeys(prefix);
+  await backend.cleanup();
 });
 
 describe('npm run tasks -- list', () => {
@@ -73,7 +75,7 @@ describe('npm run tasks -- enqueue / status', () => {
     expect(id).toMatch(/^\S+$/);
     expect((await status())[0].counts).toMatchObject({ queued: 1, complete: 0 });
 
-    const worker = startBuilt('worker', ['--queues', 'default'], { TASK_QUEUE_PREFIX: prefix });
+    const worker = startBuilt('worker', ['--queues', 'default'], backend.env);
     await worker.waitForOutput(
       new RegExp(`task=process_data queue=default job=${id} attempt=1 .*outcome=completed`),
     );

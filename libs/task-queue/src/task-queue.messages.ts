@@ -132,9 +132,6 @@ export const messages = {
     `TaskQueueModule: '${option}' cannot be set with a ready-made pg Pool: the pool's own ` +
     `search_path decides the schema. Remove '${option}', or pass { postgres: { ` +
     `connectionString, schema } } and let the module make the pool.`,
-  redisOnlyOption: (option: string, kind: string) =>
-    `TaskQueueModule: '${option}' is a Redis option and the connection is ${kind}. Remove it, ` +
-    `or connect to Redis.`,
   nonErrorThrown: (value: unknown) => `Task threw a non-Error value: ${describe(value)}`,
 };
 

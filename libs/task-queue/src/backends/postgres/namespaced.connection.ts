@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import {
+  ConnectionClosedError,
   PostgresConnection,
   PostgresQueueBackend,
   type BackendFactory,
@@ -41,11 +43,45 @@ class NamespacedConnection extends PostgresConnection {
   }
 }
 
+/**
+ * BullMQ's PostgreSQL backend, with the connections of workers and event streams named after
+ * the schema too. BullMQ names them by queue alone (`application_name`) and counts a queue's
+ * workers over the whole server: the workers of another schema's queue of the same name (another
+ * application, another test) would count as this one's.
+ */
+class NamespacedQueueBackend extends PostgresQueueBackend {
+  constructor(
+    private readonly namespaced: NamespacedConnection,
+    queueName: string,
+    opts: ConstructorParameters<typeof PostgresQueueBackend>[2],
+    listenName: string | undefined,
+  ) {
+    super(namespaced, queueName, opts, true, listenName);
+  }
+
+  override clientName(suffix = ''): string {
+    return this.tagged(super.clientName(suffix));
+  }
+
+  override setName(name: string): Promise<void> {
+    return super.setName(this.tagged(name));
+  }
+
+  /** `name` after a short digest of the schema (known once the connection is ready). */
+  private tagged(name: string): string {
+    const tag = `${createHash('sha1').update(this.namespaced.schema).digest('hex').slice(0, 8)}@`;
+    return name.startsWith(tag) ? name : `${tag}${name}`;
+  }
+}
+
 /** The shared pool as BullMQ sees it: queries go to it, LISTEN connections are our own. */
 function poolView(shared: SharedPostgres): PgPool {
   const view = {
     options: { keepAlive: shared.keepAlive },
-    query: (text: string, params?: readonly unknown[]) => shared.pool.query(text, params),
+    query: (text: string, params?: readonly unknown[]) =>
+      shared.pool.query(text, params).catch((error: unknown) => {
+        throw connectionLost(error) ? new ConnectionClosedError(String(error), error) : error;
+      }),
     connect: () => shared.listenClient(),
     end: async () => undefined,
     // Pool errors are reported once, by the backend that owns the pool.
@@ -53,6 +89,23 @@ function poolView(shared: SharedPostgres): PgPool {
     removeAllListeners: () => view,
   };
   return view as PgPool;
+}
+
+/** SQLSTATEs of a session the server ended (57P0x), and socket errors of a dropped link. */
+const LOST = new Set(['57P01', '57P02', '57P03', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE']);
+
+/**
+ * Whether a query failed because the connection went away (a server restart, say), which BullMQ
+ * handles by trying again later, rather than because of the query. BullMQ knows Redis's
+ * connection errors only: told nothing, a worker whose completion is cut by a restart fails the
+ * job with "terminating connection due to administrator command".
+ */
+function connectionLost(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code } = error as { code?: unknown };
+  if (typeof code === 'string') return LOST.has(code) || code.startsWith('08');
+  // node-postgres gives no code when the socket closes under a query.
+  return /^Connection terminated/.test(error.message);
 }
 
 /**
@@ -71,6 +124,6 @@ export function postgresBackendFactory(
       : factoryOpts.blocking
         ? `${name}:qe`
         : undefined;
-    return new PostgresQueueBackend(connection, name, opts, true, listenName);
+    return new NamespacedQueueBackend(connection, name, opts, listenName);
   };
 }
