@@ -1,7 +1,7 @@
 /**
- * The fault-injection suite (`npm run test:faults`): crashes, Redis restarts and outages, a Redis
- * Cluster and hostile input, each against redis-servers of its own. One file at a time, so
- * timings are not distorted by the others.
+ * The fault-injection suite (`npm run test:faults`): crashes, restarts and outages of Redis and
+ * PostgreSQL, a Redis Cluster and hostile input, each against servers of its own (redis-server,
+ * PostgreSQL). One file at a time, so timings are not distorted by the others.
  */
 import { esmTs } from './jest.config.js';
 
