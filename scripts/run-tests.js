@@ -5,11 +5,10 @@
 // machine lacks are skipped, one line each saying what to install, and counted at the end; the
 // backend-neutral specs always run on the embedded backend (PGlite). With CI=true nothing may
 // be skipped. Then runs Jest and exits with its exit code.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { constants } from 'node:os';
 import pg from 'pg';
 import { ensureRedis } from './redis-launcher.js';
+import { runCommand } from './run-command.js';
 
 const TEST_DATABASE_URL =
   process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -69,14 +68,12 @@ if (skipped.length > 0 && process.env.CI === 'true') {
   process.exit(1);
 }
 
-const child = spawn(
+runCommand(
   process.execPath,
   ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', ...process.argv.slice(2)],
-  { stdio: 'inherit', env },
+  env,
+  async () => {
+    report();
+    await redis?.stop();
+  },
 );
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-child.once('exit', async (code, signal) => {
-  report();
-  await redis?.stop();
-  process.exit(signal ? 128 + constants.signals[signal] : (code ?? 1));
-});

@@ -4,8 +4,7 @@
 // TASK_QUEUE_URL if set (any backend), else the Redis at REDIS_URL (default 127.0.0.1:6379) if
 // it answers, else a private redis-server if one is installed (stopped with the command), else
 // the embedded PostgreSQL (PGlite) in memory, which needs nothing installed.
-import { spawn } from 'node:child_process';
-import { constants } from 'node:os';
+import { runCommand } from './run-command.js';
 import { ensureRedis } from './redis-launcher.js';
 
 const [command, ...args] = process.argv.slice(2);
@@ -34,21 +33,9 @@ if (queueUrl) {
   }
 }
 
-const child = spawn(command, args, {
-  stdio: 'inherit',
-  env: { ...process.env, TASK_QUEUE_URL: queueUrl },
-});
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-
-let finishing = false;
-async function finish(code) {
-  if (finishing) return;
-  finishing = true;
-  await redis?.stop();
-  process.exit(code);
-}
-child.once('error', (error) => {
-  console.error(`Cannot run ${command}: ${error.message}`);
-  void finish(127);
-});
-child.once('exit', (code, signal) => void finish(signal ? 128 + constants.signals[signal] : code));
+runCommand(
+  command,
+  args,
+  { ...process.env, TASK_QUEUE_URL: queueUrl },
+  () => redis?.stop() ?? Promise.resolve(),
+);

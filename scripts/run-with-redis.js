@@ -3,8 +3,7 @@
 // Runs the command with REDIS_URL set to a Redis that answers (a private one if need be), then
 // stops that private Redis and exits with the command's exit code. A command given
 // `--backend postgres` or `--backend pglite` (the bench on another backend) runs as it is.
-import { spawn } from 'node:child_process';
-import { constants } from 'node:os';
+import { runCommand } from './run-command.js';
 import { ensureRedis } from './redis-launcher.js';
 
 const [command, ...args] = process.argv.slice(2);
@@ -31,21 +30,9 @@ if (backend === 'redis') {
   }
 }
 
-const child = spawn(command, args, {
-  stdio: 'inherit',
-  env: redis ? { ...process.env, REDIS_URL: redis.url } : process.env,
-});
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-
-let finishing = false;
-async function finish(code) {
-  if (finishing) return;
-  finishing = true;
-  await redis?.stop();
-  process.exit(code);
-}
-child.once('error', (error) => {
-  console.error(`Cannot run ${command}: ${error.message}`);
-  void finish(127);
-});
-child.once('exit', (code, signal) => void finish(signal ? 128 + constants.signals[signal] : code));
+runCommand(
+  command,
+  args,
+  redis ? { ...process.env, REDIS_URL: redis.url } : process.env,
+  () => redis?.stop() ?? Promise.resolve(),
+);
