@@ -1,7 +1,13 @@
 import { createServer } from 'node:net';
 import { Injectable, Module } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
-import { RedisUnavailableError, Task, TaskQueueModule, TaskQueues } from '@app/task-queue';
+import {
+  BackendUnavailableError,
+  RedisUnavailableError,
+  Task,
+  TaskQueueModule,
+  TaskQueues,
+} from '@app/task-queue';
 import { QueueBackend } from '../libs/task-queue/src/backends/queue-backend.js';
 import type { RedisBackend } from '../libs/task-queue/src/backends/redis/redis.backend.js';
 
@@ -54,6 +60,14 @@ describe('when Redis is unreachable', () => {
       /Cannot enqueue on queue 'default': Redis is not reachable/,
     );
     expect(elapsed).toBeLessThan(5000);
+
+    // Reads fail the same way: the example answers them 503, not 500.
+    const queue = app.get(TaskQueues).get('default');
+    for (const read of [queue.getJob('1'), queue.stats(), queue.schedules()]) {
+      const readError = await read.catch((e: unknown) => e);
+      expect(readError).toBeInstanceOf(BackendUnavailableError);
+      expect(readError).toBeInstanceOf(RedisUnavailableError);
+    }
 
     await app.close();
   });
