@@ -50,6 +50,20 @@ const enqueueWith = (queue: Queue): Omit<Session, 'close'> => ({
   addBulk: (from, count) => queue.addBulk(bulkOf(from, count)),
 });
 
+/** A raw BullMQ session: closes its worker, then its queue, then its connections. */
+const rawSession = (
+  queue: Queue,
+  worker: Worker | undefined,
+  release: () => Promise<unknown>,
+): Session => ({
+  ...enqueueWith(queue),
+  async close() {
+    await worker?.close();
+    await queue.close();
+    await release();
+  },
+});
+
 const rawProcessor = async (job: Job) => {
   if (job.name === JOB_NAME) probe.hit();
 };
@@ -67,14 +81,7 @@ export const raw: Contender = {
       const queue = link.queue();
       const worker = concurrency ? link.worker(rawProcessor, concurrency) : undefined;
       await queue.waitUntilReady();
-      return {
-        ...enqueueWith(queue),
-        async close() {
-          await worker?.close();
-          await queue.close();
-          await link.close();
-        },
-      };
+      return rawSession(queue, worker, () => link.close());
     }
     const { prefix } = at;
     const producer = client();
@@ -83,14 +90,7 @@ export const raw: Contender = {
     const worker =
       consumer && new Worker(QUEUE, rawProcessor, { connection: consumer, prefix, concurrency });
     await queue.waitUntilReady();
-    return {
-      ...enqueueWith(queue),
-      async close() {
-        await worker?.close();
-        await queue.close();
-        await Promise.all([producer.quit(), consumer?.quit()]);
-      },
-    };
+    return rawSession(queue, worker, () => Promise.all([producer.quit(), consumer?.quit()]));
   },
 };
 
