@@ -6,7 +6,15 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/', 'dist-test/', 'dist-bench/', 'coverage/', 'node_modules/', '.readme-check/'],
+    ignores: [
+      'dist/',
+      'libs/task-queue/dist/',
+      'dist-test/',
+      'dist-bench/',
+      'coverage/',
+      'node_modules/',
+      '.readme-check/',
+    ],
   },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

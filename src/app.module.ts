@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { TaskQueueDashboardModule, TaskQueueModule } from '@app/task-queue';
+import { TaskQueueModule } from '@app/task-queue';
+import { TaskQueueDashboardModule } from '@app/task-queue/dashboard';
 import { QUEUES, readAppConfig, type WorkerChoice } from './app.config.js';
 import { CampaignsModule } from './campaigns/campaigns.module.js';
 import { TaskQueueErrorsFilter } from './common/task-queue-errors.filter.js';

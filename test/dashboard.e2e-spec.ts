@@ -8,14 +8,11 @@ import { Injectable, type INestApplication, type LoggerService, type Type } from
 import { Test } from '@nestjs/testing';
 import type { RequestHandler } from 'express';
 import { chromium, type Browser } from 'playwright-core';
+import { Task, TaskQueueModule, TaskQueues, type TaskContext } from '@app/task-queue';
 import {
-  Task,
   TaskQueueDashboardModule,
-  TaskQueueModule,
-  TaskQueues,
-  type TaskContext,
   type TaskQueueDashboardOptions,
-} from '@app/task-queue';
+} from '@app/task-queue/dashboard';
 import { QueueBackend } from '../libs/task-queue/src/backends/queue-backend.js';
 import { AppModule } from '../src/app.module.js';
 import { BACKEND, testBackend, type TestBackend } from './support/backend.js';

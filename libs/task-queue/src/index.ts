@@ -1,6 +1,5 @@
 export { ScheduledTask } from './decorators/scheduled-task.decorator.js';
 export { Task } from './decorators/task.decorator.js';
-export { TaskQueueDashboardModule } from './dashboard/task-queue-dashboard.module.js';
 export * from './errors/index.js';
 export type { TaskContext, TaskJobRef } from './interfaces/task-context.interface.js';
 export type { OnTaskFailure, OnTaskSuccess } from './interfaces/task-hooks.interface.js';
@@ -22,14 +21,11 @@ export type {
 } from './interfaces/task-options.interface.js';
 export type { TaskMethodName, TaskPayload, TaskResult } from './interfaces/typed-task.interface.js';
 export type { TaskSchedule } from './interfaces/task-schedule.interface.js';
-export type {
-  DashboardCredentials,
-  TaskQueueDashboardOptions,
-} from './interfaces/task-queue-dashboard-options.interface.js';
 export type { BackendKind } from './backends/queue-backend.js';
 export type { PGliteLike } from './backends/postgres/pglite.pool.js';
 export type {
   ClusterConnection,
+  ClusterNode,
   PGliteBackendConnection,
   PostgresBackendConnection,
   PostgresPoolConfig,

@@ -1,6 +1,7 @@
 import { isPgPool, type PgPool } from 'bullmq';
 import { TaskQueueConfigError } from '../errors/index.js';
 import type {
+  ClusterConnection,
   PostgresPoolConfig,
   RedisConnection,
   TaskQueueConnection,
@@ -97,7 +98,8 @@ export function resolveBackendOptions(
   }
   const redisPrefix = prefix ?? defaultPrefix;
   if ('cluster' in connection) {
-    const nodes: unknown = connection.cluster?.nodes;
+    // Redis options allow any key, so `in` cannot narrow them away from a cluster.
+    const nodes: unknown = (connection as ClusterConnection).cluster?.nodes;
     if (!Array.isArray(nodes) || nodes.length === 0) {
       throw new TaskQueueConfigError(
         messages.invalidOption(

@@ -15,14 +15,16 @@ const CONNECT_TIMEOUT_MS = 10_000;
 const LISTEN_KEEPALIVE_MS = 10_000;
 
 /**
- * @internal Makes the backend the configuration names. Loads `pg` or PGlite only when they are
- * used (Redis users need neither) and opens no connection: that happens on first use.
+ * @internal Makes the backend the configuration names. Loads ioredis, `pg` or PGlite only when
+ * they are used (each is an optional peer) and opens no connection: that happens on first use.
  */
 export async function createBackend(config: TaskQueueConfig): Promise<QueueBackend> {
   const { backend } = config;
   switch (backend.kind) {
-    case 'redis':
-      return new RedisBackend(backend.connection, backend.prefix);
+    case 'redis': {
+      const { Redis, Cluster } = await load('ioredis', () => import('ioredis'));
+      return new RedisBackend({ Redis, Cluster }, backend.connection, backend.prefix);
+    }
     case 'postgres':
       return new PostgresBackend(await postgresSetup(backend, config.migrate));
     case 'pglite':

@@ -1,4 +1,14 @@
-import type { RequestHandler } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/**
+ * An Express middleware (any `RequestHandler`) run before the dashboard: end the response to
+ * refuse the request, or call `next()` to let it through.
+ */
+// Declared as a method so that Express's handlers, which take its richer request and response
+// types, fit too; the published types then need neither express nor its type package.
+export type DashboardMiddleware = {
+  handle(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void;
+}['handle'];
 
 /** Basic-auth credentials of the dashboard. */
 export interface DashboardCredentials {
@@ -34,7 +44,7 @@ export interface TaskQueueDashboardOptions {
    * both are set): end the response to refuse the request, call `next()` to let it through.
    * Nest guards do not run for the dashboard, which is not a Nest route.
    */
-  middleware?: RequestHandler | RequestHandler[];
+  middleware?: DashboardMiddleware | DashboardMiddleware[];
   /**
    * Serve the dashboard without protection, for local development, but only while the HTTP
    * server is bound to a loopback address (`127.0.0.1`, `::1`): on any other address it stays

@@ -1,5 +1,4 @@
-import type { PgPool } from 'bullmq';
-import type { ClusterNode, ClusterOptions, RedisOptions } from 'ioredis';
+import type { ClusterOptions, PgPool, RedisOptions } from 'bullmq';
 import type { PGliteLike } from '../backends/postgres/pglite.pool.js';
 import type { RetentionOptions } from './task-options.interface.js';
 
@@ -19,6 +18,9 @@ import type { RetentionOptions } from './task-options.interface.js';
 export interface ClusterConnection {
   cluster: { nodes: ClusterNode[]; options?: ClusterOptions };
 }
+
+/** A node of a Redis Cluster, as ioredis takes it: a URL, a port, or host and port. */
+export type ClusterNode = string | number | { host?: string; port?: number };
 
 /** A `redis://` or `rediss://` URL, ioredis options, or a Redis Cluster. */
 export type RedisConnection = string | RedisOptions | ClusterConnection;

@@ -15,6 +15,7 @@ import {
   closeRedisClient,
   createRedisClient,
   whenReady,
+  type IORedis,
   type RedisClient,
 } from './redis.connection.js';
 import { withRedisLock } from './redis.lock.js';
@@ -34,6 +35,7 @@ export class RedisBackend extends QueueBackend {
   private subscriber?: RedisClient;
 
   constructor(
+    private readonly ioredis: IORedis,
     private readonly connection: RedisConnection,
     private readonly prefix: string,
   ) {
@@ -42,11 +44,21 @@ export class RedisBackend extends QueueBackend {
 
   /** The enqueueing client: fails fast while Redis is unreachable. */
   get producer(): RedisClient {
-    return (this.producerClient ??= createRedisClient(this.connection, 'producer', this.logger));
+    return (this.producerClient ??= createRedisClient(
+      this.ioredis,
+      this.connection,
+      'producer',
+      this.logger,
+    ));
   }
 
   private get workerConnection(): RedisClient {
-    return (this.workerClient ??= createRedisClient(this.connection, 'worker', this.logger));
+    return (this.workerClient ??= createRedisClient(
+      this.ioredis,
+      this.connection,
+      'worker',
+      this.logger,
+    ));
   }
 
   protected makeQueue(name: string, role: QueueRole): Queue {

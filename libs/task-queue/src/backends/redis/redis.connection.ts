@@ -1,6 +1,9 @@
 import type { LoggerService } from '@nestjs/common';
-import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import type { RedisConnection } from '../../interfaces/task-queue-options.interface.js';
+import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import type {
+  ClusterConnection,
+  RedisConnection,
+} from '../../interfaces/task-queue-options.interface.js';
 
 /**
  * `producer`: enqueueing fails fast while Redis is unreachable (no offline queue).
@@ -11,6 +14,15 @@ export type ConnectionPolicy = 'producer' | 'worker';
 
 /** @internal A client of one Redis server or of a Redis Cluster; both speak the same commands. */
 export type RedisClient = Redis | Cluster;
+
+/**
+ * @internal The two client classes of ioredis, an optional peer loaded only when the
+ * connection is Redis (PostgreSQL users need not install it).
+ */
+export interface IORedis {
+  Redis: typeof Redis;
+  Cluster: typeof Cluster;
+}
 
 const POLICIES: Record<ConnectionPolicy, RedisOptions> = {
   producer: { enableOfflineQueue: false, maxRetriesPerRequest: 1 },
@@ -29,6 +41,7 @@ const QUIT_TIMEOUT_MS = 1000;
  * opened while Nest builds the application.
  */
 export function createRedisClient(
+  { Redis, Cluster }: IORedis,
   connection: RedisConnection,
   policy: ConnectionPolicy,
   logger: LoggerService,
@@ -42,7 +55,7 @@ export function createRedisClient(
     typeof connection === 'string'
       ? new Redis(connection, options)
       : 'cluster' in connection
-        ? createCluster(connection.cluster.nodes, connection.cluster.options ?? {}, options)
+        ? createCluster(Cluster, (connection as ClusterConnection).cluster, options)
         : new Redis({ ...connection, ...options });
   // ioredis reports every failed reconnect; one line per outage is enough.
   let reported = false;
@@ -60,10 +73,12 @@ export function createRedisClient(
 
 /** A cluster client: the policy's offline queue is the cluster's, the rest each node's. */
 function createCluster(
-  nodes: ConstructorParameters<typeof Cluster>[0],
-  clusterOptions: ClusterOptions,
+  Cluster: IORedis['Cluster'],
+  { nodes, options = {} }: ClusterConnection['cluster'],
   { enableOfflineQueue, lazyConnect, ...nodeOptions }: RedisOptions,
 ): Cluster {
+  // The public type is BullMQ's structural one, so that users need no ioredis types.
+  const clusterOptions = options as ClusterOptions;
   return new Cluster(nodes, {
     ...clusterOptions,
     lazyConnect,
