@@ -1,7 +1,8 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { TaskQueueModuleOptions } from './interfaces/task-queue-options.interface.js';
 
-/** @internal `forRoot` / `forRootAsync` and the options token, made the Nest way. */
+// `forRoot` / `forRootAsync` and the options token, made the Nest way. Not exported from the
+// package, but TaskQueueModule's published type extends ConfigurableModuleClass.
 export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, ASYNC_OPTIONS_TYPE, OPTIONS_TYPE } =
   new ConfigurableModuleBuilder<TaskQueueModuleOptions>()
     .setClassMethodName('forRoot')

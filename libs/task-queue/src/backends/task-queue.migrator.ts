@@ -26,6 +26,7 @@ export interface TaskQueueMigration {
  */
 @Injectable()
 export class TaskQueueMigrator {
+  /** @internal Made by Nest: inject it. */
   constructor(private readonly backend: QueueBackend) {}
 
   /** Brings the schema up to this BullMQ's version; rejects when the backend is unreachable. */

@@ -30,6 +30,7 @@ export interface TaskQueueHealthReport {
  */
 @Injectable()
 export class TaskQueueHealth {
+  /** @internal Made by Nest: inject it. */
   constructor(
     private readonly taskQueues: TaskQueues,
     private readonly backend: QueueBackend,

@@ -49,6 +49,7 @@ export class TaskQueueMetrics {
     Map<string, Partial<Record<TaskRunOutcome, Series>>>
   >();
 
+  /** @internal Made by Nest: inject it. */
   constructor(
     private readonly taskQueues: TaskQueues,
     private readonly backend: QueueBackend,

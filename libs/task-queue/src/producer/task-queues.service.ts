@@ -21,6 +21,7 @@ import { TaskRegistry } from '../discovery/task.registry.js';
 export class TaskQueues {
   private readonly open = new Map<string, TaskQueue>();
 
+  /** @internal Made by Nest: inject it. */
   constructor(
     @Inject(TASK_QUEUE_CONFIG) private readonly config: TaskQueueConfig,
     private readonly registry: TaskRegistry,

@@ -1,0 +1,276 @@
+#!/usr/bin/env node
+// Usage: npm run test:package
+// Tests the package the way its users get it: builds and packs libs/task-queue, checks what the
+// tarball holds and that `npm publish --dry-run` passes, then, in a temporary folder outside the
+// repo, creates two applications from scratch with the tarball installed from the file: NestJS 12
+// as ESM and NestJS 11 as CommonJS (which loads the ESM package with require()), each compiled by
+// tsc with skipLibCheck off and none of the optional peers it does not use. Each runs as its own
+// node process against a Redis (REDIS_URL, 127.0.0.1:6379, or a private redis-server): a task with
+// a per-job parameter runs through apply(), a per-second schedule fires, a bad payload gets its
+// error, and SIGTERM ends the process by itself. Installs go through the npm cache.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { ensureRedis } from './redis-launcher.js';
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const LIB = join(REPO, 'libs/task-queue');
+const APP_SOURCES = join(REPO, 'test/package/app');
+const repoVersion = (name) =>
+  JSON.parse(readFileSync(join(REPO, 'node_modules', name, 'package.json'), 'utf8')).version;
+
+/** The two consumer applications. */
+const APPS = [
+  {
+    name: 'nest12-esm',
+    type: 'module',
+    nest: `^${repoVersion('@nestjs/core')}`,
+    typescript: `~${repoVersion('typescript').split('.').slice(0, 2).join('.')}`,
+  },
+  { name: 'nest11-cjs', type: 'commonjs', nest: '^11.1.0', typescript: '~5.9.0' },
+];
+
+const started = Date.now();
+const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
+const step = (message) => console.log(`[${seconds(started)}] ${message}`);
+
+function run(command, args, cwd, options = {}) {
+  return execFileSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    ...options,
+  });
+}
+
+/** What `npm pack` puts in the tarball must be the built package only. */
+function checkContents(files) {
+  const paths = files.map((file) => file.path);
+  for (const path of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE']) {
+    assert.ok(paths.includes(path), `the tarball lacks ${path}`);
+  }
+  for (const entry of ['index', 'dashboard/index']) {
+    assert.ok(paths.includes(`dist/${entry}.js`), `the tarball lacks dist/${entry}.js`);
+    assert.ok(paths.includes(`dist/${entry}.d.ts`), `the tarball lacks dist/${entry}.d.ts`);
+  }
+  const stray = paths.filter(
+    (path) =>
+      !['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE'].includes(path) &&
+      !/^dist\/.+\.(js|d\.ts|js\.map)$/.test(path),
+  );
+  assert.deepEqual(stray, [], 'files in the tarball that are not the built package');
+  const tests = paths.filter((path) => /\.(spec|e2e-spec)\.|(^|\/)test\//.test(path));
+  assert.deepEqual(tests, [], 'tests in the tarball');
+  for (const map of paths.filter((path) => path.endsWith('.map'))) {
+    const { sources, sourcesContent } = JSON.parse(readFileSync(join(LIB, map), 'utf8'));
+    for (const source of sources) {
+      const target = resolve(LIB, dirname(map), source);
+      assert.ok(
+        !relative(LIB, target).startsWith('..'),
+        `${map} points outside the package: ${source}`,
+      );
+    }
+    assert.equal(sourcesContent?.length, sources.length, `${map} does not inline its sources`);
+  }
+  return paths.length;
+}
+
+function createApp(root, app, tarball) {
+  const dir = join(root, app.name);
+  cpSync(APP_SOURCES, join(dir, 'src'), { recursive: true });
+  const pkg = {
+    name: app.name,
+    private: true,
+    type: app.type,
+    dependencies: {
+      '@bull-board/api': repoVersion('@bull-board/api'),
+      '@bull-board/express': repoVersion('@bull-board/express'),
+      '@nestjs/common': app.nest,
+      '@nestjs/core': app.nest,
+      bullmq: repoVersion('bullmq'),
+      ioredis: repoVersion('ioredis'),
+      'nestjs-task-queue': `file:${tarball}`,
+      'reflect-metadata': repoVersion('reflect-metadata'),
+      rxjs: repoVersion('rxjs'),
+    },
+    devDependencies: {
+      '@types/node': repoVersion('@types/node'),
+      typescript: app.typescript,
+    },
+  };
+  writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
+  const tsconfig = {
+    compilerOptions: {
+      target: 'ES2022',
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      types: ['node'],
+      strict: true,
+      experimentalDecorators: true,
+      emitDecoratorMetadata: true,
+      skipLibCheck: false,
+      outDir: 'dist',
+      rootDir: 'src',
+    },
+    include: ['src'],
+  };
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
+  return dir;
+}
+
+/** Starts the built app; resolves its reports and exit code once SIGTERM has ended it. */
+async function runApp(dir, env) {
+  const child = spawn(process.execPath, ['dist/main.js'], {
+    cwd: dir,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const reports = [];
+  let buffer = '';
+  let wake = () => {};
+  child.stdout.on('data', (chunk) => {
+    buffer += chunk;
+    const lines = buffer.split('\n');
+    buffer = lines.pop();
+    for (const line of lines) reports.push(JSON.parse(line));
+    wake();
+  });
+  const exited = new Promise((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const until = async (test, what, timeoutMs) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!test()) {
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(
+          `${dir}: no ${what} within ${timeoutMs} ms; reports: ${JSON.stringify(reports)}`,
+        );
+      }
+      await Promise.race([new Promise((resolve) => (wake = resolve)), exited, sleep(200)]);
+    }
+  };
+  const count = (event) => reports.filter((report) => report.event === event).length;
+  await until(() => count('ready') === 1, 'ready report', 30_000);
+  await until(() => count('tick') >= 2, 'two ticks of the per-second schedule', 10_000);
+  const stopping = Date.now();
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const exit = await exited;
+  clearTimeout(timer);
+  return { reports, exit, stopMs: Date.now() - stopping };
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function checkRun({ reports, exit }) {
+  const of = (event) => reports.filter((report) => report.event === event);
+  const applied = of('applied');
+  assert.deepEqual(
+    applied.map(({ greeting }) => greeting),
+    ['hello first', 'hello second'],
+  );
+  assert.notEqual(applied[0].serial, applied[1].serial, 'each job gets its own per-job provider');
+  assert.notEqual(applied[0].jobId, applied[1].jobId);
+  assert.deepEqual(
+    of('committed').map(({ jobId }) => jobId),
+    applied.map(({ jobId }) => jobId),
+    'the per-job provider success hook ran for each job',
+  );
+  const [bad] = of('bad-payload');
+  assert.equal(bad.name, 'InvalidPayloadError');
+  assert.equal(bad.typed, true);
+  assert.match(bad.message, /greet/);
+  // Nest closes the application, then raises the signal again to end the process with it.
+  assert.deepEqual(of('shutdown'), [{ event: 'shutdown', signal: 'SIGTERM' }]);
+  assert.deepEqual(
+    exit,
+    { code: null, signal: 'SIGTERM' },
+    'the process ends by itself on SIGTERM',
+  );
+}
+
+function checkEntries(dir, app) {
+  const nest = JSON.parse(readFileSync(join(dir, 'node_modules/@nestjs/core/package.json')));
+  assert.equal(`^${nest.version.split('.')[0]}`, app.nest.split('.')[0], 'NestJS version');
+  const compiled = readFileSync(join(dir, 'dist/main.js'), 'utf8');
+  const loader =
+    app.type === 'commonjs' ? 'require("nestjs-task-queue")' : "from 'nestjs-task-queue'";
+  assert.ok(compiled.includes(loader), `dist/main.js loads the package with ${loader}`);
+  const mainOnly = JSON.parse(run(process.execPath, ['dist/main-entry.js'], dir));
+  assert.deepEqual(mainOnly, { module: 'function', dashboardPackages: [] });
+  const entries = JSON.parse(run(process.execPath, ['dist/entries.js'], dir));
+  for (const name of ['TaskQueueModule', 'TaskQueues', 'Task', 'ScheduledTask', 'TASK_JOB']) {
+    assert.ok(entries.main.includes(name), `the main entry lacks ${name}`);
+  }
+  assert.ok(!entries.main.includes('TaskQueueDashboardModule'), 'the main entry has the dashboard');
+  assert.deepEqual(entries.dashboard, ['TaskQueueDashboardModule']);
+  assert.ok(entries.dashboardPackages > 0, 'the dashboard entry loads Bull Board and express');
+}
+
+async function main() {
+  step('build:lib');
+  run(process.execPath, [join(REPO, 'scripts/build-lib.js')], REPO, { stdio: 'inherit' });
+  const [packed] = JSON.parse(run('npm', ['pack', '--dry-run', '--json'], LIB));
+  step(`tarball holds ${checkContents(packed.files)} files (${packed.size} bytes packed)`);
+  run('npm', ['publish', '--dry-run'], LIB, { stdio: ['ignore', 'ignore', 'pipe'] });
+  step('npm publish --dry-run passed');
+
+  const root = mkdtempSync(join(tmpdir(), 'task-queue-package-'));
+  const redis = await ensureRedis({ log: (message) => step(message) });
+  try {
+    const [{ filename }] = JSON.parse(
+      run('npm', ['pack', '--json', '--pack-destination', root], LIB),
+    );
+    const tarball = join(root, filename);
+    for (const app of APPS) {
+      const dir = createApp(root, app, tarball);
+      const installing = Date.now();
+      run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], dir);
+      step(`${app.name}: npm install took ${seconds(installing)}`);
+      run(process.execPath, [join(dir, 'node_modules/typescript/bin/tsc'), '-p', dir], dir, {
+        stdio: 'inherit',
+      });
+      step(`${app.name}: tsc passed (skipLibCheck: false)`);
+      checkEntries(dir, app);
+      step(
+        `${app.name}: NestJS ${app.nest}; the entries load; the main one loads no express or Bull Board`,
+      );
+      const prefix = `pkg-${app.name}-${randomBytes(3).toString('hex')}`;
+      try {
+        const outcome = await runApp(dir, { REDIS_URL: redis.url, TASK_QUEUE_PREFIX: prefix });
+        checkRun(outcome);
+        step(
+          `${app.name}: apply with a per-job parameter, schedule, bad payload error; ` +
+            `closed and ended ${outcome.stopMs} ms after SIGTERM`,
+        );
+      } finally {
+        await removeKeys(redis.url, prefix);
+      }
+    }
+  } finally {
+    await redis.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+  step('test:package passed');
+}
+
+async function removeKeys(url, prefix) {
+  const client = new Redis(url);
+  try {
+    const keys = await client.keys(`${prefix}:*`);
+    if (keys.length > 0) await client.del(...keys);
+  } finally {
+    client.disconnect();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
