@@ -25,6 +25,7 @@ const BACKENDS = {
   'enqueue-many': ALL_BACKENDS,
   'job-log': ALL_BACKENDS,
   shutdown: ALL_BACKENDS,
+  'schedule-every': ALL_BACKENDS,
   migrations: ['postgres', 'pglite'],
   // Several processes share the backend: not PGlite, which lives in one process.
   'cross-process': ['redis', 'postgres'],

@@ -81,7 +81,10 @@ function parsePayload(text: string | undefined): object {
   return payload;
 }
 
-/** When a cron task runs next, from its cron and time zone, as BullMQ's scheduler computes it. */
+/**
+ * When a cron task runs next, from its cron and time zone, as BullMQ's scheduler computes it.
+ * An interval's next run depends on when its schedule started: `schedules()` reads it.
+ */
 function nextRun(task: TaskDefinition): string | null {
   if (!task.cron) return null;
   const next = getNextMillis(Date.now(), { pattern: task.cron, tz: task.timeZone ?? 'UTC' });
@@ -117,6 +120,7 @@ async function run(command: Command): Promise<string> {
           name: task.name,
           queue: task.queue!,
           cron: task.cron ?? null,
+          every: task.every ?? null,
           timeZone: task.cron ? (task.timeZone ?? 'UTC') : null,
           nextRun: nextRun(task),
         }));
@@ -124,7 +128,7 @@ async function run(command: Command): Promise<string> {
       const rows = tasks.map((t) => [
         t.name,
         t.queue,
-        t.cron ?? '-',
+        t.cron ?? (t.every === null ? '-' : `every ${t.every} s`),
         t.timeZone ?? '-',
         t.nextRun ?? '-',
       ]);

@@ -2,7 +2,8 @@ import type { ScheduledTaskOptions } from '../interfaces/task-options.interface.
 import { defineTask } from './task.decorator.js';
 
 /**
- * Marks a provider method as a task that also runs on a cron schedule, once per tick however
+ * Marks a provider method as a task that also runs on a cron schedule (or every so many
+ * seconds, with `every`), once per tick however
  * many processes run the application (a BullMQ job scheduler creates one job per tick). It can
  * still be enqueued by name at any time. Each run gets `kwargs` as its payload.
  *
@@ -20,8 +21,11 @@ import { defineTask } from './task.decorator.js';
  * @ScheduledTask({ cron: CronExpression.EVERY_DAY_AT_9AM, timeZone: 'America/New_York',
  *                  kwargs: { batchSize: 100 } })
  * async morningDigest(ctx: TaskContext, payload: { batchSize: number }) {}
+ *
+ * @ScheduledTask({ every: 30 }) // every 30 seconds
+ * async pollInbox(ctx: TaskContext) {}
  * ```
  */
 export function ScheduledTask(options: ScheduledTaskOptions): MethodDecorator {
-  return defineTask({ ...options });
+  return defineTask({ ...options, scheduled: true });
 }

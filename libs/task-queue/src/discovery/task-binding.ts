@@ -11,7 +11,7 @@ import {
   NAME_PATTERN,
 } from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
-import { cronProblem, isTimeZone } from '../scheduling/task-schedule.cron.js';
+import { cronProblem, everyProblem, isTimeZone } from '../scheduling/task-schedule.cron.js';
 import type { BoundTask } from './task.registry.js';
 
 /** @internal A decorated method as the explorer found it. */
@@ -65,22 +65,17 @@ export function bindTask(found: DiscoveredTask, config: TaskQueueConfig): BoundT
       ),
     );
   }
-  // `@ScheduledTask()` always records a `cron` key, so a missing pattern is caught too.
-  const scheduled = 'cron' in meta || meta.timeZone !== undefined;
-  if (scheduled) {
-    const problem = cronProblem(meta.cron);
-    if (problem) throw new TaskDefinitionError(messages.invalidCron(where, meta.cron, problem));
-    if (meta.timeZone !== undefined && !isTimeZone(meta.timeZone)) {
-      throw new TaskDefinitionError(messages.invalidTimeZone(where, meta.timeZone));
-    }
-  }
+  const scheduled = meta.scheduled === true || meta.timeZone !== undefined;
+  if (scheduled) checkSchedule(where, meta);
   return {
     definition: toDefinition(
       name,
       queue,
       found.className,
       found.methodName,
-      scheduled ? { ...meta, timeZone: meta.timeZone ?? DEFAULT_TIME_ZONE } : meta,
+      scheduled && meta.every === undefined
+        ? { ...meta, timeZone: meta.timeZone ?? DEFAULT_TIME_ZONE }
+        : meta,
     ) as BoundTask['definition'],
     kwargs: meta.kwargs,
     schema: meta.schema,
@@ -125,4 +120,22 @@ function retryDelayOf(meta: TaskMetadata): (retry: number) => number {
     const delay = Math.min(cap, base * 2 ** (retry - 1));
     return Math.round(delay / 2 + Math.random() * (delay / 2));
   };
+}
+
+/** A schedule is a valid cron (in a known zone) or a valid interval, never both. */
+function checkSchedule(where: string, meta: TaskMetadata): void {
+  if (meta.every !== undefined) {
+    const problem = everyProblem(meta.every);
+    if (problem) throw new TaskDefinitionError(messages.invalidEvery(where, meta.every, problem));
+    if (meta.cron !== undefined || meta.timeZone !== undefined) {
+      throw new TaskDefinitionError(messages.everyWithCron(where));
+    }
+    return;
+  }
+  if (meta.cron === undefined) throw new TaskDefinitionError(messages.noSchedule(where));
+  const problem = cronProblem(meta.cron);
+  if (problem) throw new TaskDefinitionError(messages.invalidCron(where, meta.cron, problem));
+  if (meta.timeZone !== undefined && !isTimeZone(meta.timeZone)) {
+    throw new TaskDefinitionError(messages.invalidTimeZone(where, meta.timeZone));
+  }
 }

@@ -25,6 +25,7 @@ export function toDefinition(
 ): TaskDefinition {
   const definition: TaskDefinition = { name, queue, className, methodName };
   if (meta.cron !== undefined) definition.cron = meta.cron;
+  if (meta.every !== undefined) definition.every = meta.every;
   if (meta.timeZone !== undefined) definition.timeZone = meta.timeZone;
   if (meta.timeout !== undefined) definition.timeout = meta.timeout;
   if (meta.kwargs !== undefined) definition.kwargs = { ...meta.kwargs };

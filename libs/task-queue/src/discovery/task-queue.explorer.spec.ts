@@ -4,6 +4,7 @@ import { ScheduledTask } from '../decorators/scheduled-task.decorator.js';
 import { Task } from '../decorators/task.decorator.js';
 import { TaskDefinitionError, TaskQueueConfigError } from '../errors/index.js';
 import type { TaskContext } from '../interfaces/task-context.interface.js';
+import type { ScheduledTaskOptions } from '../interfaces/task-options.interface.js';
 import type { TaskQueueModuleOptions } from '../interfaces/task-queue-options.interface.js';
 import { getRegistry } from './task-catalogue.js';
 import { TaskQueueModule } from '../task-queue.module.js';
@@ -199,6 +200,47 @@ describe('TaskQueueExplorer', () => {
     expect(error.message).toMatch(
       /^BadZone\.nightly: timeZone "Mars\/Olympus_Mons" is not a known IANA time zone/,
     );
+  });
+
+  it.each([
+    [{ every: 0 }, /every 0 is not positive/],
+    [{ every: -5 }, /every -5 is not positive/],
+    [{ every: Number.NaN }, /every NaN is not a finite number/],
+    [{ every: 0.0001 }, /every 0\.0001 is not a whole number of milliseconds/],
+    [{ every: '30' }, /every "30" is not a finite number/],
+    [{ every: 30, cron: '* * * * *' }, /'every' cannot be combined with 'cron' or 'timeZone'/],
+    [{ every: 30, timeZone: 'UTC' }, /'every' cannot be combined with 'cron' or 'timeZone'/],
+    [{}, /needs 'cron' \(e\.g\. '0 2 \* \* \*'\) or 'every'/],
+  ])(
+    'fails bootstrap on the schedule %j, naming the task and what is wrong',
+    async (when, text) => {
+      @Injectable()
+      class BadSchedule {
+        @ScheduledTask(when as unknown as ScheduledTaskOptions)
+        async poll() {}
+      }
+      const error = await bootError([BadSchedule]);
+      expect(error).toBeInstanceOf(TaskDefinitionError);
+      expect(error.message).toMatch(/^BadSchedule\.poll: /);
+      expect(error.message).toMatch(text);
+    },
+  );
+
+  it('catalogues an interval schedule in seconds, with no time zone', async () => {
+    @Injectable()
+    class Poller {
+      @ScheduledTask({ every: 0.5 })
+      async poll() {}
+    }
+    const app = await boot([Poller]);
+    const poll = app
+      .get(TaskRegistry)
+      .getAllTasks()
+      .find((task) => task.name === 'poll');
+    expect(poll).toMatchObject({ every: 0.5 });
+    expect(poll).not.toHaveProperty('timeZone');
+    expect(poll).not.toHaveProperty('cron');
+    await app.close();
   });
 
   it('resolves the time zone of a scheduled task to UTC when it names none', async () => {

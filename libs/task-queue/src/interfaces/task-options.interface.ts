@@ -44,14 +44,20 @@ export interface TaskOptions {
   schema?: StandardSchemaV1;
 }
 
-/** Options of `@ScheduledTask()`. */
-export interface ScheduledTaskOptions {
+/** Options of `@ScheduledTask()`: a `cron` pattern or an interval (`every`), not both. */
+export type ScheduledTaskOptions = ScheduledTaskSettings &
+  ({ cron: string; every?: undefined } | { every: number; cron?: undefined; timeZone?: undefined });
+
+/** Settings of `@ScheduledTask()` besides when it runs. */
+export interface ScheduledTaskSettings {
   /**
    * Cron pattern: 5 fields (`'0 2 * * *'`), or 6 with seconds first (`'0 0/15 * * * *'`).
    * `@nestjs/schedule`'s `CronExpression` constants are such patterns.
    */
-  cron: string;
-  /** IANA time zone the pattern is read in, daylight saving included. Default `'UTC'`. */
+  cron?: string;
+  /** Instead of `cron`: run every this many seconds (BullMQ's `every`; whole milliseconds). */
+  every?: number;
+  /** IANA time zone the cron pattern is read in, daylight saving included. Default `'UTC'`. */
   timeZone?: string;
   /** Longest a run may take, in seconds. */
   timeout?: number;
@@ -65,7 +71,11 @@ export interface ScheduledTaskOptions {
 
 /** What one decorated method declares, as stored in its metadata. */
 export interface TaskMetadata extends TaskOptions {
+  /** Set by `@ScheduledTask()`. */
+  scheduled?: true;
   cron?: string;
+  /** Seconds. */
+  every?: number;
   timeZone?: string;
   kwargs?: Record<string, unknown>;
 }
@@ -75,6 +85,8 @@ export interface TaskDefinition {
   name: string;
   queue?: string;
   cron?: string;
+  /** Seconds between runs, for a task scheduled with `every`. */
+  every?: number;
   timeZone?: string;
   timeout?: number;
   kwargs?: object;

@@ -221,8 +221,8 @@ export class TaskQueue {
    *   answer within 1.5 s.
    * @example
    * ```ts
-   * for (const { name, cron, timeZone, next } of await taskQueues.get('default').schedules()) {
-   *   console.log(`${name} (${cron}, ${timeZone}) next runs at ${next.toISOString()}`);
+   * for (const { name, cron, every, next } of await taskQueues.get('default').schedules()) {
+   *   console.log(`${name} (${cron ?? `every ${every} s`}) next runs at ${next.toISOString()}`);
    * }
    * ```
    */
@@ -230,8 +230,9 @@ export class TaskQueue {
     const stored = await this.commands.run(() => readSchedules(this.queue));
     return [...stored].map(([name, scheduler]) => ({
       name,
-      cron: scheduler.pattern!,
-      timeZone: scheduler.tz ?? DEFAULT_TIME_ZONE,
+      ...(scheduler.pattern
+        ? { cron: scheduler.pattern, timeZone: scheduler.tz ?? DEFAULT_TIME_ZONE }
+        : { every: Number(scheduler.every) / 1000 }),
       next: new Date(scheduler.next!),
     }));
   }

@@ -20,6 +20,18 @@ export function cronProblem(cron: unknown): string | undefined {
   }
 }
 
+/**
+ * @internal Why `every` (seconds) is not a usable interval, or `undefined` when it is one:
+ * BullMQ repeats in whole milliseconds, at least one.
+ */
+export function everyProblem(every: unknown): string | undefined {
+  if (typeof every !== 'number' || !Number.isFinite(every)) return 'is not a finite number';
+  if (every <= 0) return 'is not positive';
+  const ms = every * 1000;
+  if (Math.abs(ms - Math.round(ms)) > 1e-6) return 'is not a whole number of milliseconds';
+  return undefined;
+}
+
 /** @internal Whether `timeZone` is an IANA zone name this runtime (and so BullMQ) knows. */
 export function isTimeZone(timeZone: unknown): timeZone is string {
   if (typeof timeZone !== 'string' || timeZone.trim() === '') return false;

@@ -12,7 +12,7 @@ export async function readSchedules(queue: Queue): Promise<Map<string, JobSchedu
   const schedulers = await queue.getJobSchedulers(0, -1, true);
   const ours = new Map<string, JobSchedulerJson>();
   for (const scheduler of schedulers) {
-    if (scheduler.key.startsWith(SCHEDULER_ID_PREFIX) && scheduler.pattern) {
+    if (scheduler.key.startsWith(SCHEDULER_ID_PREFIX) && (scheduler.pattern || scheduler.every)) {
       ours.set(scheduler.key.slice(SCHEDULER_ID_PREFIX.length), scheduler);
     }
   }

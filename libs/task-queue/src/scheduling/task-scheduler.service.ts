@@ -100,8 +100,9 @@ export class TaskScheduler implements OnApplicationBootstrap, OnApplicationShutd
   private async reconcile(queue: Queue, tasks: ReadonlyMap<string, BoundTask>): Promise<void> {
     const leftover = await readSchedules(queue);
     for (const task of tasks.values()) {
-      const { name, cron, timeZone } = task.definition;
-      if (cron === undefined) continue;
+      const { name } = task.definition;
+      const when = whenOf(task.definition);
+      if (!when) continue;
       const stored = leftover.get(name);
       leftover.delete(name);
       // Compared with what the backend gives back, so kwargs are taken in their JSON form (a Date
@@ -109,15 +110,11 @@ export class TaskScheduler implements OnApplicationBootstrap, OnApplicationShutd
       const data = JSON.parse(JSON.stringify(task.kwargs ?? {})) as object;
       const template = { name, data, opts: task.jobOptions };
       // Upserting an unchanged scheduler would replace its pending job: leave it alone.
-      if (stored && isCurrent(stored, cron, timeZone!, template)) continue;
+      if (stored && isCurrent(stored, when, template)) continue;
       // A first tick too close to now may be one that an old replica is starting right now.
       const startDate = Date.now() + SCHEDULE_START_MARGIN_MS;
-      await queue.upsertJobScheduler(
-        schedulerIdOf(name),
-        { pattern: cron, tz: timeZone, startDate },
-        template,
-      );
-      this.logger.log(`Schedule of '${name}' on '${queue.name}' set to '${cron}' (${timeZone}).`);
+      await queue.upsertJobScheduler(schedulerIdOf(name), { ...when, startDate }, template);
+      this.logger.log(`Schedule of '${name}' on '${queue.name}' set to ${describeWhen(when)}.`);
     }
     for (const name of leftover.keys()) {
       await queue.removeJobScheduler(schedulerIdOf(name));
@@ -126,16 +123,29 @@ export class TaskScheduler implements OnApplicationBootstrap, OnApplicationShutd
   }
 }
 
-/** Whether a stored scheduler already runs `template` on this cron and zone. */
+/** When a task runs, as BullMQ's repeat options: a cron in a zone, or an interval in ms. */
+type When = { pattern: string; tz: string } | { every: number };
+
+function whenOf({ cron, timeZone, every }: BoundTask['definition']): When | undefined {
+  if (every !== undefined) return { every: Math.round(every * 1000) };
+  return cron === undefined ? undefined : { pattern: cron, tz: timeZone! };
+}
+
+const describeWhen = (when: When) =>
+  'every' in when ? `every ${when.every / 1000} s` : `'${when.pattern}' (${when.tz})`;
+
+/** Whether a stored scheduler already runs `template` at these times. */
 function isCurrent(
   stored: JobSchedulerJson,
-  cron: string,
-  timeZone: string,
+  when: When,
   template: { name: string; data: object; opts: object },
 ): boolean {
+  const sameTimes =
+    'every' in when
+      ? Number(stored.every) === when.every && !stored.pattern
+      : stored.pattern === when.pattern && stored.tz === when.tz;
   return (
-    stored.pattern === cron &&
-    stored.tz === timeZone &&
+    sameTimes &&
     stored.name === template.name &&
     isDeepStrictEqual(stored.template?.data ?? {}, template.data) &&
     isDeepStrictEqual(stored.template?.opts ?? {}, template.opts)

@@ -1,0 +1,56 @@
+// `@ScheduledTask({ every })`: a fixed interval in seconds, as BullMQ's `every` runs it, on every
+// backend: ticks run the task with its kwargs, `schedules()` shows the interval, and a changed
+// interval replaces the stored schedule at the next boot.
+import { Injectable, Module } from '@nestjs/common';
+import { ScheduledTask, TaskQueues, type TaskContext } from '@app/task-queue';
+import { testBackend } from './support/backend.js';
+import { eventually } from './support/redis.js';
+import { startTaskApp } from './support/task-app.js';
+
+const runs: { payload: object; at: number }[] = [];
+
+@Injectable()
+class EverySecond {
+  @ScheduledTask({ name: 'poll_inbox', every: 1, kwargs: { source: 'interval' } })
+  pollInbox(_ctx: TaskContext, payload: { source: string }) {
+    runs.push({ payload, at: Date.now() });
+  }
+}
+
+@Injectable()
+class EveryMinute {
+  @ScheduledTask({ name: 'poll_inbox', every: 60, kwargs: { source: 'interval' } })
+  pollInbox() {}
+}
+
+@Module({ providers: [EverySecond] })
+class EverySecondModule {}
+
+@Module({ providers: [EveryMinute] })
+class EveryMinuteModule {}
+
+describe('@ScheduledTask({ every })', () => {
+  const backend = testBackend('every');
+
+  it('runs the task every interval with its kwargs, and schedules() shows the interval', async () => {
+    const app = await startTaskApp({ backend, imports: [EverySecondModule] });
+    const [schedule] = await app.get(TaskQueues).get('default').schedules();
+    expect(schedule).toEqual({ name: 'poll_inbox', every: 1, next: expect.any(Date) });
+    await eventually(() => (runs.length >= 3 ? runs : undefined), 15_000);
+    expect(runs.slice(0, 3).map(({ payload }) => payload)).toEqual([
+      { source: 'interval' },
+      { source: 'interval' },
+      { source: 'interval' },
+    ]);
+    // Ticks of one interval, not a burst: consecutive runs are most of a second apart.
+    expect(runs[2].at - runs[0].at).toBeGreaterThanOrEqual(1500);
+    await app.close();
+  });
+
+  it('replaces the stored schedule when the interval changes', async () => {
+    const app = await startTaskApp({ backend, imports: [EveryMinuteModule] });
+    const schedules = await app.get(TaskQueues).get('default').schedules();
+    expect(schedules).toEqual([{ name: 'poll_inbox', every: 60, next: expect.any(Date) }]);
+    await app.close();
+  });
+});
