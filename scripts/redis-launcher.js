@@ -1,6 +1,8 @@
 /**
  * Finds a Redis for the app and the tests: the one at REDIS_URL if it answers, else a private
  * redis-server on a free loopback port that never outlives the Node process that started it.
+ * The specs that need a redis-server of their own (to stop, restart or configure) start it here
+ * too, with startRedisServer.
  */
 import { spawn } from 'node:child_process';
 import {
@@ -13,7 +15,7 @@ import {
   statSync,
 } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -44,7 +46,7 @@ const running = new Set();
 function killAll() {
   for (const server of running) {
     server.kill('SIGTERM');
-    rmSync(server.dir, { recursive: true, force: true });
+    if (server.ownDir) rmSync(server.dir, { recursive: true, force: true });
   }
   running.clear();
 }
@@ -66,8 +68,8 @@ function setHooks(on) {
 
 /**
  * Returns a Redis to use: the one at `url` if it answers PING within about a second, otherwise
- * a private redis-server (127.0.0.1, free port, no persistence, files in a temporary folder)
- * that `stop()` kills. Throws if there is neither.
+ * a private redis-server (see {@link startRedisServer}) that `stop()` kills. Throws if there is
+ * neither.
  * @param {{ url?: string, log?: (message: string) => void }} [options]
  * @returns {Promise<{ url: string, started: boolean, stop: () => Promise<void> }>}
  */
@@ -77,17 +79,32 @@ export async function ensureRedis({
 } = {}) {
   if (await answersPing(url, 1000)) return { url, started: false, stop: async () => {} };
 
-  const redisServer = findOnPath('redis-server');
-  if (!redisServer) {
+  if (!findOnPath('redis-server')) {
     throw new Error(
       `No Redis at ${url} and no redis-server on the PATH: install one ` +
         '(`sudo apt-get install redis-server` on Debian/Ubuntu, `brew install redis` on macOS) ' +
         'or set REDIS_URL to a running server.',
     );
   }
+  const server = await startRedisServer();
+  log(`No Redis at ${url}: started a private redis-server at ${server.url}`);
+  return { url: server.url, started: true, stop: () => server.stop() };
+}
 
-  const port = await freePort();
-  const dir = await mkdtemp(join(tmpdir(), 'redis-launcher-'));
+/**
+ * Starts a redis-server on 127.0.0.1 that never outlives this Node process, and waits until it
+ * answers PING. No persistence unless `args` asks for it; its files and its log (redis.log) go in
+ * `dir`.
+ * @param {{ port?: number, dir?: string, args?: string[] }} [options] `port`: default, a free
+ *   one. `dir`: default, a new temporary folder that `stop()` removes; a folder passed in is
+ *   kept, to start a server again on the same files. `args`: more redis-server arguments, after
+ *   the defaults, so they win.
+ * @returns {Promise<{ url: string, port: number, dir: string, stop: (signal?: NodeJS.Signals) => Promise<void> }>}
+ */
+export async function startRedisServer({ port, dir, args = [] } = {}) {
+  port ??= await freePort();
+  const ownDir = dir === undefined;
+  dir ??= await mkdtemp(join(tmpdir(), 'redis-launcher-'));
   const logFile = join(dir, 'redis.log');
   // redis-server logs to stdout unless given --logfile; sending stdout and stderr to the log
   // file also keeps the errors it prints before it reads its configuration.
@@ -98,7 +115,7 @@ export async function ensureRedis({
   // stopped only after the app has shut down.
   const child = spawn(
     '/bin/sh',
-    ['-c', WATCHDOG, 'sh', String(process.pid), redisServer, ...listen, ...throwaway],
+    ['-c', WATCHDOG, 'sh', String(process.pid), 'redis-server', ...listen, ...throwaway, ...args],
     { detached: true, stdio: ['ignore', out, out] },
   );
   closeSync(out);
@@ -114,6 +131,7 @@ export async function ensureRedis({
 
   const server = {
     dir,
+    ownDir,
     kill(signal) {
       try {
         process.kill(-child.pid, signal);
@@ -125,19 +143,24 @@ export async function ensureRedis({
   if (running.size === 0) setHooks(true);
   running.add(server);
 
-  const stop = async () => {
+  const stop = async (signal = 'SIGTERM') => {
     if (!running.delete(server)) return;
     if (running.size === 0) setHooks(false);
-    server.kill('SIGTERM');
+    server.kill(signal);
     const force = setTimeout(() => server.kill('SIGKILL'), 5000);
     await exit;
     clearTimeout(force);
-    await rm(dir, { recursive: true, force: true });
+    // A SIGKILL reaches the shell and redis-server at once: the shell's end does not prove
+    // that redis-server has let go of the port, which a restart on that port needs.
+    await portClosed(port);
+    if (ownDir) await rm(dir, { recursive: true, force: true });
   };
 
-  const privateUrl = `redis://127.0.0.1:${port}`;
+  const url = `redis://127.0.0.1:${port}`;
   const deadline = Date.now() + START_TIMEOUT_MS;
-  while (!(await answersPing(privateUrl, 500))) {
+  // ioredis, refused a connection, holds this process open for two seconds: it asks only once
+  // the port accepts.
+  while (!((await accepts(port)) && (await answersPing(url, 500)))) {
     if (exited || Date.now() > deadline) {
       const lastLine = readLastLine(logFile);
       await stop();
@@ -146,8 +169,27 @@ export async function ensureRedis({
     }
     await sleep(100);
   }
-  log(`No Redis at ${url}: started a private redis-server at ${privateUrl}`);
-  return { url: privateUrl, started: true, stop };
+  return { url, port, dir, stop };
+}
+
+/** Waits until nothing accepts connections on the loopback `port`. */
+async function portClosed(port) {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (await accepts(port)) {
+    if (Date.now() > deadline) throw new Error(`127.0.0.1:${port} still accepts connections`);
+    await sleep(50);
+  }
+}
+
+function accepts(port) {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 /** True if a Redis at `url` answers PING within `timeoutMs`. */

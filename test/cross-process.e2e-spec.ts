@@ -1,15 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { Module } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
-import { TaskQueueModule, TaskQueues, TaskRegistry } from '@app/task-queue';
+import type { TestingModule } from '@nestjs/testing';
+import { TaskQueues, TaskRegistry } from '@app/task-queue';
 import { EchoModule } from './fixtures/echo.tasks.js';
 import { BACKEND, testBackend } from './support/backend.js';
 import { eventually } from './support/redis.js';
+import { startTaskApp } from './support/task-app.js';
 
 describe(`an enqueue-only process and a worker process on ${BACKEND}`, () => {
   const backend = testBackend('xproc');
-  const { prefix } = backend;
   let worker: ChildProcess;
   let api: TestingModule;
 
@@ -22,24 +21,14 @@ describe(`an enqueue-only process and a worker process on ${BACKEND}`, () => {
     const [line] = (await once(worker.stdout!, 'data')) as [Buffer];
     expect(line.toString()).toContain('worker ready');
 
-    @Module({
-      imports: [
-        TaskQueueModule.forRoot({ connection: backend.connection, prefix, worker: false }),
-        EchoModule,
-      ],
-    })
-    class ApiModule {}
-    api = await Test.createTestingModule({ imports: [ApiModule] }).compile();
-    await api.init();
+    api = await startTaskApp({ backend, imports: [EchoModule], options: { worker: false } });
   });
 
   afterAll(async () => {
-    await api?.close();
     if (worker && worker.exitCode === null && worker.signalCode === null) {
       worker.kill('SIGTERM');
       await once(worker, 'exit');
     }
-    await backend.cleanup();
   });
 
   it('knows the tasks it may enqueue without running any', () => {

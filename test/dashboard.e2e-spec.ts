@@ -5,18 +5,18 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Injectable, type INestApplication, type LoggerService, type Type } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import type { RequestHandler } from 'express';
 import { chromium, type Browser } from 'playwright-core';
-import { Task, TaskQueueModule, TaskQueues, type TaskContext } from '@app/task-queue';
+import { Task, TaskQueues, type TaskContext } from '@app/task-queue';
 import {
   TaskQueueDashboardModule,
   type TaskQueueDashboardOptions,
 } from '@app/task-queue/dashboard';
 import { QueueBackend } from '../libs/task-queue/src/backends/queue-backend.js';
 import { AppModule } from '../src/app.module.js';
-import { BACKEND, testBackend, type TestBackend } from './support/backend.js';
+import { BACKEND, testBackend } from './support/backend.js';
 import { eventually } from './support/redis.js';
+import { startTaskApp } from './support/task-app.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -64,40 +64,27 @@ class RecordingLogger implements LoggerService {
   }
 }
 
-const backends: TestBackend[] = [];
-const apps: INestApplication[] = [];
-
 /** An application with the task queue, the dashboard with `options`, listening on `host`. */
 async function start(
   options: TaskQueueDashboardOptions,
   host = '127.0.0.1',
   providers: Type[] = [],
 ): Promise<{ app: INestApplication; url: string; logs: string[] }> {
-  const backend = testBackend('dashboard');
-  backends.push(backend);
-  const { connection, prefix } = backend;
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      TaskQueueModule.forRoot({ connection, prefix, queues: ['default', 'reports'] }),
-      TaskQueueDashboardModule.forRoot(options),
-    ],
-    providers,
-  }).compile();
   const logger = new RecordingLogger();
-  const app = moduleRef.createNestApplication({ logger });
-  apps.push(app);
-  await app.listen(0, host);
+  const app = await startTaskApp({
+    backend: testBackend('dashboard'),
+    imports: [TaskQueueDashboardModule.forRoot(options)],
+    providers,
+    options: { queues: ['default', 'reports'] },
+    logger,
+    listen: host,
+  });
   const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
   return { app, url: `http://127.0.0.1:${port}`, logs: logger.lines };
 }
 
 const basic = ({ username, password }: { username: string; password: string }) =>
   `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-
-afterAll(async () => {
-  for (const app of apps) await app.close();
-  for (const backend of backends) await backend.cleanup();
-});
 
 describe(`dashboard behind basic auth, in headless Chromium, on ${BACKEND}`, () => {
   let browser: Browser;
@@ -296,19 +283,14 @@ describe('dashboard protection: mounted only when protected or loopback-bound', 
 describe("the example app's dashboard", () => {
   /** Boots the example's AppModule with `env` set for its configuration, on 127.0.0.1. */
   async function startExample(env: Record<string, string>): Promise<string> {
-    const backend = testBackend('dashboard_example');
-    backends.push(backend);
-    const saved = { ...process.env };
-    Object.assign(process.env, backend.env, env);
-    try {
-      const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-      const app = moduleRef.createNestApplication({ logger: ['error'] });
-      apps.push(app);
-      await app.listen(0, '127.0.0.1');
-      return await app.getUrl();
-    } finally {
-      process.env = saved;
-    }
+    const app = await startTaskApp({
+      backend: testBackend('dashboard_example'),
+      imports: [AppModule],
+      options: 'from-env',
+      env,
+      listen: '127.0.0.1',
+    });
+    return app.getUrl();
   }
 
   it('is open for local development by default, since the example binds 127.0.0.1', async () => {

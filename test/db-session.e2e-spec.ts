@@ -2,9 +2,9 @@
 // transaction per job, committed with the task, rolled back with its failure or timeout, closed
 // for good afterwards, and every pooled connection back where it was after hundreds of jobs.
 import { Injectable, Module } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { Task, TaskQueueModule, TaskQueues, type TaskContext } from '@app/task-queue';
+import { Task, TaskQueues, type TaskContext } from '@app/task-queue';
 import { DatabaseModule } from '../src/database/database.module.js';
 import { Database, openDatabase, PostgresDatabase } from '../src/database/database.js';
 import { DbSession } from '../src/database/db-session.js';
@@ -12,8 +12,10 @@ import { DbSessionClosedError } from '../src/database/db-session-closed.error.js
 import { userEvents, users } from '../src/database/schema.js';
 import { SharedModule } from '../src/shared/shared.module.js';
 import { UsersModule } from '../src/users/users.module.js';
+import { testBackend } from './support/backend.js';
 import { createSchema, type TestSchema } from './support/postgres.js';
-import { deleteKeys, eventually, REDIS_URL, uniquePrefix } from './support/redis.js';
+import { eventually } from './support/redis.js';
+import { QUIET, startTaskApp } from './support/task-app.js';
 
 const CONCURRENT = 20;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -102,7 +104,6 @@ class DbProbeTasks {
 class DbProbeModule {}
 
 describe('DbSession on PostgreSQL', () => {
-  const prefix = uniquePrefix('db');
   let schema: TestSchema;
   let app: TestingModule;
   let database: PostgresDatabase;
@@ -115,25 +116,20 @@ describe('DbSession on PostgreSQL', () => {
 
   beforeAll(async () => {
     schema = await createSchema('db');
-    app = await Test.createTestingModule({
-      imports: [
-        TaskQueueModule.forRoot({
-          connection: REDIS_URL,
-          prefix,
-          // SharedModule also has a task on the example's 'emails' queue.
-          queues: { default: { concurrency: CONCURRENT }, emails: {} },
-          worker: { queues: ['default'] },
-        }),
-        UsersModule,
-        SharedModule,
-        DbProbeModule,
-      ],
-    })
-      .overrideProvider(Database)
-      .useFactory({ factory: () => openDatabase(schema.url, { poolSize: CONCURRENT + 2 }) })
-      .setLogger({ log() {}, error() {}, warn() {} })
-      .compile();
-    await app.init();
+    app = await startTaskApp({
+      backend: testBackend('db'),
+      imports: [UsersModule, SharedModule, DbProbeModule],
+      options: {
+        // SharedModule also has a task on the example's 'emails' queue.
+        queues: { default: { concurrency: CONCURRENT }, emails: {} },
+        worker: { queues: ['default'] },
+      },
+      override: (builder) =>
+        builder
+          .overrideProvider(Database)
+          .useFactory({ factory: () => openDatabase(schema.url, { poolSize: CONCURRENT + 2 }) }),
+      logger: QUIET,
+    });
     database = app.get(Database);
     expect(database).toBeInstanceOf(PostgresDatabase);
     queues = app.get(TaskQueues);
@@ -144,8 +140,8 @@ describe('DbSession on PostgreSQL', () => {
   });
 
   afterAll(async () => {
+    // Before the schema goes: the application's pool still has connections to it.
     await app?.close();
-    await deleteKeys(prefix);
     await schema?.drop();
   });
 

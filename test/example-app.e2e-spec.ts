@@ -1,11 +1,11 @@
 // The example application as a user runs it: its HTTP API and workers in one Nest app, against
 // the real Redis, with a key prefix of its own.
-import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
+import { ConsoleLogger, type INestApplication } from '@nestjs/common';
 import { AppModule } from '../src/app.module.js';
-import { deleteKeys, eventually, uniquePrefix } from './support/redis.js';
+import { testBackend } from './support/backend.js';
+import { eventually } from './support/redis.js';
+import { startTaskApp } from './support/task-app.js';
 
-const prefix = uniquePrefix('example');
 // process_data's three hashing steps over user 42: the task computes it, deterministically.
 const CHECKSUM_OF_42 = '78df6d3568f7';
 let app: INestApplication;
@@ -33,22 +33,14 @@ function finished(queue: string, id: string) {
 }
 
 beforeAll(async () => {
-  const previous = process.env.TASK_QUEUE_PREFIX;
-  process.env.TASK_QUEUE_PREFIX = prefix;
-  try {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = moduleRef.createNestApplication({ logger: ['error', 'warn'] });
-    await app.listen(0, '127.0.0.1');
-  } finally {
-    if (previous === undefined) delete process.env.TASK_QUEUE_PREFIX;
-    else process.env.TASK_QUEUE_PREFIX = previous;
-  }
+  app = await startTaskApp({
+    backend: testBackend('example'),
+    imports: [AppModule],
+    options: 'from-env',
+    logger: new ConsoleLogger({ logLevels: ['error', 'warn'] }),
+    listen: '127.0.0.1',
+  });
   baseUrl = await app.getUrl();
-});
-
-afterAll(async () => {
-  await app?.close();
-  await deleteKeys(prefix);
 });
 
 describe('the example app', () => {

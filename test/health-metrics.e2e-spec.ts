@@ -1,48 +1,24 @@
 // GET /health and GET /metrics of the built example (API and workers in one process), on a
 // private redis-server that the test stops and starts again: the shared Redis is never touched.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startRedisServer, type RedisServer } from '../scripts/redis-launcher.js';
 import { killAllBuilt, startBuilt } from './support/built-app.js';
-import { exitOf, freePort } from './support/processes.js';
+import { freePort } from './support/processes.js';
 import { eventually } from './support/redis.js';
 
-let redis: ChildProcess | undefined;
+let redis: RedisServer | undefined;
 let port: number;
 const dir = mkdtempSync(join(tmpdir(), 'tq-health-'));
 
 /** A redis-server of this test's own on `port`: no persistence, files in a temporary folder. */
 async function startRedis() {
-  redis = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--dir',
-      dir,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  redis.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await eventually(
-    () => (/Ready to accept connections/.test(output) ? true : undefined),
-    10_000,
-    'redis-server',
-  );
+  redis = await startRedisServer({ port, dir });
 }
 
 async function stopRedis() {
-  if (!redis) return;
-  redis.kill('SIGTERM');
-  await exitOf(redis);
+  await redis?.stop();
   redis = undefined;
 }
 

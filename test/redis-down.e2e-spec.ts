@@ -1,15 +1,11 @@
-import { createServer } from 'node:net';
 import { Injectable, Module } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
-import {
-  BackendUnavailableError,
-  RedisUnavailableError,
-  Task,
-  TaskQueueModule,
-  TaskQueues,
-} from '@app/task-queue';
+import type { TestingModule } from '@nestjs/testing';
+import { BackendUnavailableError, RedisUnavailableError, Task, TaskQueues } from '@app/task-queue';
 import { QueueBackend } from '../libs/task-queue/src/backends/queue-backend.js';
 import type { RedisBackend } from '../libs/task-queue/src/backends/redis/redis.backend.js';
+import type { TestBackend } from './support/backend.js';
+import { freePort } from './support/processes.js';
+import { QUIET, startTaskApp } from './support/task-app.js';
 
 @Injectable()
 class PingTasks {
@@ -22,25 +18,17 @@ class PingTasks {
 @Module({ providers: [PingTasks] })
 class PingModule {}
 
-/** A loopback port where nothing listens. */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** An application started against a port where nothing listens, its logs silenced. */
 async function appOnDeadPort(options: { worker: boolean }): Promise<TestingModule> {
-  const connection = `redis://127.0.0.1:${await deadPort()}`;
-  const app = await Test.createTestingModule({
-    imports: [TaskQueueModule.forRoot({ connection, ...options }), PingModule],
-  })
-    .setLogger({ log() {}, error() {}, warn() {} })
-    .compile();
-  await app.init();
-  return app;
+  const backend: TestBackend = {
+    kind: 'redis',
+    connection: `redis://127.0.0.1:${await freePort()}`,
+    prefix: 'bull',
+    env: {},
+    // Nothing listens there: nothing to remove.
+    cleanup: async () => {},
+  };
+  return startTaskApp({ backend, imports: [PingModule], options, logger: QUIET });
 }
 
 describe('when Redis is unreachable', () => {

@@ -4,9 +4,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { ensureRedis } from '../scripts/redis-launcher.js';
+import { ensureRedis, startRedisServer, type RedisServer } from '../scripts/redis-launcher.js';
 import { exitOf, freePort, isAlive, serverPids, waitFor } from './support/processes.js';
 
 const CLI = fileURLToPath(new URL('../scripts/run-with-redis.js', import.meta.url));
@@ -120,6 +121,39 @@ describe('ensureRedis', () => {
       expect(existsSync(dir)).toBe(false);
     } finally {
       await redis.stop(); // After a stop(), a no-op.
+    }
+  });
+});
+
+describe('startRedisServer', () => {
+  it('starts again on the same port and folder, with extra arguments, and keeps a folder it was given', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'launcher-spec-'));
+    const port = await freePort();
+    ports.push(port);
+    const args = ['--appendonly', 'yes', '--appendfsync', 'always'];
+    let server: RedisServer | undefined;
+    try {
+      server = await startRedisServer({ port, dir, args });
+      expect(server).toMatchObject({ url: `redis://127.0.0.1:${port}`, port, dir });
+      const client = new Redis(server.url);
+      await client.set('kept', 'yes');
+      await client.quit();
+
+      // Killed outright: only the append-only file, in the folder, still has the key.
+      await server.stop('SIGKILL');
+      expect(serverPids(port)).toEqual([]);
+      expect(existsSync(join(dir, 'redis.log'))).toBe(true);
+
+      server = await startRedisServer({ port, dir, args });
+      const again = new Redis(server.url);
+      expect(await again.get('kept')).toBe('yes');
+      await again.quit();
+      await server.stop();
+      expect(serverPids(port)).toEqual([]);
+      expect(existsSync(dir)).toBe(true);
+    } finally {
+      await server?.stop(); // After a stop(), a no-op.
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,7 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
-import { Test, type TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import type { Queue } from 'bullmq';
-import { TaskQueueModule } from '@app/task-queue';
 import { QueueBackend } from '../libs/task-queue/src/backends/queue-backend.js';
 import {
   runsTable,
@@ -13,6 +12,7 @@ import { BACKEND, testBackend } from './support/backend.js';
 import { runSql } from './support/postgres.js';
 import { eventually } from './support/redis.js';
 import { spawnReplica, stopReplica } from './support/replicas.js';
+import { startTaskApp } from './support/task-app.js';
 
 const REPLICAS = 3;
 
@@ -67,10 +67,7 @@ describe(`scheduled tasks across three replicas on ${BACKEND}`, () => {
 
   beforeAll(async () => {
     // The queue as other code sees it, through BullMQ, from an application that runs nothing.
-    app = await Test.createTestingModule({
-      imports: [TaskQueueModule.forRoot({ connection: backend.connection, prefix, worker: false })],
-    }).compile();
-    await app.init();
+    app = await startTaskApp({ backend, options: { worker: false } });
     queue = app.get(QueueBackend).queue('default');
     runs = runStore(backend.env.TASK_QUEUE_URL, prefix);
     if (BACKEND === 'postgres') {
@@ -86,9 +83,7 @@ describe(`scheduled tasks across three replicas on ${BACKEND}`, () => {
 
   afterAll(async () => {
     await Promise.all(replicas.map(stopReplica));
-    await app?.close();
     await runs?.close();
-    await backend.cleanup();
   });
 
   it('runs a per-second task exactly once per tick for at least 8 seconds', async () => {

@@ -1,5 +1,6 @@
 // Helpers of the fault-injection suite: private redis-servers on free loopback ports (never the
-// shared one), worker processes built with tsc, and the per-scenario report.
+// shared one, started by the one launcher), worker processes built with tsc, and the per-scenario
+// report.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import { Module } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import type { Redis } from 'ioredis';
 import { TaskQueueModule, type TaskQueue } from '@app/task-queue';
+import { startRedisServer, type RedisServer } from '../../scripts/redis-launcher.js';
 import { doneKey, FaultTasksModule, startsKey } from '../fixtures/faults.tasks.js';
 import { REPO } from '../support/built-app.js';
 import { exitOf, freePort, waitFor } from '../support/processes.js';
@@ -34,7 +36,7 @@ export interface PrivateRedis {
   dir: string;
   /** Starts it (again, on the same port and folder) and waits until it answers PING. */
   start(): Promise<void>;
-  /** Sends `signal` and waits until the process has exited. */
+  /** Sends `signal` and waits until the process has exited and the port is free. */
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** Runs redis-cli against it and returns its output. */
   cli(...args: string[]): Promise<string>;
@@ -45,31 +47,19 @@ export interface PrivateRedis {
 export async function privateRedis(args: string[] = []): Promise<PrivateRedis> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'faults-redis-'));
-  let child: ChildProcess | undefined;
-  const cli = async (...cliArgs: string[]) =>
-    (await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...cliArgs])).stdout.trim();
+  let running: RedisServer | undefined;
   const server: PrivateRedis = {
     port,
     url: `redis://127.0.0.1:${port}`,
     dir,
-    cli,
+    cli: async (...cliArgs) =>
+      (await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...cliArgs])).stdout.trim(),
     async start() {
-      const options = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir];
-      child = spawn('redis-server', [...options, '--logfile', 'redis.log', ...args], {
-        cwd: dir,
-        stdio: 'ignore',
-      });
-      const started = child;
-      await waitForAsync(
-        async () => started.exitCode === null && (await cli('PING').catch(() => '')) === 'PONG',
-        10_000,
-        `redis-server on port ${port} (see ${dir}/redis.log)`,
-      );
+      running = await startRedisServer({ port, dir, args });
     },
     async stop(signal = 'SIGTERM') {
-      if (!child || child.exitCode !== null || child.signalCode !== null) return;
-      child.kill(signal);
-      await exitOf(child, 15_000);
+      await running?.stop(signal);
+      running = undefined;
     },
     async destroy() {
       await server.stop('SIGKILL').catch(() => undefined);
