@@ -10,6 +10,7 @@ export const esmTs = {
   moduleNameMapper: {
     '^@app/task-queue$': '<rootDir>/libs/task-queue/src/index.ts',
     '^@app/task-queue/dashboard$': '<rootDir>/libs/task-queue/src/dashboard/index.ts',
+    '^@app/task-queue/testing$': '<rootDir>/libs/task-queue/src/testing/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',

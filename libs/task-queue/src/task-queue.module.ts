@@ -1,4 +1,4 @@
-import { Module, Scope } from '@nestjs/common';
+import { Module, Scope, type Provider } from '@nestjs/common';
 import { DiscoveryModule, REQUEST } from '@nestjs/core';
 import { TaskMetadataAccessor } from './discovery/task-metadata.accessor.js';
 import { resolveConfig } from './task-queue.config.js';
@@ -10,11 +10,46 @@ import { TaskQueueMigrator } from './backends/task-queue.migrator.js';
 import { TaskQueueRedisPolicy } from './backends/redis/redis.policy.js';
 import { createBackend } from './backends/create-backend.js';
 import { QueueBackend } from './backends/queue-backend.js';
+import { BullJobStore } from './backends/bullmq.job-store.js';
+import { JobStore } from './producer/job-store.js';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './task-queue.module-definition.js';
 import { TaskQueues } from './producer/task-queues.service.js';
 import { TaskScheduler } from './scheduling/task-scheduler.service.js';
 import { TaskWorkerHost } from './worker/task-worker.host.js';
 import { TaskRegistry } from './discovery/task.registry.js';
+
+/**
+ * @internal What the module and the testing module share: the configuration, discovery and the
+ * services an application injects. Each adds where jobs live and what runs them.
+ */
+export const TASK_QUEUE_CORE_PROVIDERS: Provider[] = [
+  { provide: TASK_QUEUE_CONFIG, useFactory: resolveConfig, inject: [MODULE_OPTIONS_TOKEN] },
+  // Per job, the job takes the place of the request in Nest's request scope.
+  {
+    provide: TASK_JOB,
+    scope: Scope.REQUEST,
+    useFactory: (job: unknown) => job,
+    inject: [REQUEST],
+  },
+  TaskMetadataAccessor,
+  TaskRegistry,
+  TaskQueueExplorer,
+  TaskQueues,
+  TaskQueueHealth,
+  TaskQueueMetrics,
+  TaskQueueMigrator,
+];
+
+/** @internal What both modules export. */
+export const TASK_QUEUE_EXPORTS = [
+  TaskQueues,
+  TaskRegistry,
+  TaskQueueHealth,
+  TaskQueueMetrics,
+  TaskQueueMigrator,
+  TASK_JOB,
+  QueueBackend,
+];
 
 /**
  * Background tasks on BullMQ. Import it once, in the root module: every `@Task()` and
@@ -34,35 +69,19 @@ import { TaskRegistry } from './discovery/task.registry.js';
 @Module({
   imports: [DiscoveryModule],
   providers: [
-    { provide: TASK_QUEUE_CONFIG, useFactory: resolveConfig, inject: [MODULE_OPTIONS_TOKEN] },
-    // Per job, the job takes the place of the request in Nest's request scope.
-    {
-      provide: TASK_JOB,
-      scope: Scope.REQUEST,
-      useFactory: (job: unknown) => job,
-      inject: [REQUEST],
-    },
+    ...TASK_QUEUE_CORE_PROVIDERS,
     // The one owner of the connections and BullMQ objects; nothing connects until first use.
     { provide: QueueBackend, useFactory: createBackend, inject: [TASK_QUEUE_CONFIG] },
-    TaskMetadataAccessor,
-    TaskRegistry,
-    TaskQueueExplorer,
-    TaskQueues,
+    // Where TaskQueue keeps jobs: BullMQ on the backend (the testing module keeps them in memory).
+    {
+      provide: JobStore,
+      useFactory: (backend: QueueBackend) => new BullJobStore(backend),
+      inject: [QueueBackend],
+    },
     TaskWorkerHost,
     TaskScheduler,
-    TaskQueueHealth,
-    TaskQueueMetrics,
-    TaskQueueMigrator,
     TaskQueueRedisPolicy,
   ],
-  exports: [
-    TaskQueues,
-    TaskRegistry,
-    TaskQueueHealth,
-    TaskQueueMetrics,
-    TaskQueueMigrator,
-    TASK_JOB,
-    QueueBackend,
-  ],
+  exports: TASK_QUEUE_EXPORTS,
 })
 export class TaskQueueModule extends ConfigurableModuleClass {}

@@ -83,8 +83,7 @@ export async function settleWait<R>(
   timeoutSeconds: number,
 ): Promise<R> {
   const id = job.id!;
-  const failed = (reason: string) =>
-    new TaskFailedError(messages.taskFailed(job.name, id, reason), id, reason);
+  const failed = (reason: string) => taskFailed(job.name, id, reason);
   if (error instanceof JobFailure) throw failed(error.message);
   if (!(error instanceof OutcomeWaitEnded)) throw error;
   const state = await queue.getJobState(id);
@@ -100,3 +99,7 @@ export async function settleWait<R>(
     id,
   );
 }
+
+/** @internal The error `apply` rejects with when the job failed (after its retries). */
+export const taskFailed = (name: string, id: string, reason: string): TaskFailedError =>
+  new TaskFailedError(messages.taskFailed(name, id, reason), id, reason);

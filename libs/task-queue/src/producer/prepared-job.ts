@@ -12,11 +12,16 @@ export interface PreparedJob {
   name: string;
   data: object;
   opts: JobsOptions;
+  /** The enqueue's options as given, for the testing module's record of it. */
+  requested?: EnqueueOptions;
 }
 
 /** @internal What checking an enqueue needs to know of the queue's tasks. */
 export interface TaskLookup {
-  readonly tasks: ReadonlyMap<string, BoundTask>;
+  readonly tasks: {
+    get(name: string): Pick<BoundTask, 'jobOptions' | 'kwargs' | 'schema'> | undefined;
+    keys(): Iterable<string>;
+  };
   /** Largest payload accepted, in bytes of JSON. */
   readonly maxPayloadBytes: number;
 }
@@ -36,12 +41,23 @@ export function prepareJob(
   const task = lookup.tasks.get(name);
   if (!task) throw new UnknownTaskError(messages.unknownTask(name, queue, lookup.tasks.keys()));
   assertPlainPayload(name, payload, lookup.maxPayloadBytes);
-  if (!task.schema)
-    return { name, data: payload, opts: toJobOptions(name, task.jobOptions, options) };
+  if (!task.schema) {
+    return {
+      name,
+      data: payload,
+      opts: toJobOptions(name, task.jobOptions, options),
+      requested: options,
+    };
+  }
   return validateWithSchema(task.schema, { ...task.kwargs, ...payload }).then((checked) => {
     if ('problem' in checked) {
       throw new InvalidPayloadError(messages.invalidPayloadBySchema(name, checked.problem));
     }
-    return { name, data: payload, opts: toJobOptions(name, task.jobOptions, options) };
+    return {
+      name,
+      data: payload,
+      opts: toJobOptions(name, task.jobOptions, options),
+      requested: options,
+    };
   });
 }

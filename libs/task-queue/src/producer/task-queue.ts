@@ -1,9 +1,5 @@
-import { Job, type JobType, type Queue } from 'bullmq';
-import type { QueueBackend } from '../backends/queue-backend.js';
 import { applyWaitOf } from './enqueue-options.js';
-import { BackendCommands } from './backend-commands.js';
-import { countsByStatus, KNOWN_STATES, STATUS, toJobInfo } from './job-info.js';
-import { settleWait, waitForOutcome } from './job-outcome.js';
+import type { QueueJobStore } from './job-store.js';
 import { UnknownTaskError } from '../errors/index.js';
 import type {
   ApplyOptions,
@@ -15,13 +11,8 @@ import type {
 } from '../interfaces/task-job.interface.js';
 import type { TaskSchedule } from '../interfaces/task-schedule.interface.js';
 import { prepareJob, type PreparedJob, type TaskLookup } from './prepared-job.js';
-import {
-  ABORTED_REASON,
-  DEFAULT_APPLY_TIMEOUT,
-  DEFAULT_TIME_ZONE,
-} from '../task-queue.constants.js';
+import { DEFAULT_APPLY_TIMEOUT } from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
-import { readSchedules } from '../scheduling/task-schedule.store.js';
 import type { BoundTask } from '../discovery/task.registry.js';
 import type {
   TaskArgs,
@@ -35,9 +26,10 @@ type TaskClass<T> = abstract new (...args: never[]) => T;
 
 /** @internal What a {@link TaskQueue} needs from the application that owns it. */
 export interface TaskQueueParts extends TaskLookup {
-  readonly backend: QueueBackend;
+  /** Where this queue's jobs live: BullMQ on the backend, or memory in tests. */
+  readonly store: QueueJobStore;
   /** The task a provider class's method declares, if bound in this application. */
-  byMethod(type: object, methodName: string): BoundTask | undefined;
+  byMethod(type: object, methodName: string): Pick<BoundTask, 'definition'> | undefined;
 }
 
 /**
@@ -45,9 +37,7 @@ export interface TaskQueueParts extends TaskLookup {
  * {@link TaskQueues.get} or, inside a task, from `ctx.queue`.
  */
 export class TaskQueue {
-  private readonly queue: Queue;
-  private readonly backend: QueueBackend;
-  private readonly commands: BackendCommands;
+  private readonly store: QueueJobStore;
 
   /** @internal */
   constructor(
@@ -55,9 +45,7 @@ export class TaskQueue {
     readonly name: string,
     private readonly parts: TaskQueueParts,
   ) {
-    this.backend = parts.backend;
-    this.queue = parts.backend.queue(name);
-    this.commands = new BackendCommands(parts.backend, name);
+    this.store = parts.store;
   }
 
   /**
@@ -108,8 +96,8 @@ export class TaskQueue {
       jobs.push(await prepareJob(this.parts, this.name, name, payload, options));
     }
     if (jobs.length === 0) return [];
-    const added = await this.commands.run(() => this.queue.addBulk(jobs));
-    return added.map((job) => ({ id: job.id!, name: job.name, queue: this.name }));
+    const added = await this.store.addBulk(jobs);
+    return added.map((job, index) => ({ id: job.id!, name: jobs[index].name, queue: this.name }));
   }
 
   /**
@@ -130,19 +118,8 @@ export class TaskQueue {
     const [name, payload, options = {}] = this.resolve(target, args);
     const { timeout = DEFAULT_APPLY_TIMEOUT, ...enqueueOptions } = options as ApplyOptions;
     applyWaitOf(name, timeout);
-    const events = await this.commands.run(() => this.backend.queueEvents(this.name));
-    const job = await this.add(name, payload as object | undefined, enqueueOptions);
-    // Each wait listens for the queue's 'closing' event; many waits at once are expected.
-    const { queue } = this;
-    queue.setMaxListeners(queue.getMaxListeners() + 1);
-    try {
-      const { eventPollMs } = this.backend;
-      return await waitForOutcome(queue, events, job.id!, timeout * 1000, eventPollMs);
-    } catch (error) {
-      return await settleWait(queue, job, error, timeout);
-    } finally {
-      queue.setMaxListeners(queue.getMaxListeners() - 1);
-    }
+    const job = await prepareJob(this.parts, this.name, name, payload as object, enqueueOptions);
+    return this.store.apply(job, timeout);
   }
 
   /** The task name and the rest of the arguments, from either calling form. */
@@ -159,12 +136,8 @@ export class TaskQueue {
   }
 
   /** Reads a job back; `undefined` for an id this queue never had or no longer keeps. */
-  async getJob(id: string): Promise<TaskJobInfo | undefined> {
-    // State first: a job read after it may be further along, never behind what it reports.
-    const status = STATUS[await this.commands.run(() => this.queue.getJobState(id))];
-    if (!status) return undefined;
-    const job = await this.commands.run(() => Job.fromId(this.queue, id));
-    return job ? toJobInfo(job, status, this.name) : undefined;
+  getJob(id: string): Promise<TaskJobInfo | undefined> {
+    return this.store.getJob(id);
   }
 
   /**
@@ -178,14 +151,8 @@ export class TaskQueue {
    * console.log(`${counts.queued} queued, ${counts.active} active, ${workers} workers`);
    * ```
    */
-  async stats(): Promise<TaskQueueStats> {
-    const [byState, workers] = await this.commands.run(() =>
-      Promise.all([
-        this.queue.getJobCounts(...(KNOWN_STATES as JobType[])),
-        this.backend.workersCount(this.name),
-      ]),
-    );
-    return { counts: countsByStatus(byState), workers };
+  stats(): Promise<TaskQueueStats> {
+    return this.store.stats();
   }
 
   /**
@@ -195,19 +162,8 @@ export class TaskQueue {
    *
    * @returns `true` if the job was found unfinished and is being aborted.
    */
-  async abort(id: string): Promise<boolean> {
-    const { queue, backend } = this;
-    const marked = await this.commands.run(() =>
-      backend.markAborted(this.name, id, ABORTED_REASON),
-    );
-    if (marked !== 1) return false;
-    // Announced whatever its state: it may be taken by a worker at this very moment.
-    await backend.publishAbort(this.name, id);
-    if ((await queue.getJobState(id)) === 'delayed') {
-      // Due now, so a worker fails it at once instead of at its planned time.
-      await (await Job.fromId(queue, id))?.promote().catch(() => undefined);
-    }
-    return true;
+  abort(id: string): Promise<boolean> {
+    return this.store.abort(id);
   }
 
   /**
@@ -226,29 +182,18 @@ export class TaskQueue {
    * }
    * ```
    */
-  async schedules(): Promise<TaskSchedule[]> {
-    const stored = await this.commands.run(() => readSchedules(this.queue));
-    return [...stored].map(([name, scheduler]) => ({
-      name,
-      ...(scheduler.pattern
-        ? { cron: scheduler.pattern, timeZone: scheduler.tz ?? DEFAULT_TIME_ZONE }
-        : { every: Number(scheduler.every) / 1000 }),
-      next: new Date(scheduler.next!),
-    }));
+  schedules(): Promise<TaskSchedule[]> {
+    return this.store.schedules();
   }
 
   /**
    * Checks and sends one job. Bad input throws before anything is sent, synchronously: its
    * callers are async functions, which turn the throw into their rejection.
    */
-  private add(name: string, payload: object = {}, options?: EnqueueOptions): Promise<Job> {
+  private add(name: string, payload: object = {}, options?: EnqueueOptions) {
     const prepared = prepareJob(this.parts, this.name, name, payload, options);
     return prepared instanceof Promise
-      ? prepared.then((job) => this.sendJob(job))
-      : this.sendJob(prepared);
-  }
-
-  private sendJob({ name, data, opts }: PreparedJob): Promise<Job> {
-    return this.commands.run(() => this.queue.add(name, data, opts));
+      ? prepared.then((job) => this.store.add(job))
+      : this.store.add(prepared);
   }
 }

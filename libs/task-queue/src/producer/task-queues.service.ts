@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { QueueBackend } from '../backends/queue-backend.js';
 import { UnknownQueueError } from '../errors/index.js';
 import type { TaskQueueConfig } from '../task-queue.config.js';
 import { TASK_QUEUE_CONFIG } from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
+import { JobStore } from './job-store.js';
 import { TaskQueue } from './task-queue.js';
 import { TaskRegistry } from '../discovery/task.registry.js';
 
@@ -25,7 +25,7 @@ export class TaskQueues {
   constructor(
     @Inject(TASK_QUEUE_CONFIG) private readonly config: TaskQueueConfig,
     private readonly registry: TaskRegistry,
-    private readonly backend: QueueBackend,
+    private readonly store: JobStore,
   ) {}
 
   /**
@@ -39,7 +39,7 @@ export class TaskQueues {
         throw new UnknownQueueError(messages.unknownQueue(name, this.config.queues.keys()));
       }
       queue = new TaskQueue(name, {
-        backend: this.backend,
+        store: this.store.queue(name),
         tasks: this.registry.tasksOn(name),
         maxPayloadBytes: this.config.maxPayloadBytes,
         byMethod: (type, method) => this.registry.byMethod(type, method),

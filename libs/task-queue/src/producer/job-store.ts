@@ -1,0 +1,29 @@
+import type { TaskJobInfo, TaskQueueStats } from '../interfaces/task-job.interface.js';
+import type { TaskSchedule } from '../interfaces/task-schedule.interface.js';
+import type { PreparedJob } from './prepared-job.js';
+
+/** @internal A job as a store accepted it: its id (BullMQ's `Job` is one). */
+export interface StoredJob {
+  readonly id?: string;
+}
+
+/**
+ * @internal Where one queue's jobs live, behind {@link TaskQueue}: BullMQ on the configured
+ * backend, or memory under the testing module. The queue checks every call (task, payload,
+ * schema, options) before it reaches the store, so both see the same checked jobs.
+ */
+export interface QueueJobStore {
+  add(job: PreparedJob): Promise<StoredJob>;
+  addBulk(jobs: PreparedJob[]): Promise<StoredJob[]>;
+  /** Adds `job` and waits up to `timeoutSeconds` for its final outcome, as `apply` promises. */
+  apply(job: PreparedJob, timeoutSeconds: number): Promise<unknown>;
+  getJob(id: string): Promise<TaskJobInfo | undefined>;
+  stats(): Promise<TaskQueueStats>;
+  abort(id: string): Promise<boolean>;
+  schedules(): Promise<TaskSchedule[]>;
+}
+
+/** @internal The job stores of an application's queues, by name (a Nest provider). */
+export abstract class JobStore {
+  abstract queue(name: string): QueueJobStore;
+}

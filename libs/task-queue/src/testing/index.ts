@@ -1,0 +1,16 @@
+export { TaskQueueTestingModule } from './task-queue-testing.module.js';
+export {
+  overrideTaskQueueModule,
+  type ModuleOverridingBuilder,
+} from './override-task-queue-module.js';
+export { TaskQueueTester } from './task-queue.tester.js';
+export { createTaskContext } from './task-context.factory.js';
+export type {
+  DeepPartial,
+  RecordedJob,
+  RecordedJobFilter,
+  TaskContextOverrides,
+  TaskQueueTestingMode,
+  TaskQueueTestingOptions,
+  TestTaskContext,
+} from './task-queue-testing.interfaces.js';

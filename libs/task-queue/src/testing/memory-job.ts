@@ -1,0 +1,54 @@
+import type {
+  EnqueueOptions,
+  TaskJobInfo,
+  TaskJobStatus,
+} from '../interfaces/task-job.interface.js';
+import type { TaskJobOptions } from '../producer/enqueue-options.js';
+
+/**
+ * @internal A job kept in memory by the testing module. It has the fields of a BullMQ job that
+ * the worker's run path reads (`id`, `name`, `data`, `opts`, `attemptsMade`, `updateProgress`),
+ * and it is what `TASK_JOB` gives a per-job provider while it runs.
+ */
+export class MemoryJob {
+  status: TaskJobStatus;
+  result: unknown = null;
+  error: string | null = null;
+  attemptsMade = 0;
+  attemptsStarted = 0;
+  progress: number | object = 0;
+  /** When it is due, in `Date.now()` ms: later than its enqueue when it has a delay. */
+  readonly dueAt: number;
+
+  constructor(
+    readonly id: string,
+    readonly name: string,
+    readonly queue: string,
+    readonly data: object,
+    readonly opts: TaskJobOptions,
+    /** The enqueue's options as given. */
+    readonly options: EnqueueOptions,
+  ) {
+    this.status = opts.delay ? 'scheduled' : 'queued';
+    this.dueAt = Date.now() + (opts.delay ?? 0);
+  }
+
+  /** Whether it still waits to run (queued, scheduled, or waiting for a retry). */
+  get waiting(): boolean {
+    return this.status === 'queued' || this.status === 'scheduled';
+  }
+
+  get unfinished(): boolean {
+    return this.waiting || this.status === 'active';
+  }
+
+  updateProgress(value: number | object): Promise<void> {
+    this.progress = value;
+    return Promise.resolve();
+  }
+
+  info(): TaskJobInfo {
+    const { id, name, queue, status, result, error, attemptsStarted: attempts, progress } = this;
+    return { id, name, queue, status, result, error, attempts, progress };
+  }
+}

@@ -1,0 +1,114 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { UnrecoverableError, type Job, type Processor } from 'bullmq';
+import { CronExpressionParser } from 'cron-parser';
+import { TaskRegistry, type BoundTask } from '../discovery/task.registry.js';
+import { TaskQueueConfigError } from '../errors/index.js';
+import type { TaskJobInfo } from '../interfaces/task-job.interface.js';
+import type { TaskSchedule } from '../interfaces/task-schedule.interface.js';
+import { JobStore, type QueueJobStore } from '../producer/job-store.js';
+import { TaskQueues } from '../producer/task-queues.service.js';
+import { ABORTED_REASON } from '../task-queue.constants.js';
+import { messages } from '../task-queue.messages.js';
+import { ActiveRuns } from '../worker/active-runs.js';
+import { taskProcessor } from '../worker/task-processor.js';
+import type { MemoryJob } from './memory-job.js';
+import { MemoryJobs, type MemoryJobRunner } from './memory.jobs.js';
+import type { TaskQueueTestingOptions } from './task-queue-testing.interfaces.js';
+
+/** @internal Token of the options the testing module was given. */
+export const TESTING_OPTIONS = Symbol('TASK_QUEUE_TESTING_OPTIONS');
+
+/**
+ * @internal The testing module's {@link JobStore}: jobs in memory, run in this process by the
+ * worker's own processor (`taskProcessor`), so timeouts, retries, payload schemas, per-job DI
+ * and success/failure hooks apply as on a worker. No connection, no timer of its own.
+ */
+@Injectable()
+export class MemoryJobStore extends JobStore implements MemoryJobRunner {
+  readonly jobs: MemoryJobs;
+  private readonly active = new ActiveRuns();
+  private readonly processors = new Map<string, Processor>();
+  private readonly logger = new Logger('TaskWorker');
+
+  constructor(
+    @Inject(TESTING_OPTIONS) options: TaskQueueTestingOptions,
+    private readonly registry: TaskRegistry,
+    // TaskQueues is made from this store; a run needs its queues for `ctx.queue`, so they are
+    // looked up when the first job runs, not injected.
+    private readonly moduleRef: ModuleRef,
+  ) {
+    super();
+    const { mode = 'manual' } = options;
+    if (mode !== 'manual' && mode !== 'inline') {
+      throw new TaskQueueConfigError(
+        messages.invalidOption('TaskQueueTestingModule mode', mode, "'manual' or 'inline'"),
+      );
+    }
+    this.jobs = new MemoryJobs(mode, this);
+  }
+
+  queue(name: string): QueueJobStore {
+    return this.jobs.queue(name);
+  }
+
+  /** Runs `job` attempt after attempt, as a worker would, until it completes or fails for good. */
+  async run(job: MemoryJob): Promise<void> {
+    const processor = this.processorOf(job.queue);
+    while (job.waiting) {
+      job.status = 'active';
+      job.attemptsStarted += 1;
+      try {
+        job.result = await processor(job as unknown as Job);
+        job.status = 'complete';
+      } catch (error) {
+        job.attemptsMade += 1;
+        job.error = error instanceof Error ? error.message : String(error);
+        const final =
+          error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+        if (job.error === ABORTED_REASON) job.status = 'aborted';
+        // A retry with a delay is scheduled; it runs at once all the same.
+        else job.status = final ? 'failed' : job.opts.backoff ? 'scheduled' : 'queued';
+      }
+    }
+  }
+
+  abortRunning(queue: string, id: string): void {
+    this.active.abort(queue, id);
+  }
+
+  schedules(queue: string): TaskSchedule[] {
+    const schedules: TaskSchedule[] = [];
+    for (const { definition } of this.registry.tasksOn(queue).values()) {
+      const { name, cron, timeZone, every } = definition;
+      if (every !== undefined) {
+        // Nothing ticks here: the first run of an interval would be one interval from now.
+        schedules.push({ name, every, next: new Date(Date.now() + every * 1000) });
+      } else if (cron !== undefined) {
+        const next = CronExpressionParser.parse(cron, { tz: timeZone }).next().toDate();
+        schedules.push({ name, cron, timeZone: timeZone!, next });
+      }
+    }
+    return schedules.sort((a, b) => a.next.getTime() - b.next.getTime());
+  }
+
+  /** Adds one tick of a scheduled task, as its scheduler would (its kwargs as data), and runs it. */
+  async tick(task: BoundTask): Promise<TaskJobInfo> {
+    const { name, queue } = task.definition;
+    const data = JSON.parse(JSON.stringify(task.kwargs ?? {})) as object;
+    const job = await this.jobs.add(queue, { name, data, opts: { ...task.jobOptions } });
+    if (job.waiting) await this.run(job);
+    return job.info();
+  }
+
+  private processorOf(queue: string): Processor {
+    let processor = this.processors.get(queue);
+    if (!processor) {
+      const taskQueue = this.moduleRef.get(TaskQueues, { strict: false }).get(queue);
+      const tasks = this.registry.tasksOn(queue);
+      processor = taskProcessor(queue, tasks, taskQueue, this.active, this.logger);
+      this.processors.set(queue, processor);
+    }
+    return processor;
+  }
+}

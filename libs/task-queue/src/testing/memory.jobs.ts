@@ -1,0 +1,164 @@
+import { TaskQueueConfigError } from '../errors/index.js';
+import type { TaskJobInfo, TaskQueueStats } from '../interfaces/task-job.interface.js';
+import type { TaskSchedule } from '../interfaces/task-schedule.interface.js';
+import { taskFailed } from '../producer/job-outcome.js';
+import type { QueueJobStore } from '../producer/job-store.js';
+import type { PreparedJob } from '../producer/prepared-job.js';
+import { ABORTED_REASON } from '../task-queue.constants.js';
+import { MemoryJob } from './memory-job.js';
+import { testingMessages } from './task-queue-testing.messages.js';
+import type { RecordedJob, TaskQueueTestingMode } from './task-queue-testing.interfaces.js';
+
+/** @internal What runs the jobs kept in memory: the worker's run path, in this process. */
+export interface MemoryJobRunner {
+  /** Runs `job` until it has an outcome, retries included. */
+  run(job: MemoryJob): Promise<void>;
+  /** Cancels job `id` of `queue` if it is running. */
+  abortRunning(queue: string, id: string): void;
+  /** The declared schedules of `queue`. */
+  schedules(queue: string): TaskSchedule[];
+}
+
+/**
+ * @internal Every job enqueued since the last `clear()`, in order, on every queue. Without a
+ * runner (a context made by `createTaskContext`) jobs are only recorded.
+ */
+export class MemoryJobs {
+  private jobs: MemoryJob[] = [];
+  private readonly lastIds = new Map<string, number>();
+
+  constructor(
+    readonly mode: TaskQueueTestingMode,
+    private readonly runner?: MemoryJobRunner,
+  ) {}
+
+  /** The store behind `TaskQueue` `name`. */
+  queue(name: string): QueueJobStore {
+    return new MemoryQueueJobs(this, name);
+  }
+
+  records(): RecordedJob[] {
+    return this.jobs.map(({ id, name, queue, data, options }) => ({
+      id,
+      name,
+      queue,
+      payload: data,
+      options,
+    }));
+  }
+
+  find(queue: string, id: string): MemoryJob | undefined {
+    return this.jobs.find((job) => job.queue === queue && job.id === id);
+  }
+
+  onQueue(queue: string): MemoryJob[] {
+    return this.jobs.filter((job) => job.queue === queue);
+  }
+
+  /** The next job a worker would take: the oldest queued one, else the soonest scheduled one. */
+  next(): MemoryJob | undefined {
+    let soonest: MemoryJob | undefined;
+    for (const job of this.jobs) {
+      if (job.status === 'queued') return job;
+      if (job.status === 'scheduled' && (!soonest || job.dueAt < soonest.dueAt)) soonest = job;
+    }
+    return soonest;
+  }
+
+  clear(): void {
+    this.jobs = [];
+  }
+
+  /** Adds a checked job, or finds the unfinished one with its key; runs it in inline mode. */
+  async add(queue: string, { name, data, opts, requested }: PreparedJob): Promise<MemoryJob> {
+    const key = opts.deduplication?.id;
+    const duplicate =
+      key === undefined
+        ? undefined
+        : this.jobs.find(
+            (job) => job.queue === queue && job.unfinished && job.opts.deduplication?.id === key,
+          );
+    if (duplicate) return duplicate;
+    const id = (this.lastIds.get(queue) ?? 0) + 1;
+    this.lastIds.set(queue, id);
+    const job = new MemoryJob(String(id), name, queue, data, opts, requested ?? {});
+    this.jobs.push(job);
+    if (this.mode === 'inline') await this.run(job);
+    return job;
+  }
+
+  /** Runs `job` now if it still waits, and gives its final outcome as `apply` does. */
+  async outcome(job: MemoryJob): Promise<unknown> {
+    if (job.waiting) await this.run(job);
+    if (job.status === 'complete') return job.result;
+    throw taskFailed(job.name, job.id, job.error ?? '');
+  }
+
+  run(job: MemoryJob): Promise<void> {
+    return this.runnerOf('run a job').run(job);
+  }
+
+  abort(queue: string, id: string): boolean {
+    const job = this.find(queue, id);
+    if (!job?.unfinished) return false;
+    if (job.status === 'active') {
+      this.runnerOf('abort a running job').abortRunning(queue, id);
+    } else {
+      job.status = 'aborted';
+      job.error = ABORTED_REASON;
+    }
+    return true;
+  }
+
+  schedules(queue: string): TaskSchedule[] {
+    return this.runner?.schedules(queue) ?? [];
+  }
+
+  private runnerOf(what: string): MemoryJobRunner {
+    if (!this.runner) throw new TaskQueueConfigError(testingMessages.noRunner(what));
+    return this.runner;
+  }
+}
+
+/** @internal One queue's view of {@link MemoryJobs}, behind its `TaskQueue`. */
+class MemoryQueueJobs implements QueueJobStore {
+  constructor(
+    private readonly jobs: MemoryJobs,
+    private readonly name: string,
+  ) {}
+
+  add(job: PreparedJob): Promise<MemoryJob> {
+    return this.jobs.add(this.name, job);
+  }
+
+  async addBulk(jobs: PreparedJob[]): Promise<MemoryJob[]> {
+    const added: MemoryJob[] = [];
+    for (const job of jobs) added.push(await this.add(job));
+    return added;
+  }
+
+  /** Runs the job at once, in either mode; the wait's timeout has nothing to wait for. */
+  async apply(prepared: PreparedJob): Promise<unknown> {
+    return this.jobs.outcome(await this.add(prepared));
+  }
+
+  async getJob(id: string): Promise<TaskJobInfo | undefined> {
+    return this.jobs.find(this.name, id)?.info();
+  }
+
+  async stats(): Promise<TaskQueueStats> {
+    const counts = { queued: 0, scheduled: 0, active: 0, complete: 0, failed: 0 };
+    for (const { status } of this.jobs.onQueue(this.name)) {
+      counts[status === 'aborted' ? 'failed' : status] += 1;
+    }
+    return { counts, workers: 0 };
+  }
+
+  async abort(id: string): Promise<boolean> {
+    return this.jobs.abort(this.name, id);
+  }
+
+  async schedules(): Promise<TaskSchedule[]> {
+    return this.jobs.schedules(this.name);
+  }
+}

@@ -1,0 +1,76 @@
+import type { BoundTask } from '../discovery/task.registry.js';
+import { toDefinition } from '../discovery/task-catalogue.js';
+import type { TaskJobRef } from '../interfaces/task-context.interface.js';
+import type { TaskMetadata } from '../interfaces/task-options.interface.js';
+import { TaskQueue } from '../producer/task-queue.js';
+import {
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  DEFAULT_QUEUE,
+  TASK_METADATA,
+} from '../task-queue.constants.js';
+import { MemoryJobs } from './memory.jobs.js';
+import type {
+  RecordedJob,
+  TaskContextOverrides,
+  TestTaskContext,
+} from './task-queue-testing.interfaces.js';
+
+/** Any task name is taken: a unit test has no application to know its tasks from. */
+const UNCHECKED_TASK = { jobOptions: {} };
+
+/**
+ * A `TaskContext` for calling a task method directly in a unit test, without Nest or a
+ * backend. Its queue checks payloads and options as `enqueue` does and records each job in
+ * `ctx.enqueued`; it runs none of them.
+ *
+ * @example
+ * ```ts
+ * const ctx = createTaskContext({ payload: { userId: 5 } });
+ * await new UsersTasks().enqueueFollowUp(ctx, { userId: 5 });
+ * expect(ctx.enqueued.map((job) => job.name)).toEqual(['send_email']);
+ * ```
+ */
+export function createTaskContext(overrides: TaskContextOverrides = {}): TestTaskContext {
+  const queueName = overrides.queue ?? DEFAULT_QUEUE;
+  const jobs = new MemoryJobs('manual');
+  const queue = new TaskQueue(queueName, {
+    store: jobs.queue(queueName),
+    tasks: { get: () => UNCHECKED_TASK, keys: () => [] },
+    maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
+    // The typed enqueue names the task its decorator declares.
+    byMethod: (type, methodName) => declaredTask(type, methodName, queueName),
+  });
+  const job: TaskJobRef = {
+    id: '1',
+    name: overrides.name ?? 'task',
+    queue: queueName,
+    attempt: overrides.attempt ?? 1,
+    payload: overrides.payload ?? {},
+  };
+  return {
+    job,
+    queue,
+    signal: overrides.signal ?? new AbortController().signal,
+    progress: () => Promise.resolve(),
+    get enqueued(): RecordedJob[] {
+      return jobs.records();
+    },
+  };
+}
+
+function declaredTask(
+  type: object,
+  methodName: string,
+  defaultQueue: string,
+): Pick<BoundTask, 'definition'> | undefined {
+  const method = (type as { prototype?: Record<string, unknown> }).prototype?.[methodName];
+  const meta =
+    typeof method === 'function'
+      ? (Reflect.getMetadata(TASK_METADATA, method) as TaskMetadata | undefined)
+      : undefined;
+  if (!meta) return undefined;
+  const queue = meta.queue ?? defaultQueue;
+  const className = (type as { name: string }).name;
+  const definition = toDefinition(meta.name ?? methodName, queue, className, methodName, meta);
+  return { definition: { ...definition, queue } };
+}

@@ -1,0 +1,64 @@
+import type { EnqueueOptions } from '../interfaces/task-job.interface.js';
+import type { TaskContext } from '../interfaces/task-context.interface.js';
+
+/**
+ * When jobs run under the testing module: `'manual'` only in `drain()` and `runSchedule()`;
+ * `'inline'` before `enqueue` returns.
+ */
+export type TaskQueueTestingMode = 'manual' | 'inline';
+
+/** Options of `TaskQueueTestingModule.forRoot` and `overrideTaskQueueModule`. */
+export interface TaskQueueTestingOptions {
+  /** Queue names, as `TaskQueueModule` takes them; default: the application's, else `['default']`. */
+  queues?: string[] | Record<string, { concurrency?: number }>;
+  /** Queue of the tasks that name none; default: the application's, else `'default'`. */
+  defaultQueue?: string;
+  /** When jobs run. Default `'manual'`. */
+  mode?: TaskQueueTestingMode;
+}
+
+/** A job enqueued under the testing module, as `TaskQueueTester.enqueued()` lists it. */
+export interface RecordedJob {
+  id: string;
+  name: string;
+  queue: string;
+  /** The payload as enqueued (without the task's `kwargs`). */
+  payload: object;
+  /** The enqueue's options as given (`{}` when none). */
+  options: EnqueueOptions;
+}
+
+/** Which jobs `TaskQueueTester.enqueued()` lists. */
+export interface RecordedJobFilter {
+  queue?: string;
+  name?: string;
+}
+
+/** `T` with every property optional, at every depth: what a payload assertion may name. */
+export type DeepPartial<T> = T extends Date
+  ? T
+  : T extends readonly (infer U)[]
+    ? DeepPartial<U>[]
+    : T extends object
+      ? { [K in keyof T]?: DeepPartial<T[K]> }
+      : T;
+
+/** What `createTaskContext` may set; anything left out has a neutral default. */
+export interface TaskContextOverrides {
+  /** `ctx.job.payload`. Default `{}`. */
+  payload?: object;
+  /** `ctx.job.name`. Default `'task'`. */
+  name?: string;
+  /** Name of `ctx.queue` and `ctx.job.queue`. Default `'default'`. */
+  queue?: string;
+  /** `ctx.job.attempt`: 1 on the first run. Default 1. */
+  attempt?: number;
+  /** `ctx.signal`. Default: a signal that never aborts. */
+  signal?: AbortSignal;
+}
+
+/** A `TaskContext` for a unit test, whose queue records what is enqueued on it. */
+export interface TestTaskContext extends TaskContext {
+  /** Every job enqueued through `ctx.queue`, in order. */
+  readonly enqueued: RecordedJob[];
+}

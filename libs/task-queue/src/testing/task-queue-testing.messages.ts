@@ -1,0 +1,28 @@
+/** @internal The text of the testing module's errors and assertion failures. */
+export const testingMessages = {
+  noRunner: (what: string) =>
+    `createTaskContext(): its queue only records enqueues and cannot ${what}. To run jobs, ` +
+    `import TaskQueueTestingModule.forRoot() in the test module and use TaskQueueTester.drain().`,
+  noBackend: (what: string) =>
+    `${what} needs a queue backend, and the TaskQueueTestingModule has none. Test it against ` +
+    `a real backend with TaskQueueModule, or leave it out of this test.`,
+  noTaskQueueModule: () =>
+    `overrideTaskQueueModule(): no TaskQueueModule.forRoot() or forRootAsync() found among the ` +
+    `imports of the testing module. Import the application's root module in ` +
+    `Test.createTestingModule({ imports: [AppModule] }), or use TaskQueueTestingModule.forRoot().`,
+  notATask: (where: string) =>
+    `${where} is not a task of this application: no @Task() or @ScheduledTask() on it, or its ` +
+    `provider is not part of the testing module.`,
+  notScheduled: (name: string, scheduled: string[]) =>
+    `runSchedule('${name}'): no @ScheduledTask() of that name in this application. Scheduled ` +
+    `tasks: ${scheduled.length ? scheduled.map((task) => `'${task}'`).join(', ') : '(none)'}.`,
+  drainRunaway: (limit: number) =>
+    `drain() ran ${limit} jobs and more keep coming: a task probably enqueues itself (or a ` +
+    `cycle of tasks enqueue each other). Run them step by step with runSchedule() or apply().`,
+  notEnqueued: (what: string, jobs: string) =>
+    `Expected ${what} to have been enqueued, but it was not. Jobs enqueued since the last ` +
+    `clear():${jobs}`,
+  enqueued: (what: string, jobs: string) =>
+    `Expected ${what} not to have been enqueued, but it was. Jobs enqueued since the last ` +
+    `clear():${jobs}`,
+};

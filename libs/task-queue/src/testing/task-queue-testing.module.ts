@@ -1,0 +1,84 @@
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { QueueBackend } from '../backends/queue-backend.js';
+import type { TaskQueueModuleOptions } from '../interfaces/task-queue-options.interface.js';
+import { JobStore } from '../producer/job-store.js';
+import { resolveConfig, type TaskQueueConfig } from '../task-queue.config.js';
+import { TASK_QUEUE_CONFIG } from '../task-queue.constants.js';
+import { MODULE_OPTIONS_TOKEN } from '../task-queue.module-definition.js';
+import { TASK_QUEUE_CORE_PROVIDERS, TASK_QUEUE_EXPORTS } from '../task-queue.module.js';
+import { MemoryJobStore, TESTING_OPTIONS } from './memory.job-store.js';
+import { NoBackend } from './no.backend.js';
+import type { TaskQueueTestingOptions } from './task-queue-testing.interfaces.js';
+import { TaskQueueTester } from './task-queue.tester.js';
+
+/**
+ * A drop-in for `TaskQueueModule` in a test: the same discovery, bootstrap checks and
+ * `TaskQueues` (task, payload, schema, option and key checks at enqueue), with jobs kept in
+ * memory and run in the test through {@link TaskQueueTester}. No connection, no backend, no
+ * worker, no schedule.
+ *
+ * @example
+ * ```ts
+ * const moduleRef = await Test.createTestingModule({
+ *   imports: [TaskQueueTestingModule.forRoot({ queues: ['default', 'emails'] }), UsersModule],
+ * }).compile();
+ * await moduleRef.init();
+ * ```
+ */
+@Module({ imports: [DiscoveryModule] })
+export class TaskQueueTestingModule {
+  /**
+   * @param options.queues queue names (default `['default']`); `defaultQueue` as
+   *   `TaskQueueModule` takes it; `mode` `'manual'` (default: jobs run in `drain()`) or
+   *   `'inline'` (each job runs before `enqueue` returns).
+   */
+  static forRoot(options: TaskQueueTestingOptions = {}): DynamicModule {
+    return testingModule(options, [{ provide: MODULE_OPTIONS_TOKEN, useValue: {} }]);
+  }
+}
+
+/**
+ * @internal The testing module, on top of the providers (and imports) that give the module
+ * options: none for `forRoot`, the application's own for `overrideTaskQueueModule`.
+ */
+export function testingModule(
+  options: TaskQueueTestingOptions,
+  optionProviders: Provider[],
+  imports: DynamicModule['imports'] = [],
+): DynamicModule {
+  const { queues, defaultQueue } = options;
+  const config: Provider = {
+    provide: TASK_QUEUE_CONFIG,
+    useFactory: (app: TaskQueueModuleOptions) =>
+      resolveConfig({
+        ...app,
+        ...(queues === undefined ? {} : { queues }),
+        ...(defaultQueue === undefined ? {} : { defaultQueue }),
+      }),
+    inject: [MODULE_OPTIONS_TOKEN],
+  };
+  const shared = TASK_QUEUE_CORE_PROVIDERS.filter(
+    (provider) => !('provide' in provider && provider.provide === TASK_QUEUE_CONFIG),
+  );
+  return {
+    module: TaskQueueTestingModule,
+    global: true,
+    imports,
+    providers: [
+      ...optionProviders,
+      config,
+      ...shared,
+      { provide: TESTING_OPTIONS, useValue: options },
+      MemoryJobStore,
+      { provide: JobStore, useExisting: MemoryJobStore },
+      {
+        provide: QueueBackend,
+        useFactory: ({ backend }: TaskQueueConfig) => new NoBackend(backend.kind),
+        inject: [TASK_QUEUE_CONFIG],
+      },
+      TaskQueueTester,
+    ],
+    exports: [...TASK_QUEUE_EXPORTS, TaskQueueTester],
+  };
+}
