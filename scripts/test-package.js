@@ -54,7 +54,7 @@ function checkContents(files) {
   for (const path of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE']) {
     assert.ok(paths.includes(path), `the tarball lacks ${path}`);
   }
-  for (const entry of ['index', 'dashboard/index']) {
+  for (const entry of ['index', 'testing/index', 'dashboard/index']) {
     assert.ok(paths.includes(`dist/${entry}.js`), `the tarball lacks dist/${entry}.js`);
     assert.ok(paths.includes(`dist/${entry}.d.ts`), `the tarball lacks dist/${entry}.d.ts`);
   }
@@ -210,6 +210,10 @@ function checkEntries(dir, app) {
   }
   assert.ok(!entries.main.includes('TaskQueueDashboardModule'), 'the main entry has the dashboard');
   assert.deepEqual(entries.dashboard, ['TaskQueueDashboardModule']);
+  const testing = ['TaskQueueTestingModule', 'TaskQueueTester', 'createTaskContext'];
+  for (const name of [...testing, 'overrideTaskQueueModule']) {
+    assert.ok(entries.testing.includes(name), `the testing entry lacks ${name}`);
+  }
   assert.ok(entries.dashboardPackages > 0, 'the dashboard entry loads Bull Board and express');
 }
 

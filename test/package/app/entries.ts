@@ -2,6 +2,7 @@
 // exports.
 import * as main from 'nestjs-task-queue';
 import * as dashboard from 'nestjs-task-queue/dashboard';
+import * as testing from 'nestjs-task-queue/testing';
 import { dashboardPackagesLoaded } from './loaded.js';
 
 // `default` is what TypeScript's CommonJS interop adds to a namespace import.
@@ -13,6 +14,7 @@ const names = (entry: object) =>
 console.log(
   JSON.stringify({
     main: names(main),
+    testing: names(testing),
     dashboard: names(dashboard),
     dashboardPackages: dashboardPackagesLoaded().length,
   }),

@@ -43,6 +43,7 @@ interface Expected {
  */
 @Injectable()
 export class TaskQueueTester {
+  /** @internal Made by Nest: inject it. */
   constructor(
     private readonly store: MemoryJobStore,
     private readonly registry: TaskRegistry,
