@@ -92,6 +92,7 @@ function createApp(root, app, tarball) {
       '@bull-board/express': repoVersion('@bull-board/express'),
       '@nestjs/common': app.nest,
       '@nestjs/core': app.nest,
+      '@nestjs/testing': app.nest,
       bullmq: repoVersion('bullmq'),
       ioredis: repoVersion('ioredis'),
       'nestjs-task-queue': `file:${tarball}`,
@@ -217,6 +218,18 @@ function checkEntries(dir, app) {
   assert.ok(entries.dashboardPackages > 0, 'the dashboard entry loads Bull Board and express');
 }
 
+/** The app's module under overrideTaskQueueModule: apply and drain run in the process. */
+function checkTestingKit(dir) {
+  const lines = run(process.execPath, ['dist/testing-kit.js'], dir).trim().split('\n');
+  const outcome = JSON.parse(lines.at(-1));
+  assert.equal(outcome.applied.greeting, 'hello kit');
+  assert.deepEqual(outcome.drained, ['complete']);
+  assert.deepEqual(outcome.enqueued, [
+    { name: 'greet', payload: { name: 'kit' } },
+    { name: 'greet', payload: { name: 'later' } },
+  ]);
+}
+
 async function main() {
   step('build:lib');
   run(process.execPath, [join(REPO, 'scripts/build-lib.js')], REPO, { stdio: 'inherit' });
@@ -242,8 +255,9 @@ async function main() {
       });
       step(`${app.name}: tsc passed (skipLibCheck: false)`);
       checkEntries(dir, app);
+      checkTestingKit(dir);
       step(
-        `${app.name}: NestJS ${app.nest}; the entries load; the main one loads no express or Bull Board`,
+        `${app.name}: NestJS ${app.nest}; the entries load, the main one without express or Bull Board; the testing kit runs the app's task`,
       );
       const prefix = `pkg-${app.name}-${randomBytes(3).toString('hex')}`;
       try {
