@@ -30,9 +30,16 @@ const APPS = [
     name: 'nest12-esm',
     type: 'module',
     nest: `^${repoVersion('@nestjs/core')}`,
+    nestTesting: `^${repoVersion('@nestjs/testing')}`,
     typescript: `~${repoVersion('typescript').split('.').slice(0, 2).join('.')}`,
   },
-  { name: 'nest11-cjs', type: 'commonjs', nest: '^11.1.0', typescript: '~5.9.0' },
+  {
+    name: 'nest11-cjs',
+    type: 'commonjs',
+    nest: '^11.1.0',
+    nestTesting: '^11.1.0',
+    typescript: '~5.9.0',
+  },
 ];
 
 const started = Date.now();
@@ -92,7 +99,7 @@ function createApp(root, app, tarball) {
       '@bull-board/express': repoVersion('@bull-board/express'),
       '@nestjs/common': app.nest,
       '@nestjs/core': app.nest,
-      '@nestjs/testing': app.nest,
+      '@nestjs/testing': app.nestTesting,
       bullmq: repoVersion('bullmq'),
       ioredis: repoVersion('ioredis'),
       'nestjs-task-queue': `file:${tarball}`,
