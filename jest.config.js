@@ -24,6 +24,7 @@ const BACKENDS = {
   'enqueue-many': ALL_BACKENDS,
   'job-log': ALL_BACKENDS,
   shutdown: ALL_BACKENDS,
+  'scheduled-task': ALL_BACKENDS,
   migrations: ['postgres', 'pglite'],
   'postgres-connections': ['postgres'],
   // Several processes share the backend: not PGlite, which lives in one process.
