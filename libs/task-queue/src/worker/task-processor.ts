@@ -2,6 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import { UnrecoverableError, WaitingError, type Job, type Processor } from 'bullmq';
 import type { BoundTask } from '../discovery/task.registry.js';
 import { NonRetryableError, TaskAbortedError, TaskTimeoutError } from '../errors/index.js';
+import { WorkerShutdownError } from '../errors/worker-shutdown.error.js';
 import type { TaskInvocation } from '../per-job/task-invocation.js';
 import type { TaskJobOptions } from '../producer/enqueue-options.js';
 import type { TaskQueue } from '../producer/task-queue.js';
@@ -9,7 +10,7 @@ import { validateWithSchema } from '../producer/task-schema.js';
 import { ABORTED_REASON } from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
 import type { ActiveRuns } from './active-runs.js';
-import { TaskRun, WorkerShutdownError } from './task-execution.js';
+import { TaskRun } from './task-run.js';
 
 /**
  * @internal The processor of one queue. It takes two parameters, not BullMQ's optional third (the
