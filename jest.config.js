@@ -28,6 +28,7 @@ const BACKENDS = {
   shutdown: ALL_BACKENDS,
   'schedule-every': ALL_BACKENDS,
   'scheduled-task': ALL_BACKENDS,
+  'nest-bullmq': ALL_BACKENDS,
   migrations: ['postgres', 'pglite'],
   'postgres-connections': ['postgres'],
   // Several processes share the backend: not PGlite, which lives in one process.

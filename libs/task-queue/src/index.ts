@@ -40,6 +40,7 @@ export { TASK_JOB } from './task-queue.constants.js';
 export { TaskQueueHealth, type TaskQueueHealthReport } from './observability/task-queue.health.js';
 export { TaskQueueMetrics, type TaskRunOutcome } from './observability/task-queue.metrics.js';
 export { TaskQueueModule } from './task-queue.module.js';
+export type { TaskQueueModuleAsyncOptions } from './task-queue.module-definition.js';
 export { TaskQueueMigrator, type TaskQueueMigration } from './backends/task-queue.migrator.js';
 export { TaskQueue } from './producer/task-queue.js';
 export { TaskQueues } from './producer/task-queues.service.js';

@@ -46,6 +46,18 @@ export const messages = {
   defaultQueueNotConfigured: (defaultQueue: string, queues: Iterable<string>) =>
     `TaskQueueModule: defaultQueue '${defaultQueue}' is not one of the configured queues ` +
     `(${list(queues)}). Add it to 'queues' or set 'defaultQueue' to one of them.`,
+  unusableSharedBullConnection: () =>
+    `TaskQueueModule: the connection that BullModule.forRoot() shares is neither Redis options, ` +
+    `a redis:// URL alone, nor an ioredis client, so TaskQueueModule cannot take it over. Give ` +
+    `TaskQueueModule.forRoot({ connection }) its own.`,
+  queueAlsoRegisteredWithBullModule: (queue: string) =>
+    `TaskQueueModule: queue '${queue}' is also registered with BullModule.registerQueue(). ` +
+    `TaskQueueModule already provides @InjectQueue('${queue}'), the Queue its tasks use. Drop ` +
+    `'${queue}' from BullModule.registerQueue(), or from TaskQueueModule's queues if ` +
+    `@nestjs/bullmq alone should serve it.`,
+  staticQueuesDiffer: (given: Iterable<string>, made: Iterable<string>) =>
+    `TaskQueueModule.forRootAsync: the factory's queues (${list(made)}) are not the ones given ` +
+    `beside it (${list(given)}). Name the queues in one place, or the same ones in both.`,
   clusterPrefixWithoutHashTag: (prefix: string) =>
     `TaskQueueModule: prefix ${JSON.stringify(prefix)} has no hash tag, which Redis Cluster ` +
     `needs: each queue's keys must share a slot for BullMQ's scripts. Use a prefix such as ` +
