@@ -27,6 +27,8 @@ const BACKENDS = {
   'job-log': ALL_BACKENDS,
   shutdown: ALL_BACKENDS,
   'schedule-every': ALL_BACKENDS,
+  'schedule-runtime': ALL_BACKENDS,
+  'schedule-overlap': ALL_BACKENDS,
   migrations: ['postgres', 'pglite'],
   // Several processes share the backend: not PGlite, which lives in one process.
   'cross-process': ['redis', 'postgres'],
