@@ -29,6 +29,8 @@ const BACKENDS = {
   'schedule-every': ALL_BACKENDS,
   'scheduled-task': ALL_BACKENDS,
   'nest-bullmq': ALL_BACKENDS,
+  'schedule-runtime': ALL_BACKENDS,
+  'schedule-overlap': ALL_BACKENDS,
   migrations: ['postgres', 'pglite'],
   'postgres-connections': ['postgres'],
   // Several processes share the backend: not PGlite, which lives in one process.

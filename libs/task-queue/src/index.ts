@@ -20,7 +20,11 @@ export type {
   TaskOptions,
 } from './interfaces/task-options.interface.js';
 export type { TaskMethodName, TaskPayload, TaskResult } from './interfaces/typed-task.interface.js';
-export type { TaskSchedule } from './interfaces/task-schedule.interface.js';
+export type {
+  ScheduleOptions,
+  ScheduleSettings,
+  TaskSchedule,
+} from './interfaces/task-schedule.interface.js';
 export type { BackendKind } from './backends/queue-backend.js';
 export type { PGliteLike } from './backends/postgres/pglite.pool.js';
 export type {

@@ -38,6 +38,22 @@ export const messages = {
     `interval, or 'cron' (with 'timeZone') for times of day.`,
   noSchedule: (where: string) =>
     `${where}: @ScheduledTask() needs 'cron' (e.g. '0 2 * * *') or 'every' (seconds, e.g. 30).`,
+  noRuntimeSchedule: (where: string) =>
+    `${where}: give 'cron' (e.g. '0 2 * * *') or 'every' (seconds, e.g. 30).`,
+  notScheduleOptions: (where: string, options: unknown) =>
+    `${where}: options are ${describe(options)}; expected an object such as { every: 30 } or ` +
+    `{ cron: '0 2 * * *', timeZone: 'Europe/Paris', payload: {...} }.`,
+  unknownScheduleOption: (where: string, option: string) =>
+    `${where}: unknown option '${option}'. Known: cron, every, timeZone, payload, id, overlap.`,
+  notRuntimeScheduleId: (id: unknown, decorator: boolean) =>
+    decorator
+      ? `unschedule(${describe(id)}): that is the schedule of a @ScheduledTask() method, ` +
+        `which the code declares: remove the decorator (or change it to @Task()) and redeploy.`
+      : `unschedule(${describe(id)}): not the id of a runtime schedule. Pass the id that ` +
+        `schedule() returned, or that schedules() lists (it starts with 'task-queue-runtime:').`,
+  overlapSkipped: (id: string, name: string, queue: string) =>
+    `Schedule '${id}' of '${name}' on '${queue}': tick skipped, the previous run is still ` +
+    `active (overlap: false). Further skips are not logged until a tick runs again.`,
   invalidTimeZone: (where: string, timeZone: unknown) =>
     `${where}: timeZone ${describe(timeZone)} is not a known IANA time zone. Use a name such ` +
     `as 'UTC' (the default), 'Europe/Paris' or 'America/New_York'.`,
