@@ -1,15 +1,23 @@
 // The README's end-to-end example, run for real: keep the two the same.
-import type { TestingModule } from '@nestjs/testing';
-import { TaskQueues } from '@app/task-queue';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { TaskQueueModule, TaskQueues } from '@app/task-queue';
 import { UsersModule } from '../src/users/users.module.js';
-import { testBackend } from './support/backend.js';
-import { startTaskApp } from './support/task-app.js';
+import { deleteKeys, REDIS_URL, uniquePrefix } from './support/redis.js';
 
 describe('send_welcome_email on a worker', () => {
+  const prefix = uniquePrefix('users');
   let moduleRef: TestingModule;
 
   beforeAll(async () => {
-    moduleRef = await startTaskApp({ backend: testBackend('users'), imports: [UsersModule] });
+    moduleRef = await Test.createTestingModule({
+      imports: [TaskQueueModule.forRoot({ connection: REDIS_URL, prefix }), UsersModule],
+    }).compile();
+    await moduleRef.init();
+  });
+
+  afterAll(async () => {
+    await moduleRef.close();
+    await deleteKeys(prefix);
   });
 
   it('returns what the task returned', async () => {
