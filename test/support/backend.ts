@@ -45,14 +45,20 @@ export function testBackend(label: string): TestBackend {
   const prefix = `tqtest_${label.replace(/\W/g, '_')}_${randomBytes(4).toString('hex')}`;
   if (BACKEND === 'pglite') {
     // One in-memory database for the spec file, shared by the applications it starts (as
-    // replicas share a server), gone once closed.
-    const db = new PGlite();
+    // replicas share a server), gone once closed. Made on first use: one that a spec never
+    // uses would otherwise still be starting when Jest tears the spec down.
+    let db: PGlite | undefined;
     return {
       kind: BACKEND,
-      connection: { pglite: db },
+      get connection() {
+        return { pglite: (db ??= new PGlite()) };
+      },
       prefix,
       env: { TASK_QUEUE_URL: 'pglite:memory', TASK_QUEUE_PREFIX: prefix },
-      cleanup: () => db.close(),
+      cleanup: async () => {
+        await db?.close();
+        db = undefined;
+      },
     };
   }
   return {

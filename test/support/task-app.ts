@@ -42,11 +42,13 @@ const started: INestApplicationContext[] = [];
 const backends = new Set<TestBackend>();
 
 // After the spec file: every application it started is closed, then its namespaces removed.
+// Generous: on a loaded machine, closing applications and an embedded PostgreSQL that is still
+// starting takes a while, and a hook cut short leaves them running into Jest's teardown.
 afterAll(async () => {
   await Promise.all(started.splice(0).map((app) => app.close()));
   for (const backend of backends) await backend.cleanup();
   backends.clear();
-});
+}, 120_000);
 
 /** Starts an HTTP application (bootstrapped: its workers run) that closes after the spec file. */
 export function startTaskApp(
