@@ -16,6 +16,7 @@ const exportOf = (name: string) =>
 
 const queues = { names: () => ['default', 'emails'] } as unknown as TaskQueues;
 const backend = {
+  hasQueues: true,
   queue: (name: string) =>
     ({ exportPrometheusMetrics: async () => exportOf(name) }) as unknown as Queue,
 } as unknown as QueueBackend;
