@@ -27,6 +27,7 @@ const BACKENDS = {
   'job-log': ALL_BACKENDS,
   shutdown: ALL_BACKENDS,
   'schedule-every': ALL_BACKENDS,
+  'nest-schedule': ALL_BACKENDS,
   migrations: ['postgres', 'pglite'],
   // Several processes share the backend: not PGlite, which lives in one process.
   'cross-process': ['redis', 'postgres'],

@@ -14,6 +14,7 @@ import { BullJobStore } from './backends/bullmq.job-store.js';
 import { JobStore } from './producer/job-store.js';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './task-queue.module-definition.js';
 import { TaskQueues } from './producer/task-queues.service.js';
+import { LocalTimers } from './scheduling/local-timers.service.js';
 import { TaskScheduler } from './scheduling/task-scheduler.service.js';
 import { TaskWorkerHost } from './worker/task-worker.host.js';
 import { TaskRegistry } from './discovery/task.registry.js';
@@ -34,6 +35,7 @@ export const TASK_QUEUE_CORE_PROVIDERS: Provider[] = [
   TaskMetadataAccessor,
   TaskRegistry,
   TaskQueueExplorer,
+  LocalTimers,
   TaskQueues,
   TaskQueueHealth,
   TaskQueueMetrics,

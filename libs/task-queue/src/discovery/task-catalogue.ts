@@ -29,6 +29,7 @@ export function toDefinition(
   if (meta.timeZone !== undefined) definition.timeZone = meta.timeZone;
   if (meta.timeout !== undefined) definition.timeout = meta.timeout;
   if (meta.kwargs !== undefined) definition.kwargs = { ...meta.kwargs };
+  if (meta.overlap !== undefined) definition.overlap = meta.overlap;
   return Object.freeze(definition);
 }
 

@@ -78,6 +78,8 @@ export interface TaskMetadata extends TaskOptions {
   every?: number;
   timeZone?: string;
   kwargs?: Record<string, unknown>;
+  /** `false`: a tick is skipped while the schedule's previous run is still active. */
+  overlap?: boolean;
 }
 
 /** A task as catalogued by {@link getRegistry} and {@link TaskRegistry}. */
@@ -90,6 +92,8 @@ export interface TaskDefinition {
   timeZone?: string;
   timeout?: number;
   kwargs?: object;
+  /** `false` when a tick is skipped while the schedule's previous run is still active. */
+  overlap?: boolean;
   className: string;
   methodName: string;
 }
