@@ -32,6 +32,7 @@ const BACKENDS = {
   // Several processes share the backend: not PGlite, which lives in one process.
   'cross-process': ['redis', 'postgres'],
   scheduling: ['redis', 'postgres'],
+  'nest-schedule-replicas': ['redis', 'postgres'],
   'tasks-cli': ['redis', 'postgres'],
   dashboard: ALL_BACKENDS,
 };
