@@ -38,7 +38,9 @@ describe(`@nestjs/schedule decorators across three replicas on ${BACKEND}`, () =
     }
 
     const started = await Promise.all(
-      Array.from({ length: REPLICAS }, () => spawnReplica('nest-schedule.main', backend.env)),
+      Array.from({ length: REPLICAS }, () =>
+        spawnReplica('scheduler.main', { ...backend.env, RELEASE: 'nest' }),
+      ),
     );
     replicas.push(...started);
     const count = (all: { task: string }[], task: string) =>
