@@ -27,8 +27,13 @@ const BACKENDS = {
   'job-log': ALL_BACKENDS,
   shutdown: ALL_BACKENDS,
   'schedule-every': ALL_BACKENDS,
+  'scheduled-task': ALL_BACKENDS,
+  'nest-bullmq': ALL_BACKENDS,
+  'schedule-runtime': ALL_BACKENDS,
+  'schedule-overlap': ALL_BACKENDS,
   'nest-schedule': ALL_BACKENDS,
   migrations: ['postgres', 'pglite'],
+  'postgres-connections': ['postgres'],
   // Several processes share the backend: not PGlite, which lives in one process.
   'cross-process': ['redis', 'postgres'],
   scheduling: ['redis', 'postgres'],

@@ -30,9 +30,16 @@ const APPS = [
     name: 'nest12-esm',
     type: 'module',
     nest: `^${repoVersion('@nestjs/core')}`,
+    nestTesting: `^${repoVersion('@nestjs/testing')}`,
     typescript: `~${repoVersion('typescript').split('.').slice(0, 2).join('.')}`,
   },
-  { name: 'nest11-cjs', type: 'commonjs', nest: '^11.1.0', typescript: '~5.9.0' },
+  {
+    name: 'nest11-cjs',
+    type: 'commonjs',
+    nest: '^11.1.0',
+    nestTesting: '^11.1.0',
+    typescript: '~5.9.0',
+  },
 ];
 
 const started = Date.now();
@@ -92,6 +99,7 @@ function createApp(root, app, tarball) {
       '@bull-board/express': repoVersion('@bull-board/express'),
       '@nestjs/common': app.nest,
       '@nestjs/core': app.nest,
+      '@nestjs/testing': app.nestTesting,
       bullmq: repoVersion('bullmq'),
       ioredis: repoVersion('ioredis'),
       'nestjs-task-queue': `file:${tarball}`,
@@ -217,6 +225,18 @@ function checkEntries(dir, app) {
   assert.ok(entries.dashboardPackages > 0, 'the dashboard entry loads Bull Board and express');
 }
 
+/** The app's module under overrideTaskQueueModule: apply and drain run in the process. */
+function checkTestingKit(dir) {
+  const lines = run(process.execPath, ['dist/testing-kit.js'], dir).trim().split('\n');
+  const outcome = JSON.parse(lines.at(-1));
+  assert.equal(outcome.applied.greeting, 'hello kit');
+  assert.deepEqual(outcome.drained, ['complete']);
+  assert.deepEqual(outcome.enqueued, [
+    { name: 'greet', payload: { name: 'kit' } },
+    { name: 'greet', payload: { name: 'later' } },
+  ]);
+}
+
 async function main() {
   step('build:lib');
   run(process.execPath, [join(REPO, 'scripts/build-lib.js')], REPO, { stdio: 'inherit' });
@@ -242,8 +262,9 @@ async function main() {
       });
       step(`${app.name}: tsc passed (skipLibCheck: false)`);
       checkEntries(dir, app);
+      checkTestingKit(dir);
       step(
-        `${app.name}: NestJS ${app.nest}; the entries load; the main one loads no express or Bull Board`,
+        `${app.name}: NestJS ${app.nest}; the entries load, the main one without express or Bull Board; the testing kit runs the app's task`,
       );
       const prefix = `pkg-${app.name}-${randomBytes(3).toString('hex')}`;
       try {

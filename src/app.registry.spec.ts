@@ -15,9 +15,11 @@ describe("the example's tasks", () => {
   it('are all catalogued under the names the guide uses', () => {
     expect([...byName.keys()].sort()).toEqual([
       'batch_process',
+      'capture_payment',
       'cleanup_old_records',
       'enqueue_follow_up',
       'process_data',
+      'refund_payment',
       'send_email',
       'send_newsletter',
       'send_welcome_email',

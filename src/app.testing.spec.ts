@@ -1,5 +1,6 @@
 // The whole example app under the testing kit: its TaskQueueModule.forRootAsync replaced by the
 // in-memory one, its database the embedded PGlite (no DATABASE_URL), no Redis at all.
+import type { INestApplication } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { eq } from 'drizzle-orm';
 import { TaskQueues } from '@app/task-queue';
@@ -71,5 +72,42 @@ describe('the example app with the testing kit', () => {
     const job = await tester.runSchedule('batch_process');
     expect(job.status).toBe('complete');
     expect(tester.enqueued({ name: 'batch_process' })).toHaveLength(1);
+  });
+});
+
+describe('the example app with the testing kit, serving HTTP', () => {
+  let app: INestApplication;
+  let url: string;
+  const databaseUrl = process.env.DATABASE_URL;
+
+  beforeAll(async () => {
+    delete process.env.DATABASE_URL;
+    const moduleRef = await overrideTaskQueueModule(
+      Test.createTestingModule({ imports: [AppModule] }),
+    ).compile();
+    app = moduleRef.createNestApplication({ logger: ['error'] });
+    await app.listen(0, '127.0.0.1');
+    url = await app.getUrl();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    if (databaseUrl !== undefined) process.env.DATABASE_URL = databaseUrl;
+  });
+
+  it('answers a request that enqueues, with the job recorded by the tester', async () => {
+    const response = await fetch(`${url}/users/7/welcome`, { method: 'POST' });
+    expect(response.status).toBe(202);
+    const { jobId } = (await response.json()) as { jobId: string };
+    const job = app.get(TaskQueueTester).assertEnqueued('send_welcome_email', { userId: 7 });
+    expect(job.id).toBe(jobId);
+  });
+
+  it('serves /metrics (run times only) and leaves the dashboard unmounted', async () => {
+    await app.get(TaskQueueTester).drain();
+    const metrics = await fetch(`${url}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toMatch(/^# TYPE task_queue_job_duration_seconds histogram$/m);
+    expect((await fetch(`${url}/queues`)).status).toBe(404);
   });
 });

@@ -108,14 +108,22 @@ describe("TaskQueueModule.forRoot({ schedule: 'distributed' }) with @nestjs/sche
       logger: QUIET,
     });
     const schedules = await app.get(TaskQueues).get('default').schedules();
-    const when = schedules.map(({ next: _next, ...rest }) => rest);
+    const when = schedules.map(({ next: _next, id: _id, ...rest }) => rest);
+    const decorator = { source: 'decorator', overlap: true };
     expect(when).toEqual(
       expect.arrayContaining([
-        { name: 'nest_tick', cron: '* * * * * *', timeZone: 'UTC' },
-        { name: 'ReportJobs.poll', every: 1 },
-        { name: 'ReportJobs.digest', cron: '0 3 * * *', timeZone: 'Europe/Paris' },
-        { name: 'ReportJobs.standup', cron: '0 9 * * 1-5', timeZone: 'Etc/GMT-2' },
-        { name: 'heartbeat', every: 60 },
+        { name: 'nest_tick', cron: '* * * * * *', timeZone: 'UTC', ...decorator },
+        { name: 'ReportJobs.poll', every: 1, ...decorator },
+        // waitForCompletion: true
+        {
+          name: 'ReportJobs.digest',
+          cron: '0 3 * * *',
+          timeZone: 'Europe/Paris',
+          ...decorator,
+          overlap: false,
+        },
+        { name: 'ReportJobs.standup', cron: '0 9 * * 1-5', timeZone: 'Etc/GMT-2', ...decorator },
+        { name: 'heartbeat', every: 60, ...decorator },
       ]),
     );
     expect(when).toHaveLength(5);

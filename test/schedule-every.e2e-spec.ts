@@ -35,7 +35,14 @@ describe('@ScheduledTask({ every })', () => {
   it('runs the task every interval with its kwargs, and schedules() shows the interval', async () => {
     const app = await startTaskApp({ backend, imports: [EverySecondModule] });
     const [schedule] = await app.get(TaskQueues).get('default').schedules();
-    expect(schedule).toEqual({ name: 'poll_inbox', every: 1, next: schedule.next });
+    expect(schedule).toEqual({
+      id: 'task-queue:poll_inbox',
+      source: 'decorator',
+      name: 'poll_inbox',
+      every: 1,
+      overlap: true,
+      next: schedule.next,
+    });
     expect(schedule.next).toBeInstanceOf(Date);
     await eventually(() => (runs.length >= 3 ? runs : undefined), 15_000);
     expect(runs.slice(0, 3).map(({ payload }) => payload)).toEqual([
@@ -51,7 +58,16 @@ describe('@ScheduledTask({ every })', () => {
   it('replaces the stored schedule when the interval changes', async () => {
     const app = await startTaskApp({ backend, imports: [EveryMinuteModule] });
     const schedules = await app.get(TaskQueues).get('default').schedules();
-    expect(schedules).toEqual([{ name: 'poll_inbox', every: 60, next: schedules[0].next }]);
+    expect(schedules).toEqual([
+      {
+        id: 'task-queue:poll_inbox',
+        source: 'decorator',
+        name: 'poll_inbox',
+        every: 60,
+        overlap: true,
+        next: schedules[0].next,
+      },
+    ]);
     await app.close();
   });
 });

@@ -1,9 +1,11 @@
 import { Injectable, Module, type Type } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
-import { getNextMillis, Job, Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { ScheduledTask, TaskQueueModule, TaskQueues, type TaskContext } from '@app/task-queue';
-import { deleteKeys, eventually, REDIS_URL, uniquePrefix } from './support/redis.js';
+import type { TestingModule } from '@nestjs/testing';
+import { getNextMillis, Job, type Queue } from 'bullmq';
+import { ScheduledTask, TaskQueues, type TaskContext } from '@app/task-queue';
+import { QueueBackend } from '../libs/task-queue/src/backends/queue-backend.js';
+import { BACKEND, testBackend } from './support/backend.js';
+import { eventually } from './support/redis.js';
+import { startTaskApp } from './support/task-app.js';
 
 const REPORT_ID = 'task-queue:yearly_report';
 
@@ -39,20 +41,16 @@ class DigestTasksWithNewKwargs {
   async yearlyReport() {}
 }
 
-describe('@ScheduledTask in one application', () => {
-  const prefix = uniquePrefix('schedtask');
-  const connection = new Redis(REDIS_URL);
-  const queue = new Queue('default', { connection, prefix });
+describe(`@ScheduledTask in one application on ${BACKEND}`, () => {
+  const backend = testBackend('schedtask');
   let app: TestingModule;
+  /** The queue as other code sees it, through BullMQ. */
+  let queue: Queue;
 
   async function boot(tasks: Type): Promise<TestingModule> {
     @Module({ providers: [tasks] })
     class FeatureModule {}
-    const booted = await Test.createTestingModule({
-      imports: [TaskQueueModule.forRoot({ connection: REDIS_URL, prefix }), FeatureModule],
-    }).compile();
-    await booted.init();
-    return booted;
+    return startTaskApp({ backend, imports: [FeatureModule] });
   }
 
   /** The pending job of the report's scheduler: its id names the tick, its timestamp its creation. */
@@ -64,13 +62,7 @@ describe('@ScheduledTask in one application', () => {
 
   beforeAll(async () => {
     app = await boot(DigestTasks);
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await queue.close();
-    await connection.quit();
-    await deleteKeys(prefix);
+    queue = app.get(QueueBackend).queue('default');
   });
 
   it('lists the schedules of a queue with cron, time zone and next run', async () => {

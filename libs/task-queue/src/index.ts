@@ -20,7 +20,11 @@ export type {
   TaskOptions,
 } from './interfaces/task-options.interface.js';
 export type { TaskMethodName, TaskPayload, TaskResult } from './interfaces/typed-task.interface.js';
-export type { TaskSchedule } from './interfaces/task-schedule.interface.js';
+export type {
+  ScheduleOptions,
+  ScheduleSettings,
+  TaskSchedule,
+} from './interfaces/task-schedule.interface.js';
 export type { BackendKind } from './backends/queue-backend.js';
 export type { PGliteLike } from './backends/postgres/pglite.pool.js';
 export type {
@@ -40,6 +44,7 @@ export { TASK_JOB } from './task-queue.constants.js';
 export { TaskQueueHealth, type TaskQueueHealthReport } from './observability/task-queue.health.js';
 export { TaskQueueMetrics, type TaskRunOutcome } from './observability/task-queue.metrics.js';
 export { TaskQueueModule } from './task-queue.module.js';
+export type { TaskQueueModuleAsyncOptions } from './task-queue.module-definition.js';
 export { TaskQueueMigrator, type TaskQueueMigration } from './backends/task-queue.migrator.js';
 export { TaskQueue } from './producer/task-queue.js';
 export { TaskQueues } from './producer/task-queues.service.js';

@@ -1,5 +1,6 @@
 import { resolveBackendOptions, type BackendOptions } from './backends/backend-options.js';
 import { TaskQueueConfigError } from './errors/index.js';
+import { fromSharedBullConfig } from './nest-bullmq/nest-bullmq.shared-config.js';
 import { firstProblem, rules, type OptionRules } from './options/option-rules.js';
 import type { RetentionOptions } from './interfaces/task-options.interface.js';
 import type { TaskQueueModuleOptions } from './interfaces/task-queue-options.interface.js';
@@ -57,12 +58,21 @@ const MODULE_RULES: OptionRules<TaskQueueModuleOptions> = [
   ['logPayloads', rules.boolean],
 ];
 
-/** @internal Validates module options and applies the defaults of the API contract. */
-export function resolveConfig(options: TaskQueueModuleOptions = {}): TaskQueueConfig {
+/**
+ * @internal Validates module options and applies the defaults of the API contract. Without a
+ * `connection`, the one `BullModule.forRoot()` of `@nestjs/bullmq` shares (`bullShared`, if the
+ * application registered one) is the default, with its prefix.
+ */
+export function resolveConfig(
+  options: TaskQueueModuleOptions = {},
+  bullShared?: unknown,
+): TaskQueueConfig {
   const problem = firstProblem(options, MODULE_RULES);
   if (problem) fail(problem.option, problem.value, problem.expected);
-  const connection = options.connection ?? DEFAULT_CONNECTION;
-  const backend = resolveBackendOptions(connection, options.prefix, DEFAULT_PREFIX);
+  const shared = options.connection === undefined ? fromSharedBullConfig(bullShared) : {};
+  const connection = options.connection ?? shared.connection ?? DEFAULT_CONNECTION;
+  const prefix = options.prefix ?? shared.prefix;
+  const backend = resolveBackendOptions(connection, prefix, DEFAULT_PREFIX);
 
   const queues = new Map<string, number>();
   const declared = options.queues ?? [DEFAULT_QUEUE];

@@ -68,6 +68,12 @@ export const DEFAULT_TIME_ZONE = 'UTC';
  * names cannot contain `:`, so the rest of the id is always the task name.
  */
 export const SCHEDULER_ID_PREFIX = 'task-queue:';
+/**
+ * Id prefix of the job schedulers made by `TaskQueue.schedule()` (`task-queue-runtime:<id>`):
+ * never a decorator schedule's id, so the boot-time reconcile, which reads only
+ * {@link SCHEDULER_ID_PREFIX}, leaves them alone.
+ */
+export const RUNTIME_SCHEDULER_ID_PREFIX = 'task-queue-runtime:';
 /** How long one process may hold a Redis lock (a queue's reconcile) before others take over, in ms. */
 export const SCHEDULE_LOCK_TTL_MS = 15_000;
 /**

@@ -38,6 +38,22 @@ export const messages = {
     `interval, or 'cron' (with 'timeZone') for times of day.`,
   noSchedule: (where: string) =>
     `${where}: @ScheduledTask() needs 'cron' (e.g. '0 2 * * *') or 'every' (seconds, e.g. 30).`,
+  noRuntimeSchedule: (where: string) =>
+    `${where}: give 'cron' (e.g. '0 2 * * *') or 'every' (seconds, e.g. 30).`,
+  notScheduleOptions: (where: string, options: unknown) =>
+    `${where}: options are ${describe(options)}; expected an object such as { every: 30 } or ` +
+    `{ cron: '0 2 * * *', timeZone: 'Europe/Paris', payload: {...} }.`,
+  unknownScheduleOption: (where: string, option: string) =>
+    `${where}: unknown option '${option}'. Known: cron, every, timeZone, payload, id, overlap.`,
+  notRuntimeScheduleId: (id: unknown, decorator: boolean) =>
+    decorator
+      ? `unschedule(${describe(id)}): that is the schedule of a @ScheduledTask() method, ` +
+        `which the code declares: remove the decorator (or change it to @Task()) and redeploy.`
+      : `unschedule(${describe(id)}): not the id of a runtime schedule. Pass the id that ` +
+        `schedule() returned, or that schedules() lists (it starts with 'task-queue-runtime:').`,
+  overlapSkipped: (id: string, name: string, queue: string) =>
+    `Schedule '${id}' of '${name}' on '${queue}': tick skipped, the previous run is still ` +
+    `active (overlap: false). Further skips are not logged until a tick runs again.`,
   invalidTimeZone: (where: string, timeZone: unknown) =>
     `${where}: timeZone ${describe(timeZone)} is not a known IANA time zone. Use a name such ` +
     `as 'UTC' (the default), 'Europe/Paris' or 'America/New_York'.`,
@@ -74,6 +90,18 @@ export const messages = {
   defaultQueueNotConfigured: (defaultQueue: string, queues: Iterable<string>) =>
     `TaskQueueModule: defaultQueue '${defaultQueue}' is not one of the configured queues ` +
     `(${list(queues)}). Add it to 'queues' or set 'defaultQueue' to one of them.`,
+  unusableSharedBullConnection: () =>
+    `TaskQueueModule: the connection that BullModule.forRoot() shares is neither Redis options, ` +
+    `a redis:// URL alone, nor an ioredis client, so TaskQueueModule cannot take it over. Give ` +
+    `TaskQueueModule.forRoot({ connection }) its own.`,
+  queueAlsoRegisteredWithBullModule: (queue: string) =>
+    `TaskQueueModule: queue '${queue}' is also registered with BullModule.registerQueue(). ` +
+    `TaskQueueModule already provides @InjectQueue('${queue}'), the Queue its tasks use. Drop ` +
+    `'${queue}' from BullModule.registerQueue(), or from TaskQueueModule's queues if ` +
+    `@nestjs/bullmq alone should serve it.`,
+  staticQueuesDiffer: (given: Iterable<string>, made: Iterable<string>) =>
+    `TaskQueueModule.forRootAsync: the factory's queues (${list(made)}) are not the ones given ` +
+    `beside it (${list(given)}). Name the queues in one place, or the same ones in both.`,
   clusterPrefixWithoutHashTag: (prefix: string) =>
     `TaskQueueModule: prefix ${JSON.stringify(prefix)} has no hash tag, which Redis Cluster ` +
     `needs: each queue's keys must share a slot for BullMQ's scripts. Use a prefix such as ` +

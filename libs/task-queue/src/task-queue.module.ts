@@ -1,4 +1,4 @@
-import { Module, Scope, type Provider } from '@nestjs/common';
+import { Module, Scope, type DynamicModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule, REQUEST } from '@nestjs/core';
 import { TaskMetadataAccessor } from './discovery/task-metadata.accessor.js';
 import { resolveConfig } from './task-queue.config.js';
@@ -12,7 +12,19 @@ import { createBackend } from './backends/create-backend.js';
 import { QueueBackend } from './backends/queue-backend.js';
 import { BullJobStore } from './backends/bullmq.job-store.js';
 import { JobStore } from './producer/job-store.js';
-import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './task-queue.module-definition.js';
+import {
+  ConfigurableModuleClass,
+  MODULE_OPTIONS_TOKEN,
+  withStaticQueues,
+  type TaskQueueModuleAsyncOptions,
+} from './task-queue.module-definition.js';
+import type { TaskQueueModuleOptions } from './interfaces/task-queue-options.interface.js';
+import { NestBullQueueCheck } from './nest-bullmq/nest-bullmq.queue-check.js';
+import {
+  queueTokenProviders,
+  staticQueueNames,
+} from './nest-bullmq/nest-bullmq.queue-providers.js';
+import { NEST_BULL_SHARED_CONFIG_TOKEN } from './nest-bullmq/nest-bullmq.tokens.js';
 import { TaskQueues } from './producer/task-queues.service.js';
 import { LocalTimers } from './scheduling/local-timers.service.js';
 import { TaskScheduler } from './scheduling/task-scheduler.service.js';
@@ -24,7 +36,12 @@ import { TaskRegistry } from './discovery/task.registry.js';
  * services an application injects. Each adds where jobs live and what runs them.
  */
 export const TASK_QUEUE_CORE_PROVIDERS: Provider[] = [
-  { provide: TASK_QUEUE_CONFIG, useFactory: resolveConfig, inject: [MODULE_OPTIONS_TOKEN] },
+  {
+    provide: TASK_QUEUE_CONFIG,
+    useFactory: resolveConfig,
+    // BullModule.forRoot()'s shared configuration, when @nestjs/bullmq is in the application.
+    inject: [MODULE_OPTIONS_TOKEN, { token: NEST_BULL_SHARED_CONFIG_TOKEN, optional: true }],
+  },
   // Per job, the job takes the place of the request in Nest's request scope.
   {
     provide: TASK_JOB,
@@ -83,7 +100,43 @@ export const TASK_QUEUE_EXPORTS = [
     TaskWorkerHost,
     TaskScheduler,
     TaskQueueRedisPolicy,
+    NestBullQueueCheck,
   ],
   exports: TASK_QUEUE_EXPORTS,
 })
-export class TaskQueueModule extends ConfigurableModuleClass {}
+export class TaskQueueModule extends ConfigurableModuleClass {
+  /**
+   * The module with these options. Each queue of `queues` can also be injected with
+   * `@InjectQueue(name)` of `@nestjs/bullmq`: the BullMQ `Queue` behind `TaskQueues.get(name)`.
+   */
+  static forRoot(options: TaskQueueModuleOptions = {}): DynamicModule {
+    return withQueueTokens(super.forRoot(options), staticQueueNames(options.queues, true));
+  }
+
+  /**
+   * The module with options made from other providers. The `queues` given here, beside the
+   * factory, can be injected with `@InjectQueue(name)`; the factory may leave them out.
+   *
+   * @example
+   * ```ts
+   * TaskQueueModule.forRootAsync({
+   *   queues: ['default', 'emails'],
+   *   inject: [ConfigService],
+   *   useFactory: (config: ConfigService) => ({ connection: config.get('REDIS_URL') }),
+   * })
+   * ```
+   */
+  static forRootAsync({ queues, ...options }: TaskQueueModuleAsyncOptions): DynamicModule {
+    const definition = withStaticQueues(super.forRootAsync(options), queues);
+    return withQueueTokens(definition, staticQueueNames(queues, false));
+  }
+}
+
+function withQueueTokens(definition: DynamicModule, queues: string[]): DynamicModule {
+  const providers = queueTokenProviders(queues);
+  return {
+    ...definition,
+    providers: [...(definition.providers ?? []), ...providers],
+    exports: [...(definition.exports ?? []), ...providers.map(({ provide }) => provide)],
+  };
+}

@@ -6,8 +6,8 @@ import { countsByStatus, KNOWN_STATES, STATUS, toJobInfo } from '../producer/job
 import { JobStore, type QueueJobStore } from '../producer/job-store.js';
 import { settleWait, waitForOutcome } from '../producer/job-outcome.js';
 import type { PreparedJob } from '../producer/prepared-job.js';
-import { readSchedules } from '../scheduling/task-schedule.store.js';
-import { ABORTED_REASON, DEFAULT_TIME_ZONE } from '../task-queue.constants.js';
+import { listSchedules, type RuntimeSchedule } from '../scheduling/task-schedule.store.js';
+import { ABORTED_REASON, SCHEDULE_START_MARGIN_MS } from '../task-queue.constants.js';
 import { QueueBackend } from './queue-backend.js';
 
 /** @internal The production job stores: BullMQ queues on the application's backend. */
@@ -91,14 +91,20 @@ class BullQueueJobs implements QueueJobStore {
     return true;
   }
 
-  async schedules(): Promise<TaskSchedule[]> {
-    const stored = await this.commands.run(() => readSchedules(this.queue));
-    return [...stored].map(([name, scheduler]) => ({
-      name,
-      ...(scheduler.pattern
-        ? { cron: scheduler.pattern, timeZone: scheduler.tz ?? DEFAULT_TIME_ZONE }
-        : { every: Number(scheduler.every) / 1000 }),
-      next: new Date(scheduler.next!),
-    }));
+  schedules(): Promise<TaskSchedule[]> {
+    return this.commands.run(() => listSchedules(this.queue));
+  }
+
+  async schedule({ id, when, template }: RuntimeSchedule): Promise<void> {
+    // As at boot: a first tick computed too close to now could be one a worker is starting
+    // under the schedule this upsert replaces.
+    const startDate = Date.now() + SCHEDULE_START_MARGIN_MS;
+    await this.commands.run(() =>
+      this.queue.upsertJobScheduler(id, { ...when, startDate }, template),
+    );
+  }
+
+  unschedule(id: string): Promise<boolean> {
+    return this.commands.run(() => this.queue.removeJobScheduler(id));
   }
 }

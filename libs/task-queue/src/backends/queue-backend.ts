@@ -29,6 +29,8 @@ export abstract class QueueBackend implements OnApplicationShutdown {
    * the backend's event stream never misses an event.
    */
   readonly eventPollMs: number | undefined = undefined;
+  /** Whether it has BullMQ queues to show (the dashboard) and count (metrics): not in tests. */
+  readonly hasQueues: boolean = true;
   protected readonly logger = new Logger('TaskQueue');
 
   private readonly queues = new Map<string, Queue>();

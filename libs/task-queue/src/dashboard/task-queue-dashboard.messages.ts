@@ -15,6 +15,8 @@ export const dashboardMessages = {
     `Dashboard at ${path} (${protection.join(' + ')}), queues: ${queues.join(', ')}.`,
   noHttpServer: (path: string) =>
     `Dashboard not mounted at ${path}: this application has no HTTP server.`,
+  noQueues: (path: string) =>
+    `Dashboard not mounted at ${path}: under TaskQueueTestingModule there are no queues to show.`,
   notExpress: (path: string, type: string) =>
     `Dashboard not mounted at ${path}: it needs @nestjs/platform-express, and this ` +
     `application runs on '${type}'.`,

@@ -52,6 +52,7 @@ export class TaskQueueDashboardMounter implements OnModuleInit {
     }
     const httpAdapter = this.adapterHost.httpAdapter;
     if (!httpAdapter) return this.logger.log(messages.noHttpServer(path));
+    if (!this.backend.hasQueues) return this.logger.log(messages.noQueues(path));
     if (httpAdapter.getType() !== 'express') {
       return this.logger.warn(messages.notExpress(path, httpAdapter.getType()));
     }

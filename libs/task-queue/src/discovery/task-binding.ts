@@ -124,6 +124,11 @@ function retryDelayOf(meta: TaskMetadata): (retry: number) => number {
 
 /** A schedule is a valid cron (in a known zone) or a valid interval, never both. */
 function checkSchedule(where: string, meta: TaskMetadata): void {
+  if (meta.overlap !== undefined && typeof meta.overlap !== 'boolean') {
+    throw new TaskDefinitionError(
+      messages.invalidTaskOption(where, 'overlap', meta.overlap, 'true or false'),
+    );
+  }
   if (meta.every !== undefined) {
     const problem = everyProblem(meta.every);
     if (problem) throw new TaskDefinitionError(messages.invalidEvery(where, meta.every, problem));

@@ -27,9 +27,9 @@ export function toDefinition(
   if (meta.cron !== undefined) definition.cron = meta.cron;
   if (meta.every !== undefined) definition.every = meta.every;
   if (meta.timeZone !== undefined) definition.timeZone = meta.timeZone;
+  if (meta.overlap !== undefined) definition.overlap = meta.overlap;
   if (meta.timeout !== undefined) definition.timeout = meta.timeout;
   if (meta.kwargs !== undefined) definition.kwargs = { ...meta.kwargs };
-  if (meta.overlap !== undefined) definition.overlap = meta.overlap;
   return Object.freeze(definition);
 }
 

@@ -67,6 +67,11 @@ export interface ScheduledTaskSettings {
   name?: string;
   /** Queue the task runs on. Default: the module's `defaultQueue`. */
   queue?: string;
+  /**
+   * `false`: a tick is skipped (and logged once per skipped streak) while the previous run of this
+   * schedule is still active, in any process. Default `true`: ticks run whatever is running.
+   */
+  overlap?: boolean;
 }
 
 /** What one decorated method declares, as stored in its metadata. */
@@ -78,7 +83,7 @@ export interface TaskMetadata extends TaskOptions {
   every?: number;
   timeZone?: string;
   kwargs?: Record<string, unknown>;
-  /** `false`: a tick is skipped while the schedule's previous run is still active. */
+  /** `false`: a tick is skipped while the schedule's previous run is active. */
   overlap?: boolean;
 }
 
@@ -90,10 +95,10 @@ export interface TaskDefinition {
   /** Seconds between runs, for a task scheduled with `every`. */
   every?: number;
   timeZone?: string;
-  timeout?: number;
-  kwargs?: object;
   /** `false` when a tick is skipped while the schedule's previous run is still active. */
   overlap?: boolean;
+  timeout?: number;
+  kwargs?: object;
   className: string;
   methodName: string;
 }

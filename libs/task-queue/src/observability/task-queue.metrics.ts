@@ -75,12 +75,14 @@ export class TaskQueueMetrics {
   }
 
   /**
-   * Every metric in the Prometheus text format.
+   * Every metric in the Prometheus text format (under TaskQueueTestingModule, only the run
+   * times: there are no queues to count).
    * @throws when the backend does not answer (the job counts are read from it).
    */
   async prometheus(): Promise<string> {
+    const queues = this.backend.hasQueues ? this.taskQueues.names() : [];
     const exported = await Promise.all(
-      this.taskQueues.names().map((name) => this.backend.queue(name).exportPrometheusMetrics()),
+      queues.map((name) => this.backend.queue(name).exportPrometheusMetrics()),
     );
     return [...mergeFamilies(exported), ...this.histogram()].join('\n') + '\n';
   }

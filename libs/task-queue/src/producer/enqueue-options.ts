@@ -11,9 +11,12 @@ const ENQUEUE_RULES: OptionRules<EnqueueOptions> = [
   ['key', rules.string],
 ];
 
-/** The job's own run timeout (ms), read back by the worker. */
+/** Options of ours that BullMQ keeps with a job, read back by the worker. */
 export interface TaskJobOptions extends JobsOptions {
+  /** The job's own run timeout (ms). */
   taskTimeout?: number;
+  /** On a schedule's template: skip a tick while another run of the schedule is active. */
+  taskOverlap?: false;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { TaskJobInfo, TaskQueueStats } from '../interfaces/task-job.interface.js';
 import type { TaskSchedule } from '../interfaces/task-schedule.interface.js';
+import type { RuntimeSchedule } from '../scheduling/task-schedule.store.js';
 import type { PreparedJob } from './prepared-job.js';
 
 /** @internal A job as a store accepted it: its id (BullMQ's `Job` is one). */
@@ -20,7 +21,12 @@ export interface QueueJobStore {
   getJob(id: string): Promise<TaskJobInfo | undefined>;
   stats(): Promise<TaskQueueStats>;
   abort(id: string): Promise<boolean>;
+  /** Every schedule of the queue, decorator and runtime, soonest first. */
   schedules(): Promise<TaskSchedule[]>;
+  /** Creates or replaces the runtime schedule `schedule.id`. */
+  schedule(schedule: RuntimeSchedule): Promise<void>;
+  /** Removes runtime schedule `id`; `false` when there was none. */
+  unschedule(id: string): Promise<boolean>;
 }
 
 /** @internal The job stores of an application's queues, by name (a Nest provider). */

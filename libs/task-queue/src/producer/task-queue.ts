@@ -1,6 +1,6 @@
 import { applyWaitOf } from './enqueue-options.js';
 import type { QueueJobStore } from './job-store.js';
-import { UnknownTaskError } from '../errors/index.js';
+import { InvalidOptionsError, UnknownTaskError } from '../errors/index.js';
 import type {
   ApplyOptions,
   EnqueuedJob,
@@ -9,7 +9,9 @@ import type {
   TaskJobInfo,
   TaskQueueStats,
 } from '../interfaces/task-job.interface.js';
-import type { TaskSchedule } from '../interfaces/task-schedule.interface.js';
+import type { ScheduleOptions, TaskSchedule } from '../interfaces/task-schedule.interface.js';
+import { checkRuntimeSchedule } from '../scheduling/runtime-schedule.js';
+import { sourceOf } from '../scheduling/task-schedule.store.js';
 import { prepareJob, type PreparedJob, type TaskLookup } from './prepared-job.js';
 import { DEFAULT_APPLY_TIMEOUT } from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
@@ -167,12 +169,13 @@ export class TaskQueue {
   }
 
   /**
-   * The `@ScheduledTask()` schedules of this queue, as stored in the backend: what will run, soonest
-   * first. They are written at bootstrap by the processes that run workers for this queue, so
-   * the list is empty until one of them has booted, and during a rolling deploy it shows
-   * whichever code booted last.
+   * The schedules of this queue, as stored in the backend: what will run, soonest first. Those
+   * of `@ScheduledTask()` methods (`source: 'decorator'`) are written at bootstrap by the
+   * processes that run workers for this queue, so they are missing until one of them has
+   * booted, and during a rolling deploy they show whichever code booted last. Those made by
+   * {@link schedule} (`source: 'runtime'`) are there from the call on.
    *
-   * @returns one entry per scheduled task; `next` is a `Date`, the instant the next run is due.
+   * @returns one entry per schedule; `next` is a `Date`, the instant the next run is due.
    * @throws BackendUnavailableError (RedisUnavailableError on Redis) when the backend does not
    *   answer within 1.5 s.
    * @example
@@ -184,6 +187,49 @@ export class TaskQueue {
    */
   schedules(): Promise<TaskSchedule[]> {
     return this.store.schedules();
+  }
+
+  /**
+   * Runs task `name` on a schedule made at runtime: a cron (5 fields, or 6 with seconds first,
+   * read in `timeZone`, default `'UTC'`) or every so many seconds, once per tick across all
+   * processes, with `payload` as each run's payload. The schedule lives in the backend: it is
+   * kept across restarts and left alone by the boot-time reconcile of `@ScheduledTask()`
+   * methods, until {@link unschedule} removes it. Scheduling the same `id` again replaces it.
+   *
+   * @returns the schedule's id (`task-queue-runtime:<id>`), never a decorator schedule's.
+   * @throws UnknownTaskError when this application has no such task on this queue.
+   * @throws InvalidPayloadError as `enqueue` does; InvalidOptionsError for a bad cron, interval,
+   *   time zone, id or option.
+   * @throws BackendUnavailableError (RedisUnavailableError on Redis) when the backend does not
+   *   answer within 1.5 s.
+   * @example
+   * ```ts
+   * const id = await taskQueues.get('default').schedule('send_report', {
+   *   cron: '0 8 * * 1', timeZone: 'Europe/Paris', payload: { team: 'sales' }, id: 'sales-report',
+   * });
+   * await taskQueues.get('default').unschedule(id);
+   * ```
+   */
+  async schedule(name: string, options: ScheduleOptions): Promise<string> {
+    const schedule = await checkRuntimeSchedule(this.parts, this.name, name, options);
+    await this.store.schedule(schedule);
+    return schedule.id;
+  }
+
+  /**
+   * Removes a schedule made by {@link schedule}; a run already started goes on.
+   *
+   * @param id what `schedule()` returned (or `schedules()` lists as the `id`).
+   * @returns `true` if the schedule existed.
+   * @throws InvalidOptionsError for the id of a `@ScheduledTask()` schedule, or an id that is
+   *   not a runtime schedule's.
+   */
+  async unschedule(id: string): Promise<boolean> {
+    const source = typeof id === 'string' ? sourceOf(id) : undefined;
+    if (source !== 'runtime') {
+      throw new InvalidOptionsError(messages.notRuntimeScheduleId(id, source === 'decorator'));
+    }
+    return this.store.unschedule(id);
   }
 
   /**

@@ -16,14 +16,21 @@ import {
   TASK_QUEUE_CONFIG,
 } from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
-import { readSchedules, schedulerIdOf } from './task-schedule.store.js';
+import {
+  describeWhen,
+  readSchedules,
+  schedulerIdOf,
+  withOverlap,
+  type When,
+} from './task-schedule.store.js';
 import { TaskRegistry, type BoundTask } from '../discovery/task.registry.js';
 
 /**
  * @internal Makes the BullMQ job schedulers of each queue this process works on match the
  * `@ScheduledTask()` methods of this code, once, at bootstrap: missing ones are created,
- * changed ones (cron, time zone, kwargs, job options) replaced, and those whose task is gone
- * removed. Only schedulers with the library's id prefix are touched.
+ * changed ones (cron, time zone, kwargs, job options, overlap) replaced, and those whose task is
+ * gone removed. Only schedulers with the decorator id prefix are touched: runtime schedules
+ * (`TaskQueue.schedule()`) and other code's schedulers are left alone.
  *
  * A process reconciles only the queues it runs workers for: an enqueue-only process may
  * import fewer task modules and must not remove the schedules of tasks it does not know.
@@ -108,7 +115,7 @@ export class TaskScheduler implements OnApplicationBootstrap, OnApplicationShutd
       // Compared with what the backend gives back, so kwargs are taken in their JSON form (a Date
       // becomes its ISO string), as every job's data is.
       const data = JSON.parse(JSON.stringify(task.kwargs ?? {})) as object;
-      const template = { name, data, opts: task.jobOptions };
+      const template = { name, data, opts: withOverlap(task.jobOptions, task.definition.overlap) };
       // Upserting an unchanged scheduler would replace its pending job: leave it alone.
       if (stored && isCurrent(stored, when, template)) continue;
       // A first tick too close to now may be one that an old replica is starting right now.
@@ -123,16 +130,10 @@ export class TaskScheduler implements OnApplicationBootstrap, OnApplicationShutd
   }
 }
 
-/** When a task runs, as BullMQ's repeat options: a cron in a zone, or an interval in ms. */
-type When = { pattern: string; tz: string } | { every: number };
-
 function whenOf({ cron, timeZone, every }: BoundTask['definition']): When | undefined {
   if (every !== undefined) return { every: Math.round(every * 1000) };
   return cron === undefined ? undefined : { pattern: cron, tz: timeZone! };
 }
-
-const describeWhen = (when: When) =>
-  'every' in when ? `every ${when.every / 1000} s` : `'${when.pattern}' (${when.tz})`;
 
 /** Whether a stored scheduler already runs `template` at these times. */
 function isCurrent(

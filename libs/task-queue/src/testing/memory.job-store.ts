@@ -1,12 +1,17 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { UnrecoverableError, type Job, type Processor } from 'bullmq';
-import { CronExpressionParser } from 'cron-parser';
 import { TaskRegistry, type BoundTask } from '../discovery/task.registry.js';
 import { TaskQueueConfigError } from '../errors/index.js';
 import type { TaskJobInfo } from '../interfaces/task-job.interface.js';
 import type { TaskSchedule } from '../interfaces/task-schedule.interface.js';
 import { JobStore, type QueueJobStore } from '../producer/job-store.js';
+import {
+  nextRun,
+  schedulerIdOf,
+  withOverlap,
+  type RuntimeSchedule,
+} from '../scheduling/task-schedule.store.js';
 import { TaskQueues } from '../producer/task-queues.service.js';
 import { ABORTED_REASON } from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
@@ -81,12 +86,14 @@ export class MemoryJobStore extends JobStore implements MemoryJobRunner {
     const schedules: TaskSchedule[] = [];
     for (const { definition } of this.registry.tasksOn(queue).values()) {
       const { name, cron, timeZone, every } = definition;
+      const id = schedulerIdOf(name);
+      const overlap = definition.overlap !== false;
       if (every !== undefined) {
-        // Nothing ticks here: the first run of an interval would be one interval from now.
-        schedules.push({ name, every, next: new Date(Date.now() + every * 1000) });
+        const next = nextRun({ every: Math.round(every * 1000) });
+        schedules.push({ id, source: 'decorator', name, every, overlap, next });
       } else if (cron !== undefined) {
-        const next = CronExpressionParser.parse(cron, { tz: timeZone }).next().toDate();
-        schedules.push({ name, cron, timeZone: timeZone!, next });
+        const next = nextRun({ pattern: cron, tz: timeZone! });
+        schedules.push({ id, source: 'decorator', name, cron, timeZone: timeZone!, overlap, next });
       }
     }
     return schedules.sort((a, b) => a.next.getTime() - b.next.getTime());
@@ -96,7 +103,16 @@ export class MemoryJobStore extends JobStore implements MemoryJobRunner {
   async tick(task: BoundTask): Promise<TaskJobInfo> {
     const { name, queue } = task.definition;
     const data = JSON.parse(JSON.stringify(task.kwargs ?? {})) as object;
-    const job = await this.jobs.add(queue, { name, data, opts: { ...task.jobOptions } });
+    const opts = withOverlap(task.jobOptions, task.definition.overlap);
+    const job = await this.jobs.add(queue, { name, data, opts: { ...opts } });
+    if (job.waiting) await this.run(job);
+    return job.info();
+  }
+
+  /** Adds one tick of a runtime schedule of `queue` (its payload as data), and runs it. */
+  async tickRuntime(queue: string, { template }: RuntimeSchedule): Promise<TaskJobInfo> {
+    const { name, data, opts } = template;
+    const job = await this.jobs.add(queue, { name, data: { ...data }, opts: { ...opts } });
     if (job.waiting) await this.run(job);
     return job.info();
   }

@@ -4,6 +4,7 @@ import type { TaskSchedule } from '../interfaces/task-schedule.interface.js';
 import { taskFailed } from '../producer/job-outcome.js';
 import type { QueueJobStore } from '../producer/job-store.js';
 import type { PreparedJob } from '../producer/prepared-job.js';
+import { nextRun, type RuntimeSchedule } from '../scheduling/task-schedule.store.js';
 import { ABORTED_REASON } from '../task-queue.constants.js';
 import { MemoryJob } from './memory-job.js';
 import { testingMessages } from './task-queue-testing.messages.js';
@@ -15,7 +16,7 @@ export interface MemoryJobRunner {
   run(job: MemoryJob): Promise<void>;
   /** Cancels job `id` of `queue` if it is running. */
   abortRunning(queue: string, id: string): void;
-  /** The declared schedules of `queue`. */
+  /** The declared (`@ScheduledTask()`) schedules of `queue`. */
   schedules(queue: string): TaskSchedule[];
 }
 
@@ -26,6 +27,8 @@ export interface MemoryJobRunner {
 export class MemoryJobs {
   private jobs: MemoryJob[] = [];
   private readonly lastIds = new Map<string, number>();
+  /** Schedules made by `TaskQueue.schedule()`, by queue then id; `clear()` keeps them. */
+  private readonly runtime = new Map<string, Map<string, RuntimeSchedule>>();
 
   constructor(
     readonly mode: TaskQueueTestingMode,
@@ -111,7 +114,40 @@ export class MemoryJobs {
   }
 
   schedules(queue: string): TaskSchedule[] {
-    return this.runner?.schedules(queue) ?? [];
+    const runtime = [...(this.runtime.get(queue)?.values() ?? [])].map(
+      ({ id, when, template }): TaskSchedule => ({
+        id,
+        source: 'runtime',
+        name: template.name,
+        ...('every' in when
+          ? { every: when.every / 1000 }
+          : { cron: when.pattern, timeZone: when.tz }),
+        overlap: template.opts.taskOverlap !== false,
+        next: nextRun(when),
+      }),
+    );
+    return [...(this.runner?.schedules(queue) ?? []), ...runtime].sort(
+      (a, b) => a.next.getTime() - b.next.getTime(),
+    );
+  }
+
+  schedule(queue: string, schedule: RuntimeSchedule): void {
+    let schedules = this.runtime.get(queue);
+    if (!schedules) this.runtime.set(queue, (schedules = new Map<string, RuntimeSchedule>()));
+    schedules.set(schedule.id, schedule);
+  }
+
+  unschedule(queue: string, id: string): boolean {
+    return this.runtime.get(queue)?.delete(id) ?? false;
+  }
+
+  /** The runtime schedule `id`, on whichever queue it is. */
+  runtimeSchedule(id: string): { queue: string; schedule: RuntimeSchedule } | undefined {
+    for (const [queue, schedules] of this.runtime) {
+      const schedule = schedules.get(id);
+      if (schedule) return { queue, schedule };
+    }
+    return undefined;
   }
 
   private runnerOf(what: string): MemoryJobRunner {
@@ -160,5 +196,13 @@ class MemoryQueueJobs implements QueueJobStore {
 
   async schedules(): Promise<TaskSchedule[]> {
     return this.jobs.schedules(this.name);
+  }
+
+  async schedule(schedule: RuntimeSchedule): Promise<void> {
+    this.jobs.schedule(this.name, schedule);
+  }
+
+  async unschedule(id: string): Promise<boolean> {
+    return this.jobs.unschedule(this.name, id);
   }
 }

@@ -9,6 +9,8 @@ import { testingMessages } from './task-queue-testing.messages.js';
  * unreachable, and refuses anything that would need the real one, saying so.
  */
 export class NoBackend extends QueueBackend {
+  override readonly hasQueues = false;
+
   constructor(
     /** The kind the application configured, which this test does not connect to. */
     readonly kind: BackendKind,

@@ -14,7 +14,8 @@ export const testingMessages = {
     `${where} is not a task of this application: no @Task() or @ScheduledTask() on it, or its ` +
     `provider is not part of the testing module.`,
   notScheduled: (name: string, scheduled: string[]) =>
-    `runSchedule('${name}'): no @ScheduledTask() of that name in this application. Scheduled ` +
+    `runSchedule('${name}'): no @ScheduledTask() of that name, nor runtime schedule of that id, ` +
+    `in this application. Scheduled ` +
     `tasks: ${scheduled.length ? scheduled.map((task) => `'${task}'`).join(', ') : '(none)'}.`,
   drainRunaway: (limit: number) =>
     `drain() ran ${limit} jobs and more keep coming: a task probably enqueues itself (or a ` +

@@ -233,6 +233,20 @@ describe('TaskQueueTester', () => {
       expect(schedule).toMatchObject({ name: 'weekly_report', cron: '0 8 * * 1', timeZone: 'UTC' });
     });
 
+    it('keeps runtime schedules: schedules() lists them, runSchedule(id) runs one tick', async () => {
+      const queue = queues.get('default');
+      const id = await queue.schedule('signup', { every: 60, payload: { userId: 7 }, id: 'x' });
+      expect(id).toBe('task-queue-runtime:x');
+      expect((await queue.schedules()).map(({ id, source }) => [id, source])).toEqual([
+        ['task-queue-runtime:x', 'runtime'],
+        ['task-queue:weekly_report', 'decorator'],
+      ]);
+      expect(await tester.runSchedule(id)).toMatchObject({ name: 'signup', status: 'complete' });
+      tester.assertEnqueued('signup', { userId: 7 });
+      expect(await queue.unschedule(id)).toBe(true);
+      expect(() => tester.runSchedule(id)).toThrow(/nor runtime schedule of that id/);
+    });
+
     it('clear() forgets every job', async () => {
       await queues.get('default').enqueue('signup', { userId: 1 });
       tester.clear();

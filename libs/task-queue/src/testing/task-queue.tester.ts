@@ -117,10 +117,13 @@ export class TaskQueueTester {
 
   /**
    * Enqueues one tick of the `@ScheduledTask()` `name` (its `kwargs` as payload, as its
-   * schedule would) and runs it now.
+   * schedule would), or of the runtime schedule with id `name` (what `TaskQueue.schedule()`
+   * returned; its payload), and runs it now.
    * @returns the job, as it ended.
    */
   runSchedule(name: string): Promise<TaskJobInfo> {
+    const runtime = this.store.jobs.runtimeSchedule(name);
+    if (runtime) return this.store.tickRuntime(runtime.queue, runtime.schedule);
     const scheduled = this.registry
       .getAllTasks()
       .filter((task) => task.cron !== undefined || task.every !== undefined);

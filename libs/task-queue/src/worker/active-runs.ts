@@ -1,5 +1,5 @@
 import { ABORTED_REASON } from '../task-queue.constants.js';
-import type { TaskRun } from './task-execution.js';
+import type { TaskRun } from './task-run.js';
 
 /** How long an abort request for a job this process has not started yet is remembered, in ms. */
 const PENDING_ABORT_MS = 60_000;

@@ -2,20 +2,24 @@ import type { LoggerService } from '@nestjs/common';
 import { UnrecoverableError, WaitingError, type Job, type Processor } from 'bullmq';
 import type { BoundTask } from '../discovery/task.registry.js';
 import { NonRetryableError, TaskAbortedError, TaskTimeoutError } from '../errors/index.js';
+import { WorkerShutdownError } from '../errors/worker-shutdown.error.js';
 import type { TaskInvocation } from '../per-job/task-invocation.js';
 import type { TaskJobOptions } from '../producer/enqueue-options.js';
 import type { TaskQueue } from '../producer/task-queue.js';
 import { validateWithSchema } from '../producer/task-schema.js';
 import { ABORTED_REASON } from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
+import { ScheduleOverlap } from '../scheduling/schedule-overlap.js';
 import type { ActiveRuns } from './active-runs.js';
-import { TaskRun, WorkerShutdownError } from './task-execution.js';
+import { TaskRun } from './task-run.js';
 
 /**
  * @internal The processor of one queue. It takes two parameters, not BullMQ's optional third (the
  * job's AbortSignal): BullMQ then makes no AbortController per job. Cancellation goes
  * through `runs` instead, which `cancelJob` would have reached only in this process too.
- * It runs for every job: what can be decided once per task was decided at bootstrap.
+ * It runs for every job: what can be decided once per task was decided at bootstrap. With
+ * `overlap`, a tick of an `overlap: false` schedule is first checked and, while another tick of
+ * its schedule is active, completed at once as skipped (result `null`, the task not called).
  */
 export function taskProcessor(
   queueName: string,
@@ -23,9 +27,10 @@ export function taskProcessor(
   queue: TaskQueue,
   active: ActiveRuns,
   logger: LoggerService,
+  overlap?: ScheduleOverlap,
 ): Processor {
   const runs = active.on(queueName);
-  return (job: Job, token?: string) => {
+  const runJob = (job: Job, token?: string): Promise<unknown> => {
     const task = tasks.get(job.name);
     if (!task) throw new UnrecoverableError(messages.unknownTaskInWorker(job.name, queueName));
     const id = job.id!;
@@ -61,6 +66,11 @@ export function taskProcessor(
     }
     return runChecked(job, token, task, run, prepared).finally(() => runs.delete(id));
   };
+  if (!overlap) return runJob;
+  return (job: Job, token?: string) =>
+    ScheduleOverlap.applies(job)
+      ? overlap.skips(job).then((skip) => (skip ? null : runJob(job, token)))
+      : runJob(job, token);
 }
 
 /** A run with a schema to check, per-job providers to make, or hooks to call. */

@@ -11,6 +11,7 @@ import { storeName } from '../backends/store-name.js';
 import { TaskRegistry } from '../discovery/task.registry.js';
 import { TaskQueueMetrics } from '../observability/task-queue.metrics.js';
 import { TaskQueues } from '../producer/task-queues.service.js';
+import { otherTickActiveOn, ScheduleOverlap } from '../scheduling/schedule-overlap.js';
 import { TaskScheduler } from '../scheduling/task-scheduler.service.js';
 import type { TaskQueueConfig } from '../task-queue.config.js';
 import {
@@ -60,7 +61,12 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     for (const name of this.config.workerQueues) {
       const tasks = this.registry.tasksOn(name);
       const queue = this.taskQueues.get(name);
-      const processor = taskProcessor(name, tasks, queue, this.active, this.logger);
+      const overlap = new ScheduleOverlap(
+        name,
+        otherTickActiveOn(this.backend.queue(name, 'worker')),
+        this.logger,
+      );
+      const processor = taskProcessor(name, tasks, queue, this.active, this.logger, overlap);
       const worker = this.backend.worker(name, processor, {
         concurrency: this.config.queues.get(name),
         autorun: false,

@@ -32,6 +32,8 @@ export interface SharedPostgres {
  * connections out of it for good.
  */
 class NamespacedConnection extends PostgresConnection {
+  private closed = false;
+
   constructor(private readonly shared: SharedPostgres) {
     super(poolView(shared));
   }
@@ -40,6 +42,19 @@ class NamespacedConnection extends PostgresConnection {
     const schema = await this.shared.schemaReady();
     if (this.schema !== schema) Object.defineProperty(this, 'schema', { value: schema });
     return super.waitUntilReady();
+  }
+
+  // BullMQ names a worker's LISTEN connection once the schema is ready, which may be after the
+  // worker was closed (an application closed right after it started): the connection it
+  // would open then is never closed, and keeps the process alive.
+  override getListenClient(): ReturnType<PostgresConnection['getListenClient']> {
+    if (this.closed) return Promise.reject(new ConnectionClosedError('Connection is closed.'));
+    return super.getListenClient();
+  }
+
+  override close(): Promise<void> {
+    this.closed = true;
+    return super.close();
   }
 }
 

@@ -59,6 +59,8 @@ export class PostgresAborts {
       while (!this.closed) {
         try {
           const client = await this.listenClient();
+          // Closed while connecting (an application closed right after it started).
+          if (this.closed) return client.release(true);
           this.listeners.push(client);
           client.on('notification', onNotification);
           client.on('error', () => {

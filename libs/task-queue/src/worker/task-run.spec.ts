@@ -1,6 +1,8 @@
 import { TaskAbortedError, TaskTimeoutError } from '../errors/index.js';
 import type { TaskContext } from '../interfaces/task-context.interface.js';
-import { deadlines, TaskRun, WorkerShutdownError, type RunJob } from './task-execution.js';
+import { WorkerShutdownError } from '../errors/worker-shutdown.error.js';
+import { deadlines } from './task-run.deadlines.js';
+import { TaskRun, type RunJob } from './task-run.js';
 import { ABORTED_REASON, SHUTDOWN_REASON } from '../task-queue.constants.js';
 import type { TaskQueue } from '../producer/task-queue.js';
 

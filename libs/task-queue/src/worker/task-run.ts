@@ -1,14 +1,12 @@
 import type { Job } from 'bullmq';
 import { TaskAbortedError, TaskTimeoutError } from '../errors/index.js';
-import type { TaskContext, TaskJobRef } from '../interfaces/task-context.interface.js';
+import { WorkerShutdownError } from '../errors/worker-shutdown.error.js';
+import type { TaskContext } from '../interfaces/task-context.interface.js';
+import type { TaskQueue } from '../producer/task-queue.js';
 import { ABORTED_REASON, SHUTDOWN_REASON } from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
-import type { TaskQueue } from '../producer/task-queue.js';
-
-/** @internal `ctx.signal.reason` when a shutdown's grace period ran out: the job runs again. */
-export class WorkerShutdownError extends Error {
-  override readonly name = 'WorkerShutdownError';
-}
+import { RunContext } from './task-run.context.js';
+import { deadlines, type TimedRun } from './task-run.deadlines.js';
 
 /** The reason a task sees for BullMQ's cancellation of its job. */
 function reasonFor(cancellation: unknown): unknown {
@@ -44,17 +42,17 @@ export type RunBody<T> = (ctx: TaskContext, payload: object) => T | PromiseLike<
  * run has ended, `ctx.job` and the run's label are made on first read, and its timeout is a
  * deadline in the process's shared `deadlines`, not a timer of its own.
  */
-export class TaskRun<T = unknown> {
+export class TaskRun<T = unknown> implements TimedRun {
   readonly context: TaskContext;
   private state: 'pending' | 'running' | 'ended' = 'pending';
   private endedBy: unknown;
   private controller?: AbortController;
-  /** @internal When the run times out, in `performance.now()` ms; `Infinity`: no timeout. */
+  /** @internal See {@link TimedRun}. */
   deadline = Infinity;
-  /** @internal Its neighbours in `deadlines`' list while it has a deadline. */
-  prevTimed?: TaskRun;
   /** @internal */
-  nextTimed?: TaskRun;
+  prevTimed?: TimedRun;
+  /** @internal */
+  nextTimed?: TimedRun;
   private timeoutMs = 0;
   private fail?: (reason: unknown) => void;
   private running?: Promise<T>;
@@ -151,108 +149,5 @@ export class TaskRun<T = unknown> {
   /** @internal Ends the run at its deadline. */
   timeOut(): void {
     this.stop(new TaskTimeoutError(messages.timedOut(this.label, this.timeoutMs / 1000)));
-  }
-}
-
-/** The longest delay `setTimeout` takes; a longer one would fire after 1 ms instead. */
-const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
-
-/**
- * @internal The deadlines of the runs going on in this process, watched by one timer set for
- * the earliest of them. A timer per run would cost a Timeout object and a ref and unref of
- * libuv's timer handle for every job, for a timeout that almost never fires; here a job links
- * itself into a list and out again (no hashing, no allocation), and the timer is re-armed only
- * when a run's deadline is earlier than the one it waits for, or when it fires. Unref'd: it
- * never keeps the process up.
- */
-export class RunDeadlines {
-  private head?: TaskRun;
-  private count = 0;
-  private timer?: ReturnType<typeof setTimeout>;
-  private armedFor = Infinity;
-
-  /** Watches `run` until its `deadline` (finite) or until it is deleted. */
-  add(run: TaskRun): void {
-    run.nextTimed = this.head;
-    if (this.head) this.head.prevTimed = run;
-    this.head = run;
-    this.count += 1;
-    if (run.deadline < this.armedFor) this.arm(run.deadline);
-  }
-
-  /** Stops watching `run`, which then has no deadline; a no-op for a run without one. */
-  delete(run: TaskRun): void {
-    if (run.deadline === Infinity) return;
-    run.deadline = Infinity;
-    const { prevTimed: prev, nextTimed: next } = run;
-    if (prev) prev.nextTimed = next;
-    else this.head = next;
-    if (next) next.prevTimed = prev;
-    run.prevTimed = run.nextTimed = undefined;
-    this.count -= 1;
-  }
-
-  /** How many runs have a deadline here, for tests. */
-  get size(): number {
-    return this.count;
-  }
-
-  private arm(deadline: number): void {
-    clearTimeout(this.timer);
-    this.armedFor = deadline;
-    const delay = Math.min(
-      MAX_TIMER_DELAY_MS,
-      Math.max(1, Math.ceil(deadline - performance.now())),
-    );
-    this.timer = setTimeout(() => this.sweep(), delay);
-    this.timer.unref();
-  }
-
-  /** Times out the runs whose deadline has come, and waits for the next one. */
-  private sweep(): void {
-    this.timer = undefined;
-    this.armedFor = Infinity;
-    const now = performance.now();
-    const due: TaskRun[] = [];
-    let next = Infinity;
-    for (let run = this.head; run; run = run.nextTimed) {
-      if (run.deadline <= now) due.push(run);
-      else if (run.deadline < next) next = run.deadline;
-    }
-    if (next < Infinity) this.arm(next);
-    // After the walk: a run's abort listeners run as it times out, and may change the list.
-    for (const run of due) run.timeOut();
-  }
-}
-
-/** @internal The one set of deadlines of this process's runs. */
-export const deadlines = new RunDeadlines();
-
-/** `ctx`: what a task sees of its run. */
-class RunContext implements TaskContext {
-  private ref?: TaskJobRef;
-
-  constructor(
-    private readonly run: TaskRun,
-    readonly queue: TaskQueue,
-  ) {}
-
-  get job(): TaskJobRef {
-    const { job, payload } = this.run;
-    return (this.ref ??= {
-      id: job.id!,
-      name: job.name,
-      queue: this.queue.name,
-      attempt: job.attemptsMade + 1,
-      payload,
-    });
-  }
-
-  get signal(): AbortSignal {
-    return this.run.signal();
-  }
-
-  progress(value: number | object): Promise<void> {
-    return this.run.job.updateProgress(value);
   }
 }

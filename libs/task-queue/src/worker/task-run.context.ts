@@ -1,0 +1,39 @@
+import type { TaskContext, TaskJobRef } from '../interfaces/task-context.interface.js';
+import type { TaskQueue } from '../producer/task-queue.js';
+import type { RunJob } from './task-run.js';
+
+/** @internal What the context reads of its run. */
+export interface ContextSource {
+  readonly job: RunJob;
+  readonly payload: object;
+  signal(): AbortSignal;
+}
+
+/** @internal `ctx`: what a task sees of its run; `ctx.job` is made on first read. */
+export class RunContext implements TaskContext {
+  private ref?: TaskJobRef;
+
+  constructor(
+    private readonly run: ContextSource,
+    readonly queue: TaskQueue,
+  ) {}
+
+  get job(): TaskJobRef {
+    const { job, payload } = this.run;
+    return (this.ref ??= {
+      id: job.id!,
+      name: job.name,
+      queue: this.queue.name,
+      attempt: job.attemptsMade + 1,
+      payload,
+    });
+  }
+
+  get signal(): AbortSignal {
+    return this.run.signal();
+  }
+
+  progress(value: number | object): Promise<void> {
+    return this.run.job.updateProgress(value);
+  }
+}
