@@ -31,11 +31,13 @@ const BACKENDS = {
   'nest-bullmq': ALL_BACKENDS,
   'schedule-runtime': ALL_BACKENDS,
   'schedule-overlap': ALL_BACKENDS,
+  'nest-schedule': ALL_BACKENDS,
   migrations: ['postgres', 'pglite'],
   'postgres-connections': ['postgres'],
   // Several processes share the backend: not PGlite, which lives in one process.
   'cross-process': ['redis', 'postgres'],
   scheduling: ['redis', 'postgres'],
+  'nest-schedule-replicas': ['redis', 'postgres'],
   'tasks-cli': ['redis', 'postgres'],
   dashboard: ALL_BACKENDS,
 };

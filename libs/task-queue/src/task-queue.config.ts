@@ -40,6 +40,8 @@ export interface TaskQueueConfig {
   logPayloads: boolean;
   /** How per-job providers are made: compiled factories where possible, or Nest's injector. */
   perJobProviders: 'compiled' | 'injector';
+  /** Whether `@nestjs/schedule`'s `@Cron()` / `@Interval()` methods run as scheduled tasks. */
+  schedule: 'distributed' | undefined;
 }
 
 const fail = (option: string, value: unknown, expected: string): never => {
@@ -120,6 +122,9 @@ export function resolveConfig(
   if (perJobProviders !== 'compiled' && perJobProviders !== 'injector') {
     fail('perJobProviders', perJobProviders, "'compiled' or 'injector'");
   }
+  if (options.schedule !== undefined && options.schedule !== 'distributed') {
+    throw new TaskQueueConfigError(messages.invalidSchedule(options.schedule));
+  }
   const retentionError = checkRetention(options.retention);
   if (retentionError)
     fail(`retention${retentionError.path}`, retentionError.value, retentionError.expected);
@@ -140,6 +145,7 @@ export function resolveConfig(
     maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
     logPayloads: options.logPayloads ?? false,
     perJobProviders,
+    schedule: options.schedule,
   };
 }
 

@@ -57,6 +57,34 @@ export const messages = {
   invalidTimeZone: (where: string, timeZone: unknown) =>
     `${where}: timeZone ${describe(timeZone)} is not a known IANA time zone. Use a name such ` +
     `as 'UTC' (the default), 'Europe/Paris' or 'America/New_York'.`,
+  nestCronTime: (where: string, cronTime: unknown) =>
+    `${where}: @Cron(${describe(cronTime)}) is neither a cron pattern nor a Date. Give a pattern ` +
+    `such as '0 2 * * *' (or a CronExpression constant).`,
+  nestTimerMs: (where: string, type: string, ms: unknown) =>
+    `${where}: @${type === 'interval' ? 'Interval' : 'Timeout'}(${describe(ms)}) needs a whole ` +
+    `number of milliseconds${type === 'interval' ? ', at least 1' : ''}.`,
+  nestZoneAndOffset: (where: string) =>
+    `${where}: @Cron() has both 'timeZone' and 'utcOffset'. Keep one: 'timeZone' (an IANA name ` +
+    `such as 'Europe/Paris') is preferred.`,
+  nestUtcOffset: (where: string, utcOffset: unknown) =>
+    `${where}: @Cron() utcOffset ${describe(utcOffset)} cannot run as a fixed-offset time zone: ` +
+    `with schedule: 'distributed' it must be whole hours in minutes, from -720 to 840 (e.g. ` +
+    `120 for UTC+2). Use 'timeZone' with an IANA name instead, e.g. timeZone: 'Asia/Kolkata' ` +
+    `for UTC+5:30.`,
+  nestTimerNotStatic: (where: string) =>
+    `${where}: @Timeout() and @Cron(date) run on the provider's one instance, but this ` +
+    `provider is request-scoped or depends on one. Move the method to a singleton provider.`,
+  taskAndNestSchedule: (where: string) =>
+    `${where}: has both a task decorator (@Task/@ScheduledTask) and a @nestjs/schedule one ` +
+    `(@Cron/@Interval/@Timeout). Keep one of them.`,
+  scheduleModuleImported: () =>
+    `TaskQueueModule: schedule: 'distributed' runs the @Cron() and @Interval() methods itself, ` +
+    `once per tick across processes, but ScheduleModule.forRoot() (@nestjs/schedule) is imported ` +
+    `as well and would run them again in every process. Remove ScheduleModule.forRoot() from ` +
+    `your imports, or drop schedule: 'distributed' to keep @nestjs/schedule's per-process timers.`,
+  invalidSchedule: (value: unknown) =>
+    `TaskQueueModule: option 'schedule' is ${describe(value)}; expected 'distributed' (or ` +
+    `nothing, to leave @nestjs/schedule's decorators to ScheduleModule).`,
   invalidOption: (option: string, value: unknown, expected: string) =>
     `TaskQueueModule: option '${option}' is ${describe(value)}; expected ${expected}.`,
   defaultQueueNotConfigured: (defaultQueue: string, queues: Iterable<string>) =>

@@ -26,6 +26,7 @@ import {
 } from './nest-bullmq/nest-bullmq.queue-providers.js';
 import { NEST_BULL_SHARED_CONFIG_TOKEN } from './nest-bullmq/nest-bullmq.tokens.js';
 import { TaskQueues } from './producer/task-queues.service.js';
+import { LocalTimers } from './scheduling/local-timers.service.js';
 import { TaskScheduler } from './scheduling/task-scheduler.service.js';
 import { TaskWorkerHost } from './worker/task-worker.host.js';
 import { TaskRegistry } from './discovery/task.registry.js';
@@ -51,6 +52,7 @@ export const TASK_QUEUE_CORE_PROVIDERS: Provider[] = [
   TaskMetadataAccessor,
   TaskRegistry,
   TaskQueueExplorer,
+  LocalTimers,
   TaskQueues,
   TaskQueueHealth,
   TaskQueueMetrics,

@@ -2,7 +2,11 @@ import { Inject, Injectable, Scope, type OnModuleInit } from '@nestjs/common';
 import { ContextIdFactory, DiscoveryService, MetadataScanner, ModuleRef } from '@nestjs/core';
 import { Injector } from '@nestjs/core/injector/injector.js';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
-import { TaskDefinitionError } from '../errors/index.js';
+import { TaskDefinitionError, TaskQueueConfigError } from '../errors/index.js';
+import type { TaskMetadata } from '../interfaces/task-options.interface.js';
+import { LocalTimers } from '../scheduling/local-timers.service.js';
+import { adoptNestSchedule } from './nest-schedule.binding.js';
+import { readNestSchedule, SCHEDULE_MODULE_OPTIONS } from './nest-schedule.metadata.js';
 import { bindTask } from './task-binding.js';
 import { compileJobFactory, JobScope, type JobFactory } from '../per-job/task-job-scope.js';
 import {
@@ -54,11 +58,19 @@ export class TaskQueueExplorer implements OnModuleInit {
     private readonly accessor: TaskMetadataAccessor,
     private readonly registry: TaskRegistry,
     private readonly moduleRef: ModuleRef,
+    private readonly timers: LocalTimers,
     @Inject(TASK_QUEUE_CONFIG) private readonly config: TaskQueueConfig,
   ) {}
 
   onModuleInit(): void {
     const providers = this.discovery.getProviders();
+    // Both would run the same @Cron methods: ScheduleModule in every process, and this module.
+    if (
+      this.config.schedule === 'distributed' &&
+      providers.some((wrapper) => wrapper.token === SCHEDULE_MODULE_OPTIONS)
+    ) {
+      throw new TaskQueueConfigError(messages.scheduleModuleImported());
+    }
     this.hookProviders = dependentsFirst(providers.filter(isHookProvider));
     for (const wrapper of providers) {
       const same = this.providersByToken.get(wrapper.token);
@@ -74,10 +86,10 @@ export class TaskQueueExplorer implements OnModuleInit {
       seen.add(target.key);
       for (const methodName of this.scanner.getAllMethodNames(target.prototype)) {
         const method = (target.prototype as Record<string, unknown>)[methodName];
-        const meta = this.accessor.getTaskMetadata(method);
-        if (!meta) continue;
         const type = target.prototype.constructor as object & { name: string };
         const where = `${type.name}.${methodName}`;
+        const meta = this.metadataOf(target, type.name, methodName, method as TaskMethod);
+        if (!meta) continue;
         const parameters = this.parametersOf(where, target.prototype, methodName);
         const found = { type, className: type.name, methodName, meta };
         this.registry.add(
@@ -88,6 +100,33 @@ export class TaskQueueExplorer implements OnModuleInit {
         );
       }
     }
+  }
+
+  /**
+   * What a method declares as a task: its task decorator's metadata, or with
+   * `schedule: 'distributed'` what its @nestjs/schedule decorator makes of it. A one-off
+   * (`@Timeout`, `@Cron(date)`) is no task: it is handed to the per-process timers.
+   */
+  private metadataOf(
+    target: Target,
+    className: string,
+    methodName: string,
+    method: TaskMethod,
+  ): TaskMetadata | undefined {
+    const meta = this.accessor.getTaskMetadata(method);
+    const nest = this.config.schedule === 'distributed' ? readNestSchedule(method) : undefined;
+    if (!nest) return meta;
+    const where = `${className}.${methodName}`;
+    if (meta) throw new TaskDefinitionError(messages.taskAndNestSchedule(where));
+    const adopted = adoptNestSchedule(className, methodName, nest);
+    if (adopted.kind === 'task') return adopted.meta;
+    // As ScheduleModule does, a one-off runs on the provider's one instance, if it has one.
+    if (!target.static) {
+      throw new TaskDefinitionError(messages.nestTimerNotStatic(where));
+    }
+    const when = 'at' in adopted ? { at: adopted.at } : { afterMs: adopted.afterMs };
+    this.timers.add({ where, when, run: () => method.call(target.key) });
+    return undefined;
   }
 
   /**

@@ -148,6 +148,21 @@ export interface TaskQueueModuleOptions {
    */
   logPayloads?: boolean;
   /**
+   * `'distributed'`: methods decorated with `@nestjs/schedule`'s `@Cron()` and `@Interval()` run
+   * once per tick across all processes, through the workers, as tasks on `defaultQueue` named by
+   * the decorator's `name` when it is a valid task name, else `ClassName.methodName`.
+   * `disabled: true` is not scheduled; `waitForCompletion: true` means `overlap: false`; a
+   * `utcOffset` of whole hours runs in a fixed-offset zone. One-off `Date` crons and `@Timeout()`
+   * still run in each process, on a timer. Do not import `ScheduleModule.forRoot()` as well.
+   * Default: unset, leaving those decorators to `ScheduleModule`.
+   *
+   * @example
+   * ```ts
+   * TaskQueueModule.forRoot({ schedule: 'distributed' })
+   * ```
+   */
+  schedule?: 'distributed';
+  /**
    * @internal How per-job providers are made: `'compiled'` (default) builds the usual shapes
    * (classes taking singletons, the job and other such classes) with factories prepared at
    * bootstrap and leaves the rest to Nest's injector; `'injector'` leaves all of them to it.
