@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { UnrecoverableError, type Job, type Processor } from 'bullmq';
 import { TaskRegistry, type BoundTask } from '../discovery/task.registry.js';
@@ -16,6 +16,7 @@ import { TaskQueues } from '../producer/task-queues.service.js';
 import { ABORTED_REASON } from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
 import { ActiveRuns } from '../worker/active-runs.js';
+import { deadlines } from '../worker/task-run.deadlines.js';
 import { taskProcessor } from '../worker/task-processor.js';
 import type { MemoryJob } from './memory-job.js';
 import { MemoryJobs, type MemoryJobRunner } from './memory.jobs.js';
@@ -30,7 +31,7 @@ export const TESTING_OPTIONS = Symbol('TASK_QUEUE_TESTING_OPTIONS');
  * and success/failure hooks apply as on a worker. No connection, no timer of its own.
  */
 @Injectable()
-export class MemoryJobStore extends JobStore implements MemoryJobRunner {
+export class MemoryJobStore extends JobStore implements MemoryJobRunner, OnApplicationShutdown {
   readonly jobs: MemoryJobs;
   private readonly active = new ActiveRuns();
   private readonly processors = new Map<string, Processor>();
@@ -55,6 +56,11 @@ export class MemoryJobStore extends JobStore implements MemoryJobRunner {
 
   queue(name: string): QueueJobStore {
     return this.jobs.queue(name);
+  }
+
+  /** No timer outlives the test: the run timeouts' shared one is cleared once idle. */
+  onApplicationShutdown(): void {
+    deadlines.releaseIfIdle();
   }
 
   /** Runs `job` attempt after attempt, as a worker would, until it completes or fails for good. */

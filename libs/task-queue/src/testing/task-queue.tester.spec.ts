@@ -17,6 +17,7 @@ import {
   type TaskContext,
 } from '../index.js';
 import { TaskQueueTester, TaskQueueTestingModule, type TaskQueueTestingMode } from './index.js';
+import { deadlines } from '../worker/task-run.deadlines.js';
 
 /** A Standard Schema that wants `{ email: string }` containing '@'. */
 const emailSchema: StandardSchemaV1<{ email: string }> = {
@@ -119,6 +120,17 @@ describe('TaskQueueTester', () => {
   }
 
   afterEach(() => moduleRef?.close());
+
+  it('leaves no timer behind once closed, though its jobs ran with a timeout', async () => {
+    await boot();
+    await queues.get('default').enqueue('signup', { userId: 1 });
+    await tester.drain();
+    // The runs' shared timeout timer stays set (unref'd) for the last deadline it was given...
+    expect(deadlines.armed).toBe(true);
+    await moduleRef.close();
+    // ...until the application closes.
+    expect(deadlines.armed).toBe(false);
+  });
 
   describe("mode 'manual'", () => {
     beforeEach(() => boot());

@@ -47,6 +47,23 @@ export class RunDeadlines {
     this.count -= 1;
   }
 
+  /**
+   * Clears the timer when no run has a deadline any more (it would otherwise stay armed,
+   * unref'd, until the last deadline it was set for). Called when an application shuts down;
+   * not after each run, which would cost a timer per job.
+   */
+  releaseIfIdle(): void {
+    if (this.count > 0) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.armedFor = Infinity;
+  }
+
+  /** Whether the timer is set, for tests. */
+  get armed(): boolean {
+    return this.timer !== undefined;
+  }
+
   /** How many runs have a deadline here, for tests. */
   get size(): number {
     return this.count;
