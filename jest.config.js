@@ -27,6 +27,7 @@ const BACKENDS = {
   'job-log': ALL_BACKENDS,
   shutdown: ALL_BACKENDS,
   'schedule-every': ALL_BACKENDS,
+  observability: ALL_BACKENDS,
   'scheduled-task': ALL_BACKENDS,
   'nest-bullmq': ALL_BACKENDS,
   'schedule-runtime': ALL_BACKENDS,
@@ -37,6 +38,7 @@ const BACKENDS = {
   // Several processes share the backend: not PGlite, which lives in one process.
   'cross-process': ['redis', 'postgres'],
   scheduling: ['redis', 'postgres'],
+  'worker-process': ['redis', 'postgres'],
   'nest-schedule-replicas': ['redis', 'postgres'],
   'tasks-cli': ['redis', 'postgres'],
   dashboard: ALL_BACKENDS,

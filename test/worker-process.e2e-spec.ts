@@ -1,21 +1,21 @@
 // The example split in two, as in production: an API that only enqueues (TASK_WORKER=false,
-// here in-process) and `npm run worker` processes (built, spawned) that run the jobs.
-import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
+// here in-process) and `npm run worker` processes (built, spawned) that run the jobs, on each
+// backend that processes can share.
 import { TaskQueues, type TaskJobInfo } from '@app/task-queue';
 import { AppModule } from '../src/app.module.js';
+import { BACKEND, testBackend } from './support/backend.js';
 import { killAllBuilt, startBuilt } from './support/built-app.js';
 import { exitOf } from './support/processes.js';
-import { deleteKeys, eventually, uniquePrefix } from './support/redis.js';
+import { eventually } from './support/redis.js';
+import { startTaskApp } from './support/task-app.js';
 
-const prefix = uniquePrefix('worker-process');
-let api: INestApplication;
+const backend = testBackend('worker-process');
 let baseUrl: string;
 let queues: TaskQueues;
 
-/** `npm run worker -- ...args`, on this file's prefix; resolves once it says it is ready. */
+/** `npm run worker -- ...args`, on this file's backend; resolves once it says it is ready. */
 async function startWorker(args: string[], env: Record<string, string> = {}) {
-  const worker = startBuilt('worker', args, { TASK_QUEUE_PREFIX: prefix, ...env });
+  const worker = startBuilt('worker', args, { ...backend.env, ...env });
   await worker.waitForOutput(/Worker ready: queues /);
   return worker;
 }
@@ -45,28 +45,18 @@ async function newsletters(count: number, seconds: number) {
 }
 
 beforeAll(async () => {
-  const saved = { ...process.env };
-  Object.assign(process.env, { TASK_QUEUE_PREFIX: prefix, TASK_WORKER: 'false' });
-  try {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    api = moduleRef.createNestApplication({ logger: ['error', 'warn'] });
-    await api.listen(0, '127.0.0.1');
-  } finally {
-    process.env.TASK_QUEUE_PREFIX = saved.TASK_QUEUE_PREFIX;
-    process.env.TASK_WORKER = saved.TASK_WORKER;
-    if (saved.TASK_QUEUE_PREFIX === undefined) delete process.env.TASK_QUEUE_PREFIX;
-    if (saved.TASK_WORKER === undefined) delete process.env.TASK_WORKER;
-  }
+  const api = await startTaskApp({
+    backend,
+    imports: [AppModule],
+    options: 'from-env',
+    env: { TASK_WORKER: 'false' },
+    listen: '127.0.0.1',
+  });
   baseUrl = await api.getUrl();
   queues = api.get(TaskQueues);
 });
 
 afterEach(killAllBuilt);
-
-afterAll(async () => {
-  await api?.close();
-  await deleteKeys(prefix);
-});
 
 describe('npm run worker (built, a process of its own)', () => {
   it('runs a job the API enqueued; --queues keeps it off the other queues', async () => {
@@ -110,7 +100,7 @@ describe('npm run worker (built, a process of its own)', () => {
     expect(health.status).toBe(503);
     expect(await health.json()).toMatchObject({
       healthy: false,
-      redis: { reachable: true },
+      backend: { kind: BACKEND, reachable: true },
       queues: { default: { workers: 0 }, emails: { workers: 1 } },
     });
     // Ctrl-C closes it as SIGTERM does.
@@ -125,7 +115,7 @@ describe('npm run worker (built, a process of its own)', () => {
   }, 60_000);
 
   it('refuses a queue that is not configured, with the library message, exit 1', async () => {
-    const worker = startBuilt('worker', ['--queues', 'nope'], { TASK_QUEUE_PREFIX: prefix });
+    const worker = startBuilt('worker', ['--queues', 'nope'], backend.env);
     expect(await exitOf(worker.child, 30_000)).toEqual({ code: 1, signal: null });
     expect(worker.output()).toContain(
       "worker.queues names 'nope', which is not a configured queue",
