@@ -11,15 +11,28 @@ afterAll(async () => {
   await backend.cleanup();
 });
 
-/** The samples of a Prometheus text, by name and labels (spaces removed). */
-function samplesOf(text: string): Map<string, number> {
+/** Checks the Prometheus text format: each family declared once, before its samples. */
+function parsePrometheus(text: string) {
   const samples = new Map<string, number>();
+  const declared = new Map<string, string>();
   for (const line of text.split('\n')) {
-    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$/.exec(line);
-    if (sample)
-      samples.set(`${sample[1]}${(sample[2] ?? '').replace(/\s/g, '')}`, Number(sample[3]));
+    if (line === '') continue;
+    const type =
+      /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$/.exec(line);
+    if (type) {
+      expect(declared.has(type[1])).toBe(false);
+      declared.set(type[1], type[2]);
+      continue;
+    }
+    if (line.startsWith('# HELP ')) continue;
+    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (-?[0-9.e+]+|\+Inf|NaN)$/.exec(line);
+    expect({ line, parses: Boolean(sample) }).toEqual({ line, parses: true });
+    const [, name, labels = ''] = sample!;
+    const family = [...declared.keys()].find((f) => name === f || name.startsWith(`${f}_`));
+    expect({ name, declared: Boolean(family) }).toEqual({ name, declared: true });
+    samples.set(`${name}${labels.replace(/\s/g, '')}`, Number(sample![3]));
   }
-  return samples;
+  return { samples, declared };
 }
 
 describe(`the example app's /health and /metrics on ${BACKEND}`, () => {
@@ -44,16 +57,21 @@ describe(`the example app's /health and /metrics on ${BACKEND}`, () => {
       });
       expect(accepted.status).toBe(202);
     }
-    const samples = await eventually(async () => {
+    const { samples, declared } = await eventually(async () => {
       const metrics = await fetch(`${baseUrl}/metrics`);
       expect(metrics.status).toBe(200);
-      const parsed = samplesOf(await metrics.text());
-      return parsed.get('bullmq_job_count{queue="default",state="completed"}') === 3
+      expect(metrics.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      const parsed = parsePrometheus(await metrics.text());
+      return parsed.samples.get('bullmq_job_count{queue="default",state="completed"}') === 3
         ? parsed
         : undefined;
     }, 20_000);
+    expect(declared.get('bullmq_job_count')).toBe('gauge');
+    expect(declared.get('task_queue_job_duration_seconds')).toBe('histogram');
     const series = 'queue="default",task="process_data",outcome="completed"';
     expect(samples.get(`task_queue_job_duration_seconds_count{${series}}`)).toBe(3);
+    expect(samples.get(`task_queue_job_duration_seconds_bucket{${series},le="+Inf"}`)).toBe(3);
+    expect(samples.get(`task_queue_job_duration_seconds_sum{${series}}`)).toBeGreaterThan(0);
     expect(samples.get('bullmq_job_count{queue="emails",state="completed"}')).toBe(0);
     expect(await app.stop('SIGTERM')).toEqual({ code: 0, signal: null });
   }, 120_000);
