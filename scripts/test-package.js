@@ -240,18 +240,15 @@ function checkTestingKit(dir) {
 async function main() {
   step('build:lib');
   run(process.execPath, [join(REPO, 'scripts/build-lib.js')], REPO, { stdio: 'inherit' });
-  const [packed] = JSON.parse(run('npm', ['pack', '--dry-run', '--json'], LIB));
-  step(`tarball holds ${checkContents(packed.files)} files (${packed.size} bytes packed)`);
-  run('npm', ['publish', '--dry-run'], LIB, { stdio: ['ignore', 'ignore', 'pipe'] });
-  step('npm publish --dry-run passed');
-
   const root = mkdtempSync(join(tmpdir(), 'task-queue-package-'));
-  const redis = await ensureRedis({ log: (message) => step(message) });
+  let redis;
   try {
-    const [{ filename }] = JSON.parse(
-      run('npm', ['pack', '--json', '--pack-destination', root], LIB),
-    );
-    const tarball = join(root, filename);
+    const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', root], LIB));
+    step(`tarball holds ${checkContents(packed.files)} files (${packed.size} bytes packed)`);
+    run('npm', ['publish', '--dry-run'], LIB, { stdio: ['ignore', 'ignore', 'pipe'] });
+    step('npm publish --dry-run passed');
+    redis = await ensureRedis({ log: (message) => step(message) });
+    const tarball = join(root, packed.filename);
     for (const app of APPS) {
       const dir = createApp(root, app, tarball);
       const installing = Date.now();
@@ -279,7 +276,7 @@ async function main() {
       }
     }
   } finally {
-    await redis.stop();
+    await redis?.stop();
     rmSync(root, { recursive: true, force: true });
   }
   step('test:package passed');
