@@ -45,7 +45,7 @@ describe('when Redis is unreachable', () => {
 
     expect(error).toBeInstanceOf(RedisUnavailableError);
     expect((error as Error).message).toMatch(
-      /Cannot enqueue on queue 'default': Redis is not reachable/,
+      /^Queue 'default': Redis is not reachable \(connection \w+ after \d+ ms\); nothing was enqueued or read\. Check that Redis is running/,
     );
     expect(elapsed).toBeLessThan(5000);
 
@@ -55,6 +55,7 @@ describe('when Redis is unreachable', () => {
       const readError = await read.catch((e: unknown) => e);
       expect(readError).toBeInstanceOf(BackendUnavailableError);
       expect(readError).toBeInstanceOf(RedisUnavailableError);
+      expect((readError as Error).message).toMatch(/^Queue 'default': Redis is not reachable/);
     }
 
     await app.close();

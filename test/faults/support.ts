@@ -165,7 +165,7 @@ export function durations(count: number): number[] {
   });
 }
 
-/** An enqueue-only application of the FaultTasks, on the Redis at `url`. */
+/** An enqueue-only application of the FaultTasks, its queues at `url` (any backend). */
 export async function enqueueApp(url: string, prefix: string): Promise<TestingModule> {
   @Module({
     imports: [

@@ -138,15 +138,6 @@ export const messages = {
     `maxmemory-policy noeviction).`,
   invalidEnqueueOption: (name: string, option: string, value: unknown, expected: string) =>
     `Task '${name}': enqueue option '${option}' is ${describe(value)}; expected ${expected}.`,
-  redisUnavailable: (queue: string, status: string, waitedMs: number) =>
-    `Cannot enqueue on queue '${queue}': Redis is not reachable (connection ${status} ` +
-    `after ${waitedMs} ms). Check that Redis is running and the 'connection' setting points at it.`,
-
-  redisConnectionLost: (queue: string, reason: string) =>
-    `Cannot enqueue on queue '${queue}': Redis is not reachable (the connection dropped: ` +
-    `${reason}); nothing was enqueued. Check that Redis is running and the 'connection' ` +
-    `setting points at it.`,
-
   taskFailed: (name: string, jobId: string, reason: string) =>
     `Task '${name}' (job ${jobId}) failed: ${reason}`,
   waitTimedOut: (name: string, jobId: string, seconds: number) =>
@@ -192,6 +183,11 @@ export const messages = {
     `TaskQueueModule: ${option} ${describe(schema)} cannot name a PostgreSQL schema, which on ` +
     `PostgreSQL is the queues' namespace. Use 1 to 63 letters, digits, "_" or "$", starting ` +
     `with a letter or "_" (e.g. 'tasks_test_1').`,
+  connectionEntryBeside: (other: string, entry: 'postgres' | 'pglite') =>
+    `TaskQueueModule: option 'connection.${other}' cannot be used with the ` +
+    `${entry === 'postgres' ? 'PostgreSQL' : 'embedded PostgreSQL (PGlite)'} backend ` +
+    `('connection.${entry}'), which takes no other entry. Remove '${other}'; the settings of ` +
+    `that backend's connection go inside 'connection.${entry}'.`,
   namespaceWithPool: (option: string) =>
     `TaskQueueModule: '${option}' cannot be set with a ready-made pg Pool: the pool's own ` +
     `search_path decides the schema. Remove '${option}', or pass { postgres: { ` +

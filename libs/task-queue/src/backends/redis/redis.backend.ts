@@ -104,16 +104,16 @@ export class RedisBackend extends QueueBackend {
   async outageOf(error: unknown, queue: string): Promise<Error | undefined> {
     if (error instanceof RedisUnavailableError) return error;
     if (error instanceof Error && NOT_SENT.test(error.message)) {
-      return new RedisUnavailableError(messages.redisConnectionLost(queue, error.message));
+      const reason = `the connection dropped: ${error.message}`;
+      return new RedisUnavailableError(messages.backendUnavailable(queue, 'Redis', reason));
     }
     return undefined;
   }
 
-  /** The error of an enqueue that found Redis unreachable after waiting `waitedMs`. */
+  /** The error of a command (enqueue or read) that found Redis unreachable after `waitedMs`. */
   unavailable(queue: string, waitedMs: number): Error {
-    return new RedisUnavailableError(
-      messages.redisUnavailable(queue, this.producer.status, waitedMs),
-    );
+    const reason = `connection ${this.producer.status} after ${waitedMs} ms`;
+    return new RedisUnavailableError(messages.backendUnavailable(queue, 'Redis', reason));
   }
 
   async markAborted(queue: string, id: string, reason: string): Promise<-1 | 0 | 1> {
