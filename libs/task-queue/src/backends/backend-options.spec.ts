@@ -66,13 +66,26 @@ describe('resolveBackendOptions', () => {
     [{ pglite: {} }, /not a PGlite instance/],
     [{ cluster: { nodes: [] } }, /connection\.cluster\.nodes/],
     [{ cluster: { nodes: [{ host: 'a', port: 1 }] } }, /has no hash tag/],
+    [
+      { postgres: 'postgres://db/app', cluster: { nodes: [{ host: 'a', port: 1 }] } },
+      /option 'connection\.cluster' cannot be used with the PostgreSQL backend/,
+    ],
+    [
+      { postgres: { host: 'db' }, host: 'cache', port: 6379 },
+      /option 'connection\.host' cannot be used with the PostgreSQL backend/,
+    ],
+    [
+      { pglite, cluster: { nodes: [{ host: 'a', port: 1 }] } },
+      /option 'connection\.cluster' cannot be used with the embedded PostgreSQL \(PGlite\) backend/,
+    ],
+    [{ pglite, postgres: 'postgres://db/app' }, /option 'connection\.pglite' cannot be used/],
   ])('refuses %p naming what is wrong', (connection, message) => {
     const call = () => resolve(connection);
     expect(call).toThrow(TaskQueueConfigError);
     expect(call).toThrow(message);
   });
 
-  it.each(['my-app', 'has space', '1st', 'x'.repeat(64)])(
+  it.each(['my-app', 'has space', '1st', 'x'.repeat(64), '{bull}'])(
     'refuses prefix %p on PostgreSQL: it cannot name a schema',
     (prefix) => {
       expect(() => resolve('postgres://db/app', prefix)).toThrow(/cannot name a PostgreSQL schema/);

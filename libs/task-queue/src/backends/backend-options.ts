@@ -72,6 +72,9 @@ export function resolveBackendOptions(
   if (typeof connection !== 'object' || connection === null) {
     return invalid(connection, 'is neither a URL nor an object');
   }
+  if ('postgres' in connection || 'pglite' in connection) {
+    refuseOtherEntries(connection, 'postgres' in connection ? 'postgres' : 'pglite');
+  }
   if ('postgres' in connection) {
     const target: unknown = connection.postgres;
     if (typeof target === 'string') {
@@ -114,6 +117,17 @@ export function resolveBackendOptions(
     }
   }
   return { kind: 'redis', connection, prefix: redisPrefix };
+}
+
+/**
+ * `{ postgres }` and `{ pglite }` take nothing beside their one entry: a Redis setting there
+ * (`cluster`, ioredis options) or the other backend would otherwise be ignored without a word.
+ */
+function refuseOtherEntries(connection: object, entry: 'postgres' | 'pglite'): void {
+  const other = Object.keys(connection).find((key) => key !== entry);
+  if (other !== undefined) {
+    throw new TaskQueueConfigError(messages.connectionEntryBeside(other, entry));
+  }
 }
 
 function isPGlite(value: unknown): value is PGliteLike {
