@@ -33,6 +33,8 @@ const BACKENDS = {
   'schedule-runtime': ALL_BACKENDS,
   'schedule-overlap': ALL_BACKENDS,
   'nest-schedule': ALL_BACKENDS,
+  map: ALL_BACKENDS,
+  flows: ALL_BACKENDS,
   migrations: ['postgres', 'pglite'],
   'postgres-connections': ['postgres'],
   // Several processes share the backend: not PGlite, which lives in one process.

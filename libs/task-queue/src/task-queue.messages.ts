@@ -140,12 +140,30 @@ export const messages = {
     `Task '${name}': enqueue option '${option}' is ${describe(value)}; expected ${expected}.`,
   taskFailed: (name: string, jobId: string, reason: string) =>
     `Task '${name}' (job ${jobId}) failed: ${reason}`,
-  waitTimedOut: (name: string, jobId: string, seconds: number) =>
+  waitTimedOut: (name: string, jobId: string, seconds: number, method = 'apply') =>
     `Task '${name}' (job ${jobId}) did not finish within ${seconds} s; the job is still queued ` +
-    `or running. Wait longer with apply(..., { timeout }) or read it later with getJob('${jobId}').`,
+    `or running. Wait longer with ${method}(..., { timeout }) or read it later with ` +
+    `getJob('${jobId}').`,
   waitInterrupted: (name: string, jobId: string) =>
     `Stopped waiting for task '${name}' (job ${jobId}): the queue is closing. ` +
     `The job is still queued or running; read it later with getJob('${jobId}').`,
+  invalidFlowNode: (where: string, value: unknown) =>
+    `enqueueFlow: ${where} is ${describe(value)}; expected a job: { name, payload?, queue?, ` +
+    `options?, children? }.`,
+  unknownFlowField: (where: string, field: string) =>
+    `enqueueFlow: ${where} has an unknown field '${field}'. A job of a flow takes name, ` +
+    `payload, queue, options and children.`,
+  flowChildrenNotArray: (where: string, value: unknown) =>
+    `enqueueFlow: ${where}.children is ${describe(value)}; expected an array of jobs.`,
+  flowKey: (where: string, name: string) =>
+    `enqueueFlow: ${where} (task '${name}') sets option 'key': the jobs of a flow are never ` +
+    `deduplicated. Remove it, or enqueue that job on its own.`,
+  flowCycle: (where: string) =>
+    `enqueueFlow: ${where} is one of its own ancestors: a flow is a tree. Give each job its ` +
+    `own object.`,
+  inFlow: (where: string, problem: string) => `enqueueFlow: ${where}: ${problem}`,
+  childFailed: (name: string, jobId: string, queue: string, reason: string) =>
+    `child '${name}' (job ${jobId} on queue '${queue}') failed: ${reason}`,
   timedOut: (label: string, seconds: number) =>
     `${label} timed out after ${seconds} s. Raise the task's timeout, or make it stop when ` +
     `ctx.signal aborts.`,

@@ -6,9 +6,18 @@ import { countsByStatus, KNOWN_STATES, STATUS, toJobInfo } from '../producer/job
 import { JobStore, type QueueJobStore } from '../producer/job-store.js';
 import { settleWait, waitForOutcome } from '../producer/job-outcome.js';
 import type { PreparedJob } from '../producer/prepared-job.js';
+import { toFlowJob, type PreparedFlow } from '../producer/task-flow.js';
 import { listSchedules, type RuntimeSchedule } from '../scheduling/task-schedule.store.js';
-import { ABORTED_REASON, SCHEDULE_START_MARGIN_MS } from '../task-queue.constants.js';
+import { SCHEDULE_START_MARGIN_MS } from '../task-queue.constants.js';
+import { abortJob, explainChildFailure } from './bullmq.flows.js';
+import { JobOutcomes } from './bullmq.outcomes.js';
 import { QueueBackend } from './queue-backend.js';
+
+/**
+ * How often a wait for many outcomes reads the jobs still unfinished, in ms, where the event
+ * stream is not known to miss events (a Redis stream only drops those it trims).
+ */
+const OUTCOME_CHECK_MS = 5000;
 
 /** @internal The production job stores: BullMQ queues on the application's backend. */
 export class BullJobStore extends JobStore {
@@ -25,6 +34,7 @@ export class BullJobStore extends JobStore {
 class BullQueueJobs implements QueueJobStore {
   private readonly queue: Queue;
   private readonly commands: BackendCommands;
+  private outcomes?: Promise<JobOutcomes>;
 
   constructor(
     private readonly backend: QueueBackend,
@@ -58,12 +68,36 @@ class BullQueueJobs implements QueueJobStore {
     }
   }
 
+  async applyMany(jobs: PreparedJob[], timeoutSeconds: number): Promise<Promise<unknown>[]> {
+    const outcomes = await (this.outcomes ??= this.openOutcomes());
+    return outcomes.addAndWait(() => this.addBulk(jobs), timeoutSeconds * 1000);
+  }
+
+  /** The queue's one waiter for many outcomes, on its shared event stream. */
+  private async openOutcomes(): Promise<JobOutcomes> {
+    try {
+      const events = await this.commands.run(() => this.backend.queueEvents(this.name));
+      const read = (ids: string[]) => this.backend.finishedJobs(this.name, ids);
+      const checkMs = this.backend.eventPollMs ?? OUTCOME_CHECK_MS;
+      return new JobOutcomes(this.queue, events, read, checkMs);
+    } catch (error) {
+      this.outcomes = undefined;
+      throw error;
+    }
+  }
+
+  async addFlow(flow: PreparedFlow): Promise<void> {
+    await this.commands.run(() => this.backend.flowProducer().add(toFlowJob(flow)));
+  }
+
   async getJob(id: string): Promise<TaskJobInfo | undefined> {
     // State first: a job read after it may be further along, never behind what it reports.
     const status = STATUS[await this.commands.run(() => this.queue.getJobState(id))];
     if (!status) return undefined;
     const job = await this.commands.run(() => Job.fromId(this.queue, id));
-    return job ? toJobInfo(job, status, this.name) : undefined;
+    if (!job) return undefined;
+    const info = toJobInfo(job, status, this.name);
+    return status === 'failed' ? explainChildFailure(this.backend, info) : info;
   }
 
   async stats(): Promise<TaskQueueStats> {
@@ -76,19 +110,8 @@ class BullQueueJobs implements QueueJobStore {
     return { counts: countsByStatus(byState), workers };
   }
 
-  async abort(id: string): Promise<boolean> {
-    const { queue, backend } = this;
-    const marked = await this.commands.run(() =>
-      backend.markAborted(this.name, id, ABORTED_REASON),
-    );
-    if (marked !== 1) return false;
-    // Announced whatever its state: it may be taken by a worker at this very moment.
-    await backend.publishAbort(this.name, id);
-    if ((await queue.getJobState(id)) === 'delayed') {
-      // Due now, so a worker fails it at once instead of at its planned time.
-      await (await Job.fromId(queue, id))?.promote().catch(() => undefined);
-    }
-    return true;
+  abort(id: string): Promise<boolean> {
+    return abortJob(this.backend, this.name, id, (command) => this.commands.run(command));
   }
 
   schedules(): Promise<TaskSchedule[]> {

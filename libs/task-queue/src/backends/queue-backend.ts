@@ -1,5 +1,14 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
-import type { Processor, Queue, QueueEvents, Worker, WorkerOptions } from 'bullmq';
+import {
+  Job,
+  type FlowProducer,
+  type Processor,
+  type Queue,
+  type QueueEvents,
+  type Worker,
+  type WorkerOptions,
+} from 'bullmq';
+import type { FinishedJob } from './bullmq.outcomes.js';
 
 /** Which store the queues live in. */
 export type BackendKind = 'redis' | 'postgres' | 'pglite';
@@ -36,6 +45,7 @@ export abstract class QueueBackend implements OnApplicationShutdown {
   private readonly queues = new Map<string, Queue>();
   private readonly events = new Map<string, Promise<QueueEvents>>();
   private readonly workers: Worker[] = [];
+  private flows?: FlowProducer;
   private closed = false;
 
   /** The BullMQ queue `name` for `role`, made on first use. */
@@ -69,6 +79,36 @@ export abstract class QueueBackend implements OnApplicationShutdown {
     return events;
   }
 
+  /** The producer of flows (jobs with children, on any queue), made on first use. */
+  flowProducer(): FlowProducer {
+    if (!this.flows) {
+      this.flows = this.makeFlowProducer();
+      this.flows.on('error', (error) => this.logger.error(`Flow producer: ${error.message}`));
+    }
+    return this.flows;
+  }
+
+  /**
+   * Which of jobs `ids` of queue `name` have finished, with their outcome, read in one go
+   * (here through BullMQ's per-job reads, sent together; a backend may read them at once).
+   */
+  async finishedJobs(name: string, ids: string[]): Promise<FinishedJob[]> {
+    const queue = this.queue(name);
+    const states = await Promise.all(ids.map((id) => queue.getJobState(id)));
+    const done = ids.flatMap((id, index) =>
+      states[index] === 'completed' || states[index] === 'failed'
+        ? [{ id, failed: states[index] === 'failed' }]
+        : [],
+    );
+    const jobs = await Promise.all(done.map(({ id }) => Job.fromId(queue, id)));
+    return done.flatMap(({ id, failed }, index): FinishedJob[] => {
+      const job = jobs[index];
+      if (!job) return [];
+      if (failed) return [{ id, failed, reason: job.failedReason }];
+      return [{ id, failed, value: job.returnvalue as unknown }];
+    });
+  }
+
   /** A worker for queue `name`; the caller runs it and closes it, the backend only tracks it. */
   worker(name: string, processor: Processor, settings: WorkerSettings): Worker {
     const worker = this.makeWorker(name, processor, settings);
@@ -97,6 +137,7 @@ export abstract class QueueBackend implements OnApplicationShutdown {
     const events = [...this.events.values()];
     this.events.clear();
     await Promise.all(events.map(async (open) => (await open.catch(() => undefined))?.close()));
+    await this.flows?.close().catch(() => undefined);
     const queues = [...this.queues.values()];
     this.queues.clear();
     await Promise.all(queues.map((queue) => queue.close().catch(() => undefined)));
@@ -161,6 +202,7 @@ export abstract class QueueBackend implements OnApplicationShutdown {
 
   protected abstract makeQueue(name: string, role: QueueRole): Queue;
   protected abstract makeQueueEvents(name: string): QueueEvents;
+  protected abstract makeFlowProducer(): FlowProducer;
   protected abstract makeWorker(
     name: string,
     processor: Processor,

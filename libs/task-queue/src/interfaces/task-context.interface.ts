@@ -19,4 +19,9 @@ export interface TaskContext {
   signal: AbortSignal;
   /** Records progress, readable through `getJob(id).progress`. */
   progress(value: number | object): Promise<void>;
+  /**
+   * The results of this job's children (see `TaskQueue.enqueueFlow`), in the order they were
+   * given; `[]` for a job that has none.
+   */
+  childResults<R = unknown>(): Promise<R[]>;
 }

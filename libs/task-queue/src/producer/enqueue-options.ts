@@ -17,6 +17,8 @@ export interface TaskJobOptions extends JobsOptions {
   taskTimeout?: number;
   /** On a schedule's template: skip a tick while another run of the schedule is active. */
   taskOverlap?: false;
+  /** On a flow's parent: its children, as `<queue>:<id>`, in the order given. */
+  taskChildren?: string[];
 }
 
 /**

@@ -2,6 +2,7 @@ import type { TaskJobInfo, TaskQueueStats } from '../interfaces/task-job.interfa
 import type { TaskSchedule } from '../interfaces/task-schedule.interface.js';
 import type { RuntimeSchedule } from '../scheduling/task-schedule.store.js';
 import type { PreparedJob } from './prepared-job.js';
+import type { PreparedFlow } from './task-flow.js';
 
 /** @internal A job as a store accepted it: its id (BullMQ's `Job` is one). */
 export interface StoredJob {
@@ -18,6 +19,13 @@ export interface QueueJobStore {
   addBulk(jobs: PreparedJob[]): Promise<StoredJob[]>;
   /** Adds `job` and waits up to `timeoutSeconds` for its final outcome, as `apply` promises. */
   apply(job: PreparedJob, timeoutSeconds: number): Promise<unknown>;
+  /**
+   * Adds `jobs` in one round trip and waits up to `timeoutSeconds` for all their outcomes:
+   * one promise per job, in order, each settling as `apply` does.
+   */
+  applyMany(jobs: PreparedJob[], timeoutSeconds: number): Promise<Promise<unknown>[]>;
+  /** Adds the jobs of a checked flow, on their queues, atomically. */
+  addFlow(flow: PreparedFlow): Promise<void>;
   getJob(id: string): Promise<TaskJobInfo | undefined>;
   stats(): Promise<TaskQueueStats>;
   abort(id: string): Promise<boolean>;

@@ -9,10 +9,13 @@ import type {
   TaskJobInfo,
   TaskQueueStats,
 } from '../interfaces/task-job.interface.js';
+import type { MapOptions, TaskFlow } from '../interfaces/task-flow.interface.js';
 import type { ScheduleOptions, TaskSchedule } from '../interfaces/task-schedule.interface.js';
 import { checkRuntimeSchedule } from '../scheduling/runtime-schedule.js';
 import { sourceOf } from '../scheduling/task-schedule.store.js';
 import { prepareJob, type PreparedJob, type TaskLookup } from './prepared-job.js';
+import { prepareFlow, type FlowLookup } from './task-flow.js';
+import { mapTask } from './task-map.js';
 import { DEFAULT_APPLY_TIMEOUT } from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
 import type { BoundTask } from '../discovery/task.registry.js';
@@ -32,6 +35,8 @@ export interface TaskQueueParts extends TaskLookup {
   readonly store: QueueJobStore;
   /** The task a provider class's method declares, if bound in this application. */
   byMethod(type: object, methodName: string): Pick<BoundTask, 'definition'> | undefined;
+  /** The tasks of any configured queue, for the jobs of a flow. */
+  readonly lookupOf: FlowLookup;
 }
 
 /**
@@ -122,6 +127,68 @@ export class TaskQueue {
     applyWaitOf(name, timeout);
     const job = await prepareJob(this.parts, this.name, name, payload as object, enqueueOptions);
     return this.store.apply(job, timeout);
+  }
+
+  /**
+   * Enqueues one job per payload in one round trip, then waits for them all: SAQ's `map`.
+   * Every payload is checked before anything is sent. The wait listens once for the whole
+   * batch, so thousands of jobs cost no more listeners than one.
+   *
+   * @param options.timeout seconds to wait for all the outcomes (default 60).
+   * @param options.returnExceptions put each failure (`TaskFailedError`, or `TaskWaitTimeoutError`
+   *   for a job still unfinished at the timeout) in its place instead of rejecting.
+   * @returns the results in the order of `payloads` (`null` for `undefined`).
+   * @throws TaskFailedError for the first job to fail (without `returnExceptions`); the other
+   *   jobs go on. TaskWaitTimeoutError when the wait runs out. UnknownTaskError,
+   *   InvalidPayloadError or BackendUnavailableError as `enqueue` does, before any job is sent.
+   * @example
+   * ```ts
+   * const sizes = await taskQueues.get('default').map('resize_image', images.map((id) => ({ id })));
+   * ```
+   */
+  map<T, K extends TaskMethodName<T>>(
+    type: TaskClass<T>,
+    method: K,
+    payloads: readonly TaskPayload<T, K>[],
+    options?: MapOptions,
+  ): Promise<TaskResult<T, K>[]>;
+  map<R = unknown>(name: string, payloads: readonly object[], options?: MapOptions): Promise<R[]>;
+  map(target: string | TaskClass<unknown>, ...args: unknown[]): Promise<unknown[]> {
+    const [name, payloads, options] = this.resolve(target, args);
+    return mapTask(
+      this.parts,
+      this.store,
+      this.name,
+      name,
+      payloads as object[],
+      options as MapOptions,
+    );
+  }
+
+  /**
+   * Enqueues a tree of jobs at once (BullMQ's flows): each parent runs after all its children
+   * have completed and reads their results with `ctx.childResults()`, in the order given.
+   * Children may be on any configured queue. A child that fails for good (no retries left)
+   * fails its parent, which never runs, with the child's error in its own; `abort()` of a
+   * parent aborts its unfinished children. Every job is checked as `enqueue` checks it before
+   * anything is sent: nothing of an invalid flow is enqueued.
+   *
+   * @returns the root job's id, name and queue; while it waits for its children, `getJob`
+   *   reads it `queued`.
+   * @throws UnknownTaskError, UnknownQueueError, InvalidPayloadError or InvalidOptionsError
+   *   naming the job's place in the tree (`children[1].children[0]`); BackendUnavailableError.
+   * @example
+   * ```ts
+   * await taskQueues.get('reports').enqueueFlow({
+   *   name: 'nightly_report',
+   *   children: customers.map((id) => ({ name: 'customer_report', payload: { id } })),
+   * });
+   * ```
+   */
+  async enqueueFlow(flow: TaskFlow): Promise<EnqueuedJob> {
+    const root = await prepareFlow(this.parts.lookupOf, this.name, flow);
+    await this.store.addFlow(root);
+    return { id: root.id, name: root.job.name, queue: root.queue };
   }
 
   /** The task name and the rest of the arguments, from either calling form. */

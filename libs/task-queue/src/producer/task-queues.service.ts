@@ -43,10 +43,19 @@ export class TaskQueues {
         tasks: this.registry.tasksOn(name),
         maxPayloadBytes: this.config.maxPayloadBytes,
         byMethod: (type, method) => this.registry.byMethod(type, method),
+        lookupOf: (other) => this.lookupOf(other),
       });
       this.open.set(name, queue);
     }
     return queue;
+  }
+
+  /** What checking a job of queue `name` needs: its tasks, the payload limit. */
+  private lookupOf(name: string) {
+    if (!this.config.queues.has(name)) {
+      throw new UnknownQueueError(messages.unknownQueue(name, this.config.queues.keys()));
+    }
+    return { tasks: this.registry.tasksOn(name), maxPayloadBytes: this.config.maxPayloadBytes };
   }
 
   /** Names of the configured queues. */

@@ -19,6 +19,10 @@ export class MemoryJob {
   progress: number | object = 0;
   /** When it is due, in `Date.now()` ms: later than its enqueue when it has a delay. */
   readonly dueAt: number;
+  /** In a flow: the job that waits for this one. */
+  parent?: MemoryJob;
+  /** In a flow: the jobs this one waits for, in order. */
+  children: MemoryJob[] = [];
 
   constructor(
     readonly id: string,
@@ -36,6 +40,20 @@ export class MemoryJob {
   /** Whether it still waits to run (queued, scheduled, or waiting for a retry). */
   get waiting(): boolean {
     return this.status === 'queued' || this.status === 'scheduled';
+  }
+
+  /** Whether it waits for children that have not completed yet. */
+  get blocked(): boolean {
+    return this.children.some((child) => child.status !== 'complete');
+  }
+
+  /** The results of its completed children, keyed `<queue>:<id>` as on PostgreSQL. */
+  getChildrenValues(): Promise<Record<string, unknown>> {
+    const values: Record<string, unknown> = {};
+    for (const { queue, id, status, result } of this.children) {
+      if (status === 'complete') values[`${queue}:${id}`] = result;
+    }
+    return Promise.resolve(values);
   }
 
   get unfinished(): boolean {

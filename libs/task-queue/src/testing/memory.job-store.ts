@@ -82,6 +82,7 @@ export class MemoryJobStore extends JobStore implements MemoryJobRunner, OnAppli
         else job.status = final ? 'failed' : job.opts.backoff ? 'scheduled' : 'queued';
       }
     }
+    this.jobs.ended(job);
   }
 
   abortRunning(queue: string, id: string): void {

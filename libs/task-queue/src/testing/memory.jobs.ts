@@ -4,6 +4,8 @@ import type { TaskSchedule } from '../interfaces/task-schedule.interface.js';
 import { taskFailed } from '../producer/job-outcome.js';
 import type { QueueJobStore } from '../producer/job-store.js';
 import type { PreparedJob } from '../producer/prepared-job.js';
+import type { PreparedFlow } from '../producer/task-flow.js';
+import { messages } from '../task-queue.messages.js';
 import { nextRun, type RuntimeSchedule } from '../scheduling/task-schedule.store.js';
 import { ABORTED_REASON } from '../task-queue.constants.js';
 import { MemoryJob } from './memory-job.js';
@@ -62,6 +64,7 @@ export class MemoryJobs {
   next(): MemoryJob | undefined {
     let soonest: MemoryJob | undefined;
     for (const job of this.jobs) {
+      if (job.blocked) continue;
       if (job.status === 'queued') return job;
       if (job.status === 'scheduled' && (!soonest || job.dueAt < soonest.dueAt)) soonest = job;
     }
@@ -70,6 +73,39 @@ export class MemoryJobs {
 
   clear(): void {
     this.jobs = [];
+  }
+
+  /**
+   * Adds the jobs of a checked flow, children before their parents, with the ids the flow
+   * gave them; in inline mode runs them in that order (a parent once its children completed).
+   */
+  async addFlow(flow: PreparedFlow): Promise<MemoryJob> {
+    const added: MemoryJob[] = [];
+    const addNode = ({ id, queue, job, children }: PreparedFlow): MemoryJob => {
+      const node = new MemoryJob(id, job.name, queue, job.data, job.opts, job.requested ?? {});
+      node.children = children.map(addNode);
+      for (const child of node.children) child.parent = node;
+      added.push(node);
+      return node;
+    };
+    const root = addNode(flow);
+    this.jobs.push(...added);
+    if (this.mode === 'inline') {
+      for (const job of added) if (job.waiting && !job.blocked) await this.run(job);
+    }
+    return root;
+  }
+
+  /**
+   * After `job` ran: a flow child that failed for good (or was aborted) fails its parent, with
+   * its error in the parent's, and so on up the tree; the parent never runs.
+   */
+  ended(job: MemoryJob): void {
+    const { parent } = job;
+    if (!parent?.unfinished || (job.status !== 'failed' && job.status !== 'aborted')) return;
+    parent.status = job.status;
+    parent.error = messages.childFailed(job.name, job.id, job.queue, job.error ?? '');
+    this.ended(parent);
   }
 
   /** Adds a checked job, or finds the unfinished one with its key; runs it in inline mode. */
@@ -110,6 +146,8 @@ export class MemoryJobs {
       job.status = 'aborted';
       job.error = ABORTED_REASON;
     }
+    // A flow's parent takes its unfinished children with it.
+    for (const child of job.children) this.abort(child.queue, child.id);
     return true;
   }
 
@@ -176,6 +214,17 @@ class MemoryQueueJobs implements QueueJobStore {
   /** Runs the job at once, in either mode; the wait's timeout has nothing to wait for. */
   async apply(prepared: PreparedJob): Promise<unknown> {
     return this.jobs.outcome(await this.add(prepared));
+  }
+
+  /** Adds them all, then runs each at once as `apply` does, in either mode. */
+  async applyMany(prepared: PreparedJob[]): Promise<Promise<unknown>[]> {
+    const added: MemoryJob[] = [];
+    for (const job of prepared) added.push(await this.add(job));
+    return added.map((job) => this.jobs.outcome(job));
+  }
+
+  async addFlow(flow: PreparedFlow): Promise<void> {
+    await this.jobs.addFlow(flow);
   }
 
   async getJob(id: string): Promise<TaskJobInfo | undefined> {

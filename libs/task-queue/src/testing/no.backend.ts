@@ -1,4 +1,4 @@
-import type { Queue, QueueEvents, Worker } from 'bullmq';
+import type { FlowProducer, Queue, QueueEvents, Worker } from 'bullmq';
 import { TaskQueueConfigError } from '../errors/index.js';
 import { QueueBackend, type BackendKind, type Reachability } from '../backends/queue-backend.js';
 import { testingMessages } from './task-queue-testing.messages.js';
@@ -70,6 +70,10 @@ export class NoBackend extends QueueBackend {
 
   protected makeQueueEvents(name: string): QueueEvents {
     throw this.refuse(`The events of queue '${name}'`);
+  }
+
+  protected makeFlowProducer(): FlowProducer {
+    throw this.refuse('The BullMQ flow producer');
   }
 
   protected makeWorker(name: string): Worker {

@@ -33,12 +33,15 @@ const UNCHECKED_TASK = { jobOptions: {} };
 export function createTaskContext(overrides: TaskContextOverrides = {}): TestTaskContext {
   const queueName = overrides.queue ?? DEFAULT_QUEUE;
   const jobs = new MemoryJobs('manual');
+  const maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES;
+  const childResults = overrides.childResults ?? [];
   const queue = new TaskQueue(queueName, {
     store: jobs.queue(queueName),
     tasks: { get: () => UNCHECKED_TASK, keys: () => [] },
-    maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
+    maxPayloadBytes,
     // The typed enqueue names the task its decorator declares.
     byMethod: (type, methodName) => declaredTask(type, methodName, queueName),
+    lookupOf: () => ({ tasks: { get: () => UNCHECKED_TASK, keys: () => [] }, maxPayloadBytes }),
   });
   const job: TaskJobRef = {
     id: '1',
@@ -52,6 +55,7 @@ export function createTaskContext(overrides: TaskContextOverrides = {}): TestTas
     queue,
     signal: overrides.signal ?? new AbortController().signal,
     progress: () => Promise.resolve(),
+    childResults: <R>() => Promise.resolve([...childResults] as R[]),
     get enqueued(): RecordedJob[] {
       return jobs.records();
     },

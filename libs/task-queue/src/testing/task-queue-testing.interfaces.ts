@@ -55,6 +55,8 @@ export interface TaskContextOverrides {
   attempt?: number;
   /** `ctx.signal`. Default: a signal that never aborts. */
   signal?: AbortSignal;
+  /** What `ctx.childResults()` gives, as a flow's parent would read it. Default `[]`. */
+  childResults?: unknown[];
 }
 
 /** A `TaskContext` for a unit test, whose queue records what is enqueued on it. */

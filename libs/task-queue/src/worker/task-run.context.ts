@@ -1,5 +1,6 @@
 import type { TaskContext, TaskJobRef } from '../interfaces/task-context.interface.js';
 import type { TaskQueue } from '../producer/task-queue.js';
+import { childResultsOf } from './child-results.js';
 import type { RunJob } from './task-run.js';
 
 /** @internal What the context reads of its run. */
@@ -35,5 +36,9 @@ export class RunContext implements TaskContext {
 
   progress(value: number | object): Promise<void> {
     return this.run.job.updateProgress(value);
+  }
+
+  childResults<R = unknown>(): Promise<R[]> {
+    return childResultsOf(this.run.job) as Promise<R[]>;
   }
 }

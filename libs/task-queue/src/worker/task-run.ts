@@ -17,8 +17,9 @@ function reasonFor(cancellation: unknown): unknown {
 
 const textOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** @internal The parts of a BullMQ job a run reads. */
-export type RunJob = Pick<Job, 'id' | 'name' | 'attemptsMade' | 'updateProgress'>;
+/** @internal The parts of a BullMQ job a run reads (`ctx.childResults()` the optional ones). */
+export type RunJob = Pick<Job, 'id' | 'name' | 'attemptsMade' | 'updateProgress'> &
+  Partial<Pick<Job, 'opts' | 'getChildrenValues'>>;
 
 /** @internal Where a run reports what it cannot throw. */
 export interface RunReporter {

@@ -1,5 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Queue, QueueEvents, Worker, type PgPool, type PgPoolClient, type Processor } from 'bullmq';
+import {
+  FlowProducer,
+  Queue,
+  QueueEvents,
+  Worker,
+  type PgPool,
+  type PgPoolClient,
+  type Processor,
+} from 'bullmq';
+import type { FinishedJob } from '../bullmq.outcomes.js';
 import { BackendUnavailableError } from '../../errors/index.js';
 import { messages } from '../../task-queue.messages.js';
 import {
@@ -11,6 +20,7 @@ import {
 import { storeName } from '../store-name.js';
 import { postgresBackendFactory, type SharedPostgres } from './namespaced.connection.js';
 import { PostgresAborts } from './postgres.aborts.js';
+import { finishedJobs } from './postgres.finished.js';
 import { withAdvisoryLock } from './postgres.lock.js';
 import { PostgresSchema } from './postgres.schema.js';
 
@@ -103,6 +113,17 @@ export class PostgresBackend extends QueueBackend {
   protected makeQueueEvents(name: string): QueueEvents {
     const events = new QueueEvents(name, { connection: this.shared.pool }, this.factory);
     return events as unknown as QueueEvents;
+  }
+
+  protected makeFlowProducer(): FlowProducer {
+    const flows = new FlowProducer({ connection: this.shared.pool }, this.factory);
+    return flows as unknown as FlowProducer;
+  }
+
+  /** One query for the lot, where BullMQ would read each job's state, then the job. */
+  override async finishedJobs(name: string, ids: string[]): Promise<FinishedJob[]> {
+    await this.schemaReady();
+    return finishedJobs(this.setup.pool, name, ids);
   }
 
   protected makeWorker(name: string, processor: Processor, settings: WorkerSettings): Worker {

@@ -1,4 +1,4 @@
-import { Queue, QueueEvents, Worker, type Processor } from 'bullmq';
+import { FlowProducer, Queue, QueueEvents, Worker, type Processor } from 'bullmq';
 import { RedisUnavailableError } from '../../errors/index.js';
 import type { RedisConnection } from '../../interfaces/task-queue-options.interface.js';
 import { SCHEDULE_LOCK_TTL_MS } from '../../task-queue.constants.js';
@@ -68,6 +68,10 @@ export class RedisBackend extends QueueBackend {
 
   protected makeQueueEvents(name: string): QueueEvents {
     return new QueueEvents(name, { connection: this.workerConnection, prefix: this.prefix });
+  }
+
+  protected makeFlowProducer(): FlowProducer {
+    return new FlowProducer({ connection: this.producer, prefix: this.prefix });
   }
 
   protected makeWorker(name: string, processor: Processor, settings: WorkerSettings): Worker {

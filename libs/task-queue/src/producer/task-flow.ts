@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import type { FlowJob } from 'bullmq';
+import {
+  InvalidOptionsError,
+  InvalidPayloadError,
+  UnknownQueueError,
+  UnknownTaskError,
+} from '../errors/index.js';
+import type { TaskFlow } from '../interfaces/task-flow.interface.js';
+import { messages } from '../task-queue.messages.js';
+import { childRef } from '../worker/child-results.js';
+import type { TaskJobOptions } from './enqueue-options.js';
+import { prepareJob, type PreparedJob, type TaskLookup } from './prepared-job.js';
+
+/** @internal A checked job of a flow, with the id it will have and its checked children. */
+export interface PreparedFlow {
+  id: string;
+  queue: string;
+  job: PreparedJob & { opts: TaskJobOptions };
+  children: PreparedFlow[];
+}
+
+/** @internal The task lookup of each configured queue; throws `UnknownQueueError` for others. */
+export type FlowLookup = (queue: string) => TaskLookup;
+
+const FIELDS = new Set(['name', 'payload', 'queue', 'options', 'children']);
+/** Errors of a bad enqueue, rethrown as they are with the job's place in the tree. */
+const ENQUEUE_ERRORS = [
+  UnknownTaskError,
+  UnknownQueueError,
+  InvalidPayloadError,
+  InvalidOptionsError,
+];
+
+/**
+ * @internal Checks every job of `flow` as `enqueue` checks one (task discovered on its queue,
+ * payload, options), naming its place in the tree (`children[1].children[0]`) in any error,
+ * and gives each job its id up front: a parent lists its children by id, in order, for
+ * `ctx.childResults()`. Nothing is sent.
+ */
+export async function prepareFlow(
+  lookupOf: FlowLookup,
+  queue: string,
+  flow: TaskFlow,
+): Promise<PreparedFlow> {
+  return prepareNode(lookupOf, queue, flow, 'the root job', new Set(), false);
+}
+
+async function prepareNode(
+  lookupOf: FlowLookup,
+  parentQueue: string,
+  node: TaskFlow,
+  where: string,
+  ancestors: Set<object>,
+  isChild: boolean,
+): Promise<PreparedFlow> {
+  if (typeof node !== 'object' || node === null || Array.isArray(node)) {
+    throw new InvalidOptionsError(messages.invalidFlowNode(where, node));
+  }
+  if (ancestors.has(node)) throw new InvalidOptionsError(messages.flowCycle(where));
+  const unknown = Object.keys(node).find((field) => !FIELDS.has(field));
+  if (unknown) throw new InvalidOptionsError(messages.unknownFlowField(where, unknown));
+  const { name, payload, options, children = [] } = node;
+  const queue = node.queue ?? parentQueue;
+  if (!Array.isArray(children)) {
+    throw new InvalidOptionsError(messages.flowChildrenNotArray(where, children));
+  }
+  if (options && 'key' in options && options.key !== undefined) {
+    throw new InvalidOptionsError(messages.flowKey(where, String(name)));
+  }
+  const job = await inPlace(where, async () => {
+    if (typeof name !== 'string')
+      throw new InvalidOptionsError(messages.invalidFlowNode(where, node));
+    return prepareJob(lookupOf(queue), queue, name, payload, options);
+  });
+  ancestors.add(node);
+  const prepared: PreparedFlow[] = [];
+  for (const [index, child] of children.entries()) {
+    const at = `${where === 'the root job' ? '' : `${where}.`}children[${index}]`;
+    prepared.push(await prepareNode(lookupOf, queue, child, at, ancestors, true));
+  }
+  ancestors.delete(node);
+  const opts: TaskJobOptions = { ...job.opts, jobId: randomUUID() };
+  // A child that fails for good fails its parent, which then never runs.
+  if (isChild) opts.failParentOnFailure = true;
+  if (prepared.length) opts.taskChildren = prepared.map((child) => childRef(child.queue, child.id));
+  return { id: opts.jobId!, queue, job: { ...job, opts }, children: prepared };
+}
+
+/** Runs `check`, putting `where` in front of the message of an enqueue error it throws. */
+async function inPlace<T>(where: string, check: () => Promise<T> | T): Promise<T> {
+  try {
+    return await check();
+  } catch (error) {
+    const type = ENQUEUE_ERRORS.find((known) => error instanceof known);
+    if (!type || !(error instanceof Error) || error.message.startsWith('enqueueFlow:')) throw error;
+    throw new type(messages.inFlow(where, error.message), { cause: error });
+  }
+}
+
+/** @internal `flow` as BullMQ's `FlowProducer.add` takes it. */
+export function toFlowJob({ queue, job, children }: PreparedFlow): FlowJob {
+  return {
+    name: job.name,
+    queueName: queue,
+    data: job.data,
+    opts: job.opts,
+    ...(children.length ? { children: children.map(toFlowJob) } : {}),
+  };
+}
