@@ -28,6 +28,7 @@ const BACKENDS = {
   shutdown: ALL_BACKENDS,
   'schedule-every': ALL_BACKENDS,
   observability: ALL_BACKENDS,
+  metrics: ALL_BACKENDS,
   'scheduled-task': ALL_BACKENDS,
   'nest-bullmq': ALL_BACKENDS,
   'schedule-runtime': ALL_BACKENDS,

@@ -1,7 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { TaskQueueMetrics } from '@app/task-queue';
 
-/** `GET /metrics`: job counts by queue and state, and run durations, as Prometheus text. */
+/** `GET /metrics`: prom-client's default registry as Prometheus text (run durations, queue gauges). */
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: TaskQueueMetrics) {}

@@ -44,6 +44,10 @@ export { getRegistry, type TaskCatalogue } from './discovery/task-catalogue.js';
 export { TASK_JOB } from './task-queue.constants.js';
 export { TaskQueueHealth, type TaskQueueHealthReport } from './observability/task-queue.health.js';
 export { TaskQueueMetrics, type TaskRunOutcome } from './observability/task-queue.metrics.js';
+export type {
+  MetricsRegistry,
+  TaskQueueMetricsOptions,
+} from './interfaces/task-queue-metrics-options.interface.js';
 export { TaskQueueModule } from './task-queue.module.js';
 export type { TaskQueueModuleAsyncOptions } from './task-queue.module-definition.js';
 export { TaskQueueMigrator, type TaskQueueMigration } from './backends/task-queue.migrator.js';

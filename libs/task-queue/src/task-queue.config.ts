@@ -4,6 +4,7 @@ import { fromSharedBullConfig } from './nest-bullmq/nest-bullmq.shared-config.js
 import { firstProblem, rules, type OptionRules } from './options/option-rules.js';
 import type { RetentionOptions } from './interfaces/task-options.interface.js';
 import type { TaskQueueModuleOptions } from './interfaces/task-queue-options.interface.js';
+import type { TaskQueueMetricsOptions } from './interfaces/task-queue-metrics-options.interface.js';
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_CONNECTION,
@@ -38,6 +39,10 @@ export interface TaskQueueConfig {
   maxPayloadBytes: number;
   /** Whether the finished-job log line carries the payload. */
   logPayloads: boolean;
+  /** How the finished-job log line is written: `key=value` text, or an object (JSON loggers). */
+  jobLog: 'text' | 'json';
+  /** Where the prom-client metrics go (`registry` unset: prom-client's default), or off. */
+  metrics: TaskQueueMetricsOptions | false;
   /** How per-job providers are made: compiled factories where possible, or Nest's injector. */
   perJobProviders: 'compiled' | 'injector';
   /** Whether `@nestjs/schedule`'s `@Cron()` / `@Interval()` methods run as scheduled tasks. */
@@ -122,6 +127,9 @@ export function resolveConfig(
   if (perJobProviders !== 'compiled' && perJobProviders !== 'injector') {
     fail('perJobProviders', perJobProviders, "'compiled' or 'injector'");
   }
+  const { jobLog = 'text', metrics = {} } = options;
+  if (jobLog !== 'text' && jobLog !== 'json') fail('jobLog', jobLog, "'text' or 'json'");
+  checkMetrics(metrics);
   if (options.schedule !== undefined && options.schedule !== 'distributed') {
     throw new TaskQueueConfigError(messages.invalidSchedule(options.schedule));
   }
@@ -144,9 +152,24 @@ export function resolveConfig(
     retention,
     maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
     logPayloads: options.logPayloads ?? false,
+    jobLog,
+    metrics,
     perJobProviders,
     schedule: options.schedule,
   };
+}
+
+function checkMetrics(metrics: unknown): void {
+  if (metrics === false) return;
+  if (typeof metrics !== 'object' || metrics === null) {
+    fail('metrics', metrics, '{ registry? } or false');
+  }
+  const { registry } = metrics as { registry?: Record<string, unknown> };
+  if (registry === undefined) return;
+  const methods = ['metrics', 'getSingleMetric', 'registerMetric'];
+  if (typeof registry !== 'object' || methods.some((m) => typeof registry[m] !== 'function')) {
+    fail('metrics.registry', registry, "a prom-client Registry (new Registry() or 'register')");
+  }
 }
 
 /** @internal The first invalid part of a retention setting, if any (shared with `@Task`). */

@@ -7,6 +7,9 @@ export const TASK_PARAM_TOKENS = 'task-queue:param-tokens';
 /** Token of the normalised module configuration (private to the library). */
 export const TASK_QUEUE_CONFIG = Symbol('TASK_QUEUE_CONFIG');
 
+/** Token of the module's prom-client metrics, or why there are none (private to the library). */
+export const JOB_METRICS = Symbol('JOB_METRICS');
+
 /**
  * Injection token of the BullMQ job a per-job provider is being created for.
  *

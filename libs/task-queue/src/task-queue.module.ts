@@ -2,10 +2,11 @@ import { Module, Scope, type DynamicModule, type Provider } from '@nestjs/common
 import { DiscoveryModule, REQUEST } from '@nestjs/core';
 import { TaskMetadataAccessor } from './discovery/task-metadata.accessor.js';
 import { resolveConfig } from './task-queue.config.js';
-import { TASK_JOB, TASK_QUEUE_CONFIG } from './task-queue.constants.js';
+import { JOB_METRICS, TASK_JOB, TASK_QUEUE_CONFIG } from './task-queue.constants.js';
 import { TaskQueueExplorer } from './discovery/task-queue.explorer.js';
 import { TaskQueueHealth } from './observability/task-queue.health.js';
 import { TaskQueueMetrics } from './observability/task-queue.metrics.js';
+import { loadJobMetrics } from './observability/job-metrics.js';
 import { TaskQueueMigrator } from './backends/task-queue.migrator.js';
 import { TaskQueueRedisPolicy } from './backends/redis/redis.policy.js';
 import { createBackend } from './backends/create-backend.js';
@@ -55,6 +56,8 @@ export const TASK_QUEUE_CORE_PROVIDERS: Provider[] = [
   LocalTimers,
   TaskQueues,
   TaskQueueHealth,
+  // prom-client is an optional peer: loaded here, not imported by the package's entry.
+  { provide: JOB_METRICS, useFactory: loadJobMetrics, inject: [TASK_QUEUE_CONFIG] },
   TaskQueueMetrics,
   TaskQueueMigrator,
 ];

@@ -1,6 +1,7 @@
 import type { ClusterOptions, PgPool, RedisOptions } from 'bullmq';
 import type { PGliteLike } from '../backends/postgres/pglite.pool.js';
 import type { RetentionOptions } from './task-options.interface.js';
+import type { TaskQueueMetricsOptions } from './task-queue-metrics-options.interface.js';
 
 /**
  * A Redis Cluster to connect to: some of its nodes (the rest are discovered) and ioredis
@@ -147,6 +148,19 @@ export interface TaskQueueModuleOptions {
    * may hold personal data or secrets.
    */
   logPayloads?: boolean;
+  /**
+   * How the line written when a job finishes is made: `'text'` (default), `Job finished:`
+   * and `key=value` fields; or `'json'`, an object handed to Nest's logger, for JSON loggers
+   * (`new ConsoleLogger({ json: true })`, nestjs-pino) to write as one JSON line: `{ event:
+   * 'job_finished', queue, task, jobId, attempt, outcome, durationSeconds, error? }`.
+   */
+  jobLog?: 'text' | 'json';
+  /**
+   * Where the Prometheus metrics go, through the package `prom-client`: `{ registry }`, or
+   * `{}` (default) for prom-client's default `register`; `false` records none. Without
+   * prom-client installed (and no registry given) the module records none either.
+   */
+  metrics?: TaskQueueMetricsOptions | false;
   /**
    * `'distributed'`: methods decorated with `@nestjs/schedule`'s `@Cron()` and `@Interval()` run
    * once per tick across all processes, through the workers, as tasks on `defaultQueue` named by

@@ -53,20 +53,20 @@ export class TaskQueueHealth {
       return report(false);
     }
     const counts = await Promise.all(
-      names.map((name) => withTimeout(this.backend.workersCount(name)).catch(() => null)),
+      names.map((name) =>
+        withTimeout(this.backend.workersCount(name), CHECK_TIMEOUT_MS).catch(() => null),
+      ),
     );
     names.forEach((name, index) => (queues[name] = { workers: counts[index] }));
     return report(counts.every((count) => count !== null && count > 0));
   }
 }
 
-function withTimeout<T>(promise: Promise<T>): Promise<T> {
+/** @internal `promise`, or a rejection once `ms` have passed without its answer. */
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)),
-      CHECK_TIMEOUT_MS,
-    );
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

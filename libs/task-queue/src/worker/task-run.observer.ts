@@ -7,6 +7,8 @@ interface RunObserverOptions {
   logger: Logger;
   metrics: TaskQueueMetrics;
   logPayloads: boolean;
+  /** `json`: the line is an object, for JSON loggers to write as one JSON line. */
+  jobLog: 'text' | 'json';
 }
 
 /** `key=value` fields; values with spaces, quotes or `=` are JSON-quoted. */
@@ -20,7 +22,7 @@ const format = (fields: Record<string, unknown>) =>
 
 /**
  * @internal Writes one line per finished run of `worker` (task, queue, job id, attempt,
- * duration, outcome) and records its duration. Listens to the worker's events, so the
+ * duration, outcome), as text or as an object, and records its duration. Listens to the worker's events, so the
  * processor stays as it is; a run put back by a shutdown emits neither event and is not a run
  * that finished.
  */
@@ -34,6 +36,21 @@ export function observeRuns(worker: Worker, queue: string, options: RunObserverO
       outcome === 'completed' ? 'log' : outcome === 'failed' ? 'error' : 'warn';
     // The line is built only when it will be written (`logger: false`, or levels without it).
     if (!Logger.isLevelEnabled(level)) return;
+    const payload = options.logPayloads ? { payload: job.data as unknown } : {};
+    if (options.jobLog === 'json') {
+      options.logger[level]({
+        event: 'job_finished',
+        queue,
+        task: job.name,
+        jobId: job.id,
+        attempt: job.attemptsMade,
+        outcome,
+        durationSeconds: durationMs / 1000,
+        ...(error === undefined ? {} : { error }),
+        ...payload,
+      });
+      return;
+    }
     const line = format({
       task: job.name,
       queue,
@@ -42,7 +59,7 @@ export function observeRuns(worker: Worker, queue: string, options: RunObserverO
       duration_ms: durationMs,
       outcome,
       ...(error === undefined ? {} : { error }),
-      ...(options.logPayloads ? { payload: job.data as unknown } : {}),
+      ...payload,
     });
     options.logger[level](`Job finished: ${line}`);
   };

@@ -83,6 +83,7 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
         logger: this.logger,
         metrics: this.metrics,
         logPayloads: this.config.logPayloads,
+        jobLog: this.config.jobLog,
       });
       this.workers.set(name, worker);
       // Take jobs once connected: a worker started against an unreachable Redis sits in
