@@ -41,6 +41,24 @@ import type { Place } from './backends.js';
 import { percentile, spread, type Spread } from './stats.js';
 
 const args = process.argv.slice(2);
+const USAGE = `Usage: npm run bench -- [--quick] [--rounds=N] [--only=id,...] [--out=file]
+                       [--backend redis|postgres|pglite]
+  --quick     reduced sizes, 3 rounds
+  --rounds    interleaved rounds (default 5)
+  --only      figures to measure: enqueue-sequential, enqueue-concurrent, enqueue-bulk,
+              process-c1, process-c10, process-c50, latency-p50, di, memory
+  --out       where the JSON results go (default bench/results/latest[-<backend>].json)
+  --backend   where the queues live (default redis)
+Method and figures: docs/benchmarks.md`;
+const KNOWN = ['quick', 'rounds', 'only', 'out', 'backend'];
+const unknown = args.find(
+  (arg) => arg.startsWith('-') && !KNOWN.includes(arg.replace(/^--/, '').split('=')[0]),
+);
+if (unknown !== undefined) {
+  const help = unknown === '--help' || unknown === '-h';
+  (help ? console.log : console.error)(help ? USAGE : `Unknown option '${unknown}'.\n${USAGE}`);
+  process.exit(help ? 0 : 2);
+}
 const quick = args.includes('--quick');
 /** `--name=value`, or `--name value`. */
 const option = (name: string) => {
@@ -126,6 +144,10 @@ function sized(id: string): { jobs: number; turns: number } {
 }
 
 const ROUNDS = Number(option('rounds') ?? (quick ? 3 : 5));
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1) {
+  console.error(`--rounds must be a whole number of 1 or more, not '${option('rounds')}'`);
+  process.exit(2);
+}
 /** RSS is read at each; the figure is the growth from the first to the last (10k → 100k). */
 const MEMORY_CHECKPOINTS = quick ? [5000, 20_000] : [10_000, 40_000, 70_000, 100_000];
 /** `--only=process-c1,memory`: a subset, while developing. */
