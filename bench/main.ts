@@ -78,18 +78,18 @@ const ON_REDIS = BACKEND === 'redis';
 const CONTENDERS = contenders();
 
 /**
- * Jobs per measurement; `--quick` keeps the whole run under a minute on a busy 2-core box.
- * On PostgreSQL (a commit, and an fsync, per job and state change) and PGlite (about 500
- * jobs/s, in this process) fewer jobs per turn, so that a full run stays within 5 minutes.
+ * Latency samples per round. On PostgreSQL (a commit, and an fsync, per job and state change)
+ * and PGlite (its SQL in this process) fewer, so that a run stays within minutes; the rates
+ * behind these sizes are in docs/benchmarks.md.
  */
 const SIZES = quick ? { latency: 60 } : { latency: ON_REDIS ? 300 : 100 };
 
 /**
  * A throughput figure, measured in turns: in every round, each library does `turns` slices of
  * `jobs` jobs, the three taking turns slice by slice in a rotated order. Short turns spread each
- * library's work over the whole round, so the machine's second-to-second swings (±15 % from one
- * 0.2 s slice to the next on the 2-core machines here) hit the three alike, instead of whichever
- * library happened to run its whole measurement at the wrong moment.
+ * library's work over the whole round, so the machine's second-to-second swings (see
+ * docs/benchmarks.md, Method) hit the three alike, instead of whichever library happened to
+ * run its whole measurement at the wrong moment.
  */
 interface TurnSpec {
   id: string;
@@ -115,7 +115,7 @@ const TURN_SIZES: Record<BackendKind, Record<string, TurnSize>> = {
     'process-c50': { jobs: 1000, turns: 12, quickJobs: 500, quickTurns: 3 },
     di: { jobs: 1000, turns: 12, quickJobs: 500, quickTurns: 3 },
   },
-  // About 800 sequential enqueues and 400-800 jobs processed per second.
+  // Fewer jobs per turn where each enqueue and completion is a commit.
   postgres: {
     'enqueue-sequential': { jobs: 50, turns: 10, quickJobs: 50, quickTurns: 2 },
     'enqueue-concurrent': { jobs: 200, turns: 6, quickJobs: 200, quickTurns: 2 },
@@ -125,7 +125,7 @@ const TURN_SIZES: Record<BackendKind, Record<string, TurnSize>> = {
     'process-c50': { jobs: 200, turns: 6, quickJobs: 200, quickTurns: 2 },
     di: { jobs: 200, turns: 6, quickJobs: 200, quickTurns: 2 },
   },
-  // About 300 sequential enqueues and 300-400 jobs processed per second, in this process.
+  // Fewer still where the SQL runs in this process.
   pglite: {
     'enqueue-sequential': { jobs: 50, turns: 8, quickJobs: 50, quickTurns: 2 },
     'enqueue-concurrent': { jobs: 200, turns: 5, quickJobs: 200, quickTurns: 2 },
@@ -273,9 +273,8 @@ const TURNS: TurnSpec[] = [
         }
       }),
   },
-  // Short turns at concurrency 1, where a turn of 100 jobs takes 20-40 ms: the finer the
-  // interleaving, the closer the control stays to raw BullMQ (measured: ±7 % between the
-  // quartiles of single turns of 100 jobs, ±15 % with turns of 400).
+  // Short turns at concurrency 1: the finer the interleaving, the closer the control stays to
+  // raw BullMQ (docs/benchmarks.md, Method: Processing).
   processingTurns(1),
   processingTurns(10),
   processingTurns(50),
