@@ -41,6 +41,24 @@ import type { Place } from './backends.js';
 import { percentile, spread, type Spread } from './stats.js';
 
 const args = process.argv.slice(2);
+const USAGE = `Usage: npm run bench -- [--quick] [--rounds=N] [--only=id,...] [--out=file]
+                       [--backend redis|postgres|pglite]
+  --quick     reduced sizes, 3 rounds
+  --rounds    interleaved rounds (default 5)
+  --only      figures to measure: enqueue-sequential, enqueue-concurrent, enqueue-bulk,
+              process-c1, process-c10, process-c50, latency-p50, di, memory
+  --out       where the JSON results go (default bench/results/latest[-<backend>].json)
+  --backend   where the queues live (default redis)
+Method and figures: docs/benchmarks.md`;
+const KNOWN = ['quick', 'rounds', 'only', 'out', 'backend'];
+const unknown = args.find(
+  (arg) => arg.startsWith('-') && !KNOWN.includes(arg.replace(/^--/, '').split('=')[0]),
+);
+if (unknown !== undefined) {
+  const help = unknown === '--help' || unknown === '-h';
+  (help ? console.log : console.error)(help ? USAGE : `Unknown option '${unknown}'.\n${USAGE}`);
+  process.exit(help ? 0 : 2);
+}
 const quick = args.includes('--quick');
 /** `--name=value`, or `--name value`. */
 const option = (name: string) => {
@@ -60,18 +78,18 @@ const ON_REDIS = BACKEND === 'redis';
 const CONTENDERS = contenders();
 
 /**
- * Jobs per measurement; `--quick` keeps the whole run under a minute on a busy 2-core box.
- * On PostgreSQL (a commit, and an fsync, per job and state change) and PGlite (about 500
- * jobs/s, in this process) fewer jobs per turn, so that a full run stays within 5 minutes.
+ * Latency samples per round. On PostgreSQL (a commit, and an fsync, per job and state change)
+ * and PGlite (its SQL in this process) fewer, so that a run stays within minutes; the rates
+ * behind these sizes are in docs/benchmarks.md.
  */
 const SIZES = quick ? { latency: 60 } : { latency: ON_REDIS ? 300 : 100 };
 
 /**
  * A throughput figure, measured in turns: in every round, each library does `turns` slices of
  * `jobs` jobs, the three taking turns slice by slice in a rotated order. Short turns spread each
- * library's work over the whole round, so the machine's second-to-second swings (±15 % from one
- * 0.2 s slice to the next on the 2-core machines here) hit the three alike, instead of whichever
- * library happened to run its whole measurement at the wrong moment.
+ * library's work over the whole round, so the machine's second-to-second swings (see
+ * docs/benchmarks.md, Method) hit the three alike, instead of whichever library happened to
+ * run its whole measurement at the wrong moment.
  */
 interface TurnSpec {
   id: string;
@@ -97,7 +115,7 @@ const TURN_SIZES: Record<BackendKind, Record<string, TurnSize>> = {
     'process-c50': { jobs: 1000, turns: 12, quickJobs: 500, quickTurns: 3 },
     di: { jobs: 1000, turns: 12, quickJobs: 500, quickTurns: 3 },
   },
-  // About 800 sequential enqueues and 400-800 jobs processed per second.
+  // Fewer jobs per turn where each enqueue and completion is a commit.
   postgres: {
     'enqueue-sequential': { jobs: 50, turns: 10, quickJobs: 50, quickTurns: 2 },
     'enqueue-concurrent': { jobs: 200, turns: 6, quickJobs: 200, quickTurns: 2 },
@@ -107,7 +125,7 @@ const TURN_SIZES: Record<BackendKind, Record<string, TurnSize>> = {
     'process-c50': { jobs: 200, turns: 6, quickJobs: 200, quickTurns: 2 },
     di: { jobs: 200, turns: 6, quickJobs: 200, quickTurns: 2 },
   },
-  // About 300 sequential enqueues and 300-400 jobs processed per second, in this process.
+  // Fewer still where the SQL runs in this process.
   pglite: {
     'enqueue-sequential': { jobs: 50, turns: 8, quickJobs: 50, quickTurns: 2 },
     'enqueue-concurrent': { jobs: 200, turns: 5, quickJobs: 200, quickTurns: 2 },
@@ -126,6 +144,10 @@ function sized(id: string): { jobs: number; turns: number } {
 }
 
 const ROUNDS = Number(option('rounds') ?? (quick ? 3 : 5));
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1) {
+  console.error(`--rounds must be a whole number of 1 or more, not '${option('rounds')}'`);
+  process.exit(2);
+}
 /** RSS is read at each; the figure is the growth from the first to the last (10k → 100k). */
 const MEMORY_CHECKPOINTS = quick ? [5000, 20_000] : [10_000, 40_000, 70_000, 100_000];
 /** `--only=process-c1,memory`: a subset, while developing. */
@@ -251,9 +273,8 @@ const TURNS: TurnSpec[] = [
         }
       }),
   },
-  // Short turns at concurrency 1, where a turn of 100 jobs takes 20-40 ms: the finer the
-  // interleaving, the closer the control stays to raw BullMQ (measured: ±7 % between the
-  // quartiles of single turns of 100 jobs, ±15 % with turns of 400).
+  // Short turns at concurrency 1: the finer the interleaving, the closer the control stays to
+  // raw BullMQ (docs/benchmarks.md, Method: Processing).
   processingTurns(1),
   processingTurns(10),
   processingTurns(50),
