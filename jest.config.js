@@ -43,6 +43,7 @@ const BACKENDS = {
   scheduling: ['redis', 'postgres'],
   'worker-process': ['redis', 'postgres'],
   'nest-schedule-replicas': ['redis', 'postgres'],
+  'schedule-overlap-replicas': ['redis', 'postgres'],
   'tasks-cli': ['redis', 'postgres'],
   dashboard: ALL_BACKENDS,
 };

@@ -4,10 +4,13 @@
 // tarball holds and that `npm publish --dry-run` passes, then, in a temporary folder outside the
 // repo, creates two applications from scratch with the tarball installed from the file: NestJS 12
 // as ESM and NestJS 11 as CommonJS (which loads the ESM package with require()), each compiled by
-// tsc with skipLibCheck off and none of the optional peers it does not use. Each runs as its own
-// node process against a Redis (REDIS_URL, 127.0.0.1:6379, or a private redis-server): a task with
-// a per-job parameter runs through apply(), a per-second schedule fires, a bad payload gets its
-// error, and SIGTERM ends the process by itself. Installs go through the npm cache.
+// tsc with skipLibCheck off and none of the optional peers it does not use but @nestjs/bullmq and
+// @nestjs/schedule, at the versions that go with its NestJS. Each runs as its own node process
+// against a Redis (REDIS_URL, 127.0.0.1:6379, or a private redis-server): a task with a per-job
+// parameter runs through apply(), a per-second schedule fires, a bad payload gets its error, and
+// SIGTERM ends the process by itself; then, with `schedule: 'distributed'`, @Cron and @Interval
+// methods run as tasks and @InjectQueue gives the queue the tasks run on (and, under the testing
+// kit, a stand-in that refuses to be used). Installs go through the npm cache.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -32,6 +35,8 @@ const APPS = [
     nest: `^${repoVersion('@nestjs/core')}`,
     nestTesting: `^${repoVersion('@nestjs/testing')}`,
     typescript: `~${repoVersion('typescript').split('.').slice(0, 2).join('.')}`,
+    nestBullmq: `^${repoVersion('@nestjs/bullmq')}`,
+    nestSchedule: `^${repoVersion('@nestjs/schedule')}`,
   },
   {
     name: 'nest11-cjs',
@@ -39,6 +44,10 @@ const APPS = [
     nest: '^11.1.0',
     nestTesting: '^11.1.0',
     typescript: '~5.9.0',
+    // What NestJS 11 applications have: @nestjs/bullmq 11 (11.0.5 is the first to accept
+    // BullMQ 6) and @nestjs/schedule 6.
+    nestBullmq: '^11.0.5',
+    nestSchedule: '^6.0.0',
   },
 ];
 
@@ -100,6 +109,8 @@ function createApp(root, app, tarball) {
       '@nestjs/common': app.nest,
       '@nestjs/core': app.nest,
       '@nestjs/testing': app.nestTesting,
+      '@nestjs/bullmq': app.nestBullmq,
+      '@nestjs/schedule': app.nestSchedule,
       bullmq: repoVersion('bullmq'),
       ioredis: repoVersion('ioredis'),
       'nestjs-task-queue': `file:${tarball}`,
@@ -237,6 +248,32 @@ function checkTestingKit(dir) {
   ]);
 }
 
+/**
+ * The app beside @nestjs/schedule and @nestjs/bullmq (test/package/app/ecosystem.ts): its
+ * decorators run, its injected queue is the tasks' queue; the versions installed are reported.
+ */
+function checkEcosystem(dir, env) {
+  const output = run(process.execPath, ['dist/ecosystem.js'], dir, {
+    env: { ...process.env, ...env },
+    timeout: 60_000,
+  });
+  const outcome = JSON.parse(output.trim().split('\n').at(-1));
+  assert.deepEqual(outcome.echoed, { echoed: 'from @InjectQueue' });
+  assert.ok(outcome.ticks.cron >= 2 && outcome.ticks.interval >= 2, JSON.stringify(outcome.ticks));
+  assert.deepEqual(outcome.schedules.map(({ name }) => name).sort(), [
+    'EcosystemTasks.interval',
+    'nest_cron',
+  ]);
+  assert.equal(outcome.schedules.find(({ name }) => name === 'nest_cron').cron, '* * * * * *');
+  assert.equal(outcome.schedules.find(({ name }) => name !== 'nest_cron').every, 1);
+  assert.equal(outcome.injected.name, 'default');
+  assert.ok(outcome.injected.completed >= 1, 'the injected queue counts the completed job');
+  assert.deepEqual(outcome.refused, { name: 'TaskQueueConfigError', typed: true });
+  const version = (name) =>
+    JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')).version;
+  return `@nestjs/bullmq ${version('@nestjs/bullmq')}, @nestjs/schedule ${version('@nestjs/schedule')}`;
+}
+
 async function main() {
   step('build:lib');
   run(process.execPath, [join(REPO, 'scripts/build-lib.js')], REPO, { stdio: 'inherit' });
@@ -270,6 +307,12 @@ async function main() {
         step(
           `${app.name}: apply with a per-job parameter, schedule, bad payload error; ` +
             `closed and ended ${outcome.stopMs} ms after SIGTERM`,
+        );
+        const versions = checkEcosystem(dir, { REDIS_URL: redis.url, TASK_QUEUE_PREFIX: prefix });
+        step(
+          `${app.name}: with ${versions}, @Cron and @Interval ran as tasks ` +
+            `(schedule: 'distributed'), @InjectQueue gave the tasks' queue, and under the ` +
+            `testing kit a queue that refuses, saying why`,
         );
       } finally {
         await removeKeys(redis.url, prefix);

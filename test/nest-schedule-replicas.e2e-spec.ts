@@ -3,13 +3,11 @@
 // @Timeout still runs once in each.
 import type { ChildProcess } from 'node:child_process';
 import type { Job } from 'bullmq';
-import { QueueBackend } from '../libs/task-queue/src/backends/queue-backend.js';
-import { runsTable, runStore, type RunStore } from './fixtures/scheduled.tasks.js';
+import type { RunStore } from './fixtures/scheduled.tasks.js';
 import { BACKEND, testBackend } from './support/backend.js';
-import { runSql } from './support/postgres.js';
 import { eventually } from './support/redis.js';
 import { spawnReplica, stopReplica } from './support/replicas.js';
-import { startTaskApp } from './support/task-app.js';
+import { watchReplicas } from './support/run-log.js';
 
 const REPLICAS = 3;
 
@@ -27,15 +25,9 @@ describe(`@nestjs/schedule decorators across three replicas on ${BACKEND}`, () =
   });
 
   it('runs each @Cron and @Interval tick once across the replicas, each @Timeout once in each', async () => {
-    const app = await startTaskApp({ backend, options: { worker: false } });
-    const queue = app.get(QueueBackend).queue('default');
-    runs = runStore(backend.env.TASK_QUEUE_URL, backend.prefix);
-    if (BACKEND === 'postgres') {
-      await app.get(QueueBackend).migrate();
-      await runSql(
-        `CREATE TABLE ${runsTable(backend.prefix)} (seq bigserial PRIMARY KEY, run jsonb NOT NULL)`,
-      );
-    }
+    const watched = await watchReplicas(backend);
+    const { queue } = watched;
+    runs = watched.runs;
 
     const started = await Promise.all(
       Array.from({ length: REPLICAS }, () =>

@@ -4,16 +4,26 @@ import { REDIS_URL } from './redis.js';
 
 /**
  * Starts a built fixture (dist-test/test/fixtures/<script>.js) as an OS process of its own and
- * resolves once it prints its ready line, i.e. once its application has bootstrapped.
+ * resolves once it prints its ready line, i.e. once its application has bootstrapped. Given
+ * `output`, every line the process prints on stdout (its log, from the start) is pushed to it.
  */
 export async function spawnReplica(
   script: string,
   env: Record<string, string>,
+  output?: string[],
 ): Promise<ChildProcess> {
   const child = spawn(process.execPath, [`dist-test/test/fixtures/${script}.js`], {
     env: { ...process.env, REDIS_URL, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  if (output) {
+    let partial = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop()!;
+      output.push(...lines);
+    });
+  }
   const exited = once(child, 'exit').then(([code]) => {
     throw new Error(`${script} exited with ${String(code)} before it was ready`);
   });

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Scope, type OnModuleInit } from '@nestjs/common';
-import { ContextIdFactory, DiscoveryService, MetadataScanner, ModuleRef } from '@nestjs/core';
-import { Injector } from '@nestjs/core/injector/injector.js';
+import { DiscoveryService, MetadataScanner, ModuleRef } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { TaskDefinitionError, TaskQueueConfigError } from '../errors/index.js';
 import type { TaskMetadata } from '../interfaces/task-options.interface.js';
@@ -8,50 +7,26 @@ import { LocalTimers } from '../scheduling/local-timers.service.js';
 import { adoptNestSchedule } from './nest-schedule.binding.js';
 import { readNestSchedule, SCHEDULE_MODULE_OPTIONS } from './nest-schedule.metadata.js';
 import { bindTask } from './task-binding.js';
-import { compileJobFactory, JobScope, type JobFactory } from '../per-job/task-job-scope.js';
 import {
-  dependentsFirst,
-  isHookProvider,
-  jobHooks,
-  settleFailure,
-  settleSuccess,
-  staticInvocation,
-  type TaskInvocation,
-} from '../per-job/task-invocation.js';
+  TaskInvokers,
+  type Parameter,
+  type Target,
+  type TaskMethod,
+  type Token,
+} from '../per-job/task-invokers.js';
 import { TaskMetadataAccessor } from './task-metadata.accessor.js';
 import type { TaskQueueConfig } from '../task-queue.config.js';
 import { TASK_QUEUE_CONFIG } from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
-import { TaskRegistry, type BoundTask } from './task.registry.js';
-
-type TaskMethod = (this: object, ...args: unknown[]) => unknown;
-type Token = Parameters<ModuleRef['introspect']>[0];
-
-/** Where a provider's task methods are, and whether one instance serves every job. */
-interface Target {
-  wrapper: InstanceWrapper;
-  prototype: object;
-  /** The shared instance, or the wrapper of a provider made afresh per job. */
-  key: object;
-  static: boolean;
-}
-
-/** A parameter after `(ctx, payload)`: resolved once at bootstrap, or for each job. */
-type Parameter = { token: Token; perJob: true } | { value: unknown; perJob: false };
+import { TaskRegistry } from './task.registry.js';
 
 /**
  * @internal Finds every decorated method of every provider in the module graph and binds
- * it to its DI instance in the {@link TaskRegistry}. It discovers only; workers live in the
- * worker host.
+ * it to its DI instance in the {@link TaskRegistry}, through the {@link TaskInvokers} that say
+ * how each job calls it. It discovers only; workers live in the worker host.
  */
 @Injectable()
 export class TaskQueueExplorer implements OnModuleInit {
-  private readonly injector = new Injector();
-  /** Per-job providers with success/failure hooks, looked at after each per-job task run. */
-  private hookProviders: InstanceWrapper[] = [];
-  /** Every provider, by token, for the per-job factories. */
-  private providersByToken = new Map<unknown, InstanceWrapper[]>();
-
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
@@ -71,12 +46,7 @@ export class TaskQueueExplorer implements OnModuleInit {
     ) {
       throw new TaskQueueConfigError(messages.scheduleModuleImported());
     }
-    this.hookProviders = dependentsFirst(providers.filter(isHookProvider));
-    for (const wrapper of providers) {
-      const same = this.providersByToken.get(wrapper.token);
-      if (same) same.push(wrapper);
-      else this.providersByToken.set(wrapper.token, [wrapper]);
-    }
+    const invokers = new TaskInvokers(providers, this.moduleRef, this.config.perJobProviders);
     const seen = new Set<object>();
     for (const wrapper of providers) {
       // An alias (useExisting) reaches an instance that is discovered under its own token.
@@ -94,7 +64,7 @@ export class TaskQueueExplorer implements OnModuleInit {
         const found = { type, className: type.name, methodName, meta };
         this.registry.add(
           bindTask(
-            { ...found, invoke: this.invoker(target, method as TaskMethod, parameters) },
+            { ...found, invoke: invokers.invoker(target, method as TaskMethod, parameters) },
             this.config,
           ),
         );
@@ -164,97 +134,5 @@ export class TaskQueueExplorer implements OnModuleInit {
         ? { perJob: false, value: this.moduleRef.get(token as Token, { strict: false }) }
         : { perJob: true, token: token as Token };
     });
-  }
-
-  /**
-   * How each job calls the method. With a shared instance and singleton parameters, one
-   * invocation serves every job; otherwise each job gets a DI context of its own, with the job
-   * standing in for the request, and the hooks of the per-job providers it created: made by
-   * factories compiled at bootstrap where the providers allow it, else by Nest's injector.
-   */
-  private invoker(
-    target: Target,
-    method: TaskMethod,
-    parameters: Parameter[],
-  ): BoundTask['invoke'] {
-    if (target.static && parameters.every((parameter) => !parameter.perJob)) {
-      const args = parameters.map((parameter) => (parameter.perJob ? undefined : parameter.value));
-      const invocation = staticInvocation(target.key, method, args);
-      return () => invocation;
-    }
-    const compiled =
-      this.config.perJobProviders === 'injector'
-        ? undefined
-        : this.compiledInvoker(target, method, parameters);
-    return compiled ?? this.injectorInvoker(target, method, parameters);
-  }
-
-  /** Per-job instances made by factories compiled now: no injector work per job. */
-  private compiledInvoker(
-    target: Target,
-    method: TaskMethod,
-    parameters: Parameter[],
-  ): BoundTask['invoke'] | undefined {
-    const targetFactory = target.static ? undefined : compileJobFactory(target.wrapper);
-    if (!target.static && !targetFactory) return undefined;
-    const factories: JobFactory[] = [];
-    for (const parameter of parameters) {
-      const factory = parameter.perJob ? this.factoryFor(parameter.token) : () => parameter.value;
-      if (!factory) return undefined;
-      factories.push(factory);
-    }
-    return (job): TaskInvocation => {
-      const scope = new JobScope(job);
-      const instance = (targetFactory ? targetFactory(scope) : target.key) as object;
-      const args = factories.map((factory) => factory(scope));
-      return {
-        call: (ctx, payload) => method.call(instance, ctx, payload, ...args),
-        hooked: true,
-        succeed: (result, report) => settleSuccess(scope.hooks(), result, report),
-        fail: (error, report) => settleFailure(scope.hooks(), error, report),
-      };
-    };
-  }
-
-  /** A compiled factory for the one provider of `token`, if there is one and it allows it. */
-  private factoryFor(token: Token): JobFactory | undefined {
-    const wrappers = this.providersByToken.get(token);
-    return wrappers?.length === 1 ? compileJobFactory(wrappers[0]) : undefined;
-  }
-
-  /** Per-job instances made by Nest's injector, in a context of the job's own. */
-  private injectorInvoker(
-    target: Target,
-    method: TaskMethod,
-    parameters: Parameter[],
-  ): BoundTask['invoke'] {
-    const host = target.wrapper.host!;
-    return async (job): Promise<TaskInvocation> => {
-      const contextId = ContextIdFactory.create();
-      this.moduleRef.registerRequestByContextId(job, contextId);
-      const instance: object = target.static
-        ? target.key
-        : await this.injector.loadPerContext(
-            target.wrapper.instance as object,
-            host,
-            host.providers,
-            contextId,
-          );
-      const args = await Promise.all(
-        parameters.map((parameter) =>
-          parameter.perJob
-            ? this.moduleRef.resolve(parameter.token, contextId, { strict: false })
-            : Promise.resolve(parameter.value),
-        ),
-      );
-      return {
-        call: (ctx, payload) => method.call(instance, ctx, payload, ...args),
-        hooked: this.hookProviders.length > 0,
-        succeed: (result, report) =>
-          settleSuccess(jobHooks(this.hookProviders, contextId), result, report),
-        fail: (error, report) =>
-          settleFailure(jobHooks(this.hookProviders, contextId), error, report),
-      };
-    };
   }
 }

@@ -1,8 +1,8 @@
-import { Scope, type FactoryProvider } from '@nestjs/common';
+import { Scope, type FactoryProvider, type Provider } from '@nestjs/common';
 import { QueueBackend } from '../backends/queue-backend.js';
 import type { TaskQueueModuleOptions } from '../interfaces/task-queue-options.interface.js';
 import { DEFAULT_QUEUE } from '../task-queue.constants.js';
-import { nestBullQueueToken } from './nest-bullmq.tokens.js';
+import { nestBullQueueToken, queueOfNestBullToken } from './nest-bullmq.tokens.js';
 
 /**
  * @internal The queues named where the module is defined, whose `@InjectQueue()` tokens can
@@ -31,3 +31,9 @@ export function queueTokenProviders(names: readonly string[]): FactoryProvider[]
     inject: [QueueBackend],
   }));
 }
+
+/** @internal The queue whose `@InjectQueue()` token `provider` provides, if it is one. */
+export const queueOfTokenProvider = (provider: Provider): string | undefined =>
+  typeof provider === 'object' && 'provide' in provider
+    ? queueOfNestBullToken(provider.provide)
+    : undefined;

@@ -1,6 +1,10 @@
 import { MODULE_METADATA } from '@nestjs/common/constants.js';
 import type { DynamicModule, ForwardReference, Type } from '@nestjs/common';
 import { TaskQueueConfigError } from '../errors/index.js';
+import {
+  queueOfTokenProvider,
+  staticQueueNames,
+} from '../nest-bullmq/nest-bullmq.queue-providers.js';
 import { TaskQueueModule } from '../task-queue.module.js';
 import type { TaskQueueTestingOptions } from './task-queue-testing.interfaces.js';
 import { testingModule } from './task-queue-testing.module.js';
@@ -35,7 +39,15 @@ export function overrideTaskQueueModule<B extends ModuleOverridingBuilder>(
   const found = taskQueueModulesOf(rootOf(builder));
   if (found.length === 0) throw new TaskQueueConfigError(testingMessages.noTaskQueueModule());
   for (const module of found) {
-    const replacement = testingModule(options, module.providers ?? [], module.imports);
+    // The application's `@InjectQueue()` tokens are made again, without a BullMQ queue.
+    const providers = module.providers ?? [];
+    const queueNames = providers.map(queueOfTokenProvider).filter((name) => name !== undefined);
+    const replacement = testingModule(
+      options,
+      providers.filter((provider) => queueOfTokenProvider(provider) === undefined),
+      [...queueNames, ...staticQueueNames(options.queues, false)],
+      module.imports,
+    );
     builder.overrideModule(module as never).useModule(replacement);
   }
   return builder;

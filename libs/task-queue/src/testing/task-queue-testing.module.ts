@@ -8,7 +8,9 @@ import { TASK_QUEUE_CONFIG } from '../task-queue.constants.js';
 import { MODULE_OPTIONS_TOKEN } from '../task-queue.module-definition.js';
 import { TASK_QUEUE_CORE_PROVIDERS, TASK_QUEUE_EXPORTS } from '../task-queue.module.js';
 import { MemoryJobStore, TESTING_OPTIONS } from './memory.job-store.js';
+import { staticQueueNames } from '../nest-bullmq/nest-bullmq.queue-providers.js';
 import { NoBackend } from './no.backend.js';
+import { noBullQueueProviders } from './no-bull-queue.js';
 import type { TaskQueueTestingOptions } from './task-queue-testing.interfaces.js';
 import { TaskQueueTester } from './task-queue.tester.js';
 
@@ -34,19 +36,26 @@ export class TaskQueueTestingModule {
    *   `'inline'` (each job runs before `enqueue` returns).
    */
   static forRoot(options: TaskQueueTestingOptions = {}): DynamicModule {
-    return testingModule(options, [{ provide: MODULE_OPTIONS_TOKEN, useValue: {} }]);
+    return testingModule(
+      options,
+      [{ provide: MODULE_OPTIONS_TOKEN, useValue: {} }],
+      staticQueueNames(options.queues, true),
+    );
   }
 }
 
 /**
  * @internal The testing module, on top of the providers (and imports) that give the module
- * options: none for `forRoot`, the application's own for `overrideTaskQueueModule`.
+ * options: none for `forRoot`, the application's own for `overrideTaskQueueModule`. Each of
+ * `queueNames` gets an `@InjectQueue()` token, whose value has no BullMQ queue behind it.
  */
 export function testingModule(
   options: TaskQueueTestingOptions,
   optionProviders: Provider[],
+  queueNames: readonly string[],
   imports: DynamicModule['imports'] = [],
 ): DynamicModule {
+  const queueTokens = noBullQueueProviders(queueNames);
   const { queues, defaultQueue } = options;
   const config: Provider = {
     provide: TASK_QUEUE_CONFIG,
@@ -78,7 +87,12 @@ export function testingModule(
         inject: [TASK_QUEUE_CONFIG],
       },
       TaskQueueTester,
+      ...queueTokens,
     ],
-    exports: [...TASK_QUEUE_EXPORTS, TaskQueueTester],
+    exports: [
+      ...TASK_QUEUE_EXPORTS,
+      TaskQueueTester,
+      ...queueTokens.map((provider) => (provider as { provide: string }).provide),
+    ],
   };
 }
