@@ -154,7 +154,7 @@ export const messages = {
     `enqueueFlow: ${where} has an unknown field '${field}'. A job of a flow takes name, ` +
     `payload, queue, options and children.`,
   flowChildrenNotArray: (where: string, value: unknown) =>
-    `enqueueFlow: ${where}.children is ${describe(value)}; expected an array of jobs.`,
+    `enqueueFlow: ${where}: children is ${describe(value)}; expected an array of jobs.`,
   flowKey: (where: string, name: string) =>
     `enqueueFlow: ${where} (task '${name}') sets option 'key': the jobs of a flow are never ` +
     `deduplicated. Remove it, or enqueue that job on its own.`,
