@@ -42,6 +42,7 @@ const BACKENDS = {
   'nest-schedule-replicas': ['redis', 'postgres'],
   'tasks-cli': ['redis', 'postgres'],
   dashboard: ALL_BACKENDS,
+  tracing: ALL_BACKENDS,
 };
 
 /** What a spec needs besides its backend's server; `check-readme` needs nothing at all. */
