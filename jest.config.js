@@ -46,6 +46,7 @@ const BACKENDS = {
   'schedule-overlap-replicas': ['redis', 'postgres'],
   'tasks-cli': ['redis', 'postgres'],
   dashboard: ALL_BACKENDS,
+  tracing: ALL_BACKENDS,
 };
 
 /** What a spec needs besides its backend's server; `check-readme` needs nothing at all. */

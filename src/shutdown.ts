@@ -1,4 +1,5 @@
 import type { INestApplicationContext, LoggerService } from '@nestjs/common';
+import { stopTracing } from './tracing.js';
 
 /**
  * Closes `app` on SIGTERM or SIGINT, then exits 0. The task queue's shutdown runs inside
@@ -11,7 +12,8 @@ export function closeOnSignals(app: INestApplicationContext, logger: LoggerServi
     process.once(signal, () => {
       logger.log(`${signal}: shutting down (active jobs finish first)`);
       app.close().then(
-        () => process.exit(0),
+        // The spans of the last jobs are still to be sent when tracing is on.
+        () => stopTracing().finally(() => process.exit(0)),
         (error: unknown) => {
           logger.error(
             `Shutdown failed: ${error instanceof Error ? error.message : String(error)}`,

@@ -13,22 +13,12 @@ import {
   type TaskQueueDashboardOptions,
 } from '@app/task-queue/dashboard';
 import { QueueBackend } from '../libs/task-queue/src/backends/queue-backend.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../scripts/chromium.js';
 import { AppModule } from '../src/app.module.js';
 import { BACKEND, testBackend } from './support/backend.js';
 import { eventually } from './support/redis.js';
 import { startTaskApp } from './support/task-app.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SCREENSHOTS = fileURLToPath(new URL('../test-output/dashboard/', import.meta.url));
 const CREDENTIALS = { username: 'ops', password: 'correct horse battery staple' };
 const SECRET_CARD = '4111111111111111';

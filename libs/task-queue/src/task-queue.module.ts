@@ -7,6 +7,7 @@ import { TaskQueueExplorer } from './discovery/task-queue.explorer.js';
 import { TaskQueueHealth } from './observability/task-queue.health.js';
 import { TaskQueueMetrics } from './observability/task-queue.metrics.js';
 import { loadJobMetrics } from './observability/job-metrics.js';
+import { loadTracing, TaskTracing } from './observability/task-queue.tracing.js';
 import { TaskQueueMigrator } from './backends/task-queue.migrator.js';
 import { TaskQueueRedisPolicy } from './backends/redis/redis.policy.js';
 import { createBackend } from './backends/create-backend.js';
@@ -94,11 +95,14 @@ export const TASK_QUEUE_EXPORTS = [
     ...TASK_QUEUE_CORE_PROVIDERS,
     // The one owner of the connections and BullMQ objects; nothing connects until first use.
     { provide: QueueBackend, useFactory: createBackend, inject: [TASK_QUEUE_CONFIG] },
+    // OpenTelemetry spans when the application has @opentelemetry/api (an optional peer).
+    { provide: TaskTracing, useFactory: () => loadTracing() },
     // Where TaskQueue keeps jobs: BullMQ on the backend (the testing module keeps them in memory).
     {
       provide: JobStore,
-      useFactory: (backend: QueueBackend) => new BullJobStore(backend),
-      inject: [QueueBackend],
+      useFactory: (backend: QueueBackend, tracing: TaskTracing) =>
+        new BullJobStore(backend, tracing),
+      inject: [QueueBackend, TaskTracing],
     },
     TaskWorkerHost,
     TaskScheduler,

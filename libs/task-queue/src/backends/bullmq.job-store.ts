@@ -11,6 +11,7 @@ import { listSchedules, type RuntimeSchedule } from '../scheduling/task-schedule
 import { SCHEDULE_START_MARGIN_MS } from '../task-queue.constants.js';
 import { abortJob, explainChildFailure } from './bullmq.flows.js';
 import { JobOutcomes } from './bullmq.outcomes.js';
+import type { TaskTracing } from '../observability/task-queue.tracing.js';
 import { QueueBackend } from './queue-backend.js';
 
 /**
@@ -21,12 +22,15 @@ const OUTCOME_CHECK_MS = 5000;
 
 /** @internal The production job stores: BullMQ queues on the application's backend. */
 export class BullJobStore extends JobStore {
-  constructor(private readonly backend: QueueBackend) {
+  constructor(
+    private readonly backend: QueueBackend,
+    private readonly tracing: TaskTracing,
+  ) {
     super();
   }
 
   queue(name: string): QueueJobStore {
-    return new BullQueueJobs(this.backend, name);
+    return new BullQueueJobs(this.backend, name, this.tracing);
   }
 }
 
@@ -39,17 +43,23 @@ class BullQueueJobs implements QueueJobStore {
   constructor(
     private readonly backend: QueueBackend,
     private readonly name: string,
+    private readonly tracing: TaskTracing,
   ) {
     this.queue = backend.queue(name);
     this.commands = new BackendCommands(backend, name);
   }
 
   add({ name, data, opts }: PreparedJob): Promise<Job> {
-    return this.commands.run(() => this.queue.add(name, data, opts));
+    return this.tracing.send(this.name, name, opts, (traced) =>
+      this.commands.run(() => this.queue.add(name, data, traced)),
+    );
   }
 
   addBulk(jobs: PreparedJob[]): Promise<Job[]> {
-    return this.commands.run(() => this.queue.addBulk(jobs));
+    return this.tracing.sendBatch(this.name, jobs.length, (inject) => {
+      const traced = jobs.map(({ name, data, opts }) => ({ name, data, opts: inject(opts) }));
+      return this.commands.run(() => this.queue.addBulk(traced));
+    });
   }
 
   async apply(prepared: PreparedJob, timeoutSeconds: number): Promise<unknown> {

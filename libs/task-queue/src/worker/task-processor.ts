@@ -3,6 +3,7 @@ import { UnrecoverableError, WaitingError, type Job, type Processor } from 'bull
 import type { BoundTask } from '../discovery/task.registry.js';
 import { NonRetryableError, TaskAbortedError, TaskTimeoutError } from '../errors/index.js';
 import { WorkerShutdownError } from '../errors/worker-shutdown.error.js';
+import type { TaskTracing } from '../observability/task-queue.tracing.js';
 import type { TaskInvocation } from '../per-job/task-invocation.js';
 import type { TaskJobOptions } from '../producer/enqueue-options.js';
 import type { TaskQueue } from '../producer/task-queue.js';
@@ -28,6 +29,7 @@ export function taskProcessor(
   active: ActiveRuns,
   logger: LoggerService,
   overlap?: ScheduleOverlap,
+  tracing?: TaskTracing,
 ): Processor {
   const runs = active.on(queueName);
   const runJob = (job: Job, token?: string): Promise<unknown> => {
@@ -66,11 +68,13 @@ export function taskProcessor(
     }
     return runChecked(job, token, task, run, prepared).finally(() => runs.delete(id));
   };
-  if (!overlap) return runJob;
+  // Each run in its span (a tick skipped for overlap has none: its task is not called).
+  const run = tracing ? tracing.process(queueName, runJob) : runJob;
+  if (!overlap) return run;
   return (job: Job, token?: string) =>
     ScheduleOverlap.applies(job)
-      ? overlap.skips(job).then((skip) => (skip ? null : runJob(job, token)))
-      : runJob(job, token);
+      ? overlap.skips(job).then((skip) => (skip ? null : run(job, token)))
+      : run(job, token);
 }
 
 /** A run with a schema to check, per-job providers to make, or hooks to call. */
@@ -123,11 +127,16 @@ async function failed(
 
 /** What BullMQ is given for a failed run: the throw drives retries, so keep it faithful. */
 function failureOf(error: unknown, task: BoundTask): Error {
-  if (error instanceof TaskAbortedError) return new UnrecoverableError(ABORTED_REASON);
-  if (error instanceof NonRetryableError) return new UnrecoverableError(error.message);
+  if (error instanceof TaskAbortedError) return unrecoverable(ABORTED_REASON, error);
+  if (error instanceof NonRetryableError) return unrecoverable(error.message, error);
   if (error instanceof TaskTimeoutError && !task.retryOnTimeout) {
-    return new UnrecoverableError(error.message);
+    return unrecoverable(error.message, error);
   }
   // BullMQ records only an Error's message; keep the text of anything else thrown.
   return error instanceof Error ? error : new Error(messages.nonErrorThrown(error));
+}
+
+/** BullMQ's no-retry failure, keeping the task's own error as its cause (for the run's span). */
+function unrecoverable(message: string, cause: Error): UnrecoverableError {
+  return Object.assign(new UnrecoverableError(message), { cause });
 }

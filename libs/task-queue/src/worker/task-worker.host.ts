@@ -10,6 +10,7 @@ import { QueueBackend } from '../backends/queue-backend.js';
 import { storeName } from '../backends/store-name.js';
 import { TaskRegistry } from '../discovery/task.registry.js';
 import { TaskQueueMetrics } from '../observability/task-queue.metrics.js';
+import { TaskTracing } from '../observability/task-queue.tracing.js';
 import { TaskQueues } from '../producer/task-queues.service.js';
 import { otherTickActiveOn, ScheduleOverlap } from '../scheduling/schedule-overlap.js';
 import { TaskScheduler } from '../scheduling/task-scheduler.service.js';
@@ -54,6 +55,7 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     private readonly scheduler: TaskScheduler,
     private readonly metrics: TaskQueueMetrics,
     private readonly backend: QueueBackend,
+    private readonly tracing: TaskTracing,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -66,7 +68,8 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
         otherTickActiveOn(this.backend.queue(name, 'worker')),
         this.logger,
       );
-      const processor = taskProcessor(name, tasks, queue, this.active, this.logger, overlap);
+      const { active, logger, tracing } = this;
+      const processor = taskProcessor(name, tasks, queue, active, logger, overlap, tracing);
       const worker = this.backend.worker(name, processor, {
         concurrency: this.config.queues.get(name),
         autorun: false,

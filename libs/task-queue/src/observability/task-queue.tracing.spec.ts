@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as api from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { UnrecoverableError, WaitingError, type Job, type JobsOptions } from 'bullmq';
+import { NonRetryableError } from '../errors/index.js';
+import { ABORTED_REASON } from '../task-queue.constants.js';
+import { runOutcomeOf } from './task-queue.tracing-attributes.js';
+import { loadTracing, TaskTracing } from './task-queue.tracing.js';
+
+const job = (attemptsMade: number, attempts?: number) =>
+  ({ id: '7', name: 'send_email', attemptsMade, opts: { attempts } }) as unknown as Job;
+
+describe('runOutcomeOf', () => {
+  it('tells a retry from the last failure by the attempts left', () => {
+    const error = new Error('boom');
+    expect(runOutcomeOf(error, job(0, 3))).toEqual({ outcome: 'retrying', exception: error });
+    expect(runOutcomeOf(error, job(2, 3))).toEqual({ outcome: 'failed', exception: error });
+    expect(runOutcomeOf(error, job(0))).toEqual({ outcome: 'failed', exception: error });
+  });
+
+  it("records the task's own error behind BullMQ's UnrecoverableError", () => {
+    const own = new NonRetryableError('no such account');
+    const wrapped = Object.assign(new UnrecoverableError(own.message), { cause: own });
+    expect(runOutcomeOf(wrapped, job(0, 3))).toEqual({ outcome: 'failed', exception: own });
+    const aborted = new UnrecoverableError(ABORTED_REASON);
+    expect(runOutcomeOf(aborted, job(0, 3))).toEqual({ outcome: 'aborted', exception: aborted });
+  });
+
+  it('a run put back by a shutdown did not fail: no error to record', () => {
+    expect(runOutcomeOf(new WaitingError(), job(0, 3))).toEqual({ outcome: 'requeued' });
+  });
+});
+
+describe('loadTracing', () => {
+  it('without @opentelemetry/api, tracing is off and passes every call through', async () => {
+    const missing = Object.assign(new Error("Cannot find package '@opentelemetry/api'"), {
+      code: 'ERR_MODULE_NOT_FOUND',
+    });
+    const tracing = await loadTracing(() => Promise.reject(missing));
+    expect(tracing.available).toBe(false);
+    const opts: JobsOptions = { attempts: 2 };
+    const added = await tracing.send('default', 'send_email', opts, async (given) => {
+      expect(given).toBe(opts);
+      return { id: '1' };
+    });
+    expect(added).toEqual({ id: '1' });
+    await tracing.sendBatch('default', 2, async (inject) => expect(inject(opts)).toBe(opts));
+    const processor = async () => 'done';
+    expect(tracing.process('default', processor)).toBe(processor);
+  });
+
+  it('throws any other failure to load it', async () => {
+    const broken = new SyntaxError('Unexpected token');
+    await expect(loadTracing(() => Promise.reject(broken))).rejects.toBe(broken);
+  });
+});
+
+describe('TaskTracing with the API and no SDK registered', () => {
+  const tracing = new TaskTracing(api);
+
+  it('carries nothing in the job, and runs return or throw as they did', async () => {
+    const opts: JobsOptions = { attempts: 2 };
+    await tracing.send('default', 'send_email', opts, async (given) => {
+      expect(given).toBe(opts);
+      return { id: '1' };
+    });
+    const run = tracing.process('default', async () => 'done');
+    await expect(run(job(0), 'token')).resolves.toBe('done');
+    const error = new Error('boom');
+    const failing = tracing.process('default', () => Promise.reject(error));
+    await expect(failing(job(0), 'token')).rejects.toBe(error);
+    const throwing = tracing.process('default', () => {
+      throw error;
+    });
+    await expect(throwing(job(0), 'token')).rejects.toBe(error);
+  });
+});
+
+describe('TaskTracing with an SDK registered', () => {
+  const exporter = new InMemorySpanExporter();
+  const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const tracing = new TaskTracing(api);
+
+  beforeAll(() => provider.register({ contextManager: new AsyncLocalStorageContextManager() }));
+  afterAll(async () => {
+    await provider.shutdown();
+    api.trace.disable();
+    api.context.disable();
+    api.propagation.disable();
+  });
+
+  it("carries the send span's context in opts.telemetry.metadata, as W3C traceparent", async () => {
+    let carried: JobsOptions = {};
+    await tracing.send('default', 'send_email', { attempts: 2 }, async (given) => {
+      carried = given;
+      return { id: '9' };
+    });
+    const [send] = exporter.getFinishedSpans();
+    const { traceId, spanId } = send.spanContext();
+    expect(carried.attempts).toBe(2);
+    expect(JSON.parse(carried.telemetry!.metadata!)).toEqual({
+      traceparent: `00-${traceId}-${spanId}-01`,
+    });
+  });
+
+  it('a job whose metadata is not a trace context runs in a new trace', async () => {
+    exporter.reset();
+    const odd = { ...job(0), opts: { telemetry: { metadata: 'not json' } } } as unknown as Job;
+    await tracing.process('default', async () => null)(odd, 'token');
+    const [run] = exporter.getFinishedSpans();
+    expect(run.name).toBe('process default');
+    expect(run.parentSpanContext).toBeUndefined();
+  });
+});

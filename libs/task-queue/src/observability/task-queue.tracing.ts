@@ -1,0 +1,207 @@
+import type * as Otel from '@opentelemetry/api';
+import type { Job, JobsOptions, Processor } from 'bullmq';
+import { runOutcomeOf, SPAN, type RunSpanOutcome } from './task-queue.tracing-attributes.js';
+
+/** `@opentelemetry/api`, as loaded. */
+type OtelApi = typeof Otel;
+
+/** The instrumentation scope of the module's spans. */
+export const TRACER_NAME = 'nestjs-task-queue';
+
+/**
+ * Puts a trace context into a job's options, for the run of that job to continue its trace;
+ * returns the options unchanged when there is nothing to carry (no SDK registered).
+ */
+export type TraceInjector = (opts?: JobsOptions) => JobsOptions;
+
+/**
+ * @internal The module's OpenTelemetry spans, through `@opentelemetry/api` (an optional peer):
+ * a PRODUCER span `send <queue>` per enqueue (or batch), whose context travels with the job in
+ * `opts.telemetry.metadata` (W3C `traceparent`, the field and format BullMQ's own telemetry
+ * uses), and a CONSUMER span `process <queue>` per run, a child of that context, under which
+ * the per-job providers and the task body run. Without the package it does nothing at all;
+ * with it but no SDK registered, the API's no-op tracer and propagator make each call cheap.
+ */
+export class TaskTracing {
+  private readonly tracer?: Otel.Tracer;
+
+  constructor(private readonly api?: OtelApi) {
+    this.tracer = api?.trace.getTracer(TRACER_NAME);
+  }
+
+  /** Whether `@opentelemetry/api` is there (an SDK may still be missing). */
+  get available(): boolean {
+    return this.api !== undefined;
+  }
+
+  /**
+   * Sends one job of task `task` in a `send <queue>` span: `add` gets the job's options with the
+   * span's context in them, and runs inside the span; the job's id goes on the span.
+   */
+  send<J extends { id?: string }>(
+    queue: string,
+    task: string,
+    opts: JobsOptions,
+    add: (opts: JobsOptions) => Promise<J>,
+  ): Promise<J> {
+    if (!this.api) return add(opts);
+    const attributes = { [SPAN.task]: task };
+    return this.produce(
+      queue,
+      attributes,
+      (inject) => add(inject(opts)),
+      (job) => job.id,
+    );
+  }
+
+  /**
+   * Sends several jobs in one `send <queue>` span (`messaging.batch.message_count`): `add` gets
+   * an injector to call on the options of each job it sends, so that each run continues this
+   * trace. A flow calls it on every node.
+   */
+  sendBatch<T>(
+    queue: string,
+    count: number,
+    add: (inject: TraceInjector) => Promise<T>,
+  ): Promise<T> {
+    if (!this.api) return add((opts) => opts ?? {});
+    return this.produce(queue, { [SPAN.batchCount]: count }, add);
+  }
+
+  /**
+   * Wraps a queue's processor: each run in a `process <queue>` span, continuing the trace its
+   * job carries (a job without one, such as a scheduler's tick, starts a new trace), with the
+   * run's outcome, and its error recorded.
+   */
+  process(queue: string, run: Processor): Processor {
+    const { api, tracer } = this;
+    if (!api || !tracer) return run;
+    return (job: Job, token?: string) => {
+      const parent = this.extract(job.opts);
+      const span = tracer.startSpan(
+        `process ${queue}`,
+        {
+          kind: api.SpanKind.CONSUMER,
+          attributes: {
+            ...messaging(queue, 'process'),
+            [SPAN.messageId]: job.id,
+            [SPAN.task]: job.name,
+            [SPAN.attempt]: job.attemptsMade + 1,
+          },
+        },
+        parent,
+      );
+      return api.context
+        .with(
+          api.trace.setSpan(parent, span),
+          async (): Promise<unknown> => run(job, token) as unknown,
+        )
+        .then(
+          (result) => {
+            span.setAttribute(SPAN.outcome, 'completed' satisfies RunSpanOutcome);
+            span.end();
+            return result;
+          },
+          (error: unknown) => {
+            const { outcome, exception } = runOutcomeOf(error, job);
+            span.setAttribute(SPAN.outcome, outcome);
+            if (exception) this.recordError(span, exception);
+            span.end();
+            throw error;
+          },
+        );
+    };
+  }
+
+  /** A producer span around `add`, whose context `inject` puts into jobs. */
+  private produce<T>(
+    queue: string,
+    attributes: Otel.Attributes,
+    add: (inject: TraceInjector) => Promise<T>,
+    idOf?: (result: T) => string | undefined,
+  ): Promise<T> {
+    const api = this.api!;
+    const span = this.tracer!.startSpan(`send ${queue}`, {
+      kind: api.SpanKind.PRODUCER,
+      attributes: { ...messaging(queue, 'send'), ...attributes },
+    });
+    const context = api.trace.setSpan(api.context.active(), span);
+    const carried = this.carrierOf(context);
+    const inject: TraceInjector = (opts = {}) =>
+      carried ? { ...opts, telemetry: { ...opts.telemetry, metadata: carried } } : opts;
+    return api.context
+      .with(context, () => add(inject))
+      .then(
+        (result) => {
+          const id = idOf?.(result);
+          if (id !== undefined) span.setAttribute(SPAN.messageId, id);
+          span.end();
+          return result;
+        },
+        (error: unknown) => {
+          this.recordError(span, error);
+          span.end();
+          throw error;
+        },
+      );
+  }
+
+  /** The context as `opts.telemetry.metadata` holds it, or undefined when nothing is carried. */
+  private carrierOf(context: Otel.Context): string | undefined {
+    const carrier: Record<string, string> = {};
+    this.api!.propagation.inject(context, carrier);
+    for (const _ in carrier) return JSON.stringify(carrier);
+    return undefined;
+  }
+
+  /** The context a job carries, on top of the root context (never the worker loop's). */
+  private extract(opts: JobsOptions): Otel.Context {
+    const { propagation, ROOT_CONTEXT } = this.api!;
+    const metadata = opts.telemetry?.metadata;
+    if (!metadata) return ROOT_CONTEXT;
+    let carrier: unknown;
+    try {
+      carrier = JSON.parse(metadata);
+    } catch {
+      // Metadata that is not ours (nor BullMQ's): the run starts a trace of its own.
+      return ROOT_CONTEXT;
+    }
+    return typeof carrier === 'object' && carrier !== null
+      ? propagation.extract(ROOT_CONTEXT, carrier)
+      : ROOT_CONTEXT;
+  }
+
+  private recordError(span: Otel.Span, error: unknown): void {
+    const { SpanStatusCode } = this.api!;
+    const exception = error instanceof Error ? error : String(error);
+    span.recordException(exception);
+    span.setAttribute('error.type', error instanceof Error ? error.name : typeof error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: textOf(error) });
+  }
+}
+
+const textOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** The messaging attributes every span of a queue has. */
+const messaging = (queue: string, operation: 'send' | 'process'): Otel.Attributes => ({
+  [SPAN.system]: 'bullmq',
+  [SPAN.destination]: queue,
+  [SPAN.operationType]: operation,
+  [SPAN.operationName]: operation,
+});
+
+/**
+ * @internal Loads `@opentelemetry/api` if the application has it: tracing is on only then.
+ * Any other failure to load it is thrown, not taken for its absence.
+ */
+export async function loadTracing(
+  load: () => Promise<OtelApi> = () => import('@opentelemetry/api'),
+): Promise<TaskTracing> {
+  try {
+    return new TaskTracing(await load());
+  } catch (error) {
+    const code = (error as { code?: unknown } | undefined)?.code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return new TaskTracing();
+    throw error;
+  }
+}

@@ -1,0 +1,295 @@
+// OpenTelemetry traces from an HTTP request to the task it enqueues, with the SDK's in-memory
+// exporter registered in this process: the HTTP server span (instrumentation-http), the enqueue's
+// PRODUCER span as its child, the run's CONSUMER span as the enqueue's child, and what the run's
+// per-job providers and body do nested under the run. Also failures, retries and ticks.
+import nodeHttp from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  Body,
+  Controller,
+  Injectable,
+  Module,
+  Post,
+  Scope,
+  type INestApplication,
+} from '@nestjs/common';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import {
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import {
+  NonRetryableError,
+  ScheduledTask,
+  Task,
+  TaskQueues,
+  type OnTaskSuccess,
+  type TaskContext,
+} from '@app/task-queue';
+import { BACKEND, testBackend } from './support/backend.js';
+import { eventually } from './support/redis.js';
+import { QUIET, startTaskApp } from './support/task-app.js';
+
+const exporter = new InMemorySpanExporter();
+const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+const http = new HttpInstrumentation({ disableOutgoingRequestInstrumentation: true });
+/** instrumentation-http's patch of the `http` module. */
+const httpPatch = http.getModuleDefinitions().find((definition) => definition.name === 'http')!;
+
+beforeAll(() => {
+  // The W3C propagator and the AsyncLocalStorage context manager, as an application's SDK sets them.
+  provider.register({ contextManager: new AsyncLocalStorageContextManager() });
+  http.setTracerProvider(provider);
+  // An application registers instrumentation-http before it loads `http`, whose require it
+  // hooks; Jest's module registry loads core modules without that hook, so the spec applies
+  // the instrumentation's own patch to the `http` module (its server's `emit`) itself.
+  httpPatch.patch!(nodeHttp);
+});
+
+afterAll(async () => {
+  httpPatch.unpatch!(nodeHttp);
+  http.disable();
+  await provider.shutdown();
+  trace.disable();
+});
+
+/** The span id active where a per-job provider is made and where its hook runs. */
+@Injectable({ scope: Scope.REQUEST })
+class Session implements OnTaskSuccess {
+  readonly openedIn = trace.getActiveSpan()?.spanContext().spanId;
+  committedIn?: string;
+
+  onTaskSuccess() {
+    this.committedIn = trace.getActiveSpan()?.spanContext().spanId;
+    seen.set(`commit:${this.openedIn}`, this.committedIn ?? 'none');
+  }
+}
+
+/** Where things ran, by job id: the span ids active in the body and the session. */
+const seen = new Map<string, string>();
+
+@Injectable()
+class TracedTasks {
+  @Task({ name: 'traced' })
+  traced(ctx: TaskContext, _payload: object, session: Session) {
+    seen.set(`body:${ctx.job.id}`, trace.getActiveSpan()?.spanContext().spanId ?? 'none');
+    seen.set(`session:${ctx.job.id}`, session.openedIn ?? 'none');
+    return { ok: true };
+  }
+
+  @Task({ name: 'always_fails', retries: 1, retryDelay: 0 })
+  alwaysFails(): never {
+    throw new RangeError('the ledger is out of balance');
+  }
+
+  @Task({ name: 'refused', retries: 3 })
+  refused(): never {
+    throw new NonRetryableError('no such account');
+  }
+
+  @ScheduledTask({ name: 'tick', every: 1 })
+  tick() {}
+}
+
+@Controller()
+class TracedController {
+  constructor(private readonly taskQueues: TaskQueues) {}
+
+  @Post('enqueue')
+  async enqueue(@Body() { task }: { task: string }) {
+    return this.taskQueues.get('default').enqueue(task, {});
+  }
+
+  @Post('enqueue-many')
+  async enqueueMany(@Body() { count }: { count: number }) {
+    const items = Array.from({ length: count }, () => ({ name: 'traced' }));
+    return this.taskQueues.get('default').enqueueMany(items);
+  }
+}
+
+@Module({ providers: [TracedTasks, Session], controllers: [TracedController] })
+class TracedModule {}
+
+const backend = testBackend('tracing');
+let app: INestApplication;
+let baseUrl: string;
+
+beforeAll(async () => {
+  app = await startTaskApp({
+    backend,
+    imports: [TracedModule],
+    logger: QUIET,
+    listen: '127.0.0.1',
+  });
+  baseUrl = await app.getUrl();
+}, 60_000);
+
+const attr = (span: ReadableSpan, name: string) => span.attributes[name];
+const idOf = (span: ReadableSpan) => span.spanContext().spanId;
+const traceOf = (span: ReadableSpan) => span.spanContext().traceId;
+const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
+
+/** POSTs an enqueue of `task`; its job id. */
+async function enqueueOverHttp(task: string): Promise<string> {
+  const response = await fetch(`${baseUrl}/enqueue`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ task }),
+  });
+  expect(response.status).toBe(201);
+  return ((await response.json()) as { id: string }).id;
+}
+
+/** The finished run spans of job `id`, once there are `count` of them. */
+const runSpans = (id: string, count: number) =>
+  eventually(
+    () => {
+      const runs = exporter
+        .getFinishedSpans()
+        .filter(
+          (span) => span.name === 'process default' && attr(span, 'messaging.message.id') === id,
+        );
+      return runs.length >= count ? runs : undefined;
+    },
+    20_000,
+    `${count} run span(s) of job ${id}`,
+  );
+
+describe(`tracing on ${BACKEND}`, () => {
+  it('one request gives one trace: HTTP server span > send span > process span', async () => {
+    const id = await enqueueOverHttp('traced');
+    const [run] = await runSpans(id, 1);
+    // The server span ends with the response, which may come after the run has ended.
+    const spans = await eventually(
+      () => {
+        const inTrace = exporter
+          .getFinishedSpans()
+          .filter((span) => traceOf(span) === traceOf(run));
+        return inTrace.some((span) => span.kind === SpanKind.SERVER) ? inTrace : undefined;
+      },
+      10_000,
+      'the HTTP server span',
+    );
+    const server = spans.find((span) => span.kind === SpanKind.SERVER);
+    const send = spans.find((span) => span.name === 'send default');
+    expect(spans).toHaveLength(3);
+    expect(parentOf(server!)).toBeUndefined();
+    expect(parentOf(send!)).toBe(idOf(server!));
+    expect(parentOf(run)).toBe(idOf(send!));
+
+    expect(send!.kind).toBe(SpanKind.PRODUCER);
+    expect(send!.attributes).toMatchObject({
+      'messaging.system': 'bullmq',
+      'messaging.destination.name': 'default',
+      'messaging.operation.type': 'send',
+      'messaging.operation.name': 'send',
+      'messaging.message.id': id,
+      'task_queue.task.name': 'traced',
+    });
+    expect(run.kind).toBe(SpanKind.CONSUMER);
+    expect(run.attributes).toMatchObject({
+      'messaging.system': 'bullmq',
+      'messaging.destination.name': 'default',
+      'messaging.operation.type': 'process',
+      'messaging.operation.name': 'process',
+      'messaging.message.id': id,
+      'task_queue.task.name': 'traced',
+      'task_queue.job.attempt': 1,
+      'task_queue.job.outcome': 'completed',
+    });
+    expect(run.status.code).not.toBe(SpanStatusCode.ERROR);
+
+    // The per-job provider is made, the body runs and the success hook runs in the run's span.
+    expect(seen.get(`body:${id}`)).toBe(idOf(run));
+    expect(seen.get(`session:${id}`)).toBe(idOf(run));
+    expect(seen.get(`commit:${idOf(run)}`)).toBe(idOf(run));
+  });
+
+  it("a failing task's runs record its exception; the retry is a second run in the same trace", async () => {
+    const id = await enqueueOverHttp('always_fails');
+    const runs = await runSpans(id, 2);
+    const [first, second] = runs.sort(
+      (a, b) =>
+        Number(attr(a, 'task_queue.job.attempt')) - Number(attr(b, 'task_queue.job.attempt')),
+    );
+    expect(traceOf(first)).toBe(traceOf(second));
+    expect(parentOf(first)).toBe(parentOf(second));
+    expect(
+      [first, second].map((span) => [
+        attr(span, 'task_queue.job.attempt'),
+        attr(span, 'task_queue.job.outcome'),
+        span.status.code,
+        span.status.message,
+        attr(span, 'error.type'),
+      ]),
+    ).toEqual([
+      [1, 'retrying', SpanStatusCode.ERROR, 'the ledger is out of balance', 'RangeError'],
+      [2, 'failed', SpanStatusCode.ERROR, 'the ledger is out of balance', 'RangeError'],
+    ]);
+    for (const span of [first, second]) {
+      const [event] = span.events.filter((e) => e.name === 'exception');
+      expect(event.attributes).toMatchObject({
+        'exception.type': 'RangeError',
+        'exception.message': 'the ledger is out of balance',
+      });
+    }
+    const send = exporter.getFinishedSpans().find((span) => idOf(span) === parentOf(first));
+    expect(send?.name).toBe('send default');
+  });
+
+  it('a task that refuses retries records its own error, in one run', async () => {
+    const id = await enqueueOverHttp('refused');
+    const [run] = await runSpans(id, 1);
+    expect(run.attributes).toMatchObject({
+      'task_queue.job.attempt': 1,
+      'task_queue.job.outcome': 'failed',
+      'error.type': 'NonRetryableError',
+    });
+    const [event] = run.events.filter((e) => e.name === 'exception');
+    expect(event.attributes).toMatchObject({
+      'exception.type': 'NonRetryableError',
+      'exception.message': 'no such account',
+    });
+  });
+
+  it('enqueueMany sends in one span; each run is its child', async () => {
+    const response = await fetch(`${baseUrl}/enqueue-many`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ count: 3 }),
+    });
+    const jobs = (await response.json()) as { id: string }[];
+    expect(jobs).toHaveLength(3);
+    const runs = await Promise.all(jobs.map(async ({ id }) => (await runSpans(id, 1))[0]));
+    const send = exporter.getFinishedSpans().find((span) => idOf(span) === parentOf(runs[0]));
+    expect(send?.name).toBe('send default');
+    expect(send?.kind).toBe(SpanKind.PRODUCER);
+    expect(send?.attributes).toMatchObject({ 'messaging.batch.message_count': 3 });
+    for (const run of runs) {
+      expect(parentOf(run)).toBe(idOf(send!));
+      expect(traceOf(run)).toBe(traceOf(send!));
+    }
+  });
+
+  it('each scheduled tick starts a trace of its own', async () => {
+    const ticks = await eventually(
+      () => {
+        const runs = exporter
+          .getFinishedSpans()
+          .filter(
+            (span) =>
+              span.name === 'process default' && attr(span, 'task_queue.task.name') === 'tick',
+          );
+        return runs.length >= 2 ? runs : undefined;
+      },
+      20_000,
+      'two ticks',
+    );
+    for (const tick of ticks) expect(parentOf(tick)).toBeUndefined();
+    expect(new Set(ticks.map(traceOf)).size).toBe(ticks.length);
+  });
+});
