@@ -3,7 +3,13 @@ import { Injectable, Module, Scope, type DynamicModule, type Type } from '@nestj
 import { NestFactory } from '@nestjs/core';
 import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
-import { Task, TaskQueueModule, TaskQueues, type TaskContext } from '@app/task-queue';
+import {
+  Task,
+  TaskQueueModule,
+  TaskQueues,
+  type TaskContext,
+  type TaskQueueModuleOptions,
+} from '@app/task-queue';
 import { QueueBackend } from '../libs/task-queue/src/backends/queue-backend.js';
 import { REDIS_URL } from '../test/support/redis.js';
 import { backendKind, moduleConnection, postgresLink, QUEUE, type Place } from './backends.js';
@@ -184,7 +190,12 @@ class BenchTasksModule {}
 
 @Module({})
 export class TaskQueueApp {
-  static with(at: Place, concurrency?: number): DynamicModule {
+  /** `options`: more module options, for figures that compare settings of this module. */
+  static with(
+    at: Place,
+    concurrency?: number,
+    options: TaskQueueModuleOptions = {},
+  ): DynamicModule {
     return {
       module: TaskQueueApp,
       imports: [
@@ -193,6 +204,7 @@ export class TaskQueueApp {
           queues: { [at.queue]: { concurrency: concurrency ?? 1 } },
           defaultQueue: at.queue,
           worker: concurrency !== undefined,
+          ...options,
         }),
         BenchTasksModule,
       ],

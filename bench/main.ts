@@ -36,6 +36,7 @@ import {
   type Session,
 } from './contenders.js';
 import { measureMemory, type MemoryResult } from './memory.js';
+import { describeMetricsCost, measureMetricsCost } from './metrics-cost.js';
 import { probe, type Counted } from './probe.js';
 import type { Place } from './backends.js';
 import { percentile, spread, type Spread } from './stats.js';
@@ -114,6 +115,7 @@ const TURN_SIZES: Record<BackendKind, Record<string, TurnSize>> = {
     'process-c10': { jobs: 1000, turns: 12, quickJobs: 500, quickTurns: 3 },
     'process-c50': { jobs: 1000, turns: 12, quickJobs: 500, quickTurns: 3 },
     di: { jobs: 1000, turns: 12, quickJobs: 500, quickTurns: 3 },
+    metrics: { jobs: 1000, turns: 8, quickJobs: 500, quickTurns: 2 },
   },
   // Fewer jobs per turn where each enqueue and completion is a commit.
   postgres: {
@@ -751,6 +753,11 @@ async function main(): Promise<void> {
     }
   }
   const perJobDi = !ONLY || ONLY.includes('di') ? await measurePerJobDi() : undefined;
+  // The prom-client histogram's cost per job (Redis only: its figure is this module's own code).
+  const metricsCost =
+    ON_REDIS && (!ONLY || ONLY.includes('metrics'))
+      ? await measureMetricsCost(runId, ROUNDS, sized('metrics'))
+      : undefined;
   const memoryPrefix = `tqbench-${runId}-memory`;
   const memory =
     ON_REDIS && (!ONLY || ONLY.includes('memory'))
@@ -763,6 +770,7 @@ async function main(): Promise<void> {
     Object.entries(controls).map(([id, ratios]) => [id, spread(ratios)]),
   );
   const minRatio = print(figures, perJobDi, memory, noiseFloor);
+  if (metricsCost) console.log(`\n${describeMetricsCost(metricsCost)}`);
   const report = {
     runId,
     backend: BACKEND,
@@ -779,6 +787,7 @@ async function main(): Promise<void> {
     durationSeconds: Math.round((Date.now() - started) / 1000),
     figures,
     perJobDi,
+    metricsCost,
     memory,
     noiseFloor,
     minRatioVsBullmq: minRatio,
