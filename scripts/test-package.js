@@ -9,8 +9,9 @@
 // against a Redis (REDIS_URL, 127.0.0.1:6379, or a private redis-server): a task with a per-job
 // parameter runs through apply(), a per-second schedule fires, a bad payload gets its error, and
 // SIGTERM ends the process by itself; then, with `schedule: 'distributed'`, @Cron and @Interval
-// methods run as tasks and @InjectQueue gives the queue the tasks run on (and, under the testing
-// kit, a stand-in that refuses to be used). Installs go through the npm cache.
+// methods run as tasks, BullModule.forRoot()'s connection and prefix serve the module, and
+// @InjectQueue gives the queue the tasks run on (and, under the testing kit, a stand-in that
+// refuses to be used). Installs go through the npm cache.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -267,6 +268,7 @@ function checkEcosystem(dir, env) {
   assert.equal(outcome.schedules.find(({ name }) => name === 'nest_cron').cron, '* * * * * *');
   assert.equal(outcome.schedules.find(({ name }) => name !== 'nest_cron').every, 1);
   assert.equal(outcome.injected.name, 'default');
+  assert.equal(outcome.injected.prefix, env.TASK_QUEUE_PREFIX, "BullModule.forRoot()'s prefix");
   assert.ok(outcome.injected.completed >= 1, 'the injected queue counts the completed job');
   assert.deepEqual(outcome.refused, { name: 'TaskQueueConfigError', typed: true });
   const version = (name) =>
@@ -311,7 +313,8 @@ async function main() {
         const versions = checkEcosystem(dir, { REDIS_URL: redis.url, TASK_QUEUE_PREFIX: prefix });
         step(
           `${app.name}: with ${versions}, @Cron and @Interval ran as tasks ` +
-            `(schedule: 'distributed'), @InjectQueue gave the tasks' queue, and under the ` +
+            `(schedule: 'distributed'), BullModule.forRoot() gave the connection and prefix, ` +
+            `@InjectQueue gave the tasks' queue, and under the ` +
             `testing kit a queue that refuses, saying why`,
         );
       } finally {

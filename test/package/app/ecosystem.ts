@@ -1,12 +1,13 @@
 // The packed package beside @nestjs/schedule and @nestjs/bullmq, at the versions of the app's
-// NestJS: with `schedule: 'distributed'`, a @Cron and an @Interval method run as tasks; the
+// NestJS: with `schedule: 'distributed'`, a @Cron and an @Interval method run as tasks; with no
+// connection of its own, the module takes BullModule.forRoot()'s connection and prefix; the
 // @InjectQueue('default') queue is the one the tasks run on (a job added to it runs as the task
 // of its name); under the testing kit, the provider that injects it still compiles, and the
 // queue refuses to be used, saying why. Reports what it saw as one JSON object, then exits.
 import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { InjectQueue } from '@nestjs/bullmq';
+import { BullModule, InjectQueue } from '@nestjs/bullmq';
 import { Cron, Interval } from '@nestjs/schedule';
 import { Test } from '@nestjs/testing';
 import type { Queue } from 'bullmq';
@@ -14,6 +15,8 @@ import { Task, TaskQueueConfigError, TaskQueueModule, TaskQueues } from 'nestjs-
 import type { TaskContext } from 'nestjs-task-queue';
 import { overrideTaskQueueModule } from 'nestjs-task-queue/testing';
 
+const { hostname, port } = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+const redis = { host: hostname, port: Number(port || 6379) };
 const ticks = { cron: 0, interval: 0 };
 
 @Injectable()
@@ -41,11 +44,8 @@ export class EchoProducer {
 
 @Module({
   imports: [
-    TaskQueueModule.forRoot({
-      connection: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-      prefix: process.env.TASK_QUEUE_PREFIX,
-      schedule: 'distributed',
-    }),
+    BullModule.forRoot({ connection: redis, prefix: process.env.TASK_QUEUE_PREFIX }),
+    TaskQueueModule.forRoot({ schedule: 'distributed' }),
   ],
   providers: [EcosystemTasks, EchoProducer],
 })
@@ -81,7 +81,11 @@ async function main() {
     cron,
     every,
   }));
-  const injected = { name: queue.name, completed: await queue.getJobCountByTypes('completed') };
+  const injected = {
+    name: queue.name,
+    prefix: queue.opts.prefix,
+    completed: await queue.getJobCountByTypes('completed'),
+  };
   await app.close();
 
   const moduleRef = await overrideTaskQueueModule(
