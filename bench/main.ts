@@ -35,6 +35,7 @@ import {
   type Contender,
   type Session,
 } from './contenders.js';
+import { measureFlowControl, printFlowControl } from './flow-control.js';
 import { measureMemory, type MemoryResult } from './memory.js';
 import { describeMetricsCost, measureMetricsCost } from './metrics-cost.js';
 import { probe, type Counted } from './probe.js';
@@ -765,12 +766,18 @@ async function main(): Promise<void> {
           dropPlace({ kind: 'redis', prefix: memoryPrefix, queue: QUEUE }),
         )
       : undefined;
+  // map and keyed enqueue (bench/flow-control.ts), on Redis.
+  const flowControl =
+    ON_REDIS && (!ONLY || ONLY.includes('flow'))
+      ? await measureFlowControl(runId, ROUNDS)
+      : undefined;
   const figures = summarise(rounds);
   const noiseFloor = Object.fromEntries(
     Object.entries(controls).map(([id, ratios]) => [id, spread(ratios)]),
   );
   const minRatio = print(figures, perJobDi, memory, noiseFloor);
   if (metricsCost) console.log(`\n${describeMetricsCost(metricsCost)}`);
+  if (flowControl) printFlowControl(flowControl);
   const report = {
     runId,
     backend: BACKEND,
@@ -789,6 +796,7 @@ async function main(): Promise<void> {
     perJobDi,
     metricsCost,
     memory,
+    flowControl,
     noiseFloor,
     minRatioVsBullmq: minRatio,
   };
