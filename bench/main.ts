@@ -39,6 +39,7 @@ import { measureMemory, type MemoryResult } from './memory.js';
 import { probe, type Counted } from './probe.js';
 import type { Place } from './backends.js';
 import { percentile, spread, type Spread } from './stats.js';
+import { measureTracing, printTracing } from './tracing.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -742,6 +743,12 @@ async function main(): Promise<void> {
     Object.entries(controls).map(([id, ratios]) => [id, spread(ratios)]),
   );
   const minRatio = print(figures, perJobDi, memory, noiseFloor);
+  // Last: it registers an OpenTelemetry SDK in this process for its second phase.
+  const tracing =
+    ON_REDIS && (!ONLY || ONLY.includes('tracing'))
+      ? await measureTracing(ROUNDS, quick, runId)
+      : undefined;
+  if (tracing) printTracing(tracing);
   const report = {
     runId,
     backend: BACKEND,
@@ -759,6 +766,7 @@ async function main(): Promise<void> {
     figures,
     perJobDi,
     memory,
+    tracing,
     noiseFloor,
     minRatioVsBullmq: minRatio,
   };
