@@ -41,6 +41,7 @@ import { describeMetricsCost, measureMetricsCost } from './metrics-cost.js';
 import { probe, type Counted } from './probe.js';
 import type { Place } from './backends.js';
 import { percentile, spread, type Spread } from './stats.js';
+import { measureTracing, printTracing } from './tracing.js';
 
 const args = process.argv.slice(2);
 const USAGE = `Usage: npm run bench -- [--quick] [--rounds=N] [--only=id,...] [--out=file]
@@ -48,7 +49,8 @@ const USAGE = `Usage: npm run bench -- [--quick] [--rounds=N] [--only=id,...] [-
   --quick     reduced sizes, 3 rounds
   --rounds    interleaved rounds (default 5)
   --only      figures to measure: enqueue-sequential, enqueue-concurrent, enqueue-bulk,
-              process-c1, process-c10, process-c50, latency-p50, di, memory
+              process-c1, process-c10, process-c50, latency-p50, di, memory,
+              metrics, flow, tracing (the last four on Redis only)
   --out       where the JSON results go (default bench/results/latest[-<backend>].json)
   --backend   where the queues live (default redis)
 Method and figures: docs/benchmarks.md`;
@@ -778,6 +780,12 @@ async function main(): Promise<void> {
   const minRatio = print(figures, perJobDi, memory, noiseFloor);
   if (metricsCost) console.log(`\n${describeMetricsCost(metricsCost)}`);
   if (flowControl) printFlowControl(flowControl);
+  // Last: it registers an OpenTelemetry SDK in this process for its second phase.
+  const tracing =
+    ON_REDIS && (!ONLY || ONLY.includes('tracing'))
+      ? await measureTracing(ROUNDS, quick, runId)
+      : undefined;
+  if (tracing) printTracing(tracing);
   const report = {
     runId,
     backend: BACKEND,
@@ -797,6 +805,7 @@ async function main(): Promise<void> {
     metricsCost,
     memory,
     flowControl,
+    tracing,
     noiseFloor,
     minRatioVsBullmq: minRatio,
   };

@@ -1,6 +1,13 @@
 import type * as Otel from '@opentelemetry/api';
 import type { Job, JobsOptions, Processor } from 'bullmq';
-import { runOutcomeOf, SPAN, type RunSpanOutcome } from './task-queue.tracing-attributes.js';
+import {
+  batchAttributes,
+  processAttributes,
+  runOutcomeOf,
+  sendAttributes,
+  SPAN,
+  type RunSpanOutcome,
+} from './task-queue.tracing-attributes.js';
 
 /** `@opentelemetry/api`, as loaded. */
 type OtelApi = typeof Otel;
@@ -44,11 +51,9 @@ export class TaskTracing {
     opts: JobsOptions,
     add: (opts: JobsOptions) => Promise<J>,
   ): Promise<J> {
-    if (!this.api) return add(opts);
-    const attributes = { [SPAN.task]: task };
     return this.produce(
       queue,
-      attributes,
+      sendAttributes(queue, task),
       (inject) => add(inject(opts)),
       (job) => job.id,
     );
@@ -64,8 +69,7 @@ export class TaskTracing {
     count: number,
     add: (inject: TraceInjector) => Promise<T>,
   ): Promise<T> {
-    if (!this.api) return add((opts) => opts ?? {});
-    return this.produce(queue, { [SPAN.batchCount]: count }, add);
+    return this.produce(queue, batchAttributes(queue, count), add);
   }
 
   /**
@@ -80,17 +84,11 @@ export class TaskTracing {
       const parent = this.extract(job.opts);
       const span = tracer.startSpan(
         `process ${queue}`,
-        {
-          kind: api.SpanKind.CONSUMER,
-          attributes: {
-            ...messaging(queue, 'process'),
-            [SPAN.messageId]: job.id,
-            [SPAN.task]: job.name,
-            [SPAN.attempt]: job.attemptsMade + 1,
-          },
-        },
+        { kind: api.SpanKind.CONSUMER, attributes: processAttributes(queue, job) },
         parent,
       );
+      // No SDK registered: the run as it is, with no context to enter and nothing to record.
+      if (this.inert(span)) return run(job, token);
       return api.context
         .with(
           api.trace.setSpan(parent, span),
@@ -120,11 +118,13 @@ export class TaskTracing {
     add: (inject: TraceInjector) => Promise<T>,
     idOf?: (result: T) => string | undefined,
   ): Promise<T> {
-    const api = this.api!;
-    const span = this.tracer!.startSpan(`send ${queue}`, {
+    const { api, tracer } = this;
+    if (!api || !tracer) return add(untraced);
+    const span = tracer.startSpan(`send ${queue}`, {
       kind: api.SpanKind.PRODUCER,
-      attributes: { ...messaging(queue, 'send'), ...attributes },
+      attributes,
     });
+    if (this.inert(span)) return add(untraced);
     const context = api.trace.setSpan(api.context.active(), span);
     const carried = this.carrierOf(context);
     const inject: TraceInjector = (opts = {}) =>
@@ -144,6 +144,14 @@ export class TaskTracing {
           throw error;
         },
       );
+  }
+
+  /**
+   * Whether `span` is one of the API's no-op tracer (no SDK registered): nothing to record, and
+   * no trace to carry. A span an SDK's sampler left out is not: its context still travels.
+   */
+  private inert(span: Otel.Span): boolean {
+    return !span.isRecording() && !this.api!.isSpanContextValid(span.spanContext());
   }
 
   /** The context as `opts.telemetry.metadata` holds it, or undefined when nothing is carried. */
@@ -180,15 +188,10 @@ export class TaskTracing {
   }
 }
 
-const textOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+/** The injector when there is no trace to carry. */
+const untraced: TraceInjector = (opts = {}) => opts;
 
-/** The messaging attributes every span of a queue has. */
-const messaging = (queue: string, operation: 'send' | 'process'): Otel.Attributes => ({
-  [SPAN.system]: 'bullmq',
-  [SPAN.destination]: queue,
-  [SPAN.operationType]: operation,
-  [SPAN.operationName]: operation,
-});
+const textOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
  * @internal Loads `@opentelemetry/api` if the application has it: tracing is on only then.
