@@ -53,14 +53,14 @@ export class TaskQueueMetrics implements OnModuleInit, OnModuleDestroy {
     @Inject(JOB_METRICS) private readonly metrics: JobMetrics | NoJobMetrics,
   ) {}
 
-  /** @internal */
+  /** Adds this application's queues to the gauges (Nest calls it). */
   onModuleInit(): void {
     if ('addSource' in this.metrics) {
       this.removeSource = this.metrics.addSource(() => this.queueCounts());
     }
   }
 
-  /** @internal This application's queues leave the gauges; the other applications' stay. */
+  /** This application's queues leave the gauges; the other applications' stay (Nest calls it). */
   onModuleDestroy(): void {
     this.removeSource?.();
     this.removeSource = undefined;
