@@ -2,6 +2,7 @@ import { Injectable, Module } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
 import { BackendUnavailableError, RedisUnavailableError, Task, TaskQueues } from '@app/task-queue';
 import { QueueBackend } from '../libs/task-queue/src/backends/queue-backend.js';
+import { AppModule } from '../src/app.module.js';
 import type { RedisBackend } from '../libs/task-queue/src/backends/redis/redis.backend.js';
 import type { TestBackend } from './support/backend.js';
 import { freePort } from './support/processes.js';
@@ -18,17 +19,26 @@ class PingTasks {
 @Module({ providers: [PingTasks] })
 class PingModule {}
 
-/** An application started against a port where nothing listens, its logs silenced. */
-async function appOnDeadPort(options: { worker: boolean }): Promise<TestingModule> {
-  const backend: TestBackend = {
+/** A Redis URL where nothing listens: nothing to remove afterwards. */
+async function deadRedis(): Promise<TestBackend> {
+  const connection = `redis://127.0.0.1:${await freePort()}`;
+  return {
     kind: 'redis',
-    connection: `redis://127.0.0.1:${await freePort()}`,
+    connection,
     prefix: 'bull',
-    env: {},
-    // Nothing listens there: nothing to remove.
+    env: { TASK_QUEUE_URL: connection },
     cleanup: async () => {},
   };
-  return startTaskApp({ backend, imports: [PingModule], options, logger: QUIET });
+}
+
+/** An application started against a port where nothing listens, its logs silenced. */
+async function appOnDeadPort(options: { worker: boolean }): Promise<TestingModule> {
+  return startTaskApp({
+    backend: await deadRedis(),
+    imports: [PingModule],
+    options,
+    logger: QUIET,
+  });
 }
 
 describe('when Redis is unreachable', () => {
@@ -58,6 +68,22 @@ describe('when Redis is unreachable', () => {
       expect((readError as Error).message).toMatch(/^Queue 'default': Redis is not reachable/);
     }
 
+    await app.close();
+  });
+
+  it('has the example app answer a job read 503 with the outage message, not 500', async () => {
+    const app = await startTaskApp({
+      backend: await deadRedis(),
+      imports: [AppModule],
+      options: 'from-env',
+      logger: QUIET,
+      listen: '127.0.0.1',
+    });
+    const response = await fetch(`${await app.getUrl()}/jobs/default/1`);
+    expect(response.status).toBe(503);
+    const body = (await response.json()) as { statusCode: number; error: string; message: string };
+    expect(body).toMatchObject({ statusCode: 503, error: 'RedisUnavailableError' });
+    expect(body.message).toMatch(/^Queue 'default': Redis is not reachable/);
     await app.close();
   });
 

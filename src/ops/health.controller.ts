@@ -1,7 +1,7 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { TaskQueueHealth, type TaskQueueHealthReport } from '@app/task-queue';
 
-/** `GET /health`: 200 when Redis answers and every queue has a worker, else 503; JSON body. */
+/** `GET /health`: 200 when the backend answers and every queue has a worker, else 503; JSON. */
 @Controller('health')
 export class HealthController {
   constructor(private readonly health: TaskQueueHealth) {}

@@ -39,9 +39,10 @@ export type RunBody<T> = (ctx: TaskContext, payload: object) => T | PromiseLike<
  * left to finish on its own, and a late rejection is reported, not lost.
  *
  * It is made for every job, so it makes nothing it may not need: the AbortController behind
- * `ctx.signal` (several µs with its listeners) exists only for bodies that read it or once the
- * run has ended, `ctx.job` and the run's label are made on first read, and its timeout is a
- * deadline in the process's shared `deadlines`, not a timer of its own.
+ * `ctx.signal` (with its listeners, the costliest part; docs/benchmarks.md) exists only for
+ * bodies that read it or once the run has ended, `ctx.job` and the run's label are made on
+ * first read, and its timeout is a deadline in the process's shared `deadlines`, not a timer of
+ * its own.
  */
 export class TaskRun<T = unknown> implements TimedRun {
   readonly context: TaskContext;
