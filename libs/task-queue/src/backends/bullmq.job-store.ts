@@ -4,7 +4,6 @@ import type { TaskSchedule } from '../interfaces/task-schedule.interface.js';
 import { BackendCommands } from '../producer/backend-commands.js';
 import { countsByStatus, KNOWN_STATES, STATUS, toJobInfo } from '../producer/job-info.js';
 import { JobStore, type QueueJobStore } from '../producer/job-store.js';
-import { settleWait, waitForOutcome } from '../producer/job-outcome.js';
 import type { PreparedJob } from '../producer/prepared-job.js';
 import { toFlowJob, type PreparedFlow } from '../producer/task-flow.js';
 import { listSchedules, type RuntimeSchedule } from '../scheduling/task-schedule.store.js';
@@ -63,27 +62,18 @@ class BullQueueJobs implements QueueJobStore {
   }
 
   async apply(prepared: PreparedJob, timeoutSeconds: number): Promise<unknown> {
-    const events = await this.commands.run(() => this.backend.queueEvents(this.name));
-    const job = await this.add(prepared);
-    // Each wait listens for the queue's 'closing' event; many waits at once are expected.
-    const { queue } = this;
-    queue.setMaxListeners(queue.getMaxListeners() + 1);
-    try {
-      const { eventPollMs } = this.backend;
-      return await waitForOutcome(queue, events, job.id!, timeoutSeconds * 1000, eventPollMs);
-    } catch (error) {
-      return await settleWait(queue, job, error, timeoutSeconds);
-    } finally {
-      queue.setMaxListeners(queue.getMaxListeners() - 1);
-    }
+    const outcomes = await (this.outcomes ??= this.openOutcomes());
+    const add = async () => [await this.add(prepared)];
+    const [outcome] = await outcomes.addAndWait(add, timeoutSeconds * 1000, 'apply');
+    return outcome;
   }
 
   async applyMany(jobs: PreparedJob[], timeoutSeconds: number): Promise<Promise<unknown>[]> {
     const outcomes = await (this.outcomes ??= this.openOutcomes());
-    return outcomes.addAndWait(() => this.addBulk(jobs), timeoutSeconds * 1000);
+    return outcomes.addAndWait(() => this.addBulk(jobs), timeoutSeconds * 1000, 'map');
   }
 
-  /** The queue's one waiter for many outcomes, on its shared event stream. */
+  /** The queue's one waiter for outcomes (of `apply` and `map`), on its shared event stream. */
   private async openOutcomes(): Promise<JobOutcomes> {
     try {
       const events = await this.commands.run(() => this.backend.queueEvents(this.name));

@@ -21,8 +21,9 @@ interface Waiter {
 const CHECK_BATCH = 1000;
 
 /**
- * @internal The outcomes of many jobs of one queue, awaited together: one listener per event
- * kind on the queue's shared event stream, whatever the number of jobs, dispatched by job id;
+ * @internal The outcomes of the jobs of one queue that `apply` and `map` wait for: one listener
+ * per event kind on the queue's shared event stream, whatever the number of jobs and calls,
+ * dispatched by job id (attached while anything is awaited);
  * one timer per batch; and one bulk read of the jobs still unfinished every `checkMs`, since
  * an event stream can miss events (BullMQ's PostgreSQL stream pages by id, and ids of
  * concurrent transactions commit out of order; a Redis stream is trimmed to its last 10 000
@@ -51,6 +52,7 @@ export class JobOutcomes {
   async addAndWait(
     add: () => Promise<{ id?: string; name: string }[]>,
     timeoutMs: number,
+    method: 'apply' | 'map',
   ): Promise<Promise<unknown>[]> {
     if (this.adding++ === 0) {
       this.early = new Map();
@@ -73,7 +75,7 @@ export class JobOutcomes {
     }
     this.added();
     const ids = jobs.map(({ id }) => id!);
-    const timer = setTimeout(() => void this.timeOut(ids, timeoutMs), timeoutMs);
+    const timer = setTimeout(() => void this.timeOut(ids, timeoutMs, method), timeoutMs);
     void Promise.allSettled(promises).then(() => clearTimeout(timer));
     return promises;
   }
@@ -152,7 +154,7 @@ export class JobOutcomes {
   }
 
   /** The wait of a batch ran out: a last read, then the unfinished ones time out. */
-  private async timeOut(ids: string[], timeoutMs: number): Promise<void> {
+  private async timeOut(ids: string[], timeoutMs: number, method: string): Promise<void> {
     const pending = ids.filter((id) => this.waiting.has(id));
     if (!pending.length) return;
     await this.readFinished(pending)
@@ -162,7 +164,7 @@ export class JobOutcomes {
       const waiter = this.waiting.get(id);
       if (!waiter) continue;
       this.waiting.delete(id);
-      const message = messages.waitTimedOut(waiter.name, id, timeoutMs / 1000, 'map');
+      const message = messages.waitTimedOut(waiter.name, id, timeoutMs / 1000, method);
       waiter.reject(new TaskWaitTimeoutError(message, id));
     }
     if (this.waiting.size === 0 && this.adding === 0) this.unlisten();
