@@ -103,7 +103,7 @@ describe('the example app with the testing kit, serving HTTP', () => {
     expect(job.id).toBe(jobId);
   });
 
-  it('serves /metrics (run times only) and leaves the dashboard unmounted', async () => {
+  it('serves /metrics (the queues kept in memory) and leaves the dashboard unmounted', async () => {
     await app.get(TaskQueueTester).drain();
     const metrics = await fetch(`${url}/metrics`);
     expect(metrics.status).toBe(200);

@@ -309,7 +309,8 @@ describe(`TaskQueueModule on ${BACKEND}`, () => {
     expect(counts.complete).toBeGreaterThan(0);
     expect(workers).toBeGreaterThan(0);
     const metrics = await app.get(TaskQueueMetrics).prometheus();
-    expect(metrics).toMatch(/^bullmq_job_count\{queue="default", state="completed"\} [1-9]/m);
+    expect(metrics).toMatch(/^task_queue_workers\{queue="default"\} [1-9]/m);
+    expect(metrics).toMatch(/^task_queue_jobs\{queue="default",status="active"\} \d+$/m);
     expect(metrics).toMatch(
       /^task_queue_job_duration_seconds_count\{queue="default",task="welcome",outcome="completed"\} [1-9]/m,
     );
