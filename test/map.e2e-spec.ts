@@ -11,6 +11,7 @@ import {
 } from '@app/task-queue';
 import { QueueBackend } from '../libs/task-queue/src/backends/queue-backend.js';
 import { countJobs, testBackend } from './support/backend.js';
+import { eventually } from './support/redis.js';
 import { startTaskApp } from './support/task-app.js';
 
 /** Payload index that fails, in the batches below. */
@@ -114,6 +115,11 @@ describe('TaskQueue.map', () => {
   });
 
   it('checks every payload before sending any', async () => {
+    // Once the jobs of the tests before have finished, the count changes only by enqueues.
+    await eventually(async () => {
+      const { counts } = await taskQueues.get('default').stats();
+      return counts.queued + counts.active + counts.scheduled === 0 ? true : undefined;
+    }, 30_000);
     const before = await countJobs(app, 'default');
     await expect(
       taskQueues.get('default').map('square', [{ n: 1 }, { n: () => 2 }]),
