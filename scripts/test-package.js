@@ -15,7 +15,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -218,6 +218,11 @@ function checkRun({ reports, exit }) {
 function checkEntries(dir, app) {
   const nest = JSON.parse(readFileSync(join(dir, 'node_modules/@nestjs/core/package.json')));
   assert.equal(`^${nest.version.split('.')[0]}`, app.nest.split('.')[0], 'NestJS version');
+  // Tracing's optional peer is left out: the apps below prove the package runs without it.
+  assert.ok(
+    !existsSync(join(dir, 'node_modules/@opentelemetry/api')),
+    'the app has @opentelemetry/api',
+  );
   const compiled = readFileSync(join(dir, 'dist/main.js'), 'utf8');
   const loader =
     app.type === 'commonjs' ? 'require("nestjs-task-queue")' : "from 'nestjs-task-queue'";
