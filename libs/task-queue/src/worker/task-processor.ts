@@ -34,7 +34,7 @@ export function taskProcessor(
     const task = tasks.get(job.name);
     if (!task) throw new UnrecoverableError(messages.unknownTaskInWorker(job.name, queueName));
     const id = job.id!;
-    if (active.abortRequested(id)) {
+    if (active.abortRequested(queueName, id)) {
       throw new UnrecoverableError(ABORTED_REASON);
     }
     const data = (job.data ?? {}) as object;
