@@ -42,6 +42,8 @@ const BACKENDS = {
   'nest-schedule-replicas': ['redis', 'postgres'],
   'tasks-cli': ['redis', 'postgres'],
   dashboard: ALL_BACKENDS,
+  'flow-control': ALL_BACKENDS,
+  'flow-control-processes': ['redis', 'postgres'],
 };
 
 /** What a spec needs besides its backend's server; `check-readme` needs nothing at all. */

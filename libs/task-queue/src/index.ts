@@ -34,6 +34,7 @@ export type {
   PostgresBackendConnection,
   PostgresPoolConfig,
   RedisConnection,
+  QueueRateLimit,
   QueueSettings,
   TaskQueueConnection,
   TaskQueueModuleOptions,

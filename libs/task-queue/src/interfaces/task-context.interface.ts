@@ -19,4 +19,19 @@ export interface TaskContext {
   signal: AbortSignal;
   /** Records progress, readable through `getJob(id).progress`. */
   progress(value: number | object): Promise<void>;
+  /**
+   * Pauses this job's queue for `seconds` in every process (an upstream answered 429), on any
+   * queue, with or without `rateLimit`. This run ends: `ctx.signal` aborts and the returned
+   * promise rejects with a `TaskRateLimitedError`, to let propagate; the job goes back to its
+   * queue, first in line, and runs again once the pause is over without using up a retry.
+   *
+   * @example
+   * ```ts
+   * const response = await fetch(url, { signal: ctx.signal });
+   * if (response.status === 429) {
+   *   return ctx.rateLimit(Number(response.headers.get('retry-after') ?? 30));
+   * }
+   * ```
+   */
+  rateLimit(seconds: number): Promise<never>;
 }

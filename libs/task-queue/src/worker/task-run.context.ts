@@ -7,6 +7,7 @@ export interface ContextSource {
   readonly job: RunJob;
   readonly payload: object;
   signal(): AbortSignal;
+  rateLimit(seconds: number): Promise<never>;
 }
 
 /** @internal `ctx`: what a task sees of its run; `ctx.job` is made on first read. */
@@ -35,5 +36,9 @@ export class RunContext implements TaskContext {
 
   progress(value: number | object): Promise<void> {
     return this.run.job.updateProgress(value);
+  }
+
+  rateLimit(seconds: number): Promise<never> {
+    return this.run.rateLimit(seconds);
   }
 }
