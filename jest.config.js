@@ -47,6 +47,8 @@ const BACKENDS = {
   'tasks-cli': ['redis', 'postgres'],
   dashboard: ALL_BACKENDS,
   tracing: ALL_BACKENDS,
+  'flow-control': ALL_BACKENDS,
+  'flow-control-processes': ['redis', 'postgres'],
 };
 
 /** What a spec needs besides its backend's server; `check-readme` needs nothing at all. */

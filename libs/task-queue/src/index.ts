@@ -35,6 +35,7 @@ export type {
   PostgresBackendConnection,
   PostgresPoolConfig,
   RedisConnection,
+  QueueRateLimit,
   QueueSettings,
   TaskQueueConnection,
   TaskQueueModuleOptions,

@@ -2,8 +2,12 @@ import { resolveBackendOptions, type BackendOptions } from './backends/backend-o
 import { TaskQueueConfigError } from './errors/index.js';
 import { fromSharedBullConfig } from './nest-bullmq/nest-bullmq.shared-config.js';
 import { firstProblem, rules, type OptionRules } from './options/option-rules.js';
+import { queueSettingsProblem, type QueueLimits } from './options/queue-settings.js';
 import type { RetentionOptions } from './interfaces/task-options.interface.js';
-import type { TaskQueueModuleOptions } from './interfaces/task-queue-options.interface.js';
+import type {
+  QueueSettings,
+  TaskQueueModuleOptions,
+} from './interfaces/task-queue-options.interface.js';
 import type { TaskQueueMetricsOptions } from './interfaces/task-queue-metrics-options.interface.js';
 import {
   DEFAULT_CONCURRENCY,
@@ -27,6 +31,8 @@ export interface TaskQueueConfig {
   migrate: boolean;
   /** Queue name → concurrency, in configuration order. */
   queues: ReadonlyMap<string, number>;
+  /** Queue name → its rate limit and global concurrency, for the queues that set either. */
+  limits: ReadonlyMap<string, QueueLimits>;
   defaultQueue: string;
   /** Queues this process runs workers for (empty when `worker: false`). */
   workerQueues: readonly string[];
@@ -80,21 +86,34 @@ export function resolveConfig(
   const backend = resolveBackendOptions(connection, prefix, DEFAULT_PREFIX);
 
   const queues = new Map<string, number>();
+  const limits = new Map<string, QueueLimits>();
   const declared = options.queues ?? [DEFAULT_QUEUE];
-  const entries: [string, number | undefined][] = Array.isArray(declared)
-    ? declared.map((name) => [name, undefined])
+  const entries: [string, QueueSettings][] = Array.isArray(declared)
+    ? declared.map((name) => [name, {}])
     : typeof declared === 'object' && declared
-      ? Object.entries(declared).map(([name, settings]) => [name, settings?.concurrency])
+      ? Object.entries(declared).map(([name, settings]) => [name, settings ?? {}])
       : fail('queues', declared, 'an array of queue names or { name: { concurrency } }');
   if (entries.length === 0) fail('queues', declared, 'at least one queue');
-  for (const [name, concurrency] of entries) {
+  for (const [name, settings] of entries) {
     if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
       throw new TaskQueueConfigError(messages.invalidQueueName('TaskQueueModule: queues', name));
     }
+    const { concurrency, rateLimit, globalConcurrency } = settings;
     if (concurrency !== undefined && !rules.positiveInteger.check(concurrency)) {
       fail(`queues.${name}.concurrency`, concurrency, rules.positiveInteger.expected);
     }
+    const problem = queueSettingsProblem(name, settings);
+    if (problem) fail(problem.option, problem.value, problem.expected);
     queues.set(name, concurrency ?? DEFAULT_CONCURRENCY);
+    if (rateLimit || globalConcurrency) limits.set(name, { rateLimit, globalConcurrency });
+  }
+
+  if (backend.kind === 'pglite') {
+    for (const [name, { globalConcurrency }] of limits) {
+      if (globalConcurrency !== undefined) {
+        throw new TaskQueueConfigError(messages.globalConcurrencyOnPGlite(name));
+      }
+    }
   }
 
   const defaultQueue = options.defaultQueue ?? DEFAULT_QUEUE;
@@ -145,6 +164,7 @@ export function resolveConfig(
     backend,
     migrate: options.migrate ?? true,
     queues,
+    limits,
     defaultQueue,
     workerQueues,
     defaultTimeout: options.defaultTimeout ?? DEFAULT_TIMEOUT,

@@ -85,6 +85,12 @@ export const messages = {
   invalidSchedule: (value: unknown) =>
     `TaskQueueModule: option 'schedule' is ${describe(value)}; expected 'distributed' (or ` +
     `nothing, to leave @nestjs/schedule's decorators to ScheduleModule).`,
+  globalConcurrencyOnPGlite: (queue: string) =>
+    `TaskQueueModule: option 'queues.${queue}.globalConcurrency' is not available on the ` +
+    `embedded PostgreSQL (PGlite): BullMQ's PostgreSQL workers check again at once, without ` +
+    `waiting, while a queue is at its global limit, which in one process leaves no time to ` +
+    `anything else. Its one process is the only one anyway: use 'concurrency' instead, or ` +
+    `Redis or PostgreSQL for a limit across processes.`,
   invalidOption: (option: string, value: unknown, expected: string) =>
     `TaskQueueModule: option '${option}' is ${describe(value)}; expected ${expected}.`,
   defaultQueueNotConfigured: (defaultQueue: string, queues: Iterable<string>) =>
@@ -136,6 +142,15 @@ export const messages = {
     `Redis runs with maxmemory-policy '${policy}': when it fills up it may evict BullMQ's keys ` +
     `and jobs are lost. Set 'maxmemory-policy noeviction' in redis.conf (or CONFIG SET ` +
     `maxmemory-policy noeviction).`,
+  invalidRateLimit: (label: string, seconds: unknown) =>
+    `${label}: ctx.rateLimit(${describe(seconds)}) needs a positive number of seconds to pause ` +
+    `the queue for, e.g. ctx.rateLimit(30) or the upstream's Retry-After.`,
+  rateLimited: (label: string, seconds: number) =>
+    `${label} paused its queue for ${seconds} s with ctx.rateLimit(); it runs again after that.`,
+  invalidDeduplication: (name: string, problem: string) =>
+    `Task '${name}': ${problem}. Deduplicate with { key } (while its job is unfinished), ` +
+    `throttle with { key, keyTtl } (seconds), or debounce with ` +
+    `{ key, keyTtl, delay, debounce: true } (the latest payload runs after the delay).`,
   invalidEnqueueOption: (name: string, option: string, value: unknown, expected: string) =>
     `Task '${name}': enqueue option '${option}' is ${describe(value)}; expected ${expected}.`,
   taskFailed: (name: string, jobId: string, reason: string) =>

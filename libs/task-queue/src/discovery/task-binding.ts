@@ -3,6 +3,7 @@ import { TaskDefinitionError } from '../errors/index.js';
 import type { KeepJobs, TaskMetadata } from '../interfaces/task-options.interface.js';
 import { firstProblem, rules, type OptionRules } from '../options/option-rules.js';
 import { toDefinition } from './task-catalogue.js';
+import { toBullPriority } from '../producer/enqueue-options.js';
 import { checkRetention, type TaskQueueConfig } from '../task-queue.config.js';
 import {
   BACKOFF_TYPE,
@@ -30,6 +31,7 @@ const OPTION_RULES: OptionRules<TaskMetadata> = [
   ['retryDelay', rules.seconds],
   ['retryBackoff', rules.backoff],
   ['retryOnTimeout', rules.boolean],
+  ['priority', rules.priority],
   ['kwargs', rules.plainObject],
   ['schema', rules.standardSchema],
 ];
@@ -98,6 +100,7 @@ function jobOptionsOf(meta: TaskMetadata, config: TaskQueueConfig): JobsOptions 
   };
   // The worker computes the delay (see retryDelayOf); an enqueue may add retries later.
   if (meta.retryDelay || meta.retryBackoff) options.backoff = { type: BACKOFF_TYPE };
+  if (meta.priority !== undefined) options.priority = toBullPriority(meta.priority);
   return options;
 }
 

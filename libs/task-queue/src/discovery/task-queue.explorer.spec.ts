@@ -305,6 +305,32 @@ describe('TaskQueueExplorer', () => {
     await app.close();
   });
 
+  it.each([0, 2_097_153, 1.5])(
+    'fails bootstrap on @Task({ priority: %p }), naming Class.method and the range',
+    async (priority) => {
+      @Injectable()
+      class BadPriority {
+        @Task({ priority })
+        async run() {}
+      }
+      const error = await bootError([BadPriority]);
+      expect(error).toBeInstanceOf(TaskDefinitionError);
+      expect(error.message).toMatch(
+        /^BadPriority\.run: option 'priority' is .*; expected a whole number from 1 \(most urgent\) to 2097152/,
+      );
+    },
+  );
+
+  it.each([
+    [{ emails: { rateLimit: { max: 0, per: 60 } } }, /'queues\.emails\.rateLimit\.max' is 0/],
+    [{ emails: { rateLimit: { max: 100 } } }, /'queues\.emails\.rateLimit\.per' is undefined/],
+    [{ emails: { globalConcurrency: -2 } }, /'queues\.emails\.globalConcurrency' is -2/],
+  ])('fails bootstrap on queue settings %j, naming the setting', async (queues, message) => {
+    const error = await bootError([], { queues: { default: {}, ...queues } as never });
+    expect(error).toBeInstanceOf(TaskQueueConfigError);
+    expect(error.message).toMatch(message);
+  });
+
   it('fails bootstrap when defaultQueue is not a configured queue', async () => {
     const error = await bootError([], { queues: ['emails'] });
     expect(error).toBeInstanceOf(TaskQueueConfigError);

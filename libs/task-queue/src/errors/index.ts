@@ -7,6 +7,7 @@ export { TaskAbortedError } from './task-aborted.error.js';
 export { TaskDefinitionError } from './task-definition.error.js';
 export { TaskFailedError } from './task-failed.error.js';
 export { TaskQueueConfigError } from './task-queue-config.error.js';
+export { TaskRateLimitedError } from './task-rate-limited.error.js';
 export { TaskTimeoutError } from './task-timeout.error.js';
 export { TaskWaitTimeoutError } from './task-wait-timeout.error.js';
 export { UnknownQueueError } from './unknown-queue.error.js';

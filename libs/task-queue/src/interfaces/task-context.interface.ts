@@ -24,4 +24,19 @@ export interface TaskContext {
    * given; `[]` for a job that has none.
    */
   childResults<R = unknown>(): Promise<R[]>;
+  /**
+   * Pauses this job's queue for `seconds` in every process (an upstream answered 429), on any
+   * queue, with or without `rateLimit`. This run ends: `ctx.signal` aborts and the returned
+   * promise rejects with a `TaskRateLimitedError`, to let propagate; the job goes back to its
+   * queue, first in line, and runs again once the pause is over without using up a retry.
+   *
+   * @example
+   * ```ts
+   * const response = await fetch(url, { signal: ctx.signal });
+   * if (response.status === 429) {
+   *   return ctx.rateLimit(Number(response.headers.get('retry-after') ?? 30));
+   * }
+   * ```
+   */
+  rateLimit(seconds: number): Promise<never>;
 }

@@ -32,8 +32,30 @@ export interface EnqueuedJob {
 
 /** Per-enqueue options. Durations in seconds. */
 export interface EnqueueOptions {
-  /** Deduplication key: while a job with this key is unfinished, its id is returned. */
+  /**
+   * Deduplication key: while a job with this key is unfinished, its id is returned. With
+   * `keyTtl` it throttles instead, and with `debounce` it debounces.
+   */
   key?: string;
+  /**
+   * Throttle (seconds, with `key`): for this long after the first enqueue, an enqueue with the
+   * same key returns the first job's id, finished or not; after it the key is free, even if that
+   * job is unfinished.
+   */
+  keyTtl?: number;
+  /**
+   * Debounce (with `key`, `keyTtl` and `delay`): an enqueue with the same key replaces the job
+   * that still waits for its delay, and the delay starts again: the latest payload wins. It
+   * returns the id of the job that will run; a replaced job reads back `undefined` from
+   * `getJob`. A job already running is not replaced: until `keyTtl` has passed since the last
+   * enqueue, enqueues return its id.
+   */
+  debounce?: boolean;
+  /**
+   * Priority: 1 is the most urgent, up to 2 097 152; overrides the task's. A job without a
+   * priority runs before any job with one (BullMQ's order).
+   */
+  priority?: number;
   /** Seconds to wait before the job becomes ready. */
   delay?: number;
   /** Longest this run may take, in seconds; overrides the task's. */

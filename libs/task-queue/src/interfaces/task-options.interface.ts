@@ -33,6 +33,11 @@ export interface TaskOptions {
    * this many seconds. Default `false`: every retry waits `retryDelay`.
    */
   retryBackoff?: boolean | number;
+  /**
+   * Default priority of this task's jobs: 1 is the most urgent, up to 2 097 152. A job without a
+   * priority runs before any job with one (BullMQ's order). Default: none.
+   */
+  priority?: number;
   /** Whether a run that timed out is retried like any other failure. Default `true`. */
   retryOnTimeout?: boolean;
   /** Finished jobs of this task kept; overrides the module's `retention`. */

@@ -78,6 +78,30 @@ export type TaskQueueConnection =
 export interface QueueSettings {
   /** Jobs of this queue run at once in one worker process. Default 10. */
   concurrency?: number;
+  /**
+   * At most `max` jobs of this queue start in any `per` seconds, across all processes, wherever
+   * that window falls: starts are spread evenly (one every `per / max` seconds). Default: none.
+   *
+   * @example
+   * ```ts
+   * TaskQueueModule.forRoot({ queues: { emails: { rateLimit: { max: 100, per: 60 } } } })
+   * ```
+   */
+  rateLimit?: QueueRateLimit;
+  /**
+   * At most this many jobs of this queue run at once, across all processes (BullMQ's global
+   * concurrency, kept in the backend). Written by every process that runs workers for the
+   * queue when it starts; without it, those processes remove the limit. Default: none.
+   */
+  globalConcurrency?: number;
+}
+
+/** A rate limit of a queue: `max` job starts per `per` seconds. */
+export interface QueueRateLimit {
+  /** Most jobs started in any `per` seconds: a positive integer. */
+  max: number;
+  /** The window, in seconds (fractions allowed, at least 0.001). */
+  per: number;
 }
 
 /** Which queues this process works on, and how hard. */

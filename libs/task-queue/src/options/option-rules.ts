@@ -13,6 +13,9 @@ const rule = (check: (value: unknown) => boolean, expected: string): OptionRule 
   expected,
 });
 
+/** BullMQ's lowest priority (2^21); 1 is the most urgent. */
+export const MAX_PRIORITY = 2_097_152;
+
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 export const rules = {
@@ -30,6 +33,11 @@ export const rules = {
   ),
   wholeNumber: rule((v) => Number.isInteger(v) && (v as number) >= 0, 'a whole number (0 or more)'),
   boolean: rule((v) => typeof v === 'boolean', 'true or false'),
+  priority: rule(
+    (v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= MAX_PRIORITY,
+    `a whole number from 1 (most urgent) to ${MAX_PRIORITY}`,
+  ),
+  positiveSeconds: rule((v) => isFiniteNumber(v) && v > 0, 'a positive number of seconds'),
   string: rule((v) => typeof v === 'string', 'a string'),
   nonEmptyString: rule((v) => typeof v === 'string' && v.length > 0, 'a non-empty string'),
   backoff: rule(

@@ -17,6 +17,8 @@ export class MemoryJob {
   attemptsMade = 0;
   attemptsStarted = 0;
   progress: number | object = 0;
+  /** Replaced by a debounced enqueue: gone, as from a backend (its record stays). */
+  removed = false;
   /** When it is due, in `Date.now()` ms: later than its enqueue when it has a delay. */
   readonly dueAt: number;
   /** In a flow: the job that waits for this one. */

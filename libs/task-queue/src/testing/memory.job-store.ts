@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { UnrecoverableError, type Job, type Processor } from 'bullmq';
+import { RateLimitError, UnrecoverableError, type Job, type Processor } from 'bullmq';
 import { TaskRegistry, type BoundTask } from '../discovery/task.registry.js';
 import { TaskQueueConfigError } from '../errors/index.js';
 import type { TaskJobInfo } from '../interfaces/task-job.interface.js';
@@ -73,6 +73,12 @@ export class MemoryJobStore extends JobStore implements MemoryJobRunner, OnAppli
         job.result = await processor(job as unknown as Job);
         job.status = 'complete';
       } catch (error) {
+        if (error instanceof RateLimitError) {
+          // ctx.rateLimit(): back to the queue, no attempt used; it runs again in the next
+          // drain() round (a pause, like a delay, is not waited for in memory).
+          job.status = 'scheduled';
+          return;
+        }
         job.attemptsMade += 1;
         job.error = error instanceof Error ? error.message : String(error);
         const final =

@@ -9,8 +9,12 @@ import { messages } from '../task-queue.messages.js';
 import { nextRun, type RuntimeSchedule } from '../scheduling/task-schedule.store.js';
 import { ABORTED_REASON } from '../task-queue.constants.js';
 import { MemoryJob } from './memory-job.js';
+import { MemoryKeys } from './memory-keys.js';
 import { testingMessages } from './task-queue-testing.messages.js';
 import type { RecordedJob, TaskQueueTestingMode } from './task-queue-testing.interfaces.js';
+
+/** Runs `apply` gives a job that keeps calling `ctx.rateLimit()` before it gives up. */
+const RATE_LIMITED_RUNS = 100;
 
 /** @internal What runs the jobs kept in memory: the worker's run path, in this process. */
 export interface MemoryJobRunner {
@@ -28,6 +32,7 @@ export interface MemoryJobRunner {
  */
 export class MemoryJobs {
   private jobs: MemoryJob[] = [];
+  private readonly keys = new MemoryKeys();
   private readonly lastIds = new Map<string, number>();
   /** Schedules made by `TaskQueue.schedule()`, by queue then id; `clear()` keeps them. */
   private readonly runtime = new Map<string, Map<string, RuntimeSchedule>>();
@@ -53,18 +58,18 @@ export class MemoryJobs {
   }
 
   find(queue: string, id: string): MemoryJob | undefined {
-    return this.jobs.find((job) => job.queue === queue && job.id === id);
+    return this.jobs.find((job) => job.queue === queue && job.id === id && !job.removed);
   }
 
   onQueue(queue: string): MemoryJob[] {
-    return this.jobs.filter((job) => job.queue === queue);
+    return this.jobs.filter((job) => job.queue === queue && !job.removed);
   }
 
   /** The next job a worker would take: the oldest queued one, else the soonest scheduled one. */
   next(): MemoryJob | undefined {
     let soonest: MemoryJob | undefined;
     for (const job of this.jobs) {
-      if (job.blocked) continue;
+      if (job.blocked || job.removed) continue;
       if (job.status === 'queued') return job;
       if (job.status === 'scheduled' && (!soonest || job.dueAt < soonest.dueAt)) soonest = job;
     }
@@ -73,6 +78,7 @@ export class MemoryJobs {
 
   clear(): void {
     this.jobs = [];
+    this.keys.clear();
   }
 
   /**
@@ -108,27 +114,35 @@ export class MemoryJobs {
     this.ended(parent);
   }
 
-  /** Adds a checked job, or finds the unfinished one with its key; runs it in inline mode. */
+  /**
+   * Adds a checked job, or finds the one holding its key (replacing it when debounced); runs it
+   * in inline mode.
+   */
   async add(queue: string, { name, data, opts, requested }: PreparedJob): Promise<MemoryJob> {
-    const key = opts.deduplication?.id;
-    const duplicate =
-      key === undefined
-        ? undefined
-        : this.jobs.find(
-            (job) => job.queue === queue && job.unfinished && job.opts.deduplication?.id === key,
-          );
-    if (duplicate) return duplicate;
+    const { duplicate, replaced } = this.keys.find(queue, opts.deduplication);
+    if (duplicate) {
+      this.keys.extend(queue, opts.deduplication, duplicate);
+      return duplicate;
+    }
+    if (replaced) replaced.removed = true;
     const id = (this.lastIds.get(queue) ?? 0) + 1;
     this.lastIds.set(queue, id);
     const job = new MemoryJob(String(id), name, queue, data, opts, requested ?? {});
     this.jobs.push(job);
+    this.keys.hold(queue, opts.deduplication, job);
     if (this.mode === 'inline') await this.run(job);
     return job;
   }
 
   /** Runs `job` now if it still waits, and gives its final outcome as `apply` does. */
   async outcome(job: MemoryJob): Promise<unknown> {
-    if (job.waiting) await this.run(job);
+    // A run ended by ctx.rateLimit() leaves the job waiting: run it again, as a worker would.
+    for (let runs = 0; job.waiting; runs++) {
+      if (runs === RATE_LIMITED_RUNS) {
+        throw new Error(testingMessages.rateLimitRunaway(job.name, RATE_LIMITED_RUNS));
+      }
+      await this.run(job);
+    }
     if (job.status === 'complete') return job.result;
     throw taskFailed(job.name, job.id, job.error ?? '');
   }

@@ -8,6 +8,7 @@ import {
   DEFAULT_QUEUE,
   TASK_METADATA,
 } from '../task-queue.constants.js';
+import { rateLimitedError } from '../worker/task-run.js';
 import { MemoryJobs } from './memory.jobs.js';
 import type {
   RecordedJob,
@@ -21,7 +22,8 @@ const UNCHECKED_TASK = { jobOptions: {} };
 /**
  * A `TaskContext` for calling a task method directly in a unit test, without Nest or a
  * backend. Its queue checks payloads and options as `enqueue` does and records each job in
- * `ctx.enqueued`; it runs none of them.
+ * `ctx.enqueued`; it runs none of them. `ctx.rateLimit(seconds)` rejects as in a worker and
+ * records the pause asked for in `ctx.rateLimited`.
  *
  * @example
  * ```ts
@@ -50,12 +52,22 @@ export function createTaskContext(overrides: TaskContextOverrides = {}): TestTas
     attempt: overrides.attempt ?? 1,
     payload: overrides.payload ?? {},
   };
+  let rateLimited: number | undefined;
   return {
     job,
     queue,
     signal: overrides.signal ?? new AbortController().signal,
     progress: () => Promise.resolve(),
     childResults: <R>() => Promise.resolve([...childResults] as R[]),
+    // As in a worker, minus the pause: the run ends with the error the task sees there.
+    rateLimit: async (seconds: number): Promise<never> => {
+      const error = rateLimitedError(`Task '${job.name}' (job ${job.id})`, seconds);
+      rateLimited = seconds;
+      throw error;
+    },
+    get rateLimited() {
+      return rateLimited;
+    },
     get enqueued(): RecordedJob[] {
       return jobs.records();
     },

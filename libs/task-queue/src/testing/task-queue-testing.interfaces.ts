@@ -63,4 +63,6 @@ export interface TaskContextOverrides {
 export interface TestTaskContext extends TaskContext {
   /** Every job enqueued through `ctx.queue`, in order. */
   readonly enqueued: RecordedJob[];
+  /** The seconds the last `ctx.rateLimit()` asked the queue to pause for; else `undefined`. */
+  readonly rateLimited: number | undefined;
 }

@@ -26,6 +26,10 @@ export const testingMessages = {
   drainRunaway: (limit: number) =>
     `drain() ran ${limit} jobs and more keep coming: a task probably enqueues itself (or a ` +
     `cycle of tasks enqueue each other). Run them step by step with runSchedule() or apply().`,
+  rateLimitRunaway: (name: string, runs: number) =>
+    `apply('${name}'): the task called ctx.rateLimit() on each of its ${runs} runs, so it would ` +
+    `never finish. Make the upstream it calls answer, or test the rate-limited path with ` +
+    `createTaskContext() and ctx.rateLimited.`,
   notEnqueued: (what: string, jobs: string) =>
     `Expected ${what} to have been enqueued, but it was not. Jobs enqueued since the last ` +
     `clear():${jobs}`,

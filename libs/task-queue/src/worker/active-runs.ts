@@ -4,6 +4,8 @@ import type { TaskRun } from './task-run.js';
 /** How long an abort request for a job this process has not started yet is remembered, in ms. */
 const PENDING_ABORT_MS = 60_000;
 
+const pendingKey = (queue: string, id: string) => `${queue}\n${id}`;
+
 /**
  * @internal The jobs running in this process, by queue and id, so that an abort request (from
  * any process) or the end of a shutdown's grace period can cancel them; and abort requests
@@ -27,17 +29,20 @@ export class ActiveRuns {
   abort(queue: string, id: string): void {
     const run = this.runs.get(queue)?.get(id);
     if (run) run.cancel(ABORTED_REASON);
-    else this.pending.set(id, Date.now() + PENDING_ABORT_MS);
+    else this.pending.set(pendingKey(queue, id), Date.now() + PENDING_ABORT_MS);
   }
 
-  /** Whether job `id` was asked to abort before it started here (the request is used up). */
-  abortRequested(id: string): boolean {
+  /**
+   * Whether job `id` of `queue` was asked to abort before it started here (the request is used
+   * up). Ids are per queue: job 3 of another queue is another job.
+   */
+  abortRequested(queue: string, id: string): boolean {
     if (this.pending.size === 0) return false;
     const now = Date.now();
-    for (const [pendingId, expires] of this.pending) {
-      if (expires < now) this.pending.delete(pendingId);
+    for (const [pending, expires] of this.pending) {
+      if (expires < now) this.pending.delete(pending);
     }
-    return this.pending.delete(id);
+    return this.pending.delete(pendingKey(queue, id));
   }
 
   /** Cancels every run of this process. */

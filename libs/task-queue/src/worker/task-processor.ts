@@ -1,7 +1,12 @@
 import type { LoggerService } from '@nestjs/common';
-import { UnrecoverableError, WaitingError, type Job, type Processor } from 'bullmq';
+import { UnrecoverableError, WaitingError, Worker, type Job, type Processor } from 'bullmq';
 import type { BoundTask } from '../discovery/task.registry.js';
-import { NonRetryableError, TaskAbortedError, TaskTimeoutError } from '../errors/index.js';
+import {
+  NonRetryableError,
+  TaskAbortedError,
+  TaskRateLimitedError,
+  TaskTimeoutError,
+} from '../errors/index.js';
 import { WorkerShutdownError } from '../errors/worker-shutdown.error.js';
 import type { TaskTracing } from '../observability/task-queue.tracing.js';
 import type { TaskInvocation } from '../per-job/task-invocation.js';
@@ -12,7 +17,7 @@ import { ABORTED_REASON } from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
 import { ScheduleOverlap } from '../scheduling/schedule-overlap.js';
 import type { ActiveRuns } from './active-runs.js';
-import { TaskRun } from './task-run.js';
+import { TaskRun, type QueueRateLimiter } from './task-run.js';
 
 /**
  * @internal The processor of one queue. It takes two parameters, not BullMQ's optional third (the
@@ -30,20 +35,21 @@ export function taskProcessor(
   logger: LoggerService,
   overlap?: ScheduleOverlap,
   tracing?: TaskTracing,
+  rateLimit?: QueueRateLimiter,
 ): Processor {
   const runs = active.on(queueName);
   const runJob = (job: Job, token?: string): Promise<unknown> => {
     const task = tasks.get(job.name);
     if (!task) throw new UnrecoverableError(messages.unknownTaskInWorker(job.name, queueName));
     const id = job.id!;
-    if (active.abortRequested(id)) {
+    if (active.abortRequested(queueName, id)) {
       throw new UnrecoverableError(ABORTED_REASON);
     }
     const data = (job.data ?? {}) as object;
     const payload = task.kwargs ? { ...task.kwargs, ...data } : data;
     // Registered before payload checks and per-job DI: a cancellation then stops the run
     // before the body starts.
-    const run = new TaskRun(job, queue, payload, logger);
+    const run = new TaskRun(job, queue, payload, logger, rateLimit);
     runs.set(id, run);
     let prepared: ReturnType<BoundTask['invoke']> | undefined;
     try {
@@ -122,6 +128,8 @@ async function failed(
     await job.moveToWait(token);
     throw new WaitingError();
   }
+  // ctx.rateLimit() paused the queue: BullMQ puts the job back, first in line, no attempt used.
+  if (error instanceof TaskRateLimitedError) throw Worker.RateLimitError();
   throw failureOf(error, task);
 }
 

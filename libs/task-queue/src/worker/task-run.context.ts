@@ -8,6 +8,7 @@ export interface ContextSource {
   readonly job: RunJob;
   readonly payload: object;
   signal(): AbortSignal;
+  rateLimit(seconds: number): Promise<never>;
 }
 
 /** @internal `ctx`: what a task sees of its run; `ctx.job` is made on first read. */
@@ -40,5 +41,9 @@ export class RunContext implements TaskContext {
 
   childResults<R = unknown>(): Promise<R[]> {
     return childResultsOf(this.run.job) as Promise<R[]>;
+  }
+
+  rateLimit(seconds: number): Promise<never> {
+    return this.run.rateLimit(seconds);
   }
 }

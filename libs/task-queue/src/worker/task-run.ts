@@ -1,5 +1,10 @@
 import type { Job } from 'bullmq';
-import { TaskAbortedError, TaskTimeoutError } from '../errors/index.js';
+import {
+  InvalidOptionsError,
+  TaskAbortedError,
+  TaskRateLimitedError,
+  TaskTimeoutError,
+} from '../errors/index.js';
 import { WorkerShutdownError } from '../errors/worker-shutdown.error.js';
 import type { TaskContext } from '../interfaces/task-context.interface.js';
 import type { TaskQueue } from '../producer/task-queue.js';
@@ -20,6 +25,20 @@ const textOf = (error: unknown) => (error instanceof Error ? error.message : Str
 /** @internal The parts of a BullMQ job a run reads (`ctx.childResults()` the optional ones). */
 export type RunJob = Pick<Job, 'id' | 'name' | 'attemptsMade' | 'updateProgress'> &
   Partial<Pick<Job, 'opts' | 'getChildrenValues'>>;
+
+/** @internal Pauses a run's queue in every process for `ms` (BullMQ's `queue.rateLimit`). */
+export type QueueRateLimiter = (ms: number) => Promise<void>;
+
+/**
+ * @internal What `ctx.rateLimit(seconds)` of the run `label` ends with.
+ * @throws InvalidOptionsError unless `seconds` is a positive number.
+ */
+export function rateLimitedError(label: string, seconds: unknown): TaskRateLimitedError {
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new InvalidOptionsError(messages.invalidRateLimit(label, seconds));
+  }
+  return new TaskRateLimitedError(messages.rateLimited(label, seconds), seconds);
+}
 
 /** @internal Where a run reports what it cannot throw. */
 export interface RunReporter {
@@ -64,8 +83,21 @@ export class TaskRun<T = unknown> implements TimedRun {
     queue: TaskQueue,
     public payload: object,
     private readonly reporter: RunReporter,
+    /** Absent in memory (the testing module), where a pause has nothing to hold back. */
+    private readonly limiter?: QueueRateLimiter,
   ) {
     this.context = new RunContext(this, queue);
+  }
+
+  /**
+   * `ctx.rateLimit()`: pauses the queue everywhere, then ends the run with a
+   * {@link TaskRateLimitedError}, which sends the job back to its queue.
+   */
+  async rateLimit(seconds: number): Promise<never> {
+    const limited = rateLimitedError(this.label, seconds);
+    await this.limiter?.(Math.ceil(seconds * 1000));
+    this.stop(limited);
+    throw limited;
   }
 
   /** `Task 'x' (job 5)`, for messages. */

@@ -22,7 +22,9 @@ import {
   TASK_QUEUE_CONFIG,
 } from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
+import { limiterOf } from '../options/queue-settings.js';
 import { ActiveRuns } from './active-runs.js';
+import { applyGlobalConcurrency } from './global-concurrency.js';
 import { taskProcessor } from './task-processor.js';
 import { observeRuns } from './task-run.observer.js';
 
@@ -68,10 +70,15 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
         otherTickActiveOn(this.backend.queue(name, 'worker')),
         this.logger,
       );
+      const bullQueue = this.backend.queue(name, 'worker');
       const { active, logger, tracing } = this;
-      const processor = taskProcessor(name, tasks, queue, active, logger, overlap, tracing);
+      const processor = taskProcessor(name, tasks, queue, active, logger, overlap, tracing, (ms) =>
+        bullQueue.rateLimit(ms),
+      );
+      const limits = this.config.limits.get(name);
       const worker = this.backend.worker(name, processor, {
         concurrency: this.config.queues.get(name),
+        limiter: limiterOf(limits?.rateLimit),
         autorun: false,
         maxStalledCount: MAX_STALLED_COUNT,
         settings: {
@@ -92,7 +99,11 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
       // Take jobs once connected: a worker started against an unreachable Redis sits in
       // BullMQ's retry delays, which outlive close() by up to 15 s. And only once this
       // process's schedules are reconciled, so no job of a schedule it replaces runs here.
-      Promise.all([worker.waitUntilReady(), this.scheduler.whenSettled()])
+      Promise.all([
+        worker.waitUntilReady(),
+        this.scheduler.whenSettled(),
+        applyGlobalConcurrency(bullQueue, limits?.globalConcurrency),
+      ])
         .then(() => (this.stopping ? undefined : worker.run()))
         .catch((error: Error) => {
           if (!this.stopping) this.logger.error(`Worker '${name}' stopped: ${error.message}`);

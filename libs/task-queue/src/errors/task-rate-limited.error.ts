@@ -1,0 +1,16 @@
+/**
+ * What `ctx.rateLimit()` rejects with, and `ctx.signal.reason` after it: the queue is paused and
+ * this job runs again once the pause is over, without using up a retry. Let it propagate (or
+ * return); the job goes back to its queue whatever the task does after the call.
+ */
+export class TaskRateLimitedError extends Error {
+  override readonly name = 'TaskRateLimitedError';
+
+  constructor(
+    message: string,
+    /** How long the queue is paused, in seconds. */
+    readonly seconds: number,
+  ) {
+    super(message);
+  }
+}

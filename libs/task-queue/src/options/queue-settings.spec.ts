@@ -1,0 +1,62 @@
+import { describe, expect, it } from '@jest/globals';
+import { limiterOf, queueSettingsProblem, UNLIMITED } from './queue-settings.js';
+
+/** Most starts a limiter lets into any window of `windowMs`: windows start >= duration apart. */
+const worstCase = ({ max, duration }: { max: number; duration: number }, windowMs: number) =>
+  max === 1 ? Math.ceil(windowMs / duration) : (Math.ceil(windowMs / duration) + 1) * max;
+
+describe('queueSettingsProblem', () => {
+  it('accepts no settings, and valid ones', () => {
+    expect(queueSettingsProblem('emails', {})).toBeUndefined();
+    expect(
+      queueSettingsProblem('emails', { rateLimit: { max: 100, per: 60 }, globalConcurrency: 2 }),
+    ).toBeUndefined();
+    expect(queueSettingsProblem('emails', { rateLimit: { max: 1, per: 0.5 } })).toBeUndefined();
+  });
+
+  it.each([
+    [{ globalConcurrency: 0 }, 'queues.emails.globalConcurrency', /positive integer/],
+    [{ globalConcurrency: 1.5 }, 'queues.emails.globalConcurrency', /positive integer/],
+    [{ rateLimit: 10 }, 'queues.emails.rateLimit', /\{ max: jobs, per: seconds \}/],
+    [{ rateLimit: { per: 1 } }, 'queues.emails.rateLimit.max', /positive integer/],
+    [{ rateLimit: { max: 0, per: 1 } }, 'queues.emails.rateLimit.max', /positive integer/],
+    [{ rateLimit: { max: 10 } }, 'queues.emails.rateLimit.per', /seconds \(at least 0.001\)/],
+    [{ rateLimit: { max: 10, per: 0 } }, 'queues.emails.rateLimit.per', /seconds/],
+    [{ rateLimit: { max: 10, per: '1' } }, 'queues.emails.rateLimit.per', /seconds/],
+  ])('refuses %p, naming %s', (settings, option, expected) => {
+    const problem = queueSettingsProblem('emails', settings as never);
+    expect(problem?.option).toBe(option);
+    expect(problem?.expected).toMatch(expected);
+  });
+});
+
+describe('limiterOf', () => {
+  it('gives a queue without a rate limit a limiter it never reaches', () => {
+    expect(limiterOf(undefined)).toBe(UNLIMITED);
+  });
+
+  it('spaces starts evenly: one per per/max, rounded up to whole milliseconds', () => {
+    expect(limiterOf({ max: 10, per: 1 })).toEqual({ max: 1, duration: 100 });
+    expect(limiterOf({ max: 100, per: 60 })).toEqual({ max: 1, duration: 600 });
+    expect(limiterOf({ max: 3, per: 1 })).toEqual({ max: 1, duration: 334 });
+  });
+
+  it.each([
+    [10, 1],
+    [3, 1],
+    [100, 60],
+    [7, 0.05],
+    [1000, 1],
+    [5000, 1],
+    [123_456, 2.5],
+    [2, 0.001],
+  ])('never lets more than %p start in any %p s, and keeps most of that rate', (max, per) => {
+    const limiter = limiterOf({ max, per });
+    const windowMs = per * 1000;
+    expect(worstCase(limiter, windowMs)).toBeLessThanOrEqual(max);
+    if (windowMs >= 10) {
+      const rate = (limiter.max / limiter.duration) * windowMs;
+      expect(rate).toBeGreaterThanOrEqual(max * 0.75);
+    }
+  });
+});

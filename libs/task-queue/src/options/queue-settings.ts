@@ -1,0 +1,80 @@
+import type { RateLimiterOptions } from 'bullmq';
+import type { QueueRateLimit, QueueSettings } from '../interfaces/task-queue-options.interface.js';
+import { rules, type OptionProblem } from './option-rules.js';
+
+/** @internal A queue's flow-control settings, checked. */
+export interface QueueLimits {
+  rateLimit?: QueueRateLimit;
+  globalConcurrency?: number;
+}
+
+/** Shortest rate-limit window: BullMQ counts its windows in whole milliseconds. */
+const MIN_PER_SECONDS = 0.001;
+
+/**
+ * The limiter every worker gets on a queue without `rateLimit`: a limit no queue reaches, there
+ * only so that BullMQ honours the pause `ctx.rateLimit()` sets (it reads the pause only where a
+ * limiter has a max). The PostgreSQL backend keeps the max in an `integer`.
+ */
+export const UNLIMITED: RateLimiterOptions = Object.freeze({ max: 2_147_483_647, duration: 1000 });
+
+/** Windows a window of `per` is cut into when more than one job may start per millisecond. */
+const SLICES = 10;
+
+/**
+ * @internal The first invalid flow-control setting of queue `name` (its path under `queues`),
+ * if any; `concurrency` is checked with the queue list.
+ */
+export function queueSettingsProblem(
+  name: string,
+  settings: QueueSettings,
+): OptionProblem | undefined {
+  const at = (field: string) => `queues.${name}.${field}`;
+  const { rateLimit, globalConcurrency } = settings;
+  if (globalConcurrency !== undefined && !rules.positiveInteger.check(globalConcurrency)) {
+    return {
+      option: at('globalConcurrency'),
+      value: globalConcurrency,
+      expected: rules.positiveInteger.expected,
+    };
+  }
+  if (rateLimit === undefined) return undefined;
+  if (typeof rateLimit !== 'object' || rateLimit === null) {
+    return { option: at('rateLimit'), value: rateLimit, expected: '{ max: jobs, per: seconds }' };
+  }
+  if (!rules.positiveInteger.check(rateLimit.max)) {
+    return {
+      option: at('rateLimit.max'),
+      value: rateLimit.max,
+      expected: 'a positive integer (most jobs started per window)',
+    };
+  }
+  const { per } = rateLimit;
+  if (typeof per !== 'number' || !Number.isFinite(per) || per < MIN_PER_SECONDS) {
+    return {
+      option: at('rateLimit.per'),
+      value: per,
+      expected: `the window in seconds (at least ${MIN_PER_SECONDS})`,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * @internal The BullMQ limiter that keeps a queue within `rateLimit` in every window of `per`
+ * seconds, wherever it falls. BullMQ counts fixed windows that open at their first start, so
+ * `{ max, duration: per }` alone would let up to 2 × max start within `per` across the edge of
+ * two windows. One start per window of `per / max` spaces starts evenly instead; above one start
+ * per millisecond, `per` is cut into {@link SLICES} windows, any `per` meets at most
+ * SLICES + 1 of them, and each takes its share. Without `rateLimit`: {@link UNLIMITED}.
+ */
+export function limiterOf(rateLimit: QueueRateLimit | undefined): RateLimiterOptions {
+  if (!rateLimit) return UNLIMITED;
+  const windowMs = rateLimit.per * 1000;
+  if (rateLimit.max <= windowMs) {
+    return { max: 1, duration: Math.ceil(windowMs / rateLimit.max) };
+  }
+  const duration = Math.ceil(windowMs / SLICES);
+  const windows = Math.ceil(windowMs / duration) + 1;
+  return { max: Math.max(1, Math.floor(rateLimit.max / windows)), duration };
+}

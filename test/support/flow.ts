@@ -1,0 +1,87 @@
+// What the flow-control specs measure: when jobs started, read back from the backend, and the
+// invariants the limits promise over those instants.
+import type { INestApplicationContext } from '@nestjs/common';
+import { TaskQueues, type EnqueuedJob, type TaskJobInfo, type TaskQueue } from '@app/task-queue';
+import { QueueBackend } from '../../libs/task-queue/src/backends/queue-backend.js';
+import { eventually } from './redis.js';
+
+/** A finished job with the instant its (last) run was taken by a worker, in `Date.now()` ms. */
+export interface Started {
+  info: TaskJobInfo;
+  startedAt: number;
+}
+
+/**
+ * Waits until every job of `jobs` is complete, then reads when each started: BullMQ's
+ * `processedOn`, stamped by the worker that took the job as it took it, so it is the claim's
+ * own instant whatever the job did after.
+ */
+export async function whenComplete(
+  app: INestApplicationContext,
+  jobs: EnqueuedJob[],
+  timeoutMs = 30_000,
+): Promise<Started[]> {
+  const queues = app.get(TaskQueues);
+  const infos = await eventually(
+    async () => {
+      const read = await Promise.all(jobs.map((job) => queues.get(job.queue).getJob(job.id)));
+      return read.every((info) => info?.status === 'complete')
+        ? (read as TaskJobInfo[])
+        : undefined;
+    },
+    timeoutMs,
+    `${jobs.length} jobs to complete`,
+  );
+  const backend = app.get(QueueBackend);
+  return Promise.all(
+    infos.map(async (info) => {
+      const job = await backend.queue(info.queue).getJob(info.id);
+      return { info, startedAt: job!.processedOn! };
+    }),
+  );
+}
+
+/** The most instants of `times` inside any half-open window of `windowMs`, wherever it falls. */
+export function mostWithin(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let most = 0;
+  for (let first = 0, last = 0; last < sorted.length; last++) {
+    while (sorted[last] - sorted[first] >= windowMs) first++;
+    most = Math.max(most, last - first + 1);
+  }
+  return most;
+}
+
+/** The most intervals `[start, end)` that overlap at any instant: the high-water mark. */
+export function highWaterMark(intervals: { start: number; end: number }[]): number {
+  const edges = intervals.flatMap(({ start, end }) => [
+    { at: start, step: 1 },
+    { at: end, step: -1 },
+  ]);
+  // An interval that ends where another starts does not overlap it.
+  edges.sort((a, b) => a.at - b.at || a.step - b.step);
+  let running = 0;
+  let most = 0;
+  for (const { step } of edges) most = Math.max(most, (running += step));
+  return most;
+}
+
+/** The processes the jobs ran in. */
+export const pidsOf = (jobs: Started[]) =>
+  new Set(jobs.map(({ info }) => (info.result as { pid: number }).pid));
+
+/**
+ * Waits until job `id` (a `call_api` of the flow fixtures) has paused its queue and gone back to
+ * it, and returns when it called `ctx.rateLimit()` (its progress): the pause is on from then.
+ */
+export function whenRateLimited(queue: TaskQueue, id: string): Promise<number> {
+  return eventually(
+    async () => {
+      const job = await queue.getJob(id);
+      const progress = job?.progress as { limitedAt?: number } | undefined;
+      return job?.status === 'queued' ? progress?.limitedAt : undefined;
+    },
+    10_000,
+    `job ${id} to be rate-limited`,
+  );
+}
