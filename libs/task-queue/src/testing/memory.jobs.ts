@@ -65,15 +65,22 @@ export class MemoryJobs {
     return this.jobs.filter((job) => job.queue === queue && !job.removed);
   }
 
-  /** The next job a worker would take: the oldest queued one, else the soonest scheduled one. */
+  /**
+   * The next job a worker would take: the oldest queued one without a priority, else the
+   * queued one most urgent (then oldest), else the soonest scheduled one.
+   */
   next(): MemoryJob | undefined {
+    let queued: MemoryJob | undefined;
     let soonest: MemoryJob | undefined;
     for (const job of this.jobs) {
       if (job.blocked || job.removed) continue;
-      if (job.status === 'queued') return job;
+      if (job.status === 'queued') {
+        if (!job.opts.priority) return job;
+        if (!queued || job.opts.priority < queued.opts.priority!) queued = job;
+      }
       if (job.status === 'scheduled' && (!soonest || job.dueAt < soonest.dueAt)) soonest = job;
     }
-    return soonest;
+    return queued ?? soonest;
   }
 
   clear(): void {
