@@ -1,7 +1,8 @@
 // OpenTelemetry traces from an HTTP request to the task it enqueues, with the SDK's in-memory
 // exporter registered in this process: the HTTP server span (instrumentation-http), the enqueue's
 // PRODUCER span as its child, the run's CONSUMER span as the enqueue's child, and what the run's
-// per-job providers and body do nested under the run. Also failures, retries and ticks.
+// per-job providers and body do nested under the run. Also failures, retries, ticks, the
+// jobs of a flow (on two queues) and of a map.
 import nodeHttp from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
@@ -93,6 +94,21 @@ class TracedTasks {
 
   @ScheduledTask({ name: 'tick', every: 1 })
   tick() {}
+
+  @Task({ name: 'flow_parent' })
+  flowParent(ctx: TaskContext) {
+    return ctx.childResults<number>();
+  }
+
+  @Task({ name: 'flow_leaf', queue: 'reports' })
+  flowLeaf(_ctx: TaskContext, { n }: { n: number }) {
+    return n;
+  }
+
+  @Task({ name: 'square' })
+  square(_ctx: TaskContext, { n }: { n: number }) {
+    return n * n;
+  }
 }
 
 @Controller()
@@ -122,6 +138,7 @@ beforeAll(async () => {
   app = await startTaskApp({
     backend,
     imports: [TracedModule],
+    options: { queues: { default: {}, reports: {} } },
     logger: QUIET,
     listen: '127.0.0.1',
   });
@@ -158,6 +175,45 @@ const runSpans = (id: string, count: number) =>
     20_000,
     `${count} run span(s) of job ${id}`,
   );
+
+/** Runs `call` in an active span of the spec's own, as an application's code would; its trace id. */
+function inCallerSpan<T>(call: () => Promise<T>): Promise<[T, string]> {
+  return trace.getTracer('spec').startActiveSpan('caller', async (span): Promise<[T, string]> => {
+    try {
+      return [await call(), span.spanContext().traceId];
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/**
+ * The one `send default` span of trace `traceId` (a child of the caller's span) and the `count`
+ * run spans of the jobs it sent, once they have all finished; each run completed, as its child.
+ */
+async function sentInOneSpan(traceId: string, count: number) {
+  const { spans, runs } = await eventually(
+    () => {
+      const spans = exporter.getFinishedSpans().filter((span) => traceOf(span) === traceId);
+      const runs = spans.filter((span) => span.kind === SpanKind.CONSUMER);
+      return runs.length >= count ? { spans, runs } : undefined;
+    },
+    20_000,
+    `${count} run span(s) in trace ${traceId}`,
+  );
+  const caller = spans.find((span) => span.name === 'caller')!;
+  const sends = spans.filter((span) => span.kind === SpanKind.PRODUCER);
+  expect(sends.map((span) => [span.name, parentOf(span)])).toEqual([
+    ['send default', idOf(caller)],
+  ]);
+  const [send] = sends;
+  expect(runs).toHaveLength(count);
+  for (const run of runs) {
+    expect(parentOf(run)).toBe(idOf(send));
+    expect(attr(run, 'task_queue.job.outcome')).toBe('completed');
+  }
+  return { send, runs };
+}
 
 describe(`tracing on ${BACKEND}`, () => {
   it('one request gives one trace: HTTP server span > send span > process span', async () => {
@@ -273,6 +329,52 @@ describe(`tracing on ${BACKEND}`, () => {
       expect(parentOf(run)).toBe(idOf(send!));
       expect(traceOf(run)).toBe(traceOf(send!));
     }
+  });
+
+  it("a flow's jobs, at every level and on any queue, run as children of its one send span", async () => {
+    const queue = app.get(TaskQueues).get('default');
+    const leaf = (n: number) => ({ name: 'flow_leaf', queue: 'reports', payload: { n } });
+    const [root, traceId] = await inCallerSpan(() =>
+      queue.enqueueFlow({
+        name: 'flow_parent',
+        children: [{ name: 'flow_parent', children: [leaf(1), leaf(2)] }, leaf(3)],
+      }),
+    );
+    const { send, runs } = await sentInOneSpan(traceId, 5);
+    expect(send.attributes).toMatchObject({
+      'messaging.system': 'bullmq',
+      'messaging.destination.name': 'default',
+      'messaging.operation.type': 'send',
+      'messaging.operation.name': 'send',
+      'messaging.message.id': root.id,
+      'messaging.batch.message_count': 5,
+    });
+    expect(runs.map((run) => [run.name, attr(run, 'task_queue.task.name')]).sort()).toEqual([
+      ['process default', 'flow_parent'],
+      ['process default', 'flow_parent'],
+      ['process reports', 'flow_leaf'],
+      ['process reports', 'flow_leaf'],
+      ['process reports', 'flow_leaf'],
+    ]);
+    const ids = runs.map((run) => attr(run, 'messaging.message.id'));
+    expect(new Set(ids).size).toBe(5);
+    expect(ids).toContain(root.id);
+  });
+
+  it("a map's jobs run as children of its one send span", async () => {
+    const queue = app.get(TaskQueues).get('default');
+    const payloads = [{ n: 1 }, { n: 2 }, { n: 3 }];
+    const [results, traceId] = await inCallerSpan(() => queue.map('square', payloads));
+    expect(results).toEqual([1, 4, 9]);
+    const { send, runs } = await sentInOneSpan(traceId, 3);
+    expect(send.attributes).toMatchObject({
+      'messaging.destination.name': 'default',
+      'messaging.operation.type': 'send',
+      'messaging.batch.message_count': 3,
+    });
+    expect(runs.map((run) => [run.name, attr(run, 'task_queue.task.name')])).toEqual(
+      Array(3).fill(['process default', 'square']),
+    );
   });
 
   it('each scheduled tick starts a trace of its own', async () => {

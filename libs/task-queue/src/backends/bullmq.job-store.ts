@@ -5,7 +5,7 @@ import { BackendCommands } from '../producer/backend-commands.js';
 import { countsByStatus, KNOWN_STATES, STATUS, toJobInfo } from '../producer/job-info.js';
 import { JobStore, type QueueJobStore } from '../producer/job-store.js';
 import type { PreparedJob } from '../producer/prepared-job.js';
-import { toFlowJob, type PreparedFlow } from '../producer/task-flow.js';
+import { flowSize, toFlowJob, type PreparedFlow } from '../producer/task-flow.js';
 import { listSchedules, type RuntimeSchedule } from '../scheduling/task-schedule.store.js';
 import { SCHEDULE_START_MARGIN_MS } from '../task-queue.constants.js';
 import { abortJob, explainChildFailure } from './bullmq.flows.js';
@@ -86,8 +86,16 @@ class BullQueueJobs implements QueueJobStore {
     }
   }
 
-  async addFlow(flow: PreparedFlow): Promise<void> {
-    await this.commands.run(() => this.backend.flowProducer().add(toFlowJob(flow)));
+  /** The whole tree in one `send` span (the root's queue and id), carried by every job. */
+  addFlow(flow: PreparedFlow): Promise<void> {
+    return this.tracing.sendBatch(
+      flow.queue,
+      flowSize(flow),
+      async (inject) => {
+        await this.commands.run(() => this.backend.flowProducer().add(toFlowJob(flow, inject)));
+      },
+      flow.id,
+    );
   }
 
   async getJob(id: string): Promise<TaskJobInfo | undefined> {

@@ -62,14 +62,20 @@ export class TaskTracing {
   /**
    * Sends several jobs in one `send <queue>` span (`messaging.batch.message_count`): `add` gets
    * an injector to call on the options of each job it sends, so that each run continues this
-   * trace. A flow calls it on every node.
+   * trace. A flow calls it on every node, with its root job's `id` for the span's message id.
    */
   sendBatch<T>(
     queue: string,
     count: number,
     add: (inject: TraceInjector) => Promise<T>,
+    id?: string,
   ): Promise<T> {
-    return this.produce(queue, batchAttributes(queue, count), add);
+    return this.produce(
+      queue,
+      batchAttributes(queue, count),
+      add,
+      id === undefined ? undefined : () => id,
+    );
   }
 
   /**

@@ -5,7 +5,7 @@ import {
   UnknownTaskError,
 } from '../errors/index.js';
 import type { TaskFlow } from '../interfaces/task-flow.interface.js';
-import { prepareFlow, toFlowJob, type FlowLookup } from './task-flow.js';
+import { flowSize, prepareFlow, toFlowJob, type FlowLookup } from './task-flow.js';
 
 /** Two queues: `a` has tasks `root` and `mid`, `b` has `leaf`. */
 const TASKS: Record<string, string[]> = { a: ['root', 'mid'], b: ['leaf'] };
@@ -74,6 +74,17 @@ describe('prepareFlow', () => {
       { n: 2 },
     ]);
     expect(flow.children?.[1].children).toBeUndefined();
+  });
+
+  it("passes every job's options through the given function, and counts the jobs", async () => {
+    const prepared = await prepareFlow(lookupOf, 'a', tree);
+    expect(flowSize(prepared)).toBe(5);
+    const flow = toFlowJob(prepared, (opts) => ({ ...opts, telemetry: { metadata: 'ctx' } }));
+    const nodes = [flow, ...flow.children!, ...flow.children![0].children!];
+    expect(nodes).toHaveLength(5);
+    // Each keeps its own options (its id), with what the function added.
+    expect(new Set(nodes.map((node) => node.opts?.jobId)).size).toBe(5);
+    for (const node of nodes) expect(node.opts?.telemetry).toEqual({ metadata: 'ctx' });
   });
 
   it('names the place in the tree of an unknown task, with the usual error class', async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FlowJob } from 'bullmq';
+import type { FlowJob, JobsOptions } from 'bullmq';
 import {
   InvalidOptionsError,
   InvalidPayloadError,
@@ -98,13 +98,23 @@ async function inPlace<T>(where: string, check: () => Promise<T> | T): Promise<T
   }
 }
 
-/** @internal `flow` as BullMQ's `FlowProducer.add` takes it. */
-export function toFlowJob({ queue, job, children }: PreparedFlow): FlowJob {
+/**
+ * @internal `flow` as BullMQ's `FlowProducer.add` takes it, each job's options passed through
+ * `withOpts` (the trace context of the flow's `send` span goes into every job).
+ */
+export function toFlowJob(
+  { queue, job, children }: PreparedFlow,
+  withOpts: (opts: JobsOptions) => JobsOptions = (opts) => opts,
+): FlowJob {
   return {
     name: job.name,
     queueName: queue,
     data: job.data,
-    opts: job.opts,
-    ...(children.length ? { children: children.map(toFlowJob) } : {}),
+    opts: withOpts(job.opts),
+    ...(children.length ? { children: children.map((child) => toFlowJob(child, withOpts)) } : {}),
   };
 }
+
+/** @internal How many jobs `flow` has, its root included. */
+export const flowSize = ({ children }: PreparedFlow): number =>
+  children.reduce((size, child) => size + flowSize(child), 1);
