@@ -270,6 +270,10 @@ describe('dashboard protection: mounted only when protected or loopback-bound', 
   });
 });
 
+// The example boots two embedded databases on PGlite (the queue's and its own), with their
+// migrations: on a loaded machine that alone can take most of Jest's default 30 s.
+const EXAMPLE_BOOT_MS = 90_000;
+
 describe("the example app's dashboard", () => {
   /** Boots the example's AppModule with `env` set for its configuration, on 127.0.0.1. */
   async function startExample(env: Record<string, string>): Promise<string> {
@@ -283,20 +287,28 @@ describe("the example app's dashboard", () => {
     return app.getUrl();
   }
 
-  it('is open for local development by default, since the example binds 127.0.0.1', async () => {
-    const url = await startExample({});
-    const response = await fetch(`${url}/queues/api/queues`);
-    expect(response.status).toBe(200);
-    const { queues } = (await response.json()) as { queues: { name: string }[] };
-    expect(queues.map((queue) => queue.name)).toContain('default');
-  });
+  it(
+    'is open for local development by default, since the example binds 127.0.0.1',
+    async () => {
+      const url = await startExample({});
+      const response = await fetch(`${url}/queues/api/queues`);
+      expect(response.status).toBe(200);
+      const { queues } = (await response.json()) as { queues: { name: string }[] };
+      expect(queues.map((queue) => queue.name)).toContain('default');
+    },
+    EXAMPLE_BOOT_MS,
+  );
 
-  it('asks for DASHBOARD_USER / DASHBOARD_PASSWORD once they are set', async () => {
-    const url = await startExample({ DASHBOARD_USER: 'admin', DASHBOARD_PASSWORD: 'hunter2' });
-    expect((await fetch(`${url}/queues`)).status).toBe(401);
-    const authorized = await fetch(`${url}/queues/api/queues`, {
-      headers: { authorization: basic({ username: 'admin', password: 'hunter2' }) },
-    });
-    expect(authorized.status).toBe(200);
-  });
+  it(
+    'asks for DASHBOARD_USER / DASHBOARD_PASSWORD once they are set',
+    async () => {
+      const url = await startExample({ DASHBOARD_USER: 'admin', DASHBOARD_PASSWORD: 'hunter2' });
+      expect((await fetch(`${url}/queues`)).status).toBe(401);
+      const authorized = await fetch(`${url}/queues/api/queues`, {
+        headers: { authorization: basic({ username: 'admin', password: 'hunter2' }) },
+      });
+      expect(authorized.status).toBe(200);
+    },
+    EXAMPLE_BOOT_MS,
+  );
 });
