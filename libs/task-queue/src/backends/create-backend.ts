@@ -4,7 +4,8 @@ import type { PostgresPoolConfig } from '../interfaces/task-queue-options.interf
 import type { TaskQueueConfig } from '../task-queue.config.js';
 import type { BackendOptions } from './backend-options.js';
 import { PGlitePool, type PGliteLike } from './postgres/pglite.pool.js';
-import { PostgresBackend, type PostgresSetup } from './postgres/postgres.backend.js';
+import { PostgresBackend } from './postgres/postgres.backend.js';
+import type { PostgresSetup } from './postgres/postgres.connection.js';
 import type { QueueBackend } from './queue-backend.js';
 import { RedisBackend } from './redis/redis.backend.js';
 

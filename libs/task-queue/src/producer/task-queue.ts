@@ -1,6 +1,6 @@
 import { applyWaitOf } from './enqueue-options.js';
 import type { QueueJobStore } from './job-store.js';
-import { InvalidOptionsError, UnknownTaskError } from '../errors/index.js';
+import { InvalidOptionsError } from '../errors/index.js';
 import type {
   ApplyOptions,
   EnqueuedJob,
@@ -16,9 +16,9 @@ import { sourceOf } from '../scheduling/task-schedule.store.js';
 import { prepareJob, type PreparedJob, type TaskLookup } from './prepared-job.js';
 import { prepareFlow, type FlowLookup } from './task-flow.js';
 import { mapTask } from './task-map.js';
+import { resolveTask, type TaskByMethod, type TaskClass } from './task-target.js';
 import { DEFAULT_APPLY_TIMEOUT } from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
-import type { BoundTask } from '../discovery/task.registry.js';
 import type {
   TaskArgs,
   TaskMethodName,
@@ -26,15 +26,10 @@ import type {
   TaskResult,
 } from '../interfaces/typed-task.interface.js';
 
-/** A provider class, as the typed forms of `enqueue` and `apply` take it. */
-type TaskClass<T> = abstract new (...args: never[]) => T;
-
 /** @internal What a {@link TaskQueue} needs from the application that owns it. */
-export interface TaskQueueParts extends TaskLookup {
+export interface TaskQueueParts extends TaskLookup, TaskByMethod {
   /** Where this queue's jobs live: BullMQ on the backend, or memory in tests. */
   readonly store: QueueJobStore;
-  /** The task a provider class's method declares, if bound in this application. */
-  byMethod(type: object, methodName: string): Pick<BoundTask, 'definition'> | undefined;
   /** The tasks of any configured queue, for the jobs of a flow. */
   readonly lookupOf: FlowLookup;
 }
@@ -77,7 +72,7 @@ export class TaskQueue {
   ): Promise<EnqueuedJob>;
   enqueue(name: string, payload?: object, options?: EnqueueOptions): Promise<EnqueuedJob>;
   async enqueue(target: string | TaskClass<unknown>, ...args: unknown[]): Promise<EnqueuedJob> {
-    const [name, payload, options] = this.resolve(target, args);
+    const [name, payload, options] = resolveTask(this.parts, this.name, target, args);
     const job = await this.add(name, payload as object | undefined, options as EnqueueOptions);
     return { id: job.id!, name, queue: this.name };
   }
@@ -122,7 +117,7 @@ export class TaskQueue {
   ): Promise<TaskResult<T, K>>;
   apply<R = unknown>(name: string, payload?: object, options?: ApplyOptions): Promise<R>;
   async apply(target: string | TaskClass<unknown>, ...args: unknown[]): Promise<unknown> {
-    const [name, payload, options = {}] = this.resolve(target, args);
+    const [name, payload, options = {}] = resolveTask(this.parts, this.name, target, args);
     const { timeout = DEFAULT_APPLY_TIMEOUT, ...enqueueOptions } = options as ApplyOptions;
     applyWaitOf(name, timeout);
     const job = await prepareJob(this.parts, this.name, name, payload as object, enqueueOptions);
@@ -154,7 +149,7 @@ export class TaskQueue {
   ): Promise<TaskResult<T, K>[]>;
   map<R = unknown>(name: string, payloads: readonly object[], options?: MapOptions): Promise<R[]>;
   map(target: string | TaskClass<unknown>, ...args: unknown[]): Promise<unknown[]> {
-    const [name, payloads, options] = this.resolve(target, args);
+    const [name, payloads, options] = resolveTask(this.parts, this.name, target, args);
     return mapTask(
       this.parts,
       this.store,
@@ -189,19 +184,6 @@ export class TaskQueue {
     const root = await prepareFlow(this.parts.lookupOf, this.name, flow);
     await this.store.addFlow(root);
     return { id: root.id, name: root.job.name, queue: root.queue };
-  }
-
-  /** The task name and the rest of the arguments, from either calling form. */
-  private resolve(target: string | TaskClass<unknown>, args: unknown[]): [string, ...unknown[]] {
-    if (typeof target === 'string') return [target, ...args];
-    const [method, ...rest] = args as [string, ...unknown[]];
-    const task = this.parts.byMethod(target, method);
-    if (!task || task.definition.queue !== this.name) {
-      throw new UnknownTaskError(
-        messages.unknownTaskMethod(`${target.name}.${method}`, this.name, task?.definition.queue),
-      );
-    }
-    return [task.definition.name, ...rest];
   }
 
   /** Reads a job back; `undefined` for an id this queue never had or no longer keeps. */

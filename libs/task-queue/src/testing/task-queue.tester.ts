@@ -4,6 +4,7 @@ import { TaskRegistry } from '../discovery/task.registry.js';
 import { UnknownTaskError } from '../errors/index.js';
 import type { TaskJobInfo } from '../interfaces/task-job.interface.js';
 import type { TaskMethodName, TaskPayload } from '../interfaces/typed-task.interface.js';
+import type { TaskClass } from '../producer/task-target.js';
 import { MemoryJobStore } from './memory.job-store.js';
 import { matchesSubset, show } from './payload-match.js';
 import type {
@@ -12,9 +13,6 @@ import type {
   RecordedJobFilter,
 } from './task-queue-testing.interfaces.js';
 import { testingMessages } from './task-queue-testing.messages.js';
-
-/** A provider class, as the typed assertions take it. */
-type TaskClass<T> = abstract new (...args: never[]) => T;
 
 /** Jobs `drain()` runs at most before it decides that they will never stop coming. */
 const DRAIN_LIMIT = 10_000;

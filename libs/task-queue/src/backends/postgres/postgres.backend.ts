@@ -1,13 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  FlowProducer,
-  Queue,
-  QueueEvents,
-  Worker,
-  type PgPool,
-  type PgPoolClient,
-  type Processor,
-} from 'bullmq';
+import { FlowProducer, Queue, QueueEvents, Worker, type Processor } from 'bullmq';
 import type { FinishedJob } from '../bullmq.outcomes.js';
 import { BackendUnavailableError } from '../../errors/index.js';
 import { messages } from '../../task-queue.messages.js';
@@ -20,6 +12,7 @@ import {
 import { storeName } from '../store-name.js';
 import { postgresBackendFactory, type SharedPostgres } from './namespaced.connection.js';
 import { PostgresAborts } from './postgres.aborts.js';
+import { answersQuery, textOf, type PostgresSetup } from './postgres.connection.js';
 import { finishedJobs } from './postgres.finished.js';
 import { withAdvisoryLock } from './postgres.lock.js';
 import { PostgresSchema } from './postgres.schema.js';
@@ -32,22 +25,6 @@ const RUN_RETRY_MS = 2000;
 
 /** How often an unreachable server is tried again while waiting for it, in ms. */
 const RETRY_MS = 1000;
-
-/** How one PostgreSQL backend opens its connections, per kind of `connection`. */
-export interface PostgresSetup {
-  kind: 'postgres' | 'pglite';
-  /** The pool every query goes through. */
-  pool: PgPool;
-  /** Opens a connection of its own for a long-lived LISTEN (released = closed). */
-  listenClient(): Promise<PgPoolClient>;
-  keepAlive: boolean;
-  /** The schema, or `undefined` to read it from the pool's `search_path`. */
-  schema: string | undefined;
-  /** Run BullMQ's migrations before first use (else only check the schema is current). */
-  migrate: boolean;
-  /** Closes what this backend opened (the pool, the PGlite), not what the user gave. */
-  close(): Promise<void>;
-}
 
 /**
  * @internal Queues on PostgreSQL with BullMQ's own PostgreSQL backend, on a server or on an
@@ -165,25 +142,10 @@ export class PostgresBackend extends QueueBackend {
    * it cannot be out of reach, only slow to start, so it gets the time it takes.
    */
   async ping(timeoutMs: number): Promise<Reachability> {
-    const answer = this.setup.pool.query('SELECT 1').then(
-      (): Reachability => ({ reachable: true }),
-      (error: unknown): Reachability => ({ reachable: false, error: textOf(error) }),
-    );
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<Reachability>((resolve) => {
-      timer = setTimeout(
-        () => resolve({ reachable: false, error: `no answer within ${timeoutMs} ms` }),
-        timeoutMs,
-      );
-    });
-    try {
-      const result = await (this.kind === 'pglite' ? answer : Promise.race([answer, late]));
-      if (!result.reachable) this.ready = false;
-      this.lastError = result.error;
-      return result;
-    } finally {
-      clearTimeout(timer);
-    }
+    const result = await answersQuery(this.setup.pool, timeoutMs, this.kind === 'pglite');
+    if (!result.reachable) this.ready = false;
+    this.lastError = result.error;
+    return result;
   }
 
   unavailable(queue: string, waitedMs: number): Error {
@@ -253,5 +215,3 @@ export class PostgresBackend extends QueueBackend {
     await this.setup.close();
   }
 }
-
-const textOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
