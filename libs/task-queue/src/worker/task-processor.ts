@@ -19,6 +19,16 @@ import { ScheduleOverlap } from '../scheduling/schedule-overlap.js';
 import type { ActiveRuns } from './active-runs.js';
 import { TaskRun, type QueueRateLimiter } from './task-run.js';
 
+/** @internal What a worker's processor adds to the runs, where the queue has it. */
+export interface ProcessorExtras {
+  /** Skips ticks of `overlap: false` schedules while one is active. */
+  overlap?: ScheduleOverlap;
+  /** Runs each job in a `process <queue>` span. */
+  tracing?: TaskTracing;
+  /** Pauses the queue in every process, for `ctx.rateLimit()`. */
+  rateLimit?: QueueRateLimiter;
+}
+
 /**
  * @internal The processor of one queue. It takes two parameters, not BullMQ's optional third (the
  * job's AbortSignal): BullMQ then makes no AbortController per job. Cancellation goes
@@ -33,9 +43,7 @@ export function taskProcessor(
   queue: TaskQueue,
   active: ActiveRuns,
   logger: LoggerService,
-  overlap?: ScheduleOverlap,
-  tracing?: TaskTracing,
-  rateLimit?: QueueRateLimiter,
+  { overlap, tracing, rateLimit }: ProcessorExtras = {},
 ): Processor {
   const runs = active.on(queueName);
   const runJob = (job: Job, token?: string): Promise<unknown> => {

@@ -22,9 +22,9 @@ const format = (fields: Record<string, unknown>) =>
 
 /**
  * @internal Writes one line per finished run of `worker` (task, queue, job id, attempt,
- * duration, outcome), as text or as an object, and records its duration. Listens to the worker's events, so the
- * processor stays as it is; a run put back by a shutdown emits neither event and is not a run
- * that finished.
+ * duration, outcome), as text or as an object, and records its duration. Listens to the
+ * worker's events, so the processor stays as it is; a run put back by a shutdown emits neither
+ * event and is not a run that finished.
  */
 export function observeRuns(worker: Worker, queue: string, options: RunObserverOptions): void {
   const finished = (job: Job, outcome: TaskRunOutcome, error?: string) => {

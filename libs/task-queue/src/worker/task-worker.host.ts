@@ -65,16 +65,14 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     for (const name of this.config.workerQueues) {
       const tasks = this.registry.tasksOn(name);
       const queue = this.taskQueues.get(name);
-      const overlap = new ScheduleOverlap(
-        name,
-        otherTickActiveOn(this.backend.queue(name, 'worker')),
-        this.logger,
-      );
       const bullQueue = this.backend.queue(name, 'worker');
+      const overlap = new ScheduleOverlap(name, otherTickActiveOn(bullQueue), this.logger);
       const { active, logger, tracing } = this;
-      const processor = taskProcessor(name, tasks, queue, active, logger, overlap, tracing, (ms) =>
-        bullQueue.rateLimit(ms),
-      );
+      const processor = taskProcessor(name, tasks, queue, active, logger, {
+        overlap,
+        tracing,
+        rateLimit: (ms) => bullQueue.rateLimit(ms),
+      });
       const limits = this.config.limits.get(name);
       const worker = this.backend.worker(name, processor, {
         concurrency: this.config.queues.get(name),
