@@ -2,6 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestingModule } from '@nestjs/testing';
 import { TaskQueues } from '@app/task-queue';
+import { QueueBackend } from '../libs/task-queue/src/backends/queue-backend.js';
+import { PAUSE_MAX } from '../libs/task-queue/src/worker/queue-pause.js';
 import { FLOW_QUEUES, FlowModule } from './fixtures/flow.tasks.js';
 import { BACKEND, testBackend } from './support/backend.js';
 import {
@@ -11,6 +13,7 @@ import {
   whenComplete,
   whenRateLimited,
 } from './support/flow.js';
+import { eventually } from './support/redis.js';
 import { spawnReplica, stopReplica } from './support/replicas.js';
 import { startTaskApp } from './support/task-app.js';
 
@@ -23,22 +26,35 @@ describe(`flow control across three worker processes on ${BACKEND}`, () => {
   let api: TestingModule;
 
   beforeAll(async () => {
+    api = await startTaskApp({
+      backend,
+      imports: [FlowModule],
+      options: { queues: FLOW_QUEUES, defaultQueue: 'paused', worker: false },
+    });
+    // What a process that stopped during a ctx.rateLimit() pause leaves behind: the queue-wide
+    // limit of the pause, the pause itself over. The first worker to start lifts it.
+    await api.get(QueueBackend).queue('paused').setGlobalRateLimit(PAUSE_MAX, 1000);
     // Three OS processes, each running every flow queue at concurrency 10.
     workers = await Promise.all(
       [1, 2, 3].map(() =>
         spawnReplica('flow-worker.main', { ...backend.env, FLOW_CONCURRENCY: '10' }),
       ),
     );
-    api = await startTaskApp({
-      backend,
-      imports: [FlowModule],
-      options: { queues: FLOW_QUEUES, defaultQueue: 'paused', worker: false },
-    });
   }, 60_000);
 
   afterAll(async () => {
     await Promise.all(workers.map((worker) => stopReplica(worker)));
     process.stdout.write(`flow control across processes on ${BACKEND}: ${measured.join('; ')}\n`);
+  });
+
+  it('lifts the queue-wide limit a process left behind when it stopped during a pause', async () => {
+    // A queue-wide max would hold every worker of the queue to it and make each start count.
+    const bullQueue = api.get(QueueBackend).queue('paused');
+    await eventually(
+      async () => ((await bullQueue.getGlobalRateLimit()) === null ? true : undefined),
+      10_000,
+      'the left-behind queue-wide limit to be lifted',
+    );
   });
 
   it('starts no more than 10 jobs in any 1-second window with a limit of 10 per second', async () => {
@@ -72,6 +88,8 @@ describe(`flow control across three worker processes on ${BACKEND}`, () => {
     const limited = await queue.enqueue('call_api', { pause: 2 });
     // The run paused the queue, then the job went back to it: the pause is on from here.
     const limitedAt = await whenRateLimited(queue, limited.id);
+    const bullQueue = api.get(QueueBackend).queue('paused');
+    expect(await bullQueue.getGlobalRateLimit()).toMatchObject({ max: PAUSE_MAX });
     const others = await queue.enqueueMany(
       Array.from({ length: 12 }, () => ({ name: 'stamp', payload: { ms: 200 } })),
     );
@@ -84,5 +102,11 @@ describe(`flow control across three worker processes on ${BACKEND}`, () => {
     expect(rerun.info).toMatchObject({ status: 'complete', attempts: 2, error: null });
     // The second run is still the first attempt: the pause used up no retry (it has none).
     expect(rerun.info.result).toMatchObject({ attempt: 1 });
+    // Lifted by the process that paused, once the pause is over.
+    await eventually(
+      async () => ((await bullQueue.getGlobalRateLimit()) === null ? true : undefined),
+      5000,
+      'the queue-wide limit of the pause to be lifted',
+    );
   }, 30_000);
 });

@@ -2,6 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { Injectable, Module } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
 import { Task, TaskQueueConfigError, TaskQueues, type TaskContext } from '@app/task-queue';
+import { QueueBackend } from '../libs/task-queue/src/backends/queue-backend.js';
+import { PAUSE_MAX } from '../libs/task-queue/src/worker/queue-pause.js';
 import { FLOW_QUEUES, FlowModule } from './fixtures/flow.tasks.js';
 import { BACKEND, testBackend } from './support/backend.js';
 import { highWaterMark, mostWithin, whenComplete, whenRateLimited } from './support/flow.js';
@@ -141,10 +143,19 @@ describe(`flow control on ${BACKEND}`, () => {
     const paused = queue('paused');
     const limited = await paused.enqueue('call_api', { pause: 1 });
     const limitedAt = await whenRateLimited(paused, limited.id);
+    // The queue has no rateLimit, so its workers run without a limiter: the pause reaches them
+    // through a queue-wide one, lifted once the pause is over.
+    const bullQueue = app.get(QueueBackend).queue('paused');
+    expect(await bullQueue.getGlobalRateLimit()).toMatchObject({ max: PAUSE_MAX });
     const other = await paused.enqueue('stamp', { ms: 0 });
     const started = await whenComplete(app, [limited, other]);
     for (const job of started) expect(job.startedAt).toBeGreaterThanOrEqual(limitedAt + 1000);
     expect(started[0].info).toMatchObject({ attempts: 2, result: { attempt: 1 } });
+    await eventually(
+      async () => ((await bullQueue.getGlobalRateLimit()) === null ? true : undefined),
+      5000,
+      'the queue-wide limit of the pause to be lifted',
+    );
   }, 30_000);
 
   it('starts no more than 10 jobs in any second with a limit of 10 per second', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { limiterOf, queueSettingsProblem, UNLIMITED } from './queue-settings.js';
+import { limiterOf, queueSettingsProblem } from './queue-settings.js';
 
 /** Most starts a limiter lets into any window of `windowMs`: windows start >= duration apart. */
 const worstCase = ({ max, duration }: { max: number; duration: number }, windowMs: number) =>
@@ -31,10 +31,6 @@ describe('queueSettingsProblem', () => {
 });
 
 describe('limiterOf', () => {
-  it('gives a queue without a rate limit a limiter it never reaches', () => {
-    expect(limiterOf(undefined)).toBe(UNLIMITED);
-  });
-
   it('spaces starts evenly: one per per/max, rounded up to whole milliseconds', () => {
     expect(limiterOf({ max: 10, per: 1 })).toEqual({ max: 1, duration: 100 });
     expect(limiterOf({ max: 100, per: 60 })).toEqual({ max: 1, duration: 600 });

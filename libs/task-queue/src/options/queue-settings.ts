@@ -11,13 +11,6 @@ export interface QueueLimits {
 /** Shortest rate-limit window: BullMQ counts its windows in whole milliseconds. */
 const MIN_PER_SECONDS = 0.001;
 
-/**
- * The limiter every worker gets on a queue without `rateLimit`: a limit no queue reaches, there
- * only so that BullMQ honours the pause `ctx.rateLimit()` sets (it reads the pause only where a
- * limiter has a max). The PostgreSQL backend keeps the max in an `integer`.
- */
-export const UNLIMITED: RateLimiterOptions = Object.freeze({ max: 2_147_483_647, duration: 1000 });
-
 /** Windows a window of `per` is cut into when more than one job may start per millisecond. */
 const SLICES = 10;
 
@@ -66,10 +59,9 @@ export function queueSettingsProblem(
  * `{ max, duration: per }` alone would let up to 2 × max start within `per` across the edge of
  * two windows. One start per window of `per / max` spaces starts evenly instead; above one start
  * per millisecond, `per` is cut into {@link SLICES} windows, any `per` meets at most
- * SLICES + 1 of them, and each takes its share. Without `rateLimit`: {@link UNLIMITED}.
+ * SLICES + 1 of them, and each takes its share.
  */
-export function limiterOf(rateLimit: QueueRateLimit | undefined): RateLimiterOptions {
-  if (!rateLimit) return UNLIMITED;
+export function limiterOf(rateLimit: QueueRateLimit): RateLimiterOptions {
   const windowMs = rateLimit.per * 1000;
   if (rateLimit.max <= windowMs) {
     return { max: 1, duration: Math.ceil(windowMs / rateLimit.max) };

@@ -25,6 +25,7 @@ import { messages } from '../task-queue.messages.js';
 import { limiterOf } from '../options/queue-settings.js';
 import { ActiveRuns } from './active-runs.js';
 import { applyGlobalConcurrency } from './global-concurrency.js';
+import { QueuePause } from './queue-pause.js';
 import { taskProcessor } from './task-processor.js';
 import { observeRuns } from './task-run.observer.js';
 
@@ -46,6 +47,8 @@ const BACKEND_CHECK_MS = 1000;
 export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('TaskWorker');
   private readonly workers = new Map<string, Worker>();
+  /** The `ctx.rateLimit()` pauses of each queue worked on here. */
+  private readonly pauses: QueuePause[] = [];
   /** The jobs running here, to cancel on abort or when the grace period runs out. */
   private readonly active = new ActiveRuns();
   private stopping = false;
@@ -67,16 +70,20 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
       const queue = this.taskQueues.get(name);
       const bullQueue = this.backend.queue(name, 'worker');
       const overlap = new ScheduleOverlap(name, otherTickActiveOn(bullQueue), this.logger);
+      const limits = this.config.limits.get(name);
+      const pause = new QueuePause(bullQueue, limits?.rateLimit !== undefined, (error) =>
+        this.logger.error(messages.pauseNotReleased(name, error.message)),
+      );
+      this.pauses.push(pause);
       const { active, logger, tracing } = this;
       const processor = taskProcessor(name, tasks, queue, active, logger, {
         overlap,
         tracing,
-        rateLimit: (ms) => bullQueue.rateLimit(ms),
+        rateLimit: (ms) => pause.pause(ms),
       });
-      const limits = this.config.limits.get(name);
       const worker = this.backend.worker(name, processor, {
         concurrency: this.config.queues.get(name),
-        limiter: limiterOf(limits?.rateLimit),
+        limiter: limits?.rateLimit && limiterOf(limits.rateLimit),
         autorun: false,
         maxStalledCount: MAX_STALLED_COUNT,
         settings: {
@@ -101,6 +108,7 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
         worker.waitUntilReady(),
         this.scheduler.whenSettled(),
         applyGlobalConcurrency(bullQueue, limits?.globalConcurrency),
+        pause.release(),
       ])
         .then(() => (this.stopping ? undefined : worker.run()))
         .catch((error: Error) => {
@@ -116,6 +124,7 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    for (const pause of this.pauses.splice(0)) pause.close();
     const workers = [...this.workers.values()];
     this.workers.clear();
     const graceMs = this.config.shutdownGracePeriod * 1000;
