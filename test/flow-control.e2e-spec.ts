@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Injectable, Module } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
-import { Task, TaskQueueConfigError, TaskQueues, type TaskContext } from '@app/task-queue';
+import { Task, TaskQueues, type TaskContext } from '@app/task-queue';
 import { QueueBackend } from '../libs/task-queue/src/backends/queue-backend.js';
 import { PAUSE_MAX } from '../libs/task-queue/src/worker/queue-pause.js';
 import { FLOW_QUEUES, FlowModule } from './fixtures/flow.tasks.js';
@@ -43,10 +43,8 @@ class KeyedTasks {
 @Module({ providers: [OrderTasks, KeyedTasks] })
 class FlowSpecModule {}
 
-// PGlite refuses a global concurrency (see the last test): its one process has 'concurrency'.
 const QUEUES = {
   ...FLOW_QUEUES,
-  ...(BACKEND === 'pglite' ? { narrow: { concurrency: 2 } } : {}),
   ordered: {},
   keys: {},
 };
@@ -171,21 +169,7 @@ describe(`flow control on ${BACKEND}`, () => {
     ).toBeLessThanOrEqual(10);
   }, 30_000);
 
-  if (BACKEND === 'pglite') {
-    it('refuses a global concurrency at bootstrap, naming the option and the backend', async () => {
-      const boot = startTaskApp({
-        backend,
-        imports: [FlowModule],
-        options: { queues: FLOW_QUEUES, defaultQueue: 'paused', worker: false },
-      });
-      await expect(boot).rejects.toThrow(TaskQueueConfigError);
-      await expect(boot).rejects.toThrow(
-        /'queues\.narrow\.globalConcurrency' is not available on the embedded PostgreSQL \(PGlite\)/,
-      );
-    });
-    return;
-  }
-
+  // On PGlite, which lives in one process, the limit caps the worker's concurrency instead.
   it('never runs more than 2 jobs at once with a global concurrency of 2', async () => {
     const holds = await queue('narrow').enqueueMany(
       Array.from({ length: 8 }, () => ({ name: 'hold', payload: { ms: 100 } })),

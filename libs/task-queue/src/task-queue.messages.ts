@@ -85,12 +85,6 @@ export const messages = {
   invalidSchedule: (value: unknown) =>
     `TaskQueueModule: option 'schedule' is ${describe(value)}; expected 'distributed' (or ` +
     `nothing, to leave @nestjs/schedule's decorators to ScheduleModule).`,
-  globalConcurrencyOnPGlite: (queue: string) =>
-    `TaskQueueModule: option 'queues.${queue}.globalConcurrency' is not available on the ` +
-    `embedded PostgreSQL (PGlite): BullMQ's PostgreSQL workers check again at once, without ` +
-    `waiting, while a queue is at its global limit, which in one process leaves no time to ` +
-    `anything else. Its one process is the only one anyway: use 'concurrency' instead, or ` +
-    `Redis or PostgreSQL for a limit across processes.`,
   invalidOption: (option: string, value: unknown, expected: string) =>
     `TaskQueueModule: option '${option}' is ${describe(value)}; expected ${expected}.`,
   defaultQueueNotConfigured: (defaultQueue: string, queues: Iterable<string>) =>

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { limiterOf, queueSettingsProblem } from './queue-settings.js';
+import { resolveConfig } from '../task-queue.config.js';
 
 /** Most starts a limiter lets into any window of `windowMs`: windows start >= duration apart. */
 const worstCase = ({ max, duration }: { max: number; duration: number }, windowMs: number) =>
@@ -54,5 +55,35 @@ describe('limiterOf', () => {
       const rate = (limiter.max / limiter.duration) * windowMs;
       expect(rate).toBeGreaterThanOrEqual(max * 0.75);
     }
+  });
+});
+
+describe('globalConcurrency on PGlite', () => {
+  it("caps the one process's concurrency instead: PGlite has no other process", () => {
+    const config = resolveConfig({
+      connection: 'pglite:memory',
+      queues: {
+        reports: { globalConcurrency: 2 },
+        exports: { concurrency: 1, globalConcurrency: 3 },
+        emails: { globalConcurrency: 4, rateLimit: { max: 5, per: 1 } },
+      },
+      defaultQueue: 'reports',
+    });
+    expect([...config.queues]).toEqual([
+      ['reports', 2],
+      ['exports', 1],
+      ['emails', 4],
+    ]);
+    expect([...config.limits]).toEqual([['emails', { rateLimit: { max: 5, per: 1 } }]]);
+  });
+
+  it('is a limit across processes on a server', () => {
+    const config = resolveConfig({
+      connection: 'postgres://127.0.0.1/test',
+      queues: { reports: { globalConcurrency: 2 } },
+      defaultQueue: 'reports',
+    });
+    expect(config.queues.get('reports')).toBe(10);
+    expect(config.limits.get('reports')).toEqual({ globalConcurrency: 2 });
   });
 });
