@@ -7,6 +7,7 @@ import { PAUSE_MAX } from '../libs/task-queue/src/worker/queue-pause.js';
 import { FLOW_QUEUES, FlowModule } from './fixtures/flow.tasks.js';
 import { BACKEND, testBackend } from './support/backend.js';
 import { highWaterMark, mostWithin, whenComplete, whenRateLimited } from './support/flow.js';
+import { tableReads } from './support/postgres.js';
 import { eventually } from './support/redis.js';
 import { startTaskApp } from './support/task-app.js';
 
@@ -178,4 +179,24 @@ describe(`flow control on ${BACKEND}`, () => {
     const runs = held.map(({ info }) => info.result as { start: number; end: number });
     expect(highWaterMark(runs)).toBe(2);
   }, 30_000);
+
+  if (BACKEND === 'postgres') {
+    it('waits between claims while the queue is at its global concurrency, not query after query', async () => {
+      const holds = await queue('narrow').enqueueMany(
+        Array.from({ length: 4 }, () => ({ name: 'hold', payload: { ms: 3000 } })),
+      );
+      // Two run for 3 s, two wait: the worker finds the queue at its limit all that time.
+      await sleep(500);
+      const before = await tableReads(backend.prefix, 'meta');
+      await sleep(2000);
+      const reads = (await tableReads(backend.prefix, 'meta')) - before;
+      // Every claim reads the queue's settings (pause, limits): a claim every 100 ms is a few
+      // dozen reads a second; claiming again at once, thousands.
+      process.stdout.write(`at the global limit on postgres: ${reads} reads of meta in 2 s\n`);
+      expect(reads).toBeLessThan(500);
+      const held = await whenComplete(app, holds, 20_000);
+      const runs = held.map(({ info }) => info.result as { start: number; end: number });
+      expect(highWaterMark(runs)).toBe(2);
+    }, 30_000);
+  }
 });

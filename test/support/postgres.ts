@@ -24,6 +24,25 @@ export async function runSql(statement: string): Promise<void> {
   }
 }
 
+/**
+ * How many times table `table` of schema `schema` was read (sequential and index scans), as the
+ * server's statistics count them: each backend adds its reads about once a second.
+ */
+export async function tableReads(schema: string, table: string): Promise<number> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ reads: string }>(
+      `SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0) AS reads
+         FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = $2`,
+      [schema, table],
+    );
+    return Number(rows[0]?.reads ?? 0);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Creates a uniquely named schema, so test files can share the database and run in parallel. */
 export async function createSchema(label: string): Promise<TestSchema> {
   const name = `tqtest_${label}_${randomBytes(4).toString('hex')}`;

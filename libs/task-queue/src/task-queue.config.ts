@@ -105,9 +105,7 @@ export function resolveConfig(
     const problem = queueSettingsProblem(name, settings);
     if (problem) fail(problem.option, problem.value, problem.expected);
     // PGlite lives in this one process, so a limit across processes is this worker's own: it
-    // caps the worker's concurrency instead. (BullMQ's PostgreSQL workers would check again and
-    // again, without waiting, while the queue is at a global limit: in one process that leaves
-    // no time to anything else.)
+    // caps the worker's concurrency, which costs no query per claim.
     if (backend.kind === 'pglite' && globalConcurrency !== undefined) {
       queues.set(name, Math.min(concurrency ?? DEFAULT_CONCURRENCY, globalConcurrency));
       if (rateLimit) limits.set(name, { rateLimit });

@@ -58,13 +58,33 @@ class NamespacedConnection extends PostgresConnection {
   }
 }
 
+/** How long a worker waits before it claims again while its queue is at its global limit, in ms. */
+const AT_LIMIT_WAIT_MS = 100;
+
+/** Whether queue $1 runs as many jobs as its global concurrency allows (NULL without one). */
+const AT_LIMIT = `SELECT (SELECT count(*) FROM job WHERE queue = $1 AND state = 'active') >=
+  (SELECT value::integer FROM meta WHERE queue = $1 AND field = 'concurrency') AS at_limit`;
+
+type NextJob = Awaited<ReturnType<PostgresQueueBackend['moveToActive']>>;
+
 /**
  * BullMQ's PostgreSQL backend, with the connections of workers and event streams named after
  * the schema too. BullMQ names them by queue alone (`application_name`) and counts a queue's
  * workers over the whole server: the workers of another schema's queue of the same name (another
  * application, another test) would count as this one's.
+ *
+ * And a worker that waits while its queue is at its global concurrency. BullMQ 6.7 wakes a
+ * waiting worker whenever its queue has a waiting job, even one the claim that follows may not
+ * take for that limit: the worker would claim again at once, query after query, for as long as
+ * the queue stays at its limit. After a claim that found nothing, a worker of a queue at its
+ * limit now waits {@link AT_LIMIT_WAIT_MS} first. A slot that frees up is not left idle
+ * meanwhile: the worker that freed it claims the next job as it finishes.
  */
 class NamespacedQueueBackend extends PostgresQueueBackend {
+  /** Whether this worker's last claim found no job it could take. */
+  private claimedNothing = false;
+  private endWait?: () => void;
+
   constructor(
     private readonly namespaced: NamespacedConnection,
     queueName: string,
@@ -72,6 +92,41 @@ class NamespacedQueueBackend extends PostgresQueueBackend {
     listenName: string | undefined,
   ) {
     super(namespaced, queueName, opts, true, listenName);
+  }
+
+  override async moveToActive(token: string, name?: string): Promise<NextJob> {
+    const next = await super.moveToActive(token, name);
+    // [job, id, rate-limit delay, delayed until]: a rate limit has a wait of its own.
+    this.claimedNothing = !next[0] && !next[2];
+    return next;
+  }
+
+  override async waitForJob(blockTimeout: number): ReturnType<PostgresQueueBackend['waitForJob']> {
+    if (this.claimedNothing && !this.closing && (await this.atGlobalLimit())) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(AT_LIMIT_WAIT_MS, blockTimeout * 1000));
+        this.endWait = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.endWait = undefined;
+    }
+    return super.waitForJob(blockTimeout);
+  }
+
+  override disconnectBlocking(wait?: boolean): Promise<void> {
+    this.endWait?.();
+    return super.disconnectBlocking(wait);
+  }
+
+  private async atGlobalLimit(): Promise<boolean> {
+    try {
+      const { rows } = await this.namespaced.pool.query(AT_LIMIT, [this.queueName]);
+      return (rows[0] as { at_limit: boolean | null } | undefined)?.at_limit === true;
+    } catch {
+      return false; // BullMQ's own wait reports the outage
+    }
   }
 
   override clientName(suffix = ''): string {
