@@ -157,6 +157,21 @@ describe(`flow control on ${BACKEND}`, () => {
     );
   }, 30_000);
 
+  it("leaves a queue-wide limit set with BullMQ's setGlobalRateLimit as it is after a pause", async () => {
+    const paused = queue('paused');
+    const bullQueue = app.get(QueueBackend).queue('paused');
+    await bullQueue.setGlobalRateLimit(1000, 60_000);
+    try {
+      const limited = await paused.enqueue('call_api', { pause: 0.5 });
+      const limitedAt = await whenRateLimited(paused, limited.id);
+      const [rerun] = await whenComplete(app, [limited]);
+      expect(rerun.startedAt).toBeGreaterThanOrEqual(limitedAt + 500);
+      expect(await bullQueue.getGlobalRateLimit()).toEqual({ max: 1000, duration: 60_000 });
+    } finally {
+      await bullQueue.removeGlobalRateLimit();
+    }
+  }, 30_000);
+
   it('starts no more than 10 jobs in any second with a limit of 10 per second', async () => {
     const ticks = await queue('limited').enqueueMany(
       Array.from({ length: 15 }, () => ({ name: 'tick' })),

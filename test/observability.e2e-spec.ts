@@ -40,8 +40,16 @@ describe(`the example app's /health and /metrics on ${BACKEND}`, () => {
     const app = startBuilt('main', [], { ...backend.env, PORT: '0' });
     const [, baseUrl] = await app.waitForOutput(/Listening on (http:\/\/127\.0\.0\.1:\d+)/, 60_000);
 
-    const health = await fetch(`${baseUrl}/health`);
-    expect(health.status).toBe(200);
+    // The workers start taking jobs a moment after the app listens (once the backend is ready
+    // and the schedules are reconciled); /health answers 503 until they do.
+    const health = await eventually(
+      async () => {
+        const answer = await fetch(`${baseUrl}/health`);
+        return answer.status === 200 ? answer : undefined;
+      },
+      10_000,
+      '/health to answer 200',
+    );
     expect(await health.json()).toEqual({
       healthy: true,
       backend: { kind: BACKEND, reachable: true },

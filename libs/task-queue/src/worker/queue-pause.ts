@@ -42,6 +42,10 @@ export class QueuePause {
     // sees the key and leaves the max in place.
     await this.queue.rateLimit(ms);
     if (this.limited) return;
+    // A queue-wide limit set by hand (BullMQ's setGlobalRateLimit) already makes every worker
+    // read the pause: it stays as it is.
+    const limit = await this.queue.getGlobalRateLimit();
+    if (limit && limit.max !== PAUSE_MAX) return;
     await this.queue.setGlobalRateLimit(PAUSE_MAX, PAUSE_WINDOW_MS);
     this.checkIn(ms);
   }

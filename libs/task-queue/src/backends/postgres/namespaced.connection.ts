@@ -76,12 +76,15 @@ type NextJob = Awaited<ReturnType<PostgresQueueBackend['moveToActive']>>;
  * And a worker that waits while its queue is at its global concurrency. BullMQ 6.7 wakes a
  * waiting worker whenever its queue has a waiting job, even one the claim that follows may not
  * take for that limit: the worker would claim again at once, query after query, for as long as
- * the queue stays at its limit. After a claim that found nothing, a worker of a queue at its
- * limit now waits {@link AT_LIMIT_WAIT_MS} first. A slot that frees up is not left idle
- * meanwhile: the worker that freed it claims the next job as it finishes.
+ * the queue stays at its limit. When a wake is followed by a claim that found nothing, a
+ * worker of a queue at its limit now waits {@link AT_LIMIT_WAIT_MS} before its next wait. A
+ * slot that frees up is not left idle meanwhile: the worker that freed it claims the next job
+ * as it finishes.
  */
 class NamespacedQueueBackend extends PostgresQueueBackend {
-  /** Whether this worker's last claim found no job it could take. */
+  /** Whether this worker's last wait ended because its queue had a job waiting. */
+  private woken = false;
+  /** Whether the claim that followed such a wake found no job it could take. */
   private claimedNothing = false;
   private endWait?: () => void;
 
@@ -97,7 +100,8 @@ class NamespacedQueueBackend extends PostgresQueueBackend {
   override async moveToActive(token: string, name?: string): Promise<NextJob> {
     const next = await super.moveToActive(token, name);
     // [job, id, rate-limit delay, delayed until]: a rate limit has a wait of its own.
-    this.claimedNothing = !next[0] && !next[2];
+    this.claimedNothing = this.woken && !next[0] && !next[2];
+    this.woken = false;
     return next;
   }
 
@@ -112,7 +116,9 @@ class NamespacedQueueBackend extends PostgresQueueBackend {
       });
       this.endWait = undefined;
     }
-    return super.waitForJob(blockTimeout);
+    const marker = await super.waitForJob(blockTimeout);
+    this.woken = marker !== null;
+    return marker;
   }
 
   override disconnectBlocking(wait?: boolean): Promise<void> {
