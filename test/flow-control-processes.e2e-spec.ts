@@ -11,9 +11,9 @@ import {
   mostWithin,
   pidsOf,
   whenComplete,
+  whenPauseLifted,
   whenRateLimited,
 } from './support/flow.js';
-import { eventually } from './support/redis.js';
 import { spawnReplica, stopReplica } from './support/replicas.js';
 import { startTaskApp } from './support/task-app.js';
 
@@ -50,11 +50,7 @@ describe(`flow control across three worker processes on ${BACKEND}`, () => {
   it('lifts the queue-wide limit a process left behind when it stopped during a pause', async () => {
     // A queue-wide max would hold every worker of the queue to it and make each start count.
     const bullQueue = api.get(QueueBackend).queue('paused');
-    await eventually(
-      async () => ((await bullQueue.getGlobalRateLimit()) === null ? true : undefined),
-      10_000,
-      'the left-behind queue-wide limit to be lifted',
-    );
+    await whenPauseLifted(bullQueue, 10_000);
   });
 
   it('starts no more than 10 jobs in any 1-second window with a limit of 10 per second', async () => {
@@ -103,10 +99,6 @@ describe(`flow control across three worker processes on ${BACKEND}`, () => {
     // The second run is still the first attempt: the pause used up no retry (it has none).
     expect(rerun.info.result).toMatchObject({ attempt: 1 });
     // Lifted by the process that paused, once the pause is over.
-    await eventually(
-      async () => ((await bullQueue.getGlobalRateLimit()) === null ? true : undefined),
-      5000,
-      'the queue-wide limit of the pause to be lifted',
-    );
+    await whenPauseLifted(bullQueue, 5000);
   }, 30_000);
 });

@@ -6,7 +6,13 @@ import { QueueBackend } from '../libs/task-queue/src/backends/queue-backend.js';
 import { PAUSE_MAX } from '../libs/task-queue/src/worker/queue-pause.js';
 import { FLOW_QUEUES, FlowModule } from './fixtures/flow.tasks.js';
 import { BACKEND, testBackend } from './support/backend.js';
-import { highWaterMark, mostWithin, whenComplete, whenRateLimited } from './support/flow.js';
+import {
+  highWaterMark,
+  mostWithin,
+  whenComplete,
+  whenPauseLifted,
+  whenRateLimited,
+} from './support/flow.js';
 import { tableReads } from './support/postgres.js';
 import { eventually } from './support/redis.js';
 import { startTaskApp } from './support/task-app.js';
@@ -150,11 +156,7 @@ describe(`flow control on ${BACKEND}`, () => {
     const started = await whenComplete(app, [limited, other]);
     for (const job of started) expect(job.startedAt).toBeGreaterThanOrEqual(limitedAt + 1000);
     expect(started[0].info).toMatchObject({ attempts: 2, result: { attempt: 1 } });
-    await eventually(
-      async () => ((await bullQueue.getGlobalRateLimit()) === null ? true : undefined),
-      5000,
-      'the queue-wide limit of the pause to be lifted',
-    );
+    await whenPauseLifted(bullQueue, 5000);
   }, 30_000);
 
   it("leaves a queue-wide limit set with BullMQ's setGlobalRateLimit as it is after a pause", async () => {

@@ -1,6 +1,7 @@
 // What the flow-control specs measure: when jobs started, read back from the backend, and the
 // invariants the limits promise over those instants.
 import type { INestApplicationContext } from '@nestjs/common';
+import type { Queue } from 'bullmq';
 import { TaskQueues, type EnqueuedJob, type TaskJobInfo, type TaskQueue } from '@app/task-queue';
 import { QueueBackend } from '../../libs/task-queue/src/backends/queue-backend.js';
 import { eventually } from './redis.js';
@@ -83,5 +84,14 @@ export function whenRateLimited(queue: TaskQueue, id: string): Promise<number> {
     },
     10_000,
     `job ${id} to be rate-limited`,
+  );
+}
+
+/** Waits until the queue-wide limit of a `ctx.rateLimit()` pause on BullMQ queue `queue` is gone. */
+export function whenPauseLifted(queue: Queue, timeoutMs: number): Promise<true> {
+  return eventually(
+    async () => ((await queue.getGlobalRateLimit()) === null ? true : undefined),
+    timeoutMs,
+    'the queue-wide limit of the pause to be lifted',
   );
 }
