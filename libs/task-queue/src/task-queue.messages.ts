@@ -141,9 +141,9 @@ export const messages = {
     `the queue for, e.g. ctx.rateLimit(30) or the upstream's Retry-After.`,
   rateLimited: (label: string, seconds: number) =>
     `${label} paused its queue for ${seconds} s with ctx.rateLimit(); it runs again after that.`,
-  pauseNotReleased: (queue: string, reason: string) =>
+  pauseNotReleased: (queue: string, reason: string, retrySeconds: number) =>
     `Queue '${queue}': the limit a ctx.rateLimit() pause set could not be lifted (${reason}); ` +
-    `trying again in 5 s. Until then its workers count every job they start.`,
+    `trying again in ${retrySeconds} s. Until then its workers count every job they start.`,
   invalidDeduplication: (name: string, problem: string) =>
     `Task '${name}': ${problem}. Deduplicate with { key } (while its job is unfinished), ` +
     `throttle with { key, keyTtl } (seconds), or debounce with ` +

@@ -16,7 +16,7 @@ const PAUSE_WINDOW_MS = 1000;
 const SETTLE_MS = 50;
 
 /** How long before a release that failed (the backend unreachable) is tried again, in ms. */
-const RETRY_MS = 5000;
+export const PAUSE_RELEASE_RETRY_MS = 5000;
 
 /**
  * @internal The `ctx.rateLimit()` pauses of one queue. Workers of a queue with `rateLimit` have
@@ -81,7 +81,7 @@ export class QueuePause {
     this.timer = setTimeout(() => {
       this.release().catch((error: Error) => {
         this.onError(error);
-        this.checkIn(RETRY_MS);
+        this.checkIn(PAUSE_RELEASE_RETRY_MS);
       });
     }, ms + SETTLE_MS);
     this.timer.unref();

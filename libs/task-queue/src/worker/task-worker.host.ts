@@ -25,7 +25,7 @@ import { messages } from '../task-queue.messages.js';
 import { limiterOf } from '../options/queue-settings.js';
 import { ActiveRuns } from './active-runs.js';
 import { applyGlobalConcurrency } from './global-concurrency.js';
-import { QueuePause } from './queue-pause.js';
+import { PAUSE_RELEASE_RETRY_MS, QueuePause } from './queue-pause.js';
 import { taskProcessor } from './task-processor.js';
 import { observeRuns } from './task-run.observer.js';
 
@@ -72,7 +72,9 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
       const overlap = new ScheduleOverlap(name, otherTickActiveOn(bullQueue), this.logger);
       const limits = this.config.limits.get(name);
       const pause = new QueuePause(bullQueue, limits?.rateLimit !== undefined, (error) =>
-        this.logger.error(messages.pauseNotReleased(name, error.message)),
+        this.logger.error(
+          messages.pauseNotReleased(name, error.message, PAUSE_RELEASE_RETRY_MS / 1000),
+        ),
       );
       this.pauses.push(pause);
       const { active, logger, tracing } = this;
