@@ -57,6 +57,30 @@ export function attributeParameterTokens(
   prototype: object,
   key: string | symbol,
 ): TaskParameterTokens {
+  const { fresh, others } = sinceLastTask(prototype, key);
+  const count = parameterCount(prototype, key) ?? Infinity;
+  const marked = (Reflect.getOwnMetadata(TASK_INJECT_TOKENS, prototype, key) ??
+    new Map()) as ReadonlyMap<number, unknown>;
+  const readings: Map<number, unknown>[] = [];
+  for (let split = 0; split <= fresh.length; split += 1) {
+    const mine = fresh.slice(split);
+    if (mine.some((entry) => entry.index >= count)) continue;
+    if (!fitsOthers(fresh.slice(0, split), others)) continue;
+    readings.push(new Map([...tokensOf(mine), ...marked]));
+  }
+  return compare(readings, fresh, marked, (indices) =>
+    others
+      ? [...others].filter(([, n]) => indices.some((i) => i < n)).map(([name]) => String(name))
+      : undefined,
+  );
+}
+
+/**
+ * The entries added, and the other methods decorated (with their parameter counts; undefined
+ * without decorator metadata), since the previous task method of the prototype. Remembers what
+ * is there now for the next one.
+ */
+function sinceLastTask(prototype: object, key: string | symbol) {
   const own = (Reflect.getOwnMetadata(SELF_DECLARED_DEPS_METADATA, prototype) ??
     []) as DeclaredDependency[];
   const inherited = new Set(
@@ -66,34 +90,27 @@ export function attributeParameterTokens(
   const seen = seenOn.get(prototype) ?? { entries: new Set(), methods: new Set() };
   seenOn.set(prototype, seen);
   const fresh = own.filter((entry) => !inherited.has(entry) && !seen.entries.has(entry));
-  const count = parameterCount(prototype, key);
-  const between =
-    count === undefined
+  const decorated = decoratedMethods(prototype);
+  const others =
+    parameterCount(prototype, key) === undefined
       ? undefined
-      : decoratedMethods(prototype).filter((method) => method !== key && !seen.methods.has(method));
+      : new Map(
+          decorated
+            .filter((method) => method !== key && !seen.methods.has(method))
+            .map((method) => [method, parameterCount(prototype, method) ?? 0]),
+        );
   own.forEach((entry) => seen.entries.add(entry));
-  decoratedMethods(prototype).forEach((method) => seen.methods.add(method));
-
-  const marked = (Reflect.getOwnMetadata(TASK_INJECT_TOKENS, prototype, key) ??
-    new Map()) as ReadonlyMap<number, unknown>;
-  const counts = between?.map((method) => parameterCount(prototype, method) ?? 0);
-  const readings: Map<number, unknown>[] = [];
-  for (let split = 0; split <= fresh.length; split += 1) {
-    const others = fresh.slice(0, split);
-    const mine = fresh.slice(split);
-    if (mine.some((entry) => entry.index >= (count ?? Infinity))) continue;
-    if (!fitsOthers(others, counts)) continue;
-    readings.push(new Map([...tokensOf(mine), ...marked]));
-  }
-  return compare(readings, fresh, marked, (indices) =>
-    between?.filter((_, at) => indices.some((index) => index < (counts?.[at] ?? 0))).map(String),
-  );
+  decorated.forEach((method) => seen.methods.add(method));
+  return { fresh, others };
 }
 
-/** Whether entries can all belong to the methods decorated in between. */
-function fitsOthers(entries: DeclaredDependency[], counts: number[] | undefined): boolean {
-  if (entries.length === 0 || counts === undefined) return true;
-  const widest = Math.max(-1, ...counts);
+/** Whether entries can all belong to the other methods decorated in between. */
+function fitsOthers(
+  entries: DeclaredDependency[],
+  others: ReadonlyMap<string | symbol, number> | undefined,
+): boolean {
+  if (entries.length === 0 || others === undefined) return true;
+  const widest = Math.max(-1, ...others.values());
   return entries.every((entry) => entry.index < widest);
 }
 
@@ -104,6 +121,7 @@ function tokensOf(entries: DeclaredDependency[]): Map<number, unknown> {
   );
 }
 
+/** The tokens every reading agrees on; the parameters they disagree on are ambiguous. */
 function compare(
   readings: Map<number, unknown>[],
   fresh: DeclaredDependency[],

@@ -57,7 +57,6 @@ export class TaskQueueExplorer implements OnModuleInit {
       for (const methodName of this.scanner.getAllMethodNames(target.prototype)) {
         const method = (target.prototype as Record<string, unknown>)[methodName];
         const type = target.prototype.constructor as object & { name: string };
-        const where = `${type.name}.${methodName}`;
         const meta = this.metadataOf(target, type.name, methodName, method as TaskMethod);
         if (!meta) continue;
         const parameters = this.parametersOf(type.name, target.prototype, methodName);
