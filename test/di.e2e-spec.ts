@@ -4,7 +4,9 @@ import type { Job } from 'bullmq';
 import {
   Task,
   TASK_JOB,
+  TaskDefinitionError,
   TaskFailedError,
+  TaskInject,
   TaskQueues,
   type OnTaskFailure,
   type OnTaskSuccess,
@@ -414,3 +416,58 @@ describe.each(['compiled', 'injector'] as const)(
     });
   },
 );
+
+const TOKEN = 'TOKEN';
+
+/** The issue's class: a method that is not a task, with @Inject(TOKEN), before a task. */
+@Injectable()
+class HelperFirstTasks {
+  helper(_a: unknown, _b: unknown, @Inject(TOKEN) x: unknown) {
+    return x;
+  }
+
+  @Task()
+  async tick(_ctx: TaskContext, _payload: object, clock: Clock) {
+    return { clock: clock instanceof Clock, id: clock.id };
+  }
+}
+
+/** The same, with the fix bootstrap names: the task's parameter marked with @TaskInject. */
+@Injectable()
+class MarkedTasks {
+  helper(_a: unknown, _b: unknown, @Inject(TOKEN) x: unknown) {
+    return x;
+  }
+
+  @Task()
+  async markedTick(_ctx: TaskContext, _payload: object, @TaskInject(Clock) clock: Clock) {
+    return { clock: clock instanceof Clock, id: clock.id };
+  }
+}
+
+const tokenProvider = { provide: TOKEN, useValue: 'the helper’s token' };
+
+describe('an @Inject() on a parameter of a method that is not a task', () => {
+  it('fails bootstrap when it may be meant for a task parameter, naming both methods and the fix', async () => {
+    @Module({ providers: [Clock, HelperFirstTasks, tokenProvider] })
+    class IssueModule {}
+    const backend = testBackend('di-inject-issue');
+    const error = await startTaskApp({ backend, imports: [IssueModule], logger: QUIET }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(TaskDefinitionError);
+    expect((error as Error).message).toMatch(
+      /^HelperFirstTasks\.tick: parameter #2 may be given by an @Inject\(\) on a parameter of 'HelperFirstTasks\.helper'.*@TaskInject\(TOKEN\)/,
+    );
+  });
+
+  it('never reaches the task marked with @TaskInject: each job gets its Clock, not TOKEN', async () => {
+    @Module({ providers: [Clock, MarkedTasks, tokenProvider] })
+    class FixedModule {}
+    // A namespace of its own: no worker of another application may take its job.
+    const backend = testBackend('di-inject-fixed');
+    const app = await startTaskApp({ backend, imports: [FixedModule], logger: QUIET });
+    const seen = await app.get(TaskQueues).get('default').apply('markedTick');
+    expect(seen).toEqual({ clock: true, id: app.get(Clock).id });
+  });
+});

@@ -1,5 +1,6 @@
 export { ScheduledTask } from './decorators/scheduled-task.decorator.js';
 export { Task } from './decorators/task.decorator.js';
+export { TaskInject } from './decorators/task-inject.decorator.js';
 export * from './errors/index.js';
 export type { TaskContext, TaskJobRef } from './interfaces/task-context.interface.js';
 export type { OnTaskFailure, OnTaskSuccess } from './interfaces/task-hooks.interface.js';

@@ -1,8 +1,11 @@
 /** Metadata key under which `@Task()` / `@ScheduledTask()` store their options on a method. */
 export const TASK_METADATA = 'task-queue:task';
 
-/** Metadata key of the `@Inject()` tokens declared on one task method's parameters. */
+/** Metadata key of what one task method's parameters are given by their decorators. */
 export const TASK_PARAM_TOKENS = 'task-queue:param-tokens';
+
+/** Metadata key of the `@TaskInject()` tokens of one method's parameters. */
+export const TASK_INJECT_TOKENS = 'task-queue:inject-tokens';
 
 /** Token of the normalised module configuration (private to the library). */
 export const TASK_QUEUE_CONFIG = Symbol('TASK_QUEUE_CONFIG');

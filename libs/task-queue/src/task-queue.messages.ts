@@ -27,6 +27,21 @@ export const messages = {
   unresolvableParameter: (where: string, index: number, token: unknown) =>
     `${where}: parameter #${index} asks for ${tokenName(token)}, which no module of this ` +
     `application provides. Add it to a module's providers (and exports, if in another module).`,
+  ambiguousInject: (where: string, indices: readonly number[], owners?: readonly string[]) => {
+    const parameters = `parameter${indices.length > 1 ? 's' : ''} ${indices.map((i) => `#${i}`).join(', ')}`;
+    const unseen = owners
+      ? ''
+      : ', and this build emits no decorator metadata (emitDecoratorMetadata) to tell which ' +
+        'methods are decorated';
+    return (
+      `${where}: ${parameters} may be given by an @Inject() on a parameter of ` +
+      `${owners ? `${list(owners)}, declared before it` : 'another method'}: Nest records ` +
+      `@Inject() on a method's parameters without the method's name${unseen}, so the library ` +
+      `cannot tell whose it is. Mark ${parameters} of ${where} with @TaskInject(TOKEN) ` +
+      `(@TaskInject(TheClass) for a class), which is recorded under the task's name` +
+      (owners ? `, or declare ${list(owners)} after the task methods.` : '.')
+    );
+  },
   invalidCron: (where: string, cron: unknown, problem: string) =>
     `${where}: cron ${describe(cron)} ${problem}. Use 5 fields (minute hour day-of-month month ` +
     `day-of-week, e.g. '0 2 * * *') or 6 with seconds first (e.g. '*/10 * * * * *').`,

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { SELF_DECLARED_DEPS_METADATA } from '@nestjs/common/constants.js';
 import type { TaskContext } from '../interfaces/task-context.interface.js';
 import { TaskMetadataAccessor } from '../discovery/task-metadata.accessor.js';
+import { TaskInject } from './task-inject.decorator.js';
 import { Task } from './task.decorator.js';
 
 class Mailer {}
@@ -55,5 +57,15 @@ describe('@Task and @Inject() on its parameters', () => {
     }
     expect(tokensOf(Tasks, 'run')).toEqual([Mailer]);
     expect(tokensOf(Tasks, 'send')).toEqual(['OWN']);
+  });
+
+  it('leaves Nest a @TaskInject() on a constructor parameter, as @Inject() would be', () => {
+    @Injectable()
+    class Tasks {
+      constructor(@TaskInject('CONFIG') readonly config: unknown) {}
+    }
+    expect(Reflect.getMetadata(SELF_DECLARED_DEPS_METADATA, Tasks)).toEqual([
+      { index: 0, param: 'CONFIG' },
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { TASK_METADATA, TASK_PARAM_TOKENS } from '../task-queue.constants.js';
 import type { TaskMetadata } from '../interfaces/task-options.interface.js';
+import type { TaskParameterTokens } from './task-parameters.attribution.js';
 
 /** @internal Reads what the task decorators stored on a method. */
 @Injectable()
@@ -11,14 +12,14 @@ export class TaskMetadataAccessor {
   }
 
   /**
-   * What DI should supply for each parameter after `(ctx, payload)`: its `@Inject()` token, or
-   * its declared class from the emitted design types (`undefined` where neither is known).
+   * What DI should supply for each parameter after `(ctx, payload)`: its `@TaskInject()` or
+   * `@Inject()` token, or its declared class from the emitted design types (`undefined` where
+   * neither is known).
    */
   getInjectedTokens(prototype: object, methodName: string): unknown[] {
     const types = (Reflect.getMetadata('design:paramtypes', prototype, methodName) ??
       []) as unknown[];
-    const declared = Reflect.getMetadata(TASK_PARAM_TOKENS, prototype, methodName) as
-      Map<number, unknown> | undefined;
+    const declared = this.getParameterTokens(prototype, methodName)?.tokens;
     const count = Math.max(
       types.length,
       ...[...(declared?.keys() ?? [])].map((index) => index + 1),
@@ -28,5 +29,15 @@ export class TaskMetadataAccessor {
       tokens.push(declared?.get(index) ?? types[index]);
     }
     return tokens;
+  }
+
+  /** Parameters an `@Inject()` of another method may be meant for (see the attribution). */
+  getAmbiguousParameters(prototype: object, methodName: string) {
+    return this.getParameterTokens(prototype, methodName)?.ambiguous;
+  }
+
+  private getParameterTokens(prototype: object, methodName: string) {
+    return Reflect.getMetadata(TASK_PARAM_TOKENS, prototype, methodName) as
+      TaskParameterTokens | undefined;
   }
 }

@@ -1,4 +1,4 @@
-import { Injectable, Module, type Provider } from '@nestjs/common';
+import { Inject, Injectable, Module, type Provider } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { ScheduledTask } from '../decorators/scheduled-task.decorator.js';
 import { Task } from '../decorators/task.decorator.js';
@@ -279,6 +279,23 @@ describe('TaskQueueExplorer', () => {
     const error = await bootError([WithInterface]);
     expect(error.message).toMatch(
       /^WithInterface\.run: parameter #2 has no type DI can resolve.*@Inject\(TOKEN\)/,
+    );
+  });
+
+  it('fails bootstrap on a parameter another method’s @Inject() may be meant for, naming both and the fix', async () => {
+    @Injectable()
+    class Clock {}
+    @Injectable()
+    class ClockTasks {
+      helper(_a: unknown, _b: unknown, @Inject('TOKEN') _x: unknown) {}
+
+      @Task()
+      async run(_ctx: TaskContext, _payload: object, _clock: Clock) {}
+    }
+    const error = await bootError([Clock, ClockTasks, { provide: 'TOKEN', useValue: 'token' }]);
+    expect(error).toBeInstanceOf(TaskDefinitionError);
+    expect(error.message).toMatch(
+      /^ClockTasks\.run: parameter #2 may be given by an @Inject\(\) on a parameter of 'ClockTasks\.helper', declared before it: .*Mark parameter #2 of ClockTasks\.run with @TaskInject\(TOKEN\).*or declare 'ClockTasks\.helper' after the task methods\.$/,
     );
   });
 

@@ -57,10 +57,9 @@ export class TaskQueueExplorer implements OnModuleInit {
       for (const methodName of this.scanner.getAllMethodNames(target.prototype)) {
         const method = (target.prototype as Record<string, unknown>)[methodName];
         const type = target.prototype.constructor as object & { name: string };
-        const where = `${type.name}.${methodName}`;
         const meta = this.metadataOf(target, type.name, methodName, method as TaskMethod);
         if (!meta) continue;
-        const parameters = this.parametersOf(where, target.prototype, methodName);
+        const parameters = this.parametersOf(type.name, target.prototype, methodName);
         const found = { type, className: type.name, methodName, meta };
         this.registry.add(
           bindTask(
@@ -117,8 +116,17 @@ export class TaskQueueExplorer implements OnModuleInit {
     return { wrapper, prototype: metatype.prototype as object, key: wrapper, static: false };
   }
 
-  /** Resolves each injected parameter's provider now, so a missing one fails bootstrap. */
-  private parametersOf(where: string, prototype: object, methodName: string): Parameter[] {
+  /**
+   * Resolves each injected parameter's provider now, so a missing one fails bootstrap, as does
+   * a parameter that another method's `@Inject()` may be meant for.
+   */
+  private parametersOf(className: string, prototype: object, methodName: string): Parameter[] {
+    const where = `${className}.${methodName}`;
+    const ambiguous = this.accessor.getAmbiguousParameters(prototype, methodName);
+    if (ambiguous) {
+      const owners = ambiguous.methods?.map((method) => `${className}.${method}`);
+      throw new TaskDefinitionError(messages.ambiguousInject(where, ambiguous.indices, owners));
+    }
     return this.accessor.getInjectedTokens(prototype, methodName).map((token, offset) => {
       const index = offset + 2;
       if (token === undefined || token === Object) {
