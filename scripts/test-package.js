@@ -293,8 +293,8 @@ function checkEcosystem(dir, env) {
 // ---- HTTP: TaskQueueExceptionFilter and TaskQueueHealthIndicator (test/package/app/http.ts) ----
 
 /**
- * What each app adds for its HTTP application: Nest's Express platform and @nestjs/terminus at
- * the major that goes with its NestJS (terminus is an optional peer of the package).
+ * What each app adds for its HTTP applications: Nest's Express and Fastify platforms, and
+ * @nestjs/terminus at the major that goes with its NestJS (an optional peer of the package).
  */
 const HTTP_PACKAGES = {
   'nest12-esm': { terminus: `^${repoVersion('@nestjs/terminus')}` },
@@ -305,6 +305,7 @@ function addHttpPackages(dir, app) {
   const file = join(dir, 'package.json');
   const pkg = JSON.parse(readFileSync(file, 'utf8'));
   pkg.dependencies['@nestjs/platform-express'] = app.nest;
+  pkg.dependencies['@nestjs/platform-fastify'] = app.nest;
   pkg.dependencies['@nestjs/terminus'] = HTTP_PACKAGES[app.name].terminus;
   writeFileSync(file, JSON.stringify(pkg, null, 2));
 }
@@ -349,8 +350,10 @@ async function checkHttp(dir, env) {
   assert.match(expect('badPayload', 400, 'InvalidPayloadError').body.message, /greet/);
   assert.match(expect('badOptions', 400, 'InvalidOptionsError').body.message, /delay/);
   assert.match(expect('unknownQueue', 404, 'UnknownQueueError').body.message, /'nowhere'/);
+  // The application of these two answers runs on Fastify.
+  assert.match(expect('fastifyUnknownQueue', 404, 'UnknownQueueError').body.message, /'nowhere'/);
   const down = expect('unreachable', 503, 'RedisUnavailableError');
-  assert.equal(down.retryAfter, '7', 'Retry-After of the 503 (option retryAfter)');
+  assert.equal(down.retryAfter, '7', 'Retry-After of the 503 (option retryAfter), on Fastify');
   assert.match(down.body.message, /Redis is not reachable/);
   assert.match(expect('waitTimeout', 504, 'TaskWaitTimeoutError').body.message, /0\.5 s/);
   const failed = expect('taskFailed', 500, 'TaskFailedError');
@@ -409,8 +412,9 @@ async function main() {
         );
         const terminus = await checkHttp(dir, { REDIS_URL: redis.url, TASK_QUEUE_PREFIX: prefix });
         step(
-          `${app.name}: HTTP with TaskQueueExceptionFilter answered 400 / 400 / 404 / 503 ` +
-            `(Retry-After) / 504 / 500 (without the task's error) from real errors; ` +
+          `${app.name}: HTTP with TaskQueueExceptionFilter answered 400 / 400 / 404 / 504 / 500 ` +
+            `(without the task's error) on Express, 404 / 503 (Retry-After) on Fastify, ` +
+            `from real errors; ` +
             `TaskQueueHealthIndicator under @nestjs/terminus ${terminus} up, then down (503)`,
         );
         const versions = checkEcosystem(dir, { REDIS_URL: redis.url, TASK_QUEUE_PREFIX: prefix });

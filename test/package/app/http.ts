@@ -1,6 +1,6 @@
 // The consumer's HTTP applications with the package's TaskQueueExceptionFilter and
-// TaskQueueHealthIndicator (under @nestjs/terminus): one on the Redis at REDIS_URL, one on
-// UNREACHABLE_URL where nothing listens. It calls its own endpoints over HTTP, so every answer
+// TaskQueueHealthIndicator (under @nestjs/terminus): one on Express and the Redis at REDIS_URL,
+// one on Fastify and UNREACHABLE_URL, where nothing listens. It calls its own endpoints over HTTP, so every answer
 // comes from an error the package raised, and prints them as one JSON object for
 // scripts/test-package.js to check.
 import 'reflect-metadata';
@@ -15,7 +15,8 @@ import {
   type DynamicModule,
   type INestApplication,
 } from '@nestjs/common';
-import { APP_FILTER, NestFactory } from '@nestjs/core';
+import { APP_FILTER, NestFactory, type AbstractHttpAdapter } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import {
   Task,
@@ -130,8 +131,14 @@ async function call(app: INestApplication, path: string, body?: Call): Promise<A
   };
 }
 
-async function serve(module: DynamicModule, configure: (app: INestApplication) => void) {
-  const app = await NestFactory.create(module, { logger: false });
+async function serve(
+  module: DynamicModule,
+  configure: (app: INestApplication) => void,
+  adapter?: AbstractHttpAdapter,
+) {
+  const app = adapter
+    ? await NestFactory.create(module, adapter, { logger: false })
+    : await NestFactory.create(module, { logger: false });
   configure(app);
   await app.listen(0, '127.0.0.1');
   return app;
@@ -146,8 +153,10 @@ async function main() {
     },
     () => {},
   );
-  const down = await serve(HttpAppModule.on(process.env.UNREACHABLE_URL!, false), (app) =>
-    app.useGlobalFilters(new TaskQueueExceptionFilter({ retryAfter: 7 })),
+  const down = await serve(
+    HttpAppModule.on(process.env.UNREACHABLE_URL!, false),
+    (app) => app.useGlobalFilters(new TaskQueueExceptionFilter({ retryAfter: 7 })),
+    new FastifyAdapter(),
   );
   try {
     const answers = {
@@ -162,6 +171,7 @@ async function main() {
       taskFailed: await call(live, '/apply/default/charge', {}),
       healthUp: await healthWithWorker(live),
       healthDown: await call(down, '/health'),
+      fastifyUnknownQueue: await call(down, '/enqueue/nowhere/greet', { payload: { name: 'a' } }),
     };
     console.log(JSON.stringify({ secret: SECRET, answers }));
   } finally {
