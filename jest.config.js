@@ -49,6 +49,8 @@ const BACKENDS = {
   tracing: ALL_BACKENDS,
   'flow-control': ALL_BACKENDS,
   'flow-control-processes': ['redis', 'postgres'],
+  // Its 503 needs a backend out of reach: not PGlite, which lives in this process.
+  'http-errors': ['redis', 'postgres'],
 };
 
 /** What a spec needs besides its backend's server; `check-readme` needs nothing at all. */

@@ -15,7 +15,16 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -281,9 +290,94 @@ function checkEcosystem(dir, env) {
   return `@nestjs/bullmq ${version('@nestjs/bullmq')}, @nestjs/schedule ${version('@nestjs/schedule')}`;
 }
 
+// ---- HTTP: TaskQueueExceptionFilter and TaskQueueHealthIndicator (test/package/app/http.ts) ----
+
+/**
+ * What each app adds for its HTTP applications: Nest's Express and Fastify platforms, and
+ * @nestjs/terminus at the major that goes with its NestJS (an optional peer of the package).
+ */
+const HTTP_PACKAGES = {
+  'nest12-esm': { terminus: `^${repoVersion('@nestjs/terminus')}` },
+  'nest11-cjs': { terminus: '^11.0.0' },
+};
+
+function addHttpPackages(dir, app) {
+  const file = join(dir, 'package.json');
+  const pkg = JSON.parse(readFileSync(file, 'utf8'));
+  pkg.dependencies['@nestjs/platform-express'] = app.nest;
+  pkg.dependencies['@nestjs/platform-fastify'] = app.nest;
+  pkg.dependencies['@nestjs/terminus'] = HTTP_PACKAGES[app.name].terminus;
+  writeFileSync(file, JSON.stringify(pkg, null, 2));
+}
+
+/** The built package names @nestjs/terminus nowhere as a module: no import, require or type. */
+function checkNoTerminusImport() {
+  const dist = join(LIB, 'dist');
+  const files = readdirSync(dist, { recursive: true }).filter((file) => /\.(js|d\.ts)$/.test(file));
+  const importing = files.filter((file) =>
+    /(from\s*|import\(\s*|require\(\s*)['"]@nestjs\/terminus/.test(
+      readFileSync(join(dist, file), 'utf8'),
+    ),
+  );
+  assert.deepEqual(importing, [], 'files of the package that load @nestjs/terminus');
+}
+
+/** A loopback port where nothing listens. */
+async function closedPort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Runs dist/http.js and checks each answer; returns the terminus version installed. */
+async function checkHttp(dir, env) {
+  const unreachable = `redis://127.0.0.1:${await closedPort()}`;
+  const output = run(process.execPath, ['dist/http.js'], dir, {
+    env: { ...process.env, ...env, UNREACHABLE_URL: unreachable },
+    timeout: 60_000,
+  });
+  const { secret, answers } = JSON.parse(output.trim().split('\n').at(-1));
+  const expect = (name, status, error) => {
+    const answer = answers[name];
+    assert.equal(answer.status, status, `${name}: ${JSON.stringify(answer)}`);
+    assert.deepEqual(Object.keys(answer.body).sort(), ['error', 'message', 'statusCode']);
+    assert.equal(answer.body.statusCode, status);
+    assert.equal(answer.body.error, error, `${name}: ${JSON.stringify(answer)}`);
+    return answer;
+  };
+  assert.match(expect('badPayload', 400, 'InvalidPayloadError').body.message, /greet/);
+  assert.match(expect('badOptions', 400, 'InvalidOptionsError').body.message, /delay/);
+  assert.match(expect('unknownQueue', 404, 'UnknownQueueError').body.message, /'nowhere'/);
+  // The application of these two answers runs on Fastify.
+  assert.match(expect('fastifyUnknownQueue', 404, 'UnknownQueueError').body.message, /'nowhere'/);
+  const down = expect('unreachable', 503, 'RedisUnavailableError');
+  assert.equal(down.retryAfter, '7', 'Retry-After of the 503 (option retryAfter), on Fastify');
+  assert.match(down.body.message, /Redis is not reachable/);
+  assert.match(expect('waitTimeout', 504, 'TaskWaitTimeoutError').body.message, /0\.5 s/);
+  const failed = expect('taskFailed', 500, 'TaskFailedError');
+  assert.match(failed.body.message, /^The task of job \S+ on queue 'default' failed\./);
+  assert.ok(!JSON.stringify(failed.body).includes(secret), "the 500 carries the task's error");
+  assert.equal(answers.healthUp.status, 200, JSON.stringify(answers.healthUp));
+  assert.deepEqual(answers.healthUp.body.info.taskQueue, {
+    status: 'up',
+    backend: { kind: 'redis', reachable: true },
+    queues: { default: { workers: 1 }, idle: { workers: 0 } },
+  });
+  assert.equal(answers.healthDown.status, 503, JSON.stringify(answers.healthDown));
+  assert.equal(answers.healthDown.body.error.taskQueue.status, 'down');
+  assert.match(answers.healthDown.body.error.taskQueue.message, /^Redis is not reachable/);
+  const terminus = join(dir, 'node_modules/@nestjs/terminus/package.json');
+  return JSON.parse(readFileSync(terminus, 'utf8')).version;
+}
+
+// ---- end of HTTP ----
+
 async function main() {
   step('build:lib');
   run(process.execPath, [join(REPO, 'scripts/build-lib.js')], REPO, { stdio: 'inherit' });
+  checkNoTerminusImport();
   const root = mkdtempSync(join(tmpdir(), 'task-queue-package-'));
   let redis;
   try {
@@ -295,6 +389,7 @@ async function main() {
     const tarball = join(root, packed.filename);
     for (const app of APPS) {
       const dir = createApp(root, app, tarball);
+      addHttpPackages(dir, app);
       const installing = Date.now();
       run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], dir);
       step(`${app.name}: npm install took ${seconds(installing)}`);
@@ -314,6 +409,13 @@ async function main() {
         step(
           `${app.name}: apply with a per-job parameter, schedule, bad payload error; ` +
             `closed and ended ${outcome.stopMs} ms after SIGTERM`,
+        );
+        const terminus = await checkHttp(dir, { REDIS_URL: redis.url, TASK_QUEUE_PREFIX: prefix });
+        step(
+          `${app.name}: HTTP with TaskQueueExceptionFilter answered 400 / 400 / 404 / 504 / 500 ` +
+            `(without the task's error) on Express, 404 / 503 (Retry-After) on Fastify, ` +
+            `from real errors; ` +
+            `TaskQueueHealthIndicator under @nestjs/terminus ${terminus} up, then down (503)`,
         );
         const versions = checkEcosystem(dir, { REDIS_URL: redis.url, TASK_QUEUE_PREFIX: prefix });
         step(

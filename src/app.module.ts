@@ -1,10 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { TaskQueueModule } from '@app/task-queue';
+import { TaskQueueExceptionFilter, TaskQueueModule } from '@app/task-queue';
 import { TaskQueueDashboardModule } from '@app/task-queue/dashboard';
 import { QUEUES, readAppConfig, type WorkerChoice } from './app.config.js';
 import { CampaignsModule } from './campaigns/campaigns.module.js';
-import { TaskQueueErrorsFilter } from './common/task-queue-errors.filter.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { OpsModule } from './ops/ops.module.js';
 import { PaymentsModule } from './payments/payments.module.js';
@@ -54,7 +53,8 @@ export function taskQueueModule(worker?: WorkerChoice): DynamicModule {
     JobsModule,
     OpsModule,
   ],
-  providers: [{ provide: APP_FILTER, useClass: TaskQueueErrorsFilter }],
+  // The task queue's errors as HTTP answers: 400, 404, 503 with Retry-After, 504, 500.
+  providers: [{ provide: APP_FILTER, useClass: TaskQueueExceptionFilter }],
 })
 export class AppModule {}
 

@@ -36,6 +36,8 @@ export interface TaskAppOptions {
   override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
   /** Serves the HTTP API (Nest's Express adapter) on a free port of this host. */
   listen?: string;
+  /** With `listen`: configures the HTTP application before it listens (global filters...). */
+  beforeListen?: (app: INestApplication) => void;
 }
 
 const started: INestApplicationContext[] = [];
@@ -65,6 +67,7 @@ export async function startTaskApp({
   logger,
   override = (builder) => builder,
   listen,
+  beforeListen = () => {},
 }: TaskAppOptions): Promise<TestingModule | INestApplication> {
   backends.add(backend);
   const queue =
@@ -91,7 +94,10 @@ export async function startTaskApp({
     app.close = () => (closing ??= close());
     started.push(app);
     if (listen === undefined) await app.init();
-    else await (app as INestApplication).listen(0, listen);
+    else {
+      beforeListen(app as INestApplication);
+      await (app as INestApplication).listen(0, listen);
+    }
     return app;
   });
 }

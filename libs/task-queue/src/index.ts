@@ -45,6 +45,16 @@ export type {
 export { getRegistry, type TaskCatalogue } from './discovery/task-catalogue.js';
 export { TASK_JOB } from './task-queue.constants.js';
 export { TaskQueueHealth, type TaskQueueHealthReport } from './observability/task-queue.health.js';
+export {
+  TaskQueueHealthIndicator,
+  type TaskQueueIndicatorDetail,
+  type TaskQueueIndicatorResult,
+} from './observability/task-queue.health-indicator.js';
+export {
+  TaskQueueExceptionFilter,
+  type TaskQueueErrorBody,
+  type TaskQueueExceptionFilterOptions,
+} from './http/task-queue.exception-filter.js';
 export { TaskQueueMetrics, type TaskRunOutcome } from './observability/task-queue.metrics.js';
 export type {
   MetricsRegistry,

@@ -5,6 +5,7 @@ import { resolveConfig } from './task-queue.config.js';
 import { JOB_METRICS, TASK_JOB, TASK_QUEUE_CONFIG } from './task-queue.constants.js';
 import { TaskQueueExplorer } from './discovery/task-queue.explorer.js';
 import { TaskQueueHealth } from './observability/task-queue.health.js';
+import { TaskQueueHealthIndicator } from './observability/task-queue.health-indicator.js';
 import { TaskQueueMetrics } from './observability/task-queue.metrics.js';
 import { loadJobMetrics } from './observability/job-metrics.js';
 import { loadTracing, TaskTracing } from './observability/task-queue.tracing.js';
@@ -57,6 +58,7 @@ export const TASK_QUEUE_CORE_PROVIDERS: Provider[] = [
   LocalTimers,
   TaskQueues,
   TaskQueueHealth,
+  TaskQueueHealthIndicator,
   // prom-client is an optional peer: loaded here, not imported by the package's entry.
   { provide: JOB_METRICS, useFactory: loadJobMetrics, inject: [TASK_QUEUE_CONFIG] },
   TaskQueueMetrics,
@@ -68,6 +70,7 @@ export const TASK_QUEUE_EXPORTS = [
   TaskQueues,
   TaskRegistry,
   TaskQueueHealth,
+  TaskQueueHealthIndicator,
   TaskQueueMetrics,
   TaskQueueMigrator,
   TASK_JOB,

@@ -8,6 +8,8 @@ export class TaskFailedError extends Error {
     readonly jobId: string,
     /** The task's own error message. */
     readonly reason: string,
+    /** The queue the job ran on. */
+    readonly queue?: string,
   ) {
     super(message);
   }

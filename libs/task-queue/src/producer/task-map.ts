@@ -1,6 +1,7 @@
 import type { MapOptions } from '../interfaces/task-flow.interface.js';
 import { DEFAULT_APPLY_TIMEOUT } from '../task-queue.constants.js';
 import { applyWaitOf } from './enqueue-options.js';
+import { failedOn } from './job-outcome.js';
 import type { QueueJobStore } from './job-store.js';
 import { prepareJob, type PreparedJob, type TaskLookup } from './prepared-job.js';
 
@@ -22,7 +23,9 @@ export async function mapTask(
   const jobs: PreparedJob[] = [];
   for (const payload of payloads) jobs.push(await prepareJob(lookup, queue, name, payload));
   if (jobs.length === 0) return [];
-  const outcomes = await store.applyMany(jobs, timeout);
+  const outcomes = (await store.applyMany(jobs, timeout)).map((outcome) =>
+    outcome.catch(failedOn(queue)),
+  );
   if (returnExceptions) return Promise.all(outcomes.map((outcome) => outcome.catch(asError)));
   // Every rejection after the first is left unheard by Promise.all: mark them handled.
   for (const outcome of outcomes) outcome.catch(() => undefined);

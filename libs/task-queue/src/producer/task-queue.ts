@@ -1,5 +1,6 @@
 import { applyWaitOf } from './enqueue-options.js';
 import type { QueueJobStore } from './job-store.js';
+import { failedOn } from './job-outcome.js';
 import { InvalidOptionsError } from '../errors/index.js';
 import type {
   ApplyOptions,
@@ -121,7 +122,7 @@ export class TaskQueue {
     const { timeout = DEFAULT_APPLY_TIMEOUT, ...enqueueOptions } = options as ApplyOptions;
     applyWaitOf(name, timeout);
     const job = await prepareJob(this.parts, this.name, name, payload as object, enqueueOptions);
-    return this.store.apply(job, timeout);
+    return this.store.apply(job, timeout).catch(failedOn(this.name));
   }
 
   /**
