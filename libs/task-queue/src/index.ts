@@ -9,6 +9,7 @@ export type {
   EnqueuedJob,
   EnqueueItem,
   EnqueueOptions,
+  TaskFailedAttempt,
   TaskJobInfo,
   TaskJobStatus,
   TaskQueueStats,
