@@ -82,3 +82,32 @@ export type Checked<Args extends readonly unknown[], Expected extends unknown[]>
 ]
   ? Expected
   : Args;
+
+/**
+ * The arguments after the target of `enqueue` and `apply`: `(payload?, options?)` by task name,
+ * `(method, payload, options?)` by provider class (the payload optional when its type allows
+ * `undefined`).
+ */
+export type PayloadArgs<Target, Args extends readonly unknown[], Options> = Checked<
+  Args,
+  ExpectedArgs<
+    Target,
+    Args[0],
+    [payload?: object, options?: Options],
+    TaskArgs<PayloadOf<Target, Args[0]>, Options>
+  >
+>;
+
+/**
+ * The arguments after the target of `map`: `(payloads, options?)` by task name,
+ * `(method, payloads, options?)` by provider class.
+ */
+export type PayloadsArgs<Target, Args extends readonly unknown[], Options> = Checked<
+  Args,
+  ExpectedArgs<
+    Target,
+    Args[0],
+    [payloads: readonly object[], options?: Options],
+    [payloads: readonly PayloadOf<Target, Args[0]>[], options?: Options]
+  >
+>;

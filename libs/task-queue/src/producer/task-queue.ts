@@ -20,11 +20,9 @@ import { resolveTask, type TaskByMethod } from './task-target.js';
 import { DEFAULT_APPLY_TIMEOUT } from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
 import type {
-  PayloadOf,
+  PayloadArgs,
+  PayloadsArgs,
   ResultOf,
-  TaskArgs,
-  Checked,
-  ExpectedArgs,
   TaskClass,
   TaskTarget,
 } from '../interfaces/typed-task.interface.js';
@@ -72,15 +70,7 @@ export class TaskQueue {
    */
   enqueue<const Target extends TaskTarget, const Args extends readonly unknown[]>(
     target: Target,
-    ...args: Checked<
-      Args,
-      ExpectedArgs<
-        Target,
-        Args[0],
-        [payload?: object, options?: EnqueueOptions],
-        TaskArgs<PayloadOf<Target, Args[0]>, EnqueueOptions>
-      >
-    >
+    ...args: PayloadArgs<Target, Args, EnqueueOptions>
   ): Promise<EnqueuedJob>;
   async enqueue(target: string | TaskClass<unknown>, ...args: unknown[]): Promise<EnqueuedJob> {
     const [name, payload, options] = resolveTask(this.parts, this.name, target, args);
@@ -130,15 +120,7 @@ export class TaskQueue {
     const Args extends readonly unknown[] = [payload?: object, options?: ApplyOptions],
   >(
     target: Target,
-    ...args: Checked<
-      Args,
-      ExpectedArgs<
-        Target,
-        Args[0],
-        [payload?: object, options?: ApplyOptions],
-        TaskArgs<PayloadOf<Target, Args[0]>, ApplyOptions>
-      >
-    >
+    ...args: PayloadArgs<Target, Args, ApplyOptions>
   ): Promise<Target extends string ? R : ResultOf<Target, Args[0]>>;
   async apply(target: string | TaskClass<unknown>, ...args: unknown[]): Promise<unknown> {
     const [name, payload, options = {}] = resolveTask(this.parts, this.name, target, args);
@@ -173,15 +155,7 @@ export class TaskQueue {
     const Args extends readonly unknown[] = [payloads: readonly object[], options?: MapOptions],
   >(
     target: Target,
-    ...args: Checked<
-      Args,
-      ExpectedArgs<
-        Target,
-        Args[0],
-        [payloads: readonly object[], options?: MapOptions],
-        [payloads: readonly PayloadOf<Target, Args[0]>[], options?: MapOptions]
-      >
-    >
+    ...args: PayloadsArgs<Target, Args, MapOptions>
   ): Promise<(Target extends string ? R : ResultOf<Target, Args[0]>)[]>;
   map(target: string | TaskClass<unknown>, ...args: unknown[]): Promise<unknown[]> {
     const [name, payloads, options] = resolveTask(this.parts, this.name, target, args);

@@ -19,6 +19,17 @@ import type {
 } from './task-queue-testing.interfaces.js';
 import { testingMessages } from './task-queue-testing.messages.js';
 
+/** What the assertions take after the target: `(payload?)`, a deep subset of the task's. */
+type ExpectedPayload<Target, Args extends readonly unknown[]> = Checked<
+  Args,
+  ExpectedArgs<
+    Target,
+    Args[0],
+    [payload?: object],
+    [payload?: DeepPartial<PayloadOf<Target, Args[0]>>]
+  >
+>;
+
 /** Jobs `drain()` runs at most before it decides that they will never stop coming. */
 const DRAIN_LIMIT = 10_000;
 
@@ -73,15 +84,7 @@ export class TaskQueueTester {
    */
   assertEnqueued<const Target extends TaskTarget, const Args extends readonly unknown[]>(
     target: Target,
-    ...args: Checked<
-      Args,
-      ExpectedArgs<
-        Target,
-        Args[0],
-        [payload?: object],
-        [payload?: DeepPartial<PayloadOf<Target, Args[0]>>]
-      >
-    >
+    ...args: ExpectedPayload<Target, Args>
   ): RecordedJob;
   assertEnqueued(target: string | TaskClass<unknown>, ...args: unknown[]): RecordedJob {
     const expected = this.expected(target, args);
@@ -97,15 +100,7 @@ export class TaskQueueTester {
    */
   assertNotEnqueued<const Target extends TaskTarget, const Args extends readonly unknown[]>(
     target: Target,
-    ...args: Checked<
-      Args,
-      ExpectedArgs<
-        Target,
-        Args[0],
-        [payload?: object],
-        [payload?: DeepPartial<PayloadOf<Target, Args[0]>>]
-      >
-    >
+    ...args: ExpectedPayload<Target, Args>
   ): void;
   assertNotEnqueued(target: string | TaskClass<unknown>, ...args: unknown[]): void {
     const expected = this.expected(target, args);
