@@ -60,6 +60,7 @@ describe('the example app', () => {
       error: null,
       attempts: 1,
       progress: 100,
+      failedAttempts: [],
     });
   });
 

@@ -10,7 +10,7 @@ import {
   type TaskContext,
 } from '@app/task-queue';
 import { QueueBackend } from '../libs/task-queue/src/backends/queue-backend.js';
-import { countJobs, testBackend } from './support/backend.js';
+import { BACKEND, countJobs, testBackend } from './support/backend.js';
 import { eventually } from './support/redis.js';
 import { startTaskApp } from './support/task-app.js';
 
@@ -132,5 +132,101 @@ describe('TaskQueue.map', () => {
       taskQueues.get('default').map('square', [{ n: 1 }], { timeout: 0 }),
     ).rejects.toThrow(/timeout/);
     expect(await countJobs(app, 'default')).toBe(before);
+  });
+});
+
+/** Jobs of queue 'waits' run one at a time; `block` holds its worker until released. */
+@Injectable()
+class WaitTasks {
+  release?: () => void;
+  private readonly held = new Promise<void>((resolve) => (this.release = resolve));
+
+  @Task({ queue: 'waits' })
+  async block(ctx: TaskContext) {
+    await Promise.race([
+      this.held,
+      new Promise((resolve) => ctx.signal.addEventListener('abort', resolve)),
+    ]);
+    return 'released';
+  }
+}
+
+@Module({ providers: [WaitTasks] })
+class WaitModule {}
+
+/** The hint of a wait no worker served, on this backend. */
+const NO_WORKER_FIX =
+  BACKEND === 'pglite'
+    ? /PGlite lives in this process, so only this process can run its workers: set `worker` in forRoot/
+    : BACKEND === 'redis'
+      ? /Check that a process runs workers for it \(`worker` in forRoot, or runWorker\(\)\) on the same backend with the same `prefix` \('tqtest-no-worker-[^']+'\)\. This process runs none \(`worker: false`/
+      : /Check that a process runs workers for it \(`worker` in forRoot, or runWorker\(\)\) on the same backend with the same `prefix` \(schema 'tqtest_no_worker_[^']+'\)\. This process runs none \(`worker: false`/;
+
+describe(`a wait that runs out on ${BACKEND} says who serves the queue`, () => {
+  let serving: TestingModule;
+  let enqueueOnly: TestingModule;
+
+  beforeAll(async () => {
+    const options = { queues: { default: {}, waits: { concurrency: 1 } } };
+    serving = await startTaskApp({ backend: testBackend('waits'), imports: [WaitModule], options });
+    enqueueOnly = await startTaskApp({
+      backend: testBackend('no-worker'),
+      imports: [WaitModule],
+      options: { ...options, worker: false },
+    });
+  });
+
+  afterAll(() => serving.get(WaitTasks).release?.());
+
+  it('with no worker: nothing consumes the queue, check `worker` and `prefix`', async () => {
+    const queue = enqueueOnly.get(TaskQueues).get('waits');
+    const error = await queue.apply('block', {}, { timeout: 0.3 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskWaitTimeoutError);
+    const { message, jobId, workers, status } = error as TaskWaitTimeoutError;
+    expect({ workers, status }).toEqual({ workers: 0, status: 'queued' });
+    expect(message).toMatch(
+      new RegExp(
+        `^Task 'block' \\(job ${jobId} on queue 'waits'\\) is still queued after 0\\.3 s: ` +
+          `no worker serves queue 'waits', so nothing runs its jobs\\. `,
+      ),
+    );
+    expect(message).toMatch(NO_WORKER_FIX);
+    expect(message).toMatch(new RegExp(`read it later with getJob\\('${jobId}'\\)\\.$`));
+
+    const results = await queue.map('block', [{}, {}], { timeout: 0.3, returnExceptions: true });
+    for (const result of results) {
+      expect(result).toBeInstanceOf(TaskWaitTimeoutError);
+      expect(result).toMatchObject({ workers: 0, status: 'queued' });
+      expect((result as Error).message).toMatch(/no worker serves queue 'waits'/);
+    }
+  });
+
+  it('with a busy worker: how many serve the queue, and whether the job is active or queued', async () => {
+    const queue = serving.get(TaskQueues).get('waits');
+    // Taken by the one worker slot, which it holds until released.
+    const running = await queue.apply('block', {}, { timeout: 1 }).catch((e: unknown) => e);
+    expect(running).toBeInstanceOf(TaskWaitTimeoutError);
+    expect(running).toMatchObject({ workers: 1, status: 'active' });
+    expect((running as Error).message).toMatch(
+      /^Task 'block' \(job \d+ on queue 'waits'\) is still active after 1 s: a worker is running it \(1 worker serves queue 'waits'\)\. Wait longer with apply\(\.\.\., \{ timeout \}\)/,
+    );
+
+    const results = await queue.map('block', [{}, {}], { timeout: 0.3, returnExceptions: true });
+    for (const result of results) {
+      expect(result).toBeInstanceOf(TaskWaitTimeoutError);
+      expect(result).toMatchObject({ workers: 1, status: 'queued' });
+      expect((result as Error).message).toMatch(
+        /is still queued after 0\.3 s: 1 worker serves queue 'waits' and none has taken it yet \(busy with other jobs, or the queue is paused or rate-limited\)\. Wait longer with map\(\.\.\., \{ timeout \}\)/,
+      );
+    }
+
+    serving.get(WaitTasks).release?.();
+    const ids = [
+      (running as TaskWaitTimeoutError).jobId,
+      ...results.map((r) => (r as TaskWaitTimeoutError).jobId),
+    ];
+    for (const id of ids) {
+      await eventually(async () => (await queue.getJob(id))?.status === 'complete' || undefined);
+    }
   });
 });

@@ -180,6 +180,51 @@ describe(`TaskQueueModule on ${BACKEND}`, () => {
     await expect(queue.apply('flaky')).resolves.toEqual({ attempt: 3 });
   });
 
+  it('reads a job that completed after failed attempts: no error, the failures in failedAttempts', async () => {
+    const queue = taskQueues.get('default');
+    const job = await queue.enqueue('flaky');
+    const info = await eventually(async () => {
+      const read = await queue.getJob(job.id);
+      return read?.status === 'complete' ? read : undefined;
+    });
+    expect(info).toMatchObject({ result: { attempt: 3 }, error: null, attempts: 3 });
+    expect(info.failedAttempts).toEqual([
+      { attempt: 1, error: 'attempt 1 failed' },
+      { attempt: 2, error: 'attempt 2 failed' },
+    ]);
+  });
+
+  it('lists the failure of a job that failed for good among its failed attempts', async () => {
+    const queue = taskQueues.get('default');
+    const job = await queue.enqueue('charge_card', { cents: 900 }, { retries: 1 });
+    const info = await eventually(async () => {
+      const read = await queue.getJob(job.id);
+      return read?.status === 'failed' ? read : undefined;
+    });
+    expect(info).toMatchObject({ error: 'card declined for 900 cents', attempts: 2 });
+    expect(info.failedAttempts).toEqual([
+      { attempt: 1, error: 'card declined for 900 cents' },
+      { attempt: 2, error: 'card declined for 900 cents' },
+    ]);
+  });
+
+  it('reads a job aborted before it ran as the testing kit does: one attempt, failed with the abort', async () => {
+    const queue = taskQueues.get('default');
+    const job = await queue.enqueue('welcome', { name: 'never' }, { delay: 0.3 });
+    expect(await queue.abort(job.id)).toBe(true);
+    // Aborted at once; the worker that takes it when it is due fails it.
+    const info = await eventually(async () => {
+      const read = await queue.getJob(job.id);
+      return read?.failedAttempts.length ? read : undefined;
+    });
+    expect(info).toMatchObject({
+      status: 'aborted',
+      error: 'Aborted by TaskQueue.abort()',
+      attempts: 1,
+    });
+    expect(info.failedAttempts).toEqual([{ attempt: 1, error: 'Aborted by TaskQueue.abort()' }]);
+  });
+
   it('reads back null for a task that returned undefined', async () => {
     await expect(taskQueues.get('default').apply('nothing')).resolves.toBeNull();
   });

@@ -10,6 +10,7 @@ export type {
   EnqueuedJob,
   EnqueueItem,
   EnqueueOptions,
+  TaskFailedAttempt,
   TaskJobInfo,
   TaskJobStatus,
   TaskQueueStats,

@@ -1,7 +1,7 @@
 import { Module, Scope, type DynamicModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule, REQUEST } from '@nestjs/core';
 import { TaskMetadataAccessor } from './discovery/task-metadata.accessor.js';
-import { resolveConfig } from './task-queue.config.js';
+import { resolveConfig, type TaskQueueConfig } from './task-queue.config.js';
 import { JOB_METRICS, TASK_JOB, TASK_QUEUE_CONFIG } from './task-queue.constants.js';
 import { TaskQueueExplorer } from './discovery/task-queue.explorer.js';
 import { TaskQueueHealth } from './observability/task-queue.health.js';
@@ -103,9 +103,9 @@ export const TASK_QUEUE_EXPORTS = [
     // Where TaskQueue keeps jobs: BullMQ on the backend (the testing module keeps them in memory).
     {
       provide: JobStore,
-      useFactory: (backend: QueueBackend, tracing: TaskTracing) =>
-        new BullJobStore(backend, tracing),
-      inject: [QueueBackend, TaskTracing],
+      useFactory: (backend: QueueBackend, tracing: TaskTracing, config: TaskQueueConfig) =>
+        new BullJobStore(backend, tracing, config),
+      inject: [QueueBackend, TaskTracing, TASK_QUEUE_CONFIG],
     },
     TaskWorkerHost,
     TaskScheduler,

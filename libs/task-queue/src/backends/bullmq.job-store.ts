@@ -9,9 +9,11 @@ import { flowSize, toFlowJob, type PreparedFlow } from '../producer/task-flow.js
 import { listSchedules, type RuntimeSchedule } from '../scheduling/task-schedule.store.js';
 import { SCHEDULE_START_MARGIN_MS } from '../task-queue.constants.js';
 import { abortJob, explainChildFailure } from './bullmq.flows.js';
-import { JobOutcomes } from './bullmq.outcomes.js';
+import { JobOutcomes, type ExplainTimeout } from './bullmq.outcomes.js';
+import { explainTimeout, workerHint } from './bullmq.wait-timeout.js';
 import type { TaskTracing } from '../observability/task-queue.tracing.js';
 import { QueueBackend } from './queue-backend.js';
+import type { TaskQueueConfig } from '../task-queue.config.js';
 
 /**
  * How often a wait for many outcomes reads the jobs still unfinished, in ms, where the event
@@ -24,12 +26,14 @@ export class BullJobStore extends JobStore {
   constructor(
     private readonly backend: QueueBackend,
     private readonly tracing: TaskTracing,
+    private readonly config: TaskQueueConfig,
   ) {
     super();
   }
 
   queue(name: string): QueueJobStore {
-    return new BullQueueJobs(this.backend, name, this.tracing);
+    const explain = explainTimeout(this.backend, name, workerHint(this.config, name));
+    return new BullQueueJobs(this.backend, name, this.tracing, explain);
   }
 }
 
@@ -43,6 +47,7 @@ class BullQueueJobs implements QueueJobStore {
     private readonly backend: QueueBackend,
     private readonly name: string,
     private readonly tracing: TaskTracing,
+    private readonly explain: ExplainTimeout,
   ) {
     this.queue = backend.queue(name);
     this.commands = new BackendCommands(backend, name);
@@ -79,7 +84,7 @@ class BullQueueJobs implements QueueJobStore {
       const events = await this.commands.run(() => this.backend.queueEvents(this.name));
       const read = (ids: string[]) => this.backend.finishedJobs(this.name, ids);
       const checkMs = this.backend.eventPollMs ?? OUTCOME_CHECK_MS;
-      return new JobOutcomes(this.queue, events, read, checkMs);
+      return new JobOutcomes(this.queue, events, read, checkMs, this.explain);
     } catch (error) {
       this.outcomes = undefined;
       throw error;

@@ -11,6 +11,16 @@ export type FinishedJob =
 /** @internal Reads which of `ids` have finished, in one go (the backend's bulk read). */
 export type ReadFinished = (ids: string[]) => Promise<FinishedJob[]>;
 
+/**
+ * @internal The errors of the waits for `jobs` that ran out after `seconds`, in order, saying
+ * what could be read of them and their queue. Never rejects.
+ */
+export type ExplainTimeout = (
+  jobs: { id: string; name: string }[],
+  seconds: number,
+  method: 'apply' | 'map',
+) => Promise<Error[]>;
+
 interface Waiter {
   name: string;
   resolve(value: unknown): void;
@@ -42,6 +52,7 @@ export class JobOutcomes {
     private readonly events: QueueEvents,
     private readonly readFinished: ReadFinished,
     private readonly checkMs: number,
+    private readonly explainTimeout: ExplainTimeout,
   ) {}
 
   /**
@@ -153,20 +164,25 @@ export class JobOutcomes {
     }
   }
 
-  /** The wait of a batch ran out: a last read, then the unfinished ones time out. */
-  private async timeOut(ids: string[], timeoutMs: number, method: string): Promise<void> {
-    const pending = ids.filter((id) => this.waiting.has(id));
+  /**
+   * The wait of a batch ran out: a last read, then the unfinished ones time out, each with
+   * what could be read of it and its queue.
+   */
+  private async timeOut(ids: string[], timeoutMs: number, method: 'apply' | 'map'): Promise<void> {
+    let pending = ids.filter((id) => this.waiting.has(id));
     if (!pending.length) return;
     await this.readFinished(pending)
       .then((finished) => finished.forEach((outcome) => this.settle(outcome)))
       .catch(() => undefined);
-    for (const id of pending) {
+    pending = pending.filter((id) => this.waiting.has(id));
+    const jobs = pending.map((id) => ({ id, name: this.waiting.get(id)!.name }));
+    const errors = await this.explainTimeout(jobs, timeoutMs / 1000, method);
+    pending.forEach((id, index) => {
       const waiter = this.waiting.get(id);
-      if (!waiter) continue;
+      if (!waiter) return;
       this.waiting.delete(id);
-      const message = messages.waitTimedOut(waiter.name, id, timeoutMs / 1000, method);
-      waiter.reject(new TaskWaitTimeoutError(message, id));
-    }
+      waiter.reject(errors[index]);
+    });
     if (this.waiting.size === 0 && this.adding === 0) this.unlisten();
   }
 }

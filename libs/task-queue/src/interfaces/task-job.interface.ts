@@ -8,7 +8,25 @@ export interface TaskQueueStats {
   workers: number;
 }
 
-/** What `getJob()` reads back. */
+/** One run of a job that threw, as {@link TaskJobInfo.failedAttempts} lists it. */
+export interface TaskFailedAttempt {
+  /** Which attempt it was: 1 for the first run, as `ctx.job.attempt` read it. */
+  attempt: number;
+  /** The message of what it threw. */
+  error: string;
+}
+
+/**
+ * What `getJob()` reads back.
+ *
+ * @example
+ * ```ts
+ * const job = await taskQueues.get('default').getJob(id);
+ * if (job?.status === 'complete' && job.failedAttempts.length > 0) {
+ *   console.log(`done on attempt ${job.attempts}; first failure: ${job.failedAttempts[0].error}`);
+ * }
+ * ```
+ */
 export interface TaskJobInfo {
   id: string;
   name: string;
@@ -16,11 +34,24 @@ export interface TaskJobInfo {
   status: TaskJobStatus;
   /** The task's return value (`null` for `undefined` or while unfinished). */
   result: unknown;
-  /** Message of the last failure, or `null`. */
+  /**
+   * Why the job failed or was aborted; while it waits for a retry (or runs it), the message of
+   * the attempt that failed last. `null` once complete, even after failed attempts (they stay
+   * in `failedAttempts`), and before any failure.
+   */
   error: string | null;
   /** Runs started so far. */
   attempts: number;
   progress: number | object;
+  /**
+   * Every attempt that failed, oldest first, whatever the job's status now: a job that
+   * completed on its third attempt lists the first two; one that failed for good lists its
+   * last failure too. Read from the stack trace BullMQ keeps of each failed attempt, on every
+   * backend. A job aborted before it ran counts one attempt, failed with the abort (the worker
+   * that takes it fails it); a failure that no attempt threw (a parent failed by its child, a
+   * job that stalled too often) is in `error` only.
+   */
+  failedAttempts: TaskFailedAttempt[];
 }
 
 /** Handle returned by `enqueue()`. */

@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import type {
+  TaskFailedAttempt,
   TaskJobInfo,
   TaskJobStatus,
   TaskQueueStats,
@@ -35,11 +36,29 @@ export function toJobInfo(job: Job, status: TaskJobStatus, queue: string): TaskJ
     queue,
     status: aborted ? 'aborted' : status,
     result: status === 'complete' ? (job.returnvalue ?? null) : null,
-    error: job.failedReason || (aborted ? ABORTED_REASON : null),
+    // BullMQ keeps the last failure's message after a retry completed the job.
+    error: status === 'complete' ? null : job.failedReason || (aborted ? ABORTED_REASON : null),
     attempts: job.attemptsStarted,
     progress: job.progress as number | object,
+    failedAttempts: failedAttemptsOf(job.stacktrace),
   };
 }
+
+/**
+ * @internal The attempts that threw, from the stack trace BullMQ keeps of each (in order, one per failed
+ * attempt: every error the worker fails a job with is an `Error`, and no stack trace limit is
+ * set). A trace begins with `<name>: <message>`, then its frames.
+ */
+export function failedAttemptsOf(stacktrace: readonly unknown[] | null): TaskFailedAttempt[] {
+  return (stacktrace ?? [])
+    .filter((trace): trace is string => typeof trace === 'string')
+    .map((trace, index) => ({ attempt: index + 1, error: messageOf(trace) }));
+}
+
+const FIRST_FRAME = /\n {4}at /;
+const ERROR_NAME = /^[A-Za-z_$][\w$]*: /;
+
+const messageOf = (trace: string): string => trace.split(FIRST_FRAME, 1)[0].replace(ERROR_NAME, '');
 
 /** @internal BullMQ's counts by state, summed by status. */
 export function countsByStatus(byState: Record<string, number>): TaskQueueStats['counts'] {

@@ -17,14 +17,15 @@ import { sourceOf } from '../scheduling/task-schedule.store.js';
 import { prepareJob, type PreparedJob, type TaskLookup } from './prepared-job.js';
 import { prepareFlow, type FlowLookup } from './task-flow.js';
 import { mapTask } from './task-map.js';
-import { resolveTask, type TaskByMethod, type TaskClass } from './task-target.js';
+import { resolveTask, type TaskByMethod } from './task-target.js';
 import { DEFAULT_APPLY_TIMEOUT } from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
 import type {
-  TaskArgs,
-  TaskMethodName,
-  TaskPayload,
-  TaskResult,
+  PayloadArgs,
+  PayloadsArgs,
+  ResultOf,
+  TaskClass,
+  TaskTarget,
 } from '../interfaces/typed-task.interface.js';
 
 /** @internal What a {@link TaskQueue} needs from the application that owns it. */
@@ -53,8 +54,10 @@ export class TaskQueue {
 
   /**
    * Puts a job on this queue, by task name or, type-checked, by provider class and method.
+   * Called `(name, payload?, options?)` or `(Class, 'method', payload, options?)`; the payload
+   * is plain data, passed to the task as its second parameter (by class, it may be left out
+   * when the method's payload type allows `undefined`).
    *
-   * @param payload plain data, passed to the task as its second parameter.
    * @returns the job's id (a string), name and queue.
    * @throws UnknownTaskError when this application has no such task on this queue.
    * @throws InvalidPayloadError naming the offending path (`payload.user.onDone`).
@@ -66,12 +69,10 @@ export class TaskQueue {
    * await taskQueues.get('default').enqueue(UsersTasks, 'sendWelcomeEmail', { userId: 42 });
    * ```
    */
-  enqueue<T, K extends TaskMethodName<T>>(
-    type: TaskClass<T>,
-    method: K,
-    ...args: TaskArgs<TaskPayload<T, K>, EnqueueOptions>
+  enqueue<const Target extends TaskTarget, const Args extends readonly unknown[]>(
+    target: Target,
+    ...args: PayloadArgs<Target, Args, EnqueueOptions>
   ): Promise<EnqueuedJob>;
-  enqueue(name: string, payload?: object, options?: EnqueueOptions): Promise<EnqueuedJob>;
   async enqueue(target: string | TaskClass<unknown>, ...args: unknown[]): Promise<EnqueuedJob> {
     const [name, payload, options] = resolveTask(this.parts, this.name, target, args);
     const job = await this.add(name, payload as object | undefined, options as EnqueueOptions);
@@ -104,19 +105,24 @@ export class TaskQueue {
   }
 
   /**
-   * Enqueues, then waits for the final outcome across all retries.
+   * Enqueues, then waits for the final outcome across all retries. Called as `enqueue` is:
+   * `(name, payload?, options?)` or `(Class, 'method', payload, options?)`.
    *
+   * @typeParam R what the task returns, by name (`apply<Report>('report')`); by class and
+   *   method, it is the method's return type.
    * @param options.timeout seconds to wait (default 60); the job's own timeout is not changed.
    * @returns what the task returned (`null` for `undefined`).
    * @throws TaskFailedError carrying the task's error message and the `jobId`.
    * @throws TaskWaitTimeoutError when the wait runs out; the job stays where it is.
    */
-  apply<T, K extends TaskMethodName<T>>(
-    type: TaskClass<T>,
-    method: K,
-    ...args: TaskArgs<TaskPayload<T, K>, ApplyOptions>
-  ): Promise<TaskResult<T, K>>;
-  apply<R = unknown>(name: string, payload?: object, options?: ApplyOptions): Promise<R>;
+  apply<
+    R = unknown,
+    const Target extends TaskTarget = string,
+    const Args extends readonly unknown[] = [payload?: object, options?: ApplyOptions],
+  >(
+    target: Target,
+    ...args: PayloadArgs<Target, Args, ApplyOptions>
+  ): Promise<Target extends string ? R : ResultOf<Target, Args[0]>>;
   async apply(target: string | TaskClass<unknown>, ...args: unknown[]): Promise<unknown> {
     const [name, payload, options = {}] = resolveTask(this.parts, this.name, target, args);
     const { timeout = DEFAULT_APPLY_TIMEOUT, ...enqueueOptions } = options as ApplyOptions;
@@ -128,8 +134,10 @@ export class TaskQueue {
   /**
    * Enqueues one job per payload in one round trip, then waits for them all: SAQ's `map`.
    * Every payload is checked before anything is sent. The wait listens once for the whole
-   * batch, so thousands of jobs cost no more listeners than one.
+   * batch, so thousands of jobs cost no more listeners than one. Called
+   * `(name, payloads, options?)` or `(Class, 'method', payloads, options?)`.
    *
+   * @typeParam R what the task returns, by name; by class and method, the method's return type.
    * @param options.timeout seconds to wait for all the outcomes (default 60).
    * @param options.returnExceptions put each failure (`TaskFailedError`, or `TaskWaitTimeoutError`
    *   for a job still unfinished at the timeout) in its place instead of rejecting.
@@ -142,13 +150,14 @@ export class TaskQueue {
    * const sizes = await taskQueues.get('default').map('resize_image', images.map((id) => ({ id })));
    * ```
    */
-  map<T, K extends TaskMethodName<T>>(
-    type: TaskClass<T>,
-    method: K,
-    payloads: readonly TaskPayload<T, K>[],
-    options?: MapOptions,
-  ): Promise<TaskResult<T, K>[]>;
-  map<R = unknown>(name: string, payloads: readonly object[], options?: MapOptions): Promise<R[]>;
+  map<
+    R = unknown,
+    const Target extends TaskTarget = string,
+    const Args extends readonly unknown[] = [payloads: readonly object[], options?: MapOptions],
+  >(
+    target: Target,
+    ...args: PayloadsArgs<Target, Args, MapOptions>
+  ): Promise<(Target extends string ? R : ResultOf<Target, Args[0]>)[]>;
   map(target: string | TaskClass<unknown>, ...args: unknown[]): Promise<unknown[]> {
     const [name, payloads, options] = resolveTask(this.parts, this.name, target, args);
     return mapTask(

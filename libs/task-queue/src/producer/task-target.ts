@@ -1,9 +1,7 @@
 import type { BoundTask } from '../discovery/task.registry.js';
 import { UnknownTaskError } from '../errors/index.js';
+import type { TaskClass } from '../interfaces/typed-task.interface.js';
 import { messages } from '../task-queue.messages.js';
-
-/** A provider class, as the typed forms of `enqueue`, `apply`, `map` and the tester take it. */
-export type TaskClass<T> = abstract new (...args: never[]) => T;
 
 /** @internal What naming a task by provider class and method needs to know. */
 export interface TaskByMethod {

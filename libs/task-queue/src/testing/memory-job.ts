@@ -1,5 +1,6 @@
 import type {
   EnqueueOptions,
+  TaskFailedAttempt,
   TaskJobInfo,
   TaskJobStatus,
 } from '../interfaces/task-job.interface.js';
@@ -14,6 +15,8 @@ export class MemoryJob {
   status: TaskJobStatus;
   result: unknown = null;
   error: string | null = null;
+  /** Each run that threw, as BullMQ's stack traces give them on a backend. */
+  readonly failedAttempts: TaskFailedAttempt[] = [];
   attemptsMade = 0;
   attemptsStarted = 0;
   progress: number | object = 0;
@@ -69,6 +72,7 @@ export class MemoryJob {
 
   info(): TaskJobInfo {
     const { id, name, queue, status, result, error, attemptsStarted: attempts, progress } = this;
-    return { id, name, queue, status, result, error, attempts, progress };
+    const failedAttempts = this.failedAttempts.map((failed) => ({ ...failed }));
+    return { id, name, queue, status, result, error, attempts, progress, failedAttempts };
   }
 }

@@ -72,6 +72,7 @@ export class MemoryJobStore extends JobStore implements MemoryJobRunner, OnAppli
       try {
         job.result = await processor(job as unknown as Job);
         job.status = 'complete';
+        job.error = null;
       } catch (error) {
         if (error instanceof RateLimitError) {
           // ctx.rateLimit(): back to the queue, no attempt used; it runs again in the next
@@ -81,6 +82,7 @@ export class MemoryJobStore extends JobStore implements MemoryJobRunner, OnAppli
         }
         job.attemptsMade += 1;
         job.error = error instanceof Error ? error.message : String(error);
+        job.failedAttempts.push({ attempt: job.attemptsMade, error: job.error });
         const final =
           error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
         if (job.error === ABORTED_REASON) job.status = 'aborted';

@@ -164,8 +164,12 @@ export class MemoryJobs {
     if (job.status === 'active') {
       this.runnerOf('abort a running job').abortRunning(queue, id);
     } else {
+      // As on a backend once a worker has taken it: started, and failed with the abort.
       job.status = 'aborted';
       job.error = ABORTED_REASON;
+      job.attemptsStarted += 1;
+      job.attemptsMade += 1;
+      job.failedAttempts.push({ attempt: job.attemptsMade, error: ABORTED_REASON });
     }
     // A flow's parent takes its unfinished children with it.
     for (const child of job.children) this.abort(child.queue, child.id);

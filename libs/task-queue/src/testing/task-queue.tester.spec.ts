@@ -212,6 +212,27 @@ describe('TaskQueueTester', () => {
       expect(moduleRef.get(Tasks).flaky).toBe(3);
     });
 
+    it('reads a job that completed after failed attempts as a backend does', async () => {
+      const { id } = await queues.get('default').enqueue('flaky');
+      await tester.drain();
+      const job = await queues.get('default').getJob(id);
+      expect(job).toMatchObject({ status: 'complete', error: null, attempts: 3 });
+      expect(job?.failedAttempts).toEqual([
+        { attempt: 1, error: 'attempt 1 failed' },
+        { attempt: 2, error: 'attempt 2 failed' },
+      ]);
+    });
+
+    it('lists the last failure of a job that failed for good among its failed attempts', async () => {
+      const { id } = await queues.get('default').enqueue('audited', { fail: true });
+      await tester.drain();
+      expect(await queues.get('default').getJob(id)).toMatchObject({
+        status: 'failed',
+        error: 'refused',
+        failedAttempts: [{ attempt: 1, error: 'refused' }],
+      });
+    });
+
     it('times a run out as a worker does', async () => {
       await queues.get('default').enqueue('slow');
       const [job] = await tester.drain();
@@ -232,7 +253,13 @@ describe('TaskQueueTester', () => {
       const { id } = await queues.get('default').enqueue('signup', { userId: 3 });
       expect(await queues.get('default').abort(id)).toBe(true);
       expect(await tester.drain()).toEqual([]);
-      expect((await queues.get('default').getJob(id))?.status).toBe('aborted');
+      // As a backend reads it once a worker has taken it: one attempt, failed with the abort.
+      expect(await queues.get('default').getJob(id)).toMatchObject({
+        status: 'aborted',
+        error: 'Aborted by TaskQueue.abort()',
+        attempts: 1,
+        failedAttempts: [{ attempt: 1, error: 'Aborted by TaskQueue.abort()' }],
+      });
       expect(await queues.get('default').abort(id)).toBe(false);
     });
 

@@ -3,8 +3,13 @@ import { Injectable } from '@nestjs/common';
 import { TaskRegistry } from '../discovery/task.registry.js';
 import { UnknownTaskError } from '../errors/index.js';
 import type { TaskJobInfo } from '../interfaces/task-job.interface.js';
-import type { TaskMethodName, TaskPayload } from '../interfaces/typed-task.interface.js';
-import type { TaskClass } from '../producer/task-target.js';
+import type {
+  Checked,
+  ExpectedArgs,
+  PayloadOf,
+  TaskClass,
+  TaskTarget,
+} from '../interfaces/typed-task.interface.js';
 import { MemoryJobStore } from './memory.job-store.js';
 import { matchesSubset, show } from './payload-match.js';
 import type {
@@ -13,6 +18,17 @@ import type {
   RecordedJobFilter,
 } from './task-queue-testing.interfaces.js';
 import { testingMessages } from './task-queue-testing.messages.js';
+
+/** What the assertions take after the target: `(payload?)`, a deep subset of the task's. */
+type ExpectedPayload<Target, Args extends readonly unknown[]> = Checked<
+  Args,
+  ExpectedArgs<
+    Target,
+    Args[0],
+    [payload?: object],
+    [payload?: DeepPartial<PayloadOf<Target, Args[0]>>]
+  >
+>;
 
 /** Jobs `drain()` runs at most before it decides that they will never stop coming. */
 const DRAIN_LIMIT = 10_000;
@@ -60,17 +76,16 @@ export class TaskQueueTester {
 
   /**
    * Asserts that a job of the task was enqueued, with a payload that has at least the given
-   * fields (a deep subset). By class and method, the payload is type-checked.
+   * fields (a deep subset): `(name, payload?)`, or `(Class, 'method', payload?)` where the
+   * payload is type-checked.
    *
    * @returns the first matching job.
    * @throws AssertionError listing every job enqueued since the last {@link clear}.
    */
-  assertEnqueued<T, K extends TaskMethodName<T>>(
-    type: TaskClass<T>,
-    method: K,
-    payload?: DeepPartial<TaskPayload<T, K>>,
+  assertEnqueued<const Target extends TaskTarget, const Args extends readonly unknown[]>(
+    target: Target,
+    ...args: ExpectedPayload<Target, Args>
   ): RecordedJob;
-  assertEnqueued(name: string, payload?: object): RecordedJob;
   assertEnqueued(target: string | TaskClass<unknown>, ...args: unknown[]): RecordedJob {
     const expected = this.expected(target, args);
     const [match] = this.matching(expected);
@@ -83,12 +98,10 @@ export class TaskQueueTester {
    * given).
    * @throws AssertionError listing every job enqueued since the last {@link clear}.
    */
-  assertNotEnqueued<T, K extends TaskMethodName<T>>(
-    type: TaskClass<T>,
-    method: K,
-    payload?: DeepPartial<TaskPayload<T, K>>,
+  assertNotEnqueued<const Target extends TaskTarget, const Args extends readonly unknown[]>(
+    target: Target,
+    ...args: ExpectedPayload<Target, Args>
   ): void;
-  assertNotEnqueued(name: string, payload?: object): void;
   assertNotEnqueued(target: string | TaskClass<unknown>, ...args: unknown[]): void {
     const expected = this.expected(target, args);
     if (this.matching(expected).length > 0) {
