@@ -98,7 +98,8 @@ export function standaloneProblems(markdown, webUrl, root) {
     if (text.includes('@app/task-queue')) {
       problems.push({
         line,
-        message: "names '@app/task-queue', the repo's own alias: package users import 'nestjs-task-queue'",
+        message:
+          "names '@app/task-queue', the repo's own alias: package users import 'nestjs-task-queue'",
       });
     }
     if (/^\s*```/.test(text)) inFence = !inFence;
@@ -118,14 +119,18 @@ export function standaloneProblems(markdown, webUrl, root) {
         const prefix = [`${webUrl}/blob/main/`, `${webUrl}/tree/main/`].find((start) =>
           target.startsWith(start),
         );
-        const path = prefix && decodeURIComponent(target.slice(prefix.length).replace(/[#?].*$/, ''));
+        const path =
+          prefix && decodeURIComponent(target.slice(prefix.length).replace(/[#?].*$/, ''));
         if (!prefix) {
           problems.push({
             line,
             message: `links to '${target}': a link into the repository starts with ${webUrl}/blob/main/ (repository.url of libs/task-queue/package.json)`,
           });
         } else if (!existsSync(join(root, path))) {
-          problems.push({ line, message: `links to '${target}': there is no ${path} in the repository` });
+          problems.push({
+            line,
+            message: `links to '${target}': there is no ${path} in the repository`,
+          });
         }
       }
     }
@@ -152,7 +157,12 @@ function generatePrismaClients(schemas, work, shown) {
     const run = spawnSync(process.execPath, [prisma, 'generate', '--schema', file], {
       cwd: work,
       encoding: 'utf8',
-      env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: noEngine, PRISMA_HIDE_UPDATE_MESSAGE: '1' },
+      env: {
+        ...process.env,
+        PRISMA_SCHEMA_ENGINE_BINARY: noEngine,
+        PRISMA_HIDE_UPDATE_MESSAGE: '1',
+        CHECKPOINT_DISABLE: '1', // no version check over the network
+      },
     });
     if (run.status !== 0) {
       console.error(`${run.stdout}${run.stderr}`.trim());
