@@ -11,6 +11,10 @@ export const esmTs = {
     '^@app/task-queue$': '<rootDir>/libs/task-queue/src/index.ts',
     '^@app/task-queue/dashboard$': '<rootDir>/libs/task-queue/src/dashboard/index.ts',
     '^@app/task-queue/testing$': '<rootDir>/libs/task-queue/src/testing/index.ts',
+    // The package's own name, as the README's snippets (and a spec kept equal to one) import it.
+    '^nestjs-task-queue$': '<rootDir>/libs/task-queue/src/index.ts',
+    '^nestjs-task-queue/dashboard$': '<rootDir>/libs/task-queue/src/dashboard/index.ts',
+    '^nestjs-task-queue/testing$': '<rootDir>/libs/task-queue/src/testing/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',
