@@ -53,6 +53,8 @@ const BACKENDS = {
   tracing: ALL_BACKENDS,
   'flow-control': ALL_BACKENDS,
   'flow-control-processes': ['redis', 'postgres'],
+  // The ORM recipes keep their queues in memory (the testing kit): one run, on no queue server.
+  recipes: ['pglite'],
 };
 
 /** What a spec needs besides its backend's server; `check-readme` needs nothing at all. */
@@ -60,6 +62,7 @@ const EXTRA_NEEDS = {
   dashboard: ['chromium'],
   'db-session': ['postgres'],
   'example-database': ['postgres'],
+  recipes: ['postgres'],
 };
 
 const needsOf = (spec, backend) => {

@@ -173,6 +173,20 @@ function generatePrismaClients(schemas, work, shown) {
   return true;
 }
 
+/**
+ * Writes every ts block of `markdown` under `work` as its file, after generating the clients of
+ * its Prisma schemas there; false when `prisma generate` failed (it says why on stderr).
+ */
+export function writeBlocks(markdown, work, shown = 'markdown') {
+  mkdirSync(work, { recursive: true });
+  if (!generatePrismaClients(prismaSchemas(markdown), work, shown)) return false;
+  for (const block of extractBlocks(markdown)) {
+    mkdirSync(dirname(join(work, block.path)), { recursive: true });
+    writeFileSync(join(work, block.path), block.code);
+  }
+  return true;
+}
+
 function checkFile(readme, { packageDocs }) {
   const shown = relative(process.cwd(), readme) || readme;
   const markdown = readFileSync(readme, 'utf8');
@@ -205,12 +219,7 @@ function checkFile(readme, { packageDocs }) {
   // Inside the repo, so that the blocks' imports find its node_modules; removed afterwards.
   const work = join(REPO, '.readme-check', `${process.pid}-${randomBytes(3).toString('hex')}`);
   try {
-    mkdirSync(work, { recursive: true });
-    if (!generatePrismaClients(prismaSchemas(markdown), work, shown)) return 1;
-    for (const block of blocks) {
-      mkdirSync(dirname(join(work, block.path)), { recursive: true });
-      writeFileSync(join(work, block.path), block.code);
-    }
+    if (!writeBlocks(markdown, work, shown)) return 1;
     const tsconfig = {
       extends: join(REPO, 'tsconfig.json'),
       compilerOptions: { noEmit: true, rootDirs: [work, REPO], types: ['node', 'jest'] },
