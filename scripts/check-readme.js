@@ -13,7 +13,9 @@
 // With --package, the files are read as npm shows them (the package README and the pages it
 // links to): every link must be absolute (`#anchor` aside), nothing may name the repo's
 // `@app/task-queue` alias, and a link into this repository's files must start with the
-// repository URL of libs/task-queue/package.json and name a file that exists here.
+// repository URL of libs/task-queue/package.json and name a file that exists here; that
+// package.json's homepage and bugs.url must be under the same URL, so it is changed in one place
+// (repository.url) and this check lists everything else that must follow.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
@@ -192,7 +194,18 @@ function checkFile(readme, { packageDocs }) {
   const markdown = readFileSync(readme, 'utf8');
   if (packageDocs) {
     const manifest = JSON.parse(readFileSync(join(REPO, 'libs/task-queue/package.json'), 'utf8'));
-    const problems = standaloneProblems(markdown, repositoryWebUrl(manifest.repository), REPO);
+    const webUrl = repositoryWebUrl(manifest.repository);
+    const problems = standaloneProblems(markdown, webUrl, REPO);
+    for (const [field, value] of [
+      ['homepage', manifest.homepage],
+      ['bugs.url', manifest.bugs?.url],
+    ]) {
+      if (typeof value === 'string' && value.startsWith(webUrl)) continue;
+      problems.push({
+        line: 1,
+        message: `libs/task-queue/package.json's ${field} (${value}) is not under its repository.url (${webUrl})`,
+      });
+    }
     for (const { line, message } of problems) console.error(`${shown}:${line}: ${message}`);
     if (problems.length > 0) {
       console.error(`${shown}: does not stand alone as package documentation`);
