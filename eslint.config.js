@@ -14,6 +14,7 @@ export default tseslint.config(
       'coverage/',
       'node_modules/',
       '.readme-check/',
+      '.recipes-run/',
     ],
   },
   eslint.configs.recommended,

@@ -11,6 +11,10 @@ export const esmTs = {
     '^@app/task-queue$': '<rootDir>/libs/task-queue/src/index.ts',
     '^@app/task-queue/dashboard$': '<rootDir>/libs/task-queue/src/dashboard/index.ts',
     '^@app/task-queue/testing$': '<rootDir>/libs/task-queue/src/testing/index.ts',
+    // The package's own name, as the README's snippets (and a spec kept equal to one) import it.
+    '^nestjs-task-queue$': '<rootDir>/libs/task-queue/src/index.ts',
+    '^nestjs-task-queue/dashboard$': '<rootDir>/libs/task-queue/src/dashboard/index.ts',
+    '^nestjs-task-queue/testing$': '<rootDir>/libs/task-queue/src/testing/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',
@@ -51,6 +55,8 @@ const BACKENDS = {
   'flow-control-processes': ['redis', 'postgres'],
   // Its 503 needs a backend out of reach: not PGlite, which lives in this process.
   'http-errors': ['redis', 'postgres'],
+  // The ORM recipes keep their queues in memory (the testing kit): one run, on no queue server.
+  recipes: ['pglite'],
 };
 
 /** What a spec needs besides its backend's server; `check-readme` needs nothing at all. */
@@ -58,6 +64,7 @@ const EXTRA_NEEDS = {
   dashboard: ['chromium'],
   'db-session': ['postgres'],
   'example-database': ['postgres'],
+  recipes: ['postgres'],
 };
 
 const needsOf = (spec, backend) => {

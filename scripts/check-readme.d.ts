@@ -10,3 +10,10 @@ export interface ReadmeBlock {
 }
 
 export function extractBlocks(markdown: string): ReadmeBlock[];
+
+/**
+ * Writes every ts block of `markdown` under `work` as its file, after generating the clients of
+ * its Prisma schemas (```prisma blocks named `// prisma/<file>.prisma`) there. False when
+ * `prisma generate` failed, having said why on stderr.
+ */
+export function writeBlocks(markdown: string, work: string, shown?: string): boolean;

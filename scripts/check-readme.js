@@ -1,15 +1,32 @@
 #!/usr/bin/env node
-// Usage: node scripts/check-readme.js [README.md]
-// Type-checks every ```ts block of a Markdown file against the library and the example app,
+// Usage: node scripts/check-readme.js [--package] [FILE.md ...]   (README.md when none)
+// Type-checks every ```ts block of each Markdown file against the library and the example app,
 // with the repo's compiler options, and reports errors at their line in the Markdown file.
 //
 // Each block is a module of its own, with its own imports. A block whose first line is a path
 // comment (`// src/reports/reports.tasks.ts`) is checked as that file: its relative imports reach
 // the repo's files there (tsconfig rootDirs), or other blocks' files. Other blocks are checked
-// as standalone files at the repo root.
+// as standalone files at the repo root. A ```prisma block whose first line is a path comment
+// (`// prisma/schema.prisma`) is written there and `prisma generate` runs on it first, so the
+// ts blocks type-check against the client generated from the schema the file shows.
+//
+// With --package, the files are read as npm shows them (the package README and the pages it
+// links to): every link must be absolute (`#anchor` aside), nothing may name the repo's
+// `@app/task-queue` alias, and a link into this repository's files must start with the
+// repository URL of libs/task-queue/package.json and name a file that exists here; that
+// package.json's homepage and bugs.url must be under the same URL, so it is changed in one place
+// (repository.url) and this check lists everything else that must follow.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,15 +35,17 @@ const REPO = fileURLToPath(new URL('..', import.meta.url));
 const FENCE_OPEN = /^```(ts|typescript)\s*$/;
 const FENCE_CLOSE = /^```\s*$/;
 const PATH_COMMENT = /^\/\/ ((?:src|test|libs)\/[\w./-]+\.ts)\s*$/;
+const PRISMA_FENCE = /^```prisma\s*$/;
+const PRISMA_PATH = /^\/\/ (prisma\/[\w./-]+\.prisma)\s*$/;
 const TSC_ERROR = /^(.+?)\((\d+),(\d+)\): (.*)$/;
 
-/** The ```ts blocks of `markdown`, with the Markdown line of each block's first code line. */
-export function extractBlocks(markdown) {
+/** The blocks of `markdown` opened by a line matching `fence`, with each one's first code line. */
+function fencedBlocks(markdown, fence) {
   const lines = markdown.split('\n');
   const blocks = [];
   let open;
   lines.forEach((line, index) => {
-    if (!open && FENCE_OPEN.test(line)) {
+    if (!open && fence.test(line)) {
       open = { line: index + 2, code: [] };
     } else if (open && FENCE_CLOSE.test(line)) {
       blocks.push({ line: open.line, code: open.code.join('\n') + '\n' });
@@ -35,17 +54,165 @@ export function extractBlocks(markdown) {
       open.code.push(line);
     }
   });
-  if (open) throw new Error(`The ts block opened at line ${open.line - 1} is never closed`);
-  return blocks.map((block, index) => {
+  if (open) throw new Error(`The block opened at line ${open.line - 1} is never closed`);
+  return blocks;
+}
+
+/** The ```ts blocks of `markdown`, with the Markdown line of each block's first code line. */
+export function extractBlocks(markdown) {
+  return fencedBlocks(markdown, FENCE_OPEN).map((block, index) => {
     const path = PATH_COMMENT.exec(block.code.split('\n')[0])?.[1];
     return { ...block, number: index + 1, path: path ?? `readme-block-${index + 1}.ts` };
   });
 }
 
-function main() {
-  const readme = resolve(process.argv[2] ?? join(REPO, 'README.md'));
+/** The ```prisma blocks of `markdown` that name their file (`// prisma/schema.prisma`). */
+function prismaSchemas(markdown) {
+  return fencedBlocks(markdown, PRISMA_FENCE)
+    .map((block) => ({ ...block, path: PRISMA_PATH.exec(block.code.split('\n')[0])?.[1] }))
+    .filter((block) => block.path !== undefined);
+}
+
+/** The web address of a package.json `repository` (`git+https://host/owner/name.git`). */
+export function repositoryWebUrl(repository) {
+  const url = typeof repository === 'string' ? repository : repository?.url;
+  if (!url) throw new Error('libs/task-queue/package.json has no repository.url');
+  return url.replace(/^git\+/, '').replace(/\.git$/, '');
+}
+
+const INLINE_LINK = /\]\(\s*<?([^)\s>]+)>?[^)]*\)/g;
+const REFERENCE_LINK = /^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)/;
+const HTML_LINK = /\b(?:href|src)\s*=\s*["']([^"']+)["']/g;
+const ABSOLUTE = /^(?:https?:|mailto:|#)/;
+const INTO_REPO = /^https:\/\/github\.com\/[^/]+\/[^/]+\/(?:blob|tree)\//;
+
+/**
+ * What keeps `markdown` from working where npm shows it, away from the repository: relative
+ * links, the repo's `@app/task-queue` alias, and links into the repository's files that do not
+ * start with `webUrl` (the package's repository) or name no file of `root`. Each problem is
+ * `{ line, message }`, line 1-based.
+ */
+export function standaloneProblems(markdown, webUrl, root) {
+  const problems = [];
+  let inFence = false;
+  markdown.split('\n').forEach((text, index) => {
+    const line = index + 1;
+    if (text.includes('@app/task-queue')) {
+      problems.push({
+        line,
+        message:
+          "names '@app/task-queue', the repo's own alias: package users import 'nestjs-task-queue'",
+      });
+    }
+    if (/^\s*```/.test(text)) inFence = !inFence;
+    if (inFence || /^\s*```/.test(text)) return;
+    const targets = [
+      ...[...text.matchAll(INLINE_LINK)].map((match) => match[1]),
+      ...[...text.matchAll(HTML_LINK)].map((match) => match[1]),
+      ...(REFERENCE_LINK.exec(text)?.slice(1, 2) ?? []),
+    ];
+    for (const target of targets) {
+      if (!ABSOLUTE.test(target)) {
+        problems.push({
+          line,
+          message: `links to '${target}' by a relative path, which the npm page and the tarball cannot follow: use ${webUrl}/blob/main/<path from the repo root>`,
+        });
+      } else if (INTO_REPO.test(target)) {
+        const prefix = [`${webUrl}/blob/main/`, `${webUrl}/tree/main/`].find((start) =>
+          target.startsWith(start),
+        );
+        const path =
+          prefix && decodeURIComponent(target.slice(prefix.length).replace(/[#?].*$/, ''));
+        if (!prefix) {
+          problems.push({
+            line,
+            message: `links to '${target}': a link into the repository starts with ${webUrl}/blob/main/ (repository.url of libs/task-queue/package.json)`,
+          });
+        } else if (!existsSync(join(root, path))) {
+          problems.push({
+            line,
+            message: `links to '${target}': there is no ${path} in the repository`,
+          });
+        }
+      }
+    }
+  });
+  return problems;
+}
+
+/** Writes the file's Prisma schemas into `work` and generates their clients there. */
+function generatePrismaClients(schemas, work, shown) {
+  if (schemas.length === 0) return true;
+  // `prisma generate` needs no schema engine, but the CLI fetches one at start unless a binary
+  // is named: this one says why it is there, should anything ever run it.
+  const noEngine = join(work, 'schema-engine-unused');
+  writeFileSync(
+    noEngine,
+    '#!/bin/sh\necho "check-readme: no schema engine here, prisma generate needs none" >&2\nexit 1\n',
+  );
+  chmodSync(noEngine, 0o755);
+  const prisma = createRequire(import.meta.url).resolve('prisma/build/index.js');
+  for (const schema of schemas) {
+    const file = join(work, schema.path);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, schema.code);
+    const run = spawnSync(process.execPath, [prisma, 'generate', '--schema', file], {
+      cwd: work,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        PRISMA_SCHEMA_ENGINE_BINARY: noEngine,
+        PRISMA_HIDE_UPDATE_MESSAGE: '1',
+        CHECKPOINT_DISABLE: '1', // no version check over the network
+      },
+    });
+    if (run.status !== 0) {
+      console.error(`${run.stdout}${run.stderr}`.trim());
+      console.error(`${shown}:${schema.line - 1}: prisma generate failed on ${schema.path}`);
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Writes every ts block of `markdown` under `work` as its file, after generating the clients of
+ * its Prisma schemas there; false when `prisma generate` failed (it says why on stderr).
+ */
+export function writeBlocks(markdown, work, shown = 'markdown') {
+  mkdirSync(work, { recursive: true });
+  if (!generatePrismaClients(prismaSchemas(markdown), work, shown)) return false;
+  for (const block of extractBlocks(markdown)) {
+    mkdirSync(dirname(join(work, block.path)), { recursive: true });
+    writeFileSync(join(work, block.path), block.code);
+  }
+  return true;
+}
+
+function checkFile(readme, { packageDocs }) {
   const shown = relative(process.cwd(), readme) || readme;
-  const blocks = extractBlocks(readFileSync(readme, 'utf8'));
+  const markdown = readFileSync(readme, 'utf8');
+  if (packageDocs) {
+    const manifest = JSON.parse(readFileSync(join(REPO, 'libs/task-queue/package.json'), 'utf8'));
+    const webUrl = repositoryWebUrl(manifest.repository);
+    const problems = standaloneProblems(markdown, webUrl, REPO);
+    for (const [field, value] of [
+      ['homepage', manifest.homepage],
+      ['bugs.url', manifest.bugs?.url],
+    ]) {
+      if (typeof value === 'string' && value.startsWith(webUrl)) continue;
+      problems.push({
+        line: 1,
+        message: `libs/task-queue/package.json's ${field} (${value}) is not under its repository.url (${webUrl})`,
+      });
+    }
+    for (const { line, message } of problems) console.error(`${shown}:${line}: ${message}`);
+    if (problems.length > 0) {
+      console.error(`${shown}: does not stand alone as package documentation`);
+      return 1;
+    }
+  }
+  const blocks = extractBlocks(markdown);
   if (blocks.length === 0) {
     console.log(`${shown}: no ts blocks`);
     return 0;
@@ -65,10 +232,7 @@ function main() {
   // Inside the repo, so that the blocks' imports find its node_modules; removed afterwards.
   const work = join(REPO, '.readme-check', `${process.pid}-${randomBytes(3).toString('hex')}`);
   try {
-    for (const block of blocks) {
-      mkdirSync(dirname(join(work, block.path)), { recursive: true });
-      writeFileSync(join(work, block.path), block.code);
-    }
+    if (!writeBlocks(markdown, work, shown)) return 1;
     const tsconfig = {
       extends: join(REPO, 'tsconfig.json'),
       compilerOptions: { noEmit: true, rootDirs: [work, REPO], types: ['node', 'jest'] },
@@ -114,6 +278,15 @@ function main() {
   }
 }
 
+function main(args) {
+  const packageDocs = args.includes('--package');
+  const files = args.filter((arg) => arg !== '--package');
+  if (files.length === 0) files.push(join(REPO, 'README.md'));
+  let status = 0;
+  for (const file of files) status = Math.max(status, checkFile(resolve(file), { packageDocs }));
+  return status;
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  process.exitCode = main();
+  process.exitCode = main(process.argv.slice(2));
 }

@@ -102,3 +102,100 @@ describe('check-readme.js', () => {
     expect(example?.code.split('\n').slice(1)).toEqual(spec.split('\n').slice(1));
   });
 });
+
+describe('check-readme.js --package', () => {
+  const packageCheck = async (name: string, markdown: string) => {
+    const file = join(dir, name);
+    await writeFile(file, markdown);
+    const args = [SCRIPT, '--package', file];
+    const run = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8' });
+    return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+  };
+  const repo = 'https://github.com/nestjs-task-queue/nestjs-task-queue';
+  const STANDALONE = `# Package
+
+See the [guide](${repo}#readme), the [benchmarks](${repo}/blob/main/docs/benchmarks.md) and
+[Install](#install).
+
+${fence}ts
+import { Task } from 'nestjs-task-queue';
+export const decorator = Task;
+${fence}
+`;
+
+  it('passes documentation that works away from the repository', async () => {
+    const { status, stdout } = await packageCheck('STANDALONE.md', STANDALONE);
+    expect(stdout).toBe('STANDALONE.md: all 1 ts blocks type-check\n');
+    expect(status).toBe(0);
+  });
+
+  it('fails on a relative link, naming the line and the absolute form', async () => {
+    const { status, stderr } = await packageCheck(
+      'RELATIVE.md',
+      STANDALONE.replace(`${repo}/blob/main/docs/benchmarks.md`, '../../docs/benchmarks.md'),
+    );
+    expect(status).toBe(1);
+    expect(stderr).toContain(
+      `RELATIVE.md:3: links to '../../docs/benchmarks.md' by a relative path, which the npm page and the tarball cannot follow: use ${repo}/blob/main/<path from the repo root>`,
+    );
+  });
+
+  it("fails on the repo's @app/task-queue alias, in code as in prose", async () => {
+    const { status, stderr } = await packageCheck(
+      'ALIAS.md',
+      STANDALONE.replace("from 'nestjs-task-queue'", "from '@app/task-queue'"),
+    );
+    expect(status).toBe(1);
+    expect(stderr).toContain("ALIAS.md:7: names '@app/task-queue', the repo's own alias");
+  });
+
+  it('fails on a link into the repository that is not under its URL, or names no file', async () => {
+    const { status, stderr } = await packageCheck(
+      'ELSEWHERE.md',
+      STANDALONE.replace(`${repo}/blob/main/docs/benchmarks.md`, `${repo}/blob/main/docs/nope.md`) +
+        '\n[old](https://github.com/someone/else/blob/main/README.md)\n',
+    );
+    expect(status).toBe(1);
+    expect(stderr).toContain('there is no docs/nope.md in the repository');
+    expect(stderr).toContain(
+      `a link into the repository starts with ${repo}/blob/main/ (repository.url of libs/task-queue/package.json)`,
+    );
+  });
+
+  it('type-checks ts blocks against the Prisma client generated from the prisma block', async () => {
+    const markdown = (field: string) => `# Prisma
+
+${fence}prisma
+// prisma/schema.prisma
+generator client {
+  provider            = "prisma-client"
+  output              = "../src/generated/prisma"
+  moduleFormat        = "esm"
+  importFileExtension = "js"
+}
+
+datasource db {
+  provider = "postgresql"
+}
+
+model Note {
+  id   Int    @id @default(autoincrement())
+  text String
+}
+${fence}
+
+${fence}ts
+// src/notes/notes.ts
+import type { Prisma } from '../generated/prisma/client.js';
+
+export const add = (tx: Prisma.TransactionClient) => tx.note.create({ data: { ${field}: 'hi' } });
+${fence}
+`;
+    const good = await packageCheck('PRISMA.md', markdown('text'));
+    expect(good.stdout).toBe('PRISMA.md: all 1 ts blocks type-check\n');
+    expect(good.status).toBe(0);
+    const bad = await packageCheck('PRISMA-BAD.md', markdown('body'));
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/^PRISMA-BAD\.md:26:\d+ .*'body' does not exist in type/m);
+  });
+});

@@ -1,6 +1,6 @@
 // The README's end-to-end example, run for real: keep the two the same.
 import { Test, type TestingModule } from '@nestjs/testing';
-import { TaskQueueModule, TaskQueues } from '@app/task-queue';
+import { TaskQueueModule, TaskQueues } from 'nestjs-task-queue';
 import { UsersModule } from '../src/users/users.module.js';
 import { deleteKeys, REDIS_URL, uniquePrefix } from './support/redis.js';
 
