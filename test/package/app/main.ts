@@ -14,7 +14,7 @@ async function main() {
     report('applied', await queue.apply('greet', { name }, { timeout: 20 }));
   }
   try {
-    await queue.enqueue('greet', { name: 10n } as unknown as { name: string });
+    await queue.enqueue('greet', { name: 10n });
     report('bad-payload', { accepted: true });
   } catch (error) {
     const { name, message } = error as Error;
