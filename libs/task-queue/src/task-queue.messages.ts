@@ -197,6 +197,14 @@ export const messages = {
   forcedWorkerClose: (store: string, ms: number) =>
     `Workers did not close within ${ms} ms (${store} not answering?): closed by force. Jobs ` +
     `still active go back on their queue once their lock expires.`,
+  outageStarted: (where: string, source: string, reason: string) =>
+    `${where} is not reachable (${source}: ${reason}). Workers take no job and enqueues fail ` +
+    `until it answers; the connections keep retrying. Check that it is running and that the ` +
+    `'connection' setting points at it.`,
+  outageGoesOn: (where: string, seconds: number, reason: string) =>
+    `${where} still not reachable after ${seconds.toFixed(1)} s (${reason}); retrying.`,
+  outageEnded: (where: string, seconds: number) =>
+    `${where} reachable again after ${seconds.toFixed(1)} s.`,
   backendUnavailable: (queue: string, store: string, reason: string) =>
     `Queue '${queue}': ${store} is not reachable (${reason}); nothing was enqueued or read. ` +
     `Check that ${store} is running and the 'connection' setting points at it.`,

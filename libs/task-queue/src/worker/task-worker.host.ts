@@ -93,7 +93,6 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
               : 0,
         },
       });
-      worker.on('error', (error) => this.logger.error(`Worker '${name}': ${error.message}`));
       observeRuns(worker, name, {
         logger: this.logger,
         metrics: this.metrics,

@@ -47,8 +47,11 @@ export class PostgresBackend extends QueueBackend {
   private lastError?: string;
   private stopping = false;
 
-  constructor(private readonly setup: PostgresSetup) {
-    super();
+  constructor(
+    private readonly setup: PostgresSetup,
+    where: string,
+  ) {
+    super(where);
     this.kind = setup.kind;
     this.shared = {
       pool: setup.pool,
@@ -64,9 +67,17 @@ export class PostgresBackend extends QueueBackend {
       setup.migrate,
     );
     this.aborts = new PostgresAborts(setup.pool, () => setup.listenClient());
-    setup.pool.on('error', (error) =>
-      this.logger.error(`PostgreSQL connection failed: ${error.message}`),
-    );
+    // An idle connection of the pool that fails has lost the server.
+    setup.pool.on('error', (error) => this.outage.failed('PostgreSQL pool', error));
+    // No connection says when the server is back: ask it until it answers.
+    this.outage.onStart(() => void this.probeUntilReachable());
+  }
+
+  private async probeUntilReachable(): Promise<void> {
+    while (this.outage.ongoing && !this.stopping) {
+      await sleep(RETRY_MS);
+      if (!this.stopping) await this.ping(RETRY_MS);
+    }
   }
 
   /** The schema, ready for BullMQ (migrated, or checked when migrations are off). */
@@ -144,6 +155,7 @@ export class PostgresBackend extends QueueBackend {
   async ping(timeoutMs: number): Promise<Reachability> {
     const result = await answersQuery(this.setup.pool, timeoutMs, this.kind === 'pglite');
     if (!result.reachable) this.ready = false;
+    else this.outage.reachable();
     this.lastError = result.error;
     return result;
   }
