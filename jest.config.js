@@ -26,6 +26,7 @@ const BACKENDS = {
   'enqueue-many': ALL_BACKENDS,
   'job-log': ALL_BACKENDS,
   shutdown: ALL_BACKENDS,
+  'fail-fast': ALL_BACKENDS,
   'schedule-every': ALL_BACKENDS,
   observability: ALL_BACKENDS,
   metrics: ALL_BACKENDS,

@@ -15,6 +15,8 @@ const REMINDER_MS = 60_000;
 export class BackendOutage {
   private startedAt?: number;
   private remindedAt = 0;
+  /** The message of the last connection error reported, if any. */
+  lastError?: string;
   private readonly starts = new Set<() => void>();
   private readonly ends = new Set<() => void>();
 
@@ -36,6 +38,7 @@ export class BackendOutage {
   /** A connection of the backend failed (`source` says which, for the first line). */
   failed(source: string, error: Error): void {
     const now = this.now();
+    this.lastError = error.message;
     if (this.startedAt === undefined) {
       this.startedAt = now;
       this.remindedAt = now;

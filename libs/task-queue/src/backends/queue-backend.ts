@@ -183,6 +183,18 @@ export abstract class QueueBackend implements OnApplicationShutdown {
     return {};
   }
 
+  /**
+   * Whether the backend still holds what it held when {@link markKept} last ran: `false` once
+   * it lost its data (a Redis restarted empty, or flushed). A server that keeps its data over a
+   * restart (PostgreSQL) always holds it.
+   */
+  async stillKept(): Promise<boolean> {
+    return true;
+  }
+
+  /** Marks the backend's data, for {@link stillKept} to find. */
+  async markKept(): Promise<void> {}
+
   /** Whether the backend was reachable at its last use: lets the hot path skip a check. */
   abstract isReady(): boolean;
 

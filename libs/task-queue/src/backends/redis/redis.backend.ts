@@ -172,6 +172,19 @@ export class RedisBackend extends QueueBackend {
     this.workerClient?.disconnect();
   }
 
+  /** A key no command of BullMQ or this library removes: gone means Redis lost its data. */
+  private get keptMarker(): string {
+    return `${this.prefix}:task-queue:kept`;
+  }
+
+  override async stillKept(): Promise<boolean> {
+    return (await this.workerConnection.exists(this.keptMarker)) === 1;
+  }
+
+  override async markKept(): Promise<void> {
+    await this.workerConnection.set(this.keptMarker, '1');
+  }
+
   /** Whether Redis may evict keys, read with CONFIG GET (often disabled on managed Redis). */
   async maxmemoryPolicy(): Promise<string | undefined> {
     const [, policy] = (await this.producer.config('GET', 'maxmemory-policy')) as string[];
