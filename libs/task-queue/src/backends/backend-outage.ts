@@ -66,8 +66,21 @@ export class BackendOutage {
     return () => this.starts.delete(listener);
   }
 
-  /** Calls `listener` each time an outage ends; returns a function to stop that. */
-  onEnd(listener: () => void): () => void {
+  /**
+   * A connection that was up before is up again: ends the outage if there was one, and tells
+   * those waiting for the backend to come back even if none was reported (a server restarted
+   * in a blink drops its connections without any failed reconnect).
+   */
+  reconnected(): void {
+    if (this.startedAt !== undefined) return this.reachable();
+    for (const listener of [...this.ends]) listener();
+  }
+
+  /**
+   * Calls `listener` each time the backend is back: an outage ended, or a dropped connection
+   * is up again. Returns a function to stop that.
+   */
+  onBack(listener: () => void): () => void {
     this.ends.add(listener);
     return () => this.ends.delete(listener);
   }

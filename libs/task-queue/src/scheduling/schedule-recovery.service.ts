@@ -49,7 +49,7 @@ export class ScheduleRecovery implements OnApplicationBootstrap, OnApplicationSh
     if (this.config.workerQueues.length === 0) return;
     void this.scheduler.whenSettled().then(() => {
       if (this.stopping) return;
-      this.stopListening = this.backend.outage.onEnd(() => void this.check());
+      this.stopListening = this.backend.outage.onBack(() => void this.check());
       this.timer = setInterval(() => void this.check(), CHECK_MS);
       // A timer of its own must not keep the process alive.
       this.timer.unref();
@@ -81,12 +81,12 @@ export class ScheduleRecovery implements OnApplicationBootstrap, OnApplicationSh
           await this.restoreRuntimeSchedules();
         }
         await this.backend.markKept();
-        this.marked = true;
       }
       this.marked = true;
       await this.readRuntimeSchedules();
     } catch (error) {
-      if (!this.stopping) {
+      // An outage is reported once, by the backend; the check runs again when it ends.
+      if (!this.stopping && !this.backend.outage.ongoing) {
         this.logger.error(messages.schedulesNotChecked((error as Error).message));
       }
     }

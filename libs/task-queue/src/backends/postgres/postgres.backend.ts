@@ -10,7 +10,11 @@ import {
   type WorkerSettings,
 } from '../queue-backend.js';
 import { storeName } from '../store-name.js';
-import { postgresBackendFactory, type SharedPostgres } from './namespaced.connection.js';
+import {
+  connectionLost,
+  postgresBackendFactory,
+  type SharedPostgres,
+} from './namespaced.connection.js';
 import { PostgresAborts } from './postgres.aborts.js';
 import { answersQuery, textOf, type PostgresSetup } from './postgres.connection.js';
 import { finishedJobs } from './postgres.finished.js';
@@ -129,6 +133,11 @@ export class PostgresBackend extends QueueBackend {
 
   isReady(): boolean {
     return this.ready;
+  }
+
+  /** Also the server ending sessions (a restart: 57P01) or refusing them while it starts. */
+  protected override isConnectionError(error: Error): boolean {
+    return super.isConnectionError(error) || connectionLost(error) || this.outage.ongoing;
   }
 
   /**

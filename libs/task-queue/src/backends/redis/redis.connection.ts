@@ -70,8 +70,13 @@ export function createRedisClient(
  * reconnect), and its getting ready, which ends an outage.
  */
 export function watchOutage(client: RedisClient, source: string, outage: BackendOutage): void {
+  let wasReady = false;
   client.on('error', (error: Error) => outage.failed(source, error));
-  client.on('ready', () => outage.reachable());
+  client.on('ready', () => {
+    if (wasReady) outage.reconnected();
+    else outage.reachable();
+    wasReady = true;
+  });
 }
 
 /** A cluster client: the policy's offline queue is the cluster's, the rest each node's. */
