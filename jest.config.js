@@ -27,6 +27,7 @@ const BACKENDS = {
   'job-log': ALL_BACKENDS,
   shutdown: ALL_BACKENDS,
   'fail-fast': ALL_BACKENDS,
+  'close-idle': ALL_BACKENDS,
   'schedule-every': ALL_BACKENDS,
   observability: ALL_BACKENDS,
   metrics: ALL_BACKENDS,
