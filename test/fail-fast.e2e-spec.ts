@@ -1,30 +1,18 @@
 // `failFast`: the bootstrap waits that long for the backend, then fails naming it (without its
 // password); without it, or with a backend that answers, the application boots as before.
-import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import {
   BackendUnavailableError,
   RedisUnavailableError,
-  Task,
   TaskQueueConfigError,
   TaskQueueModule,
   TaskQueues,
   type TaskQueueModuleOptions,
 } from '@app/task-queue';
+import { EchoModule } from './fixtures/echo.tasks.js';
 import { BACKEND, testBackend } from './support/backend.js';
 import { freePort } from './support/processes.js';
 import { QUIET, startTaskApp } from './support/task-app.js';
-
-@Injectable()
-class EchoTasks {
-  @Task()
-  async echo(_ctx: unknown, payload: { word: string }) {
-    return payload.word;
-  }
-}
-
-@Module({ providers: [EchoTasks] })
-class EchoModule {}
 
 /** Boots an application with `options`; resolves how the bootstrap ended and how long it took. */
 async function boot(options: TaskQueueModuleOptions) {
@@ -71,7 +59,9 @@ describe(`failFast (${BACKEND})`, () => {
       logger: QUIET,
     });
     const queue = app.get(TaskQueues).get('default');
-    await expect(queue.apply('echo', { word: 'up' }, { timeout: 20 })).resolves.toBe('up');
+    await expect(queue.apply('echo', { word: 'up' }, { timeout: 20 })).resolves.toMatchObject({
+      payload: { word: 'up' },
+    });
   });
 
   // A backend that cannot be reached: a loopback port nothing listens on. PGlite, in this

@@ -19,6 +19,8 @@ import { privateRedis, report, waitForAsync } from './support.js';
 
 /** When each tick of the per-second schedule ran, in ms since the epoch. */
 const ticks: number[] = [];
+/** When each run of the runtime schedule ran. */
+const runtimeRuns: number[] = [];
 
 @Injectable()
 class OutageTasks {
@@ -29,6 +31,7 @@ class OutageTasks {
 
   @Task({ queue: 'emails' })
   async send(_ctx: unknown, payload: { to: string }) {
+    if (payload.to === 'runtime') runtimeRuns.push(Date.now());
     return `sent to ${payload.to}`;
   }
 }
@@ -108,8 +111,8 @@ describe.each([
       backAfterSeconds: (ended.at - stopped) / 1000,
     });
     expect(starts).toHaveLength(1);
-    expect(starts[0]!.level).toBe('error');
-    expect(starts[0]!.text).toContain(`${store} at ${server.url}`);
+    expect(starts[0].level).toBe('error');
+    expect(starts[0].text).toContain(`${store} at ${server.url}`);
     // The scheduler may say once that its schedules wait for the backend; nothing repeats.
     const others = outage.filter(
       (line) => line !== starts[0] && line !== ended && !line.text.startsWith('Job finished'),
@@ -142,7 +145,11 @@ describe('Redis restarted empty, or flushed, under a running application', () =>
     const started = Date.now();
     app = await startApp(redis.url, 'faults-lost', logger);
     await waitForAsync(async () => ticksSince(started) >= 2, 20_000, 'two ticks at first');
-  });
+    const emails = app.get(TaskQueues).get('emails');
+    await emails.schedule('send', { every: 1, payload: { to: 'runtime' }, id: 'digest' });
+    // The module puts back the runtime schedules it has seen: one look (every 15 s) later.
+    await sleep(16_000);
+  }, 60_000);
 
   afterAll(async () => {
     try {
@@ -158,6 +165,16 @@ describe('Redis restarted empty, or flushed, under a running application', () =>
     const back = Date.now();
     await waitForAsync(async () => ticksSince(back) >= 2, 30_000, 'two ticks after the restart');
     expect(lines.some((line) => /lost the queues' data/.test(line.text))).toBe(true);
+    // The runtime schedule is back under its id, and runs again.
+    await waitForAsync(
+      async () => runtimeRuns.filter((at) => at >= back).length >= 2,
+      30_000,
+      'two runs of the runtime schedule after the restart',
+    );
+    const schedules = await app!.get(TaskQueues).get('emails').schedules();
+    expect(schedules.map(({ id, source }) => ({ id, source }))).toEqual([
+      { id: 'task-queue-runtime:digest', source: 'runtime' },
+    ]);
     report('schedules after an empty restart', { ticksWithin: (Date.now() - back) / 1000 });
   });
 

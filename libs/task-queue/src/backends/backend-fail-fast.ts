@@ -53,6 +53,8 @@ export class BackendFailFast implements OnModuleInit {
     const { outage, kind } = this.backend;
     const reason = outage.lastError ?? (await this.backend.ping(REASON_PING_MS)).error;
     const message = messages.failFast(outage.where, seconds, reason ?? 'no answer');
-    return kind === 'redis' ? new RedisUnavailableError(message) : new BackendUnavailableError(message);
+    return kind === 'redis'
+      ? new RedisUnavailableError(message)
+      : new BackendUnavailableError(message);
   }
 }

@@ -48,7 +48,9 @@ export class BackendOutage {
     }
     if (now - this.remindedAt < REMINDER_MS) return;
     this.remindedAt = now;
-    this.logger.warn(messages.outageGoesOn(this.where, (now - this.startedAt) / 1000, error.message));
+    this.logger.warn(
+      messages.outageGoesOn(this.where, (now - this.startedAt) / 1000, error.message),
+    );
   }
 
   /** A connection of the backend answers (again): ends the outage, if there was one. */

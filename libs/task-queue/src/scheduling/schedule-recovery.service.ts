@@ -95,7 +95,10 @@ export class ScheduleRecovery implements OnApplicationBootstrap, OnApplicationSh
   private async readRuntimeSchedules(): Promise<void> {
     for (const name of this.config.workerQueues) {
       const schedulers = await this.backend.queue(name, 'worker').getJobSchedulers(0, -1, true);
-      this.runtime.set(name, schedulers.filter(({ key }) => sourceOf(key) === 'runtime'));
+      this.runtime.set(
+        name,
+        schedulers.filter(({ key }) => sourceOf(key) === 'runtime'),
+      );
     }
   }
 
