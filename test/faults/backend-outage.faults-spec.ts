@@ -12,8 +12,6 @@ import {
   TaskQueues,
   type TaskQueueConnection,
 } from '@app/task-queue';
-import { startRedisServer, type RedisServer } from '../../scripts/redis-launcher.js';
-import { freePort } from '../support/processes.js';
 import { postgresFaults, redisFaults, type FaultServer } from './fault-servers.js';
 import { privateRedis, report, waitForAsync } from './support.js';
 
@@ -187,22 +185,25 @@ describe('Redis restarted empty, or flushed, under a running application', () =>
   });
 });
 
-describe('an application booted while Redis is down', () => {
-  it('runs jobs once Redis starts (its workers wait for it)', async () => {
-    const port = await freePort();
-    const { logger } = collectingLogger();
-    const app = await startApp(`redis://127.0.0.1:${port}`, 'faults-late', logger);
-    let redis: RedisServer | undefined;
+describe.each([
+  { backend: redisFaults, prefix: 'faults-late' },
+  { backend: postgresFaults, prefix: 'faults_late' },
+])('an application booted while $backend.store is down', ({ backend, prefix }) => {
+  it('runs jobs once the backend starts (its workers wait for it)', async () => {
+    const server = await backend.server(false);
+    let app: TestingModule | undefined;
     try {
+      await server.stop('outage');
+      app = await startApp(server.url, prefix, collectingLogger().logger);
       await sleep(2000);
-      redis = await startRedisServer({ port });
+      await server.start();
       const queue = app.get(TaskQueues).get('emails');
-      await expect(queue.apply('send', { to: 'late' }, { timeout: 20 })).resolves.toBe(
+      await expect(queue.apply('send', { to: 'late' }, { timeout: 30 })).resolves.toBe(
         'sent to late',
       );
     } finally {
-      await app.close();
-      await redis?.stop('SIGKILL');
+      await app?.close();
+      await server.destroy();
     }
   });
 });

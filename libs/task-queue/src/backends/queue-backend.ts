@@ -130,7 +130,7 @@ export abstract class QueueBackend implements OnApplicationShutdown {
    * Reports an error event of a BullMQ object or connection: one that says the backend is out
    * of reach goes to the outage, any other is logged as it comes. Nothing once closing.
    */
-  protected reportError(source: string, error: Error): void {
+  reportError(source: string, error: Error): void {
     if (this.closed) return;
     if (this.isConnectionError(error)) this.outage.failed(source, error);
     else this.logger.error(`${source}: ${error.message}`);
