@@ -30,6 +30,8 @@ const BACKENDS = {
   'enqueue-many': ALL_BACKENDS,
   'job-log': ALL_BACKENDS,
   shutdown: ALL_BACKENDS,
+  'fail-fast': ALL_BACKENDS,
+  'close-idle': ALL_BACKENDS,
   'schedule-every': ALL_BACKENDS,
   observability: ALL_BACKENDS,
   metrics: ALL_BACKENDS,

@@ -27,6 +27,8 @@ import { messages } from './task-queue.messages.js';
 export interface TaskQueueConfig {
   /** The backend the connection names, with its namespace. */
   backend: BackendOptions;
+  /** Seconds to wait for the backend at bootstrap before failing it; unset: boot anyway. */
+  failFast: number | undefined;
   /** PostgreSQL: run BullMQ's migrations at start. */
   migrate: boolean;
   /** Queue name → concurrency, in configuration order. */
@@ -62,6 +64,7 @@ const fail = (option: string, value: unknown, expected: string): never => {
 /** The module's scalar options, checked before anything else. */
 const MODULE_RULES: OptionRules<TaskQueueModuleOptions> = [
   ['prefix', rules.nonEmptyString],
+  ['failFast', rules.positiveSeconds],
   ['migrate', rules.boolean],
   ['defaultTimeout', rules.timeout],
   ['shutdownGracePeriod', rules.seconds],
@@ -161,6 +164,7 @@ export function resolveConfig(
 
   return {
     backend,
+    failFast: options.failFast,
     migrate: options.migrate ?? true,
     queues,
     limits,

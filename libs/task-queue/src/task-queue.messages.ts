@@ -256,6 +256,12 @@ export const messages = {
   schedulesDeferred: (store: string, queues: Iterable<string>) =>
     `${store} is not reachable: the schedules of queue(s) ${list(queues)} will be reconciled ` +
     `once it is. Until then they run as last stored in ${store}.`,
+  schedulesLost: (store: string) =>
+    `${store} lost the queues' data (restarted empty, or flushed): putting back the schedules ` +
+    `of this code and the runtime schedules last seen. Jobs that were queued are gone; make ` +
+    `${store} persistent (Redis: appendonly yes) to keep them over a restart.`,
+  schedulesNotChecked: (reason: string) =>
+    `Could not check whether the schedules are still stored: ${reason}. Checking again shortly.`,
   schedulesFailed: (store: string, queue: string, reason: string) =>
     `Could not reconcile the schedules of queue '${queue}': ${reason}. They run as last stored ` +
     `in ${store}; restart the process once ${store} is healthy to apply this code's schedules.`,
@@ -265,6 +271,19 @@ export const messages = {
   forcedWorkerClose: (store: string, ms: number) =>
     `Workers did not close within ${ms} ms (${store} not answering?): closed by force. Jobs ` +
     `still active go back on their queue once their lock expires.`,
+  failFast: (where: string, seconds: number, reason: string) =>
+    `TaskQueueModule: ${where} did not answer within ${seconds} s of bootstrap (failFast): ` +
+    `${reason}. Check that it is running and reachable from this host, and that the ` +
+    `'connection' setting (host, port, password, TLS) is right; or raise 'failFast', or leave ` +
+    `it unset to boot anyway and let the workers wait for the backend.`,
+  outageStarted: (where: string, source: string, reason: string) =>
+    `${where} is not reachable (${source}: ${reason}). Workers take no job and enqueues fail ` +
+    `until it answers; the connections keep retrying. Check that it is running and that the ` +
+    `'connection' setting points at it.`,
+  outageGoesOn: (where: string, seconds: number, reason: string) =>
+    `${where} still not reachable after ${seconds.toFixed(1)} s (${reason}); retrying.`,
+  outageEnded: (where: string, seconds: number) =>
+    `${where} reachable again after ${seconds.toFixed(1)} s.`,
   backendUnavailable: (queue: string, store: string, reason: string) =>
     `Queue '${queue}': ${store} is not reachable (${reason}); nothing was enqueued or read. ` +
     `Check that ${store} is running and the 'connection' setting points at it.`,

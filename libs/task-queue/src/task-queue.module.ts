@@ -11,6 +11,7 @@ import { loadJobMetrics } from './observability/job-metrics.js';
 import { loadTracing, TaskTracing } from './observability/task-queue.tracing.js';
 import { TaskQueueMigrator } from './backends/task-queue.migrator.js';
 import { TaskQueueRedisPolicy } from './backends/redis/redis.policy.js';
+import { BackendFailFast } from './backends/backend-fail-fast.js';
 import { createBackend } from './backends/create-backend.js';
 import { QueueBackend } from './backends/queue-backend.js';
 import { BullJobStore } from './backends/bullmq.job-store.js';
@@ -30,6 +31,7 @@ import {
 import { NEST_BULL_SHARED_CONFIG_TOKEN } from './nest-bullmq/nest-bullmq.tokens.js';
 import { TaskQueues } from './producer/task-queues.service.js';
 import { LocalTimers } from './scheduling/local-timers.service.js';
+import { ScheduleRecovery } from './scheduling/schedule-recovery.service.js';
 import { TaskScheduler } from './scheduling/task-scheduler.service.js';
 import { TaskWorkerHost } from './worker/task-worker.host.js';
 import { TaskRegistry } from './discovery/task.registry.js';
@@ -98,6 +100,7 @@ export const TASK_QUEUE_EXPORTS = [
     ...TASK_QUEUE_CORE_PROVIDERS,
     // The one owner of the connections and BullMQ objects; nothing connects until first use.
     { provide: QueueBackend, useFactory: createBackend, inject: [TASK_QUEUE_CONFIG] },
+    BackendFailFast,
     // OpenTelemetry spans when the application has @opentelemetry/api (an optional peer).
     { provide: TaskTracing, useFactory: () => loadTracing() },
     // Where TaskQueue keeps jobs: BullMQ on the backend (the testing module keeps them in memory).
@@ -109,6 +112,7 @@ export const TASK_QUEUE_EXPORTS = [
     },
     TaskWorkerHost,
     TaskScheduler,
+    ScheduleRecovery,
     TaskQueueRedisPolicy,
     NestBullQueueCheck,
   ],

@@ -2,6 +2,7 @@ import type { PgPool } from 'bullmq';
 import { TaskQueueConfigError } from '../errors/index.js';
 import type { PostgresPoolConfig } from '../interfaces/task-queue-options.interface.js';
 import type { TaskQueueConfig } from '../task-queue.config.js';
+import { describeBackend } from './backend-address.js';
 import type { BackendOptions } from './backend-options.js';
 import { PGlitePool, type PGliteLike } from './postgres/pglite.pool.js';
 import { PostgresBackend } from './postgres/postgres.backend.js';
@@ -21,15 +22,16 @@ const LISTEN_KEEPALIVE_MS = 10_000;
  */
 export async function createBackend(config: TaskQueueConfig): Promise<QueueBackend> {
   const { backend } = config;
+  const where = describeBackend(backend);
   switch (backend.kind) {
     case 'redis': {
       const { Redis, Cluster } = await load('ioredis', () => import('ioredis'));
-      return new RedisBackend({ Redis, Cluster }, backend.connection, backend.prefix);
+      return new RedisBackend({ Redis, Cluster }, backend.connection, backend.prefix, where);
     }
     case 'postgres':
-      return new PostgresBackend(await postgresSetup(backend, config.migrate));
+      return new PostgresBackend(await postgresSetup(backend, config.migrate), where);
     case 'pglite':
-      return new PostgresBackend(await pgliteSetup(backend, config.migrate));
+      return new PostgresBackend(await pgliteSetup(backend, config.migrate), where);
   }
 }
 

@@ -1,5 +1,6 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import {
+  ConnectionClosedError,
   Job,
   type FlowProducer,
   type Processor,
@@ -8,6 +9,7 @@ import {
   type Worker,
   type WorkerOptions,
 } from 'bullmq';
+import { BackendOutage } from './backend-outage.js';
 import type { FinishedJob } from './bullmq.outcomes.js';
 
 /** Which store the queues live in. */
@@ -41,6 +43,8 @@ export abstract class QueueBackend implements OnApplicationShutdown {
   /** Whether it has BullMQ queues to show (the dashboard) and count (metrics): not in tests. */
   readonly hasQueues: boolean = true;
   protected readonly logger = new Logger('TaskQueue');
+  /** Where every connection error of this backend goes: one line per outage, not per retry. */
+  readonly outage: BackendOutage;
 
   private readonly queues = new Map<string, Queue>();
   private readonly events = new Map<string, Promise<QueueEvents>>();
@@ -48,13 +52,18 @@ export abstract class QueueBackend implements OnApplicationShutdown {
   private flows?: FlowProducer;
   private closed = false;
 
+  /** @param where the backend and where it is, without a password, for log lines. */
+  constructor(where: string) {
+    this.outage = new BackendOutage(this.logger, where);
+  }
+
   /** The BullMQ queue `name` for `role`, made on first use. */
   queue(name: string, role: QueueRole = 'producer'): Queue {
     const key = `${role}:${name}`;
     let queue = this.queues.get(key);
     if (!queue) {
       queue = this.makeQueue(name, role);
-      queue.on('error', (error) => this.logger.error(`Queue '${name}': ${error.message}`));
+      queue.on('error', (error) => this.reportError(`Queue '${name}'`, error));
       this.queues.set(key, queue);
     }
     return queue;
@@ -74,7 +83,7 @@ export abstract class QueueBackend implements OnApplicationShutdown {
 
   private async openEvents(name: string): Promise<QueueEvents> {
     const events = this.makeQueueEvents(name);
-    events.on('error', (error) => this.logger.error(`Queue events '${name}': ${error.message}`));
+    events.on('error', (error) => this.reportError(`Queue events '${name}'`, error));
     await events.waitUntilReady();
     return events;
   }
@@ -83,7 +92,7 @@ export abstract class QueueBackend implements OnApplicationShutdown {
   flowProducer(): FlowProducer {
     if (!this.flows) {
       this.flows = this.makeFlowProducer();
-      this.flows.on('error', (error) => this.logger.error(`Flow producer: ${error.message}`));
+      this.flows.on('error', (error) => this.reportError('Flow producer', error));
     }
     return this.flows;
   }
@@ -112,8 +121,31 @@ export abstract class QueueBackend implements OnApplicationShutdown {
   /** A worker for queue `name`; the caller runs it and closes it, the backend only tracks it. */
   worker(name: string, processor: Processor, settings: WorkerSettings): Worker {
     const worker = this.makeWorker(name, processor, settings);
+    worker.on('error', (error) => this.reportError(`Worker '${name}'`, error));
     this.workers.push(worker);
     return worker;
+  }
+
+  /**
+   * Reports an error event of a BullMQ object or connection: one that says the backend is out
+   * of reach goes to the outage, any other is logged as it comes. Nothing once closing.
+   */
+  reportError(source: string, error: Error): void {
+    if (this.closed) return;
+    if (this.isConnectionError(error)) this.outage.failed(source, error);
+    else this.logger.error(`${source}: ${error.message}`);
+  }
+
+  /**
+   * Whether an error says the backend is out of reach (a socket error, a connection BullMQ
+   * found closed), rather than something about one command.
+   */
+  protected isConnectionError(error: Error): boolean {
+    const { code, syscall } = error as { code?: unknown; syscall?: unknown };
+    return (
+      error instanceof ConnectionClosedError ||
+      (typeof code === 'string' && typeof syscall === 'string')
+    );
   }
 
   onApplicationShutdown(): Promise<void> {
@@ -150,6 +182,18 @@ export abstract class QueueBackend implements OnApplicationShutdown {
   async migrate(): Promise<{ schema?: string; version?: number }> {
     return {};
   }
+
+  /**
+   * Whether the backend still holds what it held when {@link markKept} last ran: `false` once
+   * it lost its data (a Redis restarted empty, or flushed). A server that keeps its data over a
+   * restart (PostgreSQL) always holds it.
+   */
+  async stillKept(): Promise<boolean> {
+    return true;
+  }
+
+  /** Marks the backend's data, for {@link stillKept} to find. */
+  async markKept(): Promise<void> {}
 
   /** Whether the backend was reachable at its last use: lets the hot path skip a check. */
   abstract isReady(): boolean;

@@ -133,6 +133,25 @@ export interface TaskQueueModuleOptions {
    * Default `redis://127.0.0.1:6379`.
    */
   connection?: TaskQueueConnection;
+  /**
+   * Seconds to wait for the backend at bootstrap; if it has not answered by then, the
+   * bootstrap fails with a `BackendUnavailableError` (`RedisUnavailableError` on Redis) that
+   * names the backend (its URL with the password masked) and what to check. A backend that
+   * refuses at once is tried again until the time is up.
+   *
+   * Use it where a wrong URL or an unreachable backend should fail the deploy (a rolling update
+   * that must not replace healthy instances with ones that cannot enqueue). Leave it unset
+   * (the default) where the application must start while the backend is down: it then boots,
+   * enqueues fail with `BackendUnavailableError` until the backend answers, and the workers
+   * wait for it and reconnect on their own. On PGlite, which lives in this process, it only
+   * waits for the database to open. A positive number of seconds (fractions allowed).
+   *
+   * @example
+   * ```ts
+   * TaskQueueModule.forRoot({ connection: process.env.REDIS_URL, failFast: 10 })
+   * ```
+   */
+  failFast?: number;
   /** Queue names, or names with settings. Default `['default']`. */
   queues?: string[] | Record<string, QueueSettings>;
   /** Queue of tasks that name none. Must be one of `queues`. Default `'default'`. */

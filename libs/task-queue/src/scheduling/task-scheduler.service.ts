@@ -68,18 +68,25 @@ export class TaskScheduler implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
+  /**
+   * Makes the schedules of every queue this process works on match this code (under each
+   * queue's lock); a failure is logged, not thrown.
+   */
+  async reconcileAll(): Promise<void> {
+    await Promise.all(this.config.workerQueues.map((name) => this.reconcileQueue(name)));
+  }
+
   private async reconcileAtBoot(): Promise<void> {
     const names = this.config.workerQueues;
     if (names.length === 0) return;
-    const reconcileAll = () => Promise.all(names.map((name) => this.reconcileQueue(name)));
     // Boot with the schedules in place when the backend answers; an unreachable one must not
     // keep the application from booting (its workers wait for it as well).
     if (await this.backend.whenReady(ENQUEUE_CONNECT_TIMEOUT_MS)) {
-      await reconcileAll();
+      await this.reconcileAll();
       return;
     }
     this.logger.warn(messages.schedulesDeferred(storeName(this.backend.kind), names));
-    this.stopWaiting = this.backend.onceReachable(() => void reconcileAll());
+    this.stopWaiting = this.backend.onceReachable(() => void this.reconcileAll());
   }
 
   async onApplicationShutdown(): Promise<void> {

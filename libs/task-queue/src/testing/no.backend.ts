@@ -15,7 +15,7 @@ export class NoBackend extends QueueBackend {
     /** The kind the application configured, which this test does not connect to. */
     readonly kind: BackendKind,
   ) {
-    super();
+    super('no backend (the testing module)');
   }
 
   isReady(): boolean {

@@ -6,7 +6,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { Worker } from 'bullmq';
-import { QueueBackend } from '../backends/queue-backend.js';
+import { QueueBackend, type WorkerSettings } from '../backends/queue-backend.js';
 import { storeName } from '../backends/store-name.js';
 import { TaskRegistry } from '../discovery/task.registry.js';
 import { TaskQueueMetrics } from '../observability/task-queue.metrics.js';
@@ -52,6 +52,8 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
   /** The jobs running here, to cancel on abort or when the grace period runs out. */
   private readonly active = new ActiveRuns();
   private stopping = false;
+  /** Wakes the workers waiting for the backend to start them, to give up on shutdown. */
+  private readonly wakes = new Set<() => void>();
 
   constructor(
     @Inject(TASK_QUEUE_CONFIG) private readonly config: TaskQueueConfig,
@@ -83,7 +85,7 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
         tracing,
         rateLimit: (ms) => pause.pause(ms),
       });
-      const worker = this.backend.worker(name, processor, {
+      const settings: WorkerSettings = {
         concurrency: this.config.queues.get(name),
         limiter: limits?.rateLimit && limiterOf(limits.rateLimit),
         autorun: false,
@@ -94,28 +96,29 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
               ? (tasks.get(job.name)?.retryDelayMs(attemptsMade) ?? 0)
               : 0,
         },
-      });
-      worker.on('error', (error) => this.logger.error(`Worker '${name}': ${error.message}`));
-      observeRuns(worker, name, {
-        logger: this.logger,
-        metrics: this.metrics,
-        logPayloads: this.config.logPayloads,
-        jobLog: this.config.jobLog,
-      });
-      this.workers.set(name, worker);
+      };
+      const makeWorker = () => {
+        const worker = this.backend.worker(name, processor, settings);
+        observeRuns(worker, name, {
+          logger: this.logger,
+          metrics: this.metrics,
+          logPayloads: this.config.logPayloads,
+          jobLog: this.config.jobLog,
+        });
+        this.workers.set(name, worker);
+        return worker;
+      };
       // Take jobs once connected: a worker started against an unreachable Redis sits in
       // BullMQ's retry delays, which outlive close() by up to 15 s. And only once this
       // process's schedules are reconciled, so no job of a schedule it replaces runs here.
-      Promise.all([
-        worker.waitUntilReady(),
-        this.scheduler.whenSettled(),
-        applyGlobalConcurrency(bullQueue, limits?.globalConcurrency),
-        pause.release(),
-      ])
-        .then(() => (this.stopping ? undefined : worker.run()))
-        .catch((error: Error) => {
-          if (!this.stopping) this.logger.error(`Worker '${name}' stopped: ${error.message}`);
-        });
+      void this.start(makeWorker, (worker) =>
+        Promise.all([
+          worker.waitUntilReady(),
+          this.scheduler.whenSettled(),
+          applyGlobalConcurrency(bullQueue, limits?.globalConcurrency),
+          pause.release(),
+        ]),
+      );
     }
     this.listenForAborts();
   }
@@ -126,6 +129,7 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    for (const wake of [...this.wakes]) wake();
     for (const pause of this.pauses.splice(0)) pause.close();
     const workers = [...this.workers.values()];
     this.workers.clear();
@@ -163,6 +167,48 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     await Promise.race([closed, forceClose]);
     clearTimeout(graceRunsOut);
     clearTimeout(force);
+  }
+
+  /**
+   * Makes a worker and runs it once `ready` resolves. When that fails (the backend could not be
+   * reached: this process booted while it was down), a new worker is made and tried each time
+   * the backend answers again, for as long as the process runs: a BullMQ worker whose first
+   * connect failed stays failed.
+   */
+  private async start(
+    makeWorker: () => Worker,
+    ready: (worker: Worker) => Promise<unknown>,
+  ): Promise<void> {
+    let worker = makeWorker();
+    for (;;) {
+      try {
+        await ready(worker);
+        break;
+      } catch (error) {
+        if (this.stopping) return;
+        this.backend.reportError(`Worker '${worker.name}'`, error as Error);
+        await worker.close(true).catch(() => undefined);
+        await this.untilReachable();
+        if (this.stopping) return;
+        worker = makeWorker();
+      }
+    }
+    await worker.run().catch((error: Error) => {
+      if (!this.stopping) this.logger.error(`Worker '${worker.name}' stopped: ${error.message}`);
+    });
+  }
+
+  /** Resolves once the backend answers, or at shutdown. */
+  private untilReachable(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        stop();
+        this.wakes.delete(wake);
+        resolve();
+      };
+      const stop = this.backend.onceReachable(wake);
+      this.wakes.add(wake);
+    });
   }
 
   /** Cancels active jobs that another process asked to abort. */

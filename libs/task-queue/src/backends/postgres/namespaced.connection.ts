@@ -171,12 +171,12 @@ function poolView(shared: SharedPostgres): PgPool {
 const LOST = new Set(['57P01', '57P02', '57P03', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE']);
 
 /**
- * Whether a query failed because the connection went away (a server restart, say), which BullMQ
+ * @internal Whether a query failed because the connection went away (a server restart, say), which BullMQ
  * handles by trying again later, rather than because of the query. BullMQ knows Redis's
  * connection errors only: told nothing, a worker whose completion is cut by a restart fails the
  * job with "terminating connection due to administrator command".
  */
-function connectionLost(error: unknown): boolean {
+export function connectionLost(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const { code } = error as { code?: unknown };
   if (typeof code === 'string') return LOST.has(code) || code.startsWith('08');

@@ -10,7 +10,11 @@ import {
   type WorkerSettings,
 } from '../queue-backend.js';
 import { storeName } from '../store-name.js';
-import { postgresBackendFactory, type SharedPostgres } from './namespaced.connection.js';
+import {
+  connectionLost,
+  postgresBackendFactory,
+  type SharedPostgres,
+} from './namespaced.connection.js';
 import { PostgresAborts } from './postgres.aborts.js';
 import { answersQuery, textOf, type PostgresSetup } from './postgres.connection.js';
 import { finishedJobs } from './postgres.finished.js';
@@ -47,8 +51,11 @@ export class PostgresBackend extends QueueBackend {
   private lastError?: string;
   private stopping = false;
 
-  constructor(private readonly setup: PostgresSetup) {
-    super();
+  constructor(
+    private readonly setup: PostgresSetup,
+    where: string,
+  ) {
+    super(where);
     this.kind = setup.kind;
     this.shared = {
       pool: setup.pool,
@@ -64,9 +71,17 @@ export class PostgresBackend extends QueueBackend {
       setup.migrate,
     );
     this.aborts = new PostgresAborts(setup.pool, () => setup.listenClient());
-    setup.pool.on('error', (error) =>
-      this.logger.error(`PostgreSQL connection failed: ${error.message}`),
-    );
+    // An idle connection of the pool that fails has lost the server.
+    setup.pool.on('error', (error) => this.outage.failed('PostgreSQL pool', error));
+    // No connection says when the server is back: ask it until it answers.
+    this.outage.onStart(() => void this.probeUntilReachable());
+  }
+
+  private async probeUntilReachable(): Promise<void> {
+    while (this.outage.ongoing && !this.stopping) {
+      await sleep(RETRY_MS);
+      if (!this.stopping) await this.ping(RETRY_MS);
+    }
   }
 
   /** The schema, ready for BullMQ (migrated, or checked when migrations are off). */
@@ -120,6 +135,11 @@ export class PostgresBackend extends QueueBackend {
     return this.ready;
   }
 
+  /** Also the server ending sessions (a restart: 57P01) or refusing them while it starts. */
+  protected override isConnectionError(error: Error): boolean {
+    return super.isConnectionError(error) || connectionLost(error) || this.outage.ongoing;
+  }
+
   /**
    * Whether the server answers within `timeoutMs`, and then the schema is ready (preparing it,
    * migrations included, is not held to that time: a first start may take a while).
@@ -144,6 +164,7 @@ export class PostgresBackend extends QueueBackend {
   async ping(timeoutMs: number): Promise<Reachability> {
     const result = await answersQuery(this.setup.pool, timeoutMs, this.kind === 'pglite');
     if (!result.reachable) this.ready = false;
+    else this.outage.reachable();
     this.lastError = result.error;
     return result;
   }

@@ -14,6 +14,7 @@ import {
   answersPing,
   closeRedisClient,
   createRedisClient,
+  watchOutage,
   whenReady,
   type IORedis,
   type RedisClient,
@@ -38,8 +39,9 @@ export class RedisBackend extends QueueBackend {
     private readonly ioredis: IORedis,
     private readonly connection: RedisConnection,
     private readonly prefix: string,
+    where: string,
   ) {
-    super();
+    super(where);
   }
 
   /** The enqueueing client: fails fast while Redis is unreachable. */
@@ -48,7 +50,7 @@ export class RedisBackend extends QueueBackend {
       this.ioredis,
       this.connection,
       'producer',
-      this.logger,
+      this.outage,
     ));
   }
 
@@ -57,7 +59,7 @@ export class RedisBackend extends QueueBackend {
       this.ioredis,
       this.connection,
       'worker',
-      this.logger,
+      this.outage,
     ));
   }
 
@@ -84,6 +86,12 @@ export class RedisBackend extends QueueBackend {
 
   isReady(): boolean {
     return this.producer.status === 'ready';
+  }
+
+  /** Also any error while a client in use is not connected ("Connection is closed."). */
+  protected override isConnectionError(error: Error): boolean {
+    const down = (client?: RedisClient) => client !== undefined && client.status !== 'ready';
+    return super.isConnectionError(error) || this.outage.ongoing || down(this.workerClient);
   }
 
   whenReady(timeoutMs: number): Promise<boolean> {
@@ -137,8 +145,7 @@ export class RedisBackend extends QueueBackend {
   ): Promise<void> {
     const channels = new Map(queues.map((queue) => [abortChannel(this.prefix, queue), queue]));
     this.subscriber = this.workerConnection.duplicate();
-    // The workers' client reports an outage already; this one only must not crash the process.
-    this.subscriber.on('error', () => undefined);
+    watchOutage(this.subscriber, 'Redis connection (abort requests)', this.outage);
     this.subscriber.on('message', (channel: string, id: string) => {
       const queue = channels.get(channel);
       if (queue) onAbort(queue, id);
@@ -163,6 +170,19 @@ export class RedisBackend extends QueueBackend {
 
   disconnectWorkers(): void {
     this.workerClient?.disconnect();
+  }
+
+  /** A key no command of BullMQ or this library removes: gone means Redis lost its data. */
+  private get keptMarker(): string {
+    return `${this.prefix}:task-queue:kept`;
+  }
+
+  override async stillKept(): Promise<boolean> {
+    return (await this.workerConnection.exists(this.keptMarker)) === 1;
+  }
+
+  override async markKept(): Promise<void> {
+    await this.workerConnection.set(this.keptMarker, '1');
   }
 
   /** Whether Redis may evict keys, read with CONFIG GET (often disabled on managed Redis). */

@@ -1,9 +1,9 @@
-import type { LoggerService } from '@nestjs/common';
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import type {
   ClusterConnection,
   RedisConnection,
 } from '../../interfaces/task-queue-options.interface.js';
+import type { BackendOutage } from '../backend-outage.js';
 
 /**
  * `producer`: enqueueing fails fast while Redis is unreachable (no offline queue).
@@ -37,18 +37,22 @@ const DISCONNECT_TIMEOUT_MS = 300;
 const QUIT_TIMEOUT_MS = 1000;
 
 /**
- * @internal Creates an ioredis client for one policy. It connects on first use: nothing is
- * opened while Nest builds the application.
+ * @internal Creates an ioredis client for one policy, connecting at once (the backend makes it
+ * on first use: nothing is opened while Nest builds the application). Its failed connects and
+ * its getting ready go to `outage`.
  */
 export function createRedisClient(
   { Redis, Cluster }: IORedis,
   connection: RedisConnection,
   policy: ConnectionPolicy,
-  logger: LoggerService,
+  outage: BackendOutage,
 ): RedisClient {
   const options: RedisOptions = {
     ...POLICIES[policy],
-    lazyConnect: true,
+    // Not lazy: BullMQ duplicates this client for its blocking connections, and a lazy one that
+    // BullMQ connects while Redis is down rejects once and leaves the worker dead for good;
+    // one already connecting is waited for until Redis answers.
+    lazyConnect: false,
     disconnectTimeout: DISCONNECT_TIMEOUT_MS,
   };
   const client =
@@ -57,18 +61,22 @@ export function createRedisClient(
       : 'cluster' in connection
         ? createCluster(Cluster, (connection as ClusterConnection).cluster, options)
         : new Redis({ ...connection, ...options });
-  // ioredis reports every failed reconnect; one line per outage is enough.
-  let reported = false;
-  client.on('error', (error: Error) => {
-    if (reported) return;
-    reported = true;
-    logger.error(`Redis connection (${policy}) failed: ${error.message}; retrying.`);
-  });
-  client.on('ready', () => {
-    if (reported) logger.log(`Redis connection (${policy}) is back.`);
-    reported = false;
-  });
+  watchOutage(client, `Redis connection (${policy})`, outage);
   return client;
+}
+
+/**
+ * @internal Hands a client's connection errors to `outage` (ioredis reports each failed
+ * reconnect), and its getting ready, which ends an outage.
+ */
+export function watchOutage(client: RedisClient, source: string, outage: BackendOutage): void {
+  let wasReady = false;
+  client.on('error', (error: Error) => outage.failed(source, error));
+  client.on('ready', () => {
+    if (wasReady) outage.reconnected();
+    else outage.reachable();
+    wasReady = true;
+  });
 }
 
 /** A cluster client: the policy's offline queue is the cluster's, the rest each node's. */
