@@ -73,17 +73,17 @@ describe(`failFast (${BACKEND})`, () => {
     pglite: undefined,
   }[BACKEND];
 
-  (unreachable ? it : it.skip)(
-    'fails the bootstrap after that many seconds, naming the URL with its password masked',
-    async () => {
+  // Declared only where the backend can be out of reach, so that nothing counts as skipped.
+  if (unreachable) {
+    it('fails the bootstrap after that many seconds, naming the URL with its password masked', async () => {
       const port = await freePort();
-      const connection = unreachable!(port, 's3cret');
+      const connection = unreachable(port, 's3cret');
       const { error, seconds } = await boot({ connection, failFast: 1.5 });
       expect(error).toBeInstanceOf(
         BACKEND === 'redis' ? RedisUnavailableError : BackendUnavailableError,
       );
       const { message } = error as Error;
-      expect(message).toContain(unreachable!(port, '****'));
+      expect(message).toContain(unreachable(port, '****'));
       expect(message).not.toContain('s3cret');
       expect(message).toMatch(/did not answer within 1\.5 s of bootstrap \(failFast\)/);
       expect(message).toMatch(/ECONNREFUSED/);
@@ -91,15 +91,12 @@ describe(`failFast (${BACKEND})`, () => {
       // It waited for the backend (a refusal is tried again), and not much longer.
       expect(seconds).toBeGreaterThanOrEqual(1.4);
       expect(seconds).toBeLessThan(10);
-    },
-  );
+    });
 
-  (unreachable ? it : it.skip)(
-    'without failFast, boots while the backend is unreachable (enqueues fail meanwhile)',
-    async () => {
+    it('without failFast, boots while the backend is unreachable (enqueues fail meanwhile)', async () => {
       const port = await freePort();
-      const { error } = await boot({ connection: unreachable!(port, 's3cret') });
+      const { error } = await boot({ connection: unreachable(port, 's3cret') });
       expect(error).toBeUndefined();
-    },
-  );
+    });
+  }
 });
