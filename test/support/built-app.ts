@@ -85,7 +85,7 @@ export function runScript(script: string, args: string[], env: Record<string, st
     execFile(
       process.execPath,
       [script, ...args],
-      { cwd: REPO, env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 30_000 },
+      { cwd: REPO, env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 120_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
         resolve({ code, stdout, stderr });

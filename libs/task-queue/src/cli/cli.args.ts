@@ -62,7 +62,10 @@ export function parseCommandLine(argv: string[]): CliCommand {
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new CliInputError(error instanceof Error ? error.message : String(error));
+    // Point at the help of the command the line names, if it names one.
+    const [named] = parseArgs({ args: argv, strict: false, allowPositionals: true }).positionals;
+    const message = error instanceof Error ? error.message : String(error);
+    throw new CliInputError(message, named && named in ARITY ? named : undefined);
   }
   const { values, positionals } = parsed;
   const [first, ...rest] = positionals;

@@ -59,8 +59,10 @@ export async function showStatus(
 ): Promise<CommandOutput> {
   const taskQueues = app.get(TaskQueues);
   const [queue, id] = command.args;
-  if (id !== undefined) return showJob(taskQueues, knownQueue(taskQueues, queue, 'status'), id, command);
-  const names = queue === undefined ? taskQueues.names() : [knownQueue(taskQueues, queue, 'status')];
+  if (id !== undefined)
+    return showJob(taskQueues, knownQueue(taskQueues, queue, 'status'), id, command);
+  const names =
+    queue === undefined ? taskQueues.names() : [knownQueue(taskQueues, queue, 'status')];
   const stats = await Promise.all(
     names.map(async (name) => ({ queue: name, ...(await taskQueues.get(name).stats()) })),
   );
@@ -109,7 +111,8 @@ export async function listSchedules(
 ): Promise<CommandOutput> {
   const taskQueues = app.get(TaskQueues);
   const [only] = command.args;
-  const names = only === undefined ? taskQueues.names() : [knownQueue(taskQueues, only, 'schedules')];
+  const names =
+    only === undefined ? taskQueues.names() : [knownQueue(taskQueues, only, 'schedules')];
   const perQueue = await Promise.all(
     names.map(async (queue) =>
       (await taskQueues.get(queue).schedules()).map((schedule) => ({ queue, ...schedule })),
@@ -133,7 +136,10 @@ export async function listSchedules(
 }
 
 /** @internal `migrate`: BullMQ's PostgreSQL schema migrations. */
-export async function migrate(app: INestApplicationContext, command: CliCommand): Promise<CommandOutput> {
+export async function migrate(
+  app: INestApplicationContext,
+  command: CliCommand,
+): Promise<CommandOutput> {
   const migration = await app.get(TaskQueueMigrator).migrate();
   if (command.json) return { stdout: json(migration) };
   const { backend, schema, version } = migration;
