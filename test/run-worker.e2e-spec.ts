@@ -160,9 +160,22 @@ processes('a runWorker process of a module with worker: false', () => {
     const notRoot = await runScript(FIXTURES_CLI, ['-m', `${FIXTURE}#ApiTasks`, 'tasks'], env);
     expect(notRoot.code).toBe(2);
     expect(notRoot.stderr).toContain(
-      "nestjs-task-queue: the application's module does not import TaskQueueModule. Pass the " +
-        'root module',
+      `nestjs-task-queue: --module ${FIXTURE}#ApiTasks: that export is not a Nest module (it is ` +
+        `a provider or controller). Name your root module's export after '#'`,
     );
+    // A module that does not import TaskQueueModule: which module to pass.
+    const dir = mkdtempSync(join(tmpdir(), 'cli-esm-'));
+    try {
+      writeFileSync(join(dir, 'bare.mjs'), 'export class AppModule {}\n');
+      const bare = await runScript(FIXTURES_CLI, ['-m', join(dir, 'bare.mjs'), 'tasks'], env);
+      expect(bare.code).toBe(2);
+      expect(bare.stderr).toContain(
+        `nestjs-task-queue: --module ${join(dir, 'bare.mjs')}: the application's module does ` +
+          'not import TaskQueueModule. Pass the root module',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a CommonJS file: its exports, AppModule by default, #Name, or module.exports itself', async () => {

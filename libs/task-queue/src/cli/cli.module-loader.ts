@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -76,9 +77,13 @@ export async function loadAppModule(spec: string | undefined, cwd: string): Prom
         `Name the module's export after '#': --module ${file}#${exported[0] ?? 'AppModule'}.`,
     );
   }
-  if (!isModule(chosen)) {
+  // Nest marks providers and controllers; a module class carries no such mark.
+  const marked = ['__injectable__', '__controller__'].some(
+    (mark) => typeof chosen === 'function' && Reflect.getMetadata(mark, chosen) === true,
+  );
+  if (!isModule(chosen) || marked) {
     throw new CliInputError(
-      `--module ${spec}: that export is not a Nest module class (it is a ${typeof chosen}). ` +
+      `--module ${spec}: that export is not a Nest module (it is ${marked ? 'a provider or controller' : `a ${typeof chosen}`}). ` +
         `Name your root module's export after '#', e.g. --module ${file}#AppModule.`,
     );
   }

@@ -40,11 +40,16 @@ const BAD_INPUT = [
   TaskQueueConfigError,
 ];
 
-/** Nest's warnings and errors, on stderr so that stdout stays the command's output. */
+/**
+ * Nest's warnings and errors, on stderr so that stdout stays the command's output. A failed
+ * boot is left out: the CLI prints that error itself, once.
+ */
 const stderrLogger = (streams: CliStreams): LoggerService => ({
   log: () => undefined,
   warn: (message: unknown) => streams.stderr(`${String(message)}\n`),
-  error: (message: unknown) => streams.stderr(`${String(message)}\n`),
+  error: (message: unknown, ...rest: unknown[]) => {
+    if (rest.at(-1) !== 'ExceptionHandler') streams.stderr(`${String(message)}\n`);
+  },
 });
 
 /**
@@ -101,7 +106,7 @@ async function runCommand(
     abortOnError: false,
   });
   try {
-    const { backend } = taskQueueConfigOf(app, BIN);
+    const { backend } = taskQueueConfigOf(app, `--module ${command.module}`);
     const inMemory =
       backend.kind === 'pglite' && !('db' in backend.source) && !backend.source.dataDir;
     if (ON_BACKEND.includes(command.name) && inMemory) {
