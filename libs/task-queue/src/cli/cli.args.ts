@@ -56,6 +56,12 @@ const ARGUMENTS: Record<string, string> = {
   schedules: 'at most a queue: schedules [QUEUE]',
 };
 
+/** An error's message; Node's own errors may come from another realm than `Error`. */
+const messageOf = (error: unknown): string =>
+  typeof error === 'object' && error !== null && 'message' in error
+    ? String(error.message)
+    : String(error);
+
 /** @internal Reads `argv` (without node and the script); a `CliInputError` when it is wrong. */
 export function parseCommandLine(argv: string[]): CliCommand {
   let parsed;
@@ -64,8 +70,7 @@ export function parseCommandLine(argv: string[]): CliCommand {
   } catch (error) {
     // Point at the help of the command the line names, if it names one.
     const [named] = parseArgs({ args: argv, strict: false, allowPositionals: true }).positionals;
-    const message = error instanceof Error ? error.message : String(error);
-    throw new CliInputError(message, named && named in ARITY ? named : undefined);
+    throw new CliInputError(messageOf(error), named && named in ARITY ? named : undefined);
   }
   const { values, positionals } = parsed;
   const [first, ...rest] = positionals;
@@ -138,7 +143,7 @@ export function parsePayload(text: string | undefined): object {
   try {
     payload = JSON.parse(text);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = messageOf(error);
     throw new CliInputError(
       `--payload is not valid JSON (${reason}). Quote it for your shell and use double quotes ` +
         `inside: --payload '{"userId":42}'.`,
