@@ -16,7 +16,7 @@ import {
   type TaskJobInfo,
 } from '@app/task-queue';
 import { ApiTasks } from './fixtures/api.module.js';
-import { BACKEND, testBackend } from './support/backend.js';
+import { BACKEND, startupWhere, testBackend } from './support/backend.js';
 import { FIXTURES_CLI, killAllBuilt, REPO, runScript, startScript } from './support/built-app.js';
 import { eventually } from './support/redis.js';
 import { TEST_DATABASE_URL } from './support/postgres.js';
@@ -42,6 +42,17 @@ async function jobOf(queue: string, id: string): Promise<TaskJobInfo> {
   return JSON.parse(stdout) as TaskJobInfo;
 }
 
+/** Enqueues a `linger` job of `seconds` and resolves its id once a worker runs it. */
+async function activeLinger(seconds: number): Promise<string> {
+  const { stdout } = await cli('enqueue', 'linger', '--payload', JSON.stringify({ seconds }));
+  const id = stdout.trim();
+  await eventually(
+    async () => ((await jobOf('slow', id)).status === 'active' ? true : undefined),
+    120_000,
+  );
+  return id;
+}
+
 afterAll(async () => {
   await killAllBuilt();
   await backend.cleanup();
@@ -56,10 +67,7 @@ processes('a runWorker process of a module with worker: false', () => {
       WORKER_CONCURRENCY: '2',
       TASK_SHUTDOWN_GRACE_PERIOD: '0.5',
     });
-    const where =
-      BACKEND === 'redis'
-        ? `Redis at 127\\.0\\.0\\.1:\\d+, prefix '${backend.prefix}'`
-        : `PostgreSQL at 127\\.0\\.0\\.1:5432/test, schema '${backend.prefix}'`;
+    const where = startupWhere(backend);
     await worker.waitForOutput(
       new RegExp(
         `Worker ready: queues default \\(concurrency 2\\), slow \\(concurrency 2\\) on ${where}; 1 schedule: newYearReport$`,
@@ -93,12 +101,7 @@ processes('a runWorker process of a module with worker: false', () => {
       }),
     ]);
 
-    const { stdout } = await cli('enqueue', 'linger', '--payload', '{"seconds":60}');
-    const id = stdout.trim();
-    await eventually(
-      async () => ((await jobOf('slow', id)).status === 'active' ? true : undefined),
-      60_000,
-    );
+    const id = await activeLinger(60);
     expect(await worker.stop('SIGTERM', 60_000)).toEqual({ code: 0, signal: null });
     expect(worker.output()).toContain(
       'SIGTERM: shutting down; active jobs get 0.5 s to finish, then go back on their queue.',
@@ -122,12 +125,7 @@ processes('a runWorker process of a module with worker: false', () => {
       120_000,
     );
     // Beside the 60 s job the last test's worker put back, one of 8 s.
-    const { stdout } = await cli('enqueue', 'linger', '--payload', '{"seconds":8}');
-    const id = stdout.trim();
-    await eventually(
-      async () => ((await jobOf('slow', id)).status === 'active' ? true : undefined),
-      120_000,
-    );
+    const id = await activeLinger(8);
     expect(await worker.stop('SIGINT', 60_000)).toEqual({ code: 0, signal: null });
     expect(worker.output()).toContain('SIGINT: shutting down; active jobs get 15 s to finish');
     expect(worker.output()).toContain('Workers stopped: 1 job(s) still running after the 15 s');

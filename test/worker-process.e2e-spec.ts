@@ -3,7 +3,7 @@
 // backend that processes can share.
 import { TaskQueues, type TaskJobInfo } from '@app/task-queue';
 import { AppModule } from '../src/app.module.js';
-import { BACKEND, testBackend } from './support/backend.js';
+import { BACKEND, startupWhere, testBackend } from './support/backend.js';
 import { killAllBuilt, startBuilt } from './support/built-app.js';
 import { exitOf } from './support/processes.js';
 import { eventually } from './support/redis.js';
@@ -66,10 +66,7 @@ describe('npm run worker (built, a process of its own)', () => {
     const worker = await startWorker(['--queues', 'emails', '--metrics-port', '0']);
     // One line: the backend and where (no password), the queues with their concurrency, the
     // schedules (none on 'emails').
-    const where =
-      BACKEND === 'redis'
-        ? `Redis at 127\\.0\\.0\\.1:\\d+, prefix '${backend.prefix}'`
-        : `PostgreSQL at 127\\.0\\.0\\.1:5432/test, schema '${backend.prefix}'`;
+    const where = startupWhere(backend);
     await worker.waitForOutput(
       new RegExp(
         `Worker ready: queues emails \\(concurrency 10\\) on ${where}; no schedules$`,

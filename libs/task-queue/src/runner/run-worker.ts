@@ -1,4 +1,9 @@
-import { Logger, type DynamicModule, type INestApplicationContext, type Type } from '@nestjs/common';
+import {
+  Logger,
+  type DynamicModule,
+  type INestApplicationContext,
+  type Type,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TaskRegistry } from '../discovery/task.registry.js';
 import { TaskQueueConfigError } from '../errors/index.js';
@@ -29,10 +34,7 @@ function workerSettings({ queues, concurrency }: RunWorkerOptions): WorkerSettin
 }
 
 /** @internal The resolved configuration of a booted application; a clear error without one. */
-export function taskQueueConfigOf(
-  app: INestApplicationContext,
-  where: string,
-): TaskQueueConfig {
+export function taskQueueConfigOf(app: INestApplicationContext, where: string): TaskQueueConfig {
   try {
     return app.get<TaskQueueConfig>(TASK_QUEUE_CONFIG);
   } catch {
