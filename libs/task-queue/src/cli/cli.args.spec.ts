@@ -73,6 +73,7 @@ describe('parseCommandLine', () => {
       undefined,
     ],
     [['status', '--verbose'], /^Unknown option '--verbose'/, 'status'],
+    [['-m', 'dist/app.module.js', 'tasks', '-x'], /^Unknown option '-x'/, 'tasks'],
   ])('%j: %s', (argv, message, command) => {
     const error = inputError(argv);
     expect(error.message).toMatch(message);

@@ -69,7 +69,8 @@ export function parseCommandLine(argv: string[]): CliCommand {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
     // Point at the help of the command the line names, if it names one.
-    const [named] = parseArgs({ args: argv, strict: false, allowPositionals: true }).positionals;
+    const lenient = { args: argv, options: OPTIONS, strict: false, allowPositionals: true };
+    const [named] = parseArgs(lenient).positionals;
     throw new CliInputError(messageOf(error), named && named in ARITY ? named : undefined);
   }
   const { values, positionals } = parsed;
