@@ -121,7 +121,7 @@ describe('npm run worker (built, a process of its own)', () => {
     // A worker for every queue picks it up; it keeps the example's three cron schedules.
     const everyQueue = await startWorker([]);
     await everyQueue.waitForOutput(
-      /Worker ready: queues default \(concurrency 10\), emails \(concurrency 1\) on .*; 3 schedules: cleanup_old_records, batch_process, weekly_report$/m,
+      /Worker ready: queues default \(concurrency 10\), emails \(concurrency 10\) on .*; 3 schedules: cleanup_old_records, batch_process, weekly_report$/m,
     );
     expect(await finished('default', onDefault)).toMatchObject({
       status: 'complete',
