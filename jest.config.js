@@ -51,6 +51,8 @@ const BACKENDS = {
   'nest-schedule-replicas': ['redis', 'postgres'],
   'schedule-overlap-replicas': ['redis', 'postgres'],
   'tasks-cli': ['redis', 'postgres'],
+  // Its spawned processes skip PGlite (one process); its in-process part runs everywhere.
+  'run-worker': ALL_BACKENDS,
   dashboard: ALL_BACKENDS,
   tracing: ALL_BACKENDS,
   'flow-control': ALL_BACKENDS,

@@ -11,7 +11,10 @@
 // SIGTERM ends the process by itself; then, with `schedule: 'distributed'`, @Cron and @Interval
 // methods run as tasks, BullModule.forRoot()'s connection and prefix serve the module, and
 // @InjectQueue gives the queue the tasks run on (and, under the testing kit, a stand-in that
-// refuses to be used). Installs go through the npm cache.
+// refuses to be used); a worker.ts made with runWorker and the package's CLI through the
+// installed bin (tasks, enqueue --wait, a bad --payload, worker) run a module that says
+// `worker: false`, and both workers end by themselves on SIGTERM. Installs go through the npm
+// cache.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -374,6 +377,108 @@ async function checkHttp(dir, env) {
 
 // ---- end of HTTP ----
 
+// ---- runWorker and the CLI (the package's bin) ----
+
+/** Starts a process of the app; `waitFor(pattern)` resolves the output's match. */
+function startProcess(command, args, dir, env) {
+  const child = spawn(command, args, {
+    cwd: dir,
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const exited = new Promise((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const waitFor = async (pattern, timeoutMs = 60_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const match = pattern.exec(output);
+      if (match) return match;
+      if (Date.now() > deadline || child.exitCode !== null) {
+        child.kill('SIGKILL');
+        throw new Error(`${dir}: no ${pattern} from ${args.join(' ')}:\n${output}`);
+      }
+      await sleep(100);
+    }
+  };
+  const stop = async (signal) => {
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const exit = await exited;
+    clearTimeout(timer);
+    return exit;
+  };
+  return { child, output: () => output, waitFor, stop };
+}
+
+/** The installed bin, run to its end: its exit code and output. */
+function runBin(dir, args, env) {
+  const bin = join(dir, 'node_modules/.bin/nestjs-task-queue');
+  return new Promise((resolve) => {
+    const child = spawn(bin, args, { cwd: dir, env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/**
+ * worker.ts (runWorker) and the CLI's `worker` run the jobs of a module with `worker: false`,
+ * enqueued by the CLI with --wait; both end by themselves on SIGTERM with exit 0.
+ */
+async function checkWorkerAndCli(dir, redisUrl, prefix) {
+  const env = { REDIS_URL: redisUrl, TASK_QUEUE_PREFIX: prefix };
+  const module = ['--module', 'dist/worker-app.module.js#WorkerAppModule'];
+  try {
+    const listed = await runBin(dir, [...module, 'tasks', '--json'], env);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(
+      JSON.parse(listed.stdout).map(({ name, queue }) => `${queue}/${name}`),
+      ['default/shout'],
+    );
+
+    const bad = await runBin(dir, [...module, 'enqueue', 'shout', '--payload', '{x'], env);
+    assert.equal(bad.code, 2, 'a bad --payload exits 2');
+    assert.match(bad.stderr, /--payload is not valid JSON .*--payload '\{"userId":42\}'/);
+
+    for (const [what, command, args] of [
+      ['worker.ts', process.execPath, ['dist/worker.js']],
+      ['the CLI worker', join(dir, 'node_modules/.bin/nestjs-task-queue'), [...module, 'worker']],
+    ]) {
+      const worker = startProcess(command, args, dir, env);
+      const concurrency = what === 'worker.ts' ? 2 : 10;
+      await worker.waitFor(
+        new RegExp(
+          `Worker ready: queues default \\(concurrency ${concurrency}\\) on Redis at ` +
+            `127\\.0\\.0\\.1:\\d+, prefix '${prefix}'; no schedules`,
+        ),
+      );
+      const text = `from ${what}`;
+      const payload = JSON.stringify({ text });
+      const waited = await runBin(
+        dir,
+        [...module, 'enqueue', 'shout', '--payload', payload, '--wait'],
+        env,
+      );
+      assert.equal(waited.code, 0, waited.stderr);
+      assert.deepEqual(JSON.parse(waited.stdout), {
+        shouted: text.toUpperCase(),
+        pid: worker.child.pid,
+      });
+      const exit = await worker.stop('SIGTERM');
+      assert.deepEqual(exit, { code: 0, signal: null }, `${what} ends by itself on SIGTERM`);
+      assert.match(worker.output(), /Workers stopped: every active job finished/);
+    }
+  } finally {
+    await removeKeys(redisUrl, prefix);
+  }
+}
+
 async function main() {
   step('build:lib');
   run(process.execPath, [join(REPO, 'scripts/build-lib.js')], REPO, { stdio: 'inherit' });
@@ -423,6 +528,12 @@ async function main() {
             `(schedule: 'distributed'), BullModule.forRoot() gave the connection and prefix, ` +
             `@InjectQueue gave the tasks' queue, and under the ` +
             `testing kit a queue that refuses, saying why`,
+        );
+        await checkWorkerAndCli(dir, redis.url, `${prefix}-worker`);
+        step(
+          `${app.name}: worker.ts (runWorker) and the bin's worker ran jobs of a worker: false ` +
+            `module that the bin enqueued with --wait; both ended by themselves on SIGTERM; ` +
+            `tasks listed, a bad --payload exited 2`,
         );
       } finally {
         await removeKeys(redis.url, prefix);

@@ -1,5 +1,3 @@
-import type { WorkerSettings } from '@app/task-queue';
-
 /** Settings of the example app, read from the environment. */
 export interface AppConfig {
   /**
@@ -25,7 +23,10 @@ export interface AppConfig {
    * embedded in-process PostgreSQL (PGlite) in memory, so the example runs with nothing installed.
    */
   databaseUrl?: string;
-  /** `TASK_WORKER`: `false` makes the API enqueue only (workers run elsewhere); default `true`. */
+  /**
+   * `TASK_WORKER`: `false` makes the API enqueue only (workers run elsewhere); default `true`.
+   * The worker process (`npm run worker`) runs workers whatever it says.
+   */
   worker: boolean;
   /** `TASK_SHUTDOWN_GRACE_PERIOD`: seconds active jobs get to finish on shutdown, default 25. */
   shutdownGracePeriod?: number;
@@ -84,6 +85,3 @@ export function describeQueueUrl(url: string): string {
   if (/^postgres(ql)?:/.test(url)) return `PostgreSQL at ${shown}`;
   return `Redis at ${shown}`;
 }
-
-/** Which workers a process runs: from `TASK_WORKER`, unless its entry point says otherwise. */
-export type WorkerChoice = boolean | WorkerSettings;

@@ -2,22 +2,20 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TaskQueueExceptionFilter, TaskQueueModule } from '@app/task-queue';
 import { TaskQueueDashboardModule } from '@app/task-queue/dashboard';
-import { QUEUES, readAppConfig, type WorkerChoice } from './app.config.js';
+import { QUEUES, readAppConfig } from './app.config.js';
 import { CampaignsModule } from './campaigns/campaigns.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { OpsModule } from './ops/ops.module.js';
+import { TracingFlush } from './ops/tracing-flush.js';
 import { PaymentsModule } from './payments/payments.module.js';
 import { SharedModule } from './shared/shared.module.js';
 import { UsersModule } from './users/users.module.js';
 
-/** The modules whose providers hold tasks: every process of the app imports all of them. */
-export const TASK_MODULES = [SharedModule, UsersModule, PaymentsModule, CampaignsModule];
-
 /**
- * The task queue as every entry point configures it, from the environment; `worker` overrides
- * `TASK_WORKER` (the worker process passes its `--queues`, the CLI `false`).
+ * The task queue, from the environment. `TASK_WORKER` decides for the API process; the worker
+ * process (`runWorker`) and the CLI say for themselves which workers they run.
  */
-export function taskQueueModule(worker?: WorkerChoice): DynamicModule {
+function taskQueueModule(): DynamicModule {
   // Read at bootstrap rather than at import, so a test can set its own prefix first.
   return TaskQueueModule.forRootAsync({
     useFactory: () => {
@@ -27,7 +25,7 @@ export function taskQueueModule(worker?: WorkerChoice): DynamicModule {
         migrate: config.migrate,
         prefix: config.prefix,
         queues: QUEUES,
-        worker: worker ?? config.worker,
+        worker: config.worker,
         shutdownGracePeriod: config.shutdownGracePeriod,
       };
     },
@@ -36,7 +34,9 @@ export function taskQueueModule(worker?: WorkerChoice): DynamicModule {
 
 /**
  * The example application: three domains, each with its tasks beside its controller, and shared
- * tasks. None of them is listed anywhere for the task queue: it finds them at bootstrap.
+ * tasks. None of them is listed anywhere for the task queue: it finds them at bootstrap. Every
+ * process boots it: the API (main.ts), the workers (worker.ts, `runWorker`) and the package's
+ * CLI (`npm run tasks`).
  */
 @Module({
   imports: [
@@ -49,19 +49,14 @@ export function taskQueueModule(worker?: WorkerChoice): DynamicModule {
         return dashboardAuth ? { auth: dashboardAuth } : { allowUnauthenticatedOnLoopback: true };
       },
     }),
-    ...TASK_MODULES,
+    SharedModule,
+    UsersModule,
+    PaymentsModule,
+    CampaignsModule,
     JobsModule,
     OpsModule,
   ],
   // The task queue's errors as HTTP answers: 400, 404, 503 with Retry-After, 504, 500.
-  providers: [{ provide: APP_FILTER, useClass: TaskQueueExceptionFilter }],
+  providers: [{ provide: APP_FILTER, useClass: TaskQueueExceptionFilter }, TracingFlush],
 })
 export class AppModule {}
-
-/** Root of the processes without HTTP (the worker, the CLI): the task modules and the queue. */
-@Module({})
-export class TasksOnlyModule {
-  static forRoot(worker: WorkerChoice): DynamicModule {
-    return { module: TasksOnlyModule, imports: [taskQueueModule(worker), ...TASK_MODULES] };
-  }
-}

@@ -1,5 +1,4 @@
 import type { INestApplicationContext, LoggerService } from '@nestjs/common';
-import { stopTracing } from './tracing.js';
 
 /**
  * Closes `app` on SIGTERM or SIGINT, then exits 0. The task queue's shutdown runs inside
@@ -12,8 +11,7 @@ export function closeOnSignals(app: INestApplicationContext, logger: LoggerServi
     process.once(signal, () => {
       logger.log(`${signal}: shutting down (active jobs finish first)`);
       app.close().then(
-        // The spans of the last jobs are still to be sent when tracing is on.
-        () => stopTracing().finally(() => process.exit(0)),
+        () => process.exit(0),
         (error: unknown) => {
           logger.error(
             `Shutdown failed: ${error instanceof Error ? error.message : String(error)}`,

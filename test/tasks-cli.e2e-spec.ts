@@ -1,17 +1,27 @@
-// `npm run tasks -- <command>`: the built CLI, run as a user runs it, against the real backend
-// (Redis, PostgreSQL) in this file's own namespace, and a built worker process to run what it
-// enqueues.
+// `npm run tasks -- <command>`: the package's CLI (its `bin`), built, run as a user runs it on
+// the example's compiled AppModule, against the real backend (Redis, PostgreSQL) in this file's
+// own namespace, and built worker processes (`npm run worker`) to run what it enqueues.
+import { jest } from '@jest/globals';
 import { getNextMillis } from 'bullmq';
 import { getRegistry } from '@app/task-queue';
 import '../src/campaigns/campaigns.tasks.js';
 import '../src/payments/payments.tasks.js';
 import '../src/shared/shared.tasks.js';
 import '../src/users/users.tasks.js';
-import { killAllBuilt, runTasksCli, startBuilt } from './support/built-app.js';
+import {
+  CLI,
+  EXAMPLE_MODULE,
+  killAllBuilt,
+  runScript,
+  runTasksCli,
+  startBuilt,
+} from './support/built-app.js';
 import { testBackend } from './support/backend.js';
 import { eventually } from './support/redis.js';
 
 const backend = testBackend('tasks_cli');
+// Each command boots the example's whole AppModule (its embedded database included).
+jest.setTimeout(240_000);
 const tasks = (...args: string[]) => runTasksCli(args, backend.env);
 
 interface QueueStatus {
@@ -31,13 +41,13 @@ afterAll(async () => {
   await backend.cleanup();
 });
 
-describe('npm run tasks -- list', () => {
-  it('shows every task of the example with its queue, cron and next run', async () => {
+describe('npm run tasks -- tasks', () => {
+  it('shows every task of the example with its queue, schedule and next run', async () => {
     const before = Date.now();
-    const { code, stdout, stderr } = await tasks('list');
+    const { code, stdout, stderr } = await tasks('tasks');
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     const lines = stdout.trim().split('\n');
-    expect(lines[0].split(/\s{2,}/)).toEqual(['TASK', 'QUEUE', 'CRON', 'ZONE', 'NEXT RUN']);
+    expect(lines[0].split(/\s{2,}/)).toEqual(['TASK', 'QUEUE', 'SCHEDULE', 'ZONE', 'NEXT RUN']);
 
     const catalogued = getRegistry().getAllTasks();
     expect(lines).toHaveLength(catalogued.length + 1);
@@ -58,6 +68,20 @@ describe('npm run tasks -- list', () => {
       );
     }
     expect(stdout).toMatch(/^weekly_report\s+default\s+0 9 \* \* 1\s+UTC\s+\S+Z$/m);
+
+    // --json says the same, for scripts.
+    const asJson = await tasks('tasks', '--json');
+    expect(asJson.code).toBe(0);
+    const listed = JSON.parse(asJson.stdout) as { name: string; queue: string; cron: string }[];
+    const byName = (a: string[], b: string[]) => a[0].localeCompare(b[0]);
+    expect(listed.map(({ name, queue }) => [name, queue]).sort(byName)).toEqual(
+      catalogued.map((task) => [task.name, task.queue ?? 'default']).sort(byName),
+    );
+    expect(listed.find(({ name }) => name === 'weekly_report')).toMatchObject({
+      cron: '0 9 * * 1',
+      every: null,
+      timeZone: 'UTC',
+    });
   });
 });
 
@@ -78,6 +102,7 @@ describe('npm run tasks -- enqueue / status', () => {
     const worker = startBuilt('worker', ['--queues', 'default'], backend.env);
     await worker.waitForOutput(
       new RegExp(`task=process_data queue=default job=${id} attempt=1 .*outcome=completed`),
+      120_000,
     );
     const after = await eventually(async () => {
       const [onDefault] = await status();
@@ -95,8 +120,56 @@ describe('npm run tasks -- enqueue / status', () => {
     expect(stdout).toMatch(/^QUEUE\s+QUEUED\s+SCHEDULED\s+ACTIVE\s+COMPLETE\s+FAILED\s+WORKERS$/m);
     expect(stdout).toMatch(/^default\s+0\s+3\s+0\s+1\s+0\s+1$/m);
     expect(stdout).toMatch(/^emails\s+0\s+0\s+0\s+0\s+0\s+0$/m);
+
+    // The job itself: its status and result, as a table and as JSON.
+    const job = await tasks('status', 'default', id);
+    expect({ code: job.code, stderr: job.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(job.stdout).toMatch(new RegExp(`^JOB\\s+${id}$`, 'm'));
+    expect(job.stdout).toMatch(/^STATUS\s+complete$/m);
+    // The result as JSON in one cell (PostgreSQL keeps its keys in its own order).
+    const [, resultCell] = /^RESULT\s+(.+)$/m.exec(job.stdout)!;
+    const result = JSON.parse(resultCell) as { checksum: string };
+    expect(result).toMatchObject({ processed: 7, steps: 3 });
+    expect(result.checksum).toMatch(/^[0-9a-f]{12}$/);
+    const jobJson = await tasks('status', 'default', id, '--json');
+    expect(JSON.parse(jobJson.stdout)).toMatchObject({
+      id,
+      name: 'process_data',
+      status: 'complete',
+      attempts: 1,
+      result: { processed: 7, steps: 3 },
+      error: null,
+    });
+
+    // The schedules the worker reconciled, read back from the backend.
+    const schedules = await tasks('schedules');
+    expect(schedules.code).toBe(0);
+    const scheduleLines = schedules.stdout.trim().split('\n');
+    expect(scheduleLines[0].split(/\s{2,}/)).toEqual([
+      'QUEUE',
+      'TASK',
+      'SCHEDULE',
+      'ZONE',
+      'OVERLAP',
+      'SOURCE',
+      'NEXT RUN',
+      'ID',
+    ]);
+    expect(scheduleLines).toHaveLength(4);
+    expect(schedules.stdout).toMatch(
+      /^default\s+weekly_report\s+0 9 \* \* 1\s+UTC\s+yes\s+decorator\s+\S+Z\s+task-queue:weekly_report$/m,
+    );
+    const schedulesJson = JSON.parse((await tasks('schedules', '--json')).stdout) as {
+      queue: string;
+      name: string;
+    }[];
+    expect(schedulesJson.map(({ queue, name }) => `${queue}/${name}`).sort()).toEqual([
+      'default/batch_process',
+      'default/cleanup_old_records',
+      'default/weekly_report',
+    ]);
     expect(await worker.stop()).toEqual({ code: 0, signal: null });
-  }, 60_000);
+  }, 300_000);
 
   it('finds the queue of a task on another queue by itself', async () => {
     const { code, stdout } = await tasks(
@@ -112,27 +185,123 @@ describe('npm run tasks -- enqueue / status', () => {
   });
 });
 
+describe('npm run tasks -- enqueue --wait', () => {
+  it('prints the result of a task a worker ran, exit 0; a failing task: its error, exit 1', async () => {
+    const worker = startBuilt('worker', ['--queues', 'default'], backend.env);
+    await worker.waitForOutput(/Worker ready: queues default/, 120_000);
+
+    const done = await tasks('enqueue', 'process_data', '--payload', '{"userId":11}', '--wait');
+    expect({ code: done.code, stderr: done.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(done.stdout)).toMatchObject({ processed: 11, steps: 3 });
+
+    // send_email refuses an address without '@' and has no retries: the wait ends with it.
+    const failed = await tasks(
+      'enqueue',
+      'send_email',
+      '--payload',
+      '{"to":"nobody","subject":"hi"}',
+      '--wait',
+    );
+    expect({ code: failed.code, stdout: failed.stdout }).toEqual({ code: 1, stdout: '' });
+    expect(failed.stderr).toMatch(
+      /^Task 'send_email' failed \(job \S+ on 'default'\): send_email needs an address in 'to', got "nobody"$/m,
+    );
+
+    const failedJson = await tasks(
+      'enqueue',
+      'send_email',
+      '--payload',
+      '{"to":"nobody","subject":"hi"}',
+      '--wait',
+      '--json',
+    );
+    expect(failedJson.code).toBe(1);
+    expect(JSON.parse(failedJson.stdout)).toMatchObject({
+      status: 'failed',
+      error: `send_email needs an address in 'to', got "nobody"`,
+    });
+    expect(await worker.stop()).toEqual({ code: 0, signal: null });
+  }, 300_000);
+});
+
 describe('npm run tasks -- usage errors', () => {
   it.each([
-    [['frobnicate'], "Unknown command 'frobnicate'."],
-    [[], 'No command given.'],
-    [['enqueue', 'send_email', '--payload', '{to:'], '--payload is not valid JSON'],
-    [['enqueue', 'send_email', '--payload', '[1]'], '--payload must be a JSON object'],
-    [['enqueue'], 'enqueue takes one task name'],
-    [['list', '--verbose'], "Unknown option '--verbose'"],
-  ])('%j: the problem and the usage, exit 1', async (args, problem) => {
+    [['frobnicate'], "Unknown command 'frobnicate'. Commands: tasks, enqueue,", '--help'],
+    [[], 'No command given. Try: nestjs-task-queue --module', '--help'],
+    [
+      ['enqueue', 'send_email', '--payload', '{to:'],
+      `--payload is not valid JSON (`,
+      'enqueue --help',
+    ],
+    [
+      ['enqueue', 'send_email', '--payload', '[1]'],
+      '--payload must be a JSON object',
+      'enqueue --help',
+    ],
+    [['enqueue'], 'enqueue takes one task name: enqueue TASK; got: none.', 'enqueue --help'],
+    [['tasks', '--verbose'], "Unknown option '--verbose'", 'tasks --help'],
+    [['tasks', '--payload', '{}'], '--payload belongs to enqueue, not tasks.', 'tasks --help'],
+    [['status', 'a', 'b', 'c'], 'status takes at most a queue and a job id', 'status --help'],
+  ])('%j: the problem and where to read more, exit 2', async (args, problem, help) => {
     const { code, stdout, stderr } = await tasks(...args);
-    expect({ code, stdout }).toEqual({ code: 1, stdout: '' });
-    expect(stderr).toContain(problem);
-    expect(stderr).toContain('Usage: npm run tasks -- <command>');
+    // stderr beside them, to be read when the exit code is not the one expected.
+    expect({ code, stdout, stderr }).toMatchObject({ code: 2, stdout: '' });
+    expect(stderr).toContain(`nestjs-task-queue: ${problem}`);
+    expect(stderr).toContain(`See: nestjs-task-queue ${help}`);
   });
 
-  it("an unknown task or queue: the library's message, exit 1", async () => {
-    const task = await tasks('enqueue', 'no_such_task');
-    expect(task.code).toBe(1);
-    expect(task.stderr).toContain("Unknown task 'no_such_task' on queue 'default'. Tasks on that");
-    const queue = await tasks('enqueue', 'send_email', '--queue', 'nowhere');
-    expect(queue.code).toBe(1);
-    expect(queue.stderr).toMatch(/queue 'nowhere'/i);
+  it('a bad --payload says how to quote it', async () => {
+    const { code, stderr } = await tasks('enqueue', 'send_email', '--payload', '{to:1}');
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      `Quote it for your shell and use double quotes inside: --payload '{"userId":42}'.`,
+    );
   });
+
+  it('an unknown task, queue or job: which ones there are, exit 2', async () => {
+    const task = await tasks('enqueue', 'no_such_task');
+    expect(task.code).toBe(2);
+    expect(task.stderr).toContain(
+      "Unknown task 'no_such_task'. Tasks of this application: batch_process, capture_payment,",
+    );
+    const queue = await tasks('enqueue', 'send_email', '--queue', 'nowhere');
+    expect(queue.code).toBe(2);
+    expect(queue.stderr).toContain(
+      "Unknown queue 'nowhere'. Configured queues: 'default', 'emails'.",
+    );
+    const unknownJob = await tasks('status', 'default', 'no-such-id');
+    expect(unknownJob.code).toBe(2);
+    expect(unknownJob.stderr).toContain("No job 'no-such-id' on queue 'default'");
+  });
+
+  it.each([
+    [[], '--module is missing: name your compiled root module'],
+    [['--module', 'dist/src/nowhere.js'], '--module dist/src/nowhere.js: no such file'],
+    [['--module', 'src/app.module.ts'], '--module src/app.module.ts is TypeScript source'],
+    [
+      ['--module', `${EXAMPLE_MODULE}#Nope`],
+      `--module ${EXAMPLE_MODULE} exports no 'Nope' (it exports: AppModule).`,
+    ],
+  ])('--module %j: what to fix, exit 2', async (moduleArgs, problem) => {
+    const { code, stdout, stderr } = await runScript(CLI, [...moduleArgs, 'tasks'], backend.env);
+    // stderr beside them, to be read when the exit code is not the one expected.
+    expect({ code, stdout, stderr }).toMatchObject({ code: 2, stdout: '' });
+    expect(stderr).toContain(`nestjs-task-queue: ${problem}`);
+  });
+
+  it('--help: the commands; <command> --help: its own usage, exit 0, no module needed', async () => {
+    const overall = await runScript(CLI, ['--help'], {});
+    expect({ code: overall.code, stderr: overall.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(overall.stdout).toContain('Usage: nestjs-task-queue --module FILE[#Export] <command>');
+    for (const command of ['tasks', 'enqueue', 'status', 'schedules', 'worker', 'migrate']) {
+      expect(overall.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+      const own = await runScript(CLI, [command, '--help'], {});
+      expect({ code: own.code, stderr: own.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(own.stdout).toMatch(
+        new RegExp(`^Usage: nestjs-task-queue --module FILE ${command}\\b`),
+      );
+    }
+    const enqueueHelp = await runScript(CLI, ['enqueue', '--help'], {});
+    expect(enqueueHelp.stdout).toContain('--wait           wait for the outcome');
+  }, 60_000);
 });

@@ -3,7 +3,7 @@
 // backend that processes can share.
 import { TaskQueues, type TaskJobInfo } from '@app/task-queue';
 import { AppModule } from '../src/app.module.js';
-import { BACKEND, testBackend } from './support/backend.js';
+import { BACKEND, startupWhere, testBackend } from './support/backend.js';
 import { killAllBuilt, startBuilt } from './support/built-app.js';
 import { exitOf } from './support/processes.js';
 import { eventually } from './support/redis.js';
@@ -13,10 +13,13 @@ const backend = testBackend('worker-process');
 let baseUrl: string;
 let queues: TaskQueues;
 
-/** `npm run worker -- ...args`, on this file's backend; resolves once it says it is ready. */
+/**
+ * `npm run worker -- ...args` (runWorker on the example's AppModule), on this file's backend;
+ * resolves once it says it is ready. The API's TASK_WORKER=false does not stop its workers.
+ */
 async function startWorker(args: string[], env: Record<string, string> = {}) {
-  const worker = startBuilt('worker', args, { ...backend.env, ...env });
-  await worker.waitForOutput(/Worker ready: queues /);
+  const worker = startBuilt('worker', args, { ...backend.env, TASK_WORKER: 'false', ...env });
+  await worker.waitForOutput(/Worker ready: queues /, 120_000);
   return worker;
 }
 
@@ -61,6 +64,15 @@ afterEach(killAllBuilt);
 describe('npm run worker (built, a process of its own)', () => {
   it('runs a job the API enqueued; --queues keeps it off the other queues', async () => {
     const worker = await startWorker(['--queues', 'emails', '--metrics-port', '0']);
+    // One line: the backend and where (no password), the queues with their concurrency, the
+    // schedules (none on 'emails').
+    const where = startupWhere(backend);
+    await worker.waitForOutput(
+      new RegExp(
+        `Worker ready: queues emails \\(concurrency 10\\) on ${where}; no schedules$`,
+        'm',
+      ),
+    );
     const [, opsUrl] = await worker.waitForOutput(
       /Metrics on (http:\/\/127\.0\.0\.1:\d+)\/metrics/,
     );
@@ -106,21 +118,24 @@ describe('npm run worker (built, a process of its own)', () => {
     // Ctrl-C closes it as SIGTERM does.
     expect(await worker.stop('SIGINT')).toEqual({ code: 0, signal: null });
 
-    // A worker for every queue picks it up.
-    await startWorker([]);
+    // A worker for every queue picks it up; it keeps the example's three cron schedules.
+    const everyQueue = await startWorker([]);
+    await everyQueue.waitForOutput(
+      /Worker ready: queues default \(concurrency 10\), emails \(concurrency 10\) on .*; 3 schedules: cleanup_old_records, batch_process, weekly_report$/m,
+    );
     expect(await finished('default', onDefault)).toMatchObject({
       status: 'complete',
       result: { processed: 42 },
     });
-  }, 60_000);
+  }, 240_000);
 
   it('refuses a queue that is not configured, with the library message, exit 1', async () => {
     const worker = startBuilt('worker', ['--queues', 'nope'], backend.env);
-    expect(await exitOf(worker.child, 30_000)).toEqual({ code: 1, signal: null });
+    expect(await exitOf(worker.child, 120_000)).toEqual({ code: 1, signal: null });
     expect(worker.output()).toContain(
-      "worker.queues names 'nope', which is not a configured queue",
+      "runWorker: queues names 'nope', which is not a configured queue ('default', 'emails')",
     );
-  });
+  }, 240_000);
 });
 
 describe('SIGTERM to a worker process', () => {
@@ -152,9 +167,12 @@ describe('SIGTERM to a worker process', () => {
     // The two beyond the concurrency never started: still queued, no attempt used.
     expect(jobs.filter((job) => job.status === 'queued' && job.attempts === 0)).toHaveLength(2);
     expect(worker.output().match(/Job finished: task=send_newsletter/g)).toHaveLength(5);
+    expect(worker.output()).toContain(
+      'Workers stopped: every active job finished; 0 went back on their queue.',
+    );
     // Leave nothing for the next test's worker.
     for (const job of jobs) if (job.status === 'queued') await queues.get('emails').abort(job.id);
-  }, 60_000);
+  }, 240_000);
 
   it('past a shorter grace period aborts them and puts them back; the next worker runs them', async () => {
     const { worker, ids } = await fiveActive(5, '0.5');
@@ -164,11 +182,15 @@ describe('SIGTERM to a worker process', () => {
     // Each was started once and cut off: back on the queue, not failed.
     expect(cut.map((job) => [job.status, job.attempts])).toEqual(Array(5).fill(['queued', 1]));
     for (const id of ids) expect(worker.output()).not.toContain(`queue=emails job=${id} `);
+    expect(worker.output()).toContain(
+      'Workers stopped: 5 job(s) still running after the 0.5 s grace period went back on ' +
+        'their queue, to run again in the next worker (not counted as a failure).',
+    );
 
     await startWorker(['--queues', 'emails']);
     const again = await Promise.all(ids.map((id) => finished('emails', id)));
     for (const job of again) {
       expect(job).toMatchObject({ status: 'complete', attempts: 2, error: null });
     }
-  }, 60_000);
+  }, 240_000);
 });

@@ -70,6 +70,16 @@ export function testBackend(label: string): TestBackend {
   };
 }
 
+/**
+ * A pattern of where a worker's startup line says the queues of `backend` are (its Redis or
+ * PostgreSQL on 127.0.0.1, with the namespace), to build a RegExp with.
+ */
+export function startupWhere(backend: TestBackend): string {
+  return backend.kind === 'redis'
+    ? `Redis at 127\\.0\\.0\\.1:\\d+, prefix '${backend.prefix}'`
+    : `PostgreSQL at 127\\.0\\.0\\.1:5432/test, schema '${backend.prefix}'`;
+}
+
 async function dropSchema(schema: string): Promise<void> {
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await client.connect();

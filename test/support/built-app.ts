@@ -1,5 +1,6 @@
 // Runs the example's built entry points (`nest build`, done by global-setup.js) as child
-// processes, as `npm run worker`, `npm run api` and `npm run tasks` do.
+// processes, as `npm run worker`, `npm run api` and `npm run tasks` do, and the package's CLI
+// (its `bin`) against a built root module.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { exitOf, waitFor } from './processes.js';
@@ -18,13 +19,29 @@ export interface BuiltProcess {
 
 const running: ChildProcess[] = [];
 
+/** The package's CLI as the example's `npm run tasks` runs it: built with the example app. */
+export const CLI = 'dist/libs/task-queue/src/cli/main.js';
+/** The CLI built with the test fixtures, for their modules (one copy of the library each). */
+export const FIXTURES_CLI = 'dist-test/libs/task-queue/src/cli/main.js';
+/** `--module` of the example app: its compiled AppModule. */
+export const EXAMPLE_MODULE = 'dist/src/app.module.js';
+
 /** Starts `node dist/src/<entry>.js args` with `env` added to this process's environment. */
 export function startBuilt(
   entry: 'main' | 'worker',
   args: string[],
   env: Record<string, string>,
 ): BuiltProcess {
-  const child = spawn(process.execPath, [`dist/src/${entry}.js`, ...args], {
+  return startScript(`dist/src/${entry}.js`, args, env);
+}
+
+/** Starts `node <script> args` (a path relative to the repository) with `env` added. */
+export function startScript(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+): BuiltProcess {
+  const child = spawn(process.execPath, [script, ...args], {
     cwd: REPO,
     env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -40,7 +57,7 @@ export function startBuilt(
       waitFor(
         () => pattern.exec(output),
         timeoutMs,
-        `${pattern} in the output of ${entry}:\n${output}`,
+        `${pattern} in the output of ${script}:\n${output}`,
       ),
     stop: (signal = 'SIGTERM', timeoutMs = 30_000) => {
       child.kill(signal);
@@ -57,13 +74,18 @@ export async function killAllBuilt(): Promise<void> {
   }
 }
 
-/** Runs the tasks CLI to its end: `npm run tasks -- ...args`. */
+/** Runs the tasks CLI to its end: `npm run tasks -- ...args` (the package's CLI on the example). */
 export function runTasksCli(args: string[], env: Record<string, string>) {
+  return runScript(CLI, ['--module', EXAMPLE_MODULE, ...args], env);
+}
+
+/** Runs `node <script> args` to its end; resolves its exit code and output. */
+export function runScript(script: string, args: string[], env: Record<string, string>) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     execFile(
       process.execPath,
-      ['dist/src/tasks.js', ...args],
-      { cwd: REPO, env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 30_000 },
+      [script, ...args],
+      { cwd: REPO, env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 120_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
         resolve({ code, stdout, stderr });

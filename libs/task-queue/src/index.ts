@@ -67,3 +67,5 @@ export { TaskQueueMigrator, type TaskQueueMigration } from './backends/task-queu
 export { TaskQueue } from './producer/task-queue.js';
 export { TaskQueues } from './producer/task-queues.service.js';
 export { TaskRegistry } from './discovery/task.registry.js';
+export { runWorker } from './runner/run-worker.js';
+export type { RunWorkerOptions } from './interfaces/run-worker-options.interface.js';

@@ -7,6 +7,7 @@ import type { RetentionOptions } from './interfaces/task-options.interface.js';
 import type {
   QueueSettings,
   TaskQueueModuleOptions,
+  WorkerSettings,
 } from './interfaces/task-queue-options.interface.js';
 import type { TaskQueueMetricsOptions } from './interfaces/task-queue-metrics-options.interface.js';
 import {
@@ -22,6 +23,12 @@ import {
   NAME_PATTERN,
 } from './task-queue.constants.js';
 import { messages } from './task-queue.messages.js';
+
+/**
+ * @internal What `runWorker` (or the CLI) says about this process's workers, over the module's
+ * own `worker` option: these settings, or `false` for no workers at all.
+ */
+export type WorkerOverride = WorkerSettings | false;
 
 /** @internal The module options, checked and with defaults applied. */
 export interface TaskQueueConfig {
@@ -75,11 +82,13 @@ const MODULE_RULES: OptionRules<TaskQueueModuleOptions> = [
 /**
  * @internal Validates module options and applies the defaults of the API contract. Without a
  * `connection`, the one `BullModule.forRoot()` of `@nestjs/bullmq` shares (`bullShared`, if the
- * application registered one) is the default, with its prefix.
+ * application registered one) is the default, with its prefix. A `workerOverride` (from
+ * `runWorker`) takes the place of the `worker` option.
  */
 export function resolveConfig(
   options: TaskQueueModuleOptions = {},
   bullShared?: unknown,
+  workerOverride?: WorkerOverride,
 ): TaskQueueConfig {
   const problem = firstProblem(options, MODULE_RULES);
   if (problem) fail(problem.option, problem.value, problem.expected);
@@ -123,26 +132,10 @@ export function resolveConfig(
     throw new TaskQueueConfigError(messages.defaultQueueNotConfigured(defaultQueue, queues.keys()));
   }
 
-  const worker = options.worker ?? true;
-  let workerQueues: string[] = [];
-  if (worker === true) {
-    workerQueues = [...queues.keys()];
-  } else if (typeof worker === 'object' && worker) {
-    workerQueues = worker.queues ?? [...queues.keys()];
-    for (const queue of workerQueues) {
-      if (!queues.has(queue)) {
-        throw new TaskQueueConfigError(messages.workerQueueNotConfigured(queue, queues.keys()));
-      }
-    }
-    if (worker.concurrency !== undefined) {
-      if (!rules.positiveInteger.check(worker.concurrency)) {
-        fail('worker.concurrency', worker.concurrency, rules.positiveInteger.expected);
-      }
-      for (const queue of workerQueues) queues.set(queue, worker.concurrency);
-    }
-  } else if (worker !== false) {
-    fail('worker', worker, 'true, false or { queues?, concurrency? }');
-  }
+  const workerQueues =
+    workerOverride === undefined
+      ? workerQueuesOf(options.worker ?? true, queues, 'worker')
+      : workerQueuesOf(workerOverride, queues, 'runWorker');
 
   const { perJobProviders = 'compiled' } = options;
   if (perJobProviders !== 'compiled' && perJobProviders !== 'injector') {
@@ -180,6 +173,43 @@ export function resolveConfig(
     perJobProviders,
     schedule: options.schedule,
   };
+}
+
+/**
+ * The queues `worker` has this process work on, with its concurrency applied to `queues`;
+ * `source` says where the setting came from, for the errors.
+ */
+function workerQueuesOf(
+  worker: unknown,
+  queues: Map<string, number>,
+  source: 'worker' | 'runWorker',
+): string[] {
+  if (worker === true) return [...queues.keys()];
+  if (worker === false) return [];
+  if (typeof worker !== 'object' || worker === null) {
+    return fail('worker', worker, 'true, false or { queues?, concurrency? }');
+  }
+  const settings = worker as WorkerSettings;
+  if (settings.queues !== undefined && !Array.isArray(settings.queues)) {
+    fail('worker.queues', settings.queues, 'an array of queue names');
+  }
+  const workerQueues = settings.queues ?? [...queues.keys()];
+  for (const queue of workerQueues) {
+    if (!queues.has(queue)) {
+      throw new TaskQueueConfigError(
+        source === 'worker'
+          ? messages.workerQueueNotConfigured(queue, queues.keys())
+          : messages.runWorkerQueueNotConfigured(queue, queues.keys()),
+      );
+    }
+  }
+  if (settings.concurrency !== undefined) {
+    if (!rules.positiveInteger.check(settings.concurrency)) {
+      fail('worker.concurrency', settings.concurrency, rules.positiveInteger.expected);
+    }
+    for (const queue of workerQueues) queues.set(queue, settings.concurrency);
+  }
+  return [...workerQueues];
 }
 
 function checkMetrics(metrics: unknown): void {

@@ -10,6 +10,12 @@ export const TASK_INJECT_TOKENS = 'task-queue:inject-tokens';
 /** Token of the normalised module configuration (private to the library). */
 export const TASK_QUEUE_CONFIG = Symbol('TASK_QUEUE_CONFIG');
 
+/**
+ * Token of the worker settings `runWorker` and the CLI give, over the module's `worker` option
+ * (private to the library; provided by their wrapper module, absent otherwise).
+ */
+export const WORKER_OVERRIDE = Symbol('TASK_QUEUE_WORKER_OVERRIDE');
+
 /** Token of the module's prom-client metrics, or why there are none (private to the library). */
 export const JOB_METRICS = Symbol('JOB_METRICS');
 

@@ -143,6 +143,12 @@ export const messages = {
   workerQueueNotConfigured: (queue: string, queues: Iterable<string>) =>
     `TaskQueueModule: worker.queues names '${queue}', which is not a configured queue ` +
     `(${list(queues)}). Add it to 'queues' or remove it from 'worker.queues'.`,
+  noTaskQueueModule: (where: string) =>
+    `${where}: the application's module does not import TaskQueueModule. Pass the root module ` +
+    `that imports TaskQueueModule.forRoot() or forRootAsync() (the one your API process boots).`,
+  runWorkerQueueNotConfigured: (queue: string, queues: Iterable<string>) =>
+    `runWorker: queues names '${queue}', which is not a configured queue (${list(queues)}). ` +
+    `Pick queues from TaskQueueModule's 'queues' (the CLI's worker --queues), or add it there.`,
 
   unknownQueue: (queue: string, queues: Iterable<string>) =>
     `Unknown queue '${queue}'. Configured queues: ${list(queues)}. ` +
@@ -268,6 +274,12 @@ export const messages = {
   workersClosedWithoutBackend: (store: string) =>
     `${store} does not answer: workers closed at once. Jobs still active go back on their ` +
     `queue once their lock expires.`,
+  workersStopped: (wentBack: number, graceSeconds: number) =>
+    wentBack === 0
+      ? `Workers stopped: every active job finished; 0 went back on their queue.`
+      : `Workers stopped: ${wentBack} job(s) still running after the ${graceSeconds} s grace ` +
+        `period went back on their queue, to run again in the next worker (not counted as a ` +
+        `failure).`,
   forcedWorkerClose: (store: string, ms: number) =>
     `Workers did not close within ${ms} ms (${store} not answering?): closed by force. Jobs ` +
     `still active go back on their queue once their lock expires.`,

@@ -2,7 +2,12 @@ import { Module, Scope, type DynamicModule, type Provider } from '@nestjs/common
 import { DiscoveryModule, REQUEST } from '@nestjs/core';
 import { TaskMetadataAccessor } from './discovery/task-metadata.accessor.js';
 import { resolveConfig, type TaskQueueConfig } from './task-queue.config.js';
-import { JOB_METRICS, TASK_JOB, TASK_QUEUE_CONFIG } from './task-queue.constants.js';
+import {
+  JOB_METRICS,
+  TASK_JOB,
+  TASK_QUEUE_CONFIG,
+  WORKER_OVERRIDE,
+} from './task-queue.constants.js';
 import { TaskQueueExplorer } from './discovery/task-queue.explorer.js';
 import { TaskQueueHealth } from './observability/task-queue.health.js';
 import { TaskQueueHealthIndicator } from './observability/task-queue.health-indicator.js';
@@ -44,8 +49,13 @@ export const TASK_QUEUE_CORE_PROVIDERS: Provider[] = [
   {
     provide: TASK_QUEUE_CONFIG,
     useFactory: resolveConfig,
-    // BullModule.forRoot()'s shared configuration, when @nestjs/bullmq is in the application.
-    inject: [MODULE_OPTIONS_TOKEN, { token: NEST_BULL_SHARED_CONFIG_TOKEN, optional: true }],
+    // BullModule.forRoot()'s shared configuration, when @nestjs/bullmq is in the application;
+    // runWorker's settings, when it boots the application.
+    inject: [
+      MODULE_OPTIONS_TOKEN,
+      { token: NEST_BULL_SHARED_CONFIG_TOKEN, optional: true },
+      { token: WORKER_OVERRIDE, optional: true },
+    ],
   },
   // Per job, the job takes the place of the request in Nest's request scope.
   {

@@ -45,8 +45,15 @@ export class ActiveRuns {
     return this.pending.delete(pendingKey(queue, id));
   }
 
-  /** Cancels every run of this process. */
-  cancelAll(reason: string): void {
-    for (const runs of this.runs.values()) for (const run of runs.values()) run.cancel(reason);
+  /** Cancels every run of this process; returns how many there were. */
+  cancelAll(reason: string): number {
+    let cancelled = 0;
+    for (const runs of this.runs.values()) {
+      for (const run of runs.values()) {
+        run.cancel(reason);
+        cancelled += 1;
+      }
+    }
+    return cancelled;
   }
 }

@@ -134,8 +134,9 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     const workers = [...this.workers.values()];
     this.workers.clear();
     const graceMs = this.config.shutdownGracePeriod * 1000;
+    let wentBack = 0;
     const graceRunsOut = setTimeout(() => {
-      this.active.cancelAll(SHUTDOWN_REASON);
+      wentBack = this.active.cancelAll(SHUTDOWN_REASON);
     }, graceMs);
     // Without the backend nothing graceful can happen (no job can be marked finished), and
     // BullMQ's graceful close would wait for it forever: close at once, as after a crash.
@@ -167,6 +168,10 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     await Promise.race([closed, forceClose]);
     clearTimeout(graceRunsOut);
     clearTimeout(force);
+    // Without the backend, the warnings above said where the active jobs go.
+    if (graceful && !forced) {
+      this.logger.log(messages.workersStopped(wentBack, this.config.shutdownGracePeriod));
+    }
   }
 
   /**
