@@ -16,7 +16,7 @@ import {
   type TaskJobInfo,
 } from '@app/task-queue';
 import { ApiTasks } from './fixtures/api.module.js';
-import { BACKEND, startupWhere, testBackend } from './support/backend.js';
+import { BACKEND, describeOn, startupWhere, testBackend } from './support/backend.js';
 import { FIXTURES_CLI, killAllBuilt, REPO, runScript, startScript } from './support/built-app.js';
 import { eventually } from './support/redis.js';
 import { TEST_DATABASE_URL } from './support/postgres.js';
@@ -58,9 +58,8 @@ afterAll(async () => {
   await backend.cleanup();
 });
 
-const processes = BACKEND === 'pglite' ? describe.skip : describe;
-
-processes('a runWorker process of a module with worker: false', () => {
+// Several processes share the backend: not PGlite, which lives in one process.
+describeOn(['redis', 'postgres'], 'a runWorker process of a module with worker: false', () => {
   it('says where it runs, runs the jobs, ends by itself on SIGTERM saying how many went back', async () => {
     const worker = startScript('dist-test/test/fixtures/run-worker.main.js', [], {
       ...env,
@@ -134,7 +133,7 @@ processes('a runWorker process of a module with worker: false', () => {
 });
 
 // Loading the module does not depend on the backend: once, on Redis.
-(BACKEND === 'redis' ? describe : describe.skip)("the CLI's --module", () => {
+describeOn(['redis'], "the CLI's --module", () => {
   const names = (stdout: string) =>
     (JSON.parse(stdout) as { name: string }[]).map(({ name }) => name).sort();
   const TASKS = ['explode', 'linger', 'newYearReport', 'shout'];
@@ -206,7 +205,7 @@ processes('a runWorker process of a module with worker: false', () => {
   });
 });
 
-(BACKEND === 'pglite' ? describe : describe.skip)('the CLI on pglite:memory', () => {
+describeOn(['pglite'], 'the CLI on pglite:memory', () => {
   it('lists the tasks; refuses to enqueue into a database no other process sees, exit 2', async () => {
     expect((await cli('tasks')).code).toBe(0);
     const { code, stderr } = await cli('enqueue', 'shout', '--payload', '{"text":"x"}');

@@ -1,6 +1,7 @@
 // The backend a backend-neutral spec runs on: its Jest project says which (jest.config.js sets
 // the global TASK_QUEUE_BACKEND); the other specs run on Redis.
 import { randomBytes } from 'node:crypto';
+import { describe } from '@jest/globals';
 import { PGlite } from '@electric-sql/pglite';
 import type { INestApplicationContext } from '@nestjs/common';
 import pg from 'pg';
@@ -18,6 +19,19 @@ export const BACKEND: BackendKind =
   typeof TASK_QUEUE_BACKEND === 'string' ? TASK_QUEUE_BACKEND : 'redis';
 
 /** A namespace of one spec file's own on the backend, and how to remove it afterwards. */
+/**
+ * A `describe` block declared only when this run's backend is one of `backends`: tests that do
+ * not apply to a backend are not declared there, rather than counted as skipped (CI fails on a
+ * skipped test).
+ */
+export function describeOn(
+  backends: readonly BackendKind[],
+  name: string,
+  tests: () => void,
+): void {
+  if (backends.includes(BACKEND)) describe(name, tests);
+}
+
 export interface TestBackend {
   kind: BackendKind;
   connection: TaskQueueConnection;

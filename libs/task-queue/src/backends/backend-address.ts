@@ -1,74 +1,79 @@
-import type { ClusterConnection } from '../interfaces/task-queue-options.interface.js';
 import type { BackendOptions } from './backend-options.js';
+import type { ClusterConnection } from '../interfaces/task-queue-options.interface.js';
 
-/** What stands in for a password in a URL shown to people. */
-const MASK = '****';
-
-/**
- * @internal A URL as it may be shown in logs and errors: its password, if any, masked
- * (`redis://:****@host:6379`); a string that is not a URL is returned as it is.
- */
-export function withoutPassword(url: string): string {
-  let parsed: URL;
+/** The host, port and database of a connection URL; never its user or password. */
+function describeUrl(text: string, defaultPort: number): string {
+  let url: URL;
   try {
-    parsed = new URL(url);
+    url = new URL(text);
   } catch {
-    return url;
+    return 'an unreadable URL';
   }
-  if (!parsed.password) return url;
-  parsed.password = MASK;
-  return parsed.toString();
+  const database = url.pathname.replace(/^\//, '');
+  const where = `${url.hostname || 'localhost'}:${url.port || defaultPort}`;
+  return database ? `${where}/${database}` : where;
 }
 
-/** The host and port of some connection settings, with the defaults of their client. */
-function hostPort(
-  settings: { host?: unknown; port?: unknown; path?: unknown },
-  defaultPort: number,
-): string {
-  if (typeof settings.path === 'string') return settings.path;
-  const host = typeof settings.host === 'string' ? settings.host : '127.0.0.1';
-  const port = typeof settings.port === 'number' || typeof settings.port === 'string';
-  return `${host}:${port ? String(settings.port) : defaultPort}`;
+interface Place {
+  host?: string;
+  port?: number;
+  database?: string;
+  db?: number;
+  path?: string;
+  connectionString?: string;
+}
+
+function describePlace(place: Place, defaultPort: number, defaultDb: string): string {
+  if (place.connectionString) return describeUrl(place.connectionString, defaultPort);
+  if (place.path) return place.path;
+  const database = place.database ?? (place.db === undefined ? defaultDb : String(place.db));
+  return `${place.host ?? 'localhost'}:${place.port ?? defaultPort}/${database}`;
 }
 
 /**
- * @internal Which backend the module uses and where, for people, never with a password:
- * `Redis at redis://127.0.0.1:6379`, `PostgreSQL at postgres://app:****@db:5432/app`,
- * `PGlite in memory`.
+ * @internal Which backend the queues live on and where, for log lines and errors: kind, host,
+ * port and database (or the PGlite directory), as `Redis at 10.0.0.5:6379/0`. Never a user
+ * name or password, which is why URLs are taken apart rather than shown masked.
  */
 export function describeBackend(backend: BackendOptions): string {
-  switch (backend.kind) {
-    case 'redis': {
-      const { connection } = backend;
-      if (typeof connection === 'string') return `Redis at ${withoutPassword(connection)}`;
-      if ('cluster' in connection) {
-        const { nodes } = (connection as ClusterConnection).cluster;
-        const shown = nodes.map((node) =>
-          typeof node === 'string'
-            ? withoutPassword(node)
-            : typeof node === 'number'
-              ? `127.0.0.1:${node}`
-              : hostPort(node, 6379),
-        );
-        return `Redis Cluster at ${shown.join(', ')}`;
-      }
-      return `Redis at ${hostPort(connection, 6379)}`;
+  if (backend.kind === 'redis') {
+    const { connection } = backend;
+    if (typeof connection === 'string') {
+      return `Redis at ${describeUrl(connection, 6379)}`;
     }
-    case 'postgres': {
-      const { source } = backend;
-      if ('url' in source) return `PostgreSQL at ${withoutPassword(source.url)}`;
-      if ('pool' in source) return 'PostgreSQL (the pool given as connection)';
-      const { connectionString, database } = source.config;
-      if (typeof connectionString === 'string') {
-        return `PostgreSQL at ${withoutPassword(connectionString)}`;
-      }
-      const where = hostPort(source.config, 5432);
-      return `PostgreSQL at ${where}${typeof database === 'string' ? `/${database}` : ''}`;
+    const { cluster } = connection as Partial<ClusterConnection>;
+    if (cluster) {
+      const nodes = cluster.nodes.map((node) => {
+        if (typeof node === 'number') return `localhost:${node}`;
+        if (typeof node === 'string') return node.includes('//') ? describeUrl(node, 6379) : node;
+        return `${node.host ?? 'localhost'}:${node.port ?? 6379}`;
+      });
+      return `Redis Cluster at ${nodes.join(', ')}`;
     }
-    case 'pglite': {
-      const { source } = backend;
-      if ('db' in source) return 'PGlite (the instance given as connection)';
-      return source.dataDir === undefined ? 'PGlite in memory' : `PGlite in ${source.dataDir}`;
-    }
+    return `Redis at ${describePlace(connection as Place, 6379, '0')}`;
   }
+  if (backend.kind === 'postgres') {
+    const { source } = backend;
+    if ('url' in source) return `PostgreSQL at ${describeUrl(source.url, 5432)}`;
+    if ('config' in source) {
+      return `PostgreSQL at ${describePlace(source.config, 5432, 'postgres')}`;
+    }
+    const options = (source.pool as { options?: Place }).options;
+    const where = options ? ` at ${describePlace(options, 5432, 'postgres')}` : '';
+    return `PostgreSQL (the pg Pool given)${where}`;
+  }
+  const { source } = backend;
+  if ('db' in source) {
+    const dataDir = (source.db as { dataDir?: unknown }).dataDir;
+    const where = typeof dataDir === 'string' && dataDir ? ` in ${dataDir}` : '';
+    return `embedded PostgreSQL (PGlite, the instance given${where})`;
+  }
+  const where = source.dataDir === undefined ? 'in memory' : `in ${source.dataDir}`;
+  return `embedded PostgreSQL (PGlite) ${where}`;
+}
+
+/** @internal The namespace of the queues, for a log line: `prefix 'bull'` or `schema 'jobs'`. */
+export function describeNamespace(backend: BackendOptions): string | undefined {
+  if (backend.kind === 'redis') return `prefix '${backend.prefix}'`;
+  return backend.schema === undefined ? undefined : `schema '${backend.schema}'`;
 }

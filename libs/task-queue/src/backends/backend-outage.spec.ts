@@ -1,5 +1,4 @@
 import { describe, expect, it } from '@jest/globals';
-import { describeBackend, withoutPassword } from './backend-address.js';
 import { BackendOutage } from './backend-outage.js';
 
 function tracked() {
@@ -10,7 +9,7 @@ function tracked() {
     warn: (m: string) => lines.push(`warn ${m}`),
     error: (m: string) => lines.push(`error ${m}`),
   };
-  const outage = new BackendOutage(logger, 'Redis at redis://127.0.0.1:6380', () => now);
+  const outage = new BackendOutage(logger, 'Redis at 127.0.0.1:6380', () => now);
   return { lines, outage, advance: (ms: number) => (now += ms) };
 }
 
@@ -27,13 +26,11 @@ describe('BackendOutage', () => {
     outage.reachable();
     expect(lines).toEqual([
       expect.stringMatching(
-        /^error Redis at redis:\/\/127\.0\.0\.1:6380 is not reachable \(Redis connection \(worker\): connect ECONNREFUSED/,
+        /^error Redis at 127\.0\.0\.1:6380 is not reachable \(Redis connection \(worker\): connect ECONNREFUSED/,
       ),
       expect.stringMatching(/^warn Redis at .* still not reachable after 60\.\d s/),
       expect.stringMatching(/^warn Redis at .* still not reachable after 120\.\d s/),
-      expect.stringMatching(
-        /^log Redis at redis:\/\/127\.0\.0\.1:6380 reachable again after 150\.0 s\.$/,
-      ),
+      expect.stringMatching(/^log Redis at 127\.0\.0\.1:6380 reachable again after 150\.0 s\.$/),
     ]);
   });
 
@@ -48,44 +45,5 @@ describe('BackendOutage', () => {
     outage.reconnected();
     expect(back).toBe(2);
     expect(lines).toHaveLength(2);
-  });
-});
-
-describe('describeBackend', () => {
-  it('names the backend and where it is, never with its password', () => {
-    expect(withoutPassword('redis://:s3cret@10.0.0.5:6379/2')).toBe(
-      'redis://:****@10.0.0.5:6379/2',
-    );
-    expect(withoutPassword('redis://10.0.0.5:6379')).toBe('redis://10.0.0.5:6379');
-    const redis = { kind: 'redis', prefix: 'bull' } as const;
-    expect(describeBackend({ ...redis, connection: 'redis://u:pw@h:1' })).toBe(
-      'Redis at redis://u:****@h:1',
-    );
-    expect(describeBackend({ ...redis, connection: { host: 'h', password: 'pw' } })).toBe(
-      'Redis at h:6379',
-    );
-    expect(
-      describeBackend({
-        ...redis,
-        connection: { cluster: { nodes: [{ host: 'a', port: 7000 }] } },
-      }),
-    ).toBe('Redis Cluster at a:7000');
-    expect(
-      describeBackend({
-        kind: 'postgres',
-        source: { url: 'postgres://app:pw@db:5432/app' },
-        schema: 'bullmq',
-      }),
-    ).toBe('PostgreSQL at postgres://app:****@db:5432/app');
-    expect(
-      describeBackend({
-        kind: 'postgres',
-        source: { config: { host: 'db', password: 'pw', database: 'app' } },
-        schema: 'bullmq',
-      }),
-    ).toBe('PostgreSQL at db:5432/app');
-    expect(describeBackend({ kind: 'pglite', source: {}, schema: 'bullmq' })).toBe(
-      'PGlite in memory',
-    );
   });
 });

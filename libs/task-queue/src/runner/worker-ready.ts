@@ -1,6 +1,6 @@
 import type { TaskRegistry } from '../discovery/task.registry.js';
 import type { TaskQueueConfig } from '../task-queue.config.js';
-import { describeBackend } from './backend-description.js';
+import { describeBackend, describeNamespace } from '../backends/backend-address.js';
 
 /** Names listed in full in the startup line; past this, only their number. */
 const NAMES_SHOWN = 5;
@@ -30,5 +30,7 @@ export function workerReadyLine(config: TaskQueueConfig, registry: TaskRegistry)
     scheduled.length === 0
       ? 'no schedules'
       : `${scheduled.length} schedule${scheduled.length === 1 ? '' : 's'}: ${names}`;
-  return `Worker ready: queues ${queues} on ${describeBackend(config.backend)}; ${schedules}`;
+  const namespace = describeNamespace(config.backend);
+  const where = `${describeBackend(config.backend)}${namespace ? `, ${namespace}` : ''}`;
+  return `Worker ready: queues ${queues} on ${where}; ${schedules}`;
 }

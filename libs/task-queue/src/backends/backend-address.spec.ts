@@ -1,10 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import { resolveBackendOptions } from '../backends/backend-options.js';
+import { resolveBackendOptions } from './backend-options.js';
 import type { TaskQueueConnection } from '../interfaces/task-queue-options.interface.js';
-import { describeBackend } from './backend-description.js';
+import { describeBackend, describeNamespace } from './backend-address.js';
 
-const described = (connection: TaskQueueConnection, prefix?: string) =>
-  describeBackend(resolveBackendOptions(connection, prefix, 'bull'));
+const described = (connection: TaskQueueConnection, prefix?: string) => {
+  const backend = resolveBackendOptions(connection, prefix, 'bull');
+  return `${describeBackend(backend)}, ${describeNamespace(backend)}`;
+};
 
 describe('describeBackend', () => {
   it.each<[TaskQueueConnection, string | undefined, string]>([
