@@ -46,6 +46,10 @@ export const messages = {
   unresolvableParameter: (where: string, index: number, token: unknown) =>
     `${where}: parameter #${index} asks for ${tokenName(token)}, which no module of this ` +
     `application provides. Add it to a module's providers (and exports, if in another module).`,
+  staticTask: (where: string) =>
+    `${where}: @Task() and @ScheduledTask() go on instance methods of an @Injectable() ` +
+    `provider, which the module finds at bootstrap; a static method is never called. Remove ` +
+    `'static' from it.`,
   ambiguousInject: (where: string, indices: readonly number[], owners?: readonly string[]) => {
     const parameters = `parameter${indices.length > 1 ? 's' : ''} ${indices.map((i) => `#${i}`).join(', ')}`;
     const unseen = owners

@@ -3,6 +3,7 @@ import { SELF_DECLARED_DEPS_METADATA } from '@nestjs/common/constants.js';
 import type { TaskContext } from '../interfaces/task-context.interface.js';
 import { TaskMetadataAccessor } from '../discovery/task-metadata.accessor.js';
 import { TaskInject } from './task-inject.decorator.js';
+import { TaskDefinitionError } from '../errors/task-definition.error.js';
 import { Task } from './task.decorator.js';
 
 class Mailer {}
@@ -67,5 +68,17 @@ describe('@Task and @Inject() on its parameters', () => {
     expect(Reflect.getMetadata(SELF_DECLARED_DEPS_METADATA, Tasks)).toEqual([
       { index: 0, param: 'CONFIG' },
     ]);
+  });
+
+  it('refuses a static method, which discovery would never call', () => {
+    const declare = () => {
+      class StaticTasks {
+        @Task()
+        static nightly(): void {}
+      }
+      return StaticTasks;
+    };
+    expect(declare).toThrow(TaskDefinitionError);
+    expect(declare).toThrow(/StaticTasks\.nightly: .* a static method is never called/);
   });
 });
