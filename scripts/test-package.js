@@ -242,7 +242,10 @@ function checkEntries(dir, app) {
   const mainOnly = JSON.parse(run(process.execPath, ['dist/main-entry.js'], dir));
   assert.deepEqual(mainOnly, { module: 'function', dashboardPackages: [] });
   const entries = JSON.parse(run(process.execPath, ['dist/entries.js'], dir));
-  for (const name of ['TaskQueueModule', 'TaskQueues', 'Task', 'ScheduledTask', 'TASK_JOB']) {
+  const main = ['TaskQueueModule', 'TaskQueues', 'Task', 'ScheduledTask', 'TASK_JOB'];
+  // What a package user runs besides the module: the worker entry, the filter, the indicator.
+  const running = ['runWorker', 'TaskQueueExceptionFilter', 'TaskQueueHealthIndicator'];
+  for (const name of [...main, ...running, 'TaskInject']) {
     assert.ok(entries.main.includes(name), `the main entry lacks ${name}`);
   }
   assert.ok(!entries.main.includes('TaskQueueDashboardModule'), 'the main entry has the dashboard');
