@@ -16,7 +16,7 @@
 // `worker: false`, and both workers end by themselves on SIGTERM. Installs go through the npm
 // cache.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   cpSync,
@@ -68,12 +68,31 @@ const started = Date.now();
 const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 const step = (message) => console.log(`[${seconds(started)}] ${message}`);
 
-function run(command, args, cwd, options = {}) {
-  return execFileSync(command, args, {
-    cwd,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    ...options,
+/**
+ * Runs a command to its end and resolves its output. Its stderr goes to ours unless `stdio` says
+ * otherwise; a failure or `timeout` (ms, then SIGTERM) rejects, with what it wrote to pipes.
+ */
+function run(command, args, cwd, { stdio = ['ignore', 'pipe', 'inherit'], env, timeout } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env, stdio });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
+    child.stderr?.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+    let timedOut = false;
+    const timer =
+      timeout &&
+      setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGTERM');
+      }, timeout);
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) return resolve(stdout);
+      const how = timedOut ? `timed out after ${timeout} ms` : `ended with ${signal ?? code}`;
+      reject(new Error(`${command} ${args.join(' ')} (in ${cwd}) ${how}\n${stderr}${stdout}`));
+    });
   });
 }
 
@@ -188,7 +207,8 @@ async function runApp(dir, env) {
     }
   };
   const count = (event) => reports.filter((report) => report.event === event).length;
-  await until(() => count('ready') === 1, 'ready report', 30_000);
+  // How long the app takes to boot is not under test; on a busy machine it can be long.
+  await until(() => count('ready') === 1, 'ready report', 60_000);
   await until(() => count('tick') >= 2, 'two ticks of the per-second schedule', 10_000);
   const stopping = Date.now();
   child.kill('SIGTERM');
@@ -227,7 +247,7 @@ function checkRun({ reports, exit }) {
   );
 }
 
-function checkEntries(dir, app) {
+async function checkEntries(dir, app) {
   const nest = JSON.parse(readFileSync(join(dir, 'node_modules/@nestjs/core/package.json')));
   assert.equal(`^${nest.version.split('.')[0]}`, app.nest.split('.')[0], 'NestJS version');
   // Tracing's optional peer is left out: the apps below prove the package runs without it.
@@ -239,9 +259,9 @@ function checkEntries(dir, app) {
   const loader =
     app.type === 'commonjs' ? 'require("nestjs-task-queue")' : "from 'nestjs-task-queue'";
   assert.ok(compiled.includes(loader), `dist/main.js loads the package with ${loader}`);
-  const mainOnly = JSON.parse(run(process.execPath, ['dist/main-entry.js'], dir));
+  const mainOnly = JSON.parse(await run(process.execPath, ['dist/main-entry.js'], dir));
   assert.deepEqual(mainOnly, { module: 'function', dashboardPackages: [] });
-  const entries = JSON.parse(run(process.execPath, ['dist/entries.js'], dir));
+  const entries = JSON.parse(await run(process.execPath, ['dist/entries.js'], dir));
   const main = ['TaskQueueModule', 'TaskQueues', 'Task', 'ScheduledTask', 'TASK_JOB'];
   // What a package user runs besides the module: the worker entry, the filter, the indicator.
   const running = ['runWorker', 'TaskQueueExceptionFilter', 'TaskQueueHealthIndicator'];
@@ -258,8 +278,8 @@ function checkEntries(dir, app) {
 }
 
 /** The app's module under overrideTaskQueueModule: apply and drain run in the process. */
-function checkTestingKit(dir) {
-  const lines = run(process.execPath, ['dist/testing-kit.js'], dir).trim().split('\n');
+async function checkTestingKit(dir) {
+  const lines = (await run(process.execPath, ['dist/testing-kit.js'], dir)).trim().split('\n');
   const outcome = JSON.parse(lines.at(-1));
   assert.equal(outcome.applied.greeting, 'hello kit');
   assert.deepEqual(outcome.drained, ['complete']);
@@ -273,8 +293,8 @@ function checkTestingKit(dir) {
  * The app beside @nestjs/schedule and @nestjs/bullmq (test/package/app/ecosystem.ts): its
  * decorators run, its injected queue is the tasks' queue; the versions installed are reported.
  */
-function checkEcosystem(dir, env) {
-  const output = run(process.execPath, ['dist/ecosystem.js'], dir, {
+async function checkEcosystem(dir, env) {
+  const output = await run(process.execPath, ['dist/ecosystem.js'], dir, {
     env: { ...process.env, ...env },
     timeout: 60_000,
   });
@@ -340,7 +360,7 @@ async function closedPort() {
 /** Runs dist/http.js and checks each answer; returns the terminus version installed. */
 async function checkHttp(dir, env) {
   const unreachable = `redis://127.0.0.1:${await closedPort()}`;
-  const output = run(process.execPath, ['dist/http.js'], dir, {
+  const output = await run(process.execPath, ['dist/http.js'], dir, {
     env: { ...process.env, ...env, UNREACHABLE_URL: unreachable },
     timeout: 60_000,
   });
@@ -482,66 +502,87 @@ async function checkWorkerAndCli(dir, redisUrl, prefix) {
   }
 }
 
+/** One consumer application, made from scratch, installed, compiled and run through its checks. */
+async function testApp(app, root, tarball, redis) {
+  const dir = createApp(root, app, tarball);
+  addHttpPackages(dir, app);
+  const installing = Date.now();
+  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], dir);
+  step(`${app.name}: npm install took ${seconds(installing)}`);
+  await run(process.execPath, [join(dir, 'node_modules/typescript/bin/tsc'), '-p', dir], dir, {
+    stdio: 'inherit',
+  });
+  step(`${app.name}: tsc passed (skipLibCheck: false)`);
+  await checkEntries(dir, app);
+  await checkTestingKit(dir);
+  step(
+    `${app.name}: NestJS ${app.nest}; the entries load, the main one without express or Bull Board; the testing kit runs the app's task`,
+  );
+  const prefix = `pkg-${app.name}-${randomBytes(3).toString('hex')}`;
+  try {
+    const outcome = await runApp(dir, { REDIS_URL: redis.url, TASK_QUEUE_PREFIX: prefix });
+    checkRun(outcome);
+    step(
+      `${app.name}: apply with a per-job parameter, schedule, bad payload error; ` +
+        `closed and ended ${outcome.stopMs} ms after SIGTERM`,
+    );
+    const terminus = await checkHttp(dir, { REDIS_URL: redis.url, TASK_QUEUE_PREFIX: prefix });
+    step(
+      `${app.name}: HTTP with TaskQueueExceptionFilter answered 400 / 400 / 404 / 504 / 500 ` +
+        `(without the task's error) on Express, 404 / 503 (Retry-After) on Fastify, ` +
+        `from real errors; ` +
+        `TaskQueueHealthIndicator under @nestjs/terminus ${terminus} up, then down (503)`,
+    );
+    const versions = await checkEcosystem(dir, {
+      REDIS_URL: redis.url,
+      TASK_QUEUE_PREFIX: prefix,
+    });
+    step(
+      `${app.name}: with ${versions}, @Cron and @Interval ran as tasks ` +
+        `(schedule: 'distributed'), BullModule.forRoot() gave the connection and prefix, ` +
+        `@InjectQueue gave the tasks' queue, and under the ` +
+        `testing kit a queue that refuses, saying why`,
+    );
+    await checkWorkerAndCli(dir, redis.url, `${prefix}-worker`);
+    step(
+      `${app.name}: worker.ts (runWorker) and the bin's worker ran jobs of a worker: false ` +
+        `module that the bin enqueued with --wait; both ended by themselves on SIGTERM; ` +
+        `tasks listed, a bad --payload exited 2`,
+    );
+  } finally {
+    await removeKeys(redis.url, prefix);
+  }
+}
+
 async function main() {
   step('build:lib');
-  run(process.execPath, [join(REPO, 'scripts/build-lib.js')], REPO, { stdio: 'inherit' });
+  await run(process.execPath, [join(REPO, 'scripts/build-lib.js')], REPO, { stdio: 'inherit' });
   checkNoTerminusImport();
   const root = mkdtempSync(join(tmpdir(), 'task-queue-package-'));
   let redis;
   try {
-    const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', root], LIB));
+    const packing = ['pack', '--json', '--pack-destination', root];
+    const [packed] = JSON.parse(await run('npm', packing, LIB));
     step(`tarball holds ${checkContents(packed.files)} files (${packed.size} bytes packed)`);
-    run('npm', ['publish', '--dry-run'], LIB, { stdio: ['ignore', 'ignore', 'pipe'] });
-    step('npm publish --dry-run passed');
     redis = await ensureRedis({ log: (message) => step(message) });
     const tarball = join(root, packed.filename);
-    for (const app of APPS) {
-      const dir = createApp(root, app, tarball);
-      addHttpPackages(dir, app);
-      const installing = Date.now();
-      run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], dir);
-      step(`${app.name}: npm install took ${seconds(installing)}`);
-      run(process.execPath, [join(dir, 'node_modules/typescript/bin/tsc'), '-p', dir], dir, {
-        stdio: 'inherit',
-      });
-      step(`${app.name}: tsc passed (skipLibCheck: false)`);
-      checkEntries(dir, app);
-      checkTestingKit(dir);
-      step(
-        `${app.name}: NestJS ${app.nest}; the entries load, the main one without express or Bull Board; the testing kit runs the app's task`,
-      );
-      const prefix = `pkg-${app.name}-${randomBytes(3).toString('hex')}`;
-      try {
-        const outcome = await runApp(dir, { REDIS_URL: redis.url, TASK_QUEUE_PREFIX: prefix });
-        checkRun(outcome);
-        step(
-          `${app.name}: apply with a per-job parameter, schedule, bad payload error; ` +
-            `closed and ended ${outcome.stopMs} ms after SIGTERM`,
-        );
-        const terminus = await checkHttp(dir, { REDIS_URL: redis.url, TASK_QUEUE_PREFIX: prefix });
-        step(
-          `${app.name}: HTTP with TaskQueueExceptionFilter answered 400 / 400 / 404 / 504 / 500 ` +
-            `(without the task's error) on Express, 404 / 503 (Retry-After) on Fastify, ` +
-            `from real errors; ` +
-            `TaskQueueHealthIndicator under @nestjs/terminus ${terminus} up, then down (503)`,
-        );
-        const versions = checkEcosystem(dir, { REDIS_URL: redis.url, TASK_QUEUE_PREFIX: prefix });
-        step(
-          `${app.name}: with ${versions}, @Cron and @Interval ran as tasks ` +
-            `(schedule: 'distributed'), BullModule.forRoot() gave the connection and prefix, ` +
-            `@InjectQueue gave the tasks' queue, and under the ` +
-            `testing kit a queue that refuses, saying why`,
-        );
-        await checkWorkerAndCli(dir, redis.url, `${prefix}-worker`);
-        step(
-          `${app.name}: worker.ts (runWorker) and the bin's worker ran jobs of a worker: false ` +
-            `module that the bin enqueued with --wait; both ended by themselves on SIGTERM; ` +
-            `tasks listed, a bad --payload exited 2`,
-        );
-      } finally {
-        await removeKeys(redis.url, prefix);
-      }
-    }
+    // The publish check and the two applications (each on its own prefix) are independent, and
+    // mostly wait on npm, child processes and schedules: they run at once, each to its end.
+    const outcomes = await Promise.allSettled([
+      run('npm', ['publish', '--dry-run'], LIB, { stdio: ['ignore', 'ignore', 'pipe'] }).then(() =>
+        step('npm publish --dry-run passed'),
+      ),
+      ...APPS.map((app) =>
+        testApp(app, root, tarball, redis).catch((error) => {
+          throw new Error(`${app.name}: ${error.message}`, { cause: error });
+        }),
+      ),
+    ]);
+    const failures = outcomes.flatMap((outcome) =>
+      outcome.status === 'rejected' ? [outcome.reason] : [],
+    );
+    for (const failure of failures.slice(1)) console.error(failure);
+    if (failures.length > 0) throw failures[0];
   } finally {
     await redis?.stop();
     rmSync(root, { recursive: true, force: true });

@@ -135,10 +135,13 @@ export async function startFaultWorker(env: Record<string, string>): Promise<Fau
     },
   };
   try {
-    await waitFor(() => output.includes('worker ready'), 30_000, `worker ready:\n${output}`);
+    // How long a Nest process takes to boot is not under test; on a busy machine it can be long.
+    await waitFor(() => output.includes('worker ready'), 60_000, 'worker ready');
   } catch (error) {
     await worker.kill('SIGKILL');
-    throw error;
+    throw new Error(`${(error as Error).message}; the worker's output:\n${output}`, {
+      cause: error,
+    });
   }
   return worker;
 }

@@ -1,5 +1,6 @@
 // Two scenarios on any backend: worker processes (built with tsc) working through jobs of 20 to
-// 200 ms while one of them is SIGKILLed, or while the store under test restarts.
+// 200 ms while one of them is SIGKILLed, or while the store under test restarts. Each runs in
+// a spec file of its own, so that Jest runs them side by side: they mostly wait.
 import type { TestingModule } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { TaskQueues, type TaskQueue } from '@app/task-queue';
@@ -19,13 +20,13 @@ import {
 const QUEUE = 'default';
 const CONCURRENCY = 10;
 
-/** Where one backend's scenarios run, and the numbers they have in the report. */
-export interface WorkerScenarios {
+/** Where one scenario runs, and the number it has in the report. */
+export interface WorkerScenario {
   backend: FaultBackend;
   /** The module's `prefix`: the Redis key prefix, or the PostgreSQL schema. */
   prefix: string;
-  /** The scenarios' numbers in docs/reliability.md: the crash, then the restart. */
-  numbers: [crash: number, restart: number];
+  /** The scenario's number in docs/reliability.md. */
+  number: number;
 }
 
 /** A private server, an enqueue-only app and worker processes, torn down after the tests. */
@@ -70,11 +71,9 @@ function fleet(backend: FaultBackend, prefix: string, durable: boolean) {
   return ctx;
 }
 
-/** The crash and restart scenarios on `backend`. */
-export function workerScenarios({ backend, prefix, numbers }: WorkerScenarios): void {
+/** The crash scenario on `backend`: a worker process SIGKILLed mid-run, a new one started. */
+export function workerCrashScenario({ backend, prefix, number: crash }: WorkerScenario): void {
   const { store } = backend;
-  const [crash, restart] = numbers;
-
   describe(`scenario ${crash}: a worker process killed mid-run, on ${store}`, () => {
     const ctx = fleet(backend, prefix, false);
     const JOBS = 1000;
@@ -101,7 +100,11 @@ export function workerScenarios({ backend, prefix, numbers }: WorkerScenarios): 
       expect(figures.mostRuns).toBeLessThanOrEqual(2);
     });
   });
+}
 
+/** The restart scenario on `backend`: the store stopped cleanly while jobs run, then started. */
+export function storeRestartScenario({ backend, prefix, number: restart }: WorkerScenario): void {
+  const { store } = backend;
   describe(`scenario ${restart}: ${store} restarted while jobs run`, () => {
     const ctx = fleet(backend, prefix, true);
     const JOBS = 600;
