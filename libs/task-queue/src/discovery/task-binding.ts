@@ -4,7 +4,8 @@ import { firstProblem, rules, toJobPriority, type OptionRules } from '../options
 import { cronProblem, everyProblem, isTimeZone } from '../options/schedule-rules.js';
 import { toDefinition } from './task-catalogue.js';
 import type { JobRetention, TaskJobOptions } from '../producer/job-settings.js';
-import { checkRetention, type TaskQueueConfig } from '../task-queue.config.js';
+import { checkRetention } from '../options/retention-rules.js';
+import type { TaskQueueConfig } from '../task-queue.config.js';
 import {
   BACKOFF_TYPE,
   DEFAULT_BACKOFF_CAP,
