@@ -9,6 +9,7 @@ import {
   WORKER_OVERRIDE,
 } from './task-queue.constants.js';
 import { TaskQueueExplorer } from './discovery/task-queue.explorer.js';
+import { ProcessTimers } from './discovery/process-timers.js';
 import { TaskQueueHealth } from './observability/task-queue.health.js';
 import { TaskQueueHealthIndicator } from './observability/task-queue.health-indicator.js';
 import { TaskQueueMetrics } from './observability/task-queue.metrics.js';
@@ -68,6 +69,7 @@ export const TASK_QUEUE_CORE_PROVIDERS: Provider[] = [
   TaskRegistry,
   TaskQueueExplorer,
   LocalTimers,
+  { provide: ProcessTimers, useExisting: LocalTimers },
   TaskQueues,
   TaskQueueHealth,
   TaskQueueHealthIndicator,

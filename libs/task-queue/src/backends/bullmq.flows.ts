@@ -1,6 +1,6 @@
 import { Job } from 'bullmq';
 import type { TaskJobInfo } from '../interfaces/task-job.interface.js';
-import type { TaskJobOptions } from '../producer/enqueue-options.js';
+import type { TaskJobOptions } from '../producer/job-settings.js';
 import { ABORTED_REASON } from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
 import type { QueueBackend } from './queue-backend.js';

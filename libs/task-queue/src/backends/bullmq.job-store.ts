@@ -1,11 +1,12 @@
 import { Job, type JobType, type Queue } from 'bullmq';
 import type { TaskJobInfo, TaskQueueStats } from '../interfaces/task-job.interface.js';
 import type { TaskSchedule } from '../interfaces/task-schedule.interface.js';
-import { BackendCommands } from '../producer/backend-commands.js';
-import { countsByStatus, KNOWN_STATES, STATUS, toJobInfo } from '../producer/job-info.js';
+import { BackendCommands } from './backend-commands.js';
+import { countsByStatus, KNOWN_STATES, STATUS, toJobInfo } from './bullmq.job-info.js';
 import { JobStore, type QueueJobStore } from '../producer/job-store.js';
 import type { PreparedJob } from '../producer/prepared-job.js';
-import { flowSize, toFlowJob, type PreparedFlow } from '../producer/task-flow.js';
+import { flowSize, type PreparedFlow } from '../producer/task-flow.js';
+import { toFlowJob } from './bullmq.job-options.js';
 import { listSchedules, type RuntimeSchedule } from '../scheduling/task-schedule.store.js';
 import { SCHEDULE_START_MARGIN_MS } from '../task-queue.constants.js';
 import { abortJob, explainChildFailure } from './bullmq.flows.js';

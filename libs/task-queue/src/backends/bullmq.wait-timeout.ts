@@ -1,6 +1,6 @@
 import type { TaskJobStatus } from '../interfaces/task-job.interface.js';
 import { withTimeout } from '../observability/task-queue.health.js';
-import { STATUS } from '../producer/job-info.js';
+import { STATUS } from './bullmq.job-info.js';
 import { waitTimedOut, type WorkerHint } from '../producer/wait-timeout.js';
 import type { TaskQueueConfig } from '../task-queue.config.js';
 import type { ExplainTimeout } from './bullmq.outcomes.js';

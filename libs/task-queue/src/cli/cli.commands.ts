@@ -1,20 +1,25 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { getNextMillis } from 'bullmq';
+import { CronExpressionParser } from 'cron-parser';
 import { TaskQueueMigrator } from '../backends/task-queue.migrator.js';
 import { TaskRegistry } from '../discovery/task.registry.js';
 import type { TaskDefinition } from '../interfaces/task-options.interface.js';
 import { TaskQueues } from '../producer/task-queues.service.js';
 import { CliInputError } from './cli-input.error.js';
+import { DEFAULT_TIME_ZONE } from '../task-queue.constants.js';
 import type { CliCommand } from './cli.args.js';
 import { cell, json, table, type CommandOutput } from './cli.output.js';
 
 const STATUSES = ['queued', 'scheduled', 'active', 'complete', 'failed'] as const;
 
-/** When a cron task runs next, as BullMQ's scheduler computes it; intervals depend on the backend. */
+/**
+ * When a cron task runs next, by cron-parser, the parser BullMQ's scheduler computes its ticks
+ * with; intervals depend on the backend.
+ */
 function nextRun(task: TaskDefinition): string | null {
   if (!task.cron) return null;
-  const next = getNextMillis(Date.now(), { pattern: task.cron, tz: task.timeZone ?? 'UTC' });
-  return next === undefined ? null : new Date(next).toISOString();
+  const cron = CronExpressionParser.parse(task.cron, { tz: task.timeZone ?? DEFAULT_TIME_ZONE });
+  // A pattern with no date left to match has no next run.
+  return cron.hasNext() ? new Date(cron.next().getTime()).toISOString() : null;
 }
 
 /** @internal `tasks`: every task of the application, from its code alone. */

@@ -1,10 +1,11 @@
-import type { JobsOptions, KeepJobs as BullKeepJobs } from 'bullmq';
 import { TaskDefinitionError } from '../errors/index.js';
 import type { KeepJobs, TaskMetadata } from '../interfaces/task-options.interface.js';
-import { firstProblem, rules, type OptionRules } from '../options/option-rules.js';
+import { firstProblem, rules, toJobPriority, type OptionRules } from '../options/option-rules.js';
+import { cronProblem, everyProblem, isTimeZone } from '../options/schedule-rules.js';
 import { toDefinition } from './task-catalogue.js';
-import { toBullPriority } from '../producer/enqueue-options.js';
-import { checkRetention, type TaskQueueConfig } from '../task-queue.config.js';
+import type { JobRetention, TaskJobOptions } from '../producer/job-settings.js';
+import { checkRetention } from '../options/retention-rules.js';
+import type { TaskQueueConfig } from '../task-queue.config.js';
 import {
   BACKOFF_TYPE,
   DEFAULT_BACKOFF_CAP,
@@ -12,7 +13,6 @@ import {
   NAME_PATTERN,
 } from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
-import { cronProblem, everyProblem, isTimeZone } from '../scheduling/task-schedule.cron.js';
 import type { BoundTask } from './task.registry.js';
 
 /** @internal A decorated method as the explorer found it. */
@@ -91,21 +91,21 @@ export function bindTask(found: DiscoveredTask, config: TaskQueueConfig): BoundT
   };
 }
 
-/** BullMQ options that follow from a task's declaration (seconds become milliseconds). */
-function jobOptionsOf(meta: TaskMetadata, config: TaskQueueConfig): JobsOptions {
-  const options: JobsOptions = {
+/** The job settings that follow from a task's declaration (seconds become milliseconds). */
+function jobOptionsOf(meta: TaskMetadata, config: TaskQueueConfig): TaskJobOptions {
+  const options: TaskJobOptions = {
     attempts: (meta.retries ?? 0) + 1,
-    removeOnComplete: toBullKeep(meta.retention?.completed ?? config.retention.completed),
-    removeOnFail: toBullKeep(meta.retention?.failed ?? config.retention.failed),
+    removeOnComplete: toRetention(meta.retention?.completed ?? config.retention.completed),
+    removeOnFail: toRetention(meta.retention?.failed ?? config.retention.failed),
   };
   // The worker computes the delay (see retryDelayOf); an enqueue may add retries later.
   if (meta.retryDelay || meta.retryBackoff) options.backoff = { type: BACKOFF_TYPE };
-  if (meta.priority !== undefined) options.priority = toBullPriority(meta.priority);
+  if (meta.priority !== undefined) options.priority = toJobPriority(meta.priority);
   return options;
 }
 
-/** BullMQ's form of a retention limit; no limit at all keeps every job. */
-function toBullKeep({ age, count }: KeepJobs): BullKeepJobs | false {
+/** A retention limit as a job carries it; no limit at all keeps every job. */
+function toRetention({ age, count }: KeepJobs): JobRetention {
   if (age !== undefined) return { age, count };
   return count !== undefined ? { count } : false;
 }

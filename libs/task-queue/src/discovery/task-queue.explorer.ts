@@ -3,8 +3,8 @@ import { DiscoveryService, MetadataScanner, ModuleRef } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { TaskDefinitionError, TaskQueueConfigError } from '../errors/index.js';
 import type { TaskMetadata } from '../interfaces/task-options.interface.js';
-import { LocalTimers } from '../scheduling/local-timers.service.js';
 import { adoptNestSchedule } from './nest-schedule.binding.js';
+import { ProcessTimers } from './process-timers.js';
 import { readNestSchedule, SCHEDULE_MODULE_OPTIONS } from './nest-schedule.metadata.js';
 import { bindTask } from './task-binding.js';
 import {
@@ -33,7 +33,7 @@ export class TaskQueueExplorer implements OnModuleInit {
     private readonly accessor: TaskMetadataAccessor,
     private readonly registry: TaskRegistry,
     private readonly moduleRef: ModuleRef,
-    private readonly timers: LocalTimers,
+    private readonly timers: ProcessTimers,
     @Inject(TASK_QUEUE_CONFIG) private readonly config: TaskQueueConfig,
   ) {}
 

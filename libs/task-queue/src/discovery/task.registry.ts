@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import type { JobsOptions } from 'bullmq';
 import { TaskDefinitionError } from '../errors/index.js';
 import type { TaskInvocation } from '../per-job/task-invocation.js';
 import type { TaskDefinition } from '../interfaces/task-options.interface.js';
+import type { TaskJobOptions } from '../producer/job-settings.js';
 import { messages } from '../task-queue.messages.js';
 
 /** @internal A discovered task bound to its DI instance. */
@@ -18,8 +18,8 @@ export interface BoundTask {
   readonly retryOnTimeout: boolean;
   /** Delay before retry number `retry` (1 for the first), in ms. */
   readonly retryDelayMs: (retry: number) => number;
-  /** BullMQ options every job of this task starts from, computed once at bootstrap. */
-  readonly jobOptions: Readonly<JobsOptions>;
+  /** The settings every job of this task starts from, computed once at bootstrap. */
+  readonly jobOptions: Readonly<TaskJobOptions>;
   /** The provider class and method that declare it. */
   readonly type: object;
   readonly methodName: string;

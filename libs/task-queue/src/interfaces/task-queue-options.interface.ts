@@ -1,4 +1,4 @@
-import type { ClusterOptions, PgPool, RedisOptions } from 'bullmq';
+import type { ClusterOptions, PgPool, RedisOptions } from '../backends/bullmq.connection-types.js';
 import type { PGliteLike } from '../backends/postgres/pglite.pool.js';
 import type { RetentionOptions } from './task-options.interface.js';
 import type { TaskQueueMetricsOptions } from './task-queue-metrics-options.interface.js';

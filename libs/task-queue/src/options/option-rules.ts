@@ -16,6 +16,16 @@ const rule = (check: (value: unknown) => boolean, expected: string): OptionRule 
 /** BullMQ's lowest priority (2^21); 1 is the most urgent. */
 export const MAX_PRIORITY = 2_097_152;
 
+/** The lowest priority a job store takes: `2 ** 21 - 1` in BullMQ 6 (its docs say 2 097 152). */
+const LOWEST_STORED_PRIORITY = 2_097_151;
+
+/**
+ * @internal A checked priority (1 to {@link MAX_PRIORITY}, as the contract states) in the job
+ * stores' range: {@link MAX_PRIORITY} shares the lowest level with the one above it.
+ */
+export const toJobPriority = (priority: number): number =>
+  Math.min(priority, LOWEST_STORED_PRIORITY);
+
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 export const rules = {

@@ -1,4 +1,3 @@
-import type { RateLimiterOptions } from 'bullmq';
 import type { QueueRateLimit, QueueSettings } from '../interfaces/task-queue-options.interface.js';
 import { rules, type OptionProblem } from './option-rules.js';
 
@@ -6,6 +5,12 @@ import { rules, type OptionProblem } from './option-rules.js';
 export interface QueueLimits {
   rateLimit?: QueueRateLimit;
   globalConcurrency?: number;
+}
+
+/** @internal A rate limiter as the workers take it: at most `max` starts per `duration` ms. */
+export interface QueueLimiter {
+  max: number;
+  duration: number;
 }
 
 /** Shortest rate-limit window: BullMQ counts its windows in whole milliseconds. */
@@ -61,7 +66,7 @@ export function queueSettingsProblem(
  * per millisecond, `per` is cut into {@link SLICES} windows, any `per` meets at most
  * SLICES + 1 of them, and each takes its share.
  */
-export function limiterOf(rateLimit: QueueRateLimit): RateLimiterOptions {
+export function limiterOf(rateLimit: QueueRateLimit): QueueLimiter {
   const windowMs = rateLimit.per * 1000;
   if (rateLimit.max <= windowMs) {
     return { max: 1, duration: Math.ceil(windowMs / rateLimit.max) };

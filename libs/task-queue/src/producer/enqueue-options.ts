@@ -1,8 +1,10 @@
-import type { DeduplicationOptions, JobsOptions } from 'bullmq';
 import { InvalidOptionsError } from '../errors/index.js';
 import type { EnqueueOptions } from '../interfaces/task-job.interface.js';
-import { firstProblem, rules, type OptionRules } from '../options/option-rules.js';
+import { firstProblem, rules, toJobPriority, type OptionRules } from '../options/option-rules.js';
 import { messages } from '../task-queue.messages.js';
+import type { JobDeduplication, TaskJobOptions } from './job-settings.js';
+
+export type { TaskJobOptions } from './job-settings.js';
 
 const ENQUEUE_RULES: OptionRules<EnqueueOptions> = [
   ['retries', rules.retries],
@@ -14,24 +16,14 @@ const ENQUEUE_RULES: OptionRules<EnqueueOptions> = [
   ['priority', rules.priority],
 ];
 
-/** Options of ours that BullMQ keeps with a job, read back by the worker. */
-export interface TaskJobOptions extends JobsOptions {
-  /** The job's own run timeout (ms). */
-  taskTimeout?: number;
-  /** On a schedule's template: skip a tick while another run of the schedule is active. */
-  taskOverlap?: false;
-  /** On a flow's parent: its children, as `<queue>:<id>`, in the order given. */
-  taskChildren?: string[];
-}
-
 /**
- * @internal A task's job options with one enqueue's options on top, in BullMQ's terms (seconds
- * become milliseconds). Pure: no I/O.
+ * @internal A task's job settings with one enqueue's options on top (seconds become
+ * milliseconds). Pure: no I/O; without options, the task's own object as it is.
  * @throws InvalidOptionsError naming the task, the option, its value and what was expected.
  */
 export function toJobOptions(
   task: string,
-  base: JobsOptions,
+  base: TaskJobOptions,
   options: EnqueueOptions | undefined,
 ): TaskJobOptions {
   if (!options) return base;
@@ -45,24 +37,14 @@ export function toJobOptions(
   if (retries !== undefined) jobOptions.attempts = retries + 1;
   if (delay !== undefined) jobOptions.delay = Math.round(delay * 1000);
   if (timeout !== undefined) jobOptions.taskTimeout = Math.round(timeout * 1000);
-  if (priority !== undefined) jobOptions.priority = toBullPriority(priority);
+  if (priority !== undefined) jobOptions.priority = toJobPriority(priority);
   const deduplication = deduplicationOf(task, options);
   if (deduplication) jobOptions.deduplication = deduplication;
   return jobOptions;
 }
 
-/** BullMQ's lowest priority: `2 ** 21 - 1` in BullMQ 6 (its docs say 2 097 152). */
-const BULLMQ_LOWEST_PRIORITY = 2_097_151;
-
 /**
- * @internal A checked priority (1 to 2 097 152, as the contract states) in BullMQ's range:
- * 2 097 152 shares BullMQ's lowest level with 2 097 151.
- */
-export const toBullPriority = (priority: number): number =>
-  Math.min(priority, BULLMQ_LOWEST_PRIORITY);
-
-/**
- * BullMQ's deduplication for `key`, `keyTtl` and `debounce`: a key alone holds while its job is
+ * The deduplication for `key`, `keyTtl` and `debounce`: a key alone holds while its job is
  * unfinished; with `keyTtl` it holds that long (throttle); `debounce` replaces the delayed job
  * and starts its key's time again.
  * @throws InvalidOptionsError for a combination that does not make one of those three.
@@ -70,7 +52,7 @@ export const toBullPriority = (priority: number): number =>
 function deduplicationOf(
   task: string,
   { key, keyTtl, debounce, delay }: EnqueueOptions,
-): DeduplicationOptions | undefined {
+): JobDeduplication | undefined {
   const misuse = (problem: string) => {
     throw new InvalidOptionsError(messages.invalidDeduplication(task, problem));
   };

@@ -1,17 +1,17 @@
-import type { JobsOptions } from 'bullmq';
 import type { BoundTask } from '../discovery/task.registry.js';
 import { InvalidPayloadError, UnknownTaskError } from '../errors/index.js';
 import type { EnqueueOptions } from '../interfaces/task-job.interface.js';
 import { messages } from '../task-queue.messages.js';
 import { toJobOptions } from './enqueue-options.js';
+import type { TaskJobOptions } from './job-settings.js';
 import { assertPlainPayload } from './task-payload.js';
 import { validateWithSchema } from './task-schema.js';
 
-/** @internal A checked enqueue, in BullMQ's terms. */
+/** @internal A checked enqueue, as the job stores take it. */
 export interface PreparedJob {
   name: string;
   data: object;
-  opts: JobsOptions;
+  opts: TaskJobOptions;
   /** The enqueue's options as given, for the testing module's record of it. */
   requested?: EnqueueOptions;
 }
@@ -27,7 +27,7 @@ export interface TaskLookup {
 }
 
 /**
- * @internal Checks one enqueue on `queue` and turns it into BullMQ's job fields; no backend
+ * @internal Checks one enqueue on `queue` and turns it into the job's fields; no backend
  * call. Throws at once on bad input; returns a promise only for a task with a schema, whose
  * check may be async.
  */

@@ -5,20 +5,23 @@ import {
   UnknownTaskError,
 } from '../errors/index.js';
 import type { TaskFlow } from '../interfaces/task-flow.interface.js';
-import { flowSize, prepareFlow, toFlowJob, type FlowLookup } from './task-flow.js';
+import { toFlowJob } from '../backends/bullmq.job-options.js';
+import { flowSize, prepareFlow, type FlowLookup } from './task-flow.js';
 
 /** Two queues: `a` has tasks `root` and `mid`, `b` has `leaf`. */
 const TASKS: Record<string, string[]> = { a: ['root', 'mid'], b: ['leaf'] };
-const lookupOf: FlowLookup = (queue) => {
-  const names = TASKS[queue];
-  if (!names) throw new UnknownQueueError(`Unknown queue '${queue}'.`);
-  return {
-    tasks: {
-      get: (name) => (names.includes(name) ? { jobOptions: { attempts: 1 } } : undefined),
-      keys: () => names,
-    },
-    maxPayloadBytes: 1000,
-  };
+const lookups: FlowLookup = {
+  lookupOf: (queue) => {
+    const names = TASKS[queue];
+    if (!names) throw new UnknownQueueError(`Unknown queue '${queue}'.`);
+    return {
+      tasks: {
+        get: (name) => (names.includes(name) ? { jobOptions: { attempts: 1 } } : undefined),
+        keys: () => names,
+      },
+      maxPayloadBytes: 1000,
+    };
+  },
 };
 
 const leaf = (n: number): TaskFlow => ({ name: 'leaf', queue: 'b', payload: { n } });
@@ -29,7 +32,7 @@ const tree: TaskFlow = {
 };
 
 async function problem(flow: TaskFlow): Promise<Error> {
-  return prepareFlow(lookupOf, 'a', flow).then(
+  return prepareFlow(lookups, 'a', flow).then(
     () => {
       throw new Error('expected the flow to be refused');
     },
@@ -39,7 +42,7 @@ async function problem(flow: TaskFlow): Promise<Error> {
 
 describe('prepareFlow', () => {
   it('gives every job an id, each child its parent-failing option, each parent its children in order', async () => {
-    const root = await prepareFlow(lookupOf, 'a', tree);
+    const root = await prepareFlow(lookups, 'a', tree);
     const [mid, third] = root.children;
     expect([root.queue, mid.queue, mid.children[0].queue, third.queue]).toEqual([
       'a',
@@ -63,7 +66,7 @@ describe('prepareFlow', () => {
   });
 
   it("turns into BullMQ's flow tree, queue by queue", async () => {
-    const flow = toFlowJob(await prepareFlow(lookupOf, 'a', tree));
+    const flow = toFlowJob(await prepareFlow(lookups, 'a', tree));
     expect(flow.queueName).toBe('a');
     expect(flow.children?.map((child) => [child.name, child.queueName])).toEqual([
       ['mid', 'a'],
@@ -77,7 +80,7 @@ describe('prepareFlow', () => {
   });
 
   it("passes every job's options through the given function, and counts the jobs", async () => {
-    const prepared = await prepareFlow(lookupOf, 'a', tree);
+    const prepared = await prepareFlow(lookups, 'a', tree);
     expect(flowSize(prepared)).toBe(5);
     const flow = toFlowJob(prepared, (opts) => ({ ...opts, telemetry: { metadata: 'ctx' } }));
     const nodes = [flow, ...flow.children!, ...flow.children![0].children!];
@@ -140,7 +143,7 @@ describe('prepareFlow', () => {
     // The same object twice side by side is not a cycle.
     const shared = leaf(4);
     await expect(
-      prepareFlow(lookupOf, 'a', { name: 'root', children: [shared, shared] }),
+      prepareFlow(lookups, 'a', { name: 'root', children: [shared, shared] }),
     ).resolves.toBeDefined();
   });
 });

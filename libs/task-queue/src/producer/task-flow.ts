@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { FlowJob, JobsOptions } from 'bullmq';
 import {
   InvalidOptionsError,
   InvalidPayloadError,
@@ -8,20 +7,22 @@ import {
 } from '../errors/index.js';
 import type { TaskFlow } from '../interfaces/task-flow.interface.js';
 import { messages } from '../task-queue.messages.js';
-import { childRef } from '../worker/child-results.js';
-import type { TaskJobOptions } from './enqueue-options.js';
+import { childRef, type TaskJobOptions } from './job-settings.js';
 import { prepareJob, type PreparedJob, type TaskLookup } from './prepared-job.js';
 
 /** @internal A checked job of a flow, with the id it will have and its checked children. */
 export interface PreparedFlow {
   id: string;
   queue: string;
-  job: PreparedJob & { opts: TaskJobOptions };
+  job: PreparedJob;
   children: PreparedFlow[];
 }
 
-/** @internal The task lookup of each configured queue; throws `UnknownQueueError` for others. */
-export type FlowLookup = (queue: string) => TaskLookup;
+/** @internal What checking the jobs of a flow needs: the task lookup of any queue. */
+export interface FlowLookup {
+  /** The task lookup of queue `queue`; throws `UnknownQueueError` for one not configured. */
+  lookupOf(queue: string): TaskLookup;
+}
 
 const FIELDS = new Set(['name', 'payload', 'queue', 'options', 'children']);
 /** Errors of a bad enqueue, rethrown as they are with the job's place in the tree. */
@@ -39,15 +40,15 @@ const ENQUEUE_ERRORS = [
  * `ctx.childResults()`. Nothing is sent.
  */
 export async function prepareFlow(
-  lookupOf: FlowLookup,
+  lookups: FlowLookup,
   queue: string,
   flow: TaskFlow,
 ): Promise<PreparedFlow> {
-  return prepareNode(lookupOf, queue, flow, 'the root job', new Set(), false);
+  return prepareNode(lookups, queue, flow, 'the root job', new Set(), false);
 }
 
 async function prepareNode(
-  lookupOf: FlowLookup,
+  lookups: FlowLookup,
   parentQueue: string,
   node: TaskFlow,
   where: string,
@@ -71,13 +72,13 @@ async function prepareNode(
   const job = await inPlace(where, async () => {
     if (typeof name !== 'string')
       throw new InvalidOptionsError(messages.invalidFlowNode(where, node));
-    return prepareJob(lookupOf(queue), queue, name, payload, options);
+    return prepareJob(lookups.lookupOf(queue), queue, name, payload, options);
   });
   ancestors.add(node);
   const prepared: PreparedFlow[] = [];
   for (const [index, child] of children.entries()) {
     const at = `${where === 'the root job' ? '' : `${where}.`}children[${index}]`;
-    prepared.push(await prepareNode(lookupOf, queue, child, at, ancestors, true));
+    prepared.push(await prepareNode(lookups, queue, child, at, ancestors, true));
   }
   ancestors.delete(node);
   const opts: TaskJobOptions = { ...job.opts, jobId: randomUUID() };
@@ -96,23 +97,6 @@ async function inPlace<T>(where: string, check: () => Promise<T> | T): Promise<T
     if (!type || !(error instanceof Error) || error.message.startsWith('enqueueFlow:')) throw error;
     throw new type(messages.inFlow(where, error.message), { cause: error });
   }
-}
-
-/**
- * @internal `flow` as BullMQ's `FlowProducer.add` takes it, each job's options passed through
- * `withOpts` (the trace context of the flow's `send` span goes into every job).
- */
-export function toFlowJob(
-  { queue, job, children }: PreparedFlow,
-  withOpts: (opts: JobsOptions) => JobsOptions = (opts) => opts,
-): FlowJob {
-  return {
-    name: job.name,
-    queueName: queue,
-    data: job.data,
-    opts: withOpts(job.opts),
-    ...(children.length ? { children: children.map((child) => toFlowJob(child, withOpts)) } : {}),
-  };
 }
 
 /** @internal How many jobs `flow` has, its root included. */

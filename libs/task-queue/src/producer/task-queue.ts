@@ -1,7 +1,6 @@
 import { applyWaitOf } from './enqueue-options.js';
 import type { QueueJobStore } from './job-store.js';
 import { failedOn } from './job-outcome.js';
-import { InvalidOptionsError } from '../errors/index.js';
 import type {
   ApplyOptions,
   EnqueuedJob,
@@ -12,14 +11,12 @@ import type {
 } from '../interfaces/task-job.interface.js';
 import type { MapOptions, TaskFlow } from '../interfaces/task-flow.interface.js';
 import type { ScheduleOptions, TaskSchedule } from '../interfaces/task-schedule.interface.js';
-import { checkRuntimeSchedule } from '../scheduling/runtime-schedule.js';
-import { sourceOf } from '../scheduling/task-schedule.store.js';
+import { checkRuntimeSchedule, checkRuntimeScheduleId } from './runtime-schedule.js';
 import { prepareJob, type PreparedJob, type TaskLookup } from './prepared-job.js';
 import { prepareFlow, type FlowLookup } from './task-flow.js';
 import { mapTask } from './task-map.js';
 import { resolveTask, type TaskByMethod } from './task-target.js';
 import { DEFAULT_APPLY_TIMEOUT } from '../task-queue.constants.js';
-import { messages } from '../task-queue.messages.js';
 import type {
   PayloadArgs,
   PayloadsArgs,
@@ -29,11 +26,11 @@ import type {
 } from '../interfaces/typed-task.interface.js';
 
 /** @internal What a {@link TaskQueue} needs from the application that owns it. */
-export interface TaskQueueParts extends TaskLookup, TaskByMethod {
+export interface TaskQueueParts extends TaskLookup {
   /** Where this queue's jobs live: BullMQ on the backend, or memory in tests. */
   readonly store: QueueJobStore;
-  /** The tasks of any configured queue, for the jobs of a flow. */
-  readonly lookupOf: FlowLookup;
+  /** The application's tasks by provider method, and those of any queue (for flows). */
+  readonly catalogue: TaskByMethod & FlowLookup;
 }
 
 /**
@@ -74,7 +71,7 @@ export class TaskQueue {
     ...args: PayloadArgs<Target, Args, EnqueueOptions>
   ): Promise<EnqueuedJob>;
   async enqueue(target: string | TaskClass<unknown>, ...args: unknown[]): Promise<EnqueuedJob> {
-    const [name, payload, options] = resolveTask(this.parts, this.name, target, args);
+    const [name, payload, options] = resolveTask(this.parts.catalogue, this.name, target, args);
     const job = await this.add(name, payload as object | undefined, options as EnqueueOptions);
     return { id: job.id!, name, queue: this.name };
   }
@@ -124,7 +121,12 @@ export class TaskQueue {
     ...args: PayloadArgs<Target, Args, ApplyOptions>
   ): Promise<Target extends string ? R : ResultOf<Target, Args[0]>>;
   async apply(target: string | TaskClass<unknown>, ...args: unknown[]): Promise<unknown> {
-    const [name, payload, options = {}] = resolveTask(this.parts, this.name, target, args);
+    const [name, payload, options = {}] = resolveTask(
+      this.parts.catalogue,
+      this.name,
+      target,
+      args,
+    );
     const { timeout = DEFAULT_APPLY_TIMEOUT, ...enqueueOptions } = options as ApplyOptions;
     applyWaitOf(name, timeout);
     const job = await prepareJob(this.parts, this.name, name, payload as object, enqueueOptions);
@@ -159,7 +161,7 @@ export class TaskQueue {
     ...args: PayloadsArgs<Target, Args, MapOptions>
   ): Promise<(Target extends string ? R : ResultOf<Target, Args[0]>)[]>;
   map(target: string | TaskClass<unknown>, ...args: unknown[]): Promise<unknown[]> {
-    const [name, payloads, options] = resolveTask(this.parts, this.name, target, args);
+    const [name, payloads, options] = resolveTask(this.parts.catalogue, this.name, target, args);
     return mapTask(
       this.parts,
       this.store,
@@ -191,7 +193,7 @@ export class TaskQueue {
    * ```
    */
   async enqueueFlow(flow: TaskFlow): Promise<EnqueuedJob> {
-    const root = await prepareFlow(this.parts.lookupOf, this.name, flow);
+    const root = await prepareFlow(this.parts.catalogue, this.name, flow);
     await this.store.addFlow(root);
     return { id: root.id, name: root.job.name, queue: root.queue };
   }
@@ -284,10 +286,7 @@ export class TaskQueue {
    *   not a runtime schedule's.
    */
   async unschedule(id: string): Promise<boolean> {
-    const source = typeof id === 'string' ? sourceOf(id) : undefined;
-    if (source !== 'runtime') {
-      throw new InvalidOptionsError(messages.notRuntimeScheduleId(id, source === 'decorator'));
-    }
+    checkRuntimeScheduleId(id);
     return this.store.unschedule(id);
   }
 

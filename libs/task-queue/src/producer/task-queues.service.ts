@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { UnknownQueueError } from '../errors/index.js';
 import type { TaskQueueConfig } from '../task-queue.config.js';
 import { TASK_QUEUE_CONFIG } from '../task-queue.constants.js';
-import { messages } from '../task-queue.messages.js';
 import { JobStore } from './job-store.js';
+import { QueueCatalogue } from './queue-catalogue.js';
 import { TaskQueue } from './task-queue.js';
 import { TaskRegistry } from '../discovery/task.registry.js';
 
@@ -20,13 +19,16 @@ import { TaskRegistry } from '../discovery/task.registry.js';
 @Injectable()
 export class TaskQueues {
   private readonly open = new Map<string, TaskQueue>();
+  private readonly catalogue: QueueCatalogue;
 
   /** @internal Made by Nest: inject it. */
   constructor(
-    @Inject(TASK_QUEUE_CONFIG) private readonly config: TaskQueueConfig,
-    private readonly registry: TaskRegistry,
+    @Inject(TASK_QUEUE_CONFIG) config: TaskQueueConfig,
+    registry: TaskRegistry,
     private readonly store: JobStore,
-  ) {}
+  ) {
+    this.catalogue = new QueueCatalogue(registry, config);
+  }
 
   /**
    * The queue called `name`.
@@ -35,31 +37,19 @@ export class TaskQueues {
   get(name: string): TaskQueue {
     let queue = this.open.get(name);
     if (!queue) {
-      if (!this.config.queues.has(name)) {
-        throw new UnknownQueueError(messages.unknownQueue(name, this.config.queues.keys()));
-      }
+      const lookup = this.catalogue.lookupOf(name);
       queue = new TaskQueue(name, {
+        ...lookup,
         store: this.store.queue(name),
-        tasks: this.registry.tasksOn(name),
-        maxPayloadBytes: this.config.maxPayloadBytes,
-        byMethod: (type, method) => this.registry.byMethod(type, method),
-        lookupOf: (other) => this.lookupOf(other),
+        catalogue: this.catalogue,
       });
       this.open.set(name, queue);
     }
     return queue;
   }
 
-  /** What checking a job of queue `name` needs: its tasks, the payload limit. */
-  private lookupOf(name: string) {
-    if (!this.config.queues.has(name)) {
-      throw new UnknownQueueError(messages.unknownQueue(name, this.config.queues.keys()));
-    }
-    return { tasks: this.registry.tasksOn(name), maxPayloadBytes: this.config.maxPayloadBytes };
-  }
-
   /** Names of the configured queues. */
   names(): string[] {
-    return [...this.config.queues.keys()];
+    return this.catalogue.names();
   }
 }

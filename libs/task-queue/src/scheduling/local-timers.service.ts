@@ -4,6 +4,7 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import type { ProcessTimers } from '../discovery/process-timers.js';
 
 /** Longest delay `setTimeout` keeps (about 24.8 days); a later time is reached in steps. */
 const MAX_DELAY_MS = 2 ** 31 - 1;
@@ -22,7 +23,9 @@ export interface LocalTimer {
  * bootstrap, cleared at shutdown, an error logged (there is no job to fail).
  */
 @Injectable()
-export class LocalTimers implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class LocalTimers
+  implements ProcessTimers, OnApplicationBootstrap, BeforeApplicationShutdown
+{
   private readonly logger = new Logger('TaskQueueModule');
   private readonly timers: LocalTimer[] = [];
   private readonly handles = new Set<NodeJS.Timeout>();

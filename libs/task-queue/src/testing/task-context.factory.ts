@@ -41,9 +41,11 @@ export function createTaskContext(overrides: TaskContextOverrides = {}): TestTas
     store: jobs.queue(queueName),
     tasks: { get: () => UNCHECKED_TASK, keys: () => [] },
     maxPayloadBytes,
-    // The typed enqueue names the task its decorator declares.
-    byMethod: (type, methodName) => declaredTask(type, methodName, queueName),
-    lookupOf: () => ({ tasks: { get: () => UNCHECKED_TASK, keys: () => [] }, maxPayloadBytes }),
+    catalogue: {
+      // The typed enqueue names the task its decorator declares.
+      byMethod: (type, methodName) => declaredTask(type, methodName, queueName),
+      lookupOf: () => ({ tasks: { get: () => UNCHECKED_TASK, keys: () => [] }, maxPayloadBytes }),
+    },
   });
   const job: TaskJobRef = {
     id: '1',

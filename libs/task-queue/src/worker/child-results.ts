@@ -4,9 +4,6 @@ import type { TaskJobOptions } from '../producer/enqueue-options.js';
 /** @internal What `ctx.childResults()` reads of a job. */
 export type ChildrenSource = Partial<Pick<Job, 'opts' | 'getChildrenValues'>>;
 
-/** @internal A flow child's reference in its parent's `taskChildren`: `<queue>:<id>`. */
-export const childRef = (queue: string, id: string): string => `${queue}:${id}`;
-
 /**
  * @internal The results of `job`'s children, in the order its flow gave them (`null` for a
  * child that returned nothing). BullMQ keys them by child: `<prefix>:<queue>:<id>` on Redis,
@@ -14,7 +11,7 @@ export const childRef = (queue: string, id: string): string => `${queue}:${id}`;
  * last two parts name the child on either.
  */
 export async function childResultsOf(job: ChildrenSource): Promise<unknown[]> {
-  const opts: TaskJobOptions | undefined = job.opts;
+  const opts = job.opts as TaskJobOptions | undefined;
   const children = opts?.taskChildren;
   if (!children?.length || !job.getChildrenValues) return [];
   const values: Record<string, unknown> = (await job.getChildrenValues()) ?? {};

@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidOptionsError } from '../errors/index.js';
 import type { ScheduleOptions } from '../interfaces/task-schedule.interface.js';
-import { prepareJob, type PreparedJob, type TaskLookup } from '../producer/prepared-job.js';
+import { cronProblem, everyProblem, isTimeZone } from '../options/schedule-rules.js';
+import type { RuntimeSchedule, When } from '../scheduling/task-schedule.store.js';
 import {
   DEFAULT_TIME_ZONE,
   NAME_PATTERN,
   RUNTIME_SCHEDULER_ID_PREFIX,
+  SCHEDULER_ID_PREFIX,
 } from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
-import { cronProblem, everyProblem, isTimeZone } from './task-schedule.cron.js';
-import { withOverlap, type RuntimeSchedule, type When } from './task-schedule.store.js';
+import { prepareJob, type PreparedJob, type TaskLookup } from './prepared-job.js';
 
 const KNOWN = new Set(['cron', 'every', 'timeZone', 'payload', 'id', 'overlap']);
 
@@ -44,7 +45,7 @@ export function checkRuntimeSchedule(
     template: {
       name,
       data: JSON.parse(JSON.stringify(data)) as object,
-      opts: withOverlap(opts, options.overlap),
+      opts: options.overlap === false ? { ...opts, taskOverlap: false } : opts,
     },
   });
   return prepared instanceof Promise ? prepared.then(toSchedule) : toSchedule(prepared);
@@ -82,4 +83,15 @@ function idOf(where: string, id: unknown): string {
     );
   }
   return `${RUNTIME_SCHEDULER_ID_PREFIX}${id}`;
+}
+
+/**
+ * @internal Checks that `id` names a schedule made by `TaskQueue.schedule()`, before it is
+ * removed.
+ * @throws InvalidOptionsError for a decorator schedule's id, or any other id.
+ */
+export function checkRuntimeScheduleId(id: unknown): asserts id is string {
+  if (typeof id === 'string' && id.startsWith(RUNTIME_SCHEDULER_ID_PREFIX)) return;
+  const decorator = typeof id === 'string' && id.startsWith(SCHEDULER_ID_PREFIX);
+  throw new InvalidOptionsError(messages.notRuntimeScheduleId(id, decorator));
 }

@@ -1,6 +1,6 @@
 import { CronExpression } from '@nestjs/schedule';
 import { getNextMillis } from 'bullmq';
-import { cronProblem, isTimeZone } from './task-schedule.cron.js';
+import { cronProblem, isTimeZone } from './schedule-rules.js';
 
 const at = (iso: string) => new Date(iso);
 

@@ -1,4 +1,4 @@
-import type { QueueBackend } from '../backends/queue-backend.js';
+import type { QueueBackend } from './queue-backend.js';
 import { ENQUEUE_CONNECT_TIMEOUT_MS } from '../task-queue.constants.js';
 
 /**

@@ -1,6 +1,6 @@
 import { InvalidOptionsError, InvalidPayloadError, UnknownTaskError } from '../errors/index.js';
 import type { ScheduleOptions } from '../interfaces/task-schedule.interface.js';
-import type { TaskLookup } from '../producer/prepared-job.js';
+import type { TaskLookup } from './prepared-job.js';
 import { checkRuntimeSchedule } from './runtime-schedule.js';
 
 const lookup: TaskLookup = {
