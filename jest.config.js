@@ -138,7 +138,9 @@ const e2eProjects = [
   .filter((project) => project.testMatch.length > 0);
 
 export default {
-  testTimeout: 30000,
+  // A test that starts an application (PGlite in this process, say) shares the cores with the
+  // other spec files running at once.
+  testTimeout: 60_000,
   // Spec files mostly wait (ticks, delays, child processes, servers), so more of them run at once
   // than there are cores; each has a namespace of its own on the backend.
   maxWorkers: availableParallelism() * 2,
