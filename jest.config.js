@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 
 /** Jest runs the TypeScript sources as native ESM (NestJS 12 is ESM-only). */
 export const esmTs = {
@@ -131,13 +132,18 @@ const e2eProjects = [
     testMatch: paths(backend),
     // Read by test/support/backend.ts.
     globals: { TASK_QUEUE_BACKEND: backend },
+    // Here rather than for the whole run: the unit specs run nothing built.
+    globalSetup: '<rootDir>/test/global-setup.js',
   }))
   .filter((project) => project.testMatch.length > 0);
 
 export default {
-  testTimeout: 30000,
-  // Once per run, before any project: builds what the specs run in child processes.
-  globalSetup: '<rootDir>/test/global-setup.js',
+  // A test that starts an application (PGlite in this process, say) shares the cores with the
+  // other spec files running at once.
+  testTimeout: 60_000,
+  // Spec files mostly wait (ticks, delays, child processes, servers), so more of them run at once
+  // than there are cores; each has a namespace of its own on the backend.
+  maxWorkers: availableParallelism() * 2,
   projects: [
     {
       ...esmTs,

@@ -51,8 +51,9 @@ class ReportJobs {
     calls.push('warmUp');
   }
 
-  // Far enough ahead for the application to have booted by then.
-  @Cron(new Date(Date.now() + 4000))
+  // Far enough ahead for the application to have booted by then, with other spec files running
+  // beside this one.
+  @Cron(new Date(Date.now() + 8000))
   once() {
     calls.push('once');
   }
@@ -144,7 +145,7 @@ describe("TaskQueueModule.forRoot({ schedule: 'distributed' }) with @nestjs/sche
         calls.includes('once')
           ? true
           : undefined,
-      15_000,
+      30_000,
       'ticks of @Cron and @Interval, and the @Cron(date)',
     ).catch((error: Error) => {
       throw new Error(`${error.message}; calls: ${calls.join(' ')}`);
@@ -159,7 +160,7 @@ describe("TaskQueueModule.forRoot({ schedule: 'distributed' }) with @nestjs/sche
     const poll = jobs.find((job) => job.name === 'ReportJobs.poll');
     expect(poll?.returnvalue).toBe('polled');
     await app.close();
-  });
+  }, 60_000);
 
   it('reads the option through forRootAsync too', async () => {
     calls.length = 0;

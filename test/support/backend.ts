@@ -1,6 +1,7 @@
 // The backend a backend-neutral spec runs on: its Jest project says which (jest.config.js sets
 // the global TASK_QUEUE_BACKEND); the other specs run on Redis.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe } from '@jest/globals';
 import { PGlite } from '@electric-sql/pglite';
 import type { INestApplicationContext } from '@nestjs/common';
@@ -65,7 +66,7 @@ export function testBackend(label: string): TestBackend {
     return {
       kind: BACKEND,
       get connection() {
-        return { pglite: (db ??= new PGlite()) };
+        return { pglite: (db ??= newPGlite()) };
       },
       prefix,
       env: { TASK_QUEUE_URL: 'pglite:memory', TASK_QUEUE_PREFIX: prefix },
@@ -92,6 +93,17 @@ export function startupWhere(backend: TestBackend): string {
   return backend.kind === 'redis'
     ? `Redis at 127\\.0\\.0\\.1:\\d+, prefix '${backend.prefix}'`
     : `PostgreSQL at 127\\.0\\.0\\.1:5432/test, schema '${backend.prefix}'`;
+}
+
+/**
+ * A new in-memory PGlite database. Started from the data directory that test/global-setup.js
+ * made with a new PGlite, when there is one: the same database, without running `initdb` again.
+ */
+function newPGlite(): PGlite {
+  const dataDir = process.env.TQ_TEST_PGLITE_DATA_DIR;
+  return dataDir === undefined
+    ? new PGlite()
+    : new PGlite({ loadDataDir: new Blob([readFileSync(dataDir)]) });
 }
 
 async function dropSchema(schema: string): Promise<void> {
