@@ -66,7 +66,6 @@ describe('loadTracing', () => {
       code: 'ERR_MODULE_NOT_FOUND',
     });
     const tracing = await loadTracing(() => Promise.reject(missing));
-    expect(tracing.available).toBe(false);
     const opts: JobsOptions = { attempts: 2 };
     const added = await tracing.send('default', 'send_email', opts, async (given) => {
       expect(given).toBe(opts);

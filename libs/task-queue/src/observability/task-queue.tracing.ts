@@ -42,11 +42,6 @@ export class TaskTracing {
     this.tracer = api?.trace.getTracer(TRACER_NAME);
   }
 
-  /** Whether `@opentelemetry/api` is there (an SDK may still be missing). */
-  get available(): boolean {
-    return this.api !== undefined;
-  }
-
   /**
    * Sends one job of task `task` in a `send <queue>` span: `add` gets the job's options with the
    * span's context in them, and runs inside the span; the job's id goes on the span.
