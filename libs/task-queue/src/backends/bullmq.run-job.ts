@@ -1,7 +1,8 @@
 import { UnrecoverableError, WaitingError, Worker, type Job, type Processor } from 'bullmq';
+import type { RunListener } from '../worker/run-control.js';
 import type { TaskJobOptions } from '../producer/enqueue-options.js';
 import { ScheduleOverlap } from '../scheduling/schedule-overlap.js';
-import type { RunFailure } from '../worker/run-outcome.js';
+import { RunFailure } from '../worker/run-outcome.js';
 import type { RunnableJob, RunProcessor } from '../worker/runnable-job.js';
 
 /**
@@ -56,17 +57,60 @@ class BullRunJob implements RunnableJob {
   }
 }
 
+/** @internal How the runs of a worker that failed ended, until its `failed` event reads them. */
+export type RunFailures = WeakMap<Job, RunFailure>;
+
 /**
  * @internal The BullMQ processor that runs each job with `run` (ticks of `overlap: false`
  * schedules checked with `overlap`), and gives BullMQ a run that did not complete in its own
- * terms. It takes two parameters, not BullMQ's optional third (the job's AbortSignal): BullMQ
- * then makes no AbortController per job.
+ * terms, keeping how it ended in `failures`. It takes two parameters, not BullMQ's optional
+ * third (the job's AbortSignal): BullMQ then makes no AbortController per job.
  */
-export function bullProcessor(run: RunProcessor, overlap?: ScheduleOverlap): Processor {
+export function bullProcessor(
+  run: RunProcessor,
+  overlap: ScheduleOverlap,
+  failures: RunFailures,
+): Processor {
   return (job: Job, token?: string) =>
-    run(new BullRunJob(job, overlap)).catch((failure: RunFailure) =>
-      bullFailure(failure, job, token),
+    run(new BullRunJob(job, overlap)).catch((failure: RunFailure) => {
+      failures.set(job, failure);
+      return bullFailure(failure, job, token);
+    });
+}
+
+/**
+ * @internal Tells `listener` of each run of `worker` once BullMQ has recorded its end (its
+ * `completed` and `failed` events; a run put back emits neither), with the outcome the
+ * processor gave it. A failure the processor did not make (BullMQ's own) is a failed run.
+ */
+export function reportRuns(worker: Worker, listener: RunListener, failures: RunFailures): void {
+  worker.on('completed', (job) => {
+    listener.ended(
+      new BullRunJob(job, undefined),
+      'completed',
+      job.attemptsMade,
+      durationOf(job),
+      undefined,
     );
+  });
+  worker.on('failed', (job, error) => {
+    if (!job) return;
+    const failure = failures.get(job) ?? new RunFailure('failed', error, true);
+    failures.delete(job);
+    listener.ended(
+      new BullRunJob(job, undefined),
+      failure.outcome,
+      job.attemptsMade,
+      durationOf(job),
+      failure,
+    );
+  });
+}
+
+/** How long a run took, in ms: BullMQ's timestamps are the backend's; a retry has no end yet. */
+function durationOf(job: Job): number {
+  const end = job.finishedOn || Date.now();
+  return Math.max(0, end - (job.processedOn ?? end));
 }
 
 /**

@@ -9,7 +9,7 @@ import {
 } from '../worker/run-control.js';
 import type { RunProcessor } from '../worker/runnable-job.js';
 import { QueuePause } from './bullmq.queue-pause.js';
-import { bullProcessor } from './bullmq.run-job.js';
+import { bullProcessor, reportRuns, type RunFailures } from './bullmq.run-job.js';
 import type { QueueBackend, WorkerSettings } from './queue-backend.js';
 
 /**
@@ -23,7 +23,7 @@ export class BullRunControl extends RunControl {
   }
 
   consumer(name: string, processor: RunProcessor, settings: ConsumerSettings): QueueConsumer {
-    const { concurrency, rateLimit, maxStalledCount, retryDelayMs, logger } = settings;
+    const { concurrency, rateLimit, maxStalledCount, retryDelayMs, logger, listener } = settings;
     const queue = this.backend.queue(name, 'worker');
     const overlap = new ScheduleOverlap(name, otherTickActiveOn(queue), logger);
     const workerSettings: WorkerSettings = {
@@ -36,7 +36,14 @@ export class BullRunControl extends RunControl {
           type === BACKOFF_TYPE && job ? retryDelayMs(job.name, attemptsMade) : 0,
       },
     };
-    return this.backend.worker(name, bullProcessor(processor, overlap), workerSettings);
+    const failures: RunFailures = new WeakMap();
+    const worker = this.backend.worker(
+      name,
+      bullProcessor(processor, overlap, failures),
+      workerSettings,
+    );
+    reportRuns(worker, listener, failures);
+    return worker;
   }
 
   /**

@@ -1,6 +1,26 @@
 import type { LoggerService } from '@nestjs/common';
 import type { QueueRateLimit } from '../interfaces/task-queue-options.interface.js';
-import type { RunProcessor } from './runnable-job.js';
+import type { RunFailure, RunOutcome } from './run-outcome.js';
+import type { RunnableJob, RunProcessor } from './runnable-job.js';
+
+/**
+ * @internal Told of each run of a consumer once the backend has recorded how it ended (a run
+ * put back on its queue is not told): the job log and the metrics.
+ */
+export interface RunListener {
+  /**
+   * @param outcome as the processor classified it (`failure.outcome` for a run that failed).
+   * @param attempt the run's attempt, from 1.
+   * @param durationMs how long the run took, by the backend's clock.
+   */
+  ended(
+    job: Pick<RunnableJob, 'id' | 'name' | 'data'>,
+    outcome: RunOutcome,
+    attempt: number,
+    durationMs: number,
+    failure: RunFailure | undefined,
+  ): void;
+}
 
 /** @internal One queue's consumer in this process: takes its jobs and runs them. */
 export interface QueueConsumer {
@@ -27,6 +47,8 @@ export interface ConsumerSettings {
   retryDelayMs: (task: string, retry: number) => number;
   /** Where a skipped tick of an `overlap: false` schedule is reported. */
   logger: LoggerService;
+  /** Told of each run that ended. */
+  listener: RunListener;
 }
 
 /** @internal The `ctx.rateLimit()` pauses of one queue, in every process. */

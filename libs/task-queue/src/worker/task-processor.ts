@@ -7,22 +7,9 @@ import { validateWithSchema } from '../producer/task-schema.js';
 import { ABORTED_REASON } from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
 import type { ActiveRuns } from './active-runs.js';
-import { runFailureOf, type RunFailure, type RunOutcome } from './run-outcome.js';
+import { runFailureOf } from './run-outcome.js';
 import type { RunnableJob, RunProcessor } from './runnable-job.js';
 import { TaskRun, type QueueRateLimiter } from './task-run.js';
-
-/**
- * @internal Told of each run that ends, with its outcome (classified once, by the processor):
- * the job log and metrics of a worker. `startedAt` is the run's start in `performance.now()` ms.
- */
-export interface RunListener {
-  ended(
-    job: RunnableJob,
-    outcome: RunOutcome,
-    startedAt: number,
-    failure: RunFailure | undefined,
-  ): void;
-}
 
 /** @internal Wraps each run, as the tracing does with its `process` span. */
 export type RunWrapper = (queue: string, run: RunProcessor) => RunProcessor;
@@ -33,8 +20,6 @@ export interface ProcessorExtras {
   tracing?: { process: RunWrapper };
   /** Pauses the queue in every process, for `ctx.rateLimit()`. */
   rateLimit?: QueueRateLimiter;
-  /** Told of each run that ends (ticks skipped for overlap included). */
-  listener?: RunListener;
 }
 
 /**
@@ -52,28 +37,18 @@ export function taskProcessor(
   queue: TaskQueue,
   active: ActiveRuns,
   logger: LoggerService,
-  { tracing, rateLimit, listener }: ProcessorExtras = {},
+  { tracing, rateLimit }: ProcessorExtras = {},
 ): RunProcessor {
   const runs = active.on(queueName);
   const runJob = (job: RunnableJob): Promise<unknown> => {
-    const startedAt = listener ? performance.now() : 0;
-    const ended = (result: unknown): unknown => {
-      listener?.ended(job, 'completed', startedAt, undefined);
-      return result === undefined ? null : result;
-    };
-    const failed = (error: unknown, task?: BoundTask): never => {
-      const failure = runFailureOf(error, job, task?.retryOnTimeout ?? false);
-      listener?.ended(job, failure.outcome, startedAt, failure);
-      throw failure;
-    };
     const task = tasks.get(job.name);
     if (!task) {
       const unknown = new NonRetryableError(messages.unknownTaskInWorker(job.name, queueName));
-      return new Promise<never>(() => failed(unknown));
+      return new Promise<never>(() => failed(unknown, job));
     }
     const id = job.id;
     if (active.abortRequested(queueName, id)) {
-      return new Promise<never>(() => failed(new TaskAbortedError(ABORTED_REASON)));
+      return new Promise<never>(() => failed(new TaskAbortedError(ABORTED_REASON), job));
     }
     const data = job.data ?? {};
     const payload = task.kwargs ? { ...task.kwargs, ...data } : data;
@@ -87,36 +62,29 @@ export function taskProcessor(
     } catch (error) {
       // A per-job provider's constructor threw: the job fails with its error.
       runs.delete(id);
-      return new Promise<never>(() => failed(error, task));
+      return new Promise<never>(() => failed(error, job, task));
     }
     if (prepared && !(prepared instanceof Promise) && !prepared.hooked) {
       // The usual task: nothing to wait for before the body, no hooks after it.
       return run.execute(prepared.call, timeoutOf(job, task)).then(
         (result) => {
           runs.delete(id);
-          return ended(result);
+          return result === undefined ? null : result;
         },
         (error: unknown) => {
           runs.delete(id);
-          return failed(error, task);
+          return failed(error, job, task);
         },
       );
     }
-    return runChecked(job, task, run, prepared)
-      .finally(() => runs.delete(id))
-      .then(ended, (error: unknown) => failed(error, task));
+    return runChecked(job, task, run, prepared).finally(() => runs.delete(id));
   };
   // Each run in its span (a tick skipped for overlap has none: its task is not called).
   const traced = tracing ? tracing.process(queueName, runJob) : runJob;
   return (job: RunnableJob) => {
     const overlapping = job.overlapping?.();
     if (!overlapping) return traced(job);
-    const checkedAt = performance.now();
-    return overlapping.then((skip) => {
-      if (!skip) return traced(job);
-      listener?.ended(job, 'skipped', checkedAt, undefined);
-      return null;
-    });
+    return overlapping.then((skip) => (skip ? null : traced(job)));
   };
 }
 
@@ -141,11 +109,16 @@ async function runChecked(
     const result = await run.execute(invocation.call, timeoutOf(job, task));
     settling = true;
     if (invocation.hooked) await invocation.succeed(result, run);
-    return result;
+    return result === undefined ? null : result;
   } catch (error) {
     if (!settling && invocation?.hooked) await invocation.fail(error, run);
-    throw error;
+    return failed(error, job, task);
   }
+}
+
+/** Ends a run that did not complete: rejects with how it ended (a `RunFailure`). */
+function failed(error: unknown, job: RunnableJob, task?: BoundTask): never {
+  throw runFailureOf(error, job, task?.retryOnTimeout ?? false);
 }
 
 /** The job's own timeout (set at enqueue), else its task's, in ms. */

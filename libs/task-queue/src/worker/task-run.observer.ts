@@ -1,8 +1,8 @@
 import { Logger, type LogLevel } from '@nestjs/common';
 import type { TaskQueueMetrics } from '../observability/task-queue.metrics.js';
 import { finishedOutcome, type RunFailure, type RunOutcome } from './run-outcome.js';
+import type { RunListener } from './run-control.js';
 import type { RunnableJob } from './runnable-job.js';
-import type { RunListener } from './task-processor.js';
 
 interface RunObserverOptions {
   logger: Logger;
@@ -33,15 +33,15 @@ export class RunLog implements RunListener {
   ) {}
 
   ended(
-    job: RunnableJob,
+    job: Pick<RunnableJob, 'id' | 'name' | 'data'>,
     runOutcome: RunOutcome,
-    startedAt: number,
+    attempt: number,
+    durationMs: number,
     failure: RunFailure | undefined,
   ): void {
     const outcome = finishedOutcome(runOutcome);
     if (outcome === undefined) return;
     const { queue, options } = this;
-    const durationMs = Math.max(0, Math.round(performance.now() - startedAt));
     options.metrics.observe(queue, job.name, outcome, durationMs / 1000);
     const level: LogLevel =
       outcome === 'completed' ? 'log' : outcome === 'failed' ? 'error' : 'warn';
@@ -49,7 +49,6 @@ export class RunLog implements RunListener {
     if (!Logger.isLevelEnabled(level)) return;
     const error = failure?.reason;
     const payload = options.logPayloads ? { payload: job.data } : {};
-    const attempt = job.attemptsMade + 1;
     if (options.jobLog === 'json') {
       options.logger[level]({
         event: 'job_finished',

@@ -76,12 +76,6 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
       const processor = taskProcessor(name, tasks, queue, active, logger, {
         tracing,
         rateLimit: (ms) => pause.pause(ms),
-        listener: new RunLog(name, {
-          logger,
-          metrics: this.metrics,
-          logPayloads: this.config.logPayloads,
-          jobLog: this.config.jobLog,
-        }),
       });
       const settings: ConsumerSettings = {
         concurrency: this.config.queues.get(name),
@@ -89,6 +83,12 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
         maxStalledCount: MAX_STALLED_COUNT,
         retryDelayMs: (task, retry) => tasks.get(task)?.retryDelayMs(retry) ?? 0,
         logger,
+        listener: new RunLog(name, {
+          logger,
+          metrics: this.metrics,
+          logPayloads: this.config.logPayloads,
+          jobLog: this.config.jobLog,
+        }),
       };
       const makeWorker = () => {
         const worker = this.control.consumer(name, processor, settings);
