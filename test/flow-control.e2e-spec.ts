@@ -3,7 +3,7 @@ import { Injectable, Module } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
 import { Task, TaskQueues, type TaskContext } from '@app/task-queue';
 import { QueueBackend } from '../libs/task-queue/src/backends/queue-backend.js';
-import { PAUSE_MAX } from '../libs/task-queue/src/worker/queue-pause.js';
+import { PAUSE_MAX } from '../libs/task-queue/src/backends/bullmq.queue-pause.js';
 import { FLOW_QUEUES, FlowModule } from './fixtures/flow.tasks.js';
 import { BACKEND, testBackend } from './support/backend.js';
 import {

@@ -40,6 +40,8 @@ import { LocalTimers } from './scheduling/local-timers.service.js';
 import { ScheduleRecovery } from './scheduling/schedule-recovery.service.js';
 import { TaskScheduler } from './scheduling/task-scheduler.service.js';
 import { TaskWorkerHost } from './worker/task-worker.host.js';
+import { RunControl } from './worker/run-control.js';
+import { BullRunControl } from './backends/bullmq.worker.js';
 import { TaskRegistry } from './discovery/task.registry.js';
 
 /**
@@ -123,6 +125,12 @@ export const TASK_QUEUE_EXPORTS = [
       inject: [QueueBackend, TaskTracing, TASK_QUEUE_CONFIG],
     },
     TaskWorkerHost,
+    // How the worker host runs jobs: BullMQ workers on the backend.
+    {
+      provide: RunControl,
+      useFactory: (backend: QueueBackend) => new BullRunControl(backend),
+      inject: [QueueBackend],
+    },
     TaskScheduler,
     ScheduleRecovery,
     TaskQueueRedisPolicy,

@@ -2,9 +2,9 @@ import { TaskQueueConfigError } from '../errors/index.js';
 import type { MetricsRegistry } from '../interfaces/task-queue-metrics-options.interface.js';
 import type { TaskQueueConfig } from '../task-queue.config.js';
 import { messages } from '../task-queue.messages.js';
+import type { TaskRunOutcome } from '../worker/run-outcome.js';
 
-/** How a run ended, as the finished-job log line and the duration histogram name it. */
-export type TaskRunOutcome = 'completed' | 'failed' | 'retrying' | 'aborted';
+export type { TaskRunOutcome } from '../worker/run-outcome.js';
 
 /** @internal Upper bounds of the duration histogram's buckets, in seconds. */
 export const DURATION_BUCKETS = [

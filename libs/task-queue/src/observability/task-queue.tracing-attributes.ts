@@ -1,6 +1,5 @@
-import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
-import { ABORTED_REASON } from '../task-queue.constants.js';
-import type { TaskRunOutcome } from './task-queue.metrics.js';
+import type { RunFailure, TaskRunOutcome } from '../worker/run-outcome.js';
+import type { RunnableJob } from '../worker/runnable-job.js';
 
 /**
  * @internal The attributes of the module's spans: those of the OpenTelemetry messaging semantic
@@ -37,7 +36,7 @@ export const batchAttributes = (queue: string, count: number) => ({
 /** @internal The attributes of the `process` span of a run of `job`. */
 export const processAttributes = (
   queue: string,
-  job: Pick<Job, 'id' | 'name' | 'attemptsMade'>,
+  job: Pick<RunnableJob, 'id' | 'name' | 'attemptsMade'>,
 ) => ({
   'messaging.system': 'bullmq',
   'messaging.destination.name': queue,
@@ -55,20 +54,17 @@ export const processAttributes = (
 export type RunSpanOutcome = TaskRunOutcome | 'requeued';
 
 /**
- * @internal What a run's throw means for its span: its outcome, and the error to record (the
- * task's own error where the processor wrapped it in BullMQ's `UnrecoverableError`); none for a
- * run put back by a shutdown, which did not fail. The throw comes before BullMQ counts the
- * attempt, so `attemptsMade` is that of the attempts before this one.
+ * @internal What a run that did not complete shows on its span: its outcome, and the task's own
+ * error to record; none for a run put back by a shutdown, which did not fail. A run put back by
+ * `ctx.rateLimit()` shows as a failed attempt would (its pause is the error recorded).
  */
-export function runOutcomeOf(
-  error: unknown,
-  job: Pick<Job, 'attemptsMade' | 'opts'>,
-): { outcome: RunSpanOutcome; exception?: unknown } {
-  if (error instanceof WaitingError) return { outcome: 'requeued' };
-  if (error instanceof UnrecoverableError) {
-    const exception = error.cause ?? error;
-    return { outcome: error.message === ABORTED_REASON ? 'aborted' : 'failed', exception };
-  }
-  const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+export function spanOutcomeOf(
+  failure: RunFailure,
+  job: Pick<RunnableJob, 'attemptsMade' | 'attempts'>,
+): { outcome: RunSpanOutcome; exception?: Error } {
+  const { outcome, error } = failure;
+  if (outcome === 'requeued') return { outcome };
+  if (outcome !== 'rate-limited') return { outcome, exception: error };
+  const last = job.attemptsMade + 1 >= job.attempts;
   return { outcome: last ? 'failed' : 'retrying', exception: error };
 }

@@ -3,33 +3,60 @@ import * as api from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { UnrecoverableError, WaitingError, type Job, type JobsOptions } from 'bullmq';
-import { NonRetryableError } from '../errors/index.js';
-import { ABORTED_REASON } from '../task-queue.constants.js';
-import { runOutcomeOf } from './task-queue.tracing-attributes.js';
+import type { JobsOptions } from 'bullmq';
+import { NonRetryableError, TaskAbortedError } from '../errors/index.js';
+import { WorkerShutdownError } from '../errors/worker-shutdown.error.js';
+import { ABORTED_REASON, SHUTDOWN_REASON } from '../task-queue.constants.js';
+import { runFailureOf } from '../worker/run-outcome.js';
+import type { RunnableJob } from '../worker/runnable-job.js';
+import { spanOutcomeOf } from './task-queue.tracing-attributes.js';
 import { loadTracing, TaskTracing } from './task-queue.tracing.js';
 
-const job = (attemptsMade: number, attempts?: number) =>
-  ({ id: '7', name: 'send_email', attemptsMade, opts: { attempts } }) as unknown as Job;
+const job = (attemptsMade: number, attempts = 1): RunnableJob => ({
+  id: '7',
+  name: 'send_email',
+  data: {},
+  attemptsMade,
+  attempts,
+  timeoutMs: undefined,
+  traceContext: undefined,
+  native: {},
+  updateProgress: () => Promise.resolve(),
+  childResults: () => Promise.resolve([]),
+});
 
-describe('runOutcomeOf', () => {
+describe('spanOutcomeOf', () => {
   it('tells a retry from the last failure by the attempts left', () => {
     const error = new Error('boom');
-    expect(runOutcomeOf(error, job(0, 3))).toEqual({ outcome: 'retrying', exception: error });
-    expect(runOutcomeOf(error, job(2, 3))).toEqual({ outcome: 'failed', exception: error });
-    expect(runOutcomeOf(error, job(0))).toEqual({ outcome: 'failed', exception: error });
+    const outcomeOf = (attemptsMade: number, attempts?: number) => {
+      const run = job(attemptsMade, attempts);
+      return spanOutcomeOf(runFailureOf(error, run, false), run);
+    };
+    expect(outcomeOf(0, 3)).toEqual({ outcome: 'retrying', exception: error });
+    expect(outcomeOf(2, 3)).toEqual({ outcome: 'failed', exception: error });
+    expect(outcomeOf(0)).toEqual({ outcome: 'failed', exception: error });
   });
 
-  it("records the task's own error behind BullMQ's UnrecoverableError", () => {
+  it("records the task's own error when it refuses retries, or was aborted", () => {
     const own = new NonRetryableError('no such account');
-    const wrapped = Object.assign(new UnrecoverableError(own.message), { cause: own });
-    expect(runOutcomeOf(wrapped, job(0, 3))).toEqual({ outcome: 'failed', exception: own });
-    const aborted = new UnrecoverableError(ABORTED_REASON);
-    expect(runOutcomeOf(aborted, job(0, 3))).toEqual({ outcome: 'aborted', exception: aborted });
+    const run = job(0, 3);
+    expect(spanOutcomeOf(runFailureOf(own, run, false), run)).toEqual({
+      outcome: 'failed',
+      exception: own,
+    });
+    const aborted = new TaskAbortedError(ABORTED_REASON);
+    expect(spanOutcomeOf(runFailureOf(aborted, run, false), run)).toEqual({
+      outcome: 'aborted',
+      exception: aborted,
+    });
   });
 
   it('a run put back by a shutdown did not fail: no error to record', () => {
-    expect(runOutcomeOf(new WaitingError(), job(0, 3))).toEqual({ outcome: 'requeued' });
+    const run = job(0, 3);
+    const shutdown = new WorkerShutdownError(SHUTDOWN_REASON);
+    expect(spanOutcomeOf(runFailureOf(shutdown, run, false), run)).toEqual({
+      outcome: 'requeued',
+    });
   });
 });
 
@@ -39,7 +66,6 @@ describe('loadTracing', () => {
       code: 'ERR_MODULE_NOT_FOUND',
     });
     const tracing = await loadTracing(() => Promise.reject(missing));
-    expect(tracing.available).toBe(false);
     const opts: JobsOptions = { attempts: 2 };
     const added = await tracing.send('default', 'send_email', opts, async (given) => {
       expect(given).toBe(opts);
@@ -67,15 +93,15 @@ describe('TaskTracing with the API and no SDK registered', () => {
       return { id: '1' };
     });
     const run = tracing.process('default', async () => 'done');
-    await expect(run(job(0), 'token')).resolves.toBe('done');
+    await expect(run(job(0))).resolves.toBe('done');
     const error = new Error('boom');
     const failing = tracing.process('default', () => Promise.reject(error));
-    await expect(failing(job(0), 'token')).rejects.toBe(error);
+    await expect(failing(job(0))).rejects.toBe(error);
     const throwing = tracing.process('default', () => {
       throw error;
     });
-    // As without tracing: BullMQ turns the processor's throw into the job's failure.
-    expect(() => throwing(job(0), 'token')).toThrow(error);
+    // As without tracing: the backend turns the processor's throw into the job's failure.
+    expect(() => throwing(job(0))).toThrow(error);
   });
 });
 
@@ -94,7 +120,8 @@ describe('TaskTracing with an SDK registered', () => {
 
   it("carries the send span's context in opts.telemetry.metadata, as W3C traceparent", async () => {
     let carried: JobsOptions = {};
-    await tracing.send('default', 'send_email', { attempts: 2 }, async (given) => {
+    const opts: JobsOptions = { attempts: 2 };
+    await tracing.send('default', 'send_email', opts, async (given) => {
       carried = given;
       return { id: '9' };
     });
@@ -108,8 +135,8 @@ describe('TaskTracing with an SDK registered', () => {
 
   it('a job whose metadata is not a trace context runs in a new trace', async () => {
     exporter.reset();
-    const odd = { ...job(0), opts: { telemetry: { metadata: 'not json' } } } as unknown as Job;
-    await tracing.process('default', async () => null)(odd, 'token');
+    const odd = { ...job(0), traceContext: 'not json' };
+    await tracing.process('default', async () => null)(odd);
     const [run] = exporter.getFinishedSpans();
     expect(run.name).toBe('process default');
     expect(run.parentSpanContext).toBeUndefined();

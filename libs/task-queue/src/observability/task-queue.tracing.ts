@@ -1,9 +1,10 @@
 import type * as Otel from '@opentelemetry/api';
-import type { Job, JobsOptions, Processor } from 'bullmq';
+import type { RunFailure } from '../worker/run-outcome.js';
+import type { RunnableJob, RunProcessor } from '../worker/runnable-job.js';
 import {
   batchAttributes,
   processAttributes,
-  runOutcomeOf,
+  spanOutcomeOf,
   sendAttributes,
   SPAN,
   type RunSpanOutcome,
@@ -15,11 +16,16 @@ type OtelApi = typeof Otel;
 /** The instrumentation scope of the module's spans. */
 export const TRACER_NAME = 'nestjs-task-queue';
 
+/** @internal Job options that carry a trace context: `telemetry.metadata`, as BullMQ's own. */
+export interface TracedOptions {
+  telemetry?: { metadata?: string; omitContext?: boolean };
+}
+
 /**
  * Puts a trace context into a job's options, for the run of that job to continue its trace;
  * returns the options unchanged when there is nothing to carry (no SDK registered).
  */
-export type TraceInjector = (opts?: JobsOptions) => JobsOptions;
+export type TraceInjector = <O extends TracedOptions>(opts: O) => O;
 
 /**
  * @internal The module's OpenTelemetry spans, through `@opentelemetry/api` (an optional peer):
@@ -36,20 +42,15 @@ export class TaskTracing {
     this.tracer = api?.trace.getTracer(TRACER_NAME);
   }
 
-  /** Whether `@opentelemetry/api` is there (an SDK may still be missing). */
-  get available(): boolean {
-    return this.api !== undefined;
-  }
-
   /**
    * Sends one job of task `task` in a `send <queue>` span: `add` gets the job's options with the
    * span's context in them, and runs inside the span; the job's id goes on the span.
    */
-  send<J extends { id?: string }>(
+  send<O extends TracedOptions, J extends { id?: string }>(
     queue: string,
     task: string,
-    opts: JobsOptions,
-    add: (opts: JobsOptions) => Promise<J>,
+    opts: O,
+    add: (opts: O) => Promise<J>,
   ): Promise<J> {
     return this.produce(
       queue,
@@ -83,35 +84,33 @@ export class TaskTracing {
    * job carries (a job without one, such as a scheduler's tick, starts a new trace), with the
    * run's outcome, and its error recorded.
    */
-  process(queue: string, run: Processor): Processor {
+  process(queue: string, run: RunProcessor): RunProcessor {
     const { api, tracer } = this;
     if (!api || !tracer) return run;
-    return (job: Job, token?: string) => {
-      const parent = this.extract(job.opts);
+    return (job: RunnableJob) => {
+      const parent = this.extract(job.traceContext);
       const span = tracer.startSpan(
         `process ${queue}`,
         { kind: api.SpanKind.CONSUMER, attributes: processAttributes(queue, job) },
         parent,
       );
       // No SDK registered: the run as it is, with no context to enter and nothing to record.
-      if (this.inert(span)) return run(job, token);
+      if (this.inert(span)) return run(job);
       return api.context
-        .with(
-          api.trace.setSpan(parent, span),
-          async (): Promise<unknown> => run(job, token) as unknown,
-        )
+        .with(api.trace.setSpan(parent, span), () => run(job))
         .then(
           (result) => {
             span.setAttribute(SPAN.outcome, 'completed' satisfies RunSpanOutcome);
             span.end();
             return result;
           },
-          (error: unknown) => {
-            const { outcome, exception } = runOutcomeOf(error, job);
+          // A worker's processor rejects only with how its run ended.
+          (failure: RunFailure) => {
+            const { outcome, exception } = spanOutcomeOf(failure, job);
             span.setAttribute(SPAN.outcome, outcome);
             if (exception) this.recordError(span, exception);
             span.end();
-            throw error;
+            throw failure;
           },
         );
     };
@@ -133,7 +132,7 @@ export class TaskTracing {
     if (this.inert(span)) return add(untraced);
     const context = api.trace.setSpan(api.context.active(), span);
     const carried = this.carrierOf(context);
-    const inject: TraceInjector = (opts = {}) =>
+    const inject: TraceInjector = (opts) =>
       carried ? { ...opts, telemetry: { ...opts.telemetry, metadata: carried } } : opts;
     return api.context
       .with(context, () => add(inject))
@@ -169,9 +168,8 @@ export class TaskTracing {
   }
 
   /** The context a job carries, on top of the root context (never the worker loop's). */
-  private extract(opts: JobsOptions): Otel.Context {
+  private extract(metadata: string | undefined): Otel.Context {
     const { propagation, ROOT_CONTEXT } = this.api!;
-    const metadata = opts.telemetry?.metadata;
     if (!metadata) return ROOT_CONTEXT;
     let carrier: unknown;
     try {
@@ -195,7 +193,7 @@ export class TaskTracing {
 }
 
 /** The injector when there is no trace to carry. */
-const untraced: TraceInjector = (opts = {}) => opts;
+const untraced: TraceInjector = (opts) => opts;
 
 const textOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 

@@ -45,6 +45,8 @@ export interface TaskJobOptions {
   taskOverlap?: false;
   /** On a flow's parent: its children, as `<queue>:<id>` ({@link childRef}), in the order given. */
   taskChildren?: string[];
+  /** The trace context the job carries to its run (W3C `traceparent`), set by tracing. */
+  telemetry?: { metadata?: string; omitContext?: boolean };
 }
 
 /** @internal A flow child's reference in its parent's `taskChildren`: `<queue>:<id>`. */

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { RateLimitError, UnrecoverableError, type Job, type Processor } from 'bullmq';
 import { TaskRegistry, type BoundTask } from '../discovery/task.registry.js';
 import { TaskQueueConfigError } from '../errors/index.js';
 import type { TaskJobInfo } from '../interfaces/task-job.interface.js';
@@ -13,12 +12,14 @@ import {
   type RuntimeSchedule,
 } from '../scheduling/task-schedule.store.js';
 import { TaskQueues } from '../producer/task-queues.service.js';
-import { ABORTED_REASON } from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
 import { ActiveRuns } from '../worker/active-runs.js';
+import { RunFailure } from '../worker/run-outcome.js';
+import type { RunProcessor } from '../worker/runnable-job.js';
 import { deadlines } from '../worker/task-run.deadlines.js';
 import { taskProcessor } from '../worker/task-processor.js';
 import type { MemoryJob } from './memory-job.js';
+import { MemoryRunJob } from './memory.run-job.js';
 import { MemoryJobs, type MemoryJobRunner } from './memory.jobs.js';
 import type { TaskQueueTestingOptions } from './task-queue-testing.interfaces.js';
 
@@ -34,7 +35,7 @@ export const TESTING_OPTIONS = Symbol('TASK_QUEUE_TESTING_OPTIONS');
 export class MemoryJobStore extends JobStore implements MemoryJobRunner, OnApplicationShutdown {
   readonly jobs: MemoryJobs;
   private readonly active = new ActiveRuns();
-  private readonly processors = new Map<string, Processor>();
+  private readonly processors = new Map<string, RunProcessor>();
   private readonly logger = new Logger('TaskWorker');
 
   constructor(
@@ -63,31 +64,36 @@ export class MemoryJobStore extends JobStore implements MemoryJobRunner, OnAppli
     deadlines.releaseIfIdle();
   }
 
-  /** Runs `job` attempt after attempt, as a worker would, until it completes or fails for good. */
+  /**
+   * Runs `job` attempt after attempt, as a worker would, until it completes or fails for good;
+   * each failed run goes as its outcome (classified by the processor) says.
+   */
   async run(job: MemoryJob): Promise<void> {
     const processor = this.processorOf(job.queue);
+    const view = new MemoryRunJob(job);
     while (job.waiting) {
       job.status = 'active';
       job.attemptsStarted += 1;
       try {
-        job.result = await processor(job as unknown as Job);
+        job.result = await processor(view);
         job.status = 'complete';
         job.error = null;
-      } catch (error) {
-        if (error instanceof RateLimitError) {
+      } catch (thrown) {
+        const failure = thrown instanceof RunFailure ? thrown : undefined;
+        const outcome = failure?.outcome ?? 'failed';
+        if (outcome === 'rate-limited' || outcome === 'requeued') {
           // ctx.rateLimit(): back to the queue, no attempt used; it runs again in the next
           // drain() round (a pause, like a delay, is not waited for in memory).
           job.status = 'scheduled';
           return;
         }
         job.attemptsMade += 1;
-        job.error = error instanceof Error ? error.message : String(error);
+        job.error = failure ? failure.reason : String(thrown);
         job.failedAttempts.push({ attempt: job.attemptsMade, error: job.error });
-        const final =
-          error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
-        if (job.error === ABORTED_REASON) job.status = 'aborted';
+        if (outcome === 'aborted') job.status = 'aborted';
+        else if (outcome === 'failed') job.status = 'failed';
         // A retry with a delay is scheduled; it runs at once all the same.
-        else job.status = final ? 'failed' : job.opts.backoff ? 'scheduled' : 'queued';
+        else job.status = job.opts.backoff ? 'scheduled' : 'queued';
       }
     }
     this.jobs.ended(job);
@@ -132,7 +138,7 @@ export class MemoryJobStore extends JobStore implements MemoryJobRunner, OnAppli
     return job.info();
   }
 
-  private processorOf(queue: string): Processor {
+  private processorOf(queue: string): RunProcessor {
     let processor = this.processors.get(queue);
     if (!processor) {
       const taskQueue = this.moduleRef.get(TaskQueues, { strict: false }).get(queue);

@@ -1,4 +1,5 @@
 import { AssertionError } from 'node:assert';
+import { jest } from '@jest/globals';
 import { Inject, Injectable, Module, Scope } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
@@ -17,7 +18,6 @@ import {
   type TaskContext,
 } from '../index.js';
 import { TaskQueueTester, TaskQueueTestingModule, type TaskQueueTestingMode } from './index.js';
-import { deadlines } from '../worker/task-run.deadlines.js';
 
 /** A Standard Schema that wants `{ email: string }` containing '@'. */
 const emailSchema: StandardSchemaV1<{ email: string }> = {
@@ -102,6 +102,19 @@ class Tasks {
 @Module({ providers: [Tasks, JobAudit] })
 class TasksModule {}
 
+/** What jest's fake timers leave real when only `setTimeout` is to be faked. */
+const NOT_TIMEOUTS = [
+  'Date',
+  'hrtime',
+  'nextTick',
+  'performance',
+  'queueMicrotask',
+  'setImmediate',
+  'clearImmediate',
+  'setInterval',
+  'clearInterval',
+] as const;
+
 describe('TaskQueueTester', () => {
   let moduleRef: TestingModule;
   let tester: TaskQueueTester;
@@ -122,14 +135,21 @@ describe('TaskQueueTester', () => {
   afterEach(() => moduleRef?.close());
 
   it('leaves no timer behind once closed, though its jobs ran with a timeout', async () => {
-    await boot();
-    await queues.get('default').enqueue('signup', { userId: 1 });
-    await tester.drain();
-    // The runs' shared timeout timer stays set (unref'd) for the last deadline it was given...
-    expect(deadlines.armed).toBe(true);
-    await moduleRef.close();
-    // ...until the application closes.
-    expect(deadlines.armed).toBe(false);
+    // Only timeouts are faked, to count them; the runs' clock and the rest stay real.
+    jest.useFakeTimers({ doNotFake: [...NOT_TIMEOUTS] });
+    try {
+      await boot();
+      const before = jest.getTimerCount();
+      await queues.get('default').enqueue('signup', { userId: 1 });
+      await tester.drain();
+      // The runs' shared timeout timer stays set (unref'd) for the last deadline it was given...
+      expect(jest.getTimerCount()).toBe(before + 1);
+      await moduleRef.close();
+      // ...until the application closes.
+      expect(jest.getTimerCount()).toBe(before);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   describe("mode 'manual'", () => {

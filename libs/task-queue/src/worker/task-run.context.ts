@@ -1,6 +1,5 @@
 import type { TaskContext, TaskJobRef } from '../interfaces/task-context.interface.js';
 import type { TaskQueue } from '../producer/task-queue.js';
-import { childResultsOf } from './child-results.js';
 import type { RunJob } from './task-run.js';
 
 /** @internal What the context reads of its run. */
@@ -23,7 +22,7 @@ export class RunContext implements TaskContext {
   get job(): TaskJobRef {
     const { job, payload } = this.run;
     return (this.ref ??= {
-      id: job.id!,
+      id: job.id,
       name: job.name,
       queue: this.queue.name,
       attempt: job.attemptsMade + 1,
@@ -40,7 +39,8 @@ export class RunContext implements TaskContext {
   }
 
   childResults<R = unknown>(): Promise<R[]> {
-    return childResultsOf(this.run.job) as Promise<R[]>;
+    const { job } = this.run;
+    return (job.childResults ? job.childResults() : Promise.resolve([])) as Promise<R[]>;
   }
 
   rateLimit(seconds: number): Promise<never> {

@@ -59,11 +59,6 @@ export class RunDeadlines {
     this.armedFor = Infinity;
   }
 
-  /** Whether the timer is set, for tests. */
-  get armed(): boolean {
-    return this.timer !== undefined;
-  }
-
   /** How many runs have a deadline here, for tests. */
   get size(): number {
     return this.count;

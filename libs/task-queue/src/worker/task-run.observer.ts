@@ -1,7 +1,8 @@
 import { Logger, type LogLevel } from '@nestjs/common';
-import type { Job, Worker } from 'bullmq';
-import { ABORTED_REASON } from '../task-queue.constants.js';
-import type { TaskQueueMetrics, TaskRunOutcome } from '../observability/task-queue.metrics.js';
+import type { TaskQueueMetrics } from '../observability/task-queue.metrics.js';
+import { finishedOutcome, type RunFailure, type RunOutcome } from './run-outcome.js';
+import type { RunListener } from './run-control.js';
+import type { RunnableJob } from './runnable-job.js';
 
 interface RunObserverOptions {
   logger: Logger;
@@ -21,29 +22,40 @@ const format = (fields: Record<string, unknown>) =>
     .join(' ');
 
 /**
- * @internal Writes one line per finished run of `worker` (task, queue, job id, attempt,
- * duration, outcome), as text or as an object, and records its duration. Listens to the
- * worker's events, so the processor stays as it is; a run put back by a shutdown emits neither
- * event and is not a run that finished.
+ * @internal Writes one line per finished run of a queue's worker (task, queue, job id, attempt,
+ * duration, outcome), as text or as an object, and records its duration. A run put back on its
+ * queue (by a shutdown, or `ctx.rateLimit()`) is not a run that finished.
  */
-export function observeRuns(worker: Worker, queue: string, options: RunObserverOptions): void {
-  const finished = (job: Job, outcome: TaskRunOutcome, error?: string) => {
-    // processedOn and finishedOn are Redis timestamps; a retry has no finishedOn yet.
-    const end = job.finishedOn || Date.now();
-    const durationMs = Math.max(0, end - (job.processedOn ?? end));
+export class RunLog implements RunListener {
+  constructor(
+    private readonly queue: string,
+    private readonly options: RunObserverOptions,
+  ) {}
+
+  ended(
+    job: Pick<RunnableJob, 'id' | 'name' | 'data'>,
+    runOutcome: RunOutcome,
+    attempt: number,
+    durationMs: number,
+    failure: RunFailure | undefined,
+  ): void {
+    const outcome = finishedOutcome(runOutcome);
+    if (outcome === undefined) return;
+    const { queue, options } = this;
     options.metrics.observe(queue, job.name, outcome, durationMs / 1000);
     const level: LogLevel =
       outcome === 'completed' ? 'log' : outcome === 'failed' ? 'error' : 'warn';
     // The line is built only when it will be written (`logger: false`, or levels without it).
     if (!Logger.isLevelEnabled(level)) return;
-    const payload = options.logPayloads ? { payload: job.data as unknown } : {};
+    const error = failure?.reason;
+    const payload = options.logPayloads ? { payload: job.data } : {};
     if (options.jobLog === 'json') {
       options.logger[level]({
         event: 'job_finished',
         queue,
         task: job.name,
         jobId: job.id,
-        attempt: job.attemptsMade,
+        attempt,
         outcome,
         durationSeconds: durationMs / 1000,
         ...(error === undefined ? {} : { error }),
@@ -55,19 +67,12 @@ export function observeRuns(worker: Worker, queue: string, options: RunObserverO
       task: job.name,
       queue,
       job: job.id,
-      attempt: job.attemptsMade,
+      attempt,
       duration_ms: durationMs,
       outcome,
       ...(error === undefined ? {} : { error }),
       ...payload,
     });
     options.logger[level](`Job finished: ${line}`);
-  };
-  worker.on('completed', (job) => finished(job, 'completed'));
-  worker.on('failed', (job, error) => {
-    if (!job) return;
-    const outcome: TaskRunOutcome =
-      job.failedReason === ABORTED_REASON ? 'aborted' : job.finishedOn ? 'failed' : 'retrying';
-    finished(job, outcome, error.message);
-  });
+  }
 }

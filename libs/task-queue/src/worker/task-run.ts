@@ -1,4 +1,3 @@
-import type { Job } from 'bullmq';
 import {
   InvalidOptionsError,
   TaskAbortedError,
@@ -10,10 +9,11 @@ import type { TaskContext } from '../interfaces/task-context.interface.js';
 import type { TaskQueue } from '../producer/task-queue.js';
 import { ABORTED_REASON, SHUTDOWN_REASON } from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
+import type { RunnableJob } from './runnable-job.js';
 import { RunContext } from './task-run.context.js';
 import { deadlines, type TimedRun } from './task-run.deadlines.js';
 
-/** The reason a task sees for BullMQ's cancellation of its job. */
+/** The reason a task sees for the cancellation of its job. */
 function reasonFor(cancellation: unknown): unknown {
   if (cancellation === ABORTED_REASON) return new TaskAbortedError(ABORTED_REASON);
   if (cancellation === SHUTDOWN_REASON) return new WorkerShutdownError(SHUTDOWN_REASON);
@@ -22,11 +22,11 @@ function reasonFor(cancellation: unknown): unknown {
 
 const textOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** @internal The parts of a BullMQ job a run reads (`ctx.childResults()` the optional ones). */
-export type RunJob = Pick<Job, 'id' | 'name' | 'attemptsMade' | 'updateProgress'> &
-  Partial<Pick<Job, 'opts' | 'getChildrenValues'>>;
+/** @internal The parts of a job a run reads (`ctx.childResults()` the optional one). */
+export type RunJob = Pick<RunnableJob, 'id' | 'name' | 'attemptsMade' | 'updateProgress'> &
+  Partial<Pick<RunnableJob, 'childResults'>>;
 
-/** @internal Pauses a run's queue in every process for `ms` (BullMQ's `queue.rateLimit`). */
+/** @internal Pauses a run's queue in every process for `ms`. */
 export type QueueRateLimiter = (ms: number) => Promise<void>;
 
 /**

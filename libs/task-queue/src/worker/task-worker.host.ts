@@ -5,29 +5,25 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import type { Worker } from 'bullmq';
-import { QueueBackend, type WorkerSettings } from '../backends/queue-backend.js';
+import { QueueBackend } from '../backends/queue-backend.js';
 import { storeName } from '../backends/store-name.js';
 import { TaskRegistry } from '../discovery/task.registry.js';
 import { TaskQueueMetrics } from '../observability/task-queue.metrics.js';
 import { TaskTracing } from '../observability/task-queue.tracing.js';
 import { TaskQueues } from '../producer/task-queues.service.js';
-import { otherTickActiveOn, ScheduleOverlap } from '../scheduling/schedule-overlap.js';
 import { TaskScheduler } from '../scheduling/task-scheduler.service.js';
 import type { TaskQueueConfig } from '../task-queue.config.js';
-import {
-  BACKOFF_TYPE,
-  MAX_STALLED_COUNT,
-  SHUTDOWN_REASON,
-  TASK_QUEUE_CONFIG,
-} from '../task-queue.constants.js';
+import { MAX_STALLED_COUNT, SHUTDOWN_REASON, TASK_QUEUE_CONFIG } from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
-import { limiterOf } from '../options/queue-settings.js';
 import { ActiveRuns } from './active-runs.js';
-import { applyGlobalConcurrency } from './global-concurrency.js';
-import { PAUSE_RELEASE_RETRY_MS, QueuePause } from './queue-pause.js';
+import {
+  RunControl,
+  type ConsumerSettings,
+  type QueueConsumer,
+  type QueuePauses,
+} from './run-control.js';
 import { taskProcessor } from './task-processor.js';
-import { observeRuns } from './task-run.observer.js';
+import { RunLog } from './task-run.observer.js';
 
 /**
  * How long past the grace period a graceful close may still take, in ms, before the workers are
@@ -39,16 +35,16 @@ const FORCE_CLOSE_AFTER_GRACE_MS = 2000;
 const BACKEND_CHECK_MS = 1000;
 
 /**
- * @internal Owns this process's BullMQ workers: one per queue it works on, dispatching by job
+ * @internal Owns this process's workers: one consumer per queue it works on, dispatching by job
  * name. Started once the application has bootstrapped; closed (active jobs finish first)
  * before the queues and connections shut down.
  */
 @Injectable()
 export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('TaskWorker');
-  private readonly workers = new Map<string, Worker>();
+  private readonly workers = new Map<string, QueueConsumer>();
   /** The `ctx.rateLimit()` pauses of each queue worked on here. */
-  private readonly pauses: QueuePause[] = [];
+  private readonly pauses: QueuePauses[] = [];
   /** The jobs running here, to cancel on abort or when the grace period runs out. */
   private readonly active = new ActiveRuns();
   private stopping = false;
@@ -63,6 +59,7 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     private readonly metrics: TaskQueueMetrics,
     private readonly backend: QueueBackend,
     private readonly tracing: TaskTracing,
+    private readonly control: RunControl,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -70,41 +67,31 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     for (const name of this.config.workerQueues) {
       const tasks = this.registry.tasksOn(name);
       const queue = this.taskQueues.get(name);
-      const bullQueue = this.backend.queue(name, 'worker');
-      const overlap = new ScheduleOverlap(name, otherTickActiveOn(bullQueue), this.logger);
       const limits = this.config.limits.get(name);
-      const pause = new QueuePause(bullQueue, limits?.rateLimit !== undefined, (error) =>
-        this.logger.error(
-          messages.pauseNotReleased(name, error.message, PAUSE_RELEASE_RETRY_MS / 1000),
-        ),
+      const pause = this.control.pauses(name, limits?.rateLimit !== undefined, (error, retryMs) =>
+        this.logger.error(messages.pauseNotReleased(name, error.message, retryMs / 1000)),
       );
       this.pauses.push(pause);
       const { active, logger, tracing } = this;
       const processor = taskProcessor(name, tasks, queue, active, logger, {
-        overlap,
         tracing,
         rateLimit: (ms) => pause.pause(ms),
       });
-      const settings: WorkerSettings = {
+      const settings: ConsumerSettings = {
         concurrency: this.config.queues.get(name),
-        limiter: limits?.rateLimit && limiterOf(limits.rateLimit),
-        autorun: false,
+        rateLimit: limits?.rateLimit,
         maxStalledCount: MAX_STALLED_COUNT,
-        settings: {
-          backoffStrategy: (attemptsMade, type, _error, job) =>
-            type === BACKOFF_TYPE && job
-              ? (tasks.get(job.name)?.retryDelayMs(attemptsMade) ?? 0)
-              : 0,
-        },
-      };
-      const makeWorker = () => {
-        const worker = this.backend.worker(name, processor, settings);
-        observeRuns(worker, name, {
-          logger: this.logger,
+        retryDelayMs: (task, retry) => tasks.get(task)?.retryDelayMs(retry) ?? 0,
+        logger,
+        listener: new RunLog(name, {
+          logger,
           metrics: this.metrics,
           logPayloads: this.config.logPayloads,
           jobLog: this.config.jobLog,
-        });
+        }),
+      };
+      const makeWorker = () => {
+        const worker = this.control.consumer(name, processor, settings);
         this.workers.set(name, worker);
         return worker;
       };
@@ -115,7 +102,7 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
         Promise.all([
           worker.waitUntilReady(),
           this.scheduler.whenSettled(),
-          applyGlobalConcurrency(bullQueue, limits?.globalConcurrency),
+          this.control.applyGlobalConcurrency(name, limits?.globalConcurrency),
           pause.release(),
         ]),
       );
@@ -161,7 +148,7 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
         forced = true;
         this.logger.warn(messages.forcedWorkerClose(store, graceMs + FORCE_CLOSE_AFTER_GRACE_MS));
         for (const worker of workers) worker.disconnect().catch(() => undefined);
-        this.backend.disconnectWorkers();
+        this.control.disconnectAll();
         resolve();
       }, graceMs + FORCE_CLOSE_AFTER_GRACE_MS);
     });
@@ -177,12 +164,12 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
   /**
    * Makes a worker and runs it once `ready` resolves. When that fails (the backend could not be
    * reached: this process booted while it was down), a new worker is made and tried each time
-   * the backend answers again, for as long as the process runs: a BullMQ worker whose first
+   * the backend answers again, for as long as the process runs: a consumer whose first
    * connect failed stays failed.
    */
   private async start(
-    makeWorker: () => Worker,
-    ready: (worker: Worker) => Promise<unknown>,
+    makeWorker: () => QueueConsumer,
+    ready: (worker: QueueConsumer) => Promise<unknown>,
   ): Promise<void> {
     let worker = makeWorker();
     for (;;) {
@@ -221,7 +208,7 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     const onAbort = (queue: string, jobId: string) => {
       if (this.workers.has(queue)) this.active.abort(queue, jobId);
     };
-    this.backend.subscribeAborts(this.config.workerQueues, onAbort).catch((error: Error) => {
+    this.control.subscribeAborts(this.config.workerQueues, onAbort).catch((error: Error) => {
       if (!this.stopping) this.logger.error(`Abort requests not received: ${error.message}`);
     });
   }

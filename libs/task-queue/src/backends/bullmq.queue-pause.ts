@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import type { QueuePauses } from '../worker/run-control.js';
 
 /**
  * The queue-wide limiter max a `ctx.rateLimit()` pause engages on a queue without `rateLimit`.
@@ -16,7 +17,7 @@ const PAUSE_WINDOW_MS = 1000;
 const SETTLE_MS = 50;
 
 /** How long before a release that failed (the backend unreachable) is tried again, in ms. */
-export const PAUSE_RELEASE_RETRY_MS = 5000;
+const PAUSE_RELEASE_RETRY_MS = 5000;
 
 /**
  * @internal The `ctx.rateLimit()` pauses of one queue. Workers of a queue with `rateLimit` have
@@ -25,7 +26,7 @@ export const PAUSE_RELEASE_RETRY_MS = 5000;
  * pause there also writes {@link PAUSE_MAX} into the queue's metadata, and the metadata is
  * cleared once no pause is left, so the per-job cost lasts only as long as the pause.
  */
-export class QueuePause {
+export class QueuePause implements QueuePauses {
   private timer?: NodeJS.Timeout;
   private closed = false;
 
@@ -33,7 +34,7 @@ export class QueuePause {
     private readonly queue: Queue,
     /** Whether this queue's workers have a limiter of their own (the queue has `rateLimit`). */
     private readonly limited: boolean,
-    private readonly onError: (error: Error) => void,
+    private readonly onError: (error: Error, retryMs: number) => void,
   ) {}
 
   /** Pauses the queue for `ms` in every process. */
@@ -80,7 +81,7 @@ export class QueuePause {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.release().catch((error: Error) => {
-        this.onError(error);
+        this.onError(error, PAUSE_RELEASE_RETRY_MS);
         this.checkIn(PAUSE_RELEASE_RETRY_MS);
       });
     }, ms + SETTLE_MS);

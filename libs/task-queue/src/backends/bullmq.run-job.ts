@@ -1,0 +1,149 @@
+import { UnrecoverableError, WaitingError, Worker, type Job, type Processor } from 'bullmq';
+import type { RunListener } from '../worker/run-control.js';
+import type { TaskJobOptions } from '../producer/enqueue-options.js';
+import { ScheduleOverlap } from '../scheduling/schedule-overlap.js';
+import { RunFailure } from '../worker/run-outcome.js';
+import type { RunnableJob, RunProcessor } from '../worker/runnable-job.js';
+
+/**
+ * @internal A BullMQ job as a run sees it: a thin view that reads the job's own fields when
+ * asked, made once per run (the payload is not copied).
+ */
+class BullRunJob implements RunnableJob {
+  constructor(
+    readonly native: Job,
+    private readonly overlap: ScheduleOverlap | undefined,
+  ) {}
+
+  get id(): string {
+    return this.native.id!;
+  }
+
+  get name(): string {
+    return this.native.name;
+  }
+
+  get data(): unknown {
+    return this.native.data as unknown;
+  }
+
+  get attemptsMade(): number {
+    return this.native.attemptsMade;
+  }
+
+  get attempts(): number {
+    return this.native.opts.attempts ?? 1;
+  }
+
+  get timeoutMs(): number | undefined {
+    return (this.native.opts as TaskJobOptions).taskTimeout;
+  }
+
+  get traceContext(): string | undefined {
+    return this.native.opts.telemetry?.metadata;
+  }
+
+  updateProgress(value: number | object): Promise<void> {
+    return this.native.updateProgress(value);
+  }
+
+  childResults(): Promise<unknown[]> {
+    return childResultsOf(this.native);
+  }
+
+  overlapping(): Promise<boolean> | undefined {
+    const { overlap, native } = this;
+    return overlap && ScheduleOverlap.applies(native) ? overlap.skips(native) : undefined;
+  }
+}
+
+/** @internal How the runs of a worker that failed ended, until its `failed` event reads them. */
+export type RunFailures = WeakMap<Job, RunFailure>;
+
+/**
+ * @internal The BullMQ processor that runs each job with `run` (ticks of `overlap: false`
+ * schedules checked with `overlap`), and gives BullMQ a run that did not complete in its own
+ * terms, keeping how it ended in `failures`. It takes two parameters, not BullMQ's optional
+ * third (the job's AbortSignal): BullMQ then makes no AbortController per job.
+ */
+export function bullProcessor(
+  run: RunProcessor,
+  overlap: ScheduleOverlap,
+  failures: RunFailures,
+): Processor {
+  return (job: Job, token?: string) =>
+    run(new BullRunJob(job, overlap)).catch((failure: RunFailure) => {
+      failures.set(job, failure);
+      return bullFailure(failure, job, token);
+    });
+}
+
+/**
+ * @internal Tells `listener` of each run of `worker` once BullMQ has recorded its end (its
+ * `completed` and `failed` events; a run put back emits neither), with the outcome the
+ * processor gave it. A failure the processor did not make (BullMQ's own) is a failed run.
+ */
+export function reportRuns(worker: Worker, listener: RunListener, failures: RunFailures): void {
+  worker.on('completed', (job) => {
+    listener.ended(
+      new BullRunJob(job, undefined),
+      'completed',
+      job.attemptsMade,
+      durationOf(job),
+      undefined,
+    );
+  });
+  worker.on('failed', (job, error) => {
+    if (!job) return;
+    const failure = failures.get(job) ?? new RunFailure('failed', error, true);
+    failures.delete(job);
+    listener.ended(
+      new BullRunJob(job, undefined),
+      failure.outcome,
+      job.attemptsMade,
+      durationOf(job),
+      failure,
+    );
+  });
+}
+
+/** How long a run took, in ms: BullMQ's timestamps are the backend's; a retry has no end yet. */
+function durationOf(job: Job): number {
+  const end = job.finishedOn || Date.now();
+  return Math.max(0, end - (job.processedOn ?? end));
+}
+
+/**
+ * What BullMQ is given for a run that did not complete: the throw drives retries, so keep it
+ * faithful. A run put back by a shutdown goes back to the queue without using up an attempt
+ * (`WaitingError` tells BullMQ it moved); one put back by `ctx.rateLimit()` goes back first in
+ * line (the queue is paused); one that fails for good is BullMQ's `UnrecoverableError`.
+ */
+async function bullFailure(failure: RunFailure, job: Job, token?: string): Promise<never> {
+  switch (failure.outcome) {
+    case 'requeued':
+      await job.moveToWait(token);
+      throw new WaitingError();
+    case 'rate-limited':
+      throw Worker.RateLimitError();
+    default:
+      throw failure.final ? new UnrecoverableError(failure.reason) : failure.error;
+  }
+}
+
+/**
+ * The results of `job`'s children, in the order its flow gave them (`null` for a child that
+ * returned nothing). BullMQ keys them by child: `<prefix>:<queue>:<id>` on Redis,
+ * `<queue>:<id>` on PostgreSQL; queue names and the ids given to flow jobs hold no `:`, so the
+ * last two parts name the child on either.
+ */
+async function childResultsOf(job: Job): Promise<unknown[]> {
+  const children = (job.opts as TaskJobOptions).taskChildren;
+  if (!children?.length) return [];
+  const values: Record<string, unknown> = (await job.getChildrenValues()) ?? {};
+  const byRef = new Map<string, unknown>();
+  for (const [key, value] of Object.entries(values)) {
+    byRef.set(key.split(':').slice(-2).join(':'), value);
+  }
+  return children.map((ref) => byRef.get(ref) ?? null);
+}

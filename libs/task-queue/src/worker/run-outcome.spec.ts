@@ -1,0 +1,54 @@
+import {
+  NonRetryableError,
+  TaskAbortedError,
+  TaskRateLimitedError,
+  TaskTimeoutError,
+} from '../errors/index.js';
+import { WorkerShutdownError } from '../errors/worker-shutdown.error.js';
+import { ABORTED_REASON, SHUTDOWN_REASON } from '../task-queue.constants.js';
+import { finishedOutcome, runFailureOf } from './run-outcome.js';
+
+const first = { attemptsMade: 0, attempts: 3 };
+const last = { attemptsMade: 2, attempts: 3 };
+
+describe('runFailureOf', () => {
+  it('retries an error while attempts are left, and fails it on the last', () => {
+    const error = new Error('boom');
+    expect(runFailureOf(error, first, false)).toMatchObject({ outcome: 'retrying', error });
+    expect(runFailureOf(error, last, false)).toMatchObject({ outcome: 'failed', error });
+    expect(runFailureOf(error, first, false).final).toBe(false);
+  });
+
+  it('fails for good, attempts left or not, what refuses retries or was aborted', () => {
+    const refused = runFailureOf(new NonRetryableError('no such account'), first, false);
+    expect(refused).toMatchObject({ outcome: 'failed', final: true, reason: 'no such account' });
+    const aborted = runFailureOf(new TaskAbortedError('stop'), first, false);
+    expect(aborted).toMatchObject({ outcome: 'aborted', final: true, reason: ABORTED_REASON });
+  });
+
+  it('retries a timeout only where the task says so', () => {
+    const timeout = new TaskTimeoutError('too slow');
+    expect(runFailureOf(timeout, first, false)).toMatchObject({ outcome: 'failed', final: true });
+    expect(runFailureOf(timeout, first, true)).toMatchObject({ outcome: 'retrying', final: false });
+  });
+
+  it('puts back, without using an attempt, a run ended by a shutdown or a rate limit', () => {
+    const shutdown = runFailureOf(new WorkerShutdownError(SHUTDOWN_REASON), last, false);
+    expect(shutdown.outcome).toBe('requeued');
+    const limited = runFailureOf(new TaskRateLimitedError('wait', 5), last, false);
+    expect(limited.outcome).toBe('rate-limited');
+    expect(finishedOutcome(shutdown.outcome)).toBeUndefined();
+    expect(finishedOutcome(limited.outcome)).toBeUndefined();
+  });
+
+  it('keeps the text of a throw that is not an Error', () => {
+    const failure = runFailureOf('plain text', last, false);
+    expect(failure.error).toBeInstanceOf(Error);
+    expect(failure.reason).toContain('plain text');
+  });
+
+  it('logs a skipped tick as completed', () => {
+    expect(finishedOutcome('skipped')).toBe('completed');
+    expect(finishedOutcome('completed')).toBe('completed');
+  });
+});

@@ -1,0 +1,84 @@
+import {
+  NonRetryableError,
+  TaskAbortedError,
+  TaskRateLimitedError,
+  TaskTimeoutError,
+} from '../errors/index.js';
+import { WorkerShutdownError } from '../errors/worker-shutdown.error.js';
+import { ABORTED_REASON } from '../task-queue.constants.js';
+import { messages } from '../task-queue.messages.js';
+import type { RunnableJob } from './runnable-job.js';
+
+/** How a run ended, as the finished-job log line and the duration histogram name it. */
+export type TaskRunOutcome = 'completed' | 'failed' | 'retrying' | 'aborted';
+
+/**
+ * @internal How a run ended, in full: a {@link TaskRunOutcome}, or `requeued` (put back on its
+ * queue by a worker's shutdown, its attempt not used up), `rate-limited` (put back by
+ * `ctx.rateLimit()`, first in line, no attempt used) or `skipped` (a tick of an `overlap: false`
+ * schedule while another tick of it was active: the task not called, the job completed).
+ */
+export type RunOutcome = TaskRunOutcome | 'requeued' | 'rate-limited' | 'skipped';
+
+/** @internal How a run that did not complete ended. */
+export type FailedOutcome = Exclude<RunOutcome, 'completed' | 'skipped'>;
+
+/**
+ * @internal A run that did not complete, classified once: what a worker's processor rejects
+ * with, and what the backend, the run's span, its log line, its metric and the testing kit
+ * read. It never reaches the task's code; the backend records the task's own error.
+ */
+export class RunFailure extends Error {
+  override readonly name = 'RunFailure';
+
+  constructor(
+    readonly outcome: FailedOutcome,
+    /** The task's own error (a non-`Error` throw made one), for the span and the log line. */
+    readonly error: Error,
+    /** Whether the job fails for good, attempts left or not (`failed` or `aborted`). */
+    readonly final: boolean,
+  ) {
+    super(error.message);
+  }
+
+  /** The failure as the job records it: its error's message, or the abort's reason. */
+  get reason(): string {
+    return this.outcome === 'aborted' ? ABORTED_REASON : this.error.message;
+  }
+}
+
+/**
+ * @internal Classifies what a run threw: the one place a run's outcome is worked out. A retry
+ * is told from the last failure by the attempts left (`job.attemptsMade` counts those before
+ * this run).
+ */
+export function runFailureOf(
+  thrown: unknown,
+  job: Pick<RunnableJob, 'attemptsMade' | 'attempts'>,
+  retryOnTimeout: boolean,
+): RunFailure {
+  if (thrown instanceof RunFailure) return thrown;
+  if (thrown instanceof WorkerShutdownError) return new RunFailure('requeued', thrown, false);
+  if (thrown instanceof TaskRateLimitedError) return new RunFailure('rate-limited', thrown, false);
+  if (thrown instanceof TaskAbortedError) return new RunFailure('aborted', thrown, true);
+  if (
+    thrown instanceof NonRetryableError ||
+    (thrown instanceof TaskTimeoutError && !retryOnTimeout)
+  ) {
+    return new RunFailure('failed', thrown, true);
+  }
+  // The backend records only an Error's message; keep the text of anything else thrown.
+  const error = thrown instanceof Error ? thrown : new Error(messages.nonErrorThrown(thrown));
+  const last = job.attemptsMade + 1 >= job.attempts;
+  return new RunFailure(last ? 'failed' : 'retrying', error, false);
+}
+
+/**
+ * @internal The outcome a finished run's log line and duration metric give: a skipped tick
+ * completed; a run put back on its queue (`requeued`, `rate-limited`) did not finish: none.
+ */
+export function finishedOutcome(outcome: RunOutcome): TaskRunOutcome | undefined {
+  if (outcome === 'skipped') return 'completed';
+  if (outcome === 'requeued' || outcome === 'rate-limited') return undefined;
+  return outcome;
+}
