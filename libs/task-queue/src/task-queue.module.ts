@@ -40,6 +40,11 @@ import { ScheduleRecovery } from './scheduling/schedule-recovery.service.js';
 import { TaskScheduler } from './scheduling/task-scheduler.service.js';
 import { TaskWorkerHost } from './worker/task-worker.host.js';
 import { TaskRegistry } from './discovery/task.registry.js';
+import { BackendHealth } from './observability/backend-health.js';
+import { ScheduleStore } from './scheduling/task-schedule.store.js';
+import { ScheduledTasks } from './scheduling/scheduled-tasks.js';
+import { DashboardQueues } from './dashboard/dashboard-queues.js';
+import { BullScheduleStore } from './backends/bullmq.schedules.js';
 
 /**
  * @internal What the module and the testing module share: the configuration, discovery and the
@@ -86,7 +91,8 @@ export const TASK_QUEUE_EXPORTS = [
   TaskQueueMetrics,
   TaskQueueMigrator,
   TASK_JOB,
-  QueueBackend,
+  BackendHealth,
+  DashboardQueues,
 ];
 
 /**
@@ -121,12 +127,17 @@ export const TASK_QUEUE_EXPORTS = [
       inject: [QueueBackend, TaskTracing, TASK_QUEUE_CONFIG],
     },
     TaskWorkerHost,
+    // The ports the rest of the library reads the backend through.
+    { provide: BackendHealth, useFactory: backendHealth, inject: [QueueBackend] },
+    { provide: ScheduleStore, useFactory: scheduleStore, inject: [QueueBackend] },
+    { provide: DashboardQueues, useFactory: dashboardQueues, inject: [QueueBackend] },
+    { provide: ScheduledTasks, useFactory: scheduledTasks, inject: [TaskRegistry] },
     TaskScheduler,
     ScheduleRecovery,
     TaskQueueRedisPolicy,
     NestBullQueueCheck,
   ],
-  exports: TASK_QUEUE_EXPORTS,
+  exports: [...TASK_QUEUE_EXPORTS, QueueBackend],
 })
 export class TaskQueueModule extends ConfigurableModuleClass {
   /**
@@ -154,6 +165,23 @@ export class TaskQueueModule extends ConfigurableModuleClass {
     const definition = withStaticQueues(super.forRootAsync(options), queues);
     return withQueueTokens(definition, staticQueueNames(queues, false));
   }
+}
+
+// The port each consumer injects, on the backend (or registry) that implements it.
+function backendHealth(backend: QueueBackend): BackendHealth {
+  return backend;
+}
+
+function scheduleStore(backend: QueueBackend): ScheduleStore {
+  return new BullScheduleStore(backend);
+}
+
+function dashboardQueues(backend: QueueBackend): DashboardQueues {
+  return backend;
+}
+
+function scheduledTasks(registry: TaskRegistry): ScheduledTasks {
+  return registry;
 }
 
 function withQueueTokens(definition: DynamicModule, queues: string[]): DynamicModule {

@@ -6,9 +6,10 @@ import { countsByStatus, KNOWN_STATES, STATUS, toJobInfo } from '../producer/job
 import { JobStore, type QueueJobStore } from '../producer/job-store.js';
 import type { PreparedJob } from '../producer/prepared-job.js';
 import { flowSize, toFlowJob, type PreparedFlow } from '../producer/task-flow.js';
-import { listSchedules, type RuntimeSchedule } from '../scheduling/task-schedule.store.js';
+import type { RuntimeSchedule } from '../scheduling/task-schedule.store.js';
 import { SCHEDULE_START_MARGIN_MS } from '../task-queue.constants.js';
 import { abortJob, explainChildFailure } from './bullmq.flows.js';
+import { listSchedules } from './bullmq.schedules.js';
 import { JobOutcomes, type ExplainTimeout } from './bullmq.outcomes.js';
 import { explainTimeout, workerHint } from './bullmq.wait-timeout.js';
 import type { TaskTracing } from '../observability/task-queue.tracing.js';

@@ -270,7 +270,8 @@ export class TaskQueue {
    * ```
    */
   async schedule(name: string, options: ScheduleOptions): Promise<string> {
-    const schedule = await checkRuntimeSchedule(this.parts, this.name, name, options);
+    const prepare = (payload: object) => prepareJob(this.parts, this.name, name, payload);
+    const schedule = await checkRuntimeSchedule(prepare, this.name, name, options);
     await this.store.schedule(schedule);
     return schedule.id;
   }

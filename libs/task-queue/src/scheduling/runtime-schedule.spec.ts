@@ -1,6 +1,6 @@
 import { InvalidOptionsError, InvalidPayloadError, UnknownTaskError } from '../errors/index.js';
 import type { ScheduleOptions } from '../interfaces/task-schedule.interface.js';
-import type { TaskLookup } from '../producer/prepared-job.js';
+import { prepareJob, type TaskLookup } from '../producer/prepared-job.js';
 import { checkRuntimeSchedule } from './runtime-schedule.js';
 
 const lookup: TaskLookup = {
@@ -9,7 +9,12 @@ const lookup: TaskLookup = {
 };
 
 const check = (options: unknown, name = 'send_report') =>
-  checkRuntimeSchedule(lookup, 'default', name, options as ScheduleOptions);
+  checkRuntimeSchedule(
+    (payload) => prepareJob(lookup, 'default', name, payload),
+    'default',
+    name,
+    options as ScheduleOptions,
+  );
 
 describe('checkRuntimeSchedule', () => {
   it('turns a cron schedule into its job scheduler, namespaced id and JSON payload', () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidOptionsError } from '../errors/index.js';
 import type { ScheduleOptions } from '../interfaces/task-schedule.interface.js';
-import { prepareJob, type PreparedJob, type TaskLookup } from '../producer/prepared-job.js';
+import type { PreparedJob } from '../producer/prepared-job.js';
 import {
   DEFAULT_TIME_ZONE,
   NAME_PATTERN,
@@ -11,16 +11,19 @@ import { messages } from '../task-queue.messages.js';
 import { cronProblem, everyProblem, isTimeZone } from './task-schedule.cron.js';
 import { withOverlap, type RuntimeSchedule, type When } from './task-schedule.store.js';
 
+/** @internal Checks a schedule's payload as an enqueue of its task is checked (the producer's). */
+export type PrepareTick = (payload: object) => PreparedJob | Promise<PreparedJob>;
+
 const KNOWN = new Set(['cron', 'every', 'timeZone', 'payload', 'id', 'overlap']);
 
 /**
  * @internal Checks one `TaskQueue.schedule()` call as `@ScheduledTask()` and an enqueue are
- * checked (task, times, time zone, payload, schema) and turns it into its job scheduler; no
- * backend call. Throws at once on bad input; returns a promise only for a task with a schema.
+ * checked (task, times, time zone, payload and schema, by `prepare`) and turns it into the
+ * schedule to store; no backend call. Throws at once on bad input; returns a promise only for a task with a schema.
  * @throws UnknownTaskError, InvalidPayloadError, or InvalidOptionsError for the rest.
  */
 export function checkRuntimeSchedule(
-  lookup: TaskLookup,
+  prepare: PrepareTick,
   queue: string,
   name: string,
   options: ScheduleOptions,
@@ -29,7 +32,7 @@ export function checkRuntimeSchedule(
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new InvalidOptionsError(messages.notScheduleOptions(where, options));
   }
-  const prepared = prepareJob(lookup, queue, name, options.payload ?? {});
+  const prepared = prepare(options.payload ?? {});
   const when = whenOf(where, options);
   const id = idOf(where, options.id);
   if (options.overlap !== undefined && typeof options.overlap !== 'boolean') {

@@ -12,7 +12,8 @@ import { TaskRegistry } from '../discovery/task.registry.js';
 import { TaskQueueMetrics } from '../observability/task-queue.metrics.js';
 import { TaskTracing } from '../observability/task-queue.tracing.js';
 import { TaskQueues } from '../producer/task-queues.service.js';
-import { otherTickActiveOn, ScheduleOverlap } from '../scheduling/schedule-overlap.js';
+import { otherTickActiveOn } from '../backends/bullmq.schedules.js';
+import { ScheduleOverlap } from '../scheduling/schedule-overlap.js';
 import { TaskScheduler } from '../scheduling/task-scheduler.service.js';
 import type { TaskQueueConfig } from '../task-queue.config.js';
 import {

@@ -1,8 +1,8 @@
 import type { Provider } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { TaskQueueConfigError } from '../errors/index.js';
-import { nestBullQueueToken } from '../nest-bullmq/nest-bullmq.tokens.js';
-import { testingMessages } from './task-queue-testing.messages.js';
+import { nestBullMessages } from './nest-bullmq.messages.js';
+import { nestBullQueueToken } from './nest-bullmq.tokens.js';
 
 /** What a BullMQ `Queue` sets on itself in its constructor, besides its prototype's members. */
 const QUEUE_FIELDS = new Set([
@@ -38,7 +38,7 @@ export function noBullQueue(name: string): object {
   return new Proxy(target, {
     get: (_target, key) => {
       if (isQueueMember(key)) {
-        throw new TaskQueueConfigError(testingMessages.noBullQueue(name, key));
+        throw new TaskQueueConfigError(nestBullMessages.noBullQueue(name, key));
       }
       return undefined;
     },

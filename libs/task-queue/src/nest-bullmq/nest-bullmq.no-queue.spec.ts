@@ -10,7 +10,11 @@ import {
   TaskQueues,
   type TaskContext,
 } from '../index.js';
-import { overrideTaskQueueModule, TaskQueueTester, TaskQueueTestingModule } from './index.js';
+import {
+  overrideTaskQueueModule,
+  TaskQueueTester,
+  TaskQueueTestingModule,
+} from '../testing/index.js';
 
 @Injectable()
 class ReportsTasks {
