@@ -1,6 +1,5 @@
 import type { JobSchedulerJson, Queue } from 'bullmq';
 import type { TaskSchedule } from '../interfaces/task-schedule.interface.js';
-import type { TaskJobOptions } from '../producer/enqueue-options.js';
 import type { OtherTickActive } from '../scheduling/schedule-overlap.js';
 import {
   publicSchedules,
@@ -72,7 +71,7 @@ function toStored(scheduler: JobSchedulerJson): StoredSchedule | undefined {
     template: {
       name,
       data: (template?.data ?? {}) as object,
-      opts: (template?.opts ?? {}) as TaskJobOptions,
+      opts: template?.opts ?? {},
     },
     next: new Date(next!),
   };
