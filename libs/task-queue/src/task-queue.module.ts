@@ -43,6 +43,11 @@ import { TaskWorkerHost } from './worker/task-worker.host.js';
 import { RunControl } from './worker/run-control.js';
 import { BullRunControl } from './backends/bullmq.worker.js';
 import { TaskRegistry } from './discovery/task.registry.js';
+import { BackendHealth } from './observability/backend-health.js';
+import { ScheduleStore } from './scheduling/task-schedule.store.js';
+import { ScheduledTasks } from './scheduling/scheduled-tasks.js';
+import { DashboardQueues } from './dashboard/dashboard-queues.js';
+import { BullScheduleStore } from './backends/bullmq.schedules.js';
 
 /**
  * @internal What the module and the testing module share: the configuration, discovery and the
@@ -90,7 +95,8 @@ export const TASK_QUEUE_EXPORTS = [
   TaskQueueMetrics,
   TaskQueueMigrator,
   TASK_JOB,
-  QueueBackend,
+  BackendHealth,
+  DashboardQueues,
 ];
 
 /**
@@ -125,6 +131,11 @@ export const TASK_QUEUE_EXPORTS = [
       inject: [QueueBackend, TaskTracing, TASK_QUEUE_CONFIG],
     },
     TaskWorkerHost,
+    // The ports the rest of the library reads the backend through.
+    { provide: BackendHealth, useFactory: backendHealth, inject: [QueueBackend] },
+    { provide: ScheduleStore, useFactory: scheduleStore, inject: [QueueBackend] },
+    { provide: DashboardQueues, useFactory: dashboardQueues, inject: [QueueBackend] },
+    { provide: ScheduledTasks, useFactory: scheduledTasks, inject: [TaskRegistry] },
     // How the worker host runs jobs: BullMQ workers on the backend.
     {
       provide: RunControl,
@@ -136,7 +147,7 @@ export const TASK_QUEUE_EXPORTS = [
     TaskQueueRedisPolicy,
     NestBullQueueCheck,
   ],
-  exports: TASK_QUEUE_EXPORTS,
+  exports: [...TASK_QUEUE_EXPORTS, QueueBackend],
 })
 export class TaskQueueModule extends ConfigurableModuleClass {
   /**
@@ -164,6 +175,23 @@ export class TaskQueueModule extends ConfigurableModuleClass {
     const definition = withStaticQueues(super.forRootAsync(options), queues);
     return withQueueTokens(definition, staticQueueNames(queues, false));
   }
+}
+
+// The port each consumer injects, on the backend (or registry) that implements it.
+function backendHealth(backend: QueueBackend): BackendHealth {
+  return backend;
+}
+
+function scheduleStore(backend: QueueBackend): ScheduleStore {
+  return new BullScheduleStore(backend);
+}
+
+function dashboardQueues(backend: QueueBackend): DashboardQueues {
+  return backend;
+}
+
+function scheduledTasks(registry: TaskRegistry): ScheduledTasks {
+  return registry;
 }
 
 function withQueueTokens(definition: DynamicModule, queues: string[]): DynamicModule {

@@ -1,5 +1,6 @@
 import { limiterOf } from '../options/queue-settings.js';
-import { otherTickActiveOn, ScheduleOverlap } from '../scheduling/schedule-overlap.js';
+import { ScheduleOverlap } from '../scheduling/schedule-overlap.js';
+import { otherTickActiveOn } from './bullmq.schedules.js';
 import { BACKOFF_TYPE } from '../task-queue.constants.js';
 import {
   RunControl,

@@ -11,18 +11,12 @@ import {
 } from 'bullmq';
 import { BackendOutage } from './backend-outage.js';
 import type { FinishedJob } from './bullmq.outcomes.js';
+import type { BackendKind, Reachability } from '../observability/backend-health.js';
 
-/** Which store the queues live in. */
-export type BackendKind = 'redis' | 'postgres' | 'pglite';
+export type { BackendKind, Reachability } from '../observability/backend-health.js';
 
 /** Who a BullMQ queue object serves: enqueueing fails fast, the rest waits for reconnects. */
 export type QueueRole = 'producer' | 'worker';
-
-/** What a reachability check found. */
-export interface Reachability {
-  reachable: boolean;
-  error?: string;
-}
 
 /** Worker options the backend fills in itself (its connection and namespace). */
 export type WorkerSettings = Omit<WorkerOptions, 'connection' | 'prefix'>;

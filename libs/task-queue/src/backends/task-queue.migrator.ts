@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
+import { BackendHealth } from '../observability/backend-health.js';
 import { QueueBackend, type BackendKind } from './queue-backend.js';
 
 /** What {@link TaskQueueMigrator.migrate} did. */
@@ -27,10 +28,14 @@ export interface TaskQueueMigration {
 @Injectable()
 export class TaskQueueMigrator {
   /** @internal Made by Nest: inject it. */
-  constructor(private readonly backend: QueueBackend) {}
+  constructor(
+    private readonly health: BackendHealth,
+    // Absent under the testing module, which has no backend and nothing to migrate.
+    @Optional() private readonly backend?: QueueBackend,
+  ) {}
 
   /** Brings the schema up to this BullMQ's version; rejects when the backend is unreachable. */
   async migrate(): Promise<TaskQueueMigration> {
-    return { backend: this.backend.kind, ...(await this.backend.migrate()) };
+    return { backend: this.health.kind, ...(await this.backend?.migrate()) };
   }
 }

@@ -8,9 +8,9 @@ import { ExpressAdapter } from '@bull-board/express';
 import type { Express, RequestHandler } from 'express';
 import { TaskQueueConfigError } from '../errors/index.js';
 import type { TaskQueueDashboardOptions } from '../interfaces/task-queue-dashboard-options.interface.js';
-import { QueueBackend } from '../backends/queue-backend.js';
 import { TaskQueues } from '../producer/task-queues.service.js';
 import { basicAuth } from './basic-auth.middleware.js';
+import { DashboardQueues } from './dashboard-queues.js';
 import { refusePayloadWrites } from './masked-payload-writes.middleware.js';
 import { DASHBOARD_OPTIONS } from './task-queue-dashboard.module-definition.js';
 import { dashboardMessages as messages } from './task-queue-dashboard.messages.js';
@@ -41,7 +41,7 @@ export class TaskQueueDashboardMounter implements OnModuleInit {
     @Inject(DASHBOARD_OPTIONS) private readonly options: TaskQueueDashboardOptions,
     private readonly adapterHost: HttpAdapterHost,
     private readonly taskQueues: TaskQueues,
-    private readonly backend: QueueBackend,
+    private readonly queues: DashboardQueues,
   ) {}
 
   onModuleInit(): void {
@@ -52,7 +52,7 @@ export class TaskQueueDashboardMounter implements OnModuleInit {
     }
     const httpAdapter = this.adapterHost.httpAdapter;
     if (!httpAdapter) return this.logger.log(messages.noHttpServer(path));
-    if (!this.backend.hasQueues) return this.logger.log(messages.noQueues(path));
+    if (!this.queues.hasQueues) return this.logger.log(messages.noQueues(path));
     if (httpAdapter.getType() !== 'express') {
       return this.logger.warn(messages.notExpress(path, httpAdapter.getType()));
     }
@@ -86,7 +86,7 @@ export class TaskQueueDashboardMounter implements OnModuleInit {
     const { readOnly = false, maskPayloads = false } = this.options;
     const mask = maskPayloads === true ? () => MASKED : maskPayloads || undefined;
     const queues = this.taskQueues.names().map((name) => {
-      const adapter = new BullMQAdapter(this.backend.queue(name), {
+      const adapter = new BullMQAdapter(this.queues.queue(name), {
         readOnlyMode: readOnly,
         allowRetries: !readOnly,
       });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { storeName } from '../backends/store-name.js';
 import { httpMessages } from '../http/task-queue-http.messages.js';
+import { storeName } from './backend-health.js';
 import { TaskQueueHealth, type TaskQueueHealthReport } from './task-queue.health.js';
 
 /** What {@link TaskQueueHealthIndicator.isHealthy} reports under its key. */

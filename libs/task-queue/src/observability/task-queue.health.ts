@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { QueueBackend, type BackendKind } from '../backends/queue-backend.js';
+import { BackendHealth, type BackendKind } from './backend-health.js';
 import { TaskQueues } from '../producer/task-queues.service.js';
 
 /** Longest a health check waits for the backend, in ms: a check must answer while it hangs. */
@@ -33,7 +33,7 @@ export class TaskQueueHealth {
   /** @internal Made by Nest: inject it. */
   constructor(
     private readonly taskQueues: TaskQueues,
-    private readonly backend: QueueBackend,
+    private readonly backend: BackendHealth,
   ) {}
 
   /** Checks the backend and the workers of every queue; never throws, answers within about 2 s. */

@@ -5,12 +5,11 @@ import {
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
-import { QueueBackend } from '../backends/queue-backend.js';
-import { storeName } from '../backends/store-name.js';
 import { TaskQueueConfigError } from '../errors/index.js';
 import { TaskQueues } from '../producer/task-queues.service.js';
 import { JOB_METRICS } from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
+import { BackendHealth, storeName } from './backend-health.js';
 import { withTimeout } from './task-queue.health.js';
 import type { JobMetrics, NoJobMetrics, QueueCounts, TaskRunOutcome } from './job-metrics.js';
 
@@ -49,7 +48,7 @@ export class TaskQueueMetrics implements OnModuleInit, OnModuleDestroy {
   /** @internal Made by Nest: inject it. */
   constructor(
     private readonly taskQueues: TaskQueues,
-    private readonly backend: QueueBackend,
+    private readonly backend: BackendHealth,
     @Inject(JOB_METRICS) private readonly metrics: JobMetrics | NoJobMetrics,
   ) {}
 

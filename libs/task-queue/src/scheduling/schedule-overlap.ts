@@ -1,22 +1,20 @@
 import type { LoggerService } from '@nestjs/common';
-import type { Job, Queue } from 'bullmq';
 import type { TaskJobOptions } from '../producer/enqueue-options.js';
 import { messages } from '../task-queue.messages.js';
 
-/** @internal Whether another tick of `job`'s schedule is active, in any process. */
-export type OtherTickActive = (job: Job) => Promise<boolean>;
-
 /**
- * @internal Reads the queue's active jobs from the backend, by id only: BullMQ names a
- * scheduler's jobs `repeat:<scheduler id>:<tick millis>`, on Redis and PostgreSQL alike.
+ * @internal A job as the overlap rule reads it (a worker's job, as is): its id, its task, and
+ * `repeatJobKey`, the id of the schedule that made it, absent on a job not made by a schedule.
  */
-export const otherTickActiveOn =
-  (queue: Queue): OtherTickActive =>
-  async (job) => {
-    const prefix = `repeat:${job.repeatJobKey}:`;
-    const active = await queue.getRanges(['active'], 0, -1);
-    return active.some((id) => id !== job.id && id.startsWith(prefix));
-  };
+export interface ScheduleTick {
+  readonly id?: string;
+  readonly name: string;
+  readonly repeatJobKey?: string;
+  readonly opts: object;
+}
+
+/** @internal Whether another tick of `tick`'s schedule is active, in any process. */
+export type OtherTickActive = (tick: ScheduleTick) => Promise<boolean>;
 
 /**
  * @internal `overlap: false` for one queue's worker: a tick of such a schedule that starts while
@@ -35,12 +33,12 @@ export class ScheduleOverlap {
   ) {}
 
   /** Whether `job` is a tick of an `overlap: false` schedule, the only ones to check. */
-  static applies(job: Job): boolean {
+  static applies(job: ScheduleTick): boolean {
     return !!job.repeatJobKey && (job.opts as TaskJobOptions).taskOverlap === false;
   }
 
   /** Whether tick `job` must be skipped. */
-  async skips(job: Job): Promise<boolean> {
+  async skips(job: ScheduleTick): Promise<boolean> {
     const schedule = job.repeatJobKey!;
     if (!(await this.otherTickActive(job))) {
       this.skipping.delete(schedule);

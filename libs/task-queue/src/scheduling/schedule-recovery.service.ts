@@ -5,13 +5,11 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import type { JobSchedulerJson } from 'bullmq';
-import { QueueBackend } from '../backends/queue-backend.js';
-import { storeName } from '../backends/store-name.js';
+import { BackendHealth, storeName } from '../observability/backend-health.js';
 import type { TaskQueueConfig } from '../task-queue.config.js';
 import { TASK_QUEUE_CONFIG } from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
-import { sourceOf } from './task-schedule.store.js';
+import { ScheduleStore, sourceOf, type StoredSchedule } from './task-schedule.store.js';
 import { TaskScheduler } from './task-scheduler.service.js';
 
 /** How often the backend is asked whether it still holds its data, in ms. */
@@ -31,7 +29,7 @@ const CHECK_MS = 15_000;
 export class ScheduleRecovery implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('TaskScheduler');
   /** The runtime schedules last seen, per queue. */
-  private readonly runtime = new Map<string, JobSchedulerJson[]>();
+  private readonly runtime = new Map<string, StoredSchedule[]>();
   private timer?: NodeJS.Timeout;
   private stopListening?: () => void;
   private checking?: Promise<void>;
@@ -42,7 +40,8 @@ export class ScheduleRecovery implements OnApplicationBootstrap, OnApplicationSh
   constructor(
     @Inject(TASK_QUEUE_CONFIG) private readonly config: TaskQueueConfig,
     private readonly scheduler: TaskScheduler,
-    private readonly backend: QueueBackend,
+    private readonly store: ScheduleStore,
+    private readonly backend: BackendHealth,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -94,22 +93,21 @@ export class ScheduleRecovery implements OnApplicationBootstrap, OnApplicationSh
 
   private async readRuntimeSchedules(): Promise<void> {
     for (const name of this.config.workerQueues) {
-      const schedulers = await this.backend.queue(name, 'worker').getJobSchedulers(0, -1, true);
+      const schedules = await this.store.queue(name).list();
       this.runtime.set(
         name,
-        schedulers.filter(({ key }) => sourceOf(key) === 'runtime'),
+        schedules.filter(({ id }) => sourceOf(id) === 'runtime'),
       );
     }
   }
 
   private async restoreRuntimeSchedules(): Promise<void> {
     for (const [name, schedules] of this.runtime) {
-      const queue = this.backend.queue(name, 'worker');
-      for (const { key, name: task, pattern, tz, every, template } of schedules) {
+      const store = this.store.queue(name);
+      for (const schedule of schedules) {
         // Another process may have put it back already.
-        if (await queue.getJobScheduler(key)) continue;
-        const when = pattern ? { pattern, tz } : { every: Number(every) };
-        await queue.upsertJobScheduler(key, when, { name: task, ...template });
+        if (await store.has(schedule.id)) continue;
+        await store.upsert(schedule);
       }
     }
   }

@@ -6,27 +6,30 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import type { JobSchedulerJson, Queue } from 'bullmq';
-import { QueueBackend } from '../backends/queue-backend.js';
-import { storeName } from '../backends/store-name.js';
+import { BackendHealth, storeName } from '../observability/backend-health.js';
 import type { TaskQueueConfig } from '../task-queue.config.js';
 import {
   ENQUEUE_CONNECT_TIMEOUT_MS,
   SCHEDULE_START_MARGIN_MS,
+  SCHEDULER_ID_PREFIX,
   TASK_QUEUE_CONFIG,
 } from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
+import { ScheduledTasks, type ScheduledTask } from './scheduled-tasks.js';
 import {
   describeWhen,
-  readSchedules,
   schedulerIdOf,
+  ScheduleStore,
+  sourceOf,
   withOverlap,
+  type QueueSchedules,
+  type ScheduleTemplate,
+  type StoredSchedule,
   type When,
 } from './task-schedule.store.js';
-import { TaskRegistry, type BoundTask } from '../discovery/task.registry.js';
 
 /**
- * @internal Makes the BullMQ job schedulers of each queue this process works on match the
+ * @internal Makes the schedules of each queue this process works on match the
  * `@ScheduledTask()` methods of this code, once, at bootstrap: missing ones are created,
  * changed ones (cron, time zone, kwargs, job options, overlap) replaced, and those whose task is
  * gone removed. Only schedulers with the decorator id prefix are touched: runtime schedules
@@ -47,8 +50,9 @@ export class TaskScheduler implements OnApplicationBootstrap, OnApplicationShutd
 
   constructor(
     @Inject(TASK_QUEUE_CONFIG) private readonly config: TaskQueueConfig,
-    private readonly registry: TaskRegistry,
-    private readonly backend: QueueBackend,
+    private readonly tasks: ScheduledTasks,
+    private readonly store: ScheduleStore,
+    private readonly backend: BackendHealth,
   ) {}
 
   /**
@@ -96,11 +100,10 @@ export class TaskScheduler implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private async reconcileQueue(name: string): Promise<void> {
-    const queue = this.backend.queue(name, 'worker');
+    const schedules = this.store.queue(name);
     try {
-      await this.backend.withLock(
-        `${name}:task-queue:schedules-lock`,
-        () => this.reconcile(queue, this.registry.tasksOn(name)),
+      await schedules.withLock(
+        () => this.reconcile(name, schedules, this.tasks.tasksOn(name)),
         () => this.stopping,
       );
     } catch (error) {
@@ -111,8 +114,12 @@ export class TaskScheduler implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
-  private async reconcile(queue: Queue, tasks: ReadonlyMap<string, BoundTask>): Promise<void> {
-    const leftover = await readSchedules(queue);
+  private async reconcile(
+    queue: string,
+    schedules: QueueSchedules,
+    tasks: ReadonlyMap<string, ScheduledTask>,
+  ): Promise<void> {
+    const leftover = await decoratorSchedules(schedules);
     for (const task of tasks.values()) {
       const { name } = task.definition;
       const when = whenOf(task.definition);
@@ -123,39 +130,51 @@ export class TaskScheduler implements OnApplicationBootstrap, OnApplicationShutd
       // becomes its ISO string), as every job's data is.
       const data = JSON.parse(JSON.stringify(task.kwargs ?? {})) as object;
       const template = { name, data, opts: withOverlap(task.jobOptions, task.definition.overlap) };
-      // Upserting an unchanged scheduler would replace its pending job: leave it alone.
+      // Upserting an unchanged schedule would replace its pending job: leave it alone.
       if (stored && isCurrent(stored, when, template)) continue;
       // A first tick too close to now may be one that an old replica is starting right now.
       const startDate = Date.now() + SCHEDULE_START_MARGIN_MS;
-      await queue.upsertJobScheduler(schedulerIdOf(name), { ...when, startDate }, template);
-      this.logger.log(`Schedule of '${name}' on '${queue.name}' set to ${describeWhen(when)}.`);
+      await schedules.upsert({ id: schedulerIdOf(name), when, template }, startDate);
+      this.logger.log(`Schedule of '${name}' on '${queue}' set to ${describeWhen(when)}.`);
     }
     for (const name of leftover.keys()) {
-      await queue.removeJobScheduler(schedulerIdOf(name));
-      this.logger.log(`Schedule of '${name}' on '${queue.name}' removed: no such task any more.`);
+      await schedules.remove(schedulerIdOf(name));
+      this.logger.log(`Schedule of '${name}' on '${queue}' removed: no such task any more.`);
     }
   }
 }
 
-function whenOf({ cron, timeZone, every }: BoundTask['definition']): When | undefined {
+/**
+ * The schedules this library created on a queue for `@ScheduledTask()` methods, by task name,
+ * soonest first. Those without the decorator id prefix (other code's, runtime schedules) are
+ * left out.
+ */
+async function decoratorSchedules(schedules: QueueSchedules): Promise<Map<string, StoredSchedule>> {
+  const ours = new Map<string, StoredSchedule>();
+  for (const stored of await schedules.list()) {
+    if (sourceOf(stored.id) === 'decorator')
+      ours.set(stored.id.slice(SCHEDULER_ID_PREFIX.length), stored);
+  }
+  return ours;
+}
+
+function whenOf({ cron, timeZone, every }: ScheduledTask['definition']): When | undefined {
   if (every !== undefined) return { every: Math.round(every * 1000) };
   return cron === undefined ? undefined : { pattern: cron, tz: timeZone! };
 }
 
-/** Whether a stored scheduler already runs `template` at these times. */
-function isCurrent(
-  stored: JobSchedulerJson,
-  when: When,
-  template: { name: string; data: object; opts: object },
-): boolean {
+/** Whether a stored schedule already runs `template` at these times. */
+function isCurrent(stored: StoredSchedule, when: When, template: ScheduleTemplate): boolean {
   const sameTimes =
     'every' in when
-      ? Number(stored.every) === when.every && !stored.pattern
-      : stored.pattern === when.pattern && stored.tz === when.tz;
+      ? 'every' in stored.when && stored.when.every === when.every
+      : 'pattern' in stored.when &&
+        stored.when.pattern === when.pattern &&
+        stored.when.tz === when.tz;
   return (
     sameTimes &&
-    stored.name === template.name &&
-    isDeepStrictEqual(stored.template?.data ?? {}, template.data) &&
-    isDeepStrictEqual(stored.template?.opts ?? {}, template.opts)
+    stored.template.name === template.name &&
+    isDeepStrictEqual(stored.template.data, template.data) &&
+    isDeepStrictEqual(stored.template.opts, template.opts)
   );
 }

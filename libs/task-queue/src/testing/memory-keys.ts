@@ -1,5 +1,12 @@
-import type { DeduplicationOptions } from 'bullmq';
 import type { MemoryJob } from './memory-job.js';
+
+/** @internal The key options of one enqueue, as the producer prepared them (times in ms). */
+export interface KeyOptions {
+  id: string;
+  ttl?: number;
+  extend?: boolean;
+  replace?: boolean;
+}
 
 /** What an enqueue with a key finds: the job it returns instead, or the job it replaces. */
 export interface KeyLookup {
@@ -17,7 +24,7 @@ export class MemoryKeys {
   /** By queue and key: the job that holds the key, and until when (`Date.now()` ms). */
   private readonly keys = new Map<string, { job: MemoryJob; until: number }>();
 
-  find(queue: string, dedup: DeduplicationOptions | undefined): KeyLookup {
+  find(queue: string, dedup: KeyOptions | undefined): KeyLookup {
     const held = dedup && this.keys.get(keyOf(queue, dedup.id));
     if (!held) return {};
     const live = dedup.ttl ? held.until > Date.now() : held.job.unfinished;
@@ -27,14 +34,14 @@ export class MemoryKeys {
   }
 
   /** Records that `job` holds its key now (it was added, or it replaced the holder). */
-  hold(queue: string, dedup: DeduplicationOptions | undefined, job: MemoryJob): void {
+  hold(queue: string, dedup: KeyOptions | undefined, job: MemoryJob): void {
     if (!dedup) return;
     const until = dedup.ttl ? Date.now() + dedup.ttl : Infinity;
     this.keys.set(keyOf(queue, dedup.id), { job, until });
   }
 
   /** Extends the key's time, as BullMQ's `extend` does at each duplicate enqueue. */
-  extend(queue: string, dedup: DeduplicationOptions | undefined, job: MemoryJob): void {
+  extend(queue: string, dedup: KeyOptions | undefined, job: MemoryJob): void {
     if (dedup?.extend) this.hold(queue, dedup, job);
   }
 

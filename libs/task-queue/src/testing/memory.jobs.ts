@@ -5,10 +5,11 @@ import type { QueueJobStore } from '../producer/job-store.js';
 import type { PreparedJob } from '../producer/prepared-job.js';
 import type { PreparedFlow } from '../producer/task-flow.js';
 import { messages } from '../task-queue.messages.js';
-import { nextRun, type RuntimeSchedule } from '../scheduling/task-schedule.store.js';
+import { publicSchedules } from '../scheduling/task-schedule.store.js';
 import { ABORTED_REASON } from '../task-queue.constants.js';
 import { MemoryJob } from './memory-job.js';
 import { MemoryKeys } from './memory-keys.js';
+import { MemorySchedules } from './memory.schedules.js';
 import { MemoryQueueJobs } from './memory.queue-jobs.js';
 import { testingMessages } from './task-queue-testing.messages.js';
 import type { RecordedJob, TaskQueueTestingMode } from './task-queue-testing.interfaces.js';
@@ -34,8 +35,8 @@ export class MemoryJobs {
   private jobs: MemoryJob[] = [];
   private readonly keys = new MemoryKeys();
   private readonly lastIds = new Map<string, number>();
-  /** Schedules made by `TaskQueue.schedule()`, by queue then id; `clear()` keeps them. */
-  private readonly runtime = new Map<string, Map<string, RuntimeSchedule>>();
+  /** Schedules made by `TaskQueue.schedule()`; `clear()` keeps them. */
+  readonly scheduleStore = new MemorySchedules();
 
   constructor(
     readonly mode: TaskQueueTestingMode,
@@ -176,41 +177,12 @@ export class MemoryJobs {
     return true;
   }
 
-  schedules(queue: string): TaskSchedule[] {
-    const runtime = [...(this.runtime.get(queue)?.values() ?? [])].map(
-      ({ id, when, template }): TaskSchedule => ({
-        id,
-        source: 'runtime',
-        name: template.name,
-        ...('every' in when
-          ? { every: when.every / 1000 }
-          : { cron: when.pattern, timeZone: when.tz }),
-        overlap: template.opts.taskOverlap !== false,
-        next: nextRun(when),
-      }),
-    );
+  /** Every schedule of `queue`: the declared ones and those of `TaskQueue.schedule()`. */
+  async schedules(queue: string): Promise<TaskSchedule[]> {
+    const runtime = publicSchedules(await this.scheduleStore.queue(queue).list());
     return [...(this.runner?.schedules(queue) ?? []), ...runtime].sort(
       (a, b) => a.next.getTime() - b.next.getTime(),
     );
-  }
-
-  schedule(queue: string, schedule: RuntimeSchedule): void {
-    let schedules = this.runtime.get(queue);
-    if (!schedules) this.runtime.set(queue, (schedules = new Map<string, RuntimeSchedule>()));
-    schedules.set(schedule.id, schedule);
-  }
-
-  unschedule(queue: string, id: string): boolean {
-    return this.runtime.get(queue)?.delete(id) ?? false;
-  }
-
-  /** The runtime schedule `id`, on whichever queue it is. */
-  runtimeSchedule(id: string): { queue: string; schedule: RuntimeSchedule } | undefined {
-    for (const [queue, schedules] of this.runtime) {
-      const schedule = schedules.get(id);
-      if (schedule) return { queue, schedule };
-    }
-    return undefined;
   }
 
   private runnerOf(what: string): MemoryJobRunner {

@@ -56,15 +56,15 @@ export class MemoryQueueJobs implements QueueJobStore {
     return this.jobs.abort(this.name, id);
   }
 
-  async schedules(): Promise<TaskSchedule[]> {
+  schedules(): Promise<TaskSchedule[]> {
     return this.jobs.schedules(this.name);
   }
 
-  async schedule(schedule: RuntimeSchedule): Promise<void> {
-    this.jobs.schedule(this.name, schedule);
+  schedule(schedule: RuntimeSchedule): Promise<void> {
+    return this.jobs.scheduleStore.queue(this.name).upsert(schedule);
   }
 
-  async unschedule(id: string): Promise<boolean> {
-    return this.jobs.unschedule(this.name, id);
+  unschedule(id: string): Promise<boolean> {
+    return this.jobs.scheduleStore.queue(this.name).remove(id);
   }
 }

@@ -6,12 +6,6 @@ export const testingMessages = {
   noBackend: (what: string) =>
     `${what} needs a queue backend, and the TaskQueueTestingModule has none. Test it against ` +
     `a real backend with TaskQueueModule, or leave it out of this test.`,
-  noBullQueue: (queue: string, member: string) =>
-    `@InjectQueue('${queue}'): '${member}' needs a BullMQ queue, and the TaskQueueTestingModule ` +
-    `has none (its jobs are kept in memory). In this test, give the token a value of your own: ` +
-    `.overrideProvider(getQueueToken('${queue}')).useValue(...) on the TestingModuleBuilder, ` +
-    `with getQueueToken from @nestjs/bullmq; or test this provider against a real backend with ` +
-    `TaskQueueModule.`,
   noTaskQueueModule: () =>
     `overrideTaskQueueModule(): no TaskQueueModule.forRoot() or forRootAsync() found among the ` +
     `imports of the testing module. Import the application's root module in ` +

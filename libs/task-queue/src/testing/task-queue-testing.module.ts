@@ -1,7 +1,7 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { QueueBackend } from '../backends/queue-backend.js';
 import type { TaskQueueModuleOptions } from '../interfaces/task-queue-options.interface.js';
+import { TaskQueueConfigError } from '../errors/index.js';
 import { JobStore } from '../producer/job-store.js';
 import { resolveConfig, type TaskQueueConfig } from '../task-queue.config.js';
 import { TASK_QUEUE_CONFIG } from '../task-queue.constants.js';
@@ -9,10 +9,22 @@ import { MODULE_OPTIONS_TOKEN } from '../task-queue.module-definition.js';
 import { TASK_QUEUE_CORE_PROVIDERS, TASK_QUEUE_EXPORTS } from '../task-queue.module.js';
 import { MemoryJobStore, TESTING_OPTIONS } from './memory.job-store.js';
 import { staticQueueNames } from '../nest-bullmq/nest-bullmq.queue-providers.js';
-import { NoBackend } from './no.backend.js';
-import { noBullQueueProviders } from './no-bull-queue.js';
+import { noBullQueueProviders } from '../nest-bullmq/nest-bullmq.no-queue.js';
+import { BackendHealth } from '../observability/backend-health.js';
+import { ScheduleStore } from '../scheduling/task-schedule.store.js';
+import { DashboardQueues } from '../dashboard/dashboard-queues.js';
+import { MemoryBackendHealth } from './memory.backend-health.js';
 import type { TaskQueueTestingOptions } from './task-queue-testing.interfaces.js';
+import { testingMessages } from './task-queue-testing.messages.js';
 import { TaskQueueTester } from './task-queue.tester.js';
+
+/** The dashboard shows nothing: the jobs are in memory, not in a backend it could read. */
+const NO_DASHBOARD_QUEUES: DashboardQueues = {
+  hasQueues: false,
+  queue: (name) => {
+    throw new TaskQueueConfigError(testingMessages.noBackend(`The dashboard's queue '${name}'`));
+  },
+};
 
 /**
  * A drop-in for `TaskQueueModule` in a test: the same discovery, bootstrap checks and
@@ -82,10 +94,16 @@ export function testingModule(
       MemoryJobStore,
       { provide: JobStore, useExisting: MemoryJobStore },
       {
-        provide: QueueBackend,
-        useFactory: ({ backend }: TaskQueueConfig) => new NoBackend(backend.kind),
+        provide: BackendHealth,
+        useFactory: ({ backend }: TaskQueueConfig) => new MemoryBackendHealth(backend.kind),
         inject: [TASK_QUEUE_CONFIG],
       },
+      {
+        provide: ScheduleStore,
+        useFactory: (store: MemoryJobStore) => store.jobs.scheduleStore,
+        inject: [MemoryJobStore],
+      },
+      { provide: DashboardQueues, useValue: NO_DASHBOARD_QUEUES },
       TaskQueueTester,
       ...queueTokens,
     ],

@@ -133,7 +133,7 @@ export class TaskQueueTester {
    * @returns the job, as it ended.
    */
   runSchedule(name: string): Promise<TaskJobInfo> {
-    const runtime = this.store.jobs.runtimeSchedule(name);
+    const runtime = this.store.jobs.scheduleStore.find(name);
     if (runtime) return this.store.tickRuntime(runtime.queue, runtime.schedule);
     const scheduled = this.registry
       .getAllTasks()

@@ -1,8 +1,9 @@
+import { EventEmitter } from 'node:events';
 import { describe, expect, it } from '@jest/globals';
 import { Injectable, Module, type DynamicModule } from '@nestjs/common';
 import { getQueueToken, InjectQueue } from '@nestjs/bullmq';
 import { Test } from '@nestjs/testing';
-import type { Queue } from 'bullmq';
+import { Queue } from 'bullmq';
 import {
   Task,
   TaskQueueConfigError,
@@ -10,7 +11,12 @@ import {
   TaskQueues,
   type TaskContext,
 } from '../index.js';
-import { overrideTaskQueueModule, TaskQueueTester, TaskQueueTestingModule } from './index.js';
+import {
+  overrideTaskQueueModule,
+  TaskQueueTester,
+  TaskQueueTestingModule,
+} from '../testing/index.js';
+import { noBullQueue } from './nest-bullmq.no-queue.js';
 
 @Injectable()
 class ReportsTasks {
@@ -151,5 +157,27 @@ describe('@InjectQueue() under the testing module', () => {
     await moduleRef.get(ReportsService).queue.add('x', { n: 1 });
     expect(added).toEqual([{ name: 'x', data: { n: 1 } }]);
     await moduleRef.close();
+  });
+
+  it('refuses every field a real BullMQ Queue sets on itself, as well as its methods', async () => {
+    // Made without connecting: lazily, to a port where nothing listens, never retried.
+    const real = new Queue('probe', {
+      connection: { host: '127.0.0.1', port: 1, lazyConnect: true, retryStrategy: () => null },
+    });
+    real.on('error', () => undefined);
+    const emitterFields = new Set(Object.keys(new EventEmitter()));
+    const fields = Object.keys(real).filter((key) => !emitterFields.has(key));
+    await real.close();
+    expect(fields.length).toBeGreaterThan(0);
+    const standIn = noBullQueue('probe') as Record<string, unknown>;
+    const allowed = fields.filter((field) => {
+      try {
+        void standIn[field];
+        return true;
+      } catch (error) {
+        return !(error instanceof TaskQueueConfigError);
+      }
+    });
+    expect(allowed).toEqual([]);
   });
 });
