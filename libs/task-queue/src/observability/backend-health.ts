@@ -41,6 +41,11 @@ export abstract class BackendHealth {
   abstract stillKept(): Promise<boolean>;
   /** Marks the backend's data, for {@link stillKept} to find. */
   abstract markKept(): Promise<void>;
+  /**
+   * Reports an error of one of its objects (`source`, e.g. a worker): one that says the backend
+   * is out of reach goes to the outage, any other is logged as it comes.
+   */
+  abstract reportError(source: string, error: Error): void;
 }
 
 const NAMES: Record<BackendKind, string> = {

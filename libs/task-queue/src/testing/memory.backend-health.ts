@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import {
   BackendHealth,
   type BackendKind,
@@ -15,6 +16,7 @@ const NO_OUTAGE: OutageEvents = { ongoing: false, onBack: () => () => undefined 
  */
 export class MemoryBackendHealth extends BackendHealth {
   readonly outage = NO_OUTAGE;
+  private readonly logger = new Logger('TaskQueue');
 
   constructor(
     /** The kind the application configured, which this test does not connect to. */
@@ -48,4 +50,8 @@ export class MemoryBackendHealth extends BackendHealth {
   }
 
   async markKept(): Promise<void> {}
+
+  reportError(source: string, error: Error): void {
+    this.logger.error(`${source}: ${error.message}`);
+  }
 }

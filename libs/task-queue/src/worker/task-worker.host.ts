@@ -5,8 +5,7 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { QueueBackend } from '../backends/queue-backend.js';
-import { storeName } from '../backends/store-name.js';
+import { BackendHealth, storeName } from '../observability/backend-health.js';
 import { TaskRegistry } from '../discovery/task.registry.js';
 import { TaskQueueMetrics } from '../observability/task-queue.metrics.js';
 import { TaskTracing } from '../observability/task-queue.tracing.js';
@@ -57,7 +56,7 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     private readonly taskQueues: TaskQueues,
     private readonly scheduler: TaskScheduler,
     private readonly metrics: TaskQueueMetrics,
-    private readonly backend: QueueBackend,
+    private readonly backend: BackendHealth,
     private readonly tracing: TaskTracing,
     private readonly control: RunControl,
   ) {}
