@@ -5,7 +5,9 @@
 // edge from its folder to that one. A file at the root is a node of its own (`task-queue.module.ts`):
 // the module and `index.ts` sit above every folder, the constants below them. Prints each
 // cycle (as the folders in it, and one import per edge) and exits 1 if there is any.
-// Usage: node scripts/check-import-cycles.js [source directory]
+// Also the one layer that knows BullMQ: outside `backends/` and `nest-bullmq/` (BullMQ interop)
+// no non-spec file imports `bullmq`, by value or by type; each one that does is named.
+// Usage: node scripts/check-imports.js [source directory]
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
@@ -56,11 +58,20 @@ function valueImports(source) {
   return found.filter((path) => path.startsWith('.'));
 }
 
+/** The folders whose files may import `bullmq`. */
+const BULLMQ_FOLDERS = new Set(['backends', 'nest-bullmq']);
+const IMPORTS_BULLMQ = /(?:from|import)\s*['"]bullmq['"]/;
+const bullmqOutside = [];
+
 /** folder → folder → one example import (`file → module`). */
 const edges = new Map();
 for (const file of sourceFiles(root)) {
   const from = folderOf(file);
-  for (const path of valueImports(readFileSync(file, 'utf8'))) {
+  const source = readFileSync(file, 'utf8');
+  if (!BULLMQ_FOLDERS.has(from) && IMPORTS_BULLMQ.test(source)) {
+    bullmqOutside.push(relative(root, file));
+  }
+  for (const path of valueImports(source)) {
     const target = resolve(dirname(file), path.replace(/\.js$/, '.ts'));
     const to = folderOf(target);
     if (to === from) continue;
@@ -103,9 +114,16 @@ function visit(folder) {
 }
 for (const folder of edges.keys()) if (!index.has(folder)) visit(folder);
 
+for (const file of bullmqOutside) {
+  console.log(
+    `${file} imports bullmq: only backends/ and nest-bullmq/ may; use the library's own port or type instead.`,
+  );
+}
 if (components.length === 0) {
   console.log(`No value-import cycles between the folders of ${relative(process.cwd(), root)}.`);
-  process.exit(0);
+  if (bullmqOutside.length === 0)
+    console.log('bullmq is imported only under backends/ and nest-bullmq/.');
+  process.exit(bullmqOutside.length === 0 ? 0 : 1);
 }
 for (const component of components) {
   const members = new Set(component);
