@@ -90,7 +90,7 @@ const mapRaw: Run = async (name) => {
       Array.from({ length: MAP_JOBS }, (_, i) => ({
         name: JOB_NAME,
         data: { i },
-        opts: JOB_OPTIONS,
+        opts: RAW_MAP_OPTIONS,
       })),
     );
     await waitAll(jobs);
