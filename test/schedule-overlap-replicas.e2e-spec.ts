@@ -45,11 +45,13 @@ describe(`overlap: false across three replicas on ${BACKEND}`, () => {
     runs = watched.runs;
 
     const outputs = Array.from({ length: REPLICAS }, (): string[] => []);
-    for (const output of outputs) {
-      replicas.push(
-        await spawnReplica('scheduler.main', { ...backend.env, RELEASE: 'overlap' }, output),
-      );
-    }
+    await Promise.all(
+      outputs.map(async (output) =>
+        replicas.push(
+          await spawnReplica('scheduler.main', { ...backend.env, RELEASE: 'overlap' }, output),
+        ),
+      ),
+    );
     const ended = (all: RecordedRun[], task: string) =>
       all.filter((run) => run.task === `${task}:end`).length;
     await eventually(
