@@ -20,9 +20,11 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
+  copyFileSync,
   existsSync,
   mkdirSync,
   readFileSync,
+  renameSync,
   rmdirSync,
   rmSync,
   writeFileSync,
@@ -189,6 +191,32 @@ export function writeBlocks(markdown, work, shown = 'markdown') {
   return true;
 }
 
+/**
+ * tsc's incremental state between runs, so that a run checks again only the files that changed
+ * since the last one (the blocks, mostly), not the whole library the blocks import. tsc tells a
+ * changed file by a hash of its text. Each run works on a copy; the last one to end leaves its
+ * own, put in place at once so that runs beside each other never read half a file.
+ */
+const BUILD_INFO_CACHE = join(REPO, 'node_modules/.cache/check-readme/tsbuildinfo');
+
+/**
+ * Copies the kept state to `buildInfo` in a run's work folder. The work folders are all at the
+ * same depth in the repo and tsc writes the paths it keeps relative to the state's file, so the
+ * state of one run's folder holds for the next one's.
+ */
+function restoreBuildInfo(buildInfo) {
+  if (existsSync(BUILD_INFO_CACHE)) copyFileSync(BUILD_INFO_CACHE, buildInfo);
+}
+
+/** Keeps the state tsc left in `buildInfo`, if any, for the next run. */
+function keepBuildInfo(buildInfo) {
+  if (!existsSync(buildInfo)) return;
+  mkdirSync(dirname(BUILD_INFO_CACHE), { recursive: true });
+  const next = `${BUILD_INFO_CACHE}.${process.pid}-${randomBytes(3).toString('hex')}`;
+  copyFileSync(buildInfo, next);
+  renameSync(next, BUILD_INFO_CACHE);
+}
+
 function checkFile(readme, { packageDocs }) {
   const shown = relative(process.cwd(), readme) || readme;
   const markdown = readFileSync(readme, 'utf8');
@@ -233,13 +261,21 @@ function checkFile(readme, { packageDocs }) {
   const work = join(REPO, '.readme-check', `${process.pid}-${randomBytes(3).toString('hex')}`);
   try {
     if (!writeBlocks(markdown, work, shown)) return 1;
+    const buildInfo = join(work, 'tsbuildinfo');
     const tsconfig = {
       extends: join(REPO, 'tsconfig.json'),
-      compilerOptions: { noEmit: true, rootDirs: [work, REPO], types: ['node', 'jest'] },
+      compilerOptions: {
+        noEmit: true,
+        rootDirs: [work, REPO],
+        types: ['node', 'jest'],
+        incremental: true,
+        tsBuildInfoFile: buildInfo,
+      },
       files: blocks.map((block) => join(work, block.path)),
       include: [],
     };
     writeFileSync(join(work, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
+    restoreBuildInfo(buildInfo);
     const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
     const run = spawnSync(
       process.execPath,
@@ -249,6 +285,7 @@ function checkFile(readme, { packageDocs }) {
         encoding: 'utf8',
       },
     );
+    keepBuildInfo(buildInfo);
     const output = `${run.stdout}${run.stderr}`.trim();
     if (run.status === 0) {
       console.log(`${shown}: all ${blocks.length} ts blocks type-check`);

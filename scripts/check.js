@@ -3,9 +3,10 @@
 // Runs the repo's checks at once, each its own npm script and process: format (prettier), lint
 // (eslint), types (tsc), the Markdown files' code blocks (check:readme) and the library's
 // import rules (check:imports: no folder cycles, bullmq only under backends/). They read the same
-// files and write none that another reads (check:readme works in .readme-check/, which the
-// others ignore). Each one's output is printed whole when it ends, under its name, so outputs do
-// not interleave; the exit code is 1 when any failed, and the last line names those that did.
+// files and write none that another reads (check:readme works in .readme-check/ and keeps tsc's
+// state in node_modules/.cache/check-readme/, which the others ignore). Each one's output is
+// printed whole when it ends, under its name, so outputs do not interleave; the exit code is 1
+// when any failed, and the last line names those that did.
 import { spawn } from 'node:child_process';
 
 const CHECKS = ['format:check', 'lint', 'typecheck', 'check:readme', 'check:imports'];

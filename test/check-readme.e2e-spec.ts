@@ -1,11 +1,13 @@
 // scripts/check-readme.js, for real: it type-checks a Markdown file's ts blocks with tsc and
 // reports errors at their line in the Markdown file.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { jest } from '@jest/globals';
 import { extractBlocks } from '../scripts/check-readme.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -49,70 +51,8 @@ export class Broken {
 ${fence}
 `;
 
-let dir: string;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'check-readme-'));
-});
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function check(name: string, markdown: string) {
-  const file = join(dir, name);
-  await writeFile(file, markdown);
-  const run = spawnSync(process.execPath, [SCRIPT, file], { cwd: dir, encoding: 'utf8' });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
-
-describe('check-readme.js', () => {
-  it('passes a file whose ts blocks type-check against the library and the example', async () => {
-    const { status, stdout } = await check('GOOD.md', GOOD);
-    expect(stdout).toBe('GOOD.md: all 1 ts blocks type-check\n');
-    expect(status).toBe(0);
-  });
-
-  it('fails on a broken block, naming the Markdown line, and leaves nothing in the repo', async () => {
-    const { status, stderr } = await check('BROKEN.md', BROKEN);
-    expect(status).toBe(1);
-    expect(stderr).toMatch(
-      /^BROKEN\.md:8:\d+ \(block 1, readme-block-1\.ts\): error TS2322: Type 'string' is not assignable to type 'number'\./m,
-    );
-    expect(stderr).toContain('BROKEN.md: ts blocks do not type-check');
-    expect(existsSync(join(REPO, '.readme-check'))).toBe(false);
-  });
-
-  it('fails on an import the repo cannot resolve', async () => {
-    const { status, stderr } = await check(
-      'MISSING.md',
-      GOOD.replace('../users/users.tasks.js', '../users/no-such-file.js'),
-    );
-    expect(status).toBe(1);
-    expect(stderr).toMatch(
-      /^MISSING\.md:7:\d+ \(block 1, src\/reports\/reports\.tasks\.ts\): error TS2307/m,
-    );
-  });
-
-  it("keeps the README's end-to-end example the same as test/users.e2e-spec.ts, which runs", async () => {
-    const blocks = extractBlocks(await readFile(join(REPO, 'README.md'), 'utf8'));
-    const example = blocks.find((block) => block.path === 'test/users.e2e-spec.ts');
-    const spec = await readFile(join(REPO, 'test/users.e2e-spec.ts'), 'utf8');
-    // The spec's first line says why it exists; the block's names its path.
-    expect(example?.code.split('\n').slice(1)).toEqual(spec.split('\n').slice(1));
-  });
-});
-
-describe('check-readme.js --package', () => {
-  const packageCheck = async (name: string, markdown: string) => {
-    const file = join(dir, name);
-    await writeFile(file, markdown);
-    const args = [SCRIPT, '--package', file];
-    const run = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8' });
-    return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-  };
-  const repo = 'https://github.com/nestjs-task-queue/nestjs-task-queue';
-  const STANDALONE = `# Package
+const repo = 'https://github.com/nestjs-task-queue/nestjs-task-queue';
+const STANDALONE = `# Package
 
 See the [guide](${repo}#readme), the [benchmarks](${repo}/blob/main/docs/benchmarks.md) and
 [Install](#install).
@@ -123,47 +63,8 @@ export const decorator = Task;
 ${fence}
 `;
 
-  it('passes documentation that works away from the repository', async () => {
-    const { status, stdout } = await packageCheck('STANDALONE.md', STANDALONE);
-    expect(stdout).toBe('STANDALONE.md: all 1 ts blocks type-check\n');
-    expect(status).toBe(0);
-  });
-
-  it('fails on a relative link, naming the line and the absolute form', async () => {
-    const { status, stderr } = await packageCheck(
-      'RELATIVE.md',
-      STANDALONE.replace(`${repo}/blob/main/docs/benchmarks.md`, '../../docs/benchmarks.md'),
-    );
-    expect(status).toBe(1);
-    expect(stderr).toContain(
-      `RELATIVE.md:3: links to '../../docs/benchmarks.md' by a relative path, which the npm page and the tarball cannot follow: use ${repo}/blob/main/<path from the repo root>`,
-    );
-  });
-
-  it("fails on the repo's @app/task-queue alias, in code as in prose", async () => {
-    const { status, stderr } = await packageCheck(
-      'ALIAS.md',
-      STANDALONE.replace("from 'nestjs-task-queue'", "from '@app/task-queue'"),
-    );
-    expect(status).toBe(1);
-    expect(stderr).toContain("ALIAS.md:7: names '@app/task-queue', the repo's own alias");
-  });
-
-  it('fails on a link into the repository that is not under its URL, or names no file', async () => {
-    const { status, stderr } = await packageCheck(
-      'ELSEWHERE.md',
-      STANDALONE.replace(`${repo}/blob/main/docs/benchmarks.md`, `${repo}/blob/main/docs/nope.md`) +
-        '\n[old](https://github.com/someone/else/blob/main/README.md)\n',
-    );
-    expect(status).toBe(1);
-    expect(stderr).toContain('there is no docs/nope.md in the repository');
-    expect(stderr).toContain(
-      `a link into the repository starts with ${repo}/blob/main/ (repository.url of libs/task-queue/package.json)`,
-    );
-  });
-
-  it('type-checks ts blocks against the Prisma client generated from the prisma block', async () => {
-    const markdown = (field: string) => `# Prisma
+// A Prisma schema, and a block that writes a Note's `field` through the client made from it.
+const prismaMarkdown = (field: string) => `# Prisma
 
 ${fence}prisma
 // prisma/schema.prisma
@@ -191,10 +92,151 @@ import type { Prisma } from '../generated/prisma/client.js';
 export const add = (tx: Prisma.TransactionClient) => tx.note.create({ data: { ${field}: 'hi' } });
 ${fence}
 `;
-    const good = await packageCheck('PRISMA.md', markdown('text'));
+
+// Each run type-checks against the whole library in a process of its own.
+jest.setTimeout(240_000);
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+let dir: string;
+
+/** Writes `markdown` to `name` in `dir` and runs the script on it, with `flags` before it. */
+async function check(name: string, markdown: string, flags: string[] = []): Promise<Run> {
+  const file = join(dir, name);
+  await writeFile(file, markdown);
+  const child = spawn(process.execPath, [SCRIPT, ...flags, file], { cwd: dir });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const [status] = (await once(child, 'close')) as [number | null];
+  return { status, stdout, stderr };
+}
+
+const packageCheck = (name: string, markdown: string) => check(name, markdown, ['--package']);
+
+/** The script's runs that the tests look at, by the file each one checks. */
+let runs: Record<string, Promise<Run>>;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'check-readme-'));
+  // The runs do not depend on each other: once the first has left tsc's state for the library
+  // (scripts/check-readme.js keeps it), the others start from it, all at once.
+  const first = check('GOOD.md', GOOD);
+  const then = (run: () => Promise<Run>) => first.then(run);
+  runs = {
+    GOOD: first,
+    BROKEN: then(() => check('BROKEN.md', BROKEN)),
+    MISSING: then(() =>
+      check('MISSING.md', GOOD.replace('../users/users.tasks.js', '../users/no-such-file.js')),
+    ),
+    STANDALONE: then(() => packageCheck('STANDALONE.md', STANDALONE)),
+    RELATIVE: then(() =>
+      packageCheck(
+        'RELATIVE.md',
+        STANDALONE.replace(`${repo}/blob/main/docs/benchmarks.md`, '../../docs/benchmarks.md'),
+      ),
+    ),
+    ALIAS: then(() =>
+      packageCheck(
+        'ALIAS.md',
+        STANDALONE.replace("from 'nestjs-task-queue'", "from '@app/task-queue'"),
+      ),
+    ),
+    ELSEWHERE: then(() =>
+      packageCheck(
+        'ELSEWHERE.md',
+        STANDALONE.replace(
+          `${repo}/blob/main/docs/benchmarks.md`,
+          `${repo}/blob/main/docs/nope.md`,
+        ) + '\n[old](https://github.com/someone/else/blob/main/README.md)\n',
+      ),
+    ),
+    PRISMA: then(() => packageCheck('PRISMA.md', prismaMarkdown('text'))),
+    'PRISMA-BAD': then(() => packageCheck('PRISMA-BAD.md', prismaMarkdown('body'))),
+  };
+});
+
+afterAll(async () => {
+  await Promise.all(Object.values(runs ?? {}));
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('check-readme.js', () => {
+  it('passes a file whose ts blocks type-check against the library and the example', async () => {
+    const { status, stdout } = await runs.GOOD;
+    expect(stdout).toBe('GOOD.md: all 1 ts blocks type-check\n');
+    expect(status).toBe(0);
+  });
+
+  it('fails on a broken block, naming the Markdown line, and leaves nothing in the repo', async () => {
+    const { status, stderr } = await runs.BROKEN;
+    expect(status).toBe(1);
+    expect(stderr).toMatch(
+      /^BROKEN\.md:8:\d+ \(block 1, readme-block-1\.ts\): error TS2322: Type 'string' is not assignable to type 'number'\./m,
+    );
+    expect(stderr).toContain('BROKEN.md: ts blocks do not type-check');
+    // Once no other run is using it.
+    await Promise.all(Object.values(runs));
+    expect(existsSync(join(REPO, '.readme-check'))).toBe(false);
+  });
+
+  it('fails on an import the repo cannot resolve', async () => {
+    const { status, stderr } = await runs.MISSING;
+    expect(status).toBe(1);
+    expect(stderr).toMatch(
+      /^MISSING\.md:7:\d+ \(block 1, src\/reports\/reports\.tasks\.ts\): error TS2307/m,
+    );
+  });
+
+  it("keeps the README's end-to-end example the same as test/users.e2e-spec.ts, which runs", async () => {
+    const blocks = extractBlocks(await readFile(join(REPO, 'README.md'), 'utf8'));
+    const example = blocks.find((block) => block.path === 'test/users.e2e-spec.ts');
+    const spec = await readFile(join(REPO, 'test/users.e2e-spec.ts'), 'utf8');
+    // The spec's first line says why it exists; the block's names its path.
+    expect(example?.code.split('\n').slice(1)).toEqual(spec.split('\n').slice(1));
+  });
+});
+
+describe('check-readme.js --package', () => {
+  it('passes documentation that works away from the repository', async () => {
+    const { status, stdout } = await runs.STANDALONE;
+    expect(stdout).toBe('STANDALONE.md: all 1 ts blocks type-check\n');
+    expect(status).toBe(0);
+  });
+
+  it('fails on a relative link, naming the line and the absolute form', async () => {
+    const { status, stderr } = await runs.RELATIVE;
+    expect(status).toBe(1);
+    expect(stderr).toContain(
+      `RELATIVE.md:3: links to '../../docs/benchmarks.md' by a relative path, which the npm page and the tarball cannot follow: use ${repo}/blob/main/<path from the repo root>`,
+    );
+  });
+
+  it("fails on the repo's @app/task-queue alias, in code as in prose", async () => {
+    const { status, stderr } = await runs.ALIAS;
+    expect(status).toBe(1);
+    expect(stderr).toContain("ALIAS.md:7: names '@app/task-queue', the repo's own alias");
+  });
+
+  it('fails on a link into the repository that is not under its URL, or names no file', async () => {
+    const { status, stderr } = await runs.ELSEWHERE;
+    expect(status).toBe(1);
+    expect(stderr).toContain('there is no docs/nope.md in the repository');
+    expect(stderr).toContain(
+      `a link into the repository starts with ${repo}/blob/main/ (repository.url of libs/task-queue/package.json)`,
+    );
+  });
+
+  it('type-checks ts blocks against the Prisma client generated from the prisma block', async () => {
+    const good = await runs.PRISMA;
     expect(good.stdout).toBe('PRISMA.md: all 1 ts blocks type-check\n');
     expect(good.status).toBe(0);
-    const bad = await packageCheck('PRISMA-BAD.md', markdown('body'));
+    const bad = await runs['PRISMA-BAD'];
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/^PRISMA-BAD\.md:26:\d+ .*'body' does not exist in type/m);
   });

@@ -19,6 +19,7 @@ import { ApiTasks } from './fixtures/api.module.js';
 import { BACKEND, describeOn, startupWhere, testBackend } from './support/backend.js';
 import { FIXTURES_CLI, killAllBuilt, REPO, runScript, startScript } from './support/built-app.js';
 import { eventually } from './support/redis.js';
+import { QUIET, startTaskApp } from './support/task-app.js';
 import { TEST_DATABASE_URL } from './support/postgres.js';
 
 jest.setTimeout(240_000);
@@ -42,12 +43,16 @@ async function jobOf(queue: string, id: string): Promise<TaskJobInfo> {
   return JSON.parse(stdout) as TaskJobInfo;
 }
 
-/** Enqueues a `linger` job of `seconds` and resolves its id once a worker runs it. */
-async function activeLinger(seconds: number): Promise<string> {
-  const { stdout } = await cli('enqueue', 'linger', '--payload', JSON.stringify({ seconds }));
-  const id = stdout.trim();
+/**
+ * Enqueues a `linger` job of `seconds` through `queues` (an enqueue-only application in this
+ * process) and resolves its id once a worker runs it. In this process rather than by the CLI:
+ * a CLI process per poll can take longer to start on a loaded machine than a short job runs.
+ */
+async function activeLinger(queues: TaskQueues, seconds: number): Promise<string> {
+  const slow = queues.get('slow');
+  const { id } = await slow.enqueue('linger', { seconds });
   await eventually(
-    async () => ((await jobOf('slow', id)).status === 'active' ? true : undefined),
+    async () => ((await slow.getJob(id))?.status === 'active' ? true : undefined),
     120_000,
   );
   return id;
@@ -60,6 +65,18 @@ afterAll(async () => {
 
 // Several processes share the backend: not PGlite, which lives in one process.
 describeOn(['redis', 'postgres'], 'a runWorker process of a module with worker: false', () => {
+  // The tests' own enqueue-only application, beside the processes under test.
+  let queues: TaskQueues;
+  beforeAll(async () => {
+    const api = await startTaskApp({
+      backend,
+      providers: [ApiTasks],
+      options: { queues: ['default', 'slow'], worker: false },
+      logger: QUIET,
+    });
+    queues = api.get(TaskQueues);
+  });
+
   it('says where it runs, runs the jobs, ends by itself on SIGTERM saying how many went back', async () => {
     const worker = startScript('dist-test/test/fixtures/run-worker.main.js', [], {
       ...env,
@@ -100,7 +117,7 @@ describeOn(['redis', 'postgres'], 'a runWorker process of a module with worker: 
       }),
     ]);
 
-    const id = await activeLinger(60);
+    const id = await activeLinger(queues, 60);
     expect(await worker.stop('SIGTERM', 60_000)).toEqual({ code: 0, signal: null });
     expect(worker.output()).toContain(
       'SIGTERM: shutting down; active jobs get 0.5 s to finish, then go back on their queue.',
@@ -124,7 +141,7 @@ describeOn(['redis', 'postgres'], 'a runWorker process of a module with worker: 
       120_000,
     );
     // Beside the 60 s job the last test's worker put back, one of 8 s.
-    const id = await activeLinger(8);
+    const id = await activeLinger(queues, 8);
     expect(await worker.stop('SIGINT', 60_000)).toEqual({ code: 0, signal: null });
     expect(worker.output()).toContain('SIGINT: shutting down; active jobs get 15 s to finish');
     expect(worker.output()).toContain('Workers stopped: 1 job(s) still running after the 15 s');

@@ -44,7 +44,11 @@ afterAll(async () => {
 describe('npm run tasks -- tasks', () => {
   it('shows every task of the example with its queue, schedule and next run', async () => {
     const before = Date.now();
-    const { code, stdout, stderr } = await tasks('tasks');
+    // The table and --json at once: neither changes anything.
+    const [{ code, stdout, stderr }, asJson] = await Promise.all([
+      tasks('tasks'),
+      tasks('tasks', '--json'),
+    ]);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     const lines = stdout.trim().split('\n');
     expect(lines[0].split(/\s{2,}/)).toEqual(['TASK', 'QUEUE', 'SCHEDULE', 'ZONE', 'NEXT RUN']);
@@ -70,7 +74,6 @@ describe('npm run tasks -- tasks', () => {
     expect(stdout).toMatch(/^weekly_report\s+default\s+0 9 \* \* 1\s+UTC\s+\S+Z$/m);
 
     // --json says the same, for scripts.
-    const asJson = await tasks('tasks', '--json');
     expect(asJson.code).toBe(0);
     const listed = JSON.parse(asJson.stdout) as { name: string; queue: string; cron: string }[];
     const byName = (a: string[], b: string[]) => a[0].localeCompare(b[0]);
@@ -190,31 +193,28 @@ describe('npm run tasks -- enqueue --wait', () => {
     const worker = startBuilt('worker', ['--queues', 'default'], backend.env);
     await worker.waitForOutput(/Worker ready: queues default/, 120_000);
 
-    const done = await tasks('enqueue', 'process_data', '--payload', '{"userId":11}', '--wait');
+    // Three jobs of their own, waited for at once.
+    const [done, failed, failedJson] = await Promise.all([
+      tasks('enqueue', 'process_data', '--payload', '{"userId":11}', '--wait'),
+      tasks('enqueue', 'send_email', '--payload', '{"to":"nobody","subject":"hi"}', '--wait'),
+      tasks(
+        'enqueue',
+        'send_email',
+        '--payload',
+        '{"to":"nobody","subject":"hi"}',
+        '--wait',
+        '--json',
+      ),
+    ]);
     expect({ code: done.code, stderr: done.stderr }).toEqual({ code: 0, stderr: '' });
     expect(JSON.parse(done.stdout)).toMatchObject({ processed: 11, steps: 3 });
 
     // send_email refuses an address without '@' and has no retries: the wait ends with it.
-    const failed = await tasks(
-      'enqueue',
-      'send_email',
-      '--payload',
-      '{"to":"nobody","subject":"hi"}',
-      '--wait',
-    );
     expect({ code: failed.code, stdout: failed.stdout }).toEqual({ code: 1, stdout: '' });
     expect(failed.stderr).toMatch(
       /^Task 'send_email' failed \(job \S+ on 'default'\): send_email needs an address in 'to', got "nobody"$/m,
     );
 
-    const failedJson = await tasks(
-      'enqueue',
-      'send_email',
-      '--payload',
-      '{"to":"nobody","subject":"hi"}',
-      '--wait',
-      '--json',
-    );
     expect(failedJson.code).toBe(1);
     expect(JSON.parse(failedJson.stdout)).toMatchObject({
       status: 'failed',
@@ -225,7 +225,12 @@ describe('npm run tasks -- enqueue --wait', () => {
 });
 
 describe('npm run tasks -- usage errors', () => {
-  it.each([
+  // The CLI's processes of the cases below (by their command line), started at once before the
+  // first of them: none of them changes anything on the backend.
+  const runs = new Map<string, ReturnType<typeof runScript>>();
+  const runOf = (args: string[]) => runs.get(JSON.stringify(args))!;
+  const withModule = (args: string[]) => ['--module', EXAMPLE_MODULE, ...args];
+  const USAGE: [string[], string, string][] = [
     [['frobnicate'], "Unknown command 'frobnicate'. Commands: tasks, enqueue,", '--help'],
     [[], 'No command given. Try: nestjs-task-queue --module', '--help'],
     [
@@ -242,8 +247,28 @@ describe('npm run tasks -- usage errors', () => {
     [['tasks', '--verbose'], "Unknown option '--verbose'", 'tasks --help'],
     [['tasks', '--payload', '{}'], '--payload belongs to enqueue, not tasks.', 'tasks --help'],
     [['status', 'a', 'b', 'c'], 'status takes at most a queue and a job id', 'status --help'],
-  ])('%j: the problem and where to read more, exit 2', async (args, problem, help) => {
-    const { code, stdout, stderr } = await tasks(...args);
+  ];
+  const MODULE_PROBLEMS: [string[], string][] = [
+    [[], '--module is missing: name your compiled root module'],
+    [['--module', 'dist/src/nowhere.js'], '--module dist/src/nowhere.js: no such file'],
+    [['--module', 'src/app.module.ts'], '--module src/app.module.ts is TypeScript source'],
+    [
+      ['--module', `${EXAMPLE_MODULE}#Nope`],
+      `--module ${EXAMPLE_MODULE} exports no 'Nope' (it exports: AppModule).`,
+    ],
+  ];
+  const moduleArgsOf = (moduleArgs: string[]) => [...moduleArgs, 'tasks'];
+  beforeAll(() => {
+    for (const args of [
+      ...USAGE.map(([args]) => withModule(args)),
+      ...MODULE_PROBLEMS.map(([moduleArgs]) => moduleArgsOf(moduleArgs)),
+    ]) {
+      runs.set(JSON.stringify(args), runScript(CLI, args, backend.env));
+    }
+  });
+
+  it.each(USAGE)('%j: the problem and where to read more, exit 2', async (args, problem, help) => {
+    const { code, stdout, stderr } = await runOf(withModule(args));
     // stderr beside them, to be read when the exit code is not the one expected.
     expect({ code, stdout, stderr }).toMatchObject({ code: 2, stdout: '' });
     expect(stderr).toContain(`nestjs-task-queue: ${problem}`);
@@ -259,49 +284,48 @@ describe('npm run tasks -- usage errors', () => {
   });
 
   it('an unknown task, queue or job: which ones there are, exit 2', async () => {
-    const task = await tasks('enqueue', 'no_such_task');
+    const [task, queue, unknownJob] = await Promise.all([
+      tasks('enqueue', 'no_such_task'),
+      tasks('enqueue', 'send_email', '--queue', 'nowhere'),
+      tasks('status', 'default', 'no-such-id'),
+    ]);
     expect(task.code).toBe(2);
     expect(task.stderr).toContain(
       "Unknown task 'no_such_task'. Tasks of this application: batch_process, capture_payment,",
     );
-    const queue = await tasks('enqueue', 'send_email', '--queue', 'nowhere');
     expect(queue.code).toBe(2);
     expect(queue.stderr).toContain(
       "Unknown queue 'nowhere'. Configured queues: 'default', 'emails'.",
     );
-    const unknownJob = await tasks('status', 'default', 'no-such-id');
     expect(unknownJob.code).toBe(2);
     expect(unknownJob.stderr).toContain("No job 'no-such-id' on queue 'default'");
   });
 
-  it.each([
-    [[], '--module is missing: name your compiled root module'],
-    [['--module', 'dist/src/nowhere.js'], '--module dist/src/nowhere.js: no such file'],
-    [['--module', 'src/app.module.ts'], '--module src/app.module.ts is TypeScript source'],
-    [
-      ['--module', `${EXAMPLE_MODULE}#Nope`],
-      `--module ${EXAMPLE_MODULE} exports no 'Nope' (it exports: AppModule).`,
-    ],
-  ])('--module %j: what to fix, exit 2', async (moduleArgs, problem) => {
-    const { code, stdout, stderr } = await runScript(CLI, [...moduleArgs, 'tasks'], backend.env);
+  it.each(MODULE_PROBLEMS)('--module %j: what to fix, exit 2', async (moduleArgs, problem) => {
+    const { code, stdout, stderr } = await runOf(moduleArgsOf(moduleArgs));
     // stderr beside them, to be read when the exit code is not the one expected.
     expect({ code, stdout, stderr }).toMatchObject({ code: 2, stdout: '' });
     expect(stderr).toContain(`nestjs-task-queue: ${problem}`);
   });
 
   it('--help: the commands; <command> --help: its own usage, exit 0, no module needed', async () => {
-    const overall = await runScript(CLI, ['--help'], {});
+    const commands = ['tasks', 'enqueue', 'status', 'schedules', 'worker', 'migrate'];
+    // Each its own process, all at once.
+    const [overall, ...owns] = await Promise.all([
+      runScript(CLI, ['--help'], {}),
+      ...commands.map((command) => runScript(CLI, [command, '--help'], {})),
+    ]);
     expect({ code: overall.code, stderr: overall.stderr }).toEqual({ code: 0, stderr: '' });
     expect(overall.stdout).toContain('Usage: nestjs-task-queue --module FILE[#Export] <command>');
-    for (const command of ['tasks', 'enqueue', 'status', 'schedules', 'worker', 'migrate']) {
+    for (const [index, command] of commands.entries()) {
       expect(overall.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
-      const own = await runScript(CLI, [command, '--help'], {});
+      const own = owns[index];
       expect({ code: own.code, stderr: own.stderr }).toEqual({ code: 0, stderr: '' });
       expect(own.stdout).toMatch(
         new RegExp(`^Usage: nestjs-task-queue --module FILE ${command}\\b`),
       );
     }
-    const enqueueHelp = await runScript(CLI, ['enqueue', '--help'], {});
+    const enqueueHelp = owns[commands.indexOf('enqueue')];
     expect(enqueueHelp.stdout).toContain('--wait           wait for the outcome');
   }, 60_000);
 });
