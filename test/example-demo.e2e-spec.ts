@@ -9,6 +9,12 @@ import { enqueueAndFinish } from './support/http.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 
+// How long the example gets to listen, and each test in all: its boot (Nest, and PGlite's on the
+// embedded backend) is not what these tests check, and with spec files running side by side it
+// shares the cores with them.
+const APP_BOOT_MS = 90_000;
+const TEST_MS = 150_000;
+
 const children: ChildProcess[] = [];
 const ports: number[] = [];
 
@@ -51,7 +57,7 @@ async function startDemo() {
   ports.push(redisPort);
   const [, baseUrl] = await waitFor(
     () => /Listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(refresh()),
-    30_000,
+    APP_BOOT_MS,
     `the app to listen; output so far:\n${output}`,
   );
   expect(output).toContain(`Task queue: Redis at ${redisUrl}`);
@@ -90,48 +96,60 @@ afterEach(async () => {
 });
 
 describe('npm start (run-with-backend.js + the built example)', () => {
-  it('runs on the embedded PostgreSQL when no Redis answers and none can be started', async () => {
-    const deadUrl = `redis://127.0.0.1:${await freePort()}`;
-    // A PATH without redis-server: the machine of a newcomer with only Node.js.
-    const { launcher, output } = launch({ REDIS_URL: deadUrl, PATH: '/nonexistent' });
-    const [, baseUrl] = await waitFor(
-      () => /Listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output()),
-      30_000,
-      `the app to listen; output so far:\n${output()}`,
-    );
-    const lines = output().split('\n');
-    expect(lines[0]).toContain(`No Redis at ${deadUrl} and no redis-server on the PATH`);
-    expect(lines[1]).toMatch(/^Task queue: using the embedded PostgreSQL \(PGlite\) in memory/);
-    expect(output()).toContain('(queues on embedded PostgreSQL (PGlite) in memory)');
+  it(
+    'runs on the embedded PostgreSQL when no Redis answers and none can be started',
+    async () => {
+      const deadUrl = `redis://127.0.0.1:${await freePort()}`;
+      // A PATH without redis-server: the machine of a newcomer with only Node.js.
+      const { launcher, output } = launch({ REDIS_URL: deadUrl, PATH: '/nonexistent' });
+      const [, baseUrl] = await waitFor(
+        () => /Listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output()),
+        APP_BOOT_MS,
+        `the app to listen; output so far:\n${output()}`,
+      );
+      const lines = output().split('\n');
+      expect(lines[0]).toContain(`No Redis at ${deadUrl} and no redis-server on the PATH`);
+      expect(lines[1]).toMatch(/^Task queue: using the embedded PostgreSQL \(PGlite\) in memory/);
+      expect(output()).toContain('(queues on embedded PostgreSQL (PGlite) in memory)');
 
-    const job = await runJob(baseUrl, 5);
-    expect(job.result).toMatchObject({ processed: 5, steps: 3 });
-    launcher.kill('SIGTERM');
-    expect(await exitOf(launcher, 20_000)).toEqual({ code: 0, signal: null });
-  }, 60_000);
+      const job = await runJob(baseUrl, 5);
+      expect(job.result).toMatchObject({ processed: 5, steps: 3 });
+      launcher.kill('SIGTERM');
+      expect(await exitOf(launcher, 20_000)).toEqual({ code: 0, signal: null });
+    },
+    TEST_MS,
+  );
 
-  it('serves the API and runs a job on a private Redis; SIGTERM leaves no redis-server', async () => {
-    const { launcher, deadUrl, redisUrl, redisPort, baseUrl, appPid } = await startDemo();
-    expect(redisUrl).not.toBe(deadUrl);
-    expect(serverPids(redisPort).length).toBeGreaterThan(0);
+  it(
+    'serves the API and runs a job on a private Redis; SIGTERM leaves no redis-server',
+    async () => {
+      const { launcher, deadUrl, redisUrl, redisPort, baseUrl, appPid } = await startDemo();
+      expect(redisUrl).not.toBe(deadUrl);
+      expect(serverPids(redisPort).length).toBeGreaterThan(0);
 
-    const job = await runJob(baseUrl, 42);
-    expect(job.result).toMatchObject({ processed: 42, steps: 3 });
+      const job = await runJob(baseUrl, 42);
+      expect(job.result).toMatchObject({ processed: 42, steps: 3 });
 
-    launcher.kill('SIGTERM');
-    // The app closes (active jobs finish first) and exits 0; the launcher passes that on.
-    expect(await exitOf(launcher, 20_000)).toEqual({ code: 0, signal: null });
-    expect(isAlive(appPid)).toBe(false);
-    expect(serverPids(redisPort)).toEqual([]);
-  }, 60_000);
+      launcher.kill('SIGTERM');
+      // The app closes (active jobs finish first) and exits 0; the launcher passes that on.
+      expect(await exitOf(launcher, 20_000)).toEqual({ code: 0, signal: null });
+      expect(isAlive(appPid)).toBe(false);
+      expect(serverPids(redisPort)).toEqual([]);
+    },
+    TEST_MS,
+  );
 
-  it('leaves no redis-server when the app process is SIGKILLed', async () => {
-    const { launcher, redisPort, baseUrl, appPid } = await startDemo();
-    await runJob(baseUrl, 7);
-    expect(serverPids(redisPort).length).toBeGreaterThan(0);
+  it(
+    'leaves no redis-server when the app process is SIGKILLed',
+    async () => {
+      const { launcher, redisPort, baseUrl, appPid } = await startDemo();
+      await runJob(baseUrl, 7);
+      expect(serverPids(redisPort).length).toBeGreaterThan(0);
 
-    process.kill(appPid, 'SIGKILL');
-    expect(await exitOf(launcher, 20_000)).toEqual({ code: 128 + 9, signal: null });
-    expect(serverPids(redisPort)).toEqual([]);
-  }, 60_000);
+      process.kill(appPid, 'SIGKILL');
+      expect(await exitOf(launcher, 20_000)).toEqual({ code: 128 + 9, signal: null });
+      expect(serverPids(redisPort)).toEqual([]);
+    },
+    TEST_MS,
+  );
 });
