@@ -1,6 +1,6 @@
 import { UnrecoverableError, WaitingError, Worker, type Job, type Processor } from 'bullmq';
 import type { RunListener } from '../worker/run-control.js';
-import type { TaskJobOptions } from '../producer/enqueue-options.js';
+import type { TaskJobOptions } from '../producer/job-settings.js';
 import { ScheduleOverlap } from '../scheduling/schedule-overlap.js';
 import { RunFailure } from '../worker/run-outcome.js';
 import type { RunnableJob, RunProcessor } from '../worker/runnable-job.js';

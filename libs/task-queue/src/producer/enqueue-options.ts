@@ -4,8 +4,6 @@ import { firstProblem, rules, toJobPriority, type OptionRules } from '../options
 import { messages } from '../task-queue.messages.js';
 import type { JobDeduplication, TaskJobOptions } from './job-settings.js';
 
-export type { TaskJobOptions } from './job-settings.js';
-
 const ENQUEUE_RULES: OptionRules<EnqueueOptions> = [
   ['retries', rules.retries],
   ['delay', rules.seconds],

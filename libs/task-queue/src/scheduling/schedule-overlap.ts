@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import type { TaskJobOptions } from '../producer/enqueue-options.js';
+import type { TaskJobOptions } from '../producer/job-settings.js';
 import { messages } from '../task-queue.messages.js';
 
 /**

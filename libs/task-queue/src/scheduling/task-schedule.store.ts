@@ -1,6 +1,6 @@
 import { CronExpressionParser } from 'cron-parser';
 import type { TaskSchedule } from '../interfaces/task-schedule.interface.js';
-import type { TaskJobOptions } from '../producer/enqueue-options.js';
+import type { TaskJobOptions } from '../producer/job-settings.js';
 import { RUNTIME_SCHEDULER_ID_PREFIX, SCHEDULER_ID_PREFIX } from '../task-queue.constants.js';
 
 /** @internal The id of the schedule that runs task `name` for its `@ScheduledTask()`. */

@@ -4,7 +4,7 @@ import type {
   TaskJobInfo,
   TaskJobStatus,
 } from '../interfaces/task-job.interface.js';
-import type { TaskJobOptions } from '../producer/enqueue-options.js';
+import type { TaskJobOptions } from '../producer/job-settings.js';
 
 /**
  * @internal A job kept in memory by the testing module. It has the fields of a BullMQ job that

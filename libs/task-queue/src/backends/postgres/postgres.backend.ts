@@ -9,7 +9,7 @@ import {
   type Reachability,
   type WorkerSettings,
 } from '../queue-backend.js';
-import { storeName } from '../store-name.js';
+import { storeName } from '../../observability/backend-health.js';
 import {
   connectionLost,
   postgresBackendFactory,

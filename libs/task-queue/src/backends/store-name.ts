@@ -1,1 +1,0 @@
-export { storeName } from '../observability/backend-health.js';
