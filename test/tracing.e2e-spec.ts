@@ -15,6 +15,7 @@ import {
   type INestApplication,
 } from '@nestjs/common';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { UnrecoverableError } from 'bullmq';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import {
@@ -90,6 +91,12 @@ class TracedTasks {
   @Task({ name: 'refused', retries: 3 })
   refused(): never {
     throw new NonRetryableError('no such account');
+  }
+
+  // As a task ported from @nestjs/bullmq throws it: BullMQ then fails the job for good.
+  @Task({ name: 'unrecoverable', retries: 3 })
+  unrecoverable(): never {
+    throw new UnrecoverableError('card declined');
   }
 
   @ScheduledTask({ name: 'tick', every: 1 })
@@ -309,6 +316,16 @@ describe(`tracing on ${BACKEND}`, () => {
     expect(event.attributes).toMatchObject({
       'exception.type': 'NonRetryableError',
       'exception.message': 'no such account',
+    });
+  });
+
+  it("BullMQ's UnrecoverableError thrown by a task is a failed run, not a retry", async () => {
+    const id = await enqueueOverHttp('unrecoverable');
+    const [run] = await runSpans(id, 1);
+    expect(run.attributes).toMatchObject({
+      'task_queue.job.attempt': 1,
+      'task_queue.job.outcome': 'failed',
+      'error.type': 'UnrecoverableError',
     });
   });
 

@@ -28,7 +28,7 @@ export type {
   ScheduleSettings,
   TaskSchedule,
 } from './interfaces/task-schedule.interface.js';
-export type { BackendKind } from './backends/queue-backend.js';
+export type { BackendKind } from './observability/backend-health.js';
 export type { PGliteLike } from './backends/postgres/pglite.pool.js';
 export type {
   ClusterConnection,

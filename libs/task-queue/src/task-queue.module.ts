@@ -187,7 +187,7 @@ function scheduleStore(backend: QueueBackend): ScheduleStore {
 }
 
 function dashboardQueues(backend: QueueBackend): DashboardQueues {
-  return backend;
+  return { hasQueues: true, queue: (name) => backend.queue(name) };
 }
 
 function scheduledTasks(registry: TaskRegistry): ScheduledTasks {

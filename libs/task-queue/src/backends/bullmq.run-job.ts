@@ -2,6 +2,7 @@ import { UnrecoverableError, WaitingError, Worker, type Job, type Processor } fr
 import type { RunListener } from '../worker/run-control.js';
 import type { TaskJobOptions } from '../producer/job-settings.js';
 import { ScheduleOverlap } from '../scheduling/schedule-overlap.js';
+import { scheduleTickOf } from './bullmq.schedules.js';
 import { RunFailure } from '../worker/run-outcome.js';
 import type { RunnableJob, RunProcessor } from '../worker/runnable-job.js';
 
@@ -51,11 +52,23 @@ class BullRunJob implements RunnableJob {
     return childResultsOf(this.native);
   }
 
+  failsForGood(error: Error): boolean {
+    return isUnrecoverable(error);
+  }
+
   overlapping(): Promise<boolean> | undefined {
-    const { overlap, native } = this;
-    return overlap && ScheduleOverlap.applies(native) ? overlap.skips(native) : undefined;
+    if (!this.overlap) return undefined;
+    const tick = scheduleTickOf(this.native);
+    return ScheduleOverlap.applies(tick) ? this.overlap.skips(tick) : undefined;
   }
 }
+
+/**
+ * @internal Whether BullMQ fails a job for good on `error` whatever its attempts left: its own
+ * rule (`Job.moveToFailed`), which also takes an error of another copy of BullMQ by its name.
+ */
+export const isUnrecoverable = (error: Error): boolean =>
+  error instanceof UnrecoverableError || error.name === 'UnrecoverableError';
 
 /** @internal How the runs of a worker that failed ended, until its `failed` event reads them. */
 export type RunFailures = WeakMap<Job, RunFailure>;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { resolveConfig } from '../task-queue.config.js';
-import { BullScheduleStore, otherTickActiveOn } from './bullmq.schedules.js';
+import { BullScheduleStore, otherTickActiveOn, scheduleTickOf } from './bullmq.schedules.js';
 import { createBackend } from './create-backend.js';
 import type { QueueBackend } from './queue-backend.js';
 
@@ -58,19 +58,20 @@ describe('BullMQ job schedulers, as backends/bullmq.schedules.ts reads them', ()
     const [job] = await queue.getJobs(['waiting', 'delayed']);
     expect(job.id).toMatch(/^repeat:task-queue:tick:\d+$/);
     expect(job.repeatJobKey).toBe('task-queue:tick');
+    expect(scheduleTickOf(job)).toMatchObject({ schedule: 'task-queue:tick', name: 'tick' });
 
     // Once the tick is active, the overlap check finds it from another tick of the schedule,
     // and not from itself nor from a tick of another schedule.
     const otherTickActive = otherTickActiveOn(queue);
-    expect(await otherTickActive(job)).toBe(false);
+    const tick = scheduleTickOf(job);
+    expect(await otherTickActive(tick)).toBe(false);
     const worker = backend.worker('ticks', async () => undefined, { autorun: false });
     const active = await worker.getNextJob('probe-token');
     expect(active?.id).toBe(job.id);
-    const { name, repeatJobKey, opts } = job;
-    const later = { id: 'repeat:task-queue:tick:1', name, repeatJobKey, opts };
+    const later = { ...tick, id: 'repeat:task-queue:tick:1' };
     expect(await otherTickActive(later)).toBe(true);
-    expect(await otherTickActive(job)).toBe(false);
-    expect(await otherTickActive({ ...later, repeatJobKey: 'task-queue:other' })).toBe(false);
+    expect(await otherTickActive(tick)).toBe(false);
+    expect(await otherTickActive({ ...later, schedule: 'task-queue:other' })).toBe(false);
     await worker.close(true);
     await schedules.remove('task-queue:tick');
   }, 60_000);

@@ -1,7 +1,7 @@
-import type { JobSchedulerJson, Queue } from 'bullmq';
+import type { Job, JobSchedulerJson, Queue } from 'bullmq';
 import type { TaskJobOptions } from '../producer/job-settings.js';
 import type { TaskSchedule } from '../interfaces/task-schedule.interface.js';
-import type { OtherTickActive } from '../scheduling/schedule-overlap.js';
+import type { OtherTickActive, ScheduleTick } from '../scheduling/schedule-overlap.js';
 import {
   publicSchedules,
   ScheduleStore,
@@ -80,14 +80,25 @@ function toStored(scheduler: JobSchedulerJson): StoredSchedule | undefined {
 }
 
 /**
+ * @internal A job as the overlap rule reads it: BullMQ sets `repeatJobKey` to the id of the
+ * scheduler that made the job (pinned by bullmq.schedules.spec.ts).
+ */
+export const scheduleTickOf = (job: Job): ScheduleTick => ({
+  id: job.id,
+  name: job.name,
+  schedule: job.repeatJobKey,
+  overlap: (job.opts as TaskJobOptions).taskOverlap,
+});
+
+/**
  * @internal Whether another tick of a schedule is active on `queue`, in any process, read from
- * the backend by job id only. BullMQ's own format, on Redis and PostgreSQL alike: a scheduler's
+ * the backend by job id only (see `scheduleTickOf` for how a job becomes a tick). BullMQ's own format, on Redis and PostgreSQL alike: a scheduler's
  * jobs are named `repeat:<scheduler id>:<tick millis>` (pinned by bullmq.schedules.spec.ts).
  */
 export const otherTickActiveOn =
   (queue: Queue): OtherTickActive =>
   async (tick) => {
-    const prefix = `repeat:${tick.repeatJobKey}:`;
+    const prefix = `repeat:${tick.schedule}:`;
     const active = await queue.getRanges(['active'], 0, -1);
     return active.some((id) => id !== tick.id && id.startsWith(prefix));
   };

@@ -13,8 +13,6 @@ import { BackendOutage } from './backend-outage.js';
 import type { FinishedJob } from './bullmq.outcomes.js';
 import type { BackendKind, Reachability } from '../observability/backend-health.js';
 
-export type { BackendKind, Reachability } from '../observability/backend-health.js';
-
 /** Who a BullMQ queue object serves: enqueueing fails fast, the rest waits for reconnects. */
 export type QueueRole = 'producer' | 'worker';
 
@@ -34,8 +32,6 @@ export abstract class QueueBackend implements OnApplicationShutdown {
    * the backend's event stream never misses an event.
    */
   readonly eventPollMs: number | undefined = undefined;
-  /** Whether it has BullMQ queues to show (the dashboard) and count (metrics): not in tests. */
-  readonly hasQueues: boolean = true;
   protected readonly logger = new Logger('TaskQueue');
   /** Where every connection error of this backend goes: one line per outage, not per retry. */
   readonly outage: BackendOutage;

@@ -1,6 +1,7 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { BackendHealth } from '../observability/backend-health.js';
-import { QueueBackend, type BackendKind } from './queue-backend.js';
+import type { BackendKind } from '../observability/backend-health.js';
+import { QueueBackend } from './queue-backend.js';
 
 /** What {@link TaskQueueMigrator.migrate} did. */
 export interface TaskQueueMigration {

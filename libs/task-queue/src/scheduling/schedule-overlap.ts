@@ -1,16 +1,16 @@
 import type { LoggerService } from '@nestjs/common';
-import type { TaskJobOptions } from '../producer/job-settings.js';
 import { messages } from '../task-queue.messages.js';
 
-/**
- * @internal A job as the overlap rule reads it (a worker's job, as is): its id, its task, and
- * `repeatJobKey`, the id of the schedule that made it, absent on a job not made by a schedule.
- */
+/** @internal A job as the overlap rule reads it. */
 export interface ScheduleTick {
+  /** The job's id. */
   readonly id?: string;
+  /** The task it runs. */
   readonly name: string;
-  readonly repeatJobKey?: string;
-  readonly opts: object;
+  /** The id of the schedule that made it; absent on a job not made by a schedule. */
+  readonly schedule?: string;
+  /** The schedule's `overlap` setting, as its jobs carry it. */
+  readonly overlap?: boolean;
 }
 
 /** @internal Whether another tick of `tick`'s schedule is active, in any process. */
@@ -34,12 +34,12 @@ export class ScheduleOverlap {
 
   /** Whether `job` is a tick of an `overlap: false` schedule, the only ones to check. */
   static applies(job: ScheduleTick): boolean {
-    return !!job.repeatJobKey && (job.opts as TaskJobOptions).taskOverlap === false;
+    return !!job.schedule && job.overlap === false;
   }
 
   /** Whether tick `job` must be skipped. */
   async skips(job: ScheduleTick): Promise<boolean> {
-    const schedule = job.repeatJobKey!;
+    const schedule = job.schedule!;
     if (!(await this.otherTickActive(job))) {
       this.skipping.delete(schedule);
       return false;

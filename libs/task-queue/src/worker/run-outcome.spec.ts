@@ -26,6 +26,17 @@ describe('runFailureOf', () => {
     expect(aborted).toMatchObject({ outcome: 'aborted', final: true, reason: ABORTED_REASON });
   });
 
+  it("fails for good an error the backend ends the job on, the task's error kept", () => {
+    const error = new Error('the backend will not retry this');
+    const job = { ...first, failsForGood: (e: Error) => e === error };
+    expect(runFailureOf(error, job, false)).toMatchObject({
+      outcome: 'failed',
+      final: true,
+      error,
+    });
+    expect(runFailureOf(new Error('other'), job, false).outcome).toBe('retrying');
+  });
+
   it('retries a timeout only where the task says so', () => {
     const timeout = new TaskTimeoutError('too slow');
     expect(runFailureOf(timeout, first, false)).toMatchObject({ outcome: 'failed', final: true });

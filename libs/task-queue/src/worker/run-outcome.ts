@@ -54,7 +54,7 @@ export class RunFailure extends Error {
  */
 export function runFailureOf(
   thrown: unknown,
-  job: Pick<RunnableJob, 'attemptsMade' | 'attempts'>,
+  job: Pick<RunnableJob, 'attemptsMade' | 'attempts' | 'failsForGood'>,
   retryOnTimeout: boolean,
 ): RunFailure {
   if (thrown instanceof RunFailure) return thrown;
@@ -69,6 +69,7 @@ export function runFailureOf(
   }
   // The backend records only an Error's message; keep the text of anything else thrown.
   const error = thrown instanceof Error ? thrown : new Error(messages.nonErrorThrown(thrown));
+  if (job.failsForGood?.(error)) return new RunFailure('failed', error, true);
   const last = job.attemptsMade + 1 >= job.attempts;
   return new RunFailure(last ? 'failed' : 'retrying', error, false);
 }

@@ -31,6 +31,11 @@ export interface RunnableJob {
    * active, in any process, and so is to be skipped; `undefined` for any other job.
    */
   overlapping?(): Promise<boolean> | undefined;
+  /**
+   * Whether the backend ends the job for good when a run throws `error`, attempts left or not:
+   * an error class of the backend's own that a task may throw (BullMQ's `UnrecoverableError`).
+   */
+  failsForGood?(error: Error): boolean;
 }
 
 /** @internal Runs one job; settles with its result, or rejects with a `RunFailure`. */

@@ -3,12 +3,8 @@ import { FlowProducer, Queue, QueueEvents, Worker, type Processor } from 'bullmq
 import type { FinishedJob } from '../bullmq.outcomes.js';
 import { BackendUnavailableError } from '../../errors/index.js';
 import { messages } from '../../task-queue.messages.js';
-import {
-  QueueBackend,
-  type QueueRole,
-  type Reachability,
-  type WorkerSettings,
-} from '../queue-backend.js';
+import type { Reachability } from '../../observability/backend-health.js';
+import { QueueBackend, type QueueRole, type WorkerSettings } from '../queue-backend.js';
 import { storeName } from '../../observability/backend-health.js';
 import {
   connectionLost,

@@ -1,5 +1,5 @@
 import type { PgPool, PgPoolClient } from 'bullmq';
-import type { Reachability } from '../queue-backend.js';
+import type { Reachability } from '../../observability/backend-health.js';
 
 /** How one PostgreSQL backend opens its connections, per kind of `connection`. */
 export interface PostgresSetup {

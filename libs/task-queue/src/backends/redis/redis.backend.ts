@@ -3,12 +3,8 @@ import { RedisUnavailableError } from '../../errors/index.js';
 import type { RedisConnection } from '../../interfaces/task-queue-options.interface.js';
 import { SCHEDULE_LOCK_TTL_MS } from '../../task-queue.constants.js';
 import { messages } from '../../task-queue.messages.js';
-import {
-  QueueBackend,
-  type QueueRole,
-  type Reachability,
-  type WorkerSettings,
-} from '../queue-backend.js';
+import type { Reachability } from '../../observability/backend-health.js';
+import { QueueBackend, type QueueRole, type WorkerSettings } from '../queue-backend.js';
 import { abortChannel, MARK_ABORTED_SCRIPT } from './redis.abort.js';
 import {
   answersPing,
