@@ -51,14 +51,14 @@ async function startDemo() {
   const [, redisUrl] = await waitFor(
     () => / started a private redis-server at (redis:\/\/\S+)/.exec(refresh()),
     15_000,
-    `the launcher to start redis-server; output so far:\n${output}`,
+    () => `the launcher to start redis-server; output so far:\n${output}`,
   );
   const redisPort = Number(new URL(redisUrl).port);
   ports.push(redisPort);
   const [, baseUrl] = await waitFor(
     () => /Listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(refresh()),
     APP_BOOT_MS,
-    `the app to listen; output so far:\n${output}`,
+    () => `the app to listen; output so far:\n${output}`,
   );
   expect(output).toContain(`Task queue: Redis at ${redisUrl}`);
   expect(output).toContain(`Listening on ${baseUrl} (queues on Redis at ${redisUrl})`);
@@ -105,7 +105,7 @@ describe('npm start (run-with-backend.js + the built example)', () => {
       const [, baseUrl] = await waitFor(
         () => /Listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output()),
         APP_BOOT_MS,
-        `the app to listen; output so far:\n${output()}`,
+        () => `the app to listen; output so far:\n${output()}`,
       );
       const lines = output().split('\n');
       expect(lines[0]).toContain(`No Redis at ${deadUrl} and no redis-server on the PATH`);

@@ -31,13 +31,16 @@ export function isAlive(pid: number): boolean {
 export async function waitFor<T>(
   check: () => T | null | undefined | false,
   timeoutMs: number,
-  what: string,
+  what: string | (() => string),
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = check();
     if (value) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms: ${what}`);
+    if (Date.now() > deadline) {
+      const said = typeof what === 'function' ? what() : what;
+      throw new Error(`Timed out after ${timeoutMs} ms: ${said}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
