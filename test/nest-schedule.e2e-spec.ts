@@ -13,11 +13,16 @@ import {
   type TaskQueueModuleOptions,
 } from '@app/task-queue';
 import { QueueBackend } from '../libs/task-queue/src/backends/queue-backend.js';
+import { ProcessClock } from '../libs/task-queue/src/scheduling/process-clock.js';
 import { testBackend } from './support/backend.js';
 import { eventually } from './support/redis.js';
 import { QUIET, startTaskApp } from './support/task-app.js';
+import { AdvancingClock } from './support/clock.js';
 
 const calls: string[] = [];
+
+/** How far ahead the one-off `@Cron(date)` is. */
+const ONCE_AHEAD_MS = 3_600_000;
 
 @Injectable()
 class ReportJobs {
@@ -51,9 +56,8 @@ class ReportJobs {
     calls.push('warmUp');
   }
 
-  // Far enough ahead for the application to have booted by then, with other spec files running
-  // beside this one.
-  @Cron(new Date(Date.now() + 8000))
+  // An hour ahead: it comes when the test moves the application's clock there (ONCE_AHEAD_MS).
+  @Cron(new Date(Date.now() + ONCE_AHEAD_MS))
   once() {
     calls.push('once');
   }
@@ -80,13 +84,20 @@ class PlainJobs {
   poll() {}
 }
 
+/**
+ * One namespace for every bootstrap that must fail: each fails in the option checks or in
+ * discovery, before it schedules or runs anything, so sharing it changes nothing they check; on
+ * the embedded backend that is one PGlite started for all of them rather than one each.
+ */
+const failingBoots = testBackend('nest-err');
+
 const bootError = async (
   imports: Type[],
   options: Omit<TaskQueueModuleOptions, 'connection' | 'prefix'> = { schedule: 'distributed' },
   extra: Parameters<typeof startTaskApp>[0]['imports'] = [],
 ) =>
   startTaskApp({
-    backend: testBackend('nest-err'),
+    backend: failingBoots,
     imports: [...imports, ...extra],
     options,
     logger: QUIET,
@@ -101,12 +112,14 @@ describe("TaskQueueModule.forRoot({ schedule: 'distributed' }) with @nestjs/sche
   const backend = testBackend('nest');
 
   it('runs @Cron and @Interval ticks as tasks, and @Timeout / @Cron(date) in this process', async () => {
+    const clock = new AdvancingClock();
     const app = await startTaskApp({
       backend,
       imports: [ReportModule],
       providers: [MissedJobs],
       options: { schedule: 'distributed' },
       logger: QUIET,
+      override: (builder) => builder.overrideProvider(ProcessClock).useValue(clock),
     });
     const schedules = await app.get(TaskQueues).get('default').schedules();
     const when = schedules.map(({ next: _next, id: _id, ...rest }) => rest);
@@ -138,18 +151,20 @@ describe("TaskQueueModule.forRoot({ schedule: 'distributed' }) with @nestjs/sche
     expect(tasks.map((task) => task.name)).not.toContain('ReportJobs.warmUp');
     expect(tasks.map((task) => task.name)).not.toContain('ReportJobs.once');
 
-    await eventually(
+    const until = (what: string, done: () => boolean) =>
+      eventually(() => (done() ? true : undefined), 30_000, what).catch((error: Error) => {
+        throw new Error(`${error.message}; calls: ${calls.join(' ')}`);
+      });
+    await until(
+      'ticks of @Cron and @Interval',
       () =>
         calls.filter((call) => call === 'tick').length >= 2 &&
-        calls.filter((call) => call === 'poll').length >= 2 &&
-        calls.includes('once')
-          ? true
-          : undefined,
-      30_000,
-      'ticks of @Cron and @Interval, and the @Cron(date)',
-    ).catch((error: Error) => {
-      throw new Error(`${error.message}; calls: ${calls.join(' ')}`);
-    });
+        calls.filter((call) => call === 'poll').length >= 2,
+    );
+    // The @Cron(date) waits for its time, then runs once it has come.
+    expect(calls).not.toContain('once');
+    clock.advance(ONCE_AHEAD_MS);
+    await until('the @Cron(date), its time come', () => calls.includes('once'));
     expect(calls.filter((call) => call === 'warmUp')).toEqual(['warmUp']);
     expect(calls.filter((call) => call === 'once')).toEqual(['once']);
     expect(calls).not.toContain('missed');

@@ -37,6 +37,7 @@ import {
 import { NEST_BULL_SHARED_CONFIG_TOKEN } from './nest-bullmq/nest-bullmq.tokens.js';
 import { TaskQueues } from './producer/task-queues.service.js';
 import { LocalTimers } from './scheduling/local-timers.service.js';
+import { ProcessClock, SystemClock } from './scheduling/process-clock.js';
 import { ScheduleRecovery } from './scheduling/schedule-recovery.service.js';
 import { TaskScheduler } from './scheduling/task-scheduler.service.js';
 import { TaskWorkerHost } from './worker/task-worker.host.js';
@@ -75,6 +76,7 @@ export const TASK_QUEUE_CORE_PROVIDERS: Provider[] = [
   TaskMetadataAccessor,
   TaskRegistry,
   TaskQueueExplorer,
+  { provide: ProcessClock, useClass: SystemClock },
   LocalTimers,
   { provide: ProcessTimers, useExisting: LocalTimers },
   TaskQueues,

@@ -5,6 +5,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { ProcessTimers } from '../discovery/process-timers.js';
+import { ProcessClock } from './process-clock.js';
 
 /** Longest delay `setTimeout` keeps (about 24.8 days); a later time is reached in steps. */
 const MAX_DELAY_MS = 2 ** 31 - 1;
@@ -30,12 +31,14 @@ export class LocalTimers
   private readonly timers: LocalTimer[] = [];
   private readonly handles = new Set<NodeJS.Timeout>();
 
+  constructor(private readonly clock: ProcessClock) {}
+
   add(timer: LocalTimer): void {
     this.timers.push(timer);
   }
 
   onApplicationBootstrap(): void {
-    const now = Date.now();
+    const now = this.clock.now();
     for (const timer of this.timers) {
       const due = 'at' in timer.when ? timer.when.at.getTime() : now + timer.when.afterMs;
       if (due < now) {
@@ -48,13 +51,13 @@ export class LocalTimers
   }
 
   beforeApplicationShutdown(): void {
-    for (const handle of this.handles) clearTimeout(handle);
+    for (const handle of this.handles) this.clock.clearTimeout(handle);
     this.handles.clear();
   }
 
   private arm(timer: LocalTimer, due: number): void {
-    const delay = Math.max(0, due - Date.now());
-    const handle = setTimeout(
+    const delay = Math.max(0, due - this.clock.now());
+    const handle = this.clock.setTimeout(
       () => {
         this.handles.delete(handle);
         if (delay > MAX_DELAY_MS) this.arm(timer, due);
