@@ -59,7 +59,8 @@ export function summarisePrefilled(
   };
 }
 
-const rate = (n: number) => Math.round(n).toString();
+/** Whole jobs/s, but one decimal below 10 (pg-boss's defaults poll every 2 s). */
+const rate = (n: number) => (n < 10 ? n.toFixed(1) : Math.round(n).toString());
 const ms = (n: number) => `${n.toFixed(2)} ms`;
 const ratio = ({ median, min, max }: Spread) =>
   `${median.toFixed(2)} [${min.toFixed(2)}–${max.toFixed(2)}]`;
