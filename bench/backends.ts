@@ -78,10 +78,15 @@ export async function dropPlace({ kind, prefix, db }: Place): Promise<void> {
   }
 }
 
-/** Drops any schema of this run still there (a round that failed half-way), and the PGlites. */
+/**
+ * Drops what this run left (a lane that failed half-way): its Redis keys or its schemas, and
+ * the PGlites.
+ */
 export async function dropAll(runId: string): Promise<void> {
   for (const db of databases.values()) await db.close();
   databases.clear();
+  // Every namespace of the run is `tqbench-<run>-…`.
+  if (current === 'redis') await deleteKeys(`tqbench-${runId}-*`);
   if (current !== 'postgres') return;
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await client.connect();

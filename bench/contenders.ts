@@ -17,6 +17,8 @@ import { probe } from './probe.js';
 
 export { QUEUE } from './backends.js';
 export const JOB_NAME = 'noop';
+/** Jobs per bulk enqueue call, for every library. */
+export const BULK_CHUNK = 500;
 /** The same no-op, with a request-scoped provider as its third parameter: made afresh per job. */
 export const SCOPED_JOB_NAME = 'noop_scoped';
 

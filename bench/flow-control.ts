@@ -10,6 +10,7 @@ import { TaskQueues } from '@app/task-queue';
 import { REDIS_URL } from '../test/support/redis.js';
 import { dropPlace, place } from './backends.js';
 import { JOB_NAME, JOB_OPTIONS, QUEUE, TaskQueueApp } from './contenders.js';
+import { inLane } from './lane-failure.js';
 import { spread, type Spread } from './stats.js';
 
 /** Jobs per `map`, and its workers' concurrency (the same for raw BullMQ). */
@@ -78,6 +79,8 @@ const mapRaw: Run = async (name) => {
     prefix: at.prefix,
     concurrency: MAP_CONCURRENCY,
   });
+  // waitUntilFinished listens for the queue's closing, once per job waited on.
+  queue.setMaxListeners(MAP_JOBS + 10);
   try {
     await Promise.all([queue.waitUntilReady(), queueEvents.waitUntilReady()]);
     const waitAll = async (jobs: Job[]) =>
@@ -132,19 +135,20 @@ export async function measureFlowControl(
   runId: string,
   rounds: number,
 ): Promise<FlowControlResult> {
-  const runs: [keyof FlowControlResult['rounds'][number], Run][] = [
-    ['mapModule', mapModule],
-    ['mapRaw', mapRaw],
-    ['withKey', enqueueRate(true)],
-    ['withoutKey', enqueueRate(false)],
+  const runs: [keyof FlowControlResult['rounds'][number], string, Run][] = [
+    ['mapModule', 'TaskQueue.map', mapModule],
+    ['mapRaw', 'BullMQ addBulk + waitUntilFinished', mapRaw],
+    ['withKey', 'TaskQueue.enqueue with a key', enqueueRate(true)],
+    ['withoutKey', 'TaskQueue.enqueue without a key', enqueueRate(false)],
   ];
   const results: FlowControlResult['rounds'] = [];
   let step = 0;
   for (let round = 0; round < rounds; round++) {
     const result = { mapModule: 0, mapRaw: 0, withKey: 0, withoutKey: 0 };
     for (let k = 0; k < runs.length; k++) {
-      const [id, run] = runs[(k + round) % runs.length];
-      result[id] = await run(`tqbench-${runId}-flow-${++step}`);
+      const [id, lane, run] = runs[(k + round) % runs.length];
+      const name = `tqbench-${runId}-flow-${++step}`;
+      result[id] = await inLane({ figure: 'flow', lane, round, rounds }, () => run(name));
     }
     results.push(result);
     process.stderr.write('.');

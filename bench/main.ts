@@ -4,7 +4,6 @@
  * backend, in interleaved rounds. See docs/benchmarks.md.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, resolve } from 'node:path';
@@ -23,6 +22,7 @@ import {
   type PostgresLink,
 } from './backends.js';
 import {
+  BULK_CHUNK,
   contenders,
   nest,
   JOB_NAME,
@@ -35,26 +35,51 @@ import {
   type Contender,
   type Session,
 } from './contenders.js';
-import { measureFlowControl, printFlowControl } from './flow-control.js';
+import { measureFlowControl, printFlowControl, type FlowControlResult } from './flow-control.js';
 import { measureMemory, type MemoryResult } from './memory.js';
 import { describeMetricsCost, measureMetricsCost } from './metrics-cost.js';
-import { probe, type Counted } from './probe.js';
+import { probe, sampleLatency, type Counted } from './probe.js';
 import type { Place } from './backends.js';
+import { catchStrayRejections, inLane, LaneFailure, strayRejection } from './lane-failure.js';
+import { packageVersion, peers, type Library } from './peers.js';
+import { measurePrefilled, type PrefilledRound, type PrefilledSettings } from './prefilled.js';
+import { printPrefilled, prefilledRatioLine, summarisePrefilled } from './prefilled-report.js';
 import { percentile, spread, type Spread } from './stats.js';
 import { measureTracing, printTracing } from './tracing.js';
 
 const args = process.argv.slice(2);
 const USAGE = `Usage: npm run bench -- [--quick] [--rounds=N] [--only=id,...] [--out=file]
-                       [--backend redis|postgres|pglite]
+                       [--backend redis|postgres|pglite] [--jobs=N] [--seconds=S]
   --quick     reduced sizes, 3 rounds
-  --rounds    interleaved rounds (default 5)
+  --rounds    interleaved rounds (default 5; the pre-filled figure: 3)
   --only      figures to measure: enqueue-sequential, enqueue-concurrent, enqueue-bulk,
-              process-c1, process-c10, process-c50, latency-p50, di, memory,
+              process-c1, process-c10, process-c50, latency-p50, prefilled, di, memory,
               metrics, flow, tracing (the last four on Redis only)
   --out       where the JSON results go (default bench/results/latest[-<backend>].json)
   --backend   where the queues live (default redis)
+  --jobs      the pre-filled figure: jobs enqueued before each worker starts (default
+              10000; --quick 2000)
+  --seconds   the pre-filled figure: processing timed for at most this long after the
+              first job starts (default 5; --quick 2)
+The pre-filled figure adds pg-boss and graphile-worker on --backend postgres.
 Method and figures: docs/benchmarks.md`;
-const KNOWN = ['quick', 'rounds', 'only', 'out', 'backend'];
+const KNOWN = ['quick', 'rounds', 'only', 'out', 'backend', 'jobs', 'seconds'];
+const FIGURE_IDS = [
+  'enqueue-sequential',
+  'enqueue-concurrent',
+  'enqueue-bulk',
+  'process-c1',
+  'process-c10',
+  'process-c50',
+  'latency-p50',
+  'latency-p99',
+  'prefilled',
+  'di',
+  'memory',
+  'metrics',
+  'flow',
+  'tracing',
+];
 const unknown = args.find(
   (arg) => arg.startsWith('-') && !KNOWN.includes(arg.replace(/^--/, '').split('=')[0]),
 );
@@ -157,9 +182,35 @@ if (!Number.isInteger(ROUNDS) || ROUNDS < 1) {
 const MEMORY_CHECKPOINTS = quick ? [5000, 20_000] : [10_000, 40_000, 70_000, 100_000];
 /** `--only=process-c1,memory`: a subset, while developing. */
 const ONLY = option('only')?.split(',');
+const unknownFigure = ONLY?.find((id) => !FIGURE_IDS.includes(id));
+if (unknownFigure !== undefined) {
+  console.error(`--only: no figure '${unknownFigure}'; the figures are ${FIGURE_IDS.join(', ')}`);
+  process.exit(2);
+}
+/** A whole number of at least `min`, from `--name`, or `fallback`. */
+function wholeOption(name: string, fallback: number, min: number): number {
+  const value = Number(option(name) ?? fallback);
+  if (Number.isInteger(value) && value >= min) return value;
+  console.error(`--${name} must be a whole number of ${min} or more, not '${option(name)}'`);
+  process.exit(2);
+}
+const runId = randomBytes(3).toString('hex');
+/** The pre-filled figure (bench/prefilled.ts): its lanes, sizes and rounds. */
+const PREFILLED: PrefilledSettings = {
+  runId,
+  rounds: option('rounds') === undefined ? 3 : ROUNDS,
+  jobs: wholeOption('jobs', quick ? 2000 : 10_000, 2),
+  capMs: wholeOption('seconds', quick ? 2 : 5, 1) * 1000,
+  // On Redis and PGlite, this module against raw BullMQ at concurrency 1.
+  concurrencies: BACKEND === 'postgres' ? [1, 10, 50] : [1],
+  libraries: [
+    taskQueue,
+    { ...raw, label: `BullMQ ${packageVersion('bullmq')}` },
+    ...(BACKEND === 'postgres' ? peers() : []),
+  ] satisfies Library[],
+};
 const OUT = resolve(option('out') ?? `bench/results/latest${ON_REDIS ? '' : `-${BACKEND}`}.json`);
 const CONCURRENT_LANES = 50;
-const BULK_CHUNK = 500;
 const WARMUP_JOBS = 50;
 const STEP_TIMEOUT_MS = 120_000;
 
@@ -172,7 +223,6 @@ interface FigureSpec {
   unit: 'jobs/s' | 'ms' | 'µs/job';
 }
 
-const runId = randomBytes(3).toString('hex');
 let steps = 0;
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 const perSecond = (jobs: number, ms: number) => (jobs * 1000) / ms;
@@ -204,6 +254,12 @@ interface Lane {
   next: number;
   /** The job the lane's bursts are made of. */
   jobName: string;
+}
+
+/** A lane's name in a failure's message. */
+function laneName({ key, contender, jobName }: Pick<Lane, 'key' | 'contender' | 'jobName'>) {
+  if (key === 'control') return `${contender.label} (control)`;
+  return jobName === JOB_NAME ? contender.label : `${contender.label}, ${jobName}`;
 }
 
 /** What one turn did: `jobs` timed over `ms`, with this process's CPU time meanwhile. */
@@ -309,6 +365,7 @@ interface Feed {
 
 /** Opens the lanes at once for one round, with connections of their own for feeding. */
 async function openLanes(
+  figure: string,
   concurrency: number | undefined,
   specs: readonly LaneSpec[],
   round: number,
@@ -318,15 +375,16 @@ async function openLanes(
     links: [],
   };
   const lanes: Lane[] = [];
-  for (const [k, { key, contender, jobName }] of specs.entries()) {
+  for (const [k, spec] of specs.entries()) {
+    const { key, contender, jobName } = spec;
     // On PGlite, each library on another of the lanes' databases in every round.
     const at = place(`tqbench-${runId}-${++steps}`, (k + round) % specs.length);
+    const where = { figure: `${figure} (opening)`, lane: laneName(spec), round, rounds: ROUNDS };
+    const session = await inLane(where, () => contender.open(at, concurrency));
     if (feed.redis) {
       const feeder = new Queue(at.queue, { connection: feed.redis, prefix: at.prefix });
-      const session = await contender.open(at, concurrency);
       lanes.push({ key, contender, at, feeder, session, next: 0, jobName });
     } else {
-      const session = await contender.open(at, concurrency);
       // Made once the lane's library has migrated the schema: it checks the schema at once.
       const link = postgresLink(at, { migrate: false, max: 2 });
       feed.links.push(link);
@@ -353,12 +411,15 @@ async function closeLanes(feed: Feed, lanes: Lane[]): Promise<void> {
  * in the order of `lanes`.
  */
 async function roundOfTurns(
+  figure: string,
   lanes: Lane[],
-  run: TurnSpec['run'],
+  turnRun: TurnSpec['run'],
   jobs: number,
   turns: number,
   round: number,
 ): Promise<Slice[]> {
+  const run = (lane: Lane, n: number) =>
+    inLane({ figure, lane: laneName(lane), round, rounds: ROUNDS }, () => turnRun(lane, n));
   for (const lane of lanes) await run(lane, Math.min(jobs, WARMUP_JOBS));
   const totals = lanes.map(() => ({ jobs: 0, ms: 0, cpuMicros: 0 }));
   for (let turn = 0; turn < turns; turn++) {
@@ -379,9 +440,9 @@ async function roundOfTurns(
  */
 async function measureTurns(spec: TurnSpec, rounds: Rounds, controls: Controls): Promise<void> {
   for (let round = 0; round < ROUNDS; round++) {
-    const [feed, lanes] = await openLanes(spec.concurrency, FIGURE_LANES, round);
+    const [feed, lanes] = await openLanes(spec.id, spec.concurrency, FIGURE_LANES, round);
     try {
-      const totals = await roundOfTurns(lanes, spec.run, spec.jobs, spec.turns, round);
+      const totals = await roundOfTurns(spec.id, lanes, spec.run, spec.jobs, spec.turns, round);
       const of = (key: Lane['key']) => totals[lanes.findIndex((lane) => lane.key === key)];
       const per = (figure: (total: Slice) => number) =>
         Object.fromEntries(CONTENDERS.map(({ id }) => [id, figure(of(id))])) as PerLibrary;
@@ -396,25 +457,14 @@ async function measureTurns(spec: TurnSpec, rounds: Rounds, controls: Controls):
   }
 }
 
-/** One job on an idle worker: from calling enqueue to the job's code starting, in ms. */
-async function sampleLatency(session: Session, i: number): Promise<number> {
-  const started = probe.next(10_000);
-  const sent = performance.now();
-  await session.add(i);
-  const at = await started;
-  // Let the worker finish the job and go back to waiting before the next one.
-  await sleep(3);
-  return at - sent;
-}
-
 /** One job at a time on an idle worker: from calling enqueue to the job's code starting. */
 function latency(samples: number): Measure {
   return async (contender, at) => {
     const session = await contender.open(at, 1);
     try {
-      for (let i = 0; i < 10; i++) await sampleLatency(session, -1 - i);
+      for (let i = 0; i < 10; i++) await sampleLatency(() => session.add(-1 - i));
       const times: number[] = [];
-      for (let i = 0; i < samples; i++) times.push(await sampleLatency(session, i));
+      for (let i = 0; i < samples; i++) times.push(await sampleLatency(() => session.add(i)));
       return { 'latency-p50': percentile(times, 50), 'latency-p99': percentile(times, 99) };
     } finally {
       await session.close();
@@ -434,17 +484,21 @@ async function measureLatencyTurns(
   controls: Controls,
 ): Promise<void> {
   for (let round = 0; round < ROUNDS; round++) {
-    const [feed, lanes] = await openLanes(1, FIGURE_LANES, round);
+    const [feed, lanes] = await openLanes('latency', 1, FIGURE_LANES, round);
+    const sample = (lane: Lane) =>
+      inLane({ figure: 'latency', lane: laneName(lane), round, rounds: ROUNDS }, () =>
+        sampleLatency(() => lane.session.add(lane.next++)),
+      );
     try {
       for (const lane of lanes) {
-        for (let i = 0; i < 10; i++) await sampleLatency(lane.session, lane.next++);
+        for (let i = 0; i < 10; i++) await sample(lane);
       }
       const times = lanes.map((): number[] => []);
       for (let i = 0; i < samples; i++) {
         for (let k = 0; k < lanes.length; k++) {
           const index = (k + round + i) % lanes.length;
           const lane = lanes[index];
-          times[index].push(await sampleLatency(lane.session, lane.next++));
+          times[index].push(await sample(lane));
         }
       }
       const of = (key: Lane['key'], p: number) =>
@@ -510,9 +564,9 @@ async function measurePerJobDi(): Promise<PerJobDi> {
     jobName,
   }));
   for (let round = 0; round < ROUNDS; round++) {
-    const [feed, open] = await openLanes(concurrency, lanes, round);
+    const [feed, open] = await openLanes('di', concurrency, lanes, round);
     try {
-      const [plain, scoped] = await roundOfTurns(open, drainBurst, burst, turns, round);
+      const [plain, scoped] = await roundOfTurns('di', open, drainBurst, burst, turns, round);
       rounds.push({
         plain: perSecond(plain.jobs, plain.ms),
         scoped: perSecond(scoped.jobs, scoped.ms),
@@ -558,9 +612,6 @@ interface FigureResult extends FigureSpec {
 }
 
 async function machine() {
-  const version = (name: string) =>
-    (JSON.parse(readFileSync(`node_modules/${name}/package.json`, 'utf8')) as { version: string })
-      .version;
   const about = {
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model ?? 'unknown',
@@ -568,9 +619,13 @@ async function machine() {
     node: process.version,
   };
   const libraries = {
-    bullmq: version('bullmq'),
-    nestjsBullmq: version('@nestjs/bullmq'),
-    nestjsCore: version('@nestjs/core'),
+    bullmq: packageVersion('bullmq'),
+    nestjsBullmq: packageVersion('@nestjs/bullmq'),
+    nestjsCore: packageVersion('@nestjs/core'),
+    ...(BACKEND === 'postgres' && {
+      pgBoss: packageVersion('pg-boss'),
+      graphileWorker: packageVersion('graphile-worker'),
+    }),
     loadAverageAtStart: os.loadavg().map((n) => Math.round(n * 100) / 100),
   };
   if (!ON_REDIS) return { ...about, database: await serverVersion(), ...libraries };
@@ -718,21 +773,27 @@ function print(
   return throughput.length > 0 ? Math.min(...throughput.map((f) => f.vsRaw.module.median)) : NaN;
 }
 
-async function main(): Promise<void> {
-  const started = Date.now();
-  const about = await machine();
-  const store = 'redis' in about ? `redis ${about.redis}` : `on ${about.database}`;
-  console.log(
-    `Bench ${runId}: ${quick ? 'quick' : 'full'}, ${ROUNDS} interleaved rounds, node ${about.node}, ${store}`,
-  );
-  const rounds: Rounds = Object.fromEntries(FIGURES.map((f) => [f.id, []]));
-  const controls: Controls = {};
+/** What the run has measured so far: on a lane's failure, what is printed and saved. */
+interface Gathered {
+  rounds: Rounds;
+  controls: Controls;
+  prefilled: PrefilledRound[];
+  perJobDi?: PerJobDi;
+  metricsCost?: Awaited<ReturnType<typeof measureMetricsCost>>;
+  memory?: MemoryResult;
+  flowControl?: FlowControlResult;
+}
+
+const wanted = (...ids: string[]) => !ONLY || ids.some((id) => ONLY.includes(id));
+
+/** The measurements before the tables, in order; each fills `into` as it completes. */
+async function measure(into: Gathered): Promise<void> {
+  const { rounds, controls } = into;
   for (const spec of TURNS) {
-    if (ONLY && !ONLY.includes(spec.id)) continue;
-    await measureTurns(spec, rounds, controls);
+    if (wanted(spec.id)) await measureTurns(spec, rounds, controls);
   }
   for (const [ids, measure] of MEASURES) {
-    if (ONLY && !ids.some((id) => ONLY.includes(id))) continue;
+    if (!wanted(...ids)) continue;
     if (!ON_REDIS) {
       await measureLatencyTurns(SIZES.latency, rounds, controls);
       continue;
@@ -743,7 +804,8 @@ async function main(): Promise<void> {
       const results: Partial<Record<ContenderId, Record<string, number>>> = {};
       for (const contender of order) {
         const slot = (CONTENDERS.indexOf(contender) + round) % CONTENDERS.length;
-        results[contender.id] = await step(contender, measure, slot);
+        const where = { figure: ids.join(', '), lane: contender.label, round, rounds: ROUNDS };
+        results[contender.id] = await inLane(where, () => step(contender, measure, slot));
       }
       for (const id of Object.keys(results.raw!)) {
         rounds[id].push({
@@ -755,37 +817,62 @@ async function main(): Promise<void> {
       process.stderr.write('.');
     }
   }
-  const perJobDi = !ONLY || ONLY.includes('di') ? await measurePerJobDi() : undefined;
+  if (wanted('prefilled')) await measurePrefilled(PREFILLED, into.prefilled);
+  if (wanted('di')) into.perJobDi = await measurePerJobDi();
   // The prom-client histogram's cost per job (Redis only: its figure is this module's own code).
-  const metricsCost =
-    ON_REDIS && (!ONLY || ONLY.includes('metrics'))
-      ? await measureMetricsCost(runId, ROUNDS, sized('metrics'))
-      : undefined;
+  const module = taskQueue.label;
+  if (ON_REDIS && wanted('metrics'))
+    into.metricsCost = await inLane({ figure: 'metrics', lane: module }, () =>
+      measureMetricsCost(runId, ROUNDS, sized('metrics')),
+    );
   const memoryPrefix = `tqbench-${runId}-memory`;
-  const memory =
-    ON_REDIS && (!ONLY || ONLY.includes('memory'))
-      ? await measureMemory(memoryPrefix, MEMORY_CHECKPOINTS).finally(() =>
-          dropPlace({ kind: 'redis', prefix: memoryPrefix, queue: QUEUE }),
-        )
-      : undefined;
+  if (ON_REDIS && wanted('memory'))
+    into.memory = await inLane({ figure: 'memory', lane: module }, () =>
+      measureMemory(memoryPrefix, MEMORY_CHECKPOINTS).finally(() =>
+        dropPlace({ kind: 'redis', prefix: memoryPrefix, queue: QUEUE }),
+      ),
+    );
   // map and keyed enqueue (bench/flow-control.ts), on Redis.
-  const flowControl =
-    ON_REDIS && (!ONLY || ONLY.includes('flow'))
-      ? await measureFlowControl(runId, ROUNDS)
-      : undefined;
+  if (ON_REDIS && wanted('flow')) into.flowControl = await measureFlowControl(runId, ROUNDS);
+}
+
+async function main(): Promise<boolean> {
+  const started = Date.now();
+  const about = await machine();
+  const store = 'redis' in about ? `redis ${about.redis}` : `on ${about.database}`;
+  console.log(
+    `Bench ${runId}: ${quick ? 'quick' : 'full'}, ${ROUNDS} interleaved rounds, node ${about.node}, ${store}`,
+  );
+  const gathered: Gathered = {
+    rounds: Object.fromEntries(FIGURES.map((f) => [f.id, []])),
+    controls: {},
+    prefilled: [],
+  };
+  let failure: unknown;
+  await measure(gathered).catch((error: unknown) => (failure = error));
+  const { rounds, controls, perJobDi, metricsCost, memory, flowControl } = gathered;
   const figures = summarise(rounds);
   const noiseFloor = Object.fromEntries(
     Object.entries(controls).map(([id, ratios]) => [id, spread(ratios)]),
   );
   const minRatio = print(figures, perJobDi, memory, noiseFloor);
+  const prefilled = wanted('prefilled')
+    ? summarisePrefilled(PREFILLED, gathered.prefilled)
+    : undefined;
+  if (prefilled) printPrefilled(prefilled);
   if (metricsCost) console.log(`\n${describeMetricsCost(metricsCost)}`);
   if (flowControl) printFlowControl(flowControl);
   // Last: it registers an OpenTelemetry SDK in this process for its second phase.
-  const tracing =
-    ON_REDIS && (!ONLY || ONLY.includes('tracing'))
-      ? await measureTracing(ROUNDS, quick, runId)
-      : undefined;
-  if (tracing) printTracing(tracing);
+  let tracing: Awaited<ReturnType<typeof measureTracing>> | undefined;
+  if (failure === undefined && ON_REDIS && wanted('tracing')) {
+    await inLane({ figure: 'tracing', lane: taskQueue.label }, () =>
+      measureTracing(ROUNDS, quick, runId),
+    ).then(
+      (result) => printTracing((tracing = result)),
+      (error: unknown) => (failure = error),
+    );
+  }
+  failure ??= strayRejection();
   const report = {
     runId,
     backend: BACKEND,
@@ -800,7 +887,9 @@ async function main(): Promise<void> {
     },
     machine: { ...about, loadAverageAtEnd: os.loadavg().map((n) => Math.round(n * 100) / 100) },
     durationSeconds: Math.round((Date.now() - started) / 1000),
+    ...(failure !== undefined && { failure: describeFailure(failure) }),
     figures,
+    prefilled,
     perJobDi,
     metricsCost,
     memory,
@@ -812,12 +901,34 @@ async function main(): Promise<void> {
   await mkdir(dirname(OUT), { recursive: true });
   await writeFile(OUT, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nResults: ${OUT} (${report.durationSeconds} s)`);
+  if (failure !== undefined) {
+    console.error(
+      `\nBench failed, figures above are those gathered before: ${describeFailure(failure)}`,
+    );
+    return false;
+  }
   // With --only and no throughput figure there is no ratio to give.
   console.log(`min-ratio-vs-bullmq: ${Number.isNaN(minRatio) ? 'n/a' : minRatio.toFixed(2)}`);
+  if (prefilled) console.log(prefilledRatioLine(prefilled));
+  return true;
 }
 
+const describeFailure = (failure: unknown) =>
+  failure instanceof LaneFailure
+    ? failure.message
+    : failure instanceof Error
+      ? (failure.stack ?? failure.message)
+      : String(failure);
+
+const stopCatching = catchStrayRejections();
+let succeeded = false;
 try {
-  await main();
+  succeeded = await main();
+} catch (error) {
+  console.error(`\nBench failed: ${describeFailure(error)}`);
 } finally {
   await dropAll(runId);
+  stopCatching();
 }
+// A failed lane may leave a worker or a timer behind: the run ends here all the same.
+if (!succeeded) process.exit(1);

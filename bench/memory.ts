@@ -16,13 +16,17 @@ export interface MemoryResult {
 
 const CHUNK = 5000;
 
+/** The worker's boot is not measured: on a loaded machine, importing and starting Nest is slow. */
+const START_TIMEOUT_MS = 120_000;
+const ANSWER_TIMEOUT_MS = 30_000;
+
 function reply(child: ChildProcess, ask: string): Promise<unknown> {
   return bounded(
     new Promise((resolve) => {
       child.once('message', resolve);
       if (ask) child.send(ask);
     }),
-    30_000,
+    ask ? ANSWER_TIMEOUT_MS : START_TIMEOUT_MS,
     `the memory worker's answer to '${ask || 'start'}'`,
   );
 }
