@@ -157,6 +157,8 @@ export default {
   // Spec files mostly wait (ticks, delays, child processes, servers), so more of them run at once
   // than there are cores; each has a namespace of its own on the backend.
   maxWorkers: availableParallelism() * 2,
+  // The longest spec files first (test/spec-durations.json), so none starts last.
+  testSequencer: '<rootDir>/scripts/jest-sequencer.js',
   projects: [
     {
       ...esmTs,
