@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Module } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
-import type { Job, JobsOptions, PgPool, Queue, Worker } from 'bullmq';
+import type { Job, JobsOptions, Queue, Worker } from 'bullmq';
 import pg from 'pg';
 import { Task, TaskQueues, type TaskContext } from '@app/task-queue';
 import { QueueBackend } from '../libs/task-queue/src/backends/queue-backend.js';
@@ -67,7 +67,7 @@ describeOn(['postgres'], 'retention sweep on PostgreSQL', () => {
     const worker: Worker = queues.worker(name, async () => undefined, { autorun: false });
     try {
       for (let n = 0; n < count; n += 1) {
-        const job = (await worker.getNextJob('hand')) as Job;
+        const job = await worker.getNextJob('hand');
         prepare(job);
         await job.moveToCompleted('ok', 'hand', false);
         if (pauseAfter?.index === n) await sleep(pauseAfter.ms);
@@ -95,7 +95,7 @@ describeOn(['postgres'], 'retention sweep on PostgreSQL', () => {
     const own = await runByHand('count-bullmq', 5, () => undefined, opts);
     const swept = await runByHand('count-swept', 5, (job) => void takeRetention(job), opts);
     const result = await sweepFinished(
-      pool as unknown as PgPool,
+      pool,
       backend.prefix,
       'count-swept',
       'completed',
@@ -118,14 +118,7 @@ describeOn(['postgres'], 'retention sweep on PostgreSQL', () => {
       opts,
       pauseAfter,
     );
-    await sweepFinished(
-      pool as unknown as PgPool,
-      backend.prefix,
-      'age-swept',
-      'completed',
-      { age: 1 },
-      500,
-    );
+    await sweepFinished(pool, backend.prefix, 'age-swept', 'completed', { age: 1 }, 500);
     expect(await kept('age-swept', swept)).toEqual(await kept('age-bullmq', own));
     expect(await kept('age-swept', swept)).toEqual([false, false, true]);
   });
@@ -135,14 +128,7 @@ describeOn(['postgres'], 'retention sweep on PostgreSQL', () => {
       removeOnComplete: { count: 1 },
     });
     const sweep = () =>
-      sweepFinished(
-        pool as unknown as PgPool,
-        backend.prefix,
-        'batches',
-        'completed',
-        { count: 1 },
-        4,
-      );
+      sweepFinished(pool, backend.prefix, 'batches', 'completed', { count: 1 }, 4);
     const holder = await pool.connect();
     try {
       await holder.query('BEGIN');
@@ -175,9 +161,7 @@ describeOn(['postgres'], 'retention sweep on PostgreSQL', () => {
   });
 
   it(`refuses a schema at another version than ${SWEPT_SCHEMA_VERSION}, with what to do`, async () => {
-    await expect(
-      assertSweepable(pool as unknown as PgPool, backend.prefix),
-    ).resolves.toBeUndefined();
+    await expect(assertSweepable(pool, backend.prefix)).resolves.toBeUndefined();
     const other = `${backend.prefix}_v`;
     await runSql(
       `CREATE SCHEMA ${other}; CREATE TABLE ${other}.migration (version integer);` +
@@ -188,7 +172,7 @@ describeOn(['postgres'], 'retention sweep on PostgreSQL', () => {
       options: `-c search_path=${other}`,
     });
     try {
-      await expect(assertSweepable(otherPool as unknown as PgPool, other)).rejects.toThrow(
+      await expect(assertSweepable(otherPool, other)).rejects.toThrow(
         `BullMQ's schema '${other}' is at version ${SWEPT_SCHEMA_VERSION + 1}, and the sweep of ` +
           `finished jobs was written for version ${SWEPT_SCHEMA_VERSION}`,
       );

@@ -43,7 +43,7 @@ export interface RetentionRunOptions {
   /** Jobs per queue. */
   jobs: number;
   /** Starts the application with these imports and `queues: RUN_QUEUES`, in its own schema. */
-  start(imports: Type[]): Promise<INestApplicationContext>;
+  start: (imports: Type[]) => Promise<INestApplicationContext>;
 }
 
 /** Runs the check; the application started is closed before the counts are read. */
@@ -78,7 +78,7 @@ export async function retentionRun({
 
   const before = await deadlocksIn(url);
   const app = await start([NoopModule]);
-  let failedIds: Record<string, string[]> = {};
+  let failedIds: Record<string, string[]>;
   try {
     const queues = app.get(TaskQueues);
     for (const name of Object.keys(RUN_QUEUES) as RunQueue[]) {

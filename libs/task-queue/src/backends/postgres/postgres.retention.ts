@@ -52,7 +52,8 @@ export class PostgresRetention {
     return async (job: Job, token?: string, signal?: AbortSignal) => {
       const sweep = (await this.sweeps()) ? this.note(name, takeRetention(job)) : undefined;
       try {
-        return await processor(job, token, signal);
+        const result: unknown = await processor(job, token, signal);
+        return result;
       } finally {
         if (sweep && job.id) sweep.finishing.set(job.id, Date.now());
       }
@@ -94,7 +95,7 @@ export class PostgresRetention {
   /** Runs the sweeps owed now, once, and stops sweeping. */
   async close(): Promise<void> {
     const owed = [...this.queues].map(([name, sweep]) =>
-      sweep.timer || sweep.again ? this.run(name, sweep) : sweep.running,
+      sweep.timer || sweep.again ? this.run(name, sweep) : (sweep.running ?? Promise.resolve()),
     );
     this.closed = true;
     await Promise.all(owed);
@@ -150,6 +151,9 @@ export class PostgresRetention {
   }
 
   private async sweep(name: string, sweep: QueueSweep): Promise<void> {
+    // A job that left its handler without finishing (delayed, rate limited) is not waited for.
+    const stale = Date.now() - FINISH_WAIT_MS;
+    for (const [id, at] of sweep.finishing) if (at < stale) sweep.finishing.delete(id);
     const schema = await this.schemaReady();
     for (const outcome of ['completed', 'failed'] as const) {
       const limit = sweep.limits[outcome];
