@@ -68,7 +68,8 @@ export class PostgresRetention {
     if (sweep.running) sweep.again = true;
     else if (!sweep.timer) {
       const wait = Math.max(0, sweep.lastEnd + SWEEP_GAP_MS - Date.now());
-      sweep.timer = setTimeout(() => void this.run(name, sweep), wait);
+      // A sweep owed is no reason to keep a process alive (close runs it anyway).
+      sweep.timer = setTimeout(() => void this.run(name, sweep), wait).unref();
     }
   }
 
