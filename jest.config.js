@@ -58,6 +58,8 @@ const BACKENDS = {
   flows: ALL_BACKENDS,
   migrations: ['postgres', 'pglite'],
   'postgres-connections': ['postgres'],
+  'retention-deadlocks': ['postgres'],
+  'retention-sweep': ['postgres'],
   // Several processes share the backend: not PGlite, which lives in one process.
   'cross-process': ['redis', 'postgres'],
   scheduling: ['redis', 'postgres'],

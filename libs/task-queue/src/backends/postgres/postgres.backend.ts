@@ -15,6 +15,7 @@ import { PostgresAborts } from './postgres.aborts.js';
 import { answersQuery, textOf, type PostgresSetup } from './postgres.connection.js';
 import { finishedJobs } from './postgres.finished.js';
 import { withAdvisoryLock } from './postgres.lock.js';
+import { PostgresRetention } from './postgres.retention.js';
 import { PostgresSchema } from './postgres.schema.js';
 
 /** How often a wait for a job's outcome also reads the job's state, in ms. */
@@ -42,6 +43,7 @@ export class PostgresBackend extends QueueBackend {
   private readonly factory;
   private readonly schema: PostgresSchema;
   private readonly aborts: PostgresAborts;
+  private readonly retention: PostgresRetention;
   private ready = false;
   /** Why the last check found the server unreachable. */
   private lastError?: string;
@@ -67,6 +69,7 @@ export class PostgresBackend extends QueueBackend {
       setup.migrate,
     );
     this.aborts = new PostgresAborts(setup.pool, () => setup.listenClient());
+    this.retention = new PostgresRetention(setup.pool, () => this.schemaReady(), this.logger);
     // An idle connection of the pool that fails has lost the server.
     setup.pool.on('error', (error) => this.outage.failed('PostgreSQL pool', error));
     // No connection says when the server is back: ask it until it answers.
@@ -118,7 +121,16 @@ export class PostgresBackend extends QueueBackend {
     // BullMQ waits `runRetryDelay` (15 s) after a failed fetch: a worker would stay idle that
     // long after a PostgreSQL restart. A query that fails fast can be retried sooner.
     const options = { runRetryDelay: RUN_RETRY_MS, ...settings, connection: this.shared.pool };
-    return new Worker(name, processor, options, this.factory) as unknown as Worker;
+    const run = this.retention.wrap(name, processor);
+    const worker = new Worker(name, run, options, this.factory);
+    worker.on('completed', (job) => this.retention.finished(name, job.id));
+    worker.on('failed', (job) => this.retention.finished(name, job?.id));
+    return worker as unknown as Worker;
+  }
+
+  /** The sweep of finished jobs owed by this process's workers has run (see PostgresRetention). */
+  override retentionApplied(name: string): Promise<void> {
+    return this.retention.settled(name);
   }
 
   isReady(): boolean {
@@ -223,6 +235,7 @@ export class PostgresBackend extends QueueBackend {
   protected async closeConnections(): Promise<void> {
     this.stopping = true;
     this.aborts.close();
+    await this.retention.close();
     await this.setup.close();
   }
 }
