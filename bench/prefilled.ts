@@ -68,6 +68,8 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 interface Drained {
   perSecond: number;
   cpuPerJob: number;
+  /** Jobs left failed (a no-op job fails only when the backend failed its completion). */
+  failed: number;
 }
 
 /** Statements sent meanwhile, by their first words (`--statements`), while `tally` is set. */
@@ -150,7 +152,8 @@ async function drain(contender: Contender, concurrency: number): Promise<Drained
         profiler.disconnect();
       }
       while ((await pending(fed.feeder)) > 0) await sleep(5);
-      return { perSecond: ((JOBS - 1) * 1000) / ms, cpuPerJob: cpuMicros / (JOBS - 1) };
+      const { failed } = await fed.feeder.getJobCounts('failed');
+      return { perSecond: ((JOBS - 1) * 1000) / ms, cpuPerJob: cpuMicros / (JOBS - 1), failed };
     } finally {
       await session.close();
     }
@@ -175,7 +178,7 @@ async function main(): Promise<void> {
         console.log(
           `  c${concurrency} round ${round + 1} ${contender.id.padEnd(6)} ` +
             `${drained.perSecond.toFixed(0).padStart(6)} jobs/s ` +
-            `${drained.cpuPerJob.toFixed(0).padStart(5)} µs CPU/job`,
+            `${drained.cpuPerJob.toFixed(0).padStart(5)} µs CPU/job, ${drained.failed} failed`,
         );
       }
     }
