@@ -45,6 +45,8 @@ const BACKENDS = {
   flows: ALL_BACKENDS,
   migrations: ['postgres', 'pglite'],
   'postgres-connections': ['postgres'],
+  // Two sessions that deadlock: not PGlite, which has one.
+  'postgres-deadlocks': ['postgres'],
   // Several processes share the backend: not PGlite, which lives in one process.
   'cross-process': ['redis', 'postgres'],
   scheduling: ['redis', 'postgres'],

@@ -303,10 +303,6 @@ export const messages = {
   backendUnavailable: (queue: string, store: string, reason: string) =>
     `Queue '${queue}': ${store} is not reachable (${reason}); nothing was enqueued or read. ` +
     `Check that ${store} is running and the 'connection' setting points at it.`,
-  batchSchemaVersion: (written: number, found: number) =>
-    `TaskQueueModule: the batched completions on PostgreSQL were written for BullMQ's ` +
-    `PostgreSQL schema version ${written}, and this BullMQ has version ${found}. Install the ` +
-    `BullMQ version this package's peer range names, or a version of this package made for it.`,
   schemaNotMigrated: (store: string, schema: string, reason: string) =>
     `${store} schema '${schema}' is not ready for the queues (${reason}). Run the migrations ` +
     `in a release step (TaskQueueMigrator.migrate()), or set 'migrate: true' so the ` +

@@ -8,8 +8,7 @@ import {
   type PgPoolClient,
   type PostgresConnectionOptions,
 } from 'bullmq';
-import { COMPLETE_AND_FETCH, CompletionBatch } from './postgres.completion-batch.js';
-import { routeCommand } from './postgres.command-hook.js';
+import { retryDeadlocks } from './postgres.deadlock-retry.js';
 
 /**
  * @internal What every BullMQ object of one application shares on PostgreSQL: the pool that
@@ -97,11 +96,7 @@ class NamespacedQueueBackend extends PostgresQueueBackend {
     listenName: string | undefined,
   ) {
     super(namespaced, queueName, opts, true, listenName);
-    // A worker's completions that come while one is in flight go together (see CompletionBatch).
-    let batch: CompletionBatch | undefined;
-    routeCommand(this, COMPLETE_AND_FETCH, (params, send, query) =>
-      (batch ??= new CompletionBatch(query, send)).complete(params),
-    );
+    retryDeadlocks(this);
   }
 
   override async moveToActive(token: string, name?: string): Promise<NextJob> {
