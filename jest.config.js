@@ -60,6 +60,8 @@ const BACKENDS = {
   'postgres-connections': ['postgres'],
   'retention-deadlocks': ['postgres'],
   'retention-sweep': ['postgres'],
+  // Two sessions that deadlock: not PGlite, which has one.
+  'postgres-deadlocks': ['postgres'],
   // Several processes share the backend: not PGlite, which lives in one process.
   'cross-process': ['redis', 'postgres'],
   scheduling: ['redis', 'postgres'],

@@ -8,6 +8,7 @@ import {
   type PgPoolClient,
   type PostgresConnectionOptions,
 } from 'bullmq';
+import { retryDeadlocks } from './postgres.deadlock-retry.js';
 
 /**
  * @internal What every BullMQ object of one application shares on PostgreSQL: the pool that
@@ -95,6 +96,7 @@ class NamespacedQueueBackend extends PostgresQueueBackend {
     listenName: string | undefined,
   ) {
     super(namespaced, queueName, opts, true, listenName);
+    retryDeadlocks(this);
   }
 
   override async moveToActive(token: string, name?: string): Promise<NextJob> {
