@@ -45,6 +45,7 @@ const BACKENDS = {
   flows: ALL_BACKENDS,
   migrations: ['postgres', 'pglite'],
   'postgres-connections': ['postgres'],
+  'postgres-listen': ['postgres'],
   // Several processes share the backend: not PGlite, which lives in one process.
   'cross-process': ['redis', 'postgres'],
   scheduling: ['redis', 'postgres'],

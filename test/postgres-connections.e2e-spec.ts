@@ -148,7 +148,6 @@ describe('PostgreSQL connections', () => {
           Object.fromEntries(queues.map((queue) => [queue, { workers: 1 }])),
         );
         const sessions = { booting, working, settled: await openSessions(schema) };
-        if (process.env.TQ_SHOW_SESSIONS) console.log(count, sessions);
         // The query pool, the LISTEN connection, and one for the schedules' locks at boot.
         const over = Object.entries(sessions).filter(([, n]) => n > POOL_MAX + 2);
         expect(over).toEqual([]);
@@ -158,4 +157,23 @@ describe('PostgreSQL connections', () => {
     },
     180_000,
   );
+
+  it("count every application's workers, each application on one LISTEN connection", async () => {
+    const { schema, url } = namespace('connsreplicas');
+    schemas.push(schema);
+    const queues = ['q0', 'q1', 'q2'];
+    const first = await startApp(schema, url, queues);
+    const second = await startApp(schema, url, queues);
+    try {
+      const health = first.get(TaskQueueHealth);
+      const workers = async () =>
+        Object.values((await health.check()).queues).map((queue) => queue.workers);
+      // Workers register as they get ready, which may be just after the application is.
+      await eventually(async () => ((await workers()).every((n) => n === 2) ? true : undefined));
+      await second.close();
+      expect(await workers()).toEqual([1, 1, 1]);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
 });
