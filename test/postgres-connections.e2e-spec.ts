@@ -138,9 +138,7 @@ describe('PostgreSQL connections', () => {
         startApp(schema, url, queues),
       );
       try {
-        const { result, peak: working } = await peakSessions(schema, () =>
-          echoOnEach(app, queues),
-        );
+        const { result, peak: working } = await peakSessions(schema, () => echoOnEach(app, queues));
         expect(result).toEqual(queues.map((queue) => ({ queue, payload: { on: queue } })));
         // Each queue's worker is still found, by every process, though none has a session of its own.
         const health = await app.get(TaskQueueHealth).check();

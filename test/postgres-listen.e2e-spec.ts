@@ -30,7 +30,7 @@ async function openListenClient(): Promise<PgPoolClient> {
   return Object.assign(client, {
     query: (text: string, ...rest: unknown[]) => (sent.push(text), query(text, ...rest)),
     release: () => void client.end().catch(() => undefined),
-  }) as unknown as PgPoolClient;
+  });
 }
 
 /** This test's sessions on the server, by the name its connections carry. */

@@ -69,14 +69,14 @@ export class PostgresBackend extends QueueBackend {
       setup.schema,
       setup.migrate,
     );
-    this.session = new PostgresSession(setup.listenClient);
+    this.session = new PostgresSession(() => setup.listenClient());
     // PGlite's connections are views of its one session: BullMQ's objects keep one each.
     const clients = new PostgresClients(this.session, setup.pool);
     const listen = setup.kind === 'postgres' ? { session: this.session, clients } : undefined;
     this.shared = {
       pool: setup.pool,
       listen,
-      listenClient: setup.listenClient,
+      listenClient: () => setup.listenClient(),
       keepAlive: setup.keepAlive,
       schema: this.schema,
     };

@@ -20,7 +20,11 @@ export class PostgresLocks {
    * Runs `work` holding the lock `key`. Returns `undefined` without running `work` once
    * `cancelled()` while waiting.
    */
-  async run<T>(key: string, work: () => Promise<T>, cancelled: () => boolean): Promise<T | undefined> {
+  async run<T>(
+    key: string,
+    work: () => Promise<T>,
+    cancelled: () => boolean,
+  ): Promise<T | undefined> {
     const previous = this.turns.get(key) ?? Promise.resolve();
     let endTurn!: () => void;
     const mine = new Promise<void>((resolve) => (endTurn = resolve));
