@@ -91,7 +91,7 @@ afterAll(async () => {
 /** Adds a job and waits for its result, through the worker's and the events' LISTENs. */
 async function runJob(n: number) {
   const job = await queue.add('double', { n });
-  return job.waitUntilFinished(events, 10_000) as Promise<{ doubled: number }>;
+  return job.waitUntilFinished(events, 30_000) as Promise<{ doubled: number }>;
 }
 
 describe("BullMQ's PostgreSQL backend on the one shared LISTEN connection", () => {

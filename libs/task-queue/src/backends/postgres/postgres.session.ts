@@ -55,12 +55,6 @@ export class PostgresSession extends EventEmitter {
     return this.current === client;
   }
 
-  /** Runs `text` on the session's connection. */
-  async query<R>(text: string, params?: readonly unknown[]): Promise<R[]> {
-    const { rows } = await (await this.client()).query<R>(text, params);
-    return rows;
-  }
-
   /**
    * Runs `hook` on the connection now (opening it) and on each one opened after a drop, until
    * {@link offOpen}. Rejects if the connection cannot open now; the hook runs once it does.
