@@ -62,6 +62,7 @@ const BACKENDS = {
   'retention-sweep': ['postgres'],
   // Two sessions that deadlock: not PGlite, which has one.
   'postgres-deadlocks': ['postgres'],
+  'postgres-listen': ['postgres'],
   // Several processes share the backend: not PGlite, which lives in one process.
   'cross-process': ['redis', 'postgres'],
   scheduling: ['redis', 'postgres'],

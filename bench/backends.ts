@@ -178,7 +178,12 @@ export function postgresLink(at: Place, { migrate, max }: { migrate: boolean; ma
           return at.prefix;
         })()
       : Promise.resolve(at.prefix));
-  const factory = postgresBackendFactory({ pool, listenClient, keepAlive: true, schemaReady });
+  const factory = postgresBackendFactory({
+    pool,
+    listenClient,
+    keepAlive: true,
+    schema: { whenReady: schemaReady },
+  });
   return {
     queue: () => new Queue(at.queue, { connection: pool }, factory) as unknown as Queue,
     worker: (processor, concurrency) =>

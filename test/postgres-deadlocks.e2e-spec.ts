@@ -25,7 +25,7 @@ describe('finishing a job on PostgreSQL', () => {
       return Object.assign(client, { release: () => void client.end() });
     },
     keepAlive: false,
-    schemaReady: async () => schema,
+    schema: { whenReady: async () => schema },
   });
   let backend: ReturnType<typeof factory>;
   let queue: Queue;

@@ -37,7 +37,7 @@ export interface PostgresPoolConfig {
   user?: string;
   password?: string;
   database?: string;
-  /** Connections in the query pool (each worker and event stream opens one more for LISTEN). */
+  /** Connections in the query pool; the application opens one more, for LISTEN, whatever its queues. */
   max?: number;
   schema?: string;
   [option: string]: unknown;

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
   ConnectionClosedError,
-  PostgresConnection,
   PostgresQueueBackend,
   type BackendFactory,
   type PgPool,
@@ -9,53 +8,44 @@ import {
   type PostgresConnectionOptions,
 } from 'bullmq';
 import { retryDeadlocks } from './postgres.deadlock-retry.js';
+import type { PostgresSchema } from './postgres.schema.js';
+import { SharedListenConnection, type SharedListen } from './shared-listen.connection.js';
 
 /**
  * @internal What every BullMQ object of one application shares on PostgreSQL: the pool that
- * runs queries, how a dedicated LISTEN connection is opened, and the schema, known once
- * migrations (if any) have run.
+ * runs queries, the application's one LISTEN connection, and the schema.
  */
 export interface SharedPostgres {
   pool: PgPool;
-  /** A connection of its own for a long-lived LISTEN; `release()` closes it. */
+  /**
+   * The LISTEN connection every worker and event stream shares, and where they register so
+   * `getWorkers()` finds them. Unset on PGlite, whose connections are views of its one session:
+   * each BullMQ object takes one of its own, as BullMQ does.
+   */
+  listen?: SharedListen;
+  /** Without `listen`: a connection of its own for a long-lived LISTEN; `release()` closes it. */
   listenClient(): Promise<PgPoolClient>;
   /** Whether LISTEN connections detect a silent drop (TCP keepalive). */
   keepAlive: boolean;
-  /** Resolves the schema once it is ready for BullMQ (migrated when migrations are on). */
-  schemaReady(): Promise<string>;
+  /** The schema, ready for BullMQ once migrations (if any) have run. */
+  schema: Pick<PostgresSchema, 'whenReady'>;
 }
 
 /**
  * BullMQ's connection, given a pool of ours: it reads the schema we resolved instead of its
  * default one. (Given a ready-made pool, BullMQ checks the schema `bullmq`, and its own pool
  * building `require()`s `pg`, which native ESM cannot.) The pool is a view of the shared one
- * per BullMQ object, since BullMQ adds an error listener to its pool and checks LISTEN
- * connections out of it for good.
+ * per BullMQ object, since BullMQ adds an error listener to its pool.
  */
-class NamespacedConnection extends PostgresConnection {
-  private closed = false;
-
+class NamespacedConnection extends SharedListenConnection {
   constructor(private readonly shared: SharedPostgres) {
-    super(poolView(shared));
+    super(poolView(shared), shared.listen);
   }
 
   override async waitUntilReady(): Promise<void> {
-    const schema = await this.shared.schemaReady();
+    const schema = await this.shared.schema.whenReady();
     if (this.schema !== schema) Object.defineProperty(this, 'schema', { value: schema });
     return super.waitUntilReady();
-  }
-
-  // BullMQ names a worker's LISTEN connection once the schema is ready, which may be after the
-  // worker was closed (an application closed right after it started): the connection it
-  // would open then is never closed, and keeps the process alive.
-  override getListenClient(): ReturnType<PostgresConnection['getListenClient']> {
-    if (this.closed) return Promise.reject(new ConnectionClosedError('Connection is closed.'));
-    return super.getListenClient();
-  }
-
-  override close(): Promise<void> {
-    this.closed = true;
-    return super.close();
   }
 }
 
@@ -65,6 +55,9 @@ const AT_LIMIT_WAIT_MS = 100;
 /** Whether queue $1 runs as many jobs as its global concurrency allows (NULL without one). */
 const AT_LIMIT = `SELECT (SELECT count(*) FROM job WHERE queue = $1 AND state = 'active') >=
   (SELECT value::integer FROM meta WHERE queue = $1 AND field = 'concurrency') AS at_limit`;
+
+/** What BullMQ appends to a queue's name to name its event streams. */
+const EVENTS_SUFFIX = ':qe';
 
 type NextJob = Awaited<ReturnType<PostgresQueueBackend['moveToActive']>>;
 
@@ -137,6 +130,14 @@ class NamespacedQueueBackend extends PostgresQueueBackend {
     }
   }
 
+  // Workers and event streams share a connection, so they are listed from where they registered.
+  override async getClientList(): Promise<string[]> {
+    const { clients } = this.namespaced;
+    if (!clients) return super.getClientList();
+    await this.namespaced.waitUntilReady();
+    return [await clients.list([this.clientName(), this.clientName(EVENTS_SUFFIX)])];
+  }
+
   override clientName(suffix = ''): string {
     return this.tagged(super.clientName(suffix));
   }
@@ -160,7 +161,9 @@ function poolView(shared: SharedPostgres): PgPool {
       shared.pool.query(text, params).catch((error: unknown) => {
         throw connectionLost(error) ? new ConnectionClosedError(String(error), error) : error;
       }),
-    connect: () => shared.listenClient(),
+    // BullMQ's check of the schema (a moment's connection), and without a shared LISTEN
+    // connection each object's own.
+    connect: () => (shared.listen ? shared.pool.connect() : shared.listenClient()),
     end: async () => undefined,
     // Pool errors are reported once, by the backend that owns the pool.
     on: () => view,
@@ -188,19 +191,21 @@ export function connectionLost(error: unknown): boolean {
 
 /**
  * @internal BullMQ's PostgreSQL backend factory for `shared`, the last constructor argument of
- * its `Queue`, `Worker` and `QueueEvents`. Names the dedicated connection of workers and event
- * streams as BullMQ's own `createPostgresBackend` does, so `getWorkers()` finds them.
+ * its `Queue`, `Worker` and `QueueEvents`. Names workers and event streams as BullMQ's own
+ * `createPostgresBackend` does, so `getWorkers()` finds them.
  */
 export function postgresBackendFactory(
   shared: SharedPostgres,
 ): BackendFactory<PostgresQueueBackend, PostgresConnectionOptions> {
   return (name, opts, factoryOpts = {}) => {
     const connection = new NamespacedConnection(shared);
-    const workerName = (opts as { name?: string }).name;
+    // Registered workers are listed by their queue's name: the registry finds names by hash,
+    // not by the prefix BullMQ matches a named worker's name by.
+    const workerName = shared.listen ? undefined : (opts as { name?: string }).name;
     const listenName = factoryOpts.withBlockingConnection
       ? `${name}${workerName ? `:w:${workerName}` : ''}`
       : factoryOpts.blocking
-        ? `${name}:qe`
+        ? `${name}${EVENTS_SUFFIX}`
         : undefined;
     return new NamespacedQueueBackend(connection, name, opts, listenName);
   };

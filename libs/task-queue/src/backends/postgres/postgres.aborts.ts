@@ -1,24 +1,21 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { PgNotification, PgPool, PgPoolClient } from 'bullmq';
+import type { PostgresSession } from './postgres.session.js';
 
 /** Channel on which abort requests are announced, for every schema (the payload names it). */
 const ABORT_CHANNEL = 'task_queue_abort';
 
-/** How long to wait before listening again after the connection failed, in ms. */
-const RETRY_MS = 1000;
-
 /**
  * @internal How `abort()` reaches a job on PostgreSQL: BullMQ's deferred-failure mark on the
  * job row (the next worker to take it fails it without running it), and a NOTIFY that the
- * process running it hears on its LISTEN connection, reopened whenever it drops.
+ * process running it hears on the application's LISTEN connection (listened to again on each
+ * connection after a drop).
  */
 export class PostgresAborts {
-  private readonly listeners: PgPoolClient[] = [];
-  private closed = false;
+  private readonly stops: (() => void)[] = [];
 
   constructor(
     private readonly pool: PgPool,
-    private readonly listenClient: () => Promise<PgPoolClient>,
+    private readonly session: PostgresSession,
   ) {}
 
   /** Marks an unfinished job aborted: 1 marked, 0 already finished, -1 no such job. */
@@ -44,50 +41,32 @@ export class PostgresAborts {
     ]);
   }
 
-  /** Calls `onAbort` for each request on `queues` of `schema`, from any process, until closed. */
+  /**
+   * Calls `onAbort` for each request on `queues` of `schema`, from any process, until closed.
+   * Resolves once listening, or once the connection is known to be down: then it listens as
+   * soon as the connection is back.
+   */
   async listen(
     schema: string,
     queues: readonly string[],
     onAbort: (queue: string, id: string) => void,
   ): Promise<void> {
     const wanted = new Set(queues);
-    const onNotification = ({ payload }: PgNotification) => {
+    // The connection carries BullMQ's notifications too.
+    const onNotification = ({ channel, payload }: PgNotification) => {
+      if (channel !== ABORT_CHANNEL) return;
       const [inSchema, queue, id] = JSON.parse(payload ?? '[]') as string[];
       if (inSchema === schema && wanted.has(queue)) onAbort(queue, id);
     };
-    const open = async (): Promise<void> => {
-      while (!this.closed) {
-        try {
-          const client = await this.listenClient();
-          // Closed while connecting (an application closed right after it started).
-          if (this.closed) return client.release(true);
-          this.listeners.push(client);
-          client.on('notification', onNotification);
-          client.on('error', () => {
-            this.drop(client);
-            void open();
-          });
-          await client.query(`LISTEN ${ABORT_CHANNEL}`);
-          return;
-        } catch {
-          await sleep(RETRY_MS);
-        }
-      }
+    const hook = async (client: PgPoolClient) => {
+      client.on('notification', onNotification);
+      await client.query(`LISTEN ${ABORT_CHANNEL}`);
     };
-    await open();
+    this.stops.push(() => this.session.offOpen(hook));
+    await this.session.onOpen(hook).catch(() => undefined);
   }
 
   close(): void {
-    this.closed = true;
-    for (const client of [...this.listeners]) this.drop(client);
-  }
-
-  private drop(client: PgPoolClient): void {
-    const index = this.listeners.indexOf(client);
-    if (index < 0) return;
-    this.listeners.splice(index, 1);
-    client.removeAllListeners();
-    client.on('error', () => undefined);
-    client.release(true);
+    for (const stop of this.stops.splice(0)) stop();
   }
 }

@@ -12,11 +12,13 @@ import {
   type SharedPostgres,
 } from './namespaced.connection.js';
 import { PostgresAborts } from './postgres.aborts.js';
+import { PostgresClients } from './postgres.clients.js';
 import { answersQuery, textOf, type PostgresSetup } from './postgres.connection.js';
 import { finishedJobs } from './postgres.finished.js';
-import { withAdvisoryLock } from './postgres.lock.js';
+import { PostgresLocks } from './postgres.lock.js';
 import { PostgresRetention } from './postgres.retention.js';
 import { PostgresSchema } from './postgres.schema.js';
+import { PostgresSession } from './postgres.session.js';
 
 /** How often a wait for a job's outcome also reads the job's state, in ms. */
 const EVENT_POLL_MS = 500;
@@ -29,8 +31,8 @@ const RETRY_MS = 1000;
 
 /**
  * @internal Queues on PostgreSQL with BullMQ's own PostgreSQL backend, on a server or on an
- * embedded PGlite. Every BullMQ object shares one pool; aborts cross processes by LISTEN/NOTIFY,
- * and the lock is a PostgreSQL advisory lock.
+ * embedded PGlite. Every BullMQ object shares one pool, and on a server one LISTEN connection,
+ * also where aborts cross processes (LISTEN/NOTIFY) and locks are held (advisory locks).
  */
 export class PostgresBackend extends QueueBackend {
   readonly kind: 'postgres' | 'pglite';
@@ -42,9 +44,13 @@ export class PostgresBackend extends QueueBackend {
   private readonly shared: SharedPostgres;
   private readonly factory;
   private readonly schema: PostgresSchema;
+  private readonly session: PostgresSession;
   private readonly aborts: PostgresAborts;
   private readonly retention: PostgresRetention;
+  private readonly locks: PostgresLocks;
   private ready = false;
+  /** Whether the schema was found ready once (it stays so). */
+  private prepared = false;
   /** Why the last check found the server unreachable. */
   private lastError?: string;
   private stopping = false;
@@ -55,21 +61,30 @@ export class PostgresBackend extends QueueBackend {
   ) {
     super(where);
     this.kind = setup.kind;
-    this.shared = {
-      pool: setup.pool,
-      listenClient: () => setup.listenClient(),
-      keepAlive: setup.keepAlive,
-      schemaReady: () => this.schemaReady(),
-    };
-    this.factory = postgresBackendFactory(this.shared);
     this.schema = new PostgresSchema(
       setup.pool,
       storeName(setup.kind),
       setup.schema,
       setup.migrate,
     );
-    this.aborts = new PostgresAborts(setup.pool, () => setup.listenClient());
-    this.retention = new PostgresRetention(setup.pool, () => this.schemaReady(), this.logger);
+    this.session = new PostgresSession(() => setup.listenClient());
+    // PGlite's connections are views of its one session: BullMQ's objects keep one each.
+    const clients = new PostgresClients(this.session, setup.pool);
+    const listen = setup.kind === 'postgres' ? { session: this.session, clients } : undefined;
+    this.shared = {
+      pool: setup.pool,
+      listen,
+      listenClient: () => setup.listenClient(),
+      keepAlive: setup.keepAlive,
+      schema: this.schema,
+    };
+    this.factory = postgresBackendFactory(this.shared);
+    this.aborts = new PostgresAborts(setup.pool, this.session);
+    this.locks = new PostgresLocks(this.session);
+    this.session.on('error', (error: Error) =>
+      this.reportError('PostgreSQL LISTEN connection', error),
+    );
+    this.retention = new PostgresRetention(setup.pool, this.schema, this.logger);
     // An idle connection of the pool that fails has lost the server.
     setup.pool.on('error', (error) => this.outage.failed('PostgreSQL pool', error));
     // No connection says when the server is back: ask it until it answers.
@@ -86,7 +101,7 @@ export class PostgresBackend extends QueueBackend {
   /** The schema, ready for BullMQ (migrated, or checked when migrations are off). */
   schemaReady(): Promise<string> {
     return this.schema.whenReady().then((schema) => {
-      this.ready = true;
+      this.ready = this.prepared = true;
       return schema;
     });
   }
@@ -165,8 +180,9 @@ export class PostgresBackend extends QueueBackend {
    */
   async ping(timeoutMs: number): Promise<Reachability> {
     const result = await answersQuery(this.setup.pool, timeoutMs, this.kind === 'pglite');
-    if (!result.reachable) this.ready = false;
-    else this.outage.reachable();
+    // Reachable again, ready again if the schema was ready once (it stays so).
+    this.ready = result.reachable && this.prepared;
+    if (result.reachable) this.outage.reachable();
     this.lastError = result.error;
     return result;
   }
@@ -211,7 +227,7 @@ export class PostgresBackend extends QueueBackend {
     cancelled: () => boolean,
   ): Promise<T | undefined> {
     const key = `task-queue:${await this.schemaReady()}:${name}`;
-    return withAdvisoryLock(() => this.setup.listenClient(), key, work, cancelled);
+    return this.locks.run(key, work, cancelled);
   }
 
   onceReachable(listener: () => void): () => void {
@@ -236,6 +252,7 @@ export class PostgresBackend extends QueueBackend {
     this.stopping = true;
     this.aborts.close();
     await this.retention.close();
+    await this.session.close();
     await this.setup.close();
   }
 }

@@ -31,7 +31,7 @@ describe("BullMQ's PostgreSQL worker", () => {
       pool,
       listenClient: () => pool.connect(),
       keepAlive: false,
-      schemaReady: async () => schema,
+      schema: { whenReady: async () => schema },
     });
     const seen: Array<[string, unknown]> = [];
     const factory: typeof module = (name, opts, factoryOpts) => {

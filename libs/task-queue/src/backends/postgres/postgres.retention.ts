@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@nestjs/common';
 import type { Job, PgPool, Processor } from 'bullmq';
 import { takeRetention, type JobLimit } from './postgres.finish-options.js';
+import type { PostgresSchema } from './postgres.schema.js';
 import { assertSweepable, sweepFinished, type FinishedLimit } from './postgres.retention-sql.js';
 
 /** Least time between two sweeps of a queue by one process, in ms. */
@@ -43,7 +44,7 @@ export class PostgresRetention {
 
   constructor(
     private readonly pool: PgPool,
-    private readonly schemaReady: () => Promise<string>,
+    private readonly schema: Pick<PostgresSchema, 'whenReady'>,
     private readonly logger: Logger,
   ) {}
 
@@ -104,7 +105,8 @@ export class PostgresRetention {
 
   /** Whether this schema can be swept; checked once. A schema it refuses keeps BullMQ's trim. */
   private sweeps(): Promise<boolean> {
-    this.usable ??= this.schemaReady()
+    this.usable ??= this.schema
+      .whenReady()
       .then(async (schema) => {
         await assertSweepable(this.pool, schema);
         return true;
@@ -155,7 +157,7 @@ export class PostgresRetention {
     // A job that left its handler without finishing (delayed, rate limited) is not waited for.
     const stale = Date.now() - FINISH_WAIT_MS;
     for (const [id, at] of sweep.finishing) if (at < stale) sweep.finishing.delete(id);
-    const schema = await this.schemaReady();
+    const schema = await this.schema.whenReady();
     for (const outcome of ['completed', 'failed'] as const) {
       const limit = sweep.limits[outcome];
       if (limit === undefined || limit === 'all') continue;
