@@ -106,8 +106,6 @@ class BullQueueJobs implements QueueJobStore {
   }
 
   async getJob(id: string): Promise<TaskJobInfo | undefined> {
-    // A job past its retention reads back as gone, not as what a late trim has yet to delete.
-    await this.backend.retentionApplied(this.name);
     // State first: a job read after it may be further along, never behind what it reports.
     const status = STATUS[await this.commands.run(() => this.queue.getJobState(id))];
     if (!status) return undefined;

@@ -108,12 +108,6 @@ export abstract class QueueBackend implements OnApplicationShutdown {
     });
   }
 
-  /**
-   * Resolves once finished jobs of queue `name` that retention drops are gone, as far as this
-   * process's workers know (a backend that trims them as they finish has nothing to wait for).
-   */
-  async retentionApplied(_name: string): Promise<void> {}
-
   /** A worker for queue `name`; the caller runs it and closes it, the backend only tracks it. */
   worker(name: string, processor: Processor, settings: WorkerSettings): Worker {
     const worker = this.makeWorker(name, processor, settings);

@@ -138,14 +138,9 @@ export class PostgresBackend extends QueueBackend {
     const options = { runRetryDelay: RUN_RETRY_MS, ...settings, connection: this.shared.pool };
     const run = this.retention.wrap(name, processor);
     const worker = new Worker(name, run, options, this.factory);
-    worker.on('completed', (job) => this.retention.finished(name, job.id));
-    worker.on('failed', (job) => this.retention.finished(name, job?.id));
+    worker.on('completed', () => this.retention.finished(name));
+    worker.on('failed', () => this.retention.finished(name));
     return worker as unknown as Worker;
-  }
-
-  /** The sweep of finished jobs owed by this process's workers has run (see PostgresRetention). */
-  override retentionApplied(name: string): Promise<void> {
-    return this.retention.settled(name);
   }
 
   isReady(): boolean {

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@nestjs/common';
 import type { Job, PgPool, Processor } from 'bullmq';
 import { takeRetention, type JobLimit } from './postgres.finish-options.js';
@@ -11,17 +10,12 @@ const SWEEP_GAP_MS = 200;
 /** Most jobs one sweep statement deletes; a sweep runs statements until one deletes fewer. */
 const SWEEP_BATCH = 500;
 
-/** Longest a reader waits for a job whose handler returned to be recorded finished, in ms. */
-const FINISH_WAIT_MS = 2000;
-
 type Outcome = 'completed' | 'failed';
 
 /** A queue's retention as this process knows it, and its sweep. */
 interface QueueSweep {
   /** Per outcome: the most generous limit of the jobs run here; `'all'` once one keeps all. */
   limits: Record<Outcome, FinishedLimit | 'all' | undefined>;
-  /** Jobs whose handler returned here, until BullMQ says they finished: when each returned. */
-  finishing: Map<string, number>;
   running?: Promise<void>;
   timer?: NodeJS.Timeout;
   /** A job finished while the sweep ran: sweep again after it. */
@@ -51,46 +45,20 @@ export class PostgresRetention {
   /** `processor`, with the retention of the jobs it runs left to the sweep. */
   wrap(name: string, processor: Processor): Processor {
     return async (job: Job, token?: string, signal?: AbortSignal) => {
-      const sweep = (await this.sweeps()) ? this.note(name, takeRetention(job)) : undefined;
-      try {
-        const result: unknown = await processor(job, token, signal);
-        return result;
-      } finally {
-        if (sweep && job.id) sweep.finishing.set(job.id, Date.now());
-      }
+      if (await this.sweeps()) this.note(name, takeRetention(job));
+      return processor(job, token, signal) as Promise<unknown>;
     };
   }
 
-  /** Job `id` of queue `name` finished in this process: its queue gets swept soon. */
-  finished(name: string, id: string | undefined): void {
+  /** A job of queue `name` finished in this process: its queue gets swept soon. */
+  finished(name: string): void {
     const sweep = this.queues.get(name);
     if (!sweep || this.closed) return;
-    if (id) sweep.finishing.delete(id);
     if (sweep.running) sweep.again = true;
     else if (!sweep.timer) {
       const wait = Math.max(0, sweep.lastEnd + SWEEP_GAP_MS - Date.now());
       // A sweep owed is no reason to keep a process alive (close runs it anyway).
       sweep.timer = setTimeout(() => void this.run(name, sweep), wait).unref();
-    }
-  }
-
-  /**
-   * Resolves once the sweep of queue `name` that this process owes has run: a reader here
-   * then finds no job that the retention of the jobs finished here drops.
-   */
-  async settled(name: string): Promise<void> {
-    const sweep = this.queues.get(name);
-    if (!sweep) return;
-    // A job whose handler returned may be finished in the database before BullMQ tells this
-    // process: wait for those (and only those) to be recorded, so their sweep is owed.
-    const returned = [...sweep.finishing.keys()];
-    const until = Date.now() + FINISH_WAIT_MS;
-    while (returned.some((id) => sweep.finishing.has(id)) && Date.now() < until) {
-      await sleep(5);
-    }
-    // The sweep under way may have started before the last job finished: it then runs again.
-    for (let round = 0; round < 2 && (sweep.timer || sweep.running); round += 1) {
-      await this.run(name, sweep);
     }
   }
 
@@ -123,7 +91,6 @@ export class PostgresRetention {
     if (!sweep) {
       sweep = {
         limits: { completed: undefined, failed: undefined },
-        finishing: new Map(),
         again: false,
         lastEnd: 0,
       };
@@ -147,16 +114,13 @@ export class PostgresRetention {
       .finally(() => {
         sweep.running = undefined;
         sweep.lastEnd = Date.now();
-        if (sweep.again) this.finished(name, undefined);
+        if (sweep.again) this.finished(name);
       });
     sweep.running = running;
     return running;
   }
 
   private async sweep(name: string, sweep: QueueSweep): Promise<void> {
-    // A job that left its handler without finishing (delayed, rate limited) is not waited for.
-    const stale = Date.now() - FINISH_WAIT_MS;
-    for (const [id, at] of sweep.finishing) if (at < stale) sweep.finishing.delete(id);
     const schema = await this.schema.whenReady();
     for (const outcome of ['completed', 'failed'] as const) {
       const limit = sweep.limits[outcome];
