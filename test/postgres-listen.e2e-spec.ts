@@ -98,7 +98,16 @@ describe("BullMQ's PostgreSQL backend on the one shared LISTEN connection", () =
   it('has a worker and an event stream LISTEN on it, and runs nothing else there', async () => {
     await expect(runJob(21)).resolves.toEqual({ doubled: 42 });
     expect(opened).toHaveLength(1);
+    const listens = () =>
+      new Set(
+        sent
+          .map((text) => text.replace(/--[^\n]*\n/g, '').trim())
+          .filter((text) => text.startsWith('LISTEN')),
+      );
+    // The event stream sends its LISTEN from its own loop, which may start after a job has run.
+    await eventually(() => (listens().size >= 2 ? true : undefined), 10_000, 'both LISTENs');
     const statements = sent.map((text) => text.replace(/--[^\n]*\n/g, '').trim());
+    expect(listens()).toEqual(new Set(['LISTEN bullmq_jobs;', 'LISTEN bullmq_events;']));
     expect(new Set(statements.filter((text) => text.startsWith('LISTEN')))).toEqual(
       new Set(['LISTEN bullmq_jobs;', 'LISTEN bullmq_events;']),
     );
