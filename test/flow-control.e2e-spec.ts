@@ -146,7 +146,7 @@ describe(`flow control on ${BACKEND}`, () => {
 
   it('pauses the queue on ctx.rateLimit() and runs the job again later without using a retry', async () => {
     const paused = queue('paused');
-    const limited = await paused.enqueue('call_api', { pause: 1 });
+    const limited = await paused.enqueue('call_api', { pause: 3 });
     const limitedAt = await whenRateLimited(paused, limited.id);
     // The queue has no rateLimit, so its workers run without a limiter: the pause reaches them
     // through a queue-wide one, lifted once the pause is over.
@@ -154,7 +154,7 @@ describe(`flow control on ${BACKEND}`, () => {
     expect(await bullQueue.getGlobalRateLimit()).toMatchObject({ max: PAUSE_MAX });
     const other = await paused.enqueue('stamp', { ms: 0 });
     const started = await whenComplete(app, [limited, other]);
-    for (const job of started) expect(job.startedAt).toBeGreaterThanOrEqual(limitedAt + 1000);
+    for (const job of started) expect(job.startedAt).toBeGreaterThanOrEqual(limitedAt + 3000);
     expect(started[0].info).toMatchObject({ attempts: 2, result: { attempt: 1 } });
     await whenPauseLifted(bullQueue, 5000);
   }, 30_000);

@@ -103,12 +103,18 @@ export function outageScenario({ backend, number, prefix, error: outage }: Outag
     });
 
     const post = () => fetch(`${base}/ping`, { method: 'POST' });
-    const completes = async (id: string) =>
-      waitForAsync(
-        async () => (await queue.getJob(id))?.status === 'complete',
+    const completes = async (id: string) => {
+      let seen = 'not read yet';
+      await waitForAsync(
+        async () => {
+          const info = await queue.getJob(id);
+          seen = info ? `${info.status}, attempts ${info.attempts}` : 'no such job';
+          return info?.status === 'complete';
+        },
         30_000,
-        `job ${id}`,
+        () => `job ${id} to complete (last read: ${seen})`,
       );
+    };
     /** How long a call takes to fail, and what it failed with. */
     const failure = async (call: () => Promise<unknown>) => {
       const started = Date.now();
@@ -120,7 +126,12 @@ export function outageScenario({ backend, number, prefix, error: outage }: Outag
     };
 
     it(`fails enqueue within 2 s, keeps serving, and enqueues again once ${store} is back`, async () => {
-      const first = (await (await post()).json()) as { id: string };
+      const response = await post();
+      const first = (await response.json()) as { id: string };
+      expect({ status: response.status, first }).toMatchObject({
+        status: 201,
+        first: { id: expect.any(String) },
+      });
       await completes(first.id);
 
       await server.stop('outage');

@@ -150,11 +150,15 @@ export async function startFaultWorker(env: Record<string, string>): Promise<Fau
 export async function waitForAsync(
   check: () => Promise<boolean>,
   timeoutMs: number,
-  what: string,
+  what: string | (() => string),
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms: ${what}`);
+    if (Date.now() > deadline) {
+      throw new Error(
+        `Timed out after ${timeoutMs} ms: ${typeof what === 'string' ? what : what()}`,
+      );
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
