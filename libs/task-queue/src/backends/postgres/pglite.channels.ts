@@ -59,15 +59,23 @@ export class PGliteChannels {
     }
   }
 
-  /** Stops the session's LISTENs (to run in a turn of the session). */
-  async end(): Promise<void> {
+  /**
+   * Stops the session's LISTENs: `inTurn` runs the UNLISTENs (given as one function) in a turn
+   * on the session. A LISTEN still waiting for its turn runs first, and is waited for outside
+   * the turn: waited for inside, it would wait for that very turn.
+   */
+  async end(inTurn: (unlisten: () => Promise<void>) => Promise<unknown>): Promise<void> {
     const channels = [...this.channels];
     this.channels.clear();
-    for (const [name, { listening, callback }] of channels) {
-      const started = await listening?.then(() => true).catch(() => false);
-      // Not the function listen() returns: that one drops the quotes ("Jobs" becomes jobs).
-      if (started) await this.session.unlisten(quote(name), callback);
-    }
+    const started = await Promise.all(
+      channels.map(([, { listening }]) => listening?.then(() => true).catch(() => false)),
+    );
+    await inTurn(async () => {
+      for (const [index, [name, { callback }]] of channels.entries()) {
+        // Not the function listen() returns: that one drops the quotes ("Jobs" becomes jobs).
+        if (started[index]) await this.session.unlisten(quote(name), callback);
+      }
+    });
   }
 
   private entry(channel: string): Channel {

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { PgPool, PgPoolClient, PgQueryResult } from 'bullmq';
 import { PGliteChannels } from './pglite.channels.js';
 import { PGliteClientNames } from './pglite.client-names.js';
-import { SessionTurns, turnEventLoop } from './pglite.turns.js';
+import { PGliteSession } from './pglite.session.js';
 
 type Parsers = Record<number, (value: string) => unknown>;
 type Listener = (payload: string) => void;
@@ -51,9 +51,7 @@ const ENDED = 'Cannot use a pool after calling end on the pool';
  * owner closes it.
  */
 export class PGlitePool extends EventEmitter implements PgPool {
-  private readonly turns = new SessionTurns();
-  private holder?: object;
-  private endTurn?: () => void;
+  private readonly session: PGliteSession;
   private ready?: Promise<void>;
   private ended = false;
   private processId?: number;
@@ -65,6 +63,7 @@ export class PGlitePool extends EventEmitter implements PgPool {
     private readonly options: PGlitePoolOptions = {},
   ) {
     super();
+    this.session = PGliteSession.of(db);
     this.channels = new PGliteChannels(db, () => this.processId);
   }
 
@@ -89,41 +88,26 @@ export class PGlitePool extends EventEmitter implements PgPool {
     if (this.ended) return;
     this.ended = true;
     if (this.db.closed || !this.ready) return;
-    await this.withSession(this, false, async () => {
-      await this.channels.end();
-      await this.names.forgetAll((text, params) => this.send(text, params));
-    });
+    await this.channels.end((unlisten) =>
+      this.withSession(this, false, async () => {
+        await unlisten();
+        await this.names.forgetAll((text, params) => this.send(text, params));
+      }),
+    );
   }
 
-  /**
-   * Runs `fn` in `owner`'s turn (`ahead` of the turns waiting); with `keep`, an open
-   * transaction keeps the turn.
-   */
-  private async withSession<T>(
-    owner: object,
-    keep: boolean,
-    fn: () => Promise<T>,
-    ahead = false,
-  ): Promise<T> {
-    if (this.holder !== owner) {
-      this.endTurn = await this.turns.take(ahead);
-      this.holder = owner;
-    }
-    const inTransaction = () => !this.db.closed && this.db.isInTransaction();
-    try {
-      await turnEventLoop();
-      await (this.ready ??= this.init());
-      return await fn();
-    } finally {
-      try {
-        if (!keep && inTransaction()) await this.db.exec('ROLLBACK');
-      } finally {
-        if (!keep || !inTransaction()) {
-          this.holder = undefined;
-          this.endTurn?.();
-        }
-      }
-    }
+  /** Runs `fn` in `owner`'s turn on the session (see PGliteSession.run), with this pool's settings. */
+  private withSession<T>(owner: object, keep: boolean, fn: () => Promise<T>, ahead = false) {
+    return this.session.run(
+      owner,
+      keep,
+      async () => {
+        await (this.ready ??= this.init());
+        await this.session.useSearchPath(this.options.searchPath);
+        return fn();
+      },
+      ahead,
+    );
   }
 
   private async send<R>(text: string, params?: Params): Promise<Result<R>> {
@@ -169,9 +153,6 @@ export class PGlitePool extends EventEmitter implements PgPool {
 
   private async init(): Promise<void> {
     await this.db.waitReady;
-    if (this.options.searchPath) {
-      await this.db.query(`SELECT set_config('search_path', $1, false)`, [this.options.searchPath]);
-    }
     const { rows } = await this.db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
     this.processId = rows[0]?.pid;
   }
