@@ -124,6 +124,7 @@ describe('BullMQ applications sharing one PGlite', () => {
 
   beforeAll(async () => {
     db = new PGlite();
+    // Migrated once before: the applications' migrations then only check it, in a transaction.
     const pool = new PGlitePool(db, { searchPath: `"${schema}"` });
     const client = await pool.connect();
     await runMigrations(client, schema);
@@ -133,9 +134,16 @@ describe('BullMQ applications sharing one PGlite', () => {
 
   afterAll(() => within(5000, 'closing the PGlite', db.close()));
 
-  /** What one application holds: its pool, and a Queue, Worker and QueueEvents on it. */
-  function application(queueName: string, done: Set<string>) {
+  /**
+   * What one application holds: its pool, on which it migrates as it starts (in a transaction,
+   * as the module does), then a Queue, Worker and QueueEvents (which name their clients and
+   * LISTEN).
+   */
+  async function application(queueName: string, done: Set<string>) {
     const pool = new PGlitePool(db, { searchPath: `"${schema}"` });
+    const client = await pool.connect();
+    await runMigrations(client, schema);
+    client.release();
     const backend: BackendFactory<PostgresQueueBackend, PostgresConnectionOptions> = (
       name,
       opts,
@@ -159,9 +167,9 @@ describe('BullMQ applications sharing one PGlite', () => {
     );
     const errors: Error[] = [];
     for (const thing of [queue, events, worker]) thing.on('error', (err) => errors.push(err));
+    await Promise.all([queue, events, worker].map((thing) => thing.waitUntilReady()));
     return {
       queue,
-      ready: () => Promise.all([queue, events, worker].map((thing) => thing.waitUntilReady())),
       close: async () => {
         await worker.close();
         await events.close();
@@ -178,19 +186,22 @@ describe('BullMQ applications sharing one PGlite', () => {
   ])('close in either order (%s) while jobs run', async (_, order) => {
     const queueName = `shared-${order.join('')}`;
     const done = new Set<string>();
-    const apps = [application(queueName, done), application(queueName, done)];
-    await within(10_000, 'starting both applications', Promise.all(apps.map((app) => app.ready())));
-    const jobs = Array.from({ length: 40 }, (_, n) => ({ name: 'probe', data: { n } }));
-    await apps[0].queue.addBulk(jobs.slice(0, 20));
-    await apps[1].queue.addBulk(jobs.slice(20));
-    const deadline = Date.now() + 10_000;
+    // Started together, as replicas are: one's migration meets the other's LISTENs.
+    const apps = await within(
+      10_000,
+      'starting both applications',
+      Promise.all([application(queueName, done), application(queueName, done)]),
+    );
+    const jobs = Array.from({ length: 100 }, (_, n) => ({ name: 'probe', data: { n } }));
+    await apps[0].queue.addBulk(jobs);
+    const deadline = Date.now() + 20_000;
     while (done.size < jobs.length && Date.now() < deadline) await sleep(20);
     expect(done.size).toBe(jobs.length);
     // More jobs, so that the closes meet statements and transactions of the other application.
-    await apps[0].queue.addBulk(jobs.map(({ name, data }) => ({ name, data: { n: -data.n } })));
+    await apps[1].queue.addBulk(jobs.map(({ name, data }) => ({ name, data: { n: -data.n } })));
     for (const index of order) {
       const errors = await within(10_000, `closing application ${index}`, apps[index].close());
       expect(errors).toEqual([]);
     }
-  }, 40_000);
+  }, 60_000);
 });
