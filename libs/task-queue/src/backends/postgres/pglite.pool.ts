@@ -27,7 +27,10 @@ export interface PGliteLike {
 }
 
 export interface PGlitePoolOptions {
-  /** `search_path` of the session, e.g. `"my_schema"` (quoted identifiers, comma-separated). */
+  /**
+   * `search_path` of this pool's statements, e.g. `"my_schema"` (quoted identifiers,
+   * comma-separated): set on the session when this pool's turn follows another pool's.
+   */
   searchPath?: string;
 }
 
@@ -43,7 +46,8 @@ const ENDED = 'Cannot use a pool after calling end on the pool';
  * PGlite is a single PostgreSQL session, so a real `pg.Pool` over pglite-socket only works
  * with one connection: with more, their protocol messages interleave in the one session. Here
  * the clients are views of that session instead: a client that opens a transaction has the
- * session to itself until the transaction ends (everyone else waits), LISTEN/UNLISTEN are kept
+ * session to itself until the transaction ends (everyone else waits, the clients of every other
+ * pool over that PGlite too: see PGliteSession), LISTEN/UNLISTEN are kept
  * per client (a LISTEN does not wait behind other clients' statements), and so is
  * `application_name`, which `pg_stat_activity` lists per client. Each statement first lets the
  * event loop turn, as a query over a socket would. Statements sent to the PGlite other than

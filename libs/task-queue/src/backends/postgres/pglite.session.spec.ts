@@ -111,7 +111,8 @@ describe('PGlitePools sharing one PGlite', () => {
                    CREATE SCHEMA two; CREATE TABLE two.t (v text); INSERT INTO two.t VALUES ('two');`);
     const one = new PGlitePool(db, { searchPath: 'one' });
     const two = new PGlitePool(db, { searchPath: 'two' });
-    const read = async (pool: PGlitePool) => (await pool.query<{ v: string }>('SELECT v FROM t')).rows;
+    const read = async (pool: PGlitePool) =>
+      (await pool.query<{ v: string }>('SELECT v FROM t')).rows;
     const seen = await Promise.all([read(one), read(two), read(one), read(two)]);
     expect(seen.flat().map(({ v }) => v)).toEqual(['one', 'two', 'one', 'two']);
     await Promise.all([one.end(), two.end()]);
@@ -183,25 +184,29 @@ describe('BullMQ applications sharing one PGlite', () => {
   it.each([
     ['the first started closes first', [0, 1]],
     ['the last started closes first', [1, 0]],
-  ])('close in either order (%s) while jobs run', async (_, order) => {
-    const queueName = `shared-${order.join('')}`;
-    const done = new Set<string>();
-    // Started together, as replicas are: one's migration meets the other's LISTENs.
-    const apps = await within(
-      10_000,
-      'starting both applications',
-      Promise.all([application(queueName, done), application(queueName, done)]),
-    );
-    const jobs = Array.from({ length: 100 }, (_, n) => ({ name: 'probe', data: { n } }));
-    await apps[0].queue.addBulk(jobs);
-    const deadline = Date.now() + 20_000;
-    while (done.size < jobs.length && Date.now() < deadline) await sleep(20);
-    expect(done.size).toBe(jobs.length);
-    // More jobs, so that the closes meet statements and transactions of the other application.
-    await apps[1].queue.addBulk(jobs.map(({ name, data }) => ({ name, data: { n: -data.n } })));
-    for (const index of order) {
-      const errors = await within(10_000, `closing application ${index}`, apps[index].close());
-      expect(errors).toEqual([]);
-    }
-  }, 60_000);
+  ])(
+    'close in either order (%s) while jobs run',
+    async (_, order) => {
+      const queueName = `shared-${order.join('')}`;
+      const done = new Set<string>();
+      // Started together, as replicas are: one's migration meets the other's LISTENs.
+      const apps = await within(
+        10_000,
+        'starting both applications',
+        Promise.all([application(queueName, done), application(queueName, done)]),
+      );
+      const jobs = Array.from({ length: 100 }, (_, n) => ({ name: 'probe', data: { n } }));
+      await apps[0].queue.addBulk(jobs);
+      const deadline = Date.now() + 20_000;
+      while (done.size < jobs.length && Date.now() < deadline) await sleep(20);
+      expect(done.size).toBe(jobs.length);
+      // More jobs, so that the closes meet statements and transactions of the other application.
+      await apps[1].queue.addBulk(jobs.map(({ name, data }) => ({ name, data: { n: -data.n } })));
+      for (const index of order) {
+        const errors = await within(10_000, `closing application ${index}`, apps[index].close());
+        expect(errors).toEqual([]);
+      }
+    },
+    60_000,
+  );
 });
