@@ -68,7 +68,13 @@ export class PGliteChannels {
     const channels = [...this.channels];
     this.channels.clear();
     const started = await Promise.all(
-      channels.map(([, { listening }]) => listening?.then(() => true).catch(() => false)),
+      channels.map(async ([, { listening }]) => {
+        if (!listening) return false;
+        return listening.then(
+          () => true,
+          () => false,
+        );
+      }),
     );
     await inTurn(async () => {
       for (const [index, [name, { callback }]] of channels.entries()) {

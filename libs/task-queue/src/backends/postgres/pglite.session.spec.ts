@@ -167,7 +167,10 @@ describe('BullMQ applications sharing one PGlite', () => {
       backend,
     );
     const errors: Error[] = [];
-    for (const thing of [queue, events, worker]) thing.on('error', (err) => errors.push(err));
+    const record = (err: Error) => void errors.push(err);
+    queue.on('error', record);
+    events.on('error', record);
+    worker.on('error', record);
     await Promise.all([queue, events, worker].map((thing) => thing.waitUntilReady()));
     return {
       queue,
