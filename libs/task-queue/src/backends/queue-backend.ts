@@ -147,11 +147,6 @@ export abstract class QueueBackend implements OnApplicationShutdown {
     return this.queue(name).getWorkersCount();
   }
 
-  /** Workers of this process running on queue `name`. */
-  protected localWorkers(name: string): number {
-    return this.workers.filter((worker) => worker.name === name && worker.isRunning()).length;
-  }
-
   /** Closes every BullMQ object made here, then the connections. Safe to call twice. */
   async close(): Promise<void> {
     if (this.closed) return;

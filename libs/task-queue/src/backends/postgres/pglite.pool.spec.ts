@@ -131,6 +131,81 @@ describe('PGlitePool', () => {
     b.release();
   });
 
+  it('lets timers run while a loop of queries goes on, on the pool and on a client', async () => {
+    const client = await pool.connect();
+    for (const run of [pool, client]) {
+      let fired = false;
+      const timer = setTimeout(() => (fired = true), 10);
+      const start = Date.now();
+      let statements = 0;
+      // A PGlite query resolves without the event loop turning: without a yield, the timer
+      // would never fire while the loop runs.
+      while (!fired && Date.now() - start < 2000) {
+        await run.query('SELECT 1');
+        statements++;
+      }
+      clearTimeout(timer);
+      expect({ fired, statements: statements > 0 }).toEqual({ fired: true, statements: true });
+    }
+    client.release();
+  });
+
+  it('starts a LISTEN ahead of the statements waiting for the session, as on a connection of its own', async () => {
+    const first = await pool.connect();
+    const second = await pool.connect();
+    const seen = { first: [] as string[], second: [] as string[] };
+    first.on('notification', ({ payload }) => seen.first.push(payload ?? ''));
+    second.on('notification', ({ payload }) => seen.second.push(payload ?? ''));
+
+    // A channel no client listens on yet: the session's LISTEN goes before the queued NOTIFY.
+    const busy = pool.query('SELECT count(*) FROM generate_series(1, 100000)');
+    const notified = pool.query(`SELECT pg_notify('queued_probe', 'one')`);
+    await first.query('LISTEN queued_probe');
+    await Promise.all([busy, notified]);
+    await until(() => seen.first.length === 1);
+
+    // A channel the session listens on already: the LISTEN needs no turn at all.
+    const busyAgain = pool.query('SELECT count(*) FROM generate_series(1, 100000)');
+    const notifiedAgain = pool.query(`SELECT pg_notify('queued_probe', 'two')`);
+    await second.query('LISTEN queued_probe');
+    await Promise.all([busyAgain, notifiedAgain]);
+    await until(() => seen.first.length === 2 && seen.second.length === 1);
+
+    // Behind another client's open transaction: the LISTEN runs once it ends, before the rest.
+    const holder = await pool.connect();
+    await holder.query('BEGIN');
+    const queued = pool.query(`SELECT pg_notify('queued_other', 'three')`);
+    const listening = first.query('LISTEN queued_other');
+    await holder.query('COMMIT');
+    await Promise.all([queued, listening]);
+    await until(() => seen.first.length === 3);
+    expect(seen).toEqual({ first: ['one', 'two', 'three'], second: ['two'] });
+    for (const client of [first, second, holder]) client.release();
+  });
+
+  it('keeps application_name per client, as pg_stat_activity lists connections', async () => {
+    const [a, b] = [await pool.connect(), await pool.connect()];
+    const named = async () => {
+      // BullMQ's own query (get_client_list.sql).
+      const { rows } = await pool.query<{ application_name: string }>(
+        `SELECT application_name FROM pg_stat_activity
+          WHERE datname = current_database() AND application_name <> ''`,
+      );
+      return rows.map((row) => row.application_name).sort();
+    };
+    const set = `SELECT set_config('application_name', $1, false)`;
+    expect((await a.query(set, ['probe:w:one'])).rows).toEqual([{ set_config: 'probe:w:one' }]);
+    await b.query(set, ['probe:w:two']);
+    expect(await named()).toEqual(['probe:w:one', 'probe:w:two']);
+    await a.query(set, ['probe:w:renamed']);
+    expect(await named()).toEqual(['probe:w:renamed', 'probe:w:two']);
+    a.release();
+    await until(async () => (await named()).length === 1);
+    expect(await named()).toEqual(['probe:w:two']);
+    b.release();
+    await until(async () => (await named()).length === 0);
+  });
+
   it('refuses queries once ended', async () => {
     const ended = new PGlitePool(db);
     await ended.end();
@@ -207,6 +282,42 @@ describe('BullMQ on a PGlitePool', () => {
     expect([...results].every(([n, value]) => value === n * n)).toBe(true);
     expect(await queue.getJobCounts('completed', 'failed')).toEqual({ completed: 2000, failed: 0 });
   }, 45_000);
+
+  it('lists every worker and event stream of a queue, not only the last one named', async () => {
+    const queue = open(new Queue('listed', { connection: pool }, backend));
+    const workers = ['one', 'two'].map((name) =>
+      open(new Worker('listed', async () => undefined, { connection: pool, name }, backend)),
+    );
+    const events = [1, 2].map(() => open(new QueueEvents('listed', { connection: pool }, backend)));
+    await Promise.all([...workers, ...events].map((thing) => thing.waitUntilReady()));
+    await until(async () => (await queue.getQueueEvents()).length === 2);
+    expect((await queue.getWorkers()).map(({ name }) => name)).toEqual(['listed', 'listed']);
+    expect(await queue.getWorkersCount()).toBe(2);
+    await workers[0].close();
+    expect(await queue.getWorkersCount()).toBe(1);
+  }, 20_000);
+
+  it('runs jobs at a global concurrency limit without starving the event loop', async () => {
+    const queue = open(new Queue('narrow', { connection: pool }, backend));
+    await queue.setGlobalConcurrency(1);
+    await queue.addBulk([1, 2, 3].map((n) => ({ name: 'hold', data: { n } })));
+    const done: number[] = [];
+    // The handlers wait on a timer while the worker, at the limit, claims again and again.
+    const worker = open(
+      new Worker(
+        'narrow',
+        async (job: Job<{ n: number }>) => {
+          await sleep(50);
+          done.push(job.data.n);
+        },
+        { connection: pool, concurrency: 3 },
+        backend,
+      ),
+    );
+    await until(() => done.length === 3, 10_000);
+    await worker.close();
+    expect(done.sort()).toEqual([1, 2, 3]);
+  }, 20_000);
 
   it('waits for a job through QueueEvents, retries a failing one, and runs a delayed one after its delay', async () => {
     const queue = open(new Queue('flow', { connection: pool }, backend));

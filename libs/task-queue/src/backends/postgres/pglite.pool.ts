@@ -1,10 +1,12 @@
 import { EventEmitter } from 'node:events';
-import type { PgNotification, PgPool, PgPoolClient, PgQueryResult } from 'bullmq';
+import type { PgPool, PgPoolClient, PgQueryResult } from 'bullmq';
+import { PGliteChannels } from './pglite.channels.js';
+import { PGliteClientNames } from './pglite.client-names.js';
+import { PGliteSession } from './pglite.session.js';
 
 type Parsers = Record<number, (value: string) => unknown>;
 type Listener = (payload: string) => void;
 type Result<R> = PgQueryResult<R> & { command?: string };
-type Channel = { clients: Set<EventEmitter>; stop: () => Promise<void> };
 type Rows<R> = { rows: R[]; rowCount?: number; command?: string };
 type Params = readonly unknown[];
 type Row = Record<string, unknown>;
@@ -25,7 +27,10 @@ export interface PGliteLike {
 }
 
 export interface PGlitePoolOptions {
-  /** `search_path` of the session, e.g. `"my_schema"` (quoted identifiers, comma-separated). */
+  /**
+   * `search_path` of this pool's statements, e.g. `"my_schema"` (quoted identifiers,
+   * comma-separated): set on the session when this pool's turn follows another pool's.
+   */
   searchPath?: string;
 }
 
@@ -41,25 +46,29 @@ const ENDED = 'Cannot use a pool after calling end on the pool';
  * PGlite is a single PostgreSQL session, so a real `pg.Pool` over pglite-socket only works
  * with one connection: with more, their protocol messages interleave in the one session. Here
  * the clients are views of that session instead: a client that opens a transaction has the
- * session to itself until the transaction ends (everyone else waits), and LISTEN/UNLISTEN are
- * kept per client, so a notification reaches exactly the clients listening on its channel.
- * Statements sent to the PGlite other than through this pool do not wait for a client's
- * transaction. `end()` leaves the PGlite open: its owner closes it.
+ * session to itself until the transaction ends (everyone else waits, the clients of every other
+ * pool over that PGlite too: see PGliteSession), LISTEN/UNLISTEN are kept
+ * per client (a LISTEN does not wait behind other clients' statements), and so is
+ * `application_name`, which `pg_stat_activity` lists per client. Each statement first lets the
+ * event loop turn, as a query over a socket would. Statements sent to the PGlite other than
+ * through this pool do not wait for a client's transaction. `end()` leaves the PGlite open: its
+ * owner closes it.
  */
 export class PGlitePool extends EventEmitter implements PgPool {
-  private tail: Promise<void> = Promise.resolve();
-  private holder?: object;
-  private unlock?: () => void;
+  private readonly session: PGliteSession;
   private ready?: Promise<void>;
   private ended = false;
   private processId?: number;
-  private readonly channels = new Map<string, Channel>();
+  private readonly channels: PGliteChannels;
+  private readonly names = new PGliteClientNames();
 
   constructor(
     private readonly db: PGliteLike,
     private readonly options: PGlitePoolOptions = {},
   ) {
     super();
+    this.session = PGliteSession.of(db);
+    this.channels = new PGliteChannels(db, () => this.processId);
   }
 
   async query<R = Row>(text: string, params?: Params): Promise<Result<R>> {
@@ -71,8 +80,7 @@ export class PGlitePool extends EventEmitter implements PgPool {
   async connect(): Promise<PgPoolClient> {
     if (this.ended) throw new Error(ENDED);
     const client: PGlitePoolClient = new PGlitePoolClient(
-      (text, params) =>
-        this.withSession(client, true, () => this.clientQuery(client, text, params)),
+      (text, params) => this.clientQuery(client, text, params),
       () => this.release(client),
     );
     this.emit('connect', client);
@@ -83,34 +91,27 @@ export class PGlitePool extends EventEmitter implements PgPool {
   async end(): Promise<void> {
     if (this.ended) return;
     this.ended = true;
-    const channels = [...this.channels.values()];
-    this.channels.clear();
-    if (this.db.closed || !channels.length) return;
-    await this.withSession(this, false, async () => {
-      for (const { stop } of channels) await stop();
-    });
+    if (this.db.closed || !this.ready) return;
+    await this.channels.end((unlisten) =>
+      this.withSession(this, false, async () => {
+        await unlisten();
+        await this.names.forgetAll((text, params) => this.send(text, params));
+      }),
+    );
   }
 
-  /** Runs `fn` in `owner`'s turn; with `keep`, an open transaction keeps the turn. */
-  private async withSession<T>(owner: object, keep: boolean, fn: () => Promise<T>): Promise<T> {
-    if (this.holder !== owner) {
-      this.unlock = await this.nextTurn();
-      this.holder = owner;
-    }
-    const inTransaction = () => !this.db.closed && this.db.isInTransaction();
-    try {
-      await (this.ready ??= this.init());
-      return await fn();
-    } finally {
-      try {
-        if (!keep && inTransaction()) await this.db.exec('ROLLBACK');
-      } finally {
-        if (!keep || !inTransaction()) {
-          this.holder = undefined;
-          this.unlock?.();
-        }
-      }
-    }
+  /** Runs `fn` in `owner`'s turn on the session (see PGliteSession.run), with this pool's settings. */
+  private withSession<T>(owner: object, keep: boolean, fn: () => Promise<T>, ahead = false) {
+    return this.session.run(
+      owner,
+      keep,
+      async () => {
+        await (this.ready ??= this.init());
+        await this.session.useSearchPath(this.options.searchPath);
+        return fn();
+      },
+      ahead,
+    );
   }
 
   private async send<R>(text: string, params?: Params): Promise<Result<R>> {
@@ -123,71 +124,41 @@ export class PGlitePool extends EventEmitter implements PgPool {
     return { rows: rows as R[], rowCount: rowCount ?? null, command };
   }
 
-  /** LISTEN/UNLISTEN are kept per client; the other statements go to the session. */
-  private async clientQuery<R>(
-    client: EventEmitter,
-    text: string,
-    params?: Params,
-  ): Promise<Result<R>> {
+  /** A client's statement: LISTEN, UNLISTEN and its name are kept per client. */
+  private async clientQuery<R>(client: EventEmitter, text: string, params?: Params) {
+    const run = (sql: string, values?: Params) => this.send(sql, values);
+    if (this.names.isNaming(text, params)) {
+      const inTurn = () => this.names.name(client, params![0], run);
+      return (await this.withSession(client, true, inTurn)) as Result<R>;
+    }
     const match = !params?.length && LISTEN.exec(text.replace(LEADING_COMMENTS, ''));
-    if (!match) return this.send<R>(text, params);
+    if (!match) return this.withSession(client, true, () => this.send<R>(text, params));
     const [, un, name] = match;
     const quoted = name.startsWith('"');
     const channel = quoted ? name.slice(1, -1).replaceAll('""', '"') : name.toLowerCase();
-    if (!un) await this.listen(client, channel);
-    else await this.unlisten(client, quoted || name !== '*' ? channel : undefined);
-    return { rows: [], rowCount: null, command: un ? 'UNLISTEN' : 'LISTEN' };
+    if (un) this.channels.unlisten(client, quoted || name !== '*' ? channel : undefined);
+    else {
+      // A channel new to the session: its LISTEN goes ahead of the statements waiting.
+      const inTurn = (statement: () => Promise<unknown>) =>
+        this.withSession(client, true, statement, true);
+      await this.channels.listen(client, channel, inTurn);
+    }
+    return { rows: [], rowCount: null, command: un ? 'UNLISTEN' : 'LISTEN' } as Result<R>;
   }
 
-  /** Rolls back what `client` left open and ends its LISTENs. */
+  /** Rolls back what `client` left open, ends its LISTENs and forgets its name. */
   private async release(client: EventEmitter): Promise<void> {
-    await this.withSession(client, false, () => this.unlisten(client)).catch((err: Error) => {
+    this.channels.unlisten(client);
+    const forget = () => this.names.forget(client, (text, params) => this.send(text, params));
+    await this.withSession(client, false, forget).catch((err: Error) => {
       if (this.listenerCount('error') > 0) this.emit('error', err);
     });
   }
 
-  /** The session is PGlite's only one, so each channel is listened to once for all clients. */
-  private async listen(client: EventEmitter, channel: string): Promise<void> {
-    let entry = this.channels.get(channel);
-    if (!entry) {
-      const clients = new Set<EventEmitter>();
-      const notify = (payload: string) => {
-        const message: PgNotification = { channel, payload, processId: this.processId };
-        for (const listener of clients) listener.emit('notification', message);
-      };
-      const quoted = `"${channel.replaceAll('"', '""')}"`;
-      await this.db.listen(quoted, notify);
-      // Not the function listen() returns: that one drops the quotes ("Jobs" becomes jobs).
-      entry = { clients, stop: () => this.db.unlisten(quoted, notify) };
-      this.channels.set(channel, entry);
-    }
-    entry.clients.add(client);
-  }
-
-  /** Without a channel: all of them (`UNLISTEN *`). */
-  private async unlisten(client: EventEmitter, channel?: string): Promise<void> {
-    for (const [name, { clients, stop }] of this.channels) {
-      if ((channel ?? name) === name && clients.delete(client) && !clients.size) {
-        this.channels.delete(name);
-        await stop();
-      }
-    }
-  }
-
   private async init(): Promise<void> {
     await this.db.waitReady;
-    if (this.options.searchPath) {
-      await this.db.query(`SELECT set_config('search_path', $1, false)`, [this.options.searchPath]);
-    }
     const { rows } = await this.db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
     this.processId = rows[0]?.pid;
-  }
-
-  private nextTurn(): Promise<() => void> {
-    let done!: () => void;
-    const previous = this.tail;
-    this.tail = new Promise<void>((resolve) => (done = resolve));
-    return previous.then(() => done);
   }
 }
 

@@ -143,12 +143,6 @@ export class PostgresBackend extends QueueBackend {
     return worker as unknown as Worker;
   }
 
-  /** PGlite runs in this process only, and its one session cannot name each worker. */
-  override workersCount(name: string): Promise<number> {
-    if (this.kind === 'pglite') return Promise.resolve(this.localWorkers(name));
-    return super.workersCount(name);
-  }
-
   isReady(): boolean {
     return this.ready;
   }
