@@ -56,6 +56,8 @@ const BACKENDS = {
   'nest-schedule': ALL_BACKENDS,
   map: ALL_BACKENDS,
   flows: ALL_BACKENDS,
+  // Redis: only its refusal without an outbox (the outbox has its own spec).
+  transactions: ALL_BACKENDS,
   migrations: ['postgres', 'pglite'],
   'postgres-connections': ['postgres'],
   'retention-deadlocks': ['postgres'],
