@@ -12,7 +12,7 @@ import {
   type TaskTransaction,
 } from '@app/task-queue';
 import { QueueBackend } from '../libs/task-queue/src/backends/queue-backend.js';
-import { countJobs, describeOn, testBackend } from './support/backend.js';
+import { countJobs, describeOn, newPGlite, testBackend } from './support/backend.js';
 import { TEST_DATABASE_URL } from './support/postgres.js';
 import { eventually } from './support/redis.js';
 import { startTaskApp } from './support/task-app.js';
@@ -269,7 +269,7 @@ describe('Transactional enqueue', () => {
 
   describeOn(['pglite'], 'bad input on PGlite', () => {
     it('a transaction of another PGlite instance', async () => {
-      const other = new PGlite();
+      const other = newPGlite();
       try {
         const error = await other
           .transaction((t) => queue.enqueue('record', { tag: 'other' }, { transaction: t }))
