@@ -39,10 +39,10 @@ async function openLane(kind: LaneKind, label: string): Promise<Lane> {
   const queue: TaskQueue = app.get(TaskQueues).get(at.queue);
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await client.connect();
-  const table = `"${at.prefix}".bench_user`;
-  await client.query(`CREATE TABLE IF NOT EXISTS ${table} (id serial PRIMARY KEY, email text)`);
   // One plain enqueue first: the schema is migrated and the queue ready before timing.
   await queue.enqueue(JOB_NAME, { i: -1 });
+  const table = `"${at.prefix}".bench_user`;
+  await client.query(`CREATE TABLE IF NOT EXISTS ${table} (id serial PRIMARY KEY, email text)`);
   let next = 0;
   const through: TaskTransaction | undefined = kind === 'transactional' ? client : undefined;
   return {

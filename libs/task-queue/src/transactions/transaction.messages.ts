@@ -7,8 +7,9 @@ const WHAT_QUALIFIES =
 /** A short name for what was passed: never its contents (a client holds credentials). */
 const kindOf = (value: unknown): string => {
   if (value === null) return 'null';
-  if (typeof value !== 'object') return typeof value === 'string' ? 'a string' : String(value);
-  const name = (value as object).constructor?.name;
+  if (value === undefined) return 'undefined';
+  if (typeof value !== 'object') return `a ${typeof value}`;
+  const name = (value.constructor as { name?: string } | undefined)?.name;
   return name && name !== 'Object' ? `a ${name}` : 'an object';
 };
 
