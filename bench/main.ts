@@ -46,6 +46,7 @@ import { measurePrefilled, type PrefilledRound, type PrefilledSettings } from '.
 import { printPrefilled, prefilledRatioLine, summarisePrefilled } from './prefilled-report.js';
 import { percentile, spread, type Spread } from './stats.js';
 import { measureTracing, printTracing } from './tracing.js';
+import { measureTransaction, printTransaction } from './transaction.js';
 
 const args = process.argv.slice(2);
 const USAGE = `Usage: npm run bench -- [--quick] [--rounds=N] [--only=id,...] [--out=file]
@@ -54,7 +55,8 @@ const USAGE = `Usage: npm run bench -- [--quick] [--rounds=N] [--only=id,...] [-
   --rounds    interleaved rounds (default 5; the pre-filled figure: 3)
   --only      figures to measure: enqueue-sequential, enqueue-concurrent, enqueue-bulk,
               process-c1, process-c10, process-c50, latency-p50, prefilled, di, memory,
-              metrics, flow, tracing (the last four on Redis only)
+              metrics, flow, tracing (the last four on Redis only), transaction
+              (PostgreSQL only)
   --out       where the JSON results go (default bench/results/latest[-<backend>].json)
   --backend   where the queues live (default redis)
   --jobs      the pre-filled figure: jobs enqueued before each worker starts (default
@@ -79,6 +81,7 @@ const FIGURE_IDS = [
   'metrics',
   'flow',
   'tracing',
+  'transaction',
 ];
 const unknown = args.find(
   (arg) => arg.startsWith('-') && !KNOWN.includes(arg.replace(/^--/, '').split('=')[0]),
@@ -862,6 +865,15 @@ async function main(): Promise<boolean> {
   if (prefilled) printPrefilled(prefilled);
   if (metricsCost) console.log(`\n${describeMetricsCost(metricsCost)}`);
   if (flowControl) printFlowControl(flowControl);
+  let transaction: Awaited<ReturnType<typeof measureTransaction>> | undefined;
+  if (failure === undefined && BACKEND === 'postgres' && wanted('transaction')) {
+    await inLane({ figure: 'transaction', lane: taskQueue.label }, () =>
+      measureTransaction(ROUNDS, quick, runId),
+    ).then(
+      (result) => printTransaction((transaction = result)),
+      (error: unknown) => (failure = error),
+    );
+  }
   // Last: it registers an OpenTelemetry SDK in this process for its second phase.
   let tracing: Awaited<ReturnType<typeof measureTracing>> | undefined;
   if (failure === undefined && ON_REDIS && wanted('tracing')) {
@@ -895,6 +907,7 @@ async function main(): Promise<boolean> {
     memory,
     flowControl,
     tracing,
+    transaction,
     noiseFloor,
     minRatioVsBullmq: minRatio,
   };

@@ -155,6 +155,22 @@ describe('TaskQueueTester', () => {
   describe("mode 'manual'", () => {
     beforeEach(() => boot());
 
+    it('records a job enqueued in a transaction at once, without its transaction', async () => {
+      const transaction = { query: async () => ({ rows: [] }) };
+      const queue = queues.get('default');
+      const { id } = await queue.enqueue('signup', { userId: 3 }, { transaction, delay: 5 });
+      const [many] = await queue.enqueueMany([{ name: 'signup', payload: { userId: 4 } }], {
+        transaction,
+      });
+      expect(tester.enqueued()).toEqual([
+        { id, name: 'signup', queue: 'default', payload: { userId: 3 }, options: { delay: 5 } },
+        { id: many.id, name: 'signup', queue: 'default', payload: { userId: 4 }, options: {} },
+      ]);
+      await expect(
+        queue.enqueue('signup', { userId: 5 }, { transaction: {} as typeof transaction }),
+      ).rejects.toThrow(InvalidOptionsError);
+    });
+
     it('records a job without running it, and drain() runs it and the jobs it enqueues', async () => {
       const { id } = await queues.get('default').enqueue('signup', { userId: 7 });
       expect((await queues.get('default').getJob(id))?.status).toBe('queued');
