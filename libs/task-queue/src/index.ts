@@ -69,3 +69,4 @@ export { TaskQueues } from './producer/task-queues.service.js';
 export { TaskRegistry } from './discovery/task.registry.js';
 export { runWorker } from './runner/run-worker.js';
 export type { RunWorkerOptions } from './interfaces/run-worker-options.interface.js';
+export type { TaskQueueClsOptions } from './interfaces/task-queue-cls-options.interface.js';

@@ -13,6 +13,7 @@ import type { MapOptions, TaskFlow } from '../interfaces/task-flow.interface.js'
 import type { ScheduleOptions, TaskSchedule } from '../interfaces/task-schedule.interface.js';
 import { checkRuntimeSchedule, checkRuntimeScheduleId } from './runtime-schedule.js';
 import { prepareJob, type PreparedJob, type TaskLookup } from './prepared-job.js';
+import { carry, carryFlow, type JobContextSource } from './job-context.js';
 import { prepareFlow, type FlowLookup } from './task-flow.js';
 import { mapTask } from './task-map.js';
 import { resolveTask, type TaskByMethod } from './task-target.js';
@@ -31,6 +32,8 @@ export interface TaskQueueParts extends TaskLookup {
   readonly store: QueueJobStore;
   /** The application's tasks by provider method, and those of any queue (for flows). */
   readonly catalogue: TaskByMethod & FlowLookup;
+  /** What jobs carry from their enqueuer's context (nestjs-cls), where the application has it. */
+  readonly context?: JobContextSource;
 }
 
 /**
@@ -92,9 +95,10 @@ export class TaskQueue {
    * ```
    */
   async enqueueMany(items: readonly EnqueueItem[]): Promise<EnqueuedJob[]> {
+    const carried = items.length ? this.parts.context?.capture(items[0].name) : undefined;
     const jobs: PreparedJob[] = [];
     for (const { name, payload, options } of items) {
-      jobs.push(await prepareJob(this.parts, this.name, name, payload, options));
+      jobs.push(carry(await prepareJob(this.parts, this.name, name, payload, options), carried));
     }
     if (jobs.length === 0) return [];
     const added = await this.store.addBulk(jobs);
@@ -129,8 +133,9 @@ export class TaskQueue {
     );
     const { timeout = DEFAULT_APPLY_TIMEOUT, ...enqueueOptions } = options as ApplyOptions;
     applyWaitOf(name, timeout);
+    const carried = this.parts.context?.capture(name);
     const job = await prepareJob(this.parts, this.name, name, payload as object, enqueueOptions);
-    return this.store.apply(job, timeout).catch(failedOn(this.name));
+    return this.store.apply(carry(job, carried), timeout).catch(failedOn(this.name));
   }
 
   /**
@@ -169,6 +174,7 @@ export class TaskQueue {
       name,
       payloads as object[],
       options as MapOptions,
+      this.parts.context?.capture(name),
     );
   }
 
@@ -193,8 +199,9 @@ export class TaskQueue {
    * ```
    */
   async enqueueFlow(flow: TaskFlow): Promise<EnqueuedJob> {
+    const carried = this.parts.context?.capture(String(flow?.name));
     const root = await prepareFlow(this.parts.catalogue, this.name, flow);
-    await this.store.addFlow(root);
+    await this.store.addFlow(carryFlow(root, carried));
     return { id: root.id, name: root.job.name, queue: root.queue };
   }
 
@@ -295,9 +302,10 @@ export class TaskQueue {
    * callers are async functions, which turn the throw into their rejection.
    */
   private add(name: string, payload: object = {}, options?: EnqueueOptions) {
+    const carried = this.parts.context?.capture(name);
     const prepared = prepareJob(this.parts, this.name, name, payload, options);
     return prepared instanceof Promise
-      ? prepared.then((job) => this.store.add(job))
-      : this.store.add(prepared);
+      ? prepared.then((job) => this.store.add(carry(job, carried)))
+      : this.store.add(carry(prepared, carried));
   }
 }
