@@ -8,6 +8,7 @@
 import type { TaskJobInfo } from '@app/task-queue';
 import { BACKEND, describeOn, testBackend, type TestBackend } from './support/backend.js';
 import { killAllBuilt, startScript, type BuiltProcess } from './support/built-app.js';
+import { exitOf } from './support/processes.js';
 import { createSchema, runSql, type TestSchema } from './support/postgres.js';
 import { eventually } from './support/redis.js';
 
@@ -174,6 +175,22 @@ describe(`cls.propagate, on ${BACKEND}`, () => {
         /^Task 'cls_echo': CLS key 'userId'.* cls\.userId is a Map instance, not plain data/,
       ) as unknown,
     });
+  });
+});
+
+describe('cls options without ClsModule', () => {
+  it('fail the bootstrap, saying what to import', async () => {
+    const child = startScript(APP, [], {
+      ...backend.env,
+      APP_DATABASE_URL: schema.url,
+      CLS_PROPAGATE: PROPAGATE,
+      CLS_MODULE: 'false',
+    });
+    await child.waitForOutput(
+      /TaskQueueConfigError: TaskQueueModule: option 'cls\.propagate' needs nestjs-cls, but the application does not import ClsModule\. Potential solutions: .*ClsModule\.forRoot/,
+      60_000,
+    );
+    expect(await exitOf(child.child, 30_000)).not.toEqual({ code: 0, signal: null });
   });
 });
 

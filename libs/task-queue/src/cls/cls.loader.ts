@@ -30,11 +30,18 @@ export interface LoadedCls {
   service: ClsServiceLike;
 }
 
-/** Whether `error` says that a package is not installed (not that it failed to load). */
-export const isNotInstalled = (error: unknown): boolean => {
+/**
+ * Why a package cannot be in the application, from the error of its import: not installed, or
+ * CommonJS that requires an ESM-only package (Nest) where `require()` of ESM is not supported
+ * (Jest's module loader before Node 24.9), where the application could not load it either.
+ * `undefined` for any other failure, which is thrown, not taken for its absence.
+ */
+export function whyUnloadable(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | undefined)?.code;
-  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
-};
+  if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return 'is not installed';
+  if (code === 'ERR_REQUIRE_ESM') return 'cannot be loaded here (require() of ESM unsupported)';
+  return undefined;
+}
 
 /**
  * @internal nestjs-cls, when the application has it installed and its `ClsService` in the
@@ -49,7 +56,8 @@ export async function loadCls(
   try {
     api = namespaceOf(await load()) as ClsApi;
   } catch (error) {
-    if (isNotInstalled(error)) return 'the package nestjs-cls is not installed';
+    const why = whyUnloadable(error);
+    if (why) return `the package nestjs-cls ${why}`;
     throw error;
   }
   const service = lookUp<ClsServiceLike>(moduleRef, api.ClsService);
