@@ -15,10 +15,11 @@ describe("forRoot's cls option", () => {
       propagate: ['tenantId', 'userId'],
       transactions: false,
     });
-    expect(resolveClsConfig({ transactions: true }).transactions).toEqual({ connectionName: null });
-    expect(resolveClsConfig({ transactions: { connectionName: 'billing' } }).transactions).toEqual({
-      connectionName: 'billing',
-    });
+    expect(resolveClsConfig({ transactions: true }).transactions).toEqual({});
+    const toTransaction = (tx: unknown) => tx as never;
+    expect(
+      resolveClsConfig({ transactions: { connectionName: 'billing', toTransaction } }).transactions,
+    ).toEqual({ connectionName: 'billing', toTransaction });
   });
 
   it.each([
@@ -33,6 +34,12 @@ describe("forRoot's cls option", () => {
     ['a key that is not a string', { propagate: [Symbol('k')] }, /'cls\.propagate'/],
     ['transactions: a string', { transactions: 'yes' }, /'cls\.transactions' is "yes"/],
     ['an empty connection name', { transactions: { connectionName: '' } }, /connectionName/],
+    [
+      'a toTransaction that is no function',
+      { transactions: { toTransaction: 1 } },
+      /toTransaction/,
+    ],
+    ['an unknown transactions option', { transactions: { name: 'a' } }, /'cls\.transactions'/],
   ])('refuses %s, saying what it expected', (_what, cls, message) => {
     expect(() => resolveConfig({ cls: cls as never })).toThrow(TaskQueueConfigError);
     expect(() => resolveConfig({ cls: cls as never })).toThrow(message);

@@ -1,5 +1,8 @@
 import { TaskQueueConfigError } from '../errors/index.js';
-import type { TaskQueueClsOptions } from '../interfaces/task-queue-cls-options.interface.js';
+import type {
+  TaskQueueClsOptions,
+  TaskQueueClsTransactions,
+} from '../interfaces/task-queue-cls-options.interface.js';
 import { clsMessages } from './cls.messages.js';
 
 /** @internal The `cls` option, checked: what jobs carry, and which transaction enqueues join. */
@@ -7,10 +10,10 @@ export interface ClsConfig {
   /** CLS keys carried from the enqueuer's context into the run's. */
   propagate: readonly string[];
   /**
-   * Join `@Transactional()` methods: `null` for the default `TransactionHost`, else the
-   * `connectionName` of the one to join; `false` joins none.
+   * Join `@Transactional()` methods: the `connectionName` of the `TransactionHost` (`undefined`
+   * for the default one) and how its `tx` becomes a transaction; `false` joins none.
    */
-  transactions: false | { connectionName: string | null };
+  transactions: false | TaskQueueClsTransactions;
 }
 
 const OPTIONS = new Set(['propagate', 'transactions']);
@@ -36,12 +39,18 @@ export function resolveClsConfig(cls: TaskQueueClsOptions | undefined): ClsConfi
   return { propagate: [...new Set(propagate)], transactions: transactionsOf(transactions) };
 }
 
+const TRANSACTION_OPTIONS = new Set(['connectionName', 'toTransaction']);
+
 function transactionsOf(value: unknown): ClsConfig['transactions'] {
   if (value === false) return false;
-  if (value === true) return { connectionName: null };
-  const name = (value as { connectionName?: unknown } | null)?.connectionName;
-  if (typeof value === 'object' && typeof name === 'string' && name.length > 0) {
-    return { connectionName: name };
+  if (value === true) return {};
+  const invalid = () => new TaskQueueConfigError(clsMessages.invalidTransactions(value));
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid();
+  const { connectionName, toTransaction } = value as TaskQueueClsTransactions;
+  if (Object.keys(value).some((key) => !TRANSACTION_OPTIONS.has(key))) throw invalid();
+  if (connectionName !== undefined && (typeof connectionName !== 'string' || !connectionName)) {
+    throw invalid();
   }
-  throw new TaskQueueConfigError(clsMessages.invalidTransactions(value));
+  if (toTransaction !== undefined && typeof toTransaction !== 'function') throw invalid();
+  return { connectionName, toTransaction };
 }

@@ -1,7 +1,12 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { InvalidPayloadError, TaskQueueConfigError } from '../errors/index.js';
-import { JobContextSource, type CarriedContext } from '../producer/job-context.js';
+import type { TaskTransaction } from '../interfaces/task-transaction.interface.js';
+import {
+  JobContextSource,
+  type CarriedContext,
+  type EnqueueMethod,
+} from '../producer/job-context.js';
 import { plainDataProblem } from '../producer/task-payload.js';
 import type { TaskQueueConfig } from '../task-queue.config.js';
 import { TASK_QUEUE_CONFIG } from '../task-queue.constants.js';
@@ -9,6 +14,7 @@ import { RunContexts } from '../worker/run-contexts.js';
 import type { RunnableJob, RunProcessor } from '../worker/runnable-job.js';
 import { clsMessages } from './cls.messages.js';
 import { loadCls, type LoadedCls } from './cls.loader.js';
+import { loadTransactionJoin, type TransactionJoin } from './cls.transaction-join.js';
 
 /**
  * @internal The module's side of nestjs-cls (an optional peer): found when the module starts,
@@ -19,6 +25,7 @@ import { loadCls, type LoadedCls } from './cls.loader.js';
 @Injectable()
 export class TaskCls implements JobContextSource, RunContexts, OnModuleInit {
   private loaded?: LoadedCls;
+  private join?: TransactionJoin;
   private readonly propagate: readonly string[];
 
   constructor(
@@ -30,14 +37,16 @@ export class TaskCls implements JobContextSource, RunContexts, OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     const found = await loadCls(this.moduleRef);
+    const { transactions } = this.config.cls;
     if (typeof found !== 'string') {
       this.loaded = found;
+      if (transactions) this.join = await loadTransactionJoin(this.moduleRef, transactions);
       return;
     }
     if (this.propagate.length > 0) {
       throw new TaskQueueConfigError(clsMessages.clsMissing('propagate', found));
     }
-    if (this.config.cls.transactions) {
+    if (transactions) {
       throw new TaskQueueConfigError(clsMessages.clsMissing('transactions', found));
     }
   }
@@ -56,6 +65,10 @@ export class TaskCls implements JobContextSource, RunContexts, OnModuleInit {
       (carried ??= {})[key] = value;
     }
     return carried;
+  }
+
+  transaction(task: string, method: EnqueueMethod): TaskTransaction | undefined {
+    return this.join?.transaction(task, method);
   }
 
   /**

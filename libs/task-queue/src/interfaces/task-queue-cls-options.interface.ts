@@ -1,3 +1,5 @@
+import type { TaskTransaction } from './task-transaction.interface.js';
+
 /**
  * How the module works with `nestjs-cls` (an optional peer), in `forRoot({ cls })`. Whatever it
  * says, once the application imports `ClsModule` every run gets a CLS context of its own, with
@@ -18,10 +20,23 @@ export interface TaskQueueClsOptions {
    */
   propagate?: string[];
   /**
-   * With `@nestjs-cls/transactional`: an enqueue inside a `@Transactional()` method writes its
-   * job through that method's transaction, as `{ transaction }` would, so the job exists only if
-   * the method commits. `true` uses the default `TransactionHost`; `{ connectionName }` the one
-   * registered under that name. Default `false`.
+   * With `@nestjs-cls/transactional`: an enqueue (`enqueue`, `enqueueMany`, `enqueueFlow`) inside
+   * a `@Transactional()` method writes its jobs through that method's transaction, as
+   * `{ transaction }` would, so they exist only if the method commits; `apply` and `map` there
+   * reject with `InvalidOptionsError`. An explicit `transaction` option wins. The
+   * `TransactionHost`'s database must be the queues' (or, on Redis, the outbox's).
+   * `true` joins the default `TransactionHost`; `{ connectionName }` the one registered under
+   * that name. Its `tx` is used as it is when it has `query(text, values)` (a node-postgres
+   * client); otherwise `toTransaction` turns it into one (`drizzleTransaction` for the Drizzle
+   * adapter). Default `false`.
    */
-  transactions?: boolean | { connectionName: string };
+  transactions?: boolean | TaskQueueClsTransactions;
+}
+
+/** Which `TransactionHost` enqueues join, and how its `tx` becomes a {@link TaskTransaction}. */
+export interface TaskQueueClsTransactions {
+  /** The `connectionName` given to `ClsPluginTransactional`; default: the unnamed one. */
+  connectionName?: string;
+  /** Turns the adapter's `tx` into a transaction the enqueue writes through. */
+  toTransaction?: (tx: unknown) => TaskTransaction;
 }

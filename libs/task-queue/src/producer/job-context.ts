@@ -1,3 +1,4 @@
+import type { TaskTransaction } from '../interfaces/task-transaction.interface.js';
 import type { PreparedJob } from './prepared-job.js';
 import type { PreparedFlow } from './task-flow.js';
 
@@ -14,7 +15,17 @@ export abstract class JobContextSource {
    * @throws InvalidPayloadError naming the key whose value is not plain data.
    */
   abstract capture(task: string): CarriedContext | undefined;
+
+  /**
+   * The transaction of the enqueuer's context that an enqueue by `method` joins, when no
+   * `transaction` is given (`@Transactional()`, with `cls.transactions`); `undefined` if none.
+   * @throws InvalidOptionsError when `method` cannot join one (`apply`, `map`), or it is unusable.
+   */
+  abstract transaction(task: string, method: EnqueueMethod): TaskTransaction | undefined;
 }
+
+/** @internal The `TaskQueue` method that enqueues. */
+export type EnqueueMethod = 'enqueue' | 'enqueueMany' | 'enqueueFlow' | 'apply' | 'map';
 
 /** @internal `job` carrying `carried` (a copy: a task's options are shared by its jobs). */
 export function carry(job: PreparedJob, carried: CarriedContext | undefined): PreparedJob {
