@@ -7,14 +7,20 @@ import { resolveClsConfig } from './cls.config.js';
 
 describe("forRoot's cls option", () => {
   it('defaults to nothing carried and no transaction joined', () => {
-    expect(resolveConfig({}).cls).toEqual({ propagate: [], transactions: false });
+    expect(resolveConfig({}).cls).toEqual({
+      propagate: [],
+      transactions: false,
+      resolveProxyProviders: false,
+    });
   });
 
   it('takes keys to carry (once each) and the transactions to join', () => {
     expect(resolveClsConfig({ propagate: ['tenantId', 'userId', 'tenantId'] })).toEqual({
       propagate: ['tenantId', 'userId'],
       transactions: false,
+      resolveProxyProviders: false,
     });
+    expect(resolveClsConfig({ resolveProxyProviders: true }).resolveProxyProviders).toBe(true);
     expect(resolveClsConfig({ transactions: true }).transactions).toEqual({});
     const toTransaction = (tx: unknown) => tx as never;
     expect(
@@ -26,7 +32,7 @@ describe("forRoot's cls option", () => {
     [
       'a string',
       'tenantId',
-      /option 'cls' is "tenantId"; expected \{ propagate\?, transactions\? \}/,
+      /option 'cls' is "tenantId"; expected \{ propagate\?, transactions\?, resolveProxyProviders\? \}/,
     ],
     ['an unknown option', { keys: ['a'] }, /option 'cls\.keys' is not an option of 'cls'/],
     ['keys not in an array', { propagate: 'tenantId' }, /'cls\.propagate' is "tenantId"/],
@@ -39,6 +45,7 @@ describe("forRoot's cls option", () => {
       { transactions: { toTransaction: 1 } },
       /toTransaction/,
     ],
+    ['resolveProxyProviders: a string', { resolveProxyProviders: 'yes' }, /true or false/],
     ['an unknown transactions option', { transactions: { name: 'a' } }, /'cls\.transactions'/],
   ])('refuses %s, saying what it expected', (_what, cls, message) => {
     expect(() => resolveConfig({ cls: cls as never })).toThrow(TaskQueueConfigError);

@@ -14,29 +14,39 @@ export interface ClsConfig {
    * for the default one) and how its `tx` becomes a transaction; `false` joins none.
    */
   transactions: false | TaskQueueClsTransactions;
+  /** Resolve nestjs-cls's proxy providers in each run's context. */
+  resolveProxyProviders: boolean;
 }
 
-const OPTIONS = new Set(['propagate', 'transactions']);
+const OPTIONS = new Set(['propagate', 'transactions', 'resolveProxyProviders']);
 
 /**
  * @internal Checks the `cls` option of `forRoot`.
  * @throws TaskQueueConfigError naming the option, its value and what was expected.
  */
 export function resolveClsConfig(cls: TaskQueueClsOptions | undefined): ClsConfig {
-  if (cls === undefined) return { propagate: [], transactions: false };
+  if (cls === undefined)
+    return { propagate: [], transactions: false, resolveProxyProviders: false };
   if (typeof cls !== 'object' || cls === null || Array.isArray(cls)) {
     throw new TaskQueueConfigError(clsMessages.invalidCls(cls));
   }
   const unknown = Object.keys(cls).find((key) => !OPTIONS.has(key));
   if (unknown !== undefined) throw new TaskQueueConfigError(clsMessages.unknownClsOption(unknown));
-  const { propagate = [], transactions = false } = cls;
+  const { propagate = [], transactions = false, resolveProxyProviders = false } = cls;
+  if (typeof resolveProxyProviders !== 'boolean') {
+    throw new TaskQueueConfigError(clsMessages.invalidResolveProxyProviders(resolveProxyProviders));
+  }
   if (
     !Array.isArray(propagate) ||
     propagate.some((key) => typeof key !== 'string' || key.length === 0)
   ) {
     throw new TaskQueueConfigError(clsMessages.invalidPropagate(propagate));
   }
-  return { propagate: [...new Set(propagate)], transactions: transactionsOf(transactions) };
+  return {
+    propagate: [...new Set(propagate)],
+    transactions: transactionsOf(transactions),
+    resolveProxyProviders,
+  };
 }
 
 const TRANSACTION_OPTIONS = new Set(['connectionName', 'toTransaction']);

@@ -9,6 +9,7 @@ export interface ClsServiceLike {
 
 /** @internal The options of nestjs-cls's `@UseCls()` that the module sets. */
 export interface UseClsOptions<A extends unknown[]> {
+  resolveProxyProviders: boolean;
   runOptions: { ifNested: 'override' };
   generateId: boolean;
   idGenerator: (...args: A) => string;

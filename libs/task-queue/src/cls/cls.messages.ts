@@ -3,7 +3,8 @@ import { describe } from '../task-queue.messages.js';
 /** @internal The text of the errors of the `nestjs-cls` integration. */
 export const clsMessages = {
   invalidCls: (value: unknown) =>
-    `TaskQueueModule: option 'cls' is ${describe(value)}; expected { propagate?, transactions? }.`,
+    `TaskQueueModule: option 'cls' is ${describe(value)}; expected { propagate?, ` +
+    `transactions?, resolveProxyProviders? }.`,
   invalidPropagate: (value: unknown) =>
     `TaskQueueModule: option 'cls.propagate' is ${describe(value)}; expected an array of CLS ` +
     `keys (non-empty strings), such as ['tenantId'].`,
@@ -12,8 +13,11 @@ export const clsMessages = {
     `{ connectionName?: '<the name given to ClsPluginTransactional>', toTransaction?: (tx) => ` +
     `TaskTransaction }.`,
   unknownClsOption: (key: string) =>
-    `TaskQueueModule: option 'cls.${key}' is not an option of 'cls'; expected 'propagate' or ` +
-    `'transactions'.`,
+    `TaskQueueModule: option 'cls.${key}' is not an option of 'cls'; expected 'propagate', ` +
+    `'transactions' or 'resolveProxyProviders'.`,
+  invalidResolveProxyProviders: (value: unknown) =>
+    `TaskQueueModule: option 'cls.resolveProxyProviders' is ${describe(value)}; expected true ` +
+    `or false.`,
   clsMissing: (option: string, reason: string) =>
     `TaskQueueModule: option 'cls.${option}' needs nestjs-cls, but ${reason}. Potential ` +
     `solutions: install nestjs-cls and import ClsModule.forRoot({ global: true }) in the root ` +

@@ -19,7 +19,7 @@ interface TransactionalApi {
 
 const kindOf = (value: unknown): string => {
   if (value === null || typeof value !== 'object') return String(value);
-  const name = (value as object).constructor?.name;
+  const name = value.constructor?.name;
   return name && name !== 'Object' ? `a ${name}` : 'an object';
 };
 

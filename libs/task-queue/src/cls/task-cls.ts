@@ -73,14 +73,16 @@ export class TaskCls implements JobContextSource, RunContexts, OnModuleInit {
 
   /**
    * Each run in a new CLS context, made as nestjs-cls's own `@UseCls()` makes one (its
-   * plugins' hooks, its proxy providers), never inside the worker's: its id is the job's,
-   * and it holds the keys of `cls.propagate` that the job carries.
+   * plugins' hooks; its proxy providers with `cls.resolveProxyProviders`, which costs a timer
+   * per run), never inside the worker's: its id is the job's, and it holds the keys of
+   * `cls.propagate` that the job carries.
    */
   wrap(run: RunProcessor): RunProcessor {
     if (!this.loaded) return run;
     const { propagate } = this;
     const descriptor: PropertyDescriptor = { value: run, writable: true, configurable: true };
     this.loaded.api.UseCls<[RunnableJob]>({
+      resolveProxyProviders: this.config.cls.resolveProxyProviders,
       runOptions: { ifNested: 'override' },
       generateId: true,
       idGenerator: (job) => job.id,

@@ -31,6 +31,12 @@ export interface TaskQueueClsOptions {
    * adapter). Default `false`.
    */
   transactions?: boolean | TaskQueueClsTransactions;
+  /**
+   * Resolves nestjs-cls's Proxy Providers (`@InjectableProxy()`) in each run's context before
+   * the task, as `ClsModule`'s middleware does per request. Set it when tasks use them; it is
+   * off by default because nestjs-cls arms a timer for each resolution. Default `false`.
+   */
+  resolveProxyProviders?: boolean;
 }
 
 /** Which `TransactionHost` enqueues join, and how its `tx` becomes a {@link TaskTransaction}. */
