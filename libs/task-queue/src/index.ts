@@ -75,3 +75,15 @@ export type {
   TaskQueueClsTransactions,
 } from './interfaces/task-queue-cls-options.interface.js';
 export type { TaskTransaction } from './interfaces/task-transaction.interface.js';
+export {
+  drizzleTransaction,
+  type DrizzleTransactionLike,
+} from './transactions/drizzle.transaction.js';
+export {
+  prismaTransaction,
+  type PrismaTransactionLike,
+} from './transactions/prisma.transaction.js';
+export {
+  typeormTransaction,
+  type TypeormTransactionLike,
+} from './transactions/typeorm.transaction.js';
