@@ -18,6 +18,7 @@ const PROPAGATE = 'tenantId,userId';
 /** A running fixture application and its HTTP API. */
 interface ClsApp {
   process: BuiltProcess;
+  url: string;
   /** Runs `call` (see the fixture's `Call`) inside a CLS context; its value or its error. */
   call<T = unknown>(
     call: object,
@@ -42,6 +43,7 @@ async function startApp(
   const get = async <T>(path: string) => (await (await fetch(`${url}${path}`)).json()) as T;
   return {
     process: child,
+    url,
     get,
     call: async (call) => {
       const response = await fetch(`${url}/call`, {
@@ -250,5 +252,52 @@ describeOn(['redis', 'postgres'], 'cls.propagate across processes', () => {
       await Promise.all(started.map((app) => app.process.stop()));
       await shared.cleanup();
     }
+  });
+});
+
+describeOn(['postgres'], 'an enqueue inside a @Transactional() method (cls.transactions)', () => {
+  // A namespace of its own, and TransactionHost 'queues' on the queues' database.
+  const joined = testBackend('cls_join');
+  let signups: ClsApp;
+  const ledger = () => `"${schema.name}".ledger`;
+  const signup = (email: string, fail: boolean) =>
+    fetch(`${signups.url}/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ledger: ledger(), email, fail }),
+    }).then(
+      (response) =>
+        response.json() as Promise<{
+          value?: { id: string };
+          error?: { message: string };
+          jobId?: string;
+        }>,
+    );
+
+  beforeAll(async () => {
+    signups = await startApp(joined, schema, { CLS_JOIN: 'true' });
+  }, 90_000);
+
+  afterAll(async () => {
+    await signups?.process.stop();
+    await joined.cleanup();
+  }, 60_000);
+
+  it('commits the job with the method: it runs once', async () => {
+    const { value } = await signup('ann@example.com', false);
+    const job = await signups.finished(value!.id);
+    expect(job).toMatchObject({ status: 'complete', attempts: 1 });
+    expect(job.result).toMatchObject({ active: true, id: value!.id });
+    expect(await signups.get('/ledger')).toContain('ann@example.com');
+  });
+
+  it('rolls it back with the method: the job never runs and reads back undefined', async () => {
+    const refused = await signup('bob@example.com', true);
+    expect(refused.error?.message).toBe('signup of bob@example.com refused');
+    expect(refused.jobId).toEqual(expect.any(String));
+    // Long enough for a worker of this application to have taken a job that existed.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await signups.get(`/jobs/${refused.jobId}`)).toEqual({ job: null });
+    expect(await signups.get('/ledger')).not.toContain('bob@example.com');
   });
 });
