@@ -255,49 +255,59 @@ describeOn(['redis', 'postgres'], 'cls.propagate across processes', () => {
   });
 });
 
-describeOn(['postgres'], 'an enqueue inside a @Transactional() method (cls.transactions)', () => {
-  // A namespace of its own, and TransactionHost 'queues' on the queues' database.
-  const joined = testBackend('cls_join');
-  let signups: ClsApp;
-  const ledger = () => `"${schema.name}".ledger`;
-  const signup = (email: string, fail: boolean) =>
-    fetch(`${signups.url}/signup`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ledger: ledger(), email, fail }),
-    }).then(
-      (response) =>
-        response.json() as Promise<{
-          value?: { id: string };
-          error?: { message: string };
-          jobId?: string;
-        }>,
-    );
+// A node-postgres TransactionHost ('queues') as it is, and Drizzle's through drizzleTransaction.
+const JOINS = [
+  ['a node-postgres TransactionHost', 'true'],
+  ['a Drizzle TransactionHost, through toTransaction: drizzleTransaction', 'drizzle'],
+] as const;
 
-  beforeAll(async () => {
-    signups = await startApp(joined, schema, { CLS_JOIN: 'true' });
-  }, 90_000);
+for (const [host, variant] of JOINS) {
+  describeOn(['postgres'], `an enqueue inside a @Transactional() method of ${host}`, () => {
+    // A namespace of its own.
+    const joined = testBackend(`cls_join_${variant}`);
+    let signups: ClsApp;
+    const ledger = () => `"${schema.name}".ledger`;
+    const signup = (email: string, fail: boolean) =>
+      fetch(`${signups.url}/signup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ledger: ledger(), email, fail }),
+      }).then(
+        (response) =>
+          response.json() as Promise<{
+            value?: { id: string };
+            error?: { message: string };
+            jobId?: string;
+          }>,
+      );
 
-  afterAll(async () => {
-    await signups?.process.stop();
-    await joined.cleanup();
-  }, 60_000);
+    beforeAll(async () => {
+      signups = await startApp(joined, schema, { CLS_JOIN: variant });
+    }, 90_000);
 
-  it('commits the job with the method: it runs once', async () => {
-    const { value } = await signup('ann@example.com', false);
-    const job = await signups.finished(value!.id);
-    expect(job).toMatchObject({ status: 'complete', attempts: 1 });
-    expect(job.result).toMatchObject({ active: true, id: value!.id });
-    expect(await signups.get('/ledger')).toContain('ann@example.com');
+    afterAll(async () => {
+      await signups?.process.stop();
+      await joined.cleanup();
+    }, 60_000);
+
+    it('commits the job with the method: it runs once', async () => {
+      const ann = `ann-${variant}@example.com`;
+      const { value } = await signup(ann, false);
+      const job = await signups.finished(value!.id);
+      expect(job).toMatchObject({ status: 'complete', attempts: 1 });
+      expect(job.result).toMatchObject({ active: true, id: value!.id });
+      expect(await signups.get('/ledger')).toContain(ann);
+    });
+
+    it('rolls it back with the method: the job never runs and reads back undefined', async () => {
+      const bob = `bob-${variant}@example.com`;
+      const refused = await signup(bob, true);
+      expect(refused.error?.message).toBe(`signup of ${bob} refused`);
+      expect(refused.jobId).toEqual(expect.any(String));
+      // Long enough for a worker of this application to have taken a job that existed.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(await signups.get(`/jobs/${refused.jobId}`)).toEqual({ job: null });
+      expect(await signups.get('/ledger')).not.toContain(bob);
+    });
   });
-
-  it('rolls it back with the method: the job never runs and reads back undefined', async () => {
-    const refused = await signup('bob@example.com', true);
-    expect(refused.error?.message).toBe('signup of bob@example.com refused');
-    expect(refused.jobId).toEqual(expect.any(String));
-    // Long enough for a worker of this application to have taken a job that existed.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(await signups.get(`/jobs/${refused.jobId}`)).toEqual({ job: null });
-    expect(await signups.get('/ledger')).not.toContain('bob@example.com');
-  });
-});
+}

@@ -31,7 +31,7 @@ const kindOf = (value: unknown): string => {
 export class TransactionJoin {
   constructor(
     private readonly host: TransactionHostLike,
-    private readonly toTransaction: ((tx: unknown) => TaskTransaction) | undefined,
+    private readonly toTransaction: ((tx: never) => TaskTransaction) | undefined,
   ) {}
 
   /**
@@ -44,7 +44,8 @@ export class TransactionJoin {
       throw new InvalidOptionsError(clsMessages.inTransaction(task, method));
     }
     const tx = this.host.tx;
-    if (this.toTransaction) return this.toTransaction(tx);
+    // The adapter's tx is what the application's toTransaction was written for.
+    if (this.toTransaction) return this.toTransaction(tx as never);
     if (typeof (tx as { query?: unknown } | null)?.query === 'function') {
       return tx as TaskTransaction;
     }

@@ -44,5 +44,5 @@ export interface TaskQueueClsTransactions {
   /** The `connectionName` given to `ClsPluginTransactional`; default: the unnamed one. */
   connectionName?: string;
   /** Turns the adapter's `tx` into a transaction the enqueue writes through. */
-  toTransaction?: (tx: unknown) => TaskTransaction;
+  toTransaction?: (tx: never) => TaskTransaction;
 }
