@@ -114,50 +114,24 @@ describe("BullMQ's PostgreSQL adds", () => {
     expect(sentSince(from)).toEqual([[BULLMQ_ADD_STATEMENTS.add_flow, 1]]);
   });
 
-  it('the guarded statements add only inside the transaction whose id they are given', async () => {
-    const job = [
-      'adds',
-      '',
-      'guarded',
-      '{}',
-      '{}',
-      0,
-      0,
-      Date.now(),
-      1,
-      null,
-      null,
-      null,
-      null,
-      null,
-      false,
-    ];
+  it('the guarded statements add only in a transaction that has an id', async () => {
+    const job: unknown[] = ['adds', '', 'guarded', '{}', '{}', 0, 0, Date.now(), 1];
+    job.push(null, null, null, null, null, false);
     const entries = JSON.stringify([
-      {
-        queue: 'adds',
-        id: '',
-        name: 'bulk',
-        data: {},
-        opts: {},
-        priority: 0,
-        delay: 0,
-        timestamp: Date.now(),
-        attempts: 1,
-        lifo: false,
-      },
+      { queue: 'adds', id: '', name: 'bulk', data: {}, opts: {}, priority: 0, delay: 0 },
     ]);
     const params = { add_job: job, add_jobs_bulk: ['adds', entries], add_flow: [entries] };
     for (const command of ADD_COMMANDS) {
       const text = guardedStatement(command, `"${schema}"`);
-      // Outside BEGIN every statement is a transaction of its own: another id, nothing added.
-      const { rows: xid } = await db.query<{ xid: string }>('SELECT txid_current()::text AS xid');
-      const missed = await db.query(text, [...params[command], xid[0].xid]);
-      expect(missed.rows.length <= 1 && missedTransaction(command, missed.rows)).toBe(true);
-      const added = await db.transaction(async (tx) => {
-        const { rows } = await tx.query<{ xid: string }>('SELECT txid_current()::text AS xid');
-        return (await tx.query(text, [...params[command], rows[0].xid])).rows;
+      // Outside BEGIN every statement is a transaction of its own, with no id yet.
+      expect(missedTransaction(command, (await db.query(text, params[command])).rows)).toBe(true);
+      const [fresh, given] = await db.transaction(async (tx) => {
+        const before = (await tx.query(text, params[command])).rows;
+        await tx.query('SELECT txid_current()');
+        return [before, (await tx.query(text, params[command])).rows];
       });
-      expect(missedTransaction(command, added)).toBe(false);
+      expect(missedTransaction(command, fresh)).toBe(true);
+      expect(missedTransaction(command, given)).toBe(false);
     }
   });
 });

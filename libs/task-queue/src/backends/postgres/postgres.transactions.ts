@@ -8,11 +8,9 @@ import { routeCommand } from './postgres.command-hook.js';
 import { textOf } from './postgres.connection.js';
 import { ADD_COMMANDS, guardedStatement, missedTransaction } from './postgres.transaction-sql.js';
 
-/** The caller's transaction that BullMQ's add commands go through, and how to reach it. */
+/** The caller's transaction that BullMQ's add commands go through. */
 interface Scope {
   transaction: TaskTransaction;
-  /** Its id (`txid_current()`), which the commands check they run in. */
-  xid: string;
   /** The queues' schema, quoted. */
   schema: string;
 }
@@ -41,10 +39,8 @@ export function routeAddsThroughTransactions(backend: PostgresQueueBackend): voi
     routeCommand(backend, command, async (params, send) => {
       const scope = scopes.getStore();
       if (!scope) return send(params);
-      const { rows } = await scope.transaction.query(guardedStatement(command, scope.schema), [
-        ...params,
-        scope.xid,
-      ]);
+      const text = guardedStatement(command, scope.schema);
+      const { rows } = await scope.transaction.query(text, [...params]);
       if (missedTransaction(command, rows)) throw new MissedTransaction();
       return { rows: rows as object[] };
     });
@@ -55,15 +51,13 @@ type Identity = { db: string | null; job: string | null; started?: string; insta
 
 /**
  * @internal Transactional enqueues on one PostgreSQL backend: checks the caller's transaction
- * (open, on the queues' database and schema, on PGlite of the queues' instance) and runs a
- * BullMQ add with its commands sent through it. The database is checked on first use of each
- * transaction object; that it is still open, by every statement (see `guardedStatement`).
+ * (on the queues' database and schema, on PGlite of the queues' instance: once per object)
+ * and runs a BullMQ add with its commands sent through it, each guarded to add nothing outside
+ * a transaction (see `guardedStatement`).
  */
 export class PostgresTransactions {
   /** Objects whose database was found to be the queues'. */
   private readonly checked = new WeakSet<object>();
-  /** The id of the transaction each object was last found in: a client outlives many. */
-  private readonly xids = new WeakMap<object, string>();
   private instance?: Promise<string>;
 
   /**
@@ -104,56 +98,49 @@ export class PostgresTransactions {
     if ((transaction as { closed?: unknown }).closed === true) {
       throw new InvalidOptionsError(transactionMessages.notOpen(queue, 'it has ended'));
     }
-    let xid = this.xids.get(transaction);
-    let fresh = xid === undefined;
-    xid ??= await this.open(transaction, queue, schema);
-    for (;;) {
-      try {
-        return await scopes.run({ transaction, xid, schema: quoteSchemaName(schema) }, add);
-      } catch (error) {
-        if (error instanceof MissedTransaction && !fresh) {
-          // The object's transaction has ended since; it may be in another one now.
-          xid = await this.open(transaction, queue, schema);
-          fresh = true;
-          continue;
-        }
-        throw this.explain(error, queue);
-      }
-    }
-  }
-
-  /**
-   * The id of `transaction`'s transaction, after checking (on first use of the object) that
-   * it is on the queues' database. A failure here is the transaction's: it is not usable.
-   */
-  private async open(transaction: TaskTransaction, queue: string, schema: string) {
-    const first = !this.checked.has(transaction);
     const table = `${quoteSchemaName(schema)}.job`;
-    const [theirs, ours] = await Promise.all([
-      this.identityOf(transaction, first, table).catch((error: unknown) => {
-        throw this.explain(error, queue, textOf(error));
-      }),
-      first ? this.ownIdentity(table) : undefined,
-    ]);
-    if (ours) {
-      const problem = mismatch(theirs, ours, schema);
-      if (problem) {
-        throw new InvalidOptionsError(transactionMessages.otherDatabase(queue, ...problem));
-      }
-      this.checked.add(transaction);
+    // The check gives the transaction its id: the add that follows finds one.
+    if (!this.checked.has(transaction)) await this.check(transaction, queue, schema, table);
+    const scope = { transaction, schema: quoteSchemaName(schema) };
+    try {
+      return await scopes.run(scope, add);
+    } catch (error) {
+      if (!(error instanceof MissedTransaction)) throw this.explain(error, queue);
     }
-    this.xids.set(transaction, theirs.xid);
-    return theirs.xid;
+    // No id yet: a transaction that has written nothing so far, or none at all.
+    await this.query(transaction, queue, 'SELECT txid_current()');
+    try {
+      return await scopes.run(scope, add);
+    } catch (error) {
+      throw this.explain(error, queue);
+    }
   }
 
-  private async identityOf(transaction: TaskTransaction, first: boolean, table: string) {
-    const xid = 'txid_current()::text AS xid';
-    if (!first) {
-      const { rows } = await transaction.query(`SELECT ${xid}`);
-      return rows[0] as Identity & { xid: string };
+  /** Checks, on first use of `transaction`, that it is on the queues' database. */
+  private async check(transaction: TaskTransaction, queue: string, schema: string, table: string) {
+    const [theirs, ours] = await Promise.all([
+      this.query(transaction, queue, `SELECT ${this.identitySql()}, txid_current()`, [table]),
+      this.ownIdentity(table),
+    ]);
+    const problem = mismatch(theirs as Identity, ours, schema);
+    if (problem) {
+      throw new InvalidOptionsError(transactionMessages.otherDatabase(queue, ...problem));
     }
-    const { rows } = await transaction.query(`SELECT ${this.identitySql()}, ${xid}`, [table]);
-    return rows[0] as Identity & { xid: string };
+    this.checked.add(transaction);
+  }
+
+  /** A query of ours on the caller's transaction: its failure means the transaction is unusable. */
+  private async query(
+    transaction: TaskTransaction,
+    queue: string,
+    text: string,
+    values?: unknown[],
+  ): Promise<unknown> {
+    try {
+      return (await transaction.query(text, values)).rows[0];
+    } catch (error) {
+      throw this.explain(error, queue, textOf(error));
+    }
   }
 
   private async ownIdentity(table: string): Promise<Identity> {
