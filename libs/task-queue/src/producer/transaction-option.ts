@@ -22,8 +22,8 @@ export function takeTransaction<T extends { transaction?: TaskTransaction }>(
  */
 export function checkTransaction(task: string, transaction: unknown): TaskTransaction | undefined {
   if (transaction === undefined) return undefined;
-  const query = (transaction as { query?: unknown } | null)?.query;
-  if (typeof query !== 'function') {
+  const candidate: { query?: unknown } | null = transaction;
+  if (typeof candidate?.query !== 'function') {
     throw new InvalidOptionsError(transactionMessages.noQuery(task, transaction));
   }
   return transaction as TaskTransaction;

@@ -6,10 +6,19 @@ const WHAT_QUALIFIES =
 
 /** A short name for what was passed: never its contents (a client holds credentials). */
 const kindOf = (value: unknown): string => {
-  if (value === null) return 'null';
-  if (typeof value !== 'object') return typeof value === 'string' ? 'a string' : String(value);
-  const name = (value as object).constructor?.name;
-  return name && name !== 'Object' ? `a ${name}` : 'an object';
+  switch (typeof value) {
+    case 'string':
+      return 'a string';
+    case 'function':
+      return 'a function';
+    case 'object': {
+      if (value === null) return 'null';
+      const name = value.constructor?.name;
+      return name && name !== 'Object' ? `a ${name}` : 'an object';
+    }
+    default:
+      return String(value);
+  }
 };
 
 /** Every error text about transactional enqueues: what was wrong, and what to pass instead. */
