@@ -9,24 +9,18 @@
  */
 import { Test, type TestingModule } from '@nestjs/testing';
 import { ClsModule, ClsService } from 'nestjs-cls';
-import { TaskQueues, type TaskQueue } from '@app/task-queue';
-import { QueueBackend } from '../libs/task-queue/src/backends/queue-backend.js';
-import { dropPlace, place, type Place } from './backends.js';
-import { JOB_NAME, pending, TaskQueueApp } from './contenders.js';
-import { probe } from './probe.js';
+import { TaskQueues } from '@app/task-queue';
+import { dropPlace, place } from './backends.js';
+import { TaskQueueApp } from './contenders.js';
 import { spread, type Spread } from './stats.js';
+import { alternate, rateOf, type TurnLane } from './turns.js';
 
 type LaneKind = 'off' | 'control' | 'cls';
 const KINDS: LaneKind[] = ['off', 'control', 'cls'];
 
-interface ClsLane {
+interface ClsLane extends TurnLane {
   kind: LaneKind;
-  at: Place;
   app: TestingModule;
-  queue: TaskQueue;
-  /** Runs the turn's enqueues: inside a CLS context holding `tenantId` on the `cls` lane. */
-  enqueuing: <T>(fn: () => Promise<T>) => Promise<T>;
-  next: number;
 }
 
 interface LaneFigure {
@@ -48,8 +42,6 @@ export interface ClsResult {
   controlCpuDelta: Spread;
 }
 
-const TIMEOUT_MS = 60_000;
-
 async function openLane(kind: LaneKind, label: string): Promise<ClsLane> {
   const at = place(label, 0);
   const withCls = kind === 'cls';
@@ -63,30 +55,15 @@ async function openLane(kind: LaneKind, label: string): Promise<ClsLane> {
     .compile();
   await app.init();
   const cls = withCls ? app.get(ClsService) : undefined;
-  const enqueuing = <T>(fn: () => Promise<T>): Promise<T> =>
-    cls
-      ? cls.run(() => {
+  // The `cls` lane's turns enqueue inside a CLS context holding `tenantId`.
+  const enqueuing = cls
+    ? <T>(enqueue: () => Promise<T>): Promise<T> =>
+        cls.run(() => {
           cls.set('tenantId', 'acme');
-          return fn();
+          return enqueue();
         })
-      : fn();
+    : undefined;
   return { kind, at, app, queue: app.get(TaskQueues).get(at.queue), enqueuing, next: 0 };
-}
-
-/** Enqueues `jobs` one at a time while the lane's worker runs them; done once all have run. */
-async function turn(lane: ClsLane, jobs: number) {
-  const counted = probe.count(jobs, TIMEOUT_MS);
-  const start = performance.now();
-  const cpu = process.cpuUsage();
-  await lane.enqueuing(async () => {
-    for (let k = 0; k < jobs; k++) await lane.queue.enqueue(JOB_NAME, { i: lane.next++ });
-  });
-  await counted;
-  const ms = performance.now() - start;
-  const { user, system } = process.cpuUsage(cpu);
-  const jobsQueue = lane.app.get(QueueBackend).queue(lane.at.queue);
-  while ((await pending(jobsQueue)) > 0) await new Promise((done) => setTimeout(done, 2));
-  return { jobs, ms, cpuMicros: user + system };
 }
 
 /** The three lanes, in turns whose order rotates, for `rounds` rounds. */
@@ -102,22 +79,9 @@ export async function measureCls(
     try {
       for (const kind of KINDS)
         lanes.push(await openLane(kind, `tqbench-${runId}-cls-${kind}-${round}`));
-      for (const lane of lanes) await turn(lane, Math.min(jobs, 50));
-      const totals = lanes.map(() => ({ jobs: 0, ms: 0, cpuMicros: 0 }));
-      for (let t = 0; t < turns; t++) {
-        for (let k = 0; k < lanes.length; k++) {
-          const index = (k + t + round) % lanes.length;
-          const slice = await turn(lanes[index], jobs);
-          totals[index].jobs += slice.jobs;
-          totals[index].ms += slice.ms;
-          totals[index].cpuMicros += slice.cpuMicros;
-        }
-      }
-      const figure = (index: number): LaneFigure => ({
-        perSecond: (totals[index].jobs / totals[index].ms) * 1000,
-        cpuPerJob: totals[index].cpuMicros / totals[index].jobs,
-      });
-      results.push({ off: figure(0), control: figure(1), cls: figure(2) });
+      const totals = await alternate(lanes, jobs, turns, round);
+      const [off, control, cls] = totals.map(rateOf);
+      results.push({ off, control, cls });
       process.stderr.write('.');
     } finally {
       for (const lane of lanes) {
