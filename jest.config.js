@@ -80,6 +80,8 @@ const BACKENDS = {
   tracing: ALL_BACKENDS,
   'flow-control': ALL_BACKENDS,
   'flow-control-processes': ['redis', 'postgres'],
+  // Its worker process skips PGlite (one process); the rest runs everywhere.
+  cls: ALL_BACKENDS,
   // Its 503 needs a backend out of reach: not PGlite, which lives in this process.
   'http-errors': ['redis', 'postgres'],
   // The ORM recipes keep their queues in memory (the testing kit): one run, on no queue server.
@@ -90,6 +92,8 @@ const BACKENDS = {
 const EXTRA_NEEDS = {
   dashboard: ['chromium'],
   'db-session': ['postgres'],
+  // The application's own tables (TransactionHost) are on PostgreSQL, whatever the backend.
+  cls: ['postgres'],
   'example-database': ['postgres'],
   recipes: ['postgres'],
 };

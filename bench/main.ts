@@ -46,6 +46,7 @@ import { measurePrefilled, type PrefilledRound, type PrefilledSettings } from '.
 import { printPrefilled, prefilledRatioLine, summarisePrefilled } from './prefilled-report.js';
 import { percentile, spread, type Spread } from './stats.js';
 import { measureTracing, printTracing } from './tracing.js';
+import { measureCls, printCls, type ClsResult } from './cls.js';
 import { measureTransaction, printTransaction } from './transaction.js';
 
 const args = process.argv.slice(2);
@@ -55,7 +56,7 @@ const USAGE = `Usage: npm run bench -- [--quick] [--rounds=N] [--only=id,...] [-
   --rounds    interleaved rounds (default 5; the pre-filled figure: 3)
   --only      figures to measure: enqueue-sequential, enqueue-concurrent, enqueue-bulk,
               process-c1, process-c10, process-c50, latency-p50, prefilled, di, memory,
-              metrics, flow, tracing (the last four on Redis only), transaction
+              metrics, flow, cls, tracing (the last five on Redis only), transaction
               (PostgreSQL only)
   --out       where the JSON results go (default bench/results/latest[-<backend>].json)
   --backend   where the queues live (default redis)
@@ -80,6 +81,7 @@ const FIGURE_IDS = [
   'memory',
   'metrics',
   'flow',
+  'cls',
   'tracing',
   'transaction',
 ];
@@ -785,6 +787,7 @@ interface Gathered {
   metricsCost?: Awaited<ReturnType<typeof measureMetricsCost>>;
   memory?: MemoryResult;
   flowControl?: FlowControlResult;
+  cls?: ClsResult;
 }
 
 const wanted = (...ids: string[]) => !ONLY || ids.some((id) => ONLY.includes(id));
@@ -837,6 +840,11 @@ async function measure(into: Gathered): Promise<void> {
     );
   // map and keyed enqueue (bench/flow-control.ts), on Redis.
   if (ON_REDIS && wanted('flow')) into.flowControl = await measureFlowControl(runId, ROUNDS);
+  // A CLS context per run, with one key carried (bench/cls.ts), on Redis.
+  if (ON_REDIS && wanted('cls'))
+    into.cls = await inLane({ figure: 'cls', lane: module }, () =>
+      measureCls(ROUNDS, quick, runId),
+    );
 }
 
 async function main(): Promise<boolean> {
@@ -865,6 +873,7 @@ async function main(): Promise<boolean> {
   if (prefilled) printPrefilled(prefilled);
   if (metricsCost) console.log(`\n${describeMetricsCost(metricsCost)}`);
   if (flowControl) printFlowControl(flowControl);
+  if (gathered.cls) printCls(gathered.cls);
   let transaction: Awaited<ReturnType<typeof measureTransaction>> | undefined;
   if (failure === undefined && BACKEND === 'postgres' && wanted('transaction')) {
     await inLane({ figure: 'transaction', lane: taskQueue.label }, () =>
@@ -906,6 +915,7 @@ async function main(): Promise<boolean> {
     metricsCost,
     memory,
     flowControl,
+    cls: gathered.cls,
     tracing,
     transaction,
     noiseFloor,

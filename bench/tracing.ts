@@ -18,22 +18,18 @@ import {
   NodeTracerProvider,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-node';
-import { TaskQueues, type TaskQueue } from '@app/task-queue';
-import { QueueBackend } from '../libs/task-queue/src/backends/queue-backend.js';
+import { TaskQueues } from '@app/task-queue';
 import { TaskTracing } from '../libs/task-queue/src/observability/task-queue.tracing.js';
-import { dropPlace, place, type Place } from './backends.js';
-import { JOB_NAME, pending, TaskQueueApp } from './contenders.js';
-import { probe } from './probe.js';
+import { dropPlace, place } from './backends.js';
+import { TaskQueueApp } from './contenders.js';
 import { spread, type Spread } from './stats.js';
+import { alternate, rateOf, type TurnLane } from './turns.js';
 
 type LaneKind = 'off' | 'api' | 'sdk';
 
-interface TracingLane {
+interface TracingLane extends TurnLane {
   kind: LaneKind;
-  at: Place;
   app: TestingModule;
-  queue: TaskQueue;
-  next: number;
 }
 
 /** One phase's two lanes, per round: jobs/s and CPU µs per job of each. */
@@ -61,8 +57,6 @@ interface PhaseResult {
   onCpu: Spread;
 }
 
-const TIMEOUT_MS = 60_000;
-
 async function openLane(kind: LaneKind, label: string): Promise<TracingLane> {
   const at = place(label, 0);
   const tracing = kind === 'off' ? new TaskTracing() : new TaskTracing(otel);
@@ -73,20 +67,6 @@ async function openLane(kind: LaneKind, label: string): Promise<TracingLane> {
     .compile();
   await app.init();
   return { kind, at, app, queue: app.get(TaskQueues).get(at.queue), next: 0 };
-}
-
-/** Enqueues `jobs` one at a time while the lane's worker runs them; done once all have run. */
-async function turn(lane: TracingLane, jobs: number) {
-  const counted = probe.count(jobs, TIMEOUT_MS);
-  const start = performance.now();
-  const cpu = process.cpuUsage();
-  for (let k = 0; k < jobs; k++) await lane.queue.enqueue(JOB_NAME, { i: lane.next++ });
-  await counted;
-  const ms = performance.now() - start;
-  const { user, system } = process.cpuUsage(cpu);
-  const jobsQueue = lane.app.get(QueueBackend).queue(lane.at.queue);
-  while ((await pending(jobsQueue)) > 0) await new Promise((done) => setTimeout(done, 2));
-  return { jobs, ms, cpuMicros: user + system };
 }
 
 async function phase(
@@ -101,21 +81,7 @@ async function phase(
     const lanes = [];
     for (const kind of kinds) lanes.push(await openLane(kind, `tqbench-${runId}-${kind}-${round}`));
     try {
-      for (const lane of lanes) await turn(lane, Math.min(jobs, 50));
-      const totals = lanes.map(() => ({ jobs: 0, ms: 0, cpuMicros: 0 }));
-      for (let t = 0; t < turns; t++) {
-        for (let k = 0; k < lanes.length; k++) {
-          const index = (k + t + round) % lanes.length;
-          const slice = await turn(lanes[index], jobs);
-          totals[index].jobs += slice.jobs;
-          totals[index].ms += slice.ms;
-          totals[index].cpuMicros += slice.cpuMicros;
-        }
-      }
-      const [off, on] = totals.map((total) => ({
-        perSecond: (total.jobs / total.ms) * 1000,
-        cpuPerJob: total.cpuMicros / total.jobs,
-      }));
+      const [off, on] = (await alternate(lanes, jobs, turns, round)).map(rateOf);
       results.push({ off, on });
       process.stderr.write('.');
     } finally {

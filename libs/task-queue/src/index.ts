@@ -70,6 +70,10 @@ export { TaskQueues } from './producer/task-queues.service.js';
 export { TaskRegistry } from './discovery/task.registry.js';
 export { runWorker } from './runner/run-worker.js';
 export type { RunWorkerOptions } from './interfaces/run-worker-options.interface.js';
+export type {
+  TaskQueueClsOptions,
+  TaskQueueClsTransactions,
+} from './interfaces/task-queue-cls-options.interface.js';
 export type { TaskTransaction } from './interfaces/task-transaction.interface.js';
 export {
   drizzleTransaction,

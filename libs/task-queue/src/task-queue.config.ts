@@ -1,4 +1,5 @@
 import { resolveBackendOptions, type BackendOptions } from './backends/backend-options.js';
+import { resolveClsConfig, type ClsConfig } from './cls/cls.config.js';
 import { TaskQueueConfigError } from './errors/index.js';
 import { fromSharedBullConfig } from './nest-bullmq/nest-bullmq.shared-config.js';
 import { firstProblem, rules, type OptionRules } from './options/option-rules.js';
@@ -63,6 +64,8 @@ export interface TaskQueueConfig {
   perJobProviders: 'compiled' | 'injector';
   /** Whether `@nestjs/schedule`'s `@Cron()` / `@Interval()` methods run as scheduled tasks. */
   schedule: 'distributed' | undefined;
+  /** What runs and enqueues do with `nestjs-cls`'s context. */
+  cls: ClsConfig;
 }
 
 const fail = (option: string, value: unknown, expected: string): never => {
@@ -173,6 +176,7 @@ export function resolveConfig(
     metrics,
     perJobProviders,
     schedule: options.schedule,
+    cls: resolveClsConfig(options.cls),
   };
 }
 

@@ -350,7 +350,8 @@ function tokenName(token: unknown): string {
   return typeof token === 'symbol' ? token.toString() : `'${String(token)}'`;
 }
 
-function describe(value: unknown): string {
+/** @internal A value as error messages show it. */
+export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'function') return 'a function';

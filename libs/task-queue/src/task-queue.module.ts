@@ -41,6 +41,9 @@ import { ProcessClock, SystemClock } from './scheduling/process-clock.js';
 import { ScheduleRecovery } from './scheduling/schedule-recovery.service.js';
 import { TaskScheduler } from './scheduling/task-scheduler.service.js';
 import { TaskWorkerHost } from './worker/task-worker.host.js';
+import { RunContexts } from './worker/run-contexts.js';
+import { TaskCls } from './cls/task-cls.js';
+import { JobContextSource } from './producer/job-context.js';
 import { RunControl } from './worker/run-control.js';
 import { BullRunControl } from './backends/bullmq.worker.js';
 import { TaskRegistry } from './discovery/task.registry.js';
@@ -133,6 +136,10 @@ export const TASK_QUEUE_EXPORTS = [
       inject: [QueueBackend, TaskTracing, TASK_QUEUE_CONFIG],
     },
     TaskWorkerHost,
+    // nestjs-cls (an optional peer), found at start: a CLS context per run, and what jobs carry.
+    TaskCls,
+    { provide: JobContextSource, useExisting: TaskCls },
+    { provide: RunContexts, useExisting: TaskCls },
     // The ports the rest of the library reads the backend through.
     { provide: BackendHealth, useFactory: backendHealth, inject: [QueueBackend] },
     { provide: ScheduleStore, useFactory: scheduleStore, inject: [QueueBackend] },

@@ -44,6 +44,10 @@ class BullRunJob implements RunnableJob {
     return this.native.opts.telemetry?.metadata;
   }
 
+  get carriedContext(): Readonly<Record<string, unknown>> | undefined {
+    return (this.native.opts as TaskJobOptions).taskContext;
+  }
+
   updateProgress(value: number | object): Promise<void> {
     return this.native.updateProgress(value);
   }

@@ -1,6 +1,7 @@
 import type { ClusterOptions, PgPool, RedisOptions } from '../backends/bullmq.connection-types.js';
 import type { PGliteLike } from '../backends/postgres/pglite.pool.js';
 import type { RetentionOptions } from './task-options.interface.js';
+import type { TaskQueueClsOptions } from './task-queue-cls-options.interface.js';
 import type { TaskQueueMetricsOptions } from './task-queue-metrics-options.interface.js';
 
 /**
@@ -226,4 +227,10 @@ export interface TaskQueueModuleOptions {
    * Both behave alike (the tests run on each); the compiled factories only cost less per job.
    */
   perJobProviders?: 'compiled' | 'injector';
+  /**
+   * `nestjs-cls` (optional peer): CLS keys that jobs carry from their enqueuer to their run, and
+   * whether an enqueue joins the `@Transactional()` method it is called in. Either needs
+   * `ClsModule` in the application. See {@link TaskQueueClsOptions}.
+   */
+  cls?: TaskQueueClsOptions;
 }

@@ -45,6 +45,8 @@ export interface TaskJobOptions {
   taskOverlap?: false;
   /** On a flow's parent: its children, as `<queue>:<id>` ({@link childRef}), in the order given. */
   taskChildren?: string[];
+  /** The enqueuer's CLS values (`cls.propagate`) that the job carries to its run. */
+  taskContext?: Readonly<Record<string, unknown>>;
   /** The trace context the job carries to its run (W3C `traceparent`), set by tracing. */
   telemetry?: { metadata?: string; omitContext?: boolean };
 }

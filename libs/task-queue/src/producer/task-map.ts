@@ -1,6 +1,7 @@
 import type { MapOptions } from '../interfaces/task-flow.interface.js';
 import { DEFAULT_APPLY_TIMEOUT } from '../task-queue.constants.js';
 import { applyWaitOf } from './enqueue-options.js';
+import { carry, type CarriedContext } from './job-context.js';
 import { failedOn } from './job-outcome.js';
 import type { QueueJobStore } from './job-store.js';
 import { prepareJob, type PreparedJob, type TaskLookup } from './prepared-job.js';
@@ -19,12 +20,15 @@ export async function mapTask(
   name: string,
   payloads: readonly object[],
   options: MapOptions = {},
+  carried?: CarriedContext,
 ): Promise<unknown[]> {
   refuseTransaction(name, 'map', options);
   const { timeout = DEFAULT_APPLY_TIMEOUT, returnExceptions = false } = options;
   applyWaitOf(name, timeout);
   const jobs: PreparedJob[] = [];
-  for (const payload of payloads) jobs.push(await prepareJob(lookup, queue, name, payload));
+  for (const payload of payloads) {
+    jobs.push(carry(await prepareJob(lookup, queue, name, payload), carried));
+  }
   if (jobs.length === 0) return [];
   const outcomes = (await store.applyMany(jobs, timeout)).map((outcome) =>
     outcome.catch(failedOn(queue)),

@@ -14,8 +14,8 @@ function isPlainObject(value: object): boolean {
 /** Keys from the payload down to the value being checked; a path string is built only on failure. */
 type Step = string | number;
 
-function pathOf(steps: readonly Step[]): string {
-  let path = 'payload';
+function pathOf(steps: readonly Step[], root = 'payload'): string {
+  let path = root;
   for (const step of steps) {
     path = typeof step === 'number' ? `${path}[${step}]` : childPath(path, step);
   }
@@ -59,6 +59,19 @@ export function assertPlainPayload(taskName: string, payload: unknown, maxBytes:
   if (bytes > maxBytes) {
     throw new InvalidPayloadError(messages.payloadTooLarge(taskName, bytes, maxBytes));
   }
+}
+
+/**
+ * @internal What is wrong with `value` as plain data (as in a payload), if anything: the path of
+ * the offending part, from `root`, and the problem.
+ */
+export function plainDataProblem(
+  value: unknown,
+  root: string,
+): { path: string; problem: string } | undefined {
+  const steps: Step[] = [];
+  const problem = problemOf(value, steps, [], { chars: 0, values: 0 });
+  return problem === undefined ? undefined : { path: pathOf(steps, root), problem };
 }
 
 /** What is wrong with `value`, if anything; on a problem, `steps` is left at its path. */

@@ -18,6 +18,7 @@ import type {
 import type { ScheduleOptions, TaskSchedule } from '../interfaces/task-schedule.interface.js';
 import { checkRuntimeSchedule, checkRuntimeScheduleId } from './runtime-schedule.js';
 import { prepareJob, type PreparedJob, type TaskLookup } from './prepared-job.js';
+import { carry, carryFlow, type EnqueueMethod, type JobContextSource } from './job-context.js';
 import { prepareFlow, type FlowLookup } from './task-flow.js';
 import { mapTask } from './task-map.js';
 import { resolveTask, type TaskByMethod } from './task-target.js';
@@ -37,6 +38,8 @@ export interface TaskQueueParts extends TaskLookup {
   readonly store: QueueJobStore;
   /** The application's tasks by provider method, and those of any queue (for flows). */
   readonly catalogue: TaskByMethod & FlowLookup;
+  /** What jobs carry from their enqueuer's context (nestjs-cls), where the application has it. */
+  readonly context?: JobContextSource;
 }
 
 /**
@@ -110,12 +113,18 @@ export class TaskQueue {
     items: readonly EnqueueItem[],
     options?: EnqueueManyOptions,
   ): Promise<EnqueuedJob[]> {
+    const carried = items.length ? this.parts.context?.capture(items[0].name) : undefined;
     const jobs: PreparedJob[] = [];
     for (const { name, payload, options: jobOptions } of items) {
       refuseTransaction(name, 'enqueueMany', jobOptions);
-      jobs.push(await prepareJob(this.parts, this.name, name, payload, jobOptions));
+      const job = await prepareJob(this.parts, this.name, name, payload, jobOptions);
+      jobs.push(carry(job, carried));
     }
-    const transaction = checkTransaction(items[0]?.name ?? 'enqueueMany', options?.transaction);
+    const first = items[0]?.name ?? 'enqueueMany';
+    const transaction = checkTransaction(
+      first,
+      options?.transaction ?? this.joined(first, 'enqueueMany'),
+    );
     if (jobs.length === 0) return [];
     const added = await this.store.addBulk(jobs, transaction);
     return added.map((job, index) => ({ id: job.id!, name: jobs[index].name, queue: this.name }));
@@ -148,10 +157,12 @@ export class TaskQueue {
       args,
     );
     refuseTransaction(name, 'apply', options);
+    this.joined(name, 'apply');
     const { timeout = DEFAULT_APPLY_TIMEOUT, ...enqueueOptions } = options as ApplyOptions;
     applyWaitOf(name, timeout);
+    const carried = this.parts.context?.capture(name);
     const job = await prepareJob(this.parts, this.name, name, payload as object, enqueueOptions);
-    return this.store.apply(job, timeout).catch(failedOn(this.name));
+    return this.store.apply(carry(job, carried), timeout).catch(failedOn(this.name));
   }
 
   /**
@@ -183,6 +194,7 @@ export class TaskQueue {
   ): Promise<(Target extends string ? R : ResultOf<Target, Args[0]>)[]>;
   map(target: string | TaskClass<unknown>, ...args: unknown[]): Promise<unknown[]> {
     const [name, payloads, options] = resolveTask(this.parts.catalogue, this.name, target, args);
+    this.joined(name, 'map');
     return mapTask(
       this.parts,
       this.store,
@@ -190,6 +202,7 @@ export class TaskQueue {
       name,
       payloads as object[],
       options as MapOptions,
+      this.parts.context?.capture(name),
     );
   }
 
@@ -217,8 +230,13 @@ export class TaskQueue {
    * ```
    */
   async enqueueFlow(flow: TaskFlow, options?: EnqueueFlowOptions): Promise<EnqueuedJob> {
+    const carried = this.parts.context?.capture(String(flow?.name));
     const root = await prepareFlow(this.parts.catalogue, this.name, flow);
-    await this.store.addFlow(root, checkTransaction(root.job.name, options?.transaction));
+    const transaction = checkTransaction(
+      root.job.name,
+      options?.transaction ?? this.joined(root.job.name, 'enqueueFlow'),
+    );
+    await this.store.addFlow(carryFlow(root, carried), transaction);
     return { id: root.id, name: root.job.name, queue: root.queue };
   }
 
@@ -315,14 +333,24 @@ export class TaskQueue {
   }
 
   /**
+   * The transaction of the `@Transactional()` method this call runs in, which it joins when
+   * none is given (`cls.transactions`); `apply` and `map` inside one throw.
+   */
+  private joined(name: string, method: EnqueueMethod) {
+    return this.parts.context?.transaction(name, method);
+  }
+
+  /**
    * Checks and sends one job. Bad input throws before anything is sent, synchronously: its
    * callers are async functions, which turn the throw into their rejection.
    */
   private add(name: string, payload: object = {}, options?: EnqueueOptions) {
-    const [transaction, jobOptions] = takeTransaction(name, options);
+    const carried = this.parts.context?.capture(name);
+    const [given, jobOptions] = takeTransaction(name, options);
+    const transaction = given ?? checkTransaction(name, this.joined(name, 'enqueue'));
     const prepared = prepareJob(this.parts, this.name, name, payload, jobOptions);
     return prepared instanceof Promise
-      ? prepared.then((job) => this.store.add(job, transaction))
-      : this.store.add(prepared, transaction);
+      ? prepared.then((job) => this.store.add(carry(job, carried), transaction))
+      : this.store.add(carry(prepared, carried), transaction);
   }
 }

@@ -1,6 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { TaskQueueConfig } from '../task-queue.config.js';
 import { TASK_QUEUE_CONFIG } from '../task-queue.constants.js';
+import { JobContextSource } from './job-context.js';
 import { JobStore } from './job-store.js';
 import { QueueCatalogue } from './queue-catalogue.js';
 import { TaskQueue } from './task-queue.js';
@@ -26,6 +27,7 @@ export class TaskQueues {
     @Inject(TASK_QUEUE_CONFIG) config: TaskQueueConfig,
     registry: TaskRegistry,
     private readonly store: JobStore,
+    @Optional() private readonly context?: JobContextSource,
   ) {
     this.catalogue = new QueueCatalogue(registry, config);
   }
@@ -42,6 +44,7 @@ export class TaskQueues {
         ...lookup,
         store: this.store.queue(name),
         catalogue: this.catalogue,
+        context: this.context,
       });
       this.open.set(name, queue);
     }

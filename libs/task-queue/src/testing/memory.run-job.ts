@@ -34,6 +34,10 @@ export class MemoryRunJob implements RunnableJob {
     return undefined;
   }
 
+  get carriedContext(): Readonly<Record<string, unknown>> | undefined {
+    return this.native.opts.taskContext;
+  }
+
   updateProgress(value: number | object): Promise<void> {
     return this.native.updateProgress(value);
   }

@@ -17,6 +17,8 @@ export interface RunnableJob {
   readonly timeoutMs: number | undefined;
   /** The trace context the job carries (W3C headers as JSON), if any. */
   readonly traceContext: string | undefined;
+  /** The enqueuer's CLS values the job carries (`cls.propagate`), if any. */
+  readonly carriedContext?: Readonly<Record<string, unknown>>;
   /** The backend's job object: what `TASK_JOB` gives a per-job provider. */
   readonly native: object;
   /** `ctx.progress()`. */

@@ -8,6 +8,7 @@ import { ABORTED_REASON } from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
 import type { ActiveRuns } from './active-runs.js';
 import { runFailureOf } from './run-outcome.js';
+import type { RunContexts } from './run-contexts.js';
 import type { RunnableJob, RunProcessor } from './runnable-job.js';
 import { TaskRun, type QueueRateLimiter } from './task-run.js';
 
@@ -20,6 +21,8 @@ export interface ProcessorExtras {
   tracing?: { process: RunWrapper };
   /** Pauses the queue in every process, for `ctx.rateLimit()`. */
   rateLimit?: QueueRateLimiter;
+  /** Runs each job, its per-job providers included, in a context of its own (nestjs-cls). */
+  context?: RunContexts;
 }
 
 /**
@@ -37,7 +40,7 @@ export function taskProcessor(
   queue: TaskQueue,
   active: ActiveRuns,
   logger: LoggerService,
-  { tracing, rateLimit }: ProcessorExtras = {},
+  { tracing, rateLimit, context }: ProcessorExtras = {},
 ): RunProcessor {
   const runs = active.on(queueName);
   const runJob = (job: RunnableJob): Promise<unknown> => {
@@ -79,8 +82,9 @@ export function taskProcessor(
     }
     return runChecked(job, task, run, prepared).finally(() => runs.delete(id));
   };
+  const inContext = context ? context.wrap(runJob) : runJob;
   // Each run in its span (a tick skipped for overlap has none: its task is not called).
-  const traced = tracing ? tracing.process(queueName, runJob) : runJob;
+  const traced = tracing ? tracing.process(queueName, inContext) : inContext;
   return (job: RunnableJob) => {
     const overlapping = job.overlapping?.();
     if (!overlapping) return traced(job);

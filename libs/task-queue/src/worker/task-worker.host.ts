@@ -21,6 +21,7 @@ import {
   type QueueConsumer,
   type QueuePauses,
 } from './run-control.js';
+import { RunContexts } from './run-contexts.js';
 import { taskProcessor } from './task-processor.js';
 import { RunLog } from './task-run.observer.js';
 
@@ -59,6 +60,7 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     private readonly backend: BackendHealth,
     private readonly tracing: TaskTracing,
     private readonly control: RunControl,
+    private readonly contexts: RunContexts,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -75,6 +77,7 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
       const processor = taskProcessor(name, tasks, queue, active, logger, {
         tracing,
         rateLimit: (ms) => pause.pause(ms),
+        context: this.contexts,
       });
       const settings: ConsumerSettings = {
         concurrency: this.config.queues.get(name),

@@ -1,0 +1,82 @@
+import type { ModuleRef } from '@nestjs/core';
+
+/** @internal The parts of nestjs-cls's `ClsService` the module uses. */
+export interface ClsServiceLike {
+  isActive(): boolean;
+  get(key: string): unknown;
+  set(key: string, value: unknown): void;
+}
+
+/** @internal The options of nestjs-cls's `@UseCls()` that the module sets. */
+export interface UseClsOptions<A extends unknown[]> {
+  resolveProxyProviders: boolean;
+  runOptions: { ifNested: 'override' };
+  generateId: boolean;
+  idGenerator: (...args: A) => string;
+  setup: (cls: ClsServiceLike, ...args: A) => void;
+}
+
+/** @internal What the module takes from the `nestjs-cls` package. */
+export interface ClsApi {
+  /** The class, as the token of the service in the application's container. */
+  ClsService: abstract new (...args: never[]) => unknown;
+  UseCls<A extends unknown[]>(
+    options: UseClsOptions<A>,
+  ): (target: object, key: string, descriptor: PropertyDescriptor) => void;
+}
+
+/** @internal nestjs-cls as the application has it: its API and its `ClsService`. */
+export interface LoadedCls {
+  api: ClsApi;
+  service: ClsServiceLike;
+}
+
+/**
+ * Why a package cannot be in the application, from the error of its import: not installed, or
+ * CommonJS that requires an ESM-only package (Nest) where `require()` of ESM is not supported
+ * (Jest's module loader before Node 24.9), where the application could not load it either.
+ * `undefined` for any other failure, which is thrown, not taken for its absence.
+ */
+export function whyUnloadable(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return 'is not installed';
+  if (code === 'ERR_REQUIRE_ESM') return 'cannot be loaded here (require() of ESM unsupported)';
+  return undefined;
+}
+
+/**
+ * @internal nestjs-cls, when the application has it installed and its `ClsService` in the
+ * container (it imports `ClsModule`); otherwise a sentence saying what is missing. nestjs-cls
+ * is an optional peer: imported here, when the module starts, never by the package's entry.
+ */
+export async function loadCls(
+  moduleRef: ModuleRef,
+  load: () => Promise<unknown> = () => import('nestjs-cls'),
+): Promise<LoadedCls | string> {
+  let api: ClsApi;
+  try {
+    api = namespaceOf(await load()) as ClsApi;
+  } catch (error) {
+    const why = whyUnloadable(error);
+    if (why) return `the package nestjs-cls ${why}`;
+    throw error;
+  }
+  const service = lookUp<ClsServiceLike>(moduleRef, api.ClsService);
+  return service ? { api, service } : 'the application does not import ClsModule';
+}
+
+/** A provider of the application by `token`, in any module; `undefined` when it has none. */
+export function lookUp<T>(moduleRef: ModuleRef, token: unknown): T | undefined {
+  try {
+    return moduleRef.get<unknown, T>(token as string, { strict: false });
+  } catch {
+    // ModuleRef says "not found" only by throwing.
+    return undefined;
+  }
+}
+
+/** A CommonJS package's exports, as `import()` gives them (named, or under `default`). */
+export const namespaceOf = (loaded: unknown): unknown => {
+  const module = loaded as { default?: unknown };
+  return module.default && typeof module.default === 'object' ? module.default : module;
+};
