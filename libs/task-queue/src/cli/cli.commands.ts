@@ -147,11 +147,12 @@ export async function migrate(
 ): Promise<CommandOutput> {
   const migration = await app.get(TaskQueueMigrator).migrate();
   if (command.json) return { stdout: json(migration) };
-  const { backend, schema, version } = migration;
-  return {
-    stdout:
-      schema === undefined
-        ? `Nothing to migrate on ${backend}.`
-        : `Schema '${schema}' is at BullMQ schema version ${version}.`,
-  };
+  const { backend, schema, version, outbox } = migration;
+  const lines = [
+    schema === undefined
+      ? `Nothing to migrate on ${backend}.`
+      : `Schema '${schema}' is at BullMQ schema version ${version}.`,
+  ];
+  if (outbox) lines.push(`Outbox table "${outbox.schema}".outbox is at version ${outbox.version}.`);
+  return { stdout: lines.join('\n') };
 }

@@ -1,4 +1,5 @@
 import type { TaskJobInfo, TaskQueueStats } from '../interfaces/task-job.interface.js';
+import type { TaskTransaction } from '../interfaces/task-transaction.interface.js';
 import type { TaskSchedule } from '../interfaces/task-schedule.interface.js';
 import type { RuntimeSchedule } from '../scheduling/task-schedule.store.js';
 import type { PreparedJob } from './prepared-job.js';
@@ -15,8 +16,15 @@ export interface StoredJob {
  * schema, options) before it reaches the store, so both see the same checked jobs.
  */
 export interface QueueJobStore {
-  add(job: PreparedJob): Promise<StoredJob>;
-  addBulk(jobs: PreparedJob[]): Promise<StoredJob[]>;
+  /**
+   * Adds `job`; with `transaction` (checked to have `query`), through it: the job exists once
+   * that transaction commits, never if it rolls back. A store that cannot write through it
+   * throws `InvalidOptionsError` saying what to configure; one given a transaction that is not
+   * open, or not on the queues' database, throws `InvalidOptionsError` and writes nothing.
+   */
+  add(job: PreparedJob, transaction?: TaskTransaction): Promise<StoredJob>;
+  /** Adds `jobs` in one round trip, through `transaction` as {@link add} does. */
+  addBulk(jobs: PreparedJob[], transaction?: TaskTransaction): Promise<StoredJob[]>;
   /** Adds `job` and waits up to `timeoutSeconds` for its final outcome, as `apply` promises. */
   apply(job: PreparedJob, timeoutSeconds: number): Promise<unknown>;
   /**
@@ -25,7 +33,7 @@ export interface QueueJobStore {
    */
   applyMany(jobs: PreparedJob[], timeoutSeconds: number): Promise<Promise<unknown>[]>;
   /** Adds the jobs of a checked flow, on their queues, atomically. */
-  addFlow(flow: PreparedFlow): Promise<void>;
+  addFlow(flow: PreparedFlow, transaction?: TaskTransaction): Promise<void>;
   getJob(id: string): Promise<TaskJobInfo | undefined>;
   stats(): Promise<TaskQueueStats>;
   abort(id: string): Promise<boolean>;
