@@ -4,11 +4,12 @@ export { TaskInject } from './decorators/task-inject.decorator.js';
 export * from './errors/index.js';
 export type { TaskContext, TaskJobRef } from './interfaces/task-context.interface.js';
 export type { OnTaskFailure, OnTaskSuccess } from './interfaces/task-hooks.interface.js';
-export type { MapOptions, TaskFlow } from './interfaces/task-flow.interface.js';
+export type { EnqueueFlowOptions, MapOptions, TaskFlow } from './interfaces/task-flow.interface.js';
 export type {
   ApplyOptions,
   EnqueuedJob,
   EnqueueItem,
+  EnqueueManyOptions,
   EnqueueOptions,
   TaskFailedAttempt,
   TaskJobInfo,
@@ -70,3 +71,4 @@ export { TaskQueues } from './producer/task-queues.service.js';
 export { TaskRegistry } from './discovery/task.registry.js';
 export { runWorker } from './runner/run-worker.js';
 export type { RunWorkerOptions } from './interfaces/run-worker-options.interface.js';
+export type { TaskTransaction } from './interfaces/task-transaction.interface.js';

@@ -1,6 +1,7 @@
 import { Job, type JobType, type Queue } from 'bullmq';
 import type { TaskJobInfo, TaskQueueStats } from '../interfaces/task-job.interface.js';
 import type { TaskSchedule } from '../interfaces/task-schedule.interface.js';
+import type { TaskTransaction } from '../interfaces/task-transaction.interface.js';
 import { BackendCommands } from './backend-commands.js';
 import { countsByStatus, KNOWN_STATES, STATUS, toJobInfo } from './bullmq.job-info.js';
 import { JobStore, type QueueJobStore } from '../producer/job-store.js';
@@ -60,17 +61,26 @@ class BullQueueJobs implements QueueJobStore {
     this.commands = new BackendCommands(backend, name);
   }
 
-  add({ name, data, opts }: PreparedJob): Promise<Job> {
+  add({ name, data, opts }: PreparedJob, transaction?: TaskTransaction): Promise<Job> {
     return this.tracing.send(this.name, name, opts, (traced) =>
-      this.commands.run(() => this.queue.add(name, data, traced)),
+      this.send(() => this.queue.add(name, data, traced), transaction),
     );
   }
 
-  addBulk(jobs: PreparedJob[]): Promise<Job[]> {
+  addBulk(jobs: PreparedJob[], transaction?: TaskTransaction): Promise<Job[]> {
     return this.tracing.sendBatch(this.name, jobs.length, (inject) => {
       const traced = jobs.map(({ name, data, opts }) => ({ name, data, opts: inject(opts) }));
-      return this.commands.run(() => this.queue.addBulk(traced));
+      return this.send(() => this.queue.addBulk(traced), transaction);
     });
+  }
+
+  /**
+   * Runs an add on the backend, or through the caller's transaction. That one is not ours to
+   * fail fast on or probe: on PGlite a query of our pool would wait for it to end.
+   */
+  private send<T>(add: () => Promise<T>, transaction: TaskTransaction | undefined): Promise<T> {
+    if (!transaction) return this.commands.run(add);
+    return this.backend.throughTransaction(transaction, this.name, add);
   }
 
   async apply(prepared: PreparedJob, timeoutSeconds: number): Promise<unknown> {
@@ -99,12 +109,13 @@ class BullQueueJobs implements QueueJobStore {
   }
 
   /** The whole tree in one `send` span (the root's queue and id), carried by every job. */
-  addFlow(flow: PreparedFlow): Promise<void> {
+  addFlow(flow: PreparedFlow, transaction?: TaskTransaction): Promise<void> {
     return this.tracing.sendBatch(
       flow.queue,
       flowSize(flow),
       async (inject) => {
-        await this.commands.run(() => this.backend.flowProducer().add(toFlowJob(flow, inject)));
+        const add = () => this.backend.flowProducer().add(toFlowJob(flow, inject));
+        await this.send(add, transaction);
       },
       flow.id,
     );

@@ -12,6 +12,9 @@ import {
 import { BackendOutage } from './backend-outage.js';
 import type { FinishedJob } from './bullmq.outcomes.js';
 import type { BackendKind, Reachability } from '../observability/backend-health.js';
+import { InvalidOptionsError } from '../errors/index.js';
+import type { TaskTransaction } from '../interfaces/task-transaction.interface.js';
+import { transactionMessages } from '../transactions/transaction.messages.js';
 
 /** Who a BullMQ queue object serves: enqueueing fails fast, the rest waits for reconnects. */
 export type QueueRole = 'producer' | 'worker';
@@ -184,6 +187,20 @@ export abstract class QueueBackend implements OnApplicationShutdown {
 
   /** Marks the backend's data, for {@link stillKept} to find. */
   async markKept(): Promise<void> {}
+
+  /**
+   * Runs `add` (a BullMQ add of queue `queue`: one job, a batch or a flow) so that what it
+   * writes goes through the caller's open `transaction`. A backend that cannot rejects with
+   * `InvalidOptionsError` saying what to configure; so does one given a transaction that is not
+   * open or not on its database, before anything is written.
+   */
+  throughTransaction<T>(
+    _transaction: TaskTransaction,
+    queue: string,
+    _add: () => Promise<T>,
+  ): Promise<T> {
+    return Promise.reject(new InvalidOptionsError(transactionMessages.redisNeedsOutbox(queue)));
+  }
 
   /** Whether the backend was reachable at its last use: lets the hot path skip a check. */
   abstract isReady(): boolean;

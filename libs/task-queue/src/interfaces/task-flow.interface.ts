@@ -1,4 +1,5 @@
 import type { EnqueueOptions } from './task-job.interface.js';
+import type { TaskTransaction } from './task-transaction.interface.js';
 
 /** Options of `map()`. */
 export interface MapOptions {
@@ -25,7 +26,13 @@ export interface TaskFlow {
    * for the root, the parent's queue for a child. */
   queue?: string;
   /** Enqueue options of this job; `key` is not taken (a job of a flow is never deduplicated). */
-  options?: Omit<EnqueueOptions, 'key'>;
+  options?: Omit<EnqueueOptions, 'key' | 'transaction'>;
   /** Jobs that must complete before this one runs, in the order `ctx.childResults()` gives. */
   children?: TaskFlow[];
+}
+
+/** Options of `enqueueFlow()`. */
+export interface EnqueueFlowOptions {
+  /** An open transaction to write the whole tree through, as `enqueue`'s `transaction`. */
+  transaction?: TaskTransaction;
 }

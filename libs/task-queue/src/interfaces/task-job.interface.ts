@@ -1,3 +1,5 @@
+import type { TaskTransaction } from './task-transaction.interface.js';
+
 /** Where a job is in its life. */
 export type TaskJobStatus = 'queued' | 'scheduled' | 'active' | 'complete' | 'failed' | 'aborted';
 
@@ -93,6 +95,18 @@ export interface EnqueueOptions {
   timeout?: number;
   /** Extra attempts after the first failure; overrides the task's. */
   retries?: number;
+  /**
+   * An open transaction to write the job through: the job exists once it commits, and not at
+   * all if it rolls back. See {@link TaskTransaction} for what qualifies. Not taken by `apply`
+   * or `map` (they would wait for a job that cannot start before the commit).
+   */
+  transaction?: TaskTransaction;
+}
+
+/** Options of `enqueueMany()`. */
+export interface EnqueueManyOptions {
+  /** An open transaction to write all the jobs through, as `enqueue`'s `transaction`. */
+  transaction?: TaskTransaction;
 }
 
 /** One job of `enqueueMany()`. */
@@ -101,11 +115,12 @@ export interface EnqueueItem {
   name: string;
   /** Plain data, passed to the task as its second parameter. Default `{}`. */
   payload?: object;
-  options?: EnqueueOptions;
+  /** The job's options; its `transaction` is not taken (pass it to `enqueueMany` itself). */
+  options?: Omit<EnqueueOptions, 'transaction'>;
 }
 
 /** Options of `apply()`: enqueue options, where `timeout` is how long to wait for the outcome. */
-export interface ApplyOptions extends Omit<EnqueueOptions, 'timeout'> {
+export interface ApplyOptions extends Omit<EnqueueOptions, 'timeout' | 'transaction'> {
   /** Seconds to wait for the final outcome. Default 60. */
   timeout?: number;
 }

@@ -9,6 +9,7 @@ import type { TaskFlow } from '../interfaces/task-flow.interface.js';
 import { messages } from '../task-queue.messages.js';
 import { childRef, type TaskJobOptions } from './job-settings.js';
 import { prepareJob, type PreparedJob, type TaskLookup } from './prepared-job.js';
+import { refuseTransaction } from './transaction-option.js';
 
 /** @internal A checked job of a flow, with the id it will have and its checked children. */
 export interface PreparedFlow {
@@ -72,6 +73,7 @@ async function prepareNode(
   const job = await inPlace(where, async () => {
     if (typeof name !== 'string')
       throw new InvalidOptionsError(messages.invalidFlowNode(where, node));
+    refuseTransaction(name, 'enqueueFlow', options);
     return prepareJob(lookups.lookupOf(queue), queue, name, payload, options);
   });
   ancestors.add(node);

@@ -4,6 +4,7 @@ import { applyWaitOf } from './enqueue-options.js';
 import { failedOn } from './job-outcome.js';
 import type { QueueJobStore } from './job-store.js';
 import { prepareJob, type PreparedJob, type TaskLookup } from './prepared-job.js';
+import { refuseTransaction } from './transaction-option.js';
 
 /**
  * @internal `TaskQueue.map`: checks every payload before anything is sent, enqueues them all
@@ -17,8 +18,10 @@ export async function mapTask(
   queue: string,
   name: string,
   payloads: readonly object[],
-  { timeout = DEFAULT_APPLY_TIMEOUT, returnExceptions = false }: MapOptions = {},
+  options: MapOptions = {},
 ): Promise<unknown[]> {
+  refuseTransaction(name, 'map', options);
+  const { timeout = DEFAULT_APPLY_TIMEOUT, returnExceptions = false } = options;
   applyWaitOf(name, timeout);
   const jobs: PreparedJob[] = [];
   for (const payload of payloads) jobs.push(await prepareJob(lookup, queue, name, payload));

@@ -5,17 +5,23 @@ import type {
   ApplyOptions,
   EnqueuedJob,
   EnqueueItem,
+  EnqueueManyOptions,
   EnqueueOptions,
   TaskJobInfo,
   TaskQueueStats,
 } from '../interfaces/task-job.interface.js';
-import type { MapOptions, TaskFlow } from '../interfaces/task-flow.interface.js';
+import type {
+  EnqueueFlowOptions,
+  MapOptions,
+  TaskFlow,
+} from '../interfaces/task-flow.interface.js';
 import type { ScheduleOptions, TaskSchedule } from '../interfaces/task-schedule.interface.js';
 import { checkRuntimeSchedule, checkRuntimeScheduleId } from './runtime-schedule.js';
 import { prepareJob, type PreparedJob, type TaskLookup } from './prepared-job.js';
 import { prepareFlow, type FlowLookup } from './task-flow.js';
 import { mapTask } from './task-map.js';
 import { resolveTask, type TaskByMethod } from './task-target.js';
+import { checkTransaction, refuseTransaction, takeTransaction } from './transaction-option.js';
 import { DEFAULT_APPLY_TIMEOUT } from '../task-queue.constants.js';
 import type {
   PayloadArgs,
@@ -55,9 +61,15 @@ export class TaskQueue {
    * is plain data, passed to the task as its second parameter (by class, it may be left out
    * when the method's payload type allows `undefined`).
    *
+   * With `options.transaction` (an open transaction, see `TaskTransaction`), the job is
+   * written through it: it exists once that transaction commits, and not at all if it rolls
+   * back. PostgreSQL and PGlite write it in the queues' own tables; Redis needs an `outbox`.
+   *
    * @returns the job's id (a string), name and queue.
    * @throws UnknownTaskError when this application has no such task on this queue.
    * @throws InvalidPayloadError naming the offending path (`payload.user.onDone`).
+   * @throws InvalidOptionsError for a bad option, or a `transaction` that is not open, not on
+   *   the queues' database, or on Redis without an outbox: nothing is written.
    * @throws BackendUnavailableError (RedisUnavailableError on Redis) when the backend does not
    *   answer within 1.5 s.
    * @example
@@ -82,8 +94,11 @@ export class TaskQueue {
    * none of them.
    *
    * @param items task name, payload (plain data, default `{}`) and options of each job.
+   * @param options.transaction an open transaction to write all the jobs through, as
+   *   `enqueue`'s: they all exist once it commits, none if it rolls back.
    * @returns each job's id, name and queue, in the order of `items`.
-   * @throws UnknownTaskError, InvalidPayloadError or BackendUnavailableError, as `enqueue` does.
+   * @throws UnknownTaskError, InvalidPayloadError, InvalidOptionsError or
+   *   BackendUnavailableError, as `enqueue` does.
    * @example
    * ```ts
    * const jobs = await taskQueues.get('default').enqueueMany(
@@ -91,13 +106,18 @@ export class TaskQueue {
    * );
    * ```
    */
-  async enqueueMany(items: readonly EnqueueItem[]): Promise<EnqueuedJob[]> {
+  async enqueueMany(
+    items: readonly EnqueueItem[],
+    options?: EnqueueManyOptions,
+  ): Promise<EnqueuedJob[]> {
     const jobs: PreparedJob[] = [];
-    for (const { name, payload, options } of items) {
-      jobs.push(await prepareJob(this.parts, this.name, name, payload, options));
+    for (const { name, payload, options: jobOptions } of items) {
+      refuseTransaction(name, 'enqueueMany', jobOptions);
+      jobs.push(await prepareJob(this.parts, this.name, name, payload, jobOptions));
     }
+    const transaction = checkTransaction(items[0]?.name ?? 'enqueueMany', options?.transaction);
     if (jobs.length === 0) return [];
-    const added = await this.store.addBulk(jobs);
+    const added = await this.store.addBulk(jobs, transaction);
     return added.map((job, index) => ({ id: job.id!, name: jobs[index].name, queue: this.name }));
   }
 
@@ -127,6 +147,7 @@ export class TaskQueue {
       target,
       args,
     );
+    refuseTransaction(name, 'apply', options);
     const { timeout = DEFAULT_APPLY_TIMEOUT, ...enqueueOptions } = options as ApplyOptions;
     applyWaitOf(name, timeout);
     const job = await prepareJob(this.parts, this.name, name, payload as object, enqueueOptions);
@@ -180,6 +201,9 @@ export class TaskQueue {
    * parent aborts its unfinished children. Every job is checked as `enqueue` checks it before
    * anything is sent: nothing of an invalid flow is enqueued.
    *
+   * With `options.transaction`, the whole tree is written through that open transaction, as
+   * `enqueue` writes one job: all of it exists once it commits, none of it if it rolls back.
+   *
    * @returns the root job's id, name and queue; while it waits for its children, `getJob`
    *   reads it `queued`.
    * @throws UnknownTaskError, UnknownQueueError, InvalidPayloadError or InvalidOptionsError
@@ -192,9 +216,9 @@ export class TaskQueue {
    * });
    * ```
    */
-  async enqueueFlow(flow: TaskFlow): Promise<EnqueuedJob> {
+  async enqueueFlow(flow: TaskFlow, options?: EnqueueFlowOptions): Promise<EnqueuedJob> {
     const root = await prepareFlow(this.parts.catalogue, this.name, flow);
-    await this.store.addFlow(root);
+    await this.store.addFlow(root, checkTransaction(root.job.name, options?.transaction));
     return { id: root.id, name: root.job.name, queue: root.queue };
   }
 
@@ -295,9 +319,10 @@ export class TaskQueue {
    * callers are async functions, which turn the throw into their rejection.
    */
   private add(name: string, payload: object = {}, options?: EnqueueOptions) {
-    const prepared = prepareJob(this.parts, this.name, name, payload, options);
+    const [transaction, jobOptions] = takeTransaction(name, options);
+    const prepared = prepareJob(this.parts, this.name, name, payload, jobOptions);
     return prepared instanceof Promise
-      ? prepared.then((job) => this.store.add(job))
-      : this.store.add(prepared);
+      ? prepared.then((job) => this.store.add(job, transaction))
+      : this.store.add(prepared, transaction);
   }
 }

@@ -7,7 +7,12 @@ import type { RuntimeSchedule } from '../scheduling/task-schedule.store.js';
 import type { MemoryJob } from './memory-job.js';
 import type { MemoryJobs } from './memory.jobs.js';
 
-/** @internal One queue's view of {@link MemoryJobs}, behind its `TaskQueue`. */
+/**
+ * @internal One queue's view of {@link MemoryJobs}, behind its `TaskQueue`. A `transaction`
+ * (checked by the queue to have `query`) is taken and the job added at once: memory has no
+ * database to join, and whether a caller's transaction commits cannot be seen from its
+ * `query` alone. Tests of code that enqueues in a transaction see the job as if it committed.
+ */
 export class MemoryQueueJobs implements QueueJobStore {
   constructor(
     private readonly jobs: MemoryJobs,
