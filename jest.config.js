@@ -78,6 +78,8 @@ const BACKENDS = {
   'flow-control-processes': ['redis', 'postgres'],
   // Its 503 needs a backend out of reach: not PGlite, which lives in this process.
   'http-errors': ['redis', 'postgres'],
+  // Redis with its outbox in PostgreSQL.
+  outbox: ['redis'],
   // The ORM recipes keep their queues in memory (the testing kit): one run, on no queue server.
   recipes: ['pglite'],
 };
@@ -87,6 +89,7 @@ const EXTRA_NEEDS = {
   dashboard: ['chromium'],
   'db-session': ['postgres'],
   'example-database': ['postgres'],
+  outbox: ['postgres'],
   recipes: ['postgres'],
 };
 

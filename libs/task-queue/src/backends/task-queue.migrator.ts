@@ -1,4 +1,4 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { TaskQueueOutbox } from './outbox/outbox.host.js';
 import { BackendHealth } from '../observability/backend-health.js';
 import type { BackendKind } from '../observability/backend-health.js';
@@ -36,7 +36,7 @@ export class TaskQueueMigrator {
     private readonly health: BackendHealth,
     // Absent under the testing module, which has no backend and nothing to migrate.
     @Optional() private readonly backend?: QueueBackend,
-    @Optional() private readonly outbox?: TaskQueueOutbox | null,
+    @Optional() @Inject(TaskQueueOutbox) private readonly outbox?: TaskQueueOutbox | null,
   ) {}
 
   /**

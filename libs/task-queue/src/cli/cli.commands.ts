@@ -140,7 +140,7 @@ export async function listSchedules(
   return { stdout: table([head, ...rows]) };
 }
 
-/** @internal `migrate`: BullMQ's PostgreSQL schema migrations. */
+/** @internal `migrate`: BullMQ's PostgreSQL schema migrations, and the Redis outbox's table. */
 export async function migrate(
   app: INestApplicationContext,
   command: CliCommand,
@@ -148,11 +148,9 @@ export async function migrate(
   const migration = await app.get(TaskQueueMigrator).migrate();
   if (command.json) return { stdout: json(migration) };
   const { backend, schema, version, outbox } = migration;
-  const lines = [
-    schema === undefined
-      ? `Nothing to migrate on ${backend}.`
-      : `Schema '${schema}' is at BullMQ schema version ${version}.`,
-  ];
+  const lines: string[] = [];
+  if (schema !== undefined)
+    lines.push(`Schema '${schema}' is at BullMQ schema version ${version}.`);
   if (outbox) lines.push(`Outbox table "${outbox.schema}".outbox is at version ${outbox.version}.`);
-  return { stdout: lines.join('\n') };
+  return { stdout: lines.length ? lines.join('\n') : `Nothing to migrate on ${backend}.` };
 }

@@ -15,7 +15,7 @@ export const outboxMessages = {
     `keeps the application from creating it. Run the migrations in a release step ` +
     `(TaskQueueMigrator.migrate(), or the CLI's 'migrate'), or set 'migrate: true'.`,
   otherDatabase: (where: string, got: string, expected: string) =>
-    `${where}: the 'transaction' is on database '${got}', and the outbox (forRoot({ outbox })) ` +
+    `${where}: the 'transaction' is on database '${got}, and the outbox (forRoot({ outbox })) ` +
     `is on '${expected}'. Pass a transaction of the database the outbox names, or point ` +
     `'outbox.connection' at the application's database.`,
   noOutboxTable: (where: string, database: string, schema: string) =>

@@ -46,25 +46,36 @@ export class OutboxSql {
     return `SELECT to_regclass('${this.table}') IS NOT NULL AS present`;
   }
 
-  /** Which database a connection is on, and whether it has the table: `[{ database, present }]`. */
-  get whereAmI(): string {
-    return `SELECT current_database() AS database, to_regclass('${this.table}') IS NOT NULL AS present`;
+  /**
+   * Where a connection is (database, server start, whether it has the table) and the id of the
+   * transaction it is in: `[{ database, started, present, xid }]`.
+   */
+  get identity(): string {
+    return (
+      `SELECT current_database() AS database, pg_postmaster_start_time()::text AS started, ` +
+      `to_regclass('${this.table}') IS NOT NULL AS present, txid_current()::text AS xid`
+    );
   }
 
   /**
    * Inserts the rows of `$1` (a JSON array of `{ id, kind, queue, body }`, in order) for prefix
-   * `$2`, and notifies the channel `$3` with the prefix: one statement, one round trip. Inside
-   * the caller's transaction, the NOTIFY is delivered at its COMMIT and dropped at a ROLLBACK.
+   * `$2`, only inside transaction `$4` (`txid_current()`): outside BEGIN each statement is a
+   * transaction of its own, so a client that is not in the transaction it was found in adds
+   * nothing, and says so (`added` 0). Then notifies channel `$3` with the prefix, which inside
+   * the caller's transaction is delivered at its COMMIT and dropped at a ROLLBACK. One round trip.
    */
   get insert(): string {
     return `WITH added AS (
         INSERT INTO ${this.table} (id, prefix, kind, queue, body)
         SELECT row->>'id', $2, row->>'kind', row->>'queue', row->'body'
           FROM json_array_elements($1::json) WITH ORDINALITY AS rows(row, n)
+         WHERE txid_current()::text = $4
          ORDER BY n
         RETURNING seq
       )
-      SELECT pg_notify($3, $2) AS notified, (SELECT count(*) FROM added)::int AS rows`;
+      SELECT (SELECT count(*) FROM added)::int AS added,
+             (SELECT count(*) FROM (SELECT pg_notify($3, $2) FROM added LIMIT 1) AS sent)::int
+               AS notified`;
   }
 
   /**

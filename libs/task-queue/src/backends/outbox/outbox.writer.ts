@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { InvalidOptionsError } from '../../errors/index.js';
 import type { TaskTransaction } from '../../interfaces/task-transaction.interface.js';
 import type { TaskTracing } from '../../observability/task-queue.tracing.js';
 import type { StoredJob } from '../../producer/job-store.js';
@@ -7,23 +6,24 @@ import type { PreparedJob } from '../../producer/prepared-job.js';
 import { flowSize, type PreparedFlow } from '../../producer/task-flow.js';
 import { toFlowJob } from '../bullmq.job-options.js';
 import type { OutboxConnection } from './outbox.connection.js';
-import { outboxMessages } from './outbox.messages.js';
 import { flowRow, jobRow, type OutboxRow } from './outbox.rows.js';
+import { OutboxTransactions } from './outbox.transactions.js';
 
 /**
  * @internal The enqueue side of the outbox: writes jobs into the outbox table through the
  * caller's transaction, so they exist once it commits and never if it rolls back. Each job's
- * id (a UUID) is its row's, and will be its BullMQ job id once relayed.
+ * id (a UUID, which no BullMQ numeric id can be) is its row's, and its BullMQ job id once relayed.
  */
 export class OutboxWriter {
-  /** The transactions found on the outbox's database: a connection never changes database. */
-  private readonly checked = new WeakMap<TaskTransaction, Promise<void>>();
+  private readonly transactions: OutboxTransactions;
 
   constructor(
     private readonly connection: OutboxConnection,
     private readonly prefix: string,
     private readonly tracing: TaskTracing,
-  ) {}
+  ) {
+    this.transactions = new OutboxTransactions(connection);
+  }
 
   add(queue: string, job: PreparedJob, transaction: TaskTransaction): Promise<StoredJob> {
     const id = randomUUID();
@@ -57,39 +57,11 @@ export class OutboxWriter {
 
   private async insert(queue: string, transaction: TaskTransaction, rows: OutboxRow[]) {
     await this.connection.whenReady();
-    await this.onOutboxDatabase(queue, transaction);
     const { sql } = this.connection;
-    await transaction.query(sql.insert, [JSON.stringify(rows), this.prefix, sql.channel]);
-  }
-
-  /**
-   * Checks, once per transaction object, that it is on the outbox's database: a read, so a
-   * wrong one fails the enqueue without aborting the caller's transaction.
-   */
-  private onOutboxDatabase(queue: string, transaction: TaskTransaction): Promise<void> {
-    let check = this.checked.get(transaction);
-    if (!check) {
-      check = this.checkDatabase(queue, transaction);
-      this.checked.set(transaction, check);
-      check.catch(() => this.checked.delete(transaction));
-    }
-    return check;
-  }
-
-  private async checkDatabase(queue: string, transaction: TaskTransaction): Promise<void> {
-    const [{ rows }, expected] = await Promise.all([
-      transaction.query(this.connection.sql.whereAmI),
-      this.connection.databaseName(),
-    ]);
-    const { database, present } = rows[0] as { database: string; present: boolean };
-    const where = `TaskQueue '${queue}'`;
-    if (database !== expected) {
-      throw new InvalidOptionsError(outboxMessages.otherDatabase(where, database, expected));
-    }
-    if (!present) {
-      throw new InvalidOptionsError(
-        outboxMessages.noOutboxTable(where, database, this.connection.sql.schema),
-      );
-    }
+    const values = [JSON.stringify(rows), this.prefix, sql.channel];
+    await this.transactions.run(queue, transaction, async (xid) => {
+      const result = await transaction.query(sql.insert, [...values, xid]);
+      return (result.rows[0] as { added: number }).added === rows.length;
+    });
   }
 }
