@@ -46,6 +46,7 @@ import { measurePrefilled, type PrefilledRound, type PrefilledSettings } from '.
 import { printPrefilled, prefilledRatioLine, summarisePrefilled } from './prefilled-report.js';
 import { percentile, spread, type Spread } from './stats.js';
 import { measureTracing, printTracing } from './tracing.js';
+import { measureOutbox, printOutbox, type OutboxResult } from './outbox.js';
 
 const args = process.argv.slice(2);
 const USAGE = `Usage: npm run bench -- [--quick] [--rounds=N] [--only=id,...] [--out=file]
@@ -54,7 +55,7 @@ const USAGE = `Usage: npm run bench -- [--quick] [--rounds=N] [--only=id,...] [-
   --rounds    interleaved rounds (default 5; the pre-filled figure: 3)
   --only      figures to measure: enqueue-sequential, enqueue-concurrent, enqueue-bulk,
               process-c1, process-c10, process-c50, latency-p50, prefilled, di, memory,
-              metrics, flow, tracing (the last four on Redis only)
+              metrics, flow, outbox, tracing (the last five on Redis only)
   --out       where the JSON results go (default bench/results/latest[-<backend>].json)
   --backend   where the queues live (default redis)
   --jobs      the pre-filled figure: jobs enqueued before each worker starts (default
@@ -78,6 +79,7 @@ const FIGURE_IDS = [
   'memory',
   'metrics',
   'flow',
+  'outbox',
   'tracing',
 ];
 const unknown = args.find(
@@ -782,6 +784,7 @@ interface Gathered {
   metricsCost?: Awaited<ReturnType<typeof measureMetricsCost>>;
   memory?: MemoryResult;
   flowControl?: FlowControlResult;
+  outbox?: OutboxResult;
 }
 
 const wanted = (...ids: string[]) => !ONLY || ids.some((id) => ONLY.includes(id));
@@ -834,6 +837,11 @@ async function measure(into: Gathered): Promise<void> {
     );
   // map and keyed enqueue (bench/flow-control.ts), on Redis.
   if (ON_REDIS && wanted('flow')) into.flowControl = await measureFlowControl(runId, ROUNDS);
+  // Transactional enqueue through the outbox (bench/outbox.ts): needs the PostgreSQL server too.
+  if (ON_REDIS && wanted('outbox'))
+    into.outbox = await inLane({ figure: 'outbox', lane: module }, () =>
+      measureOutbox(runId, ROUNDS, quick),
+    );
 }
 
 async function main(): Promise<boolean> {
@@ -850,7 +858,7 @@ async function main(): Promise<boolean> {
   };
   let failure: unknown;
   await measure(gathered).catch((error: unknown) => (failure = error));
-  const { rounds, controls, perJobDi, metricsCost, memory, flowControl } = gathered;
+  const { rounds, controls, perJobDi, metricsCost, memory, flowControl, outbox } = gathered;
   const figures = summarise(rounds);
   const noiseFloor = Object.fromEntries(
     Object.entries(controls).map(([id, ratios]) => [id, spread(ratios)]),
@@ -862,6 +870,7 @@ async function main(): Promise<boolean> {
   if (prefilled) printPrefilled(prefilled);
   if (metricsCost) console.log(`\n${describeMetricsCost(metricsCost)}`);
   if (flowControl) printFlowControl(flowControl);
+  if (outbox) printOutbox(outbox);
   // Last: it registers an OpenTelemetry SDK in this process for its second phase.
   let tracing: Awaited<ReturnType<typeof measureTracing>> | undefined;
   if (failure === undefined && ON_REDIS && wanted('tracing')) {
@@ -894,6 +903,7 @@ async function main(): Promise<boolean> {
     metricsCost,
     memory,
     flowControl,
+    outbox,
     tracing,
     noiseFloor,
     minRatioVsBullmq: minRatio,
