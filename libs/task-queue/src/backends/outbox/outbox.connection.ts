@@ -6,8 +6,8 @@ import { OutboxSql } from './outbox.sql.js';
 /** How long opening a connection to the outbox's database may take, in ms. */
 const CONNECT_TIMEOUT_MS = 10_000;
 
-/** Connections of the relay's own pool: one relay transaction at a time, and a spare. */
-const POOL_SIZE = 2;
+/** Connections of the outbox's own pool: the relay's two batches in flight, and a spare. */
+const POOL_SIZE = 3;
 
 /** What the outbox uses of a node-postgres client. */
 export interface OutboxClient {

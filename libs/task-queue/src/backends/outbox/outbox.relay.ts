@@ -11,9 +11,14 @@ export interface RelaySettings {
   batchSize: number;
   /** How often the relay looks for rows without being notified, in ms (and retries after a failure). */
   pollMs: number;
+  /**
+   * Batches in flight at once, each in its own transaction: one's PostgreSQL round trips
+   * overlap another's add to Redis (`SKIP LOCKED` gives them different rows).
+   */
+  parallel: number;
 }
 
-export const DEFAULT_RELAY_SETTINGS: RelaySettings = { batchSize: 500, pollMs: 2000 };
+export const DEFAULT_RELAY_SETTINGS: RelaySettings = { batchSize: 500, pollMs: 2000, parallel: 2 };
 
 /** A committed row, as the relay reads it. */
 interface ClaimedRow {
@@ -83,7 +88,11 @@ export class OutboxRelay {
     this.again = false;
     try {
       await this.connection.whenReady();
-      while (!this.stopped && (await this.relayBatch()) === this.settings.batchSize);
+      const { batchSize, parallel } = this.settings;
+      const loop = async () => {
+        while (!this.stopped && (await this.relayBatch()) === batchSize);
+      };
+      await Promise.all(Array.from({ length: parallel }, loop));
       if (this.failing) this.logger.log(outboxMessages.relayBack());
       this.failing = false;
     } catch (error) {
