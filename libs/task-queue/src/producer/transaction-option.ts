@@ -22,7 +22,10 @@ export function takeTransaction<T extends { transaction?: TaskTransaction }>(
  */
 export function checkTransaction(task: string, transaction: unknown): TaskTransaction | undefined {
   if (transaction === undefined) return undefined;
-  const query = (transaction as { query?: unknown } | null)?.query;
+  const query: unknown =
+    typeof transaction === 'object' && transaction !== null && 'query' in transaction
+      ? transaction.query
+      : undefined;
   if (typeof query !== 'function') {
     throw new InvalidOptionsError(transactionMessages.noQuery(task, transaction));
   }

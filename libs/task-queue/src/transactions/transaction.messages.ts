@@ -7,8 +7,11 @@ const WHAT_QUALIFIES =
 /** A short name for what was passed: never its contents (a client holds credentials). */
 const kindOf = (value: unknown): string => {
   if (value === null) return 'null';
-  if (typeof value !== 'object') return typeof value === 'string' ? 'a string' : String(value);
-  const name = (value as object).constructor?.name;
+  if (typeof value === 'string') return 'a string';
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol') return 'a symbol';
+  if (typeof value !== 'object') return `${value as number | boolean | bigint | undefined}`;
+  const name = (value as { constructor?: { name?: string } }).constructor?.name;
   return name && name !== 'Object' ? `a ${name}` : 'an object';
 };
 
