@@ -187,6 +187,48 @@ describe('Transactional enqueue on Redis, through the outbox', () => {
     expect(runs.get(id)).toBe(1);
   });
 
+  it('a flow row relayed twice is still one flow: each job runs once', async () => {
+    const client = await pool.connect();
+    let body: string;
+    let root: string;
+    try {
+      await client.query('BEGIN');
+      const flow = await queues.get('default').enqueueFlow(
+        {
+          name: 'digest',
+          children: [
+            { name: 'welcome', payload: { userId: 20 } },
+            { name: 'welcome', payload: { userId: 21 } },
+          ],
+        },
+        { transaction: client },
+      );
+      root = flow.id;
+      // The row as the relay will read it, seen from inside its own transaction.
+      const { rows } = await client.query<{ body: string }>(
+        `SELECT body::text AS body FROM "${schema}".outbox WHERE id = $1`,
+        [root],
+      );
+      body = rows[0].body;
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+    await eventually(() => ranOnce(root), 15_000, 'the flow');
+    await pool.query(
+      `INSERT INTO "${schema}".outbox (id, prefix, kind, queue, body) VALUES ($1, $2, 'flow', 'default', $3)`,
+      [root, backend.prefix, body],
+    );
+    await eventually(async () => ((await outboxRows()) === 0 ? true : undefined));
+    await pause(1000);
+    const { children } = JSON.parse(body) as { children: { opts: { jobId: string } }[] };
+    const ids = [root, ...children.map((child) => child.opts.jobId)];
+    expect(ids.map((id) => runs.get(id))).toEqual([1, 1, 1]);
+    expect((await queues.get('default').getJob(root))?.result).toEqual({
+      children: [{ welcomed: 20 }, { welcomed: 21 }],
+    });
+  });
+
   it('two applications relaying the same outbox: every job runs exactly once', async () => {
     const second = await start();
     const producer = second.get(TaskQueues).get('default');
@@ -213,6 +255,28 @@ describe('Transactional enqueue on Redis, through the outbox', () => {
     await pause(2500);
     expect(ids.filter((id) => runs.get(id) !== 1)).toEqual([]);
     expect(await outboxRows()).toBe(0);
+  });
+
+  it('a LISTEN connection cut by the server: jobs still move, and the relay listens again', async () => {
+    const listeners = async () =>
+      (
+        await pool.query<{ pid: number }>(
+          `SELECT pid FROM pg_stat_activity WHERE query = $1 AND pid <> pg_backend_pid()`,
+          [`LISTEN "${schema}.outbox"`],
+        )
+      ).rows.map(({ pid }) => pid);
+    const before = await listeners();
+    expect(before.length).toBeGreaterThan(0);
+    await pool.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [before]);
+    const { id } = await inTransaction((client) =>
+      queues.get('default').enqueue('welcome', { userId: 30 }, { transaction: client }),
+    );
+    await eventually(() => ranOnce(id), 10_000, 'the job, moved by the poll');
+    await eventually(
+      async () => ((await listeners()).some((pid) => !before.includes(pid)) ? true : undefined),
+      10_000,
+      'a new LISTEN connection',
+    );
   });
 
   it('a client outside BEGIN, or on another database: InvalidOptionsError, nothing written', async () => {

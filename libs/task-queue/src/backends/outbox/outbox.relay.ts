@@ -158,7 +158,7 @@ export class OutboxRelay {
       const lost = (error?: Error) => {
         if (this.listener !== client) return;
         this.listener = undefined;
-        void this.unlisten(client);
+        void this.unlisten(client, true);
         if (!this.stopped) {
           this.logger.warn(outboxMessages.listenLost(error?.message ?? 'connection ended'));
           this.retryListen();
@@ -176,7 +176,7 @@ export class OutboxRelay {
       // Rows committed while nobody listened.
       else this.wake();
     } catch (error) {
-      await this.unlisten(client);
+      await this.unlisten(client, true);
       if (!this.listenFailing && !this.stopped) {
         this.logger.warn(outboxMessages.listenLost((error as Error).message));
       }
@@ -194,11 +194,15 @@ export class OutboxRelay {
     this.timers.add(timer);
   }
 
-  /** Gives the LISTEN connection back: a pool's connection stops listening first. */
-  private async unlisten(client: OutboxClient | undefined): Promise<void> {
+  /**
+   * Gives the LISTEN connection back: a pool's connection stops listening first, and one that
+   * failed (`broken`) is destroyed rather than handed to the pool's next user.
+   */
+  private async unlisten(client: OutboxClient | undefined, broken = false): Promise<void> {
     if (!client) return;
     if (this.listener === client) this.listener = undefined;
     client.removeAllListeners('notification');
+    if (broken) return client.release(true);
     await client.query('UNLISTEN *').catch(() => undefined);
     client.release();
   }
