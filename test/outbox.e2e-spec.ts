@@ -172,6 +172,22 @@ describe('Transactional enqueue on Redis, through the outbox', () => {
     await eventually(() => ranOnce(id), 10_000, 'the keyed job');
   });
 
+  it('a key held in Redis at the relay: the relayed job is a duplicate, its id never exists', async () => {
+    const key = `k-${randomUUID()}`;
+    const holder = await queues
+      .get('default')
+      .enqueue('welcome', { userId: 40 }, { key, delay: 60 });
+    const { id } = await inTransaction((client) =>
+      queues.get('default').enqueue('welcome', { userId: 41 }, { key, transaction: client }),
+    );
+    await eventually(async () => ((await outboxRows()) === 0 ? true : undefined));
+    await pause(1000);
+    expect(await queues.get('default').getJob(id)).toBeUndefined();
+    expect(runs.get(id)).toBeUndefined();
+    expect((await queues.get('default').getJob(holder.id))?.status).toBe('scheduled');
+    await queues.get('default').abort(holder.id);
+  });
+
   it('a row relayed twice (a relay that died before deleting it) is still one job', async () => {
     const id = randomUUID();
     const body = JSON.stringify({ name: 'welcome', data: { userId: 99 }, opts: { jobId: id } });
