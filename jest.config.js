@@ -56,6 +56,10 @@ const BACKENDS = {
   'nest-schedule': ALL_BACKENDS,
   map: ALL_BACKENDS,
   flows: ALL_BACKENDS,
+  // Redis: only its refusal without an outbox (the outbox has its own spec).
+  transactions: ALL_BACKENDS,
+  // The ORMs' own transactions on the PostgreSQL server (Drizzle on PGlite: the example app).
+  'transaction-adapters': ['postgres'],
   migrations: ['postgres', 'pglite'],
   'postgres-connections': ['postgres'],
   'retention-deadlocks': ['postgres'],

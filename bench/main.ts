@@ -47,6 +47,7 @@ import { printPrefilled, prefilledRatioLine, summarisePrefilled } from './prefil
 import { percentile, spread, type Spread } from './stats.js';
 import { measureTracing, printTracing } from './tracing.js';
 import { measureOutbox, printOutbox, type OutboxResult } from './outbox.js';
+import { measureTransaction, printTransaction } from './transaction.js';
 
 const args = process.argv.slice(2);
 const USAGE = `Usage: npm run bench -- [--quick] [--rounds=N] [--only=id,...] [--out=file]
@@ -55,7 +56,8 @@ const USAGE = `Usage: npm run bench -- [--quick] [--rounds=N] [--only=id,...] [-
   --rounds    interleaved rounds (default 5; the pre-filled figure: 3)
   --only      figures to measure: enqueue-sequential, enqueue-concurrent, enqueue-bulk,
               process-c1, process-c10, process-c50, latency-p50, prefilled, di, memory,
-              metrics, flow, outbox, tracing (the last five on Redis only)
+              metrics, flow, outbox, tracing (the last five on Redis only),
+              transaction (PostgreSQL only)
   --out       where the JSON results go (default bench/results/latest[-<backend>].json)
   --backend   where the queues live (default redis)
   --jobs      the pre-filled figure: jobs enqueued before each worker starts (default
@@ -81,6 +83,7 @@ const FIGURE_IDS = [
   'flow',
   'outbox',
   'tracing',
+  'transaction',
 ];
 const unknown = args.find(
   (arg) => arg.startsWith('-') && !KNOWN.includes(arg.replace(/^--/, '').split('=')[0]),
@@ -871,6 +874,15 @@ async function main(): Promise<boolean> {
   if (metricsCost) console.log(`\n${describeMetricsCost(metricsCost)}`);
   if (flowControl) printFlowControl(flowControl);
   if (outbox) printOutbox(outbox);
+  let transaction: Awaited<ReturnType<typeof measureTransaction>> | undefined;
+  if (failure === undefined && BACKEND === 'postgres' && wanted('transaction')) {
+    await inLane({ figure: 'transaction', lane: taskQueue.label }, () =>
+      measureTransaction(ROUNDS, quick, runId),
+    ).then(
+      (result) => printTransaction((transaction = result)),
+      (error: unknown) => (failure = error),
+    );
+  }
   // Last: it registers an OpenTelemetry SDK in this process for its second phase.
   let tracing: Awaited<ReturnType<typeof measureTracing>> | undefined;
   if (failure === undefined && ON_REDIS && wanted('tracing')) {
@@ -905,6 +917,7 @@ async function main(): Promise<boolean> {
     flowControl,
     outbox,
     tracing,
+    transaction,
     noiseFloor,
     minRatioVsBullmq: minRatio,
   };

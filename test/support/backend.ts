@@ -99,7 +99,7 @@ export function startupWhere(backend: TestBackend): string {
  * A new in-memory PGlite database. Started from the data directory that test/global-setup.js
  * made with a new PGlite, when there is one: the same database, without running `initdb` again.
  */
-function newPGlite(): PGlite {
+export function newPGlite(): PGlite {
   const dataDir = process.env.TQ_TEST_PGLITE_DATA_DIR;
   return dataDir === undefined
     ? new PGlite()

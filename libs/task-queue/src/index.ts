@@ -72,3 +72,15 @@ export { TaskRegistry } from './discovery/task.registry.js';
 export { runWorker } from './runner/run-worker.js';
 export type { RunWorkerOptions } from './interfaces/run-worker-options.interface.js';
 export type { TaskTransaction } from './interfaces/task-transaction.interface.js';
+export {
+  drizzleTransaction,
+  type DrizzleTransactionLike,
+} from './transactions/drizzle.transaction.js';
+export {
+  prismaTransaction,
+  type PrismaTransactionLike,
+} from './transactions/prisma.transaction.js';
+export {
+  typeormTransaction,
+  type TypeormTransactionLike,
+} from './transactions/typeorm.transaction.js';

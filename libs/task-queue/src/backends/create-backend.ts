@@ -107,6 +107,7 @@ async function pgliteSetup({ source, schema }: PGliteOptions, migrate: boolean) 
   const setup: PostgresSetup = {
     kind: 'pglite',
     pool,
+    db,
     listenClient: () => pool.connect(),
     keepAlive: true,
     schema,

@@ -8,6 +8,7 @@ import {
   type PostgresConnectionOptions,
 } from 'bullmq';
 import { retryDeadlocks } from './postgres.deadlock-retry.js';
+import { routeAddsThroughTransactions } from './postgres.transactions.js';
 import type { PostgresSchema } from './postgres.schema.js';
 import { SharedListenConnection, type SharedListen } from './shared-listen.connection.js';
 
@@ -45,7 +46,18 @@ class NamespacedConnection extends SharedListenConnection {
   override async waitUntilReady(): Promise<void> {
     const schema = await this.shared.schema.whenReady();
     if (this.schema !== schema) Object.defineProperty(this, 'schema', { value: schema });
-    return super.waitUntilReady();
+    if (this.shared.listen) return super.waitUntilReady();
+    // PGlite: BullMQ would check the schema again, on a connection of its own, for each object
+    // (the check the schema's readiness has made). Made inside a caller's transaction (the
+    // first transactional enqueue on a queue), that query would wait for the transaction.
+    return (this.announced ??= this.announceReady());
+  }
+
+  private announced?: Promise<void>;
+
+  private async announceReady(): Promise<void> {
+    // As BullMQ's own readiness does: listeners attached after construction still hear it.
+    setTimeout(() => this.emit('ready'), 0);
   }
 }
 
@@ -90,6 +102,7 @@ class NamespacedQueueBackend extends PostgresQueueBackend {
   ) {
     super(namespaced, queueName, opts, true, listenName);
     retryDeadlocks(this);
+    routeAddsThroughTransactions(this);
   }
 
   override async moveToActive(token: string, name?: string): Promise<NextJob> {

@@ -19,6 +19,8 @@ import { PostgresLocks } from './postgres.lock.js';
 import { PostgresRetention } from './postgres.retention.js';
 import { PostgresSchema } from './postgres.schema.js';
 import { PostgresSession } from './postgres.session.js';
+import { PostgresTransactions } from './postgres.transactions.js';
+import type { TaskTransaction } from '../../interfaces/task-transaction.interface.js';
 
 /** How often a wait for a job's outcome also reads the job's state, in ms. */
 const EVENT_POLL_MS = 500;
@@ -48,6 +50,7 @@ export class PostgresBackend extends QueueBackend {
   private readonly aborts: PostgresAborts;
   private readonly retention: PostgresRetention;
   private readonly locks: PostgresLocks;
+  private readonly transactions: PostgresTransactions;
   private ready = false;
   /** Whether the schema was found ready once (it stays so). */
   private prepared = false;
@@ -81,6 +84,7 @@ export class PostgresBackend extends QueueBackend {
     this.factory = postgresBackendFactory(this.shared);
     this.aborts = new PostgresAborts(setup.pool, this.session);
     this.locks = new PostgresLocks(this.session);
+    this.transactions = new PostgresTransactions(setup.kind, setup.pool, setup.db);
     this.session.on('error', (error: Error) =>
       this.reportError('PostgreSQL LISTEN connection', error),
     );
@@ -100,10 +104,21 @@ export class PostgresBackend extends QueueBackend {
 
   /** The schema, ready for BullMQ (migrated, or checked when migrations are off). */
   schemaReady(): Promise<string> {
-    return this.schema.whenReady().then((schema) => {
+    return this.schema.whenReady().then(async (schema) => {
+      // Named before any enqueue: inside a caller's PGlite transaction, it would wait.
+      if (this.kind === 'pglite') await this.transactions.nameInstance();
       this.ready = this.prepared = true;
       return schema;
     });
+  }
+
+  /** The add's commands go through the caller's transaction, once it is found usable. */
+  override async throughTransaction<T>(
+    transaction: TaskTransaction,
+    queue: string,
+    add: () => Promise<T>,
+  ): Promise<T> {
+    return this.transactions.run(transaction, queue, await this.schemaReady(), add);
   }
 
   override migrate(): Promise<{ schema: string; version: number }> {

@@ -13,6 +13,8 @@ export interface PostgresSetup {
   schema: string | undefined;
   /** Run BullMQ's migrations before first use (else only check the schema is current). */
   migrate: boolean;
+  /** On PGlite, the instance (which must not be taken for a transaction on it). */
+  db?: object;
   /** Closes what this backend opened (the pool, the PGlite), not what the user gave. */
   close(): Promise<void>;
 }
