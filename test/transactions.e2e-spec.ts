@@ -32,7 +32,7 @@ class TxTasks {
 
   @Task()
   async total(ctx: TaskContext) {
-    const results = (await ctx.childResults()) as string[];
+    const results = await ctx.childResults<string>();
     runs.push(`total:${results.join('+')}`);
     return results.join('+');
   }

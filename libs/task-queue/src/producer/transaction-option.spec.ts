@@ -10,10 +10,8 @@ describe('transaction option', () => {
     const [transaction, rest] = takeTransaction('send', options);
     expect(transaction).toBe(tx);
     expect(rest).toEqual({ delay: 5 });
-    expect(takeTransaction('send', { delay: 5 } as EnqueueOptions)).toEqual([
-      undefined,
-      { delay: 5 },
-    ]);
+    const plain: EnqueueOptions = { delay: 5 };
+    expect(takeTransaction('send', plain)).toEqual([undefined, { delay: 5 }]);
     expect(takeTransaction('send', undefined)).toEqual([undefined, undefined]);
   });
 

@@ -61,8 +61,8 @@ describe("BullMQ's PostgreSQL adds", () => {
       return backend;
     };
     const connection = { connection: pool };
-    queue = new Queue('adds', connection, factory as never) as unknown as Queue;
-    flows = new FlowProducer(connection, factory as never) as unknown as FlowProducer;
+    queue = new Queue('adds', connection, factory as never);
+    flows = new FlowProducer(connection, factory as never);
   }, 30_000);
 
   afterAll(async () => {
