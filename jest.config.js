@@ -84,6 +84,8 @@ const BACKENDS = {
   cls: ALL_BACKENDS,
   // Its 503 needs a backend out of reach: not PGlite, which lives in this process.
   'http-errors': ['redis', 'postgres'],
+  // Redis with its outbox in PostgreSQL.
+  outbox: ['redis'],
   // The ORM recipes keep their queues in memory (the testing kit): one run, on no queue server.
   recipes: ['pglite'],
 };
@@ -95,6 +97,7 @@ const EXTRA_NEEDS = {
   // The application's own tables (TransactionHost) are on PostgreSQL, whatever the backend.
   cls: ['postgres'],
   'example-database': ['postgres'],
+  outbox: ['postgres'],
   recipes: ['postgres'],
 };
 

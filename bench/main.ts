@@ -47,6 +47,7 @@ import { printPrefilled, prefilledRatioLine, summarisePrefilled } from './prefil
 import { percentile, spread, type Spread } from './stats.js';
 import { measureTracing, printTracing } from './tracing.js';
 import { measureCls, printCls, type ClsResult } from './cls.js';
+import { measureOutbox, printOutbox, type OutboxResult } from './outbox.js';
 import { measureTransaction, printTransaction } from './transaction.js';
 
 const args = process.argv.slice(2);
@@ -56,8 +57,8 @@ const USAGE = `Usage: npm run bench -- [--quick] [--rounds=N] [--only=id,...] [-
   --rounds    interleaved rounds (default 5; the pre-filled figure: 3)
   --only      figures to measure: enqueue-sequential, enqueue-concurrent, enqueue-bulk,
               process-c1, process-c10, process-c50, latency-p50, prefilled, di, memory,
-              metrics, flow, cls, tracing (the last five on Redis only), transaction
-              (PostgreSQL only)
+              metrics, flow, cls, outbox, tracing (the last six on Redis only),
+              transaction (PostgreSQL only)
   --out       where the JSON results go (default bench/results/latest[-<backend>].json)
   --backend   where the queues live (default redis)
   --jobs      the pre-filled figure: jobs enqueued before each worker starts (default
@@ -82,6 +83,7 @@ const FIGURE_IDS = [
   'metrics',
   'flow',
   'cls',
+  'outbox',
   'tracing',
   'transaction',
 ];
@@ -788,6 +790,7 @@ interface Gathered {
   memory?: MemoryResult;
   flowControl?: FlowControlResult;
   cls?: ClsResult;
+  outbox?: OutboxResult;
 }
 
 const wanted = (...ids: string[]) => !ONLY || ids.some((id) => ONLY.includes(id));
@@ -845,6 +848,11 @@ async function measure(into: Gathered): Promise<void> {
     into.cls = await inLane({ figure: 'cls', lane: module }, () =>
       measureCls(ROUNDS, quick, runId),
     );
+  // Transactional enqueue through the outbox (bench/outbox.ts): needs the PostgreSQL server too.
+  if (ON_REDIS && wanted('outbox'))
+    into.outbox = await inLane({ figure: 'outbox', lane: module }, () =>
+      measureOutbox(runId, ROUNDS, quick),
+    );
 }
 
 async function main(): Promise<boolean> {
@@ -861,7 +869,7 @@ async function main(): Promise<boolean> {
   };
   let failure: unknown;
   await measure(gathered).catch((error: unknown) => (failure = error));
-  const { rounds, controls, perJobDi, metricsCost, memory, flowControl } = gathered;
+  const { rounds, controls, perJobDi, metricsCost, memory, flowControl, outbox } = gathered;
   const figures = summarise(rounds);
   const noiseFloor = Object.fromEntries(
     Object.entries(controls).map(([id, ratios]) => [id, spread(ratios)]),
@@ -874,6 +882,7 @@ async function main(): Promise<boolean> {
   if (metricsCost) console.log(`\n${describeMetricsCost(metricsCost)}`);
   if (flowControl) printFlowControl(flowControl);
   if (gathered.cls) printCls(gathered.cls);
+  if (outbox) printOutbox(outbox);
   let transaction: Awaited<ReturnType<typeof measureTransaction>> | undefined;
   if (failure === undefined && BACKEND === 'postgres' && wanted('transaction')) {
     await inLane({ figure: 'transaction', lane: taskQueue.label }, () =>
@@ -916,6 +925,7 @@ async function main(): Promise<boolean> {
     memory,
     flowControl,
     cls: gathered.cls,
+    outbox,
     tracing,
     transaction,
     noiseFloor,

@@ -42,6 +42,7 @@ export type {
   QueueSettings,
   TaskQueueConnection,
   TaskQueueModuleOptions,
+  TaskQueueOutboxOptions,
   WorkerSettings,
 } from './interfaces/task-queue-options.interface.js';
 export { getRegistry, type TaskCatalogue } from './discovery/task-catalogue.js';

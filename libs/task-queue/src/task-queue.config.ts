@@ -1,5 +1,6 @@
 import { resolveBackendOptions, type BackendOptions } from './backends/backend-options.js';
 import { resolveClsConfig, type ClsConfig } from './cls/cls.config.js';
+import { resolveOutbox, type OutboxConfig } from './backends/outbox/outbox.options.js';
 import { TaskQueueConfigError } from './errors/index.js';
 import { fromSharedBullConfig } from './nest-bullmq/nest-bullmq.shared-config.js';
 import { firstProblem, rules, type OptionRules } from './options/option-rules.js';
@@ -38,8 +39,10 @@ export interface TaskQueueConfig {
   backend: BackendOptions;
   /** Seconds to wait for the backend at bootstrap before failing it; unset: boot anyway. */
   failFast: number | undefined;
-  /** PostgreSQL: run BullMQ's migrations at start. */
+  /** PostgreSQL: run BullMQ's migrations at start (and the outbox's, on Redis). */
   migrate: boolean;
+  /** Redis: the application's PostgreSQL, where transactional enqueues write their jobs. */
+  outbox: OutboxConfig | undefined;
   /** Queue name → concurrency, in configuration order. */
   queues: ReadonlyMap<string, number>;
   /** Queue name → its rate limit and global concurrency, for the queues that set either. */
@@ -100,6 +103,7 @@ export function resolveConfig(
   const connection = options.connection ?? shared.connection ?? DEFAULT_CONNECTION;
   const prefix = options.prefix ?? shared.prefix;
   const backend = resolveBackendOptions(connection, prefix, DEFAULT_PREFIX);
+  const outbox = resolveOutbox(options.outbox, backend.kind);
 
   const queues = new Map<string, number>();
   const limits = new Map<string, QueueLimits>();
@@ -163,6 +167,7 @@ export function resolveConfig(
     backend,
     failFast: options.failFast,
     migrate: options.migrate ?? true,
+    outbox,
     queues,
     limits,
     defaultQueue,

@@ -21,6 +21,7 @@ import { BackendFailFast } from './backends/backend-fail-fast.js';
 import { createBackend } from './backends/create-backend.js';
 import { QueueBackend } from './backends/queue-backend.js';
 import { BullJobStore } from './backends/bullmq.job-store.js';
+import { createOutbox, TaskQueueOutbox } from './backends/outbox/outbox.host.js';
 import { JobStore } from './producer/job-store.js';
 import {
   ConfigurableModuleClass,
@@ -128,12 +129,22 @@ export const TASK_QUEUE_EXPORTS = [
     BackendFailFast,
     // OpenTelemetry spans when the application has @opentelemetry/api (an optional peer).
     { provide: TaskTracing, useFactory: () => loadTracing() },
+    // Redis with `outbox`: the outbox of transactional enqueues, and its relay (else null).
+    {
+      provide: TaskQueueOutbox,
+      useFactory: createOutbox,
+      inject: [TASK_QUEUE_CONFIG, QueueBackend, TaskTracing],
+    },
     // Where TaskQueue keeps jobs: BullMQ on the backend (the testing module keeps them in memory).
     {
       provide: JobStore,
-      useFactory: (backend: QueueBackend, tracing: TaskTracing, config: TaskQueueConfig) =>
-        new BullJobStore(backend, tracing, config),
-      inject: [QueueBackend, TaskTracing, TASK_QUEUE_CONFIG],
+      useFactory: (
+        backend: QueueBackend,
+        tracing: TaskTracing,
+        config: TaskQueueConfig,
+        outbox: TaskQueueOutbox | null,
+      ) => new BullJobStore(backend, tracing, config, outbox?.writer),
+      inject: [QueueBackend, TaskTracing, TASK_QUEUE_CONFIG, TaskQueueOutbox],
     },
     TaskWorkerHost,
     // nestjs-cls (an optional peer), found at start: a CLS context per run, and what jobs carry.

@@ -17,6 +17,8 @@ import { explainTimeout, workerHint } from './bullmq.wait-timeout.js';
 import type { TaskTracing } from '../observability/task-queue.tracing.js';
 import { QueueBackend } from './queue-backend.js';
 import type { TaskQueueConfig } from '../task-queue.config.js';
+import { OutboxQueueJobs } from './outbox/outbox.queue-jobs.js';
+import type { OutboxWriter } from './outbox/outbox.writer.js';
 
 /**
  * How often a wait for many outcomes reads the jobs still unfinished, in ms, where the event
@@ -30,13 +32,16 @@ export class BullJobStore extends JobStore {
     private readonly backend: QueueBackend,
     private readonly tracing: TaskTracing,
     private readonly config: TaskQueueConfig,
+    /** Redis with `forRoot({ outbox })`: where transactional enqueues write. */
+    private readonly outbox?: OutboxWriter,
   ) {
     super();
   }
 
   queue(name: string): QueueJobStore {
     const explain = explainTimeout(this.backend, name, workerHint(this.config, name));
-    return new BullQueueJobs(this.backend, name, this.tracing, explain);
+    const jobs = new BullQueueJobs(this.backend, name, this.tracing, explain);
+    return this.outbox ? new OutboxQueueJobs(name, jobs, this.outbox) : jobs;
   }
 }
 

@@ -1,4 +1,5 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { TaskQueueOutbox } from './outbox/outbox.host.js';
 import { BackendHealth } from '../observability/backend-health.js';
 import type { BackendKind } from '../observability/backend-health.js';
 import { QueueBackend } from './queue-backend.js';
@@ -10,13 +11,15 @@ export interface TaskQueueMigration {
   schema?: string;
   /** BullMQ's schema version the schema is at now; `undefined` on Redis. */
   version?: number;
+  /** Redis with `forRoot({ outbox })`: the outbox table's schema and version now. */
+  outbox?: { schema: string; version: number };
 }
 
 /**
  * Runs BullMQ's PostgreSQL schema migrations on purpose, for deployments that start their
  * applications with `migrate: false` and migrate in a release step instead. Safe to run again
  * and from several processes at once (BullMQ serializes them under an advisory lock). On Redis
- * there is nothing to migrate.
+ * there is nothing to migrate, but the outbox's table (`forRoot({ outbox })`).
  *
  * @example
  * ```ts
@@ -33,10 +36,19 @@ export class TaskQueueMigrator {
     private readonly health: BackendHealth,
     // Absent under the testing module, which has no backend and nothing to migrate.
     @Optional() private readonly backend?: QueueBackend,
+    @Optional() @Inject(TaskQueueOutbox) private readonly outbox?: TaskQueueOutbox | null,
   ) {}
 
-  /** Brings the schema up to this BullMQ's version; rejects when the backend is unreachable. */
+  /**
+   * Brings the schema up to this BullMQ's version, and creates the Redis outbox's table when
+   * there is one; rejects when the backend (or the outbox's database) is unreachable.
+   */
   async migrate(): Promise<TaskQueueMigration> {
-    return { backend: this.health.kind, ...(await this.backend?.migrate()) };
+    const migration: TaskQueueMigration = {
+      backend: this.health.kind,
+      ...(await this.backend?.migrate()),
+    };
+    if (this.outbox) migration.outbox = await this.outbox.migrate();
+    return migration;
   }
 }

@@ -140,18 +140,17 @@ export async function listSchedules(
   return { stdout: table([head, ...rows]) };
 }
 
-/** @internal `migrate`: BullMQ's PostgreSQL schema migrations. */
+/** @internal `migrate`: BullMQ's PostgreSQL schema migrations, and the Redis outbox's table. */
 export async function migrate(
   app: INestApplicationContext,
   command: CliCommand,
 ): Promise<CommandOutput> {
   const migration = await app.get(TaskQueueMigrator).migrate();
   if (command.json) return { stdout: json(migration) };
-  const { backend, schema, version } = migration;
-  return {
-    stdout:
-      schema === undefined
-        ? `Nothing to migrate on ${backend}.`
-        : `Schema '${schema}' is at BullMQ schema version ${version}.`,
-  };
+  const { backend, schema, version, outbox } = migration;
+  const lines: string[] = [];
+  if (schema !== undefined)
+    lines.push(`Schema '${schema}' is at BullMQ schema version ${version}.`);
+  if (outbox) lines.push(`Outbox table "${outbox.schema}".outbox is at version ${outbox.version}.`);
+  return { stdout: lines.length ? lines.join('\n') : `Nothing to migrate on ${backend}.` };
 }

@@ -32,8 +32,9 @@ export const COMMAND_HELP: Record<string, string> = {
   --queues a,b      queues to work on (default: every configured queue)
   --concurrency N   jobs run at once per queue in this process (default: each queue's own)`,
   migrate: `Usage: ${BIN} --module FILE migrate
-  Runs BullMQ's PostgreSQL schema migrations (for apps started with migrate: false).
-  Nothing to do on Redis.`,
+  Runs BullMQ's PostgreSQL schema migrations, and creates the Redis outbox's table (for apps
+  started with migrate: false).
+  Nothing to do on Redis without an outbox.`,
 };
 
 /** The overall help. */
@@ -47,7 +48,7 @@ Commands:
   schedules [QUEUE]          the job schedules stored on the backend
   worker [--queues a,b] [--concurrency N]
                              run workers until SIGTERM / SIGINT
-  migrate                    run BullMQ's PostgreSQL schema migrations
+  migrate                    run BullMQ's PostgreSQL migrations (and the outbox's)
 
 Options:
 ${MODULE_OPTION}

@@ -114,6 +114,27 @@ export interface WorkerSettings {
 }
 
 /**
+ * Redis only: the application's PostgreSQL, where a transactional enqueue
+ * (`enqueue(…, { transaction })`) writes its job, into an outbox table, in the caller's
+ * transaction. The processes that run workers move each committed row to Redis, as a job whose
+ * id is the row's.
+ *
+ * @example
+ * ```ts
+ * TaskQueueModule.forRoot({
+ *   connection: 'redis://127.0.0.1:6379',
+ *   outbox: { connection: process.env.DATABASE_URL },
+ * })
+ * ```
+ */
+export interface TaskQueueOutboxOptions {
+  /** The application's database: a `postgres://` URL, or a `pg.Pool` (the module does not end it). */
+  connection: string | PgPool;
+  /** The schema of the outbox table, created when the application starts. Default `task_queue_outbox`. */
+  schema?: string;
+}
+
+/**
  * Options of {@link TaskQueueModule.forRoot}.
  *
  * @example
@@ -164,11 +185,16 @@ export interface TaskQueueModuleOptions {
    */
   prefix?: string;
   /**
-   * PostgreSQL only: run BullMQ's schema migrations when the application starts (default
-   * `true`). With `false` the schema must be current already (migrated by a deploy step);
+   * PostgreSQL (and the Redis `outbox`'s table): run the schema migrations when the
+   * application starts (default `true`). With `false` the schema must be current already (migrated by a deploy step);
    * a schema that is not fails every enqueue with a message that says so.
    */
   migrate?: boolean;
+  /**
+   * Redis only: the application's PostgreSQL, for enqueues inside its transactions (see
+   * {@link TaskQueueOutboxOptions}). Without it, `transaction` on Redis is an `InvalidOptionsError`.
+   */
+  outbox?: TaskQueueOutboxOptions;
   /** `true` (default) runs workers for every queue here; `false` only enqueues. */
   worker?: boolean | WorkerSettings;
   /**
