@@ -34,7 +34,7 @@ describe('PGlitePool', () => {
     const lite: PGliteLike = db;
     pool = new PGlitePool(lite);
     await pool.query('CREATE TABLE probe (n int)');
-  }, 30_000);
+  }, 180_000);
 
   afterAll(async () => {
     await pool.end();
@@ -250,7 +250,7 @@ describe('BullMQ on a PGlitePool', () => {
     const client = await pool.connect();
     await runMigrations(client, schema);
     client.release();
-  }, 30_000);
+  }, 180_000);
 
   afterAll(async () => {
     for (const close of closers.reverse()) await close();

@@ -36,7 +36,7 @@ describe('PGlitePools sharing one PGlite', () => {
   beforeAll(async () => {
     db = new PGlite();
     await db.query('CREATE TABLE probe (n int)');
-  }, 30_000);
+  }, 180_000);
 
   afterAll(() => within(5000, 'closing the PGlite', db.close()));
 
@@ -131,7 +131,7 @@ describe('BullMQ applications sharing one PGlite', () => {
     await runMigrations(client, schema);
     client.release();
     await pool.end();
-  }, 30_000);
+  }, 180_000);
 
   afterAll(() => within(5000, 'closing the PGlite', db.close()));
 

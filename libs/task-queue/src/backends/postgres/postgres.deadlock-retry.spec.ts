@@ -19,7 +19,7 @@ describe("BullMQ's PostgreSQL worker", () => {
     const client = await pool.connect();
     await runMigrations(client, schema);
     client.release();
-  }, 30_000);
+  }, 180_000);
 
   afterAll(async () => {
     await pool.end();
@@ -71,5 +71,5 @@ describe("BullMQ's PostgreSQL worker", () => {
       await worker.close();
       await queue.close();
     }
-  }, 30_000);
+  }, 180_000);
 });

@@ -63,7 +63,7 @@ describe("BullMQ's PostgreSQL adds", () => {
     const connection = { connection: pool };
     queue = new Queue('adds', connection, factory as never);
     flows = new FlowProducer(connection, factory as never);
-  }, 30_000);
+  }, 180_000);
 
   afterAll(async () => {
     await queue?.close();
