@@ -103,8 +103,9 @@ describe('when Redis is unreachable', () => {
           .catch((e: unknown) => e),
       );
       await new Promise((resolve) => setTimeout(resolve, 50));
-      // One shared wait (and ioredis's own connect): a listener or two more, not thirty.
-      expect(client.listenerCount('ready') - listenersBefore).toBeLessThanOrEqual(2);
+      // One shared wait (and ioredis's own connects, a reconnect under load among them): a few
+      // listeners more, not one per enqueue (thirty).
+      expect(client.listenerCount('ready') - listenersBefore).toBeLessThanOrEqual(4);
       const errors = await Promise.all(burst);
       for (const error of errors) expect(error).toBeInstanceOf(RedisUnavailableError);
       // Ours is gone once the wait ended; ioredis keeps its connect's until it connects.
