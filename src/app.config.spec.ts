@@ -1,4 +1,4 @@
-import { readAppConfig } from './app.config.js';
+import { queuesShareAppDatabase, readAppConfig } from './app.config.js';
 
 describe('readAppConfig: dashboard credentials', () => {
   it('has none by default: the dashboard is then served on loopback only', () => {
@@ -14,5 +14,23 @@ describe('readAppConfig: dashboard credentials', () => {
     expect(() => readAppConfig({ DASHBOARD_USER: 'admin' })).toThrow(
       'Set both DASHBOARD_USER and DASHBOARD_PASSWORD, or neither',
     );
+  });
+});
+
+describe('queuesShareAppDatabase', () => {
+  const shares = (env: NodeJS.ProcessEnv) => queuesShareAppDatabase(readAppConfig(env));
+
+  it('is true on one PostgreSQL, or on PGlite in memory in the schema of the app', () => {
+    const url = 'postgres://postgres@127.0.0.1:5432/app';
+    expect(shares({ TASK_QUEUE_URL: url, DATABASE_URL: url })).toBe(true);
+    expect(shares({ TASK_QUEUE_URL: 'pglite:memory' })).toBe(true);
+    expect(shares({ TASK_QUEUE_URL: 'pglite:memory', TASK_QUEUE_PREFIX: 'public' })).toBe(true);
+  });
+
+  it('is false with the queues on Redis, apart from PGlite data, or in another PGlite schema', () => {
+    expect(shares({ TASK_QUEUE_URL: 'redis://127.0.0.1:6379' })).toBe(false);
+    expect(shares({ TASK_QUEUE_URL: 'postgres://postgres@127.0.0.1:5432/app' })).toBe(false);
+    expect(shares({ TASK_QUEUE_URL: 'pglite:/tmp/queues' })).toBe(false);
+    expect(shares({ TASK_QUEUE_URL: 'pglite:memory', TASK_QUEUE_PREFIX: 'tasks' })).toBe(false);
   });
 });

@@ -85,3 +85,21 @@ export function describeQueueUrl(url: string): string {
   if (/^postgres(ql)?:/.test(url)) return `PostgreSQL at ${shown}`;
   return `Redis at ${shown}`;
 }
+
+/**
+ * Whether the queues live in the example's own database, so that a route can enqueue inside its
+ * transaction: both on PostgreSQL (`TASK_QUEUE_URL` and `DATABASE_URL`; the module checks on first
+ * use that they name one database, and refuses otherwise), or both on PGlite (`pglite:memory`
+ * without `DATABASE_URL`: app.module.ts hands the queues the app's own PGlite, and its schema).
+ *
+ * On PGlite only without a `TASK_QUEUE_PREFIX` of another schema than the app's (`public`): the
+ * queues set the one session's `search_path` to their schema and leave it there, which would hide
+ * the app's tables from its own queries. With one, the queues get a PGlite of their own, as before.
+ */
+export function queuesShareAppDatabase(config: AppConfig): boolean {
+  if (config.databaseUrl) return /^postgres(ql)?:/.test(config.queueUrl);
+  return config.queueUrl === 'pglite:memory' && (config.prefix ?? APP_SCHEMA) === APP_SCHEMA;
+}
+
+/** The schema of the example's tables on PGlite, which the queues share there. */
+export const APP_SCHEMA = 'public';

@@ -2,8 +2,10 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TaskQueueExceptionFilter, TaskQueueModule } from '@app/task-queue';
 import { TaskQueueDashboardModule } from '@app/task-queue/dashboard';
-import { QUEUES, readAppConfig } from './app.config.js';
+import { APP_SCHEMA, QUEUES, queuesShareAppDatabase, readAppConfig } from './app.config.js';
 import { CampaignsModule } from './campaigns/campaigns.module.js';
+import { DatabaseModule } from './database/database.module.js';
+import { Database, EmbeddedDatabase } from './database/database.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { OpsModule } from './ops/ops.module.js';
 import { TracingFlush } from './ops/tracing-flush.js';
@@ -18,12 +20,18 @@ import { UsersModule } from './users/users.module.js';
 function taskQueueModule(): DynamicModule {
   // Read at bootstrap rather than at import, so a test can set its own prefix first.
   return TaskQueueModule.forRootAsync({
-    useFactory: () => {
+    imports: [DatabaseModule],
+    inject: [Database],
+    useFactory: (database: Database) => {
       const config = readAppConfig();
+      // On PGlite the queues take the app's own instance, so that the signup's transaction can
+      // write the user and the welcome email's job together (src/users/signup.service.ts), and
+      // its schema, since they set the session's search_path to theirs (app.config.ts).
+      const sharedPglite = queuesShareAppDatabase(config) && database instanceof EmbeddedDatabase;
       return {
-        connection: config.queueUrl,
+        connection: sharedPglite ? { pglite: database.pglite } : config.queueUrl,
         migrate: config.migrate,
-        prefix: config.prefix,
+        prefix: sharedPglite ? APP_SCHEMA : config.prefix,
         queues: QUEUES,
         worker: config.worker,
         shutdownGracePeriod: config.shutdownGracePeriod,
@@ -40,6 +48,8 @@ function taskQueueModule(): DynamicModule {
  */
 @Module({
   imports: [
+    // First: on PGlite the queues use its instance, so it must shut down after them (see there).
+    DatabaseModule,
     taskQueueModule(),
     // Bull Board at /queues: behind DASHBOARD_USER / DASHBOARD_PASSWORD when they are set,
     // otherwise open for local development only, which main.ts allows by binding 127.0.0.1.

@@ -79,6 +79,23 @@ describe('the example app', () => {
     });
   });
 
+  it('POST /users signs up on Redis too: the user commits, then its welcome email is enqueued', async () => {
+    // The queues are not in the app's database here, so the two writes cannot commit together
+    // (test/example-database.e2e-spec.ts has the transaction, on PostgreSQL and PGlite).
+    const signup = await request('POST', '/users', { email: 'ada@example.com' });
+    expect(signup).toMatchObject({ status: 201, body: { transactional: false } });
+    expect(await finished('default', signup.body.jobId as string)).toMatchObject({
+      name: 'send_welcome_email',
+      status: 'complete',
+      attempts: 1,
+      result: { status: 'sent', userId: signup.body.userId },
+    });
+    expect((await request('POST', '/users', { email: 'no at sign' })).status).toBe(400);
+    expect((await request('POST', '/users?fail=later', { email: 'x@example.com' })).status).toBe(
+      400,
+    );
+  });
+
   it("runs a scheduled task on demand with its schedule's default kwargs, or the caller's", async () => {
     const byDefault = await request('POST', '/payments/batch');
     const explicit = await request('POST', '/payments/batch?batchSize=5');

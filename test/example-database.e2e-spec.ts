@@ -1,15 +1,31 @@
 // The example app on either database, as a user starts it: with no DATABASE_URL on the embedded
-// PGlite, with one on PostgreSQL (a schema of this file's own). Both migrate at start, run
-// update_user_status from its HTTP route, and close the database when the app closes.
-import type { INestApplication } from '@nestjs/common';
+// PGlite, with one on PostgreSQL (a schema of this file's own), the queues in that same database
+// (on PGlite, the same instance). Both migrate at start, run update_user_status from its HTTP
+// route, sign a user up in one transaction with its welcome email, and close the database when
+// the app closes.
+import { ConsoleLogger, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { eq } from 'drizzle-orm';
+import { TaskQueues } from '@app/task-queue';
 import { AppModule } from '../src/app.module.js';
 import { Database, EmbeddedDatabase, PostgresDatabase } from '../src/database/database.js';
 import { userEvents, users } from '../src/database/schema.js';
-import { createSchema, type TestSchema } from './support/postgres.js';
-import { enqueueAndFinish } from './support/http.js';
-import { deleteKeys, uniquePrefix } from './support/redis.js';
+import { countJobs } from './support/backend.js';
+import { enqueueAndFinish, type JobJson } from './support/http.js';
+import { createSchema, TEST_DATABASE_URL, type TestSchema } from './support/postgres.js';
+import { eventually } from './support/redis.js';
+
+/** Nest's console logger, keeping the errors it logs. */
+class RecordingLogger extends ConsoleLogger {
+  readonly errors: string[] = [];
+
+  override error(message: unknown, ...rest: unknown[]) {
+    this.errors.push(String(message));
+    super.error(message, ...rest);
+  }
+}
+
+const logger = new RecordingLogger({ logLevels: ['error', 'warn'] });
 
 /** Boots AppModule with these environment variables (undefined: unset), restoring them after. */
 async function bootApp(env: Record<string, string | undefined>): Promise<INestApplication> {
@@ -23,7 +39,7 @@ async function bootApp(env: Record<string, string | undefined>): Promise<INestAp
   apply(env);
   try {
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    const app = moduleRef.createNestApplication({ logger: ['error', 'warn'] });
+    const app = moduleRef.createNestApplication({ logger });
     await app.listen(0, '127.0.0.1');
     return app;
   } finally {
@@ -40,22 +56,44 @@ describe.each([
   ['the embedded PGlite, with no DATABASE_URL', 'pglite'],
   ['PostgreSQL, with DATABASE_URL', 'postgres'],
 ] as const)('the example app on %s', (_label, driver) => {
-  const prefix = uniquePrefix(`example-${driver}`);
   let schema: TestSchema | undefined;
+  let queueSchema: TestSchema | undefined;
   let app: INestApplication;
   let database: Database;
 
   beforeAll(async () => {
-    if (driver === 'postgres') schema = await createSchema('example');
-    app = await bootApp({ TASK_QUEUE_PREFIX: prefix, DATABASE_URL: schema?.url });
+    if (driver === 'postgres') {
+      schema = await createSchema('example');
+      queueSchema = await createSchema('example_queues');
+    }
+    app = await bootApp({
+      // The same database; the queues in a schema of their own (the URL's search_path would win).
+      TASK_QUEUE_URL: schema ? TEST_DATABASE_URL : 'pglite:memory',
+      // On PGlite the instance is this app's own: BullMQ's default schema will do.
+      TASK_QUEUE_PREFIX: queueSchema?.name,
+      DATABASE_URL: schema?.url,
+    });
     database = app.get(Database);
   });
 
   afterAll(async () => {
     await app?.close();
-    await deleteKeys(prefix);
     await schema?.drop();
+    await queueSchema?.drop();
   });
+
+  /** `POST /users { email }`, with `query` after the path. */
+  async function signUp(email: string, query = '') {
+    const response = await fetch(`${await app.getUrl()}/users${query}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  const usersWithEmail = (email: string) =>
+    database.db.select({ id: users.id }).from(users).where(eq(users.email, email));
 
   it('uses that database, migrated at start with the demo users', async () => {
     expect(database).toBeInstanceOf(driver === 'pglite' ? EmbeddedDatabase : PostgresDatabase);
@@ -88,8 +126,68 @@ describe.each([
     expect(bad.status).toBe(400);
   });
 
-  it('closes the database when the app closes', async () => {
+  it('POST /users saves the user and enqueues its welcome email in one transaction, run once', async () => {
+    const jobsBefore = await countJobs(app, 'default');
+    const signup = await signUp('ada@example.com');
+    expect(signup).toEqual({
+      status: 201,
+      body: {
+        userId: expect.any(Number) as unknown,
+        jobId: expect.any(String) as unknown,
+        transactional: true,
+      },
+    });
+    const userId = signup.body.userId as number;
+    expect(await usersWithEmail('ada@example.com')).toEqual([{ id: userId }]);
+    const job = await eventually(
+      async () => {
+        const read = (await (
+          await fetch(`${await app.getUrl()}/jobs/default/${signup.body.jobId as string}`)
+        ).json()) as JobJson & { attempts: number };
+        return read.status === 'complete' || read.status === 'failed' ? read : undefined;
+      },
+      15_000,
+      'the welcome email to finish',
+    );
+    expect(job).toMatchObject({
+      name: 'send_welcome_email',
+      status: 'complete',
+      attempts: 1,
+      result: { status: 'sent', userId },
+    });
+    expect(await countJobs(app, 'default')).toBe(jobsBefore + 1);
+  });
+
+  it('a signup that fails after the enqueue rolls back: no user and no job', async () => {
+    const jobsBefore = await countJobs(app, 'default');
+    const failed = await signUp('grace@example.com', '?fail=after-enqueue');
+    expect(failed.status).toBe(500);
+    const message = failed.body.message as string;
+    expect(message).toMatch(/after enqueueing job \S+ .*rolled back together/);
+    const voidJobId = /job (\S+) /.exec(message)?.[1];
+    expect(await app.get(TaskQueues).get('default').getJob(voidJobId!)).toBeUndefined();
+    expect(await usersWithEmail('grace@example.com')).toEqual([]);
+    expect(await countJobs(app, 'default')).toBe(jobsBefore);
+  });
+
+  it('a signup with a taken email answers 409, and enqueues nothing', async () => {
+    const jobsBefore = await countJobs(app, 'default');
+    const taken = await signUp('user1@example.com');
+    expect(taken).toMatchObject({
+      status: 409,
+      body: { message: 'A user with the email user1@example.com already exists' },
+    });
+    expect(await usersWithEmail('user1@example.com')).toHaveLength(1);
+    expect(await countJobs(app, 'default')).toBe(jobsBefore);
+  });
+
+  it('closes the database when the app closes, after the queues that may be on it', async () => {
+    const logged = logger.errors.length;
     await app.close();
+    // On PGlite the queues share the database: closed first, it would fail their shutdown,
+    // which their health check reports a moment later.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(logger.errors.slice(logged)).toEqual([]);
     if (database instanceof PostgresDatabase) expect(database.pool.ended).toBe(true);
     if (database instanceof EmbeddedDatabase) expect(database.pglite.closed).toBe(true);
   });

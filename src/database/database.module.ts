@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { readAppConfig } from '../app.config.js';
 import { Database, openDatabase } from './database.js';
 import { DbSession } from './db-session.js';
@@ -7,7 +7,13 @@ import { DbSession } from './db-session.js';
  * The example's database: PostgreSQL at `DATABASE_URL`, else PGlite in memory, migrated at
  * start and closed at shutdown. Import it where tasks declare a {@link DbSession} parameter:
  * Nest creates it once however many modules import it.
+ *
+ * Global, and imported first by AppModule, so that it shuts down after TaskQueueModule (global
+ * too): Nest runs the shutdown hooks of global modules after the others, in the reverse of the
+ * order it met them. On PGlite the queues run on this module's instance, which must outlive them.
+ * test/example-database.e2e-spec.ts fails if a Nest upgrade changes that order.
  */
+@Global()
 @Module({
   providers: [
     { provide: Database, useFactory: () => openDatabase(readAppConfig().databaseUrl) },

@@ -13,6 +13,9 @@ import * as schema from './schema.js';
 /** The Drizzle database of the example, whichever driver is underneath. */
 export type AppDatabase = PgDatabase<PgQueryResultHKT, typeof schema>;
 
+/** The `tx` of `AppDatabase.transaction()`. */
+export type AppTransaction = Parameters<Parameters<AppDatabase['transaction']>[0]>[0];
+
 /** One transaction on a connection of its own: queries through `db`, then commit or roll back once. */
 export interface TransactionLease {
   readonly db: AppDatabase;
@@ -139,6 +142,15 @@ export class PostgresDatabase extends Database {
  * PGlite: PostgreSQL compiled to WebAssembly, in this process, with one connection. Its
  * `transaction()` holds that connection exclusively until the callback settles, so job
  * transactions run one after another (other queries wait too) instead of interleaving.
+ *
+ * The queues run on this same instance when they are on PGlite (app.module.ts), so that a signup
+ * commits its user and its job together. Then a job's open transaction makes the queues'
+ * statements wait too, which is why the design keeps to two rules: every transaction is short
+ * and awaits nothing but its own queries, and whatever enqueues while it holds one enqueues
+ * through it (`{ transaction: drizzleTransaction(await db.tx()) }` in a task). An enqueue beside
+ * its own open transaction would wait for that transaction, which waits for the enqueue: a
+ * deadlock until the job's timeout. Through the transaction, the follow-up job also commits or
+ * rolls back with the job's writes, which is what it should do anyway.
  */
 export class EmbeddedDatabase extends Database {
   readonly driver = 'pglite';

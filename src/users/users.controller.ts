@@ -6,16 +6,44 @@ import {
   Param,
   ParseIntPipe,
   Post,
+  Query,
 } from '@nestjs/common';
 import { TaskQueues } from '@app/task-queue';
+import { SignupService, type SignupResult } from './signup.service.js';
 
 /**
- * Enqueues the users' tasks: `POST /users/:id/welcome`, `POST /users/:id/follow-up` and
- * `POST /users/:id/status { status }`.
+ * Signs users up (`POST /users { email }`) and enqueues the users' tasks:
+ * `POST /users/:id/welcome`, `POST /users/:id/follow-up` and `POST /users/:id/status { status }`.
  */
 @Controller('users')
 export class UsersController {
-  constructor(private readonly taskQueues: TaskQueues) {}
+  constructor(
+    private readonly taskQueues: TaskQueues,
+    private readonly signup: SignupService,
+  ) {}
+
+  /**
+   * Saves the user and enqueues its welcome email in one transaction (see SignupService).
+   * `?fail=after-enqueue` fails the signup after the enqueue, to watch both roll back.
+   */
+  @Post()
+  async signUp(
+    @Body() body: { email?: unknown } | null,
+    @Query('fail') fail?: string,
+  ): Promise<SignupResult> {
+    const email = body?.email;
+    if (typeof email !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(email)) {
+      throw new BadRequestException(
+        `Expected a JSON body { "email": "<name>@<domain>" }, got email ${JSON.stringify(email) ?? 'missing'}`,
+      );
+    }
+    if (fail !== undefined && fail !== 'after-enqueue') {
+      throw new BadRequestException(
+        `?fail takes only 'after-enqueue', not ${JSON.stringify(fail)}`,
+      );
+    }
+    return this.signup.signUp(email, { failAfterEnqueue: fail === 'after-enqueue' });
+  }
 
   @Post(':id/welcome')
   @HttpCode(202)

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DatabaseModule } from '../database/database.module.js';
+import { SignupService } from './signup.service.js';
 import { UsersController } from './users.controller.js';
 import { UsersTasks } from './users.tasks.js';
 
@@ -7,6 +8,6 @@ import { UsersTasks } from './users.tasks.js';
 @Module({
   imports: [DatabaseModule],
   controllers: [UsersController],
-  providers: [UsersTasks],
+  providers: [UsersTasks, SignupService],
 })
 export class UsersModule {}
