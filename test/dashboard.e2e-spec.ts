@@ -272,7 +272,7 @@ describe('dashboard protection: mounted only when protected or loopback-bound', 
 
 // The example boots two embedded databases on PGlite (the queue's and its own), with their
 // migrations: on a loaded machine that alone can take most of Jest's default 30 s.
-const EXAMPLE_BOOT_MS = 90_000;
+const EXAMPLE_BOOT_MS = 180_000;
 
 describe("the example app's dashboard", () => {
   /** Boots the example's AppModule with `env` set for its configuration, on 127.0.0.1. */

@@ -38,7 +38,10 @@ function parsePrometheus(text: string) {
 describe(`the example app's /health and /metrics on ${BACKEND}`, () => {
   it('/health reports the backend reachable and the workers; /metrics counts the jobs run', async () => {
     const app = startBuilt('main', [], { ...backend.env, PORT: '0' });
-    const [, baseUrl] = await app.waitForOutput(/Listening on (http:\/\/127\.0\.0\.1:\d+)/, 60_000);
+    const [, baseUrl] = await app.waitForOutput(
+      /Listening on (http:\/\/127\.0\.0\.1:\d+)/,
+      120_000,
+    );
 
     // The workers start taking jobs a moment after the app listens (once the backend is ready
     // and the schedules are reconciled); /health answers 503 until they do.
@@ -90,5 +93,5 @@ describe(`the example app's /health and /metrics on ${BACKEND}`, () => {
     // No counter that reads 0 while jobs completed (BullMQ's own, fed only when it collects).
     expect([...declared.keys()].filter((name) => name.startsWith('bullmq_'))).toEqual([]);
     expect(await app.stop('SIGTERM')).toEqual({ code: 0, signal: null });
-  }, 120_000);
+  }, 180_000);
 });
