@@ -153,8 +153,16 @@ describe('Transactional enqueue on Redis, through the outbox', () => {
       ),
     ]);
     for (const { id } of [...many, flow]) await eventually(() => ranOnce(id), 15_000, `job ${id}`);
-    const root = await queues.get('default').getJob(flow.id);
-    expect(root?.result).toEqual({ children: [{ welcomed: 10 }, { welcomed: 11 }] });
+    // A run is counted as its body ends, a moment before BullMQ stores its result.
+    const root = await eventually(
+      async () => {
+        const job = await queues.get('default').getJob(flow.id);
+        return job?.status === 'complete' ? job : undefined;
+      },
+      15_000,
+      `flow ${flow.id} complete`,
+    );
+    expect(root.result).toEqual({ children: [{ welcomed: 10 }, { welcomed: 11 }] });
   });
 
   it('a key held by a rolled-back enqueue is free afterwards', async () => {
