@@ -1,4 +1,9 @@
-import { queuesShareAppDatabase, readAppConfig } from './app.config.js';
+import {
+  enqueuesInAppTransactions,
+  queuesShareAppDatabase,
+  queuesUseOutbox,
+  readAppConfig,
+} from './app.config.js';
 
 describe('readAppConfig: dashboard credentials', () => {
   it('has none by default: the dashboard is then served on loopback only', () => {
@@ -32,5 +37,24 @@ describe('queuesShareAppDatabase', () => {
     expect(shares({ TASK_QUEUE_URL: 'postgres://postgres@127.0.0.1:5432/app' })).toBe(false);
     expect(shares({ TASK_QUEUE_URL: 'pglite:/tmp/queues' })).toBe(false);
     expect(shares({ TASK_QUEUE_URL: 'pglite:memory', TASK_QUEUE_PREFIX: 'tasks' })).toBe(false);
+  });
+});
+
+describe('queuesUseOutbox', () => {
+  const url = 'postgres://postgres@127.0.0.1:5432/app';
+  const config = (env: NodeJS.ProcessEnv) => readAppConfig(env);
+
+  it('is true on Redis beside an app PostgreSQL, whose transactions then enqueue', () => {
+    const env = { TASK_QUEUE_URL: 'redis://127.0.0.1:6379', DATABASE_URL: url };
+    expect(queuesUseOutbox(config(env))).toBe(true);
+    expect(enqueuesInAppTransactions(config(env))).toBe(true);
+    expect(config({ ...env, TASK_QUEUE_OUTBOX_SCHEMA: 'app' }).outboxSchema).toBe('app');
+  });
+
+  it('is false on Redis with the data in PGlite, and with the queues on PostgreSQL', () => {
+    const redis = { TASK_QUEUE_URL: 'redis://127.0.0.1:6379' };
+    expect(queuesUseOutbox(config(redis))).toBe(false);
+    expect(enqueuesInAppTransactions(config(redis))).toBe(false);
+    expect(queuesUseOutbox(config({ TASK_QUEUE_URL: url, DATABASE_URL: url }))).toBe(false);
   });
 });

@@ -16,6 +16,11 @@ export interface AppConfig {
    * `npm run tasks -- migrate` in the release step instead); default `true`.
    */
   migrate: boolean;
+  /**
+   * `TASK_QUEUE_OUTBOX_SCHEMA`: with the queues on Redis and a `DATABASE_URL`, the schema of the
+   * outbox table in that database; unset, the module's default (`task_queue_outbox`).
+   */
+  outboxSchema?: string;
   /** `PORT` of the HTTP API on 127.0.0.1, default 3000 (0 picks a free one). */
   port: number;
   /**
@@ -68,6 +73,7 @@ export function readAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     queueUrl: env.TASK_QUEUE_URL || env.REDIS_URL || 'redis://127.0.0.1:6379',
     prefix: env.TASK_QUEUE_PREFIX || undefined,
+    outboxSchema: env.TASK_QUEUE_OUTBOX_SCHEMA || undefined,
     migrate: migrate === 'true',
     port,
     databaseUrl: env.DATABASE_URL || undefined,
@@ -100,6 +106,24 @@ export function queuesShareAppDatabase(config: AppConfig): boolean {
   if (config.databaseUrl) return /^postgres(ql)?:/.test(config.queueUrl);
   return config.queueUrl === 'pglite:memory' && (config.prefix ?? APP_SCHEMA) === APP_SCHEMA;
 }
+
+/**
+ * Whether the queues are on Redis beside an application PostgreSQL (`DATABASE_URL`): then the
+ * module gets an outbox in that database (app.module.ts), and a route enqueues inside its own
+ * transaction through it. Without `DATABASE_URL` the app's data is in PGlite, and an outbox
+ * takes a PostgreSQL server (a URL or a pg Pool): then there is none, and the signup commits the
+ * user first and enqueues after.
+ */
+export function queuesUseOutbox(config: AppConfig): boolean {
+  return Boolean(config.databaseUrl) && isRedisUrl(config.queueUrl);
+}
+
+/** Whether a route can enqueue inside its own transaction: the queues in the app's database, or an outbox there. */
+export function enqueuesInAppTransactions(config: AppConfig): boolean {
+  return queuesShareAppDatabase(config) || queuesUseOutbox(config);
+}
+
+const isRedisUrl = (url: string) => /^rediss?:/.test(url);
 
 /** The schema of the example's tables on PGlite, which the queues share there. */
 export const APP_SCHEMA = 'public';

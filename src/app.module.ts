@@ -2,7 +2,13 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TaskQueueExceptionFilter, TaskQueueModule } from '@app/task-queue';
 import { TaskQueueDashboardModule } from '@app/task-queue/dashboard';
-import { APP_SCHEMA, QUEUES, queuesShareAppDatabase, readAppConfig } from './app.config.js';
+import {
+  APP_SCHEMA,
+  QUEUES,
+  queuesShareAppDatabase,
+  queuesUseOutbox,
+  readAppConfig,
+} from './app.config.js';
 import { CampaignsModule } from './campaigns/campaigns.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { Database, EmbeddedDatabase } from './database/database.js';
@@ -28,8 +34,14 @@ function taskQueueModule(): DynamicModule {
       // write the user and the welcome email's job together (src/users/signup.service.ts), and
       // its schema, since they set the session's search_path to theirs (app.config.ts).
       const sharedPglite = queuesShareAppDatabase(config) && database instanceof EmbeddedDatabase;
+      // On Redis beside the app's PostgreSQL, an outbox there, so that the signup's transaction
+      // writes the welcome email's job with the user (the relay moves it to Redis once committed).
+      const outbox = queuesUseOutbox(config)
+        ? { connection: config.databaseUrl!, schema: config.outboxSchema }
+        : undefined;
       return {
         connection: sharedPglite ? { pglite: database.pglite } : config.queueUrl,
+        outbox,
         migrate: config.migrate,
         prefix: sharedPglite ? APP_SCHEMA : config.prefix,
         queues: QUEUES,

@@ -80,10 +80,18 @@ describe('the example app', () => {
   });
 
   it('POST /users signs up on Redis too: the user commits, then its welcome email is enqueued', async () => {
-    // The queues are not in the app's database here, so the two writes cannot commit together
-    // (test/example-database.e2e-spec.ts has the transaction, on PostgreSQL and PGlite).
+    // No DATABASE_URL here, so no outbox: the two writes cannot commit together, and the answer
+    // says why (test/example-database.e2e-spec.ts has the transaction, with the outbox too).
     const signup = await request('POST', '/users', { email: 'ada@example.com' });
-    expect(signup).toMatchObject({ status: 201, body: { transactional: false } });
+    expect(signup).toMatchObject({
+      status: 201,
+      body: {
+        transactional: false,
+        note: expect.stringMatching(
+          /on Redis.*no PostgreSQL \(DATABASE_URL\) for an outbox/,
+        ) as unknown,
+      },
+    });
     expect(await finished('default', signup.body.jobId as string)).toMatchObject({
       name: 'send_welcome_email',
       status: 'complete',

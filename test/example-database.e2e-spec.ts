@@ -1,8 +1,8 @@
 // The example app on either database, as a user starts it: with no DATABASE_URL on the embedded
 // PGlite, with one on PostgreSQL (a schema of this file's own), the queues in that same database
-// (on PGlite, the same instance). Both migrate at start, run update_user_status from its HTTP
-// route, sign a user up in one transaction with its welcome email, and close the database when
-// the app closes.
+// (on PGlite, the same instance), or on Redis with an outbox in that PostgreSQL. Each migrates at
+// start, runs update_user_status from its HTTP route, signs a user up in one transaction with its
+// welcome email, and closes the database when the app closes.
 import { ConsoleLogger, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { eq } from 'drizzle-orm';
@@ -13,7 +13,7 @@ import { userEvents, users } from '../src/database/schema.js';
 import { countJobs } from './support/backend.js';
 import { enqueueAndFinish, type JobJson } from './support/http.js';
 import { createSchema, TEST_DATABASE_URL, type TestSchema } from './support/postgres.js';
-import { eventually } from './support/redis.js';
+import { deleteKeys, eventually, REDIS_URL, uniquePrefix } from './support/redis.js';
 
 /** Nest's console logger, keeping the errors it logs. */
 class RecordingLogger extends ConsoleLogger {
@@ -55,23 +55,26 @@ async function setStatusOverHttp(app: INestApplication, userId: number, status: 
 describe.each([
   ['the embedded PGlite, with no DATABASE_URL', 'pglite'],
   ['PostgreSQL, with DATABASE_URL', 'postgres'],
-] as const)('the example app on %s', (_label, driver) => {
+  ['Redis, with DATABASE_URL: the outbox', 'redis'],
+] as const)('the example app on %s', (_label, queues) => {
   let schema: TestSchema | undefined;
   let queueSchema: TestSchema | undefined;
+  const redisPrefix = queues === 'redis' ? uniquePrefix('example_outbox') : undefined;
   let app: INestApplication;
   let database: Database;
 
   beforeAll(async () => {
-    if (driver === 'postgres') {
-      schema = await createSchema('example');
-      queueSchema = await createSchema('example_queues');
-    }
+    if (queues !== 'pglite') schema = await createSchema('example');
+    if (queues === 'postgres') queueSchema = await createSchema('example_queues');
+    const queueUrl = { pglite: 'pglite:memory', postgres: TEST_DATABASE_URL, redis: REDIS_URL };
     app = await bootApp({
       // The same database; the queues in a schema of their own (the URL's search_path would win).
-      TASK_QUEUE_URL: schema ? TEST_DATABASE_URL : 'pglite:memory',
+      TASK_QUEUE_URL: queueUrl[queues],
       // On PGlite the instance is this app's own: BullMQ's default schema will do.
-      TASK_QUEUE_PREFIX: queueSchema?.name,
+      TASK_QUEUE_PREFIX: queueSchema?.name ?? redisPrefix,
       DATABASE_URL: schema?.url,
+      // On Redis: the outbox table beside the app's, dropped with them.
+      TASK_QUEUE_OUTBOX_SCHEMA: queues === 'redis' ? schema?.name : undefined,
     });
     database = app.get(Database);
   });
@@ -80,6 +83,7 @@ describe.each([
     await app?.close();
     await schema?.drop();
     await queueSchema?.drop();
+    if (redisPrefix) await deleteKeys(redisPrefix);
   });
 
   /** `POST /users { email }`, with `query` after the path. */
@@ -96,7 +100,7 @@ describe.each([
     database.db.select({ id: users.id }).from(users).where(eq(users.email, email));
 
   it('uses that database, migrated at start with the demo users', async () => {
-    expect(database).toBeInstanceOf(driver === 'pglite' ? EmbeddedDatabase : PostgresDatabase);
+    expect(database).toBeInstanceOf(queues === 'pglite' ? EmbeddedDatabase : PostgresDatabase);
     const demo = await database.db.select({ id: users.id }).from(users).orderBy(users.id);
     expect(demo.map(({ id }) => id)).toEqual([1, 2, 3]);
   });
@@ -164,7 +168,10 @@ describe.each([
     expect(failed.status).toBe(500);
     const message = failed.body.message as string;
     expect(message).toMatch(/after enqueueing job \S+ .*rolled back together/);
+    if (queues === 'redis') expect(message).toMatch(/the outbox row with the user/);
     const voidJobId = /job (\S+) /.exec(message)?.[1];
+    // Through the outbox a committed job reaches Redis at the relay: give it longer than its poll.
+    if (queues === 'redis') await new Promise((resolve) => setTimeout(resolve, 2500));
     expect(await app.get(TaskQueues).get('default').getJob(voidJobId!)).toBeUndefined();
     expect(await usersWithEmail('grace@example.com')).toEqual([]);
     expect(await countJobs(app, 'default')).toBe(jobsBefore);
