@@ -255,18 +255,29 @@ describeOn(['redis', 'postgres'], 'cls.propagate across processes', () => {
   });
 });
 
-// A node-postgres TransactionHost ('queues') as it is, and Drizzle's through drizzleTransaction.
+// A node-postgres TransactionHost ('queues') as it is (on PGlite, one of the queues' instance),
+// and Drizzle's through drizzleTransaction; on Redis, both on the outbox's database.
 const JOINS = [
-  ['a node-postgres TransactionHost', 'true'],
-  ['a Drizzle TransactionHost, through toTransaction: drizzleTransaction', 'drizzle'],
+  ['a node-postgres (PGlite) TransactionHost', 'true', ['postgres', 'pglite', 'redis']],
+  [
+    'a Drizzle TransactionHost, through toTransaction: drizzleTransaction',
+    'drizzle',
+    ['postgres', 'redis'],
+  ],
 ] as const;
 
-for (const [host, variant] of JOINS) {
-  describeOn(['postgres'], `an enqueue inside a @Transactional() method of ${host}`, () => {
+for (const [host, variant, backends] of JOINS) {
+  describeOn([...backends], `an enqueue inside a @Transactional() method of ${host}`, () => {
     // A namespace of its own.
     const joined = testBackend(`cls_join_${variant}`);
     let signups: ClsApp;
-    const ledger = () => `"${schema.name}".ledger`;
+    // On PGlite, the ledger is in the queues' instance, whose search_path they set to theirs.
+    const ledger = () => (BACKEND === 'pglite' ? 'public.ledger' : `"${schema.name}".ledger`);
+    /** The entries the signups wrote: through TransactionHost 'queues', or Drizzle's. */
+    const entries = () =>
+      signups.get<string[]>(
+        variant === 'drizzle' ? '/ledger' : `/signup-ledger?table=${encodeURIComponent(ledger())}`,
+      );
     const signup = (email: string, fail: boolean) =>
       fetch(`${signups.url}/signup`, {
         method: 'POST',
@@ -282,7 +293,10 @@ for (const [host, variant] of JOINS) {
       );
 
     beforeAll(async () => {
-      signups = await startApp(joined, schema, { CLS_JOIN: variant });
+      // On Redis, the outbox in the ledger's database (and schema, dropped with it).
+      const outbox: Record<string, string> =
+        BACKEND === 'redis' ? { OUTBOX_URL: schema.url, OUTBOX_SCHEMA: schema.name } : {};
+      signups = await startApp(joined, schema, { CLS_JOIN: variant, ...outbox });
     }, 90_000);
 
     afterAll(async () => {
@@ -296,7 +310,7 @@ for (const [host, variant] of JOINS) {
       const job = await signups.finished(value!.id);
       expect(job).toMatchObject({ status: 'complete', attempts: 1 });
       expect(job.result).toMatchObject({ active: true, id: value!.id });
-      expect(await signups.get('/ledger')).toContain(ann);
+      expect(await entries()).toContain(ann);
     });
 
     it('rolls it back with the method: the job never runs and reads back undefined', async () => {
@@ -304,10 +318,11 @@ for (const [host, variant] of JOINS) {
       const refused = await signup(bob, true);
       expect(refused.error?.message).toBe(`signup of ${bob} refused`);
       expect(refused.jobId).toEqual(expect.any(String));
-      // Long enough for a worker of this application to have taken a job that existed.
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // Long enough for a worker of this application to have taken a job that existed (on
+      // Redis, for the outbox's relay to have moved a committed row, past its 2 s poll).
+      await new Promise((resolve) => setTimeout(resolve, BACKEND === 'redis' ? 2500 : 1500));
       expect(await signups.get(`/jobs/${refused.jobId}`)).toEqual({ job: null });
-      expect(await signups.get('/ledger')).not.toContain(bob);
+      expect(await entries()).not.toContain(bob);
     });
   });
 }
