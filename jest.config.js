@@ -58,8 +58,9 @@ const BACKENDS = {
   flows: ALL_BACKENDS,
   // Redis: only its refusal without an outbox (the outbox has its own spec).
   transactions: ALL_BACKENDS,
-  // The ORMs' own transactions on the PostgreSQL server (Drizzle on PGlite: the example app).
-  'transaction-adapters': ['postgres'],
+  // The ORMs' own transactions on the PostgreSQL server (Drizzle on PGlite: the example app);
+  // on Redis, into the outbox in that server.
+  'transaction-adapters': ['postgres', 'redis'],
   migrations: ['postgres', 'pglite'],
   'postgres-connections': ['postgres'],
   'retention-deadlocks': ['postgres'],
@@ -99,6 +100,7 @@ const EXTRA_NEEDS = {
   'example-database': ['postgres'],
   outbox: ['postgres'],
   recipes: ['postgres'],
+  'transaction-adapters': ['postgres'],
 };
 
 const needsOf = (spec, backend) => {

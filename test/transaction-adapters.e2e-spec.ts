@@ -1,5 +1,7 @@
 // The ORM adapters (drizzleTransaction, typeormTransaction, prismaTransaction), each with its
-// ORM's own transaction on the real PostgreSQL: the job commits and rolls back with it.
+// ORM's own transaction on the real PostgreSQL: the job commits and rolls back with it. On
+// PostgreSQL the job is written in the queues' own tables; on Redis into the outbox, in the same
+// database, and the relay moves it to Redis after the commit.
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -24,8 +26,8 @@ import {
   type TaskTransaction,
 } from '@app/task-queue';
 import { writeBlocks } from '../scripts/check-readme.js';
-import { testBackend } from './support/backend.js';
-import { TEST_DATABASE_URL } from './support/postgres.js';
+import { BACKEND, testBackend } from './support/backend.js';
+import { runSql, TEST_DATABASE_URL } from './support/postgres.js';
 import { eventually } from './support/redis.js';
 import { startTaskApp } from './support/task-app.js';
 
@@ -92,8 +94,11 @@ async function rolledBack(run: InTransaction, queue: TaskQueue, tag: string) {
   return job!;
 }
 
-describe('ORM transaction adapters on PostgreSQL', () => {
+describe(`ORM transaction adapters on ${BACKEND === 'redis' ? 'Redis, through the outbox' : 'PostgreSQL'}`, () => {
   const backend = testBackend('txorm');
+  // On Redis: the outbox in the ORMs' database, in a schema of this file's own.
+  const outboxSchema = `tqtest_txorm_outbox_${randomBytes(4).toString('hex')}`;
+  const outbox = { connection: TEST_DATABASE_URL, schema: outboxSchema };
   let app: TestingModule;
   let queue: TaskQueue;
   const pool = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 3 });
@@ -106,7 +111,11 @@ describe('ORM transaction adapters on PostgreSQL', () => {
   let prisma: PrismaLike | undefined;
 
   beforeAll(async () => {
-    app = await startTaskApp({ backend, imports: [AdapterModule] });
+    app = await startTaskApp({
+      backend,
+      imports: [AdapterModule],
+      options: BACKEND === 'redis' ? { outbox } : {},
+    });
     queue = app.get(TaskQueues).get('default');
     await typeorm.initialize();
     if (!writeBlocks(PRISMA_SCHEMA, prismaDir, 'prisma schema'))
@@ -122,6 +131,7 @@ describe('ORM transaction adapters on PostgreSQL', () => {
     await typeorm.destroy();
     await pool.end();
     await rm(prismaDir, { recursive: true, force: true });
+    await runSql(`DROP SCHEMA IF EXISTS "${outboxSchema}" CASCADE`);
   });
 
   const orms: Record<string, InTransaction> = {
