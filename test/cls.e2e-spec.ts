@@ -180,6 +180,36 @@ describe(`cls.propagate, on ${BACKEND}`, () => {
   });
 });
 
+// The testing kit needs no backend: once, in the Redis project.
+describeOn(['redis'], 'the testing kit with ClsModule', () => {
+  it('runs each job in a CLS context of its own, with the keys its job carries', async () => {
+    const child = startScript('dist-test/test/fixtures/cls-testing.main.js', [], {});
+    const [, json] = await child.waitForOutput(/cls testing (?:results|failed) (.*)/, 60_000);
+    expect(await exitOf(child.child, 30_000)).toEqual({ code: 0, signal: null });
+    const results = JSON.parse(json) as Record<string, { id: string; result: unknown }[]>;
+    // Manual mode (drain(), outside any context) and inline mode (inside the enqueuer's) alike.
+    for (const mode of ['manual', 'inline']) {
+      const [first, second, scoped] = results[mode];
+      for (const { id, result } of [first, second]) {
+        expect({ mode, result }).toEqual({
+          mode,
+          result: expect.objectContaining({
+            active: true,
+            id,
+            tenantId: 'acme',
+            leaked: null,
+          }) as unknown,
+        });
+      }
+      // A per-job provider is made inside the run's context, with the carried key set.
+      expect({ mode, result: scoped.result }).toEqual({
+        mode,
+        result: { tenantId: 'acme', now: 'acme' },
+      });
+    }
+  });
+});
+
 describe('cls options without ClsModule', () => {
   it('fail the bootstrap, saying what to import', async () => {
     const child = startScript(APP, [], {

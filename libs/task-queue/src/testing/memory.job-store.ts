@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { TaskRegistry, type BoundTask } from '../discovery/task.registry.js';
 import { TaskQueueConfigError } from '../errors/index.js';
@@ -14,6 +14,7 @@ import {
 import { TaskQueues } from '../producer/task-queues.service.js';
 import { messages } from '../task-queue.messages.js';
 import { ActiveRuns } from '../worker/active-runs.js';
+import { RunContexts } from '../worker/run-contexts.js';
 import { RunFailure } from '../worker/run-outcome.js';
 import type { RunProcessor } from '../worker/runnable-job.js';
 import { deadlines } from '../worker/task-run.deadlines.js';
@@ -28,8 +29,9 @@ export const TESTING_OPTIONS = Symbol('TASK_QUEUE_TESTING_OPTIONS');
 
 /**
  * @internal The testing module's {@link JobStore}: jobs in memory, run in this process by the
- * worker's own processor (`taskProcessor`), so timeouts, retries, payload schemas, per-job DI
- * and success/failure hooks apply as on a worker. No connection, no timer of its own.
+ * worker's own processor (`taskProcessor`), so timeouts, retries, payload schemas, per-job DI,
+ * success/failure hooks and the run's CLS context apply as on a worker. No connection, no
+ * timer of its own.
  */
 @Injectable()
 export class MemoryJobStore extends JobStore implements MemoryJobRunner, OnApplicationShutdown {
@@ -44,6 +46,8 @@ export class MemoryJobStore extends JobStore implements MemoryJobRunner, OnAppli
     // TaskQueues is made from this store; a run needs its queues for `ctx.queue`, so they are
     // looked up when the first job runs, not injected.
     private readonly moduleRef: ModuleRef,
+    // nestjs-cls, when the application has it: each run in a CLS context of its own, as on a worker.
+    @Optional() private readonly contexts?: RunContexts,
   ) {
     super();
     const { mode = 'manual' } = options;
@@ -143,7 +147,9 @@ export class MemoryJobStore extends JobStore implements MemoryJobRunner, OnAppli
     if (!processor) {
       const taskQueue = this.moduleRef.get(TaskQueues, { strict: false }).get(queue);
       const tasks = this.registry.tasksOn(queue);
-      processor = taskProcessor(queue, tasks, taskQueue, this.active, this.logger);
+      processor = taskProcessor(queue, tasks, taskQueue, this.active, this.logger, {
+        context: this.contexts,
+      });
       this.processors.set(queue, processor);
     }
     return processor;

@@ -1,4 +1,5 @@
 import type { EnqueueOptions } from '../interfaces/task-job.interface.js';
+import type { TaskQueueClsOptions } from '../interfaces/task-queue-cls-options.interface.js';
 import type { TaskContext } from '../interfaces/task-context.interface.js';
 
 /**
@@ -15,6 +16,17 @@ export interface TaskQueueTestingOptions {
   defaultQueue?: string;
   /** When jobs run. Default `'manual'`. */
   mode?: TaskQueueTestingMode;
+  /**
+   * nestjs-cls, as `TaskQueueModule` takes it (`propagate`, `transactions`,
+   * `resolveProxyProviders`); default: the application's, else none. With `ClsModule` in the
+   * test, each run has a CLS context of its own either way, as on a worker.
+   *
+   * @example
+   * ```ts
+   * TaskQueueTestingModule.forRoot({ mode: 'inline', cls: { propagate: ['tenantId'] } })
+   * ```
+   */
+  cls?: TaskQueueClsOptions;
 }
 
 /** A job enqueued under the testing module, as `TaskQueueTester.enqueued()` lists it. */

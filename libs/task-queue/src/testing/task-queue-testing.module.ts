@@ -13,6 +13,9 @@ import { noBullQueueProviders } from '../nest-bullmq/nest-bullmq.no-queue.js';
 import { BackendHealth } from '../observability/backend-health.js';
 import { ScheduleStore } from '../scheduling/task-schedule.store.js';
 import { DashboardQueues } from '../dashboard/dashboard-queues.js';
+import { TaskCls } from '../cls/task-cls.js';
+import { JobContextSource } from '../producer/job-context.js';
+import { RunContexts } from '../worker/run-contexts.js';
 import { MemoryBackendHealth } from './memory.backend-health.js';
 import type { TaskQueueTestingOptions } from './task-queue-testing.interfaces.js';
 import { testingMessages } from './task-queue-testing.messages.js';
@@ -43,9 +46,10 @@ const NO_DASHBOARD_QUEUES: DashboardQueues = {
 @Module({ imports: [DiscoveryModule] })
 export class TaskQueueTestingModule {
   /**
-   * @param options.queues queue names (default `['default']`); `defaultQueue` as
-   *   `TaskQueueModule` takes it; `mode` `'manual'` (default: jobs run in `drain()`) or
-   *   `'inline'` (each job runs before `enqueue` returns).
+   * @param options.queues queue names (default `['default']`); `defaultQueue` and `cls` as
+   *   `TaskQueueModule` takes them; `mode` `'manual'` (default: jobs run in `drain()`) or
+   *   `'inline'` (each job runs before `enqueue` returns). With `ClsModule` in the test, each
+   *   run gets a CLS context of its own, holding the keys of `cls.propagate` its job carries.
    */
   static forRoot(options: TaskQueueTestingOptions = {}): DynamicModule {
     return testingModule(
@@ -68,7 +72,7 @@ export function testingModule(
   imports: DynamicModule['imports'] = [],
 ): DynamicModule {
   const queueTokens = noBullQueueProviders(queueNames);
-  const { queues, defaultQueue } = options;
+  const { queues, defaultQueue, cls } = options;
   const config: Provider = {
     provide: TASK_QUEUE_CONFIG,
     useFactory: (app: TaskQueueModuleOptions) =>
@@ -76,6 +80,7 @@ export function testingModule(
         ...app,
         ...(queues === undefined ? {} : { queues }),
         ...(defaultQueue === undefined ? {} : { defaultQueue }),
+        ...(cls === undefined ? {} : { cls }),
       }),
     inject: [MODULE_OPTIONS_TOKEN],
   };
@@ -104,6 +109,10 @@ export function testingModule(
         inject: [MemoryJobStore],
       },
       { provide: DashboardQueues, useValue: NO_DASHBOARD_QUEUES },
+      // nestjs-cls, as TaskQueueModule has it: a CLS context per run, and what jobs carry.
+      TaskCls,
+      { provide: JobContextSource, useExisting: TaskCls },
+      { provide: RunContexts, useExisting: TaskCls },
       TaskQueueTester,
       ...queueTokens,
     ],
