@@ -226,6 +226,34 @@ describe('cls options without ClsModule', () => {
   });
 });
 
+describe(`cls.resolveProxyProviders and an @InjectableProxy() provider, on ${BACKEND}`, () => {
+  const proxyOf = async (on: ClsApp) => {
+    const { value } = await on.call<{ id: string }>({
+      op: 'enqueue',
+      task: 'cls_proxy',
+      values: { tenantId: 'acme' },
+    });
+    return { id: value!.id, job: await on.finished(value!.id) };
+  };
+
+  it('without it, a task reads the proxy provider unresolved (nestjs-cls: empty)', async () => {
+    const { job } = await proxyOf(app);
+    expect(job).toMatchObject({ status: 'complete', result: { tenantId: null, madeIn: null } });
+  });
+
+  it('with it, the proxy provider is made in the run’s context, with the carried keys', async () => {
+    const resolving = testBackend('cls_proxy');
+    const withOption = await startApp(resolving, schema, { CLS_RESOLVE_PROXY: 'true' });
+    try {
+      const { id, job } = await proxyOf(withOption);
+      expect(job).toMatchObject({ status: 'complete', result: { tenantId: 'acme', madeIn: id } });
+    } finally {
+      await withOption.process.stop();
+      await resolving.cleanup();
+    }
+  });
+});
+
 describe(`@Transactional() inside a task, on ${BACKEND}`, () => {
   it('commits the run’s writes when the task completes', async () => {
     const { value } = await app.call<{ id: string }>({
