@@ -13,8 +13,11 @@
 // @InjectQueue gives the queue the tasks run on (and, under the testing kit, a stand-in that
 // refuses to be used); a worker.ts made with runWorker and the package's CLI through the
 // installed bin (tasks, enqueue --wait, a bad --payload, worker) run a module that says
-// `worker: false`, and both workers end by themselves on SIGTERM. The two applications and the
-// publish check run at the same time, each application on Redis prefixes of its own. Installs
+// `worker: false`, and both workers end by themselves on SIGTERM; with an outbox in PostgreSQL
+// (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test), jobs enqueued in
+// node-postgres transactions, as they are and through typeormTransaction, run once committed and
+// never after a rollback. Neither app has nestjs-cls installed (an optional peer). The two applications and
+// the publish check run at the same time, each application on Redis prefixes of its own. Installs
 // go through the npm cache.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -137,6 +140,8 @@ function createApp(root, app, tarball) {
       '@nestjs/bullmq': app.nestBullmq,
       '@nestjs/schedule': app.nestSchedule,
       bullmq: repoVersion('bullmq'),
+      // The outbox's optional peer, for a URL.
+      pg: repoVersion('pg'),
       ioredis: repoVersion('ioredis'),
       'nestjs-task-queue': `file:${tarball}`,
       'reflect-metadata': repoVersion('reflect-metadata'),
@@ -144,6 +149,7 @@ function createApp(root, app, tarball) {
     },
     devDependencies: {
       '@types/node': repoVersion('@types/node'),
+      '@types/pg': repoVersion('@types/pg'),
       typescript: app.typescript,
     },
   };
@@ -248,6 +254,8 @@ async function checkEntries(dir, app) {
     !existsSync(join(dir, 'node_modules/@opentelemetry/api')),
     'the app has @opentelemetry/api',
   );
+  // Nor nestjs-cls's: every run of the app below (a CLS context per run otherwise) is without it.
+  assert.ok(!existsSync(join(dir, 'node_modules/nestjs-cls')), 'the app has nestjs-cls');
   const compiled = readFileSync(join(dir, 'dist/main.js'), 'utf8');
   const loader =
     app.type === 'commonjs' ? 'require("nestjs-task-queue")' : "from 'nestjs-task-queue'";
@@ -258,7 +266,9 @@ async function checkEntries(dir, app) {
   const main = ['TaskQueueModule', 'TaskQueues', 'Task', 'ScheduledTask', 'TASK_JOB'];
   // What a package user runs besides the module: the worker entry, the filter, the indicator.
   const running = ['runWorker', 'TaskQueueExceptionFilter', 'TaskQueueHealthIndicator'];
-  for (const name of [...main, ...running, 'TaskInject']) {
+  // A job and the data it is about in one transaction: the ORMs' adapters.
+  const transactions = ['drizzleTransaction', 'typeormTransaction', 'prismaTransaction'];
+  for (const name of [...main, ...running, ...transactions, 'TaskInject']) {
     assert.ok(entries.main.includes(name), `the main entry lacks ${name}`);
   }
   assert.ok(!entries.main.includes('TaskQueueDashboardModule'), 'the main entry has the dashboard');
@@ -307,6 +317,26 @@ async function checkEcosystem(dir, env) {
   const version = (name) =>
     JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')).version;
   return `@nestjs/bullmq ${version('@nestjs/bullmq')}, @nestjs/schedule ${version('@nestjs/schedule')}`;
+}
+
+const TEST_DATABASE_URL =
+  process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/**
+ * The app on Redis with `outbox` (test/package/app/outbox.ts): of the jobs enqueued in
+ * transactions, the committed ones ran once, the rolled-back ones never exist.
+ */
+async function checkOutbox(dir, env) {
+  const output = await run(process.execPath, ['dist/outbox.js'], dir, {
+    env: { ...process.env, ...env, DATABASE_URL: TEST_DATABASE_URL },
+    timeout: 60_000,
+  }).finally(() => removeKeys(env.REDIS_URL, env.TASK_QUEUE_PREFIX));
+  const outcome = JSON.parse(output.trim().split('\n').at(-1));
+  assert.deepEqual(outcome, {
+    ran: ['pg', 'typeorm'],
+    rolledBack: [null, null],
+    committed: ['complete', 'complete'],
+  });
 }
 
 // ---- HTTP: TaskQueueExceptionFilter and TaskQueueHealthIndicator (test/package/app/http.ts) ----
@@ -535,6 +565,12 @@ async function testApp(app, root, tarball, redis) {
         `(schedule: 'distributed'), BullModule.forRoot() gave the connection and prefix, ` +
         `@InjectQueue gave the tasks' queue, and under the ` +
         `testing kit a queue that refuses, saying why`,
+    );
+    await checkOutbox(dir, { REDIS_URL: redis.url, TASK_QUEUE_PREFIX: `${prefix}-outbox` });
+    step(
+      `${app.name}: outbox in PostgreSQL: jobs enqueued in transactions (a pg client, and ` +
+        `through typeormTransaction) ran once committed, none after a rollback; ` +
+        `no nestjs-cls installed`,
     );
     await checkWorkerAndCli(dir, redis.url, `${prefix}-worker`);
     step(
