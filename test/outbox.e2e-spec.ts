@@ -14,6 +14,7 @@ import {
   type TaskQueueModuleOptions,
 } from '@app/task-queue';
 import { testBackend } from './support/backend.js';
+import { inPgTransaction, type TransactionEnd } from './support/pg-transaction.js';
 import { runSql, TEST_DATABASE_URL } from './support/postgres.js';
 import { eventually } from './support/redis.js';
 import { QUIET, startTaskApp } from './support/task-app.js';
@@ -54,24 +55,11 @@ function start(options: Omit<TaskQueueModuleOptions, 'connection' | 'prefix'> = 
   });
 }
 
-/** Runs `work` in a transaction on a client of the app's own pool; COMMIT unless it says not. */
-async function inTransaction<T>(
+/** Runs `work` in a transaction on a client of the spec's pool; COMMIT unless it says not. */
+const inTransaction = <T>(
   work: (client: pg.PoolClient) => Promise<T>,
-  end: 'COMMIT' | 'ROLLBACK' = 'COMMIT',
-): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query(end);
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
-}
+  end: TransactionEnd = 'COMMIT',
+): Promise<T> => inPgTransaction(pool, work, end);
 
 const outboxRows = async () =>
   Number(

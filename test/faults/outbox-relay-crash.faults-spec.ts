@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { TaskQueueModule, TaskQueues, type TaskQueue } from '@app/task-queue';
 import { doneKey, FaultTasksModule, startsKey } from '../fixtures/faults.tasks.js';
+import { inPgTransaction, type TransactionEnd } from '../support/pg-transaction.js';
 import { privatePostgres, type PrivatePostgres } from './postgres-server.js';
 import {
   privateRedis,
@@ -84,21 +85,18 @@ describe('scenario 11: the outbox relay killed between COMMIT and relay', () => 
   };
 
   /** Enqueues `count` sleep jobs in one transaction that ends with `end`; their ids. */
-  async function inTransaction(count: number, end: 'COMMIT' | 'ROLLBACK'): Promise<string[]> {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      const items = Array.from({ length: count }, () => ({
-        name: 'sleep',
-        payload: { ms: 5 },
-        options: { delay: DELAY },
-      }));
-      const jobs = await queue.enqueueMany(items, { transaction: client });
-      await client.query(end);
-      return jobs.map(({ id }) => id);
-    } finally {
-      client.release();
-    }
+  async function inTransaction(count: number, end: TransactionEnd): Promise<string[]> {
+    const items = Array.from({ length: count }, () => ({
+      name: 'sleep',
+      payload: { ms: 5 },
+      options: { delay: DELAY },
+    }));
+    const jobs = await inPgTransaction(
+      pool,
+      (client) => queue.enqueueMany(items, { transaction: client }),
+      end,
+    );
+    return jobs.map(({ id }) => id);
   }
 
   const outboxRows = async () =>

@@ -4,6 +4,7 @@ import type { PGlite, Transaction } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { TaskTransaction } from '@app/task-queue';
 import type { TestBackend } from './backend.js';
+import { inPgTransaction } from './pg-transaction.js';
 import { TEST_DATABASE_URL } from './postgres.js';
 
 export type Outcome = 'commit' | 'rollback';
@@ -40,20 +41,8 @@ export function transactionsOf(backend: TestBackend): Transactions {
   const pool = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 4 });
   const clients: pg.Client[] = [];
   return {
-    run: async (outcome, work) => {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const result = await work(client);
-        await client.query(outcome === 'commit' ? 'COMMIT' : 'ROLLBACK');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK');
-        throw error;
-      } finally {
-        client.release();
-      }
-    },
+    run: (outcome, work) =>
+      inPgTransaction(pool, work, outcome === 'commit' ? 'COMMIT' : 'ROLLBACK'),
     ended: async () => {
       const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
       clients.push(client);
