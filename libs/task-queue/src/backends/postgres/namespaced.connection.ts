@@ -8,6 +8,7 @@ import {
   type PostgresConnectionOptions,
 } from 'bullmq';
 import { retryDeadlocks } from './postgres.deadlock-retry.js';
+import { batchCompletions } from './postgres.finish-batch.js';
 import { routeAddsThroughTransactions } from './postgres.transactions.js';
 import type { PostgresSchema } from './postgres.schema.js';
 import { SharedListenConnection, type SharedListen } from './shared-listen.connection.js';
@@ -102,6 +103,7 @@ class NamespacedQueueBackend extends PostgresQueueBackend {
   ) {
     super(namespaced, queueName, opts, true, listenName);
     retryDeadlocks(this);
+    batchCompletions(this);
     routeAddsThroughTransactions(this);
   }
 

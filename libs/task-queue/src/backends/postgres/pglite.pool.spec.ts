@@ -4,7 +4,6 @@ import {
   PostgresQueueBackend,
   Queue,
   QueueEvents,
-  runMigrations,
   Worker,
   type BackendFactory,
   type Job,
@@ -12,6 +11,7 @@ import {
   type PostgresConnectionOptions,
 } from 'bullmq';
 import { PGlitePool, type PGliteLike } from './pglite.pool.js';
+import { migratedPGlite } from '../../../../../test/support/pglite.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -245,11 +245,7 @@ describe('BullMQ on a PGlitePool', () => {
   }
 
   beforeAll(async () => {
-    db = new PGlite();
-    pool = new PGlitePool(db, { searchPath: `"${schema}"` });
-    const client = await pool.connect();
-    await runMigrations(client, schema);
-    client.release();
+    ({ db, pool } = await migratedPGlite(schema));
   }, 180_000);
 
   afterAll(async () => {

@@ -1,38 +1,18 @@
-import { PGlite } from '@electric-sql/pglite';
-import { Queue, runMigrations, Worker } from 'bullmq';
-import { postgresBackendFactory } from './namespaced.connection.js';
+import { Queue, Worker } from 'bullmq';
 import { routeCommand } from './postgres.command-hook.js';
 import { FINISHING_COMMANDS } from './postgres.deadlock-retry.js';
-import { PGlitePool } from './pglite.pool.js';
+import { useMigratedPGlite } from '../../../../../test/support/pglite.js';
 
 // Pins the BullMQ internal postgres.command-hook.ts relies on: a worker finishes its jobs through
 // the backend's private run(command, params), by the names FINISHING_COMMANDS lists, the job's
 // id second. (The retry itself is tested on PostgreSQL: test/postgres-deadlocks.e2e-spec.ts.)
 describe("BullMQ's PostgreSQL worker", () => {
   const schema = 'finishing';
-  let db: PGlite;
-  let pool: PGlitePool;
-
-  beforeAll(async () => {
-    db = new PGlite();
-    pool = new PGlitePool(db, { searchPath: `"${schema}"` });
-    const client = await pool.connect();
-    await runMigrations(client, schema);
-    client.release();
-  }, 180_000);
-
-  afterAll(async () => {
-    await pool.end();
-    await db.close();
-  });
+  const pglite = useMigratedPGlite(schema);
 
   it('finishes a job, and fails one, through run() by the names the retry routes', async () => {
-    const module = postgresBackendFactory({
-      pool,
-      listenClient: () => pool.connect(),
-      keepAlive: false,
-      schema: { whenReady: async () => schema },
-    });
+    const pool = pglite.pool();
+    const module = pglite.factory();
     const seen: Array<[string, unknown]> = [];
     const factory: typeof module = (name, opts, factoryOpts) => {
       const backend = module(name, opts, factoryOpts);

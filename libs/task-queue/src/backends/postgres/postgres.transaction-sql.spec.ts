@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import { FlowProducer, Queue, runMigrations, type PgPool } from 'bullmq';
+import { FlowProducer, Queue, type PgPool } from 'bullmq';
 import { postgresBackendFactory } from './namespaced.connection.js';
 import { routeCommand } from './postgres.command-hook.js';
 import { PGlitePool } from './pglite.pool.js';
@@ -9,6 +9,7 @@ import {
   guardedStatement,
   missedTransaction,
 } from './postgres.transaction-sql.js';
+import { migratedPGlite } from '../../../../../test/support/pglite.js';
 
 /** A statement as BullMQ sends it, without its comments and line breaks. */
 const normalized = (text: string) =>
@@ -31,11 +32,7 @@ describe("BullMQ's PostgreSQL adds", () => {
   let flows: FlowProducer;
 
   beforeAll(async () => {
-    db = new PGlite();
-    pool = new PGlitePool(db, { searchPath: `"${schema}"` });
-    const client = await pool.connect();
-    await runMigrations(client, schema);
-    client.release();
+    ({ db, pool } = await migratedPGlite(schema));
     const recording = {
       ...pool,
       query: (text: string, params?: unknown[]) => {

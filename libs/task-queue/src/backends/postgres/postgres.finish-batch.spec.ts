@@ -1,0 +1,130 @@
+import { Queue, type PostgresQueueBackend } from 'bullmq';
+import { BATCHED_COMMAND } from './postgres.finish-batch.js';
+import { useMigratedPGlite } from '../../../../../test/support/pglite.js';
+
+type Row = Record<string, unknown>;
+type Run = (command: string, params: readonly unknown[]) => Promise<{ rows: Row[] }>;
+
+// Completions sent together go as one statement calling BullMQ's own move_to_completed_fetch
+// once per job: pinned here against what BullMQ's function does for each alone.
+describe('Completions batched on PostgreSQL', () => {
+  const schema = 'batched';
+  const pglite = useMigratedPGlite(schema);
+  let statements: string[];
+
+  /** A worker's backend on queue `name`, its statements recorded, and a queue with `jobs` added. */
+  async function setUp(name: string, jobs: number) {
+    const pool = pglite.pool();
+    const factory = pglite.factory();
+    const queue = new Queue(name, { connection: pool }, factory) as unknown as Queue;
+    const added = await queue.addBulk(
+      Array.from({ length: jobs }, (_, i) => ({ name: 'job', data: { i } })),
+    );
+    const backend = factory(name, { connection: pool }, { withBlockingConnection: true });
+    const inner = backend as unknown as { query: Run };
+    const query = inner.query.bind(backend);
+    statements = [];
+    inner.query = (text, params) => {
+      statements.push(text.includes('tq_batch_ord') ? 'batch' : 'alone');
+      return query(text, params);
+    };
+    return { queue, backend, ids: added.map((job) => job.id!) };
+  }
+
+  /** Claims the next job for `token` as a worker does. */
+  async function claim(backend: PostgresQueueBackend, token: string): Promise<string> {
+    const [job, id] = (await backend.moveToActive(token)) as [unknown, string];
+    expect(job).toBeTruthy();
+    return id;
+  }
+
+  /** BullMQ's parameters of move_to_completed_fetch for job `id` (run by `token`). */
+  const completion = (name: string, id: string, token: string, value: unknown) => [
+    name,
+    id,
+    token,
+    JSON.stringify(value),
+    Date.now(),
+    false,
+    null,
+    null,
+    30_000,
+    Date.now(),
+    null,
+    null,
+    null,
+  ];
+
+  /**
+   * Four jobs of queue `name` (of `jobs` added) claimed by tokens a, b, c and d, then their
+   * completions sent at once with `tokens`, the i-th job returning i.
+   */
+  async function completeFour(name: string, jobs: number, tokens: string[]) {
+    const { queue, backend, ids } = await setUp(name, jobs);
+    const run = (backend as unknown as { run: Run }).run.bind(backend);
+    const active: string[] = [];
+    for (const token of ['a', 'b', 'c', 'd']) active.push(await claim(backend, token));
+    expect(active).toEqual(ids.slice(0, 4));
+    statements = [];
+    const results = await Promise.allSettled(
+      active.map((id, i) => run(BATCHED_COMMAND, completion(name, id, tokens[i], i))),
+    );
+    return { queue, backend, ids, active, results };
+  }
+
+  it('completes jobs sent together in one statement, each claiming the next in order', async () => {
+    const tokens = ['a', 'b', 'c', 'd'];
+    const {
+      queue,
+      backend,
+      ids,
+      active,
+      results: settled,
+    } = await completeFour('together', 8, tokens);
+    try {
+      const results = settled.map((result) => {
+        if (result.status === 'rejected') throw result.reason;
+        return result.value;
+      });
+      // Two go at once (alone), the other two wait for them and go together.
+      expect(statements).toEqual(['alone', 'alone', 'batch']);
+      expect(results.map(({ rows }) => rows.map((row) => row.id))).toEqual(
+        ids.slice(4, 8).map((id) => [id]),
+      );
+      expect(results.map(({ rows }) => rows[0].lock_token)).toEqual(tokens);
+      for (const [i, id] of active.entries()) {
+        const job = await queue.getJob(id);
+        expect([await job!.getState(), job!.returnvalue]).toEqual(['completed', i]);
+      }
+      for (const id of ids.slice(4)) expect(await queue.getJobState(id)).toBe('active');
+    } finally {
+      await backend.close();
+      await queue.close();
+    }
+  }, 60_000);
+
+  it("gives each completion its own outcome when one of the batch fails, as BullMQ's alone", async () => {
+    // The third job's lock is another worker's: BullMQ refuses its completion.
+    const tokens = ['a', 'b', 'not-c', 'd'];
+    const { queue, backend, ids, active, results } = await completeFour('one-fails', 6, tokens);
+    try {
+      // The batch of the last two fails whole; each of its completions is sent again alone.
+      expect(statements).toEqual(['alone', 'alone', 'batch', 'alone', 'alone']);
+      expect(results.map(({ status }) => status)).toEqual([
+        'fulfilled',
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+      ]);
+      expect((results[2] as PromiseRejectedResult).reason).toMatchObject({ code: 'BM001' });
+      const states = await Promise.all(active.map((id) => queue.getJobState(id)));
+      expect(states).toEqual(['completed', 'completed', 'active', 'completed']);
+      // Three completions claimed the last two jobs and found none for the third.
+      const claimed = results.flatMap((r) => (r.status === 'fulfilled' ? r.value.rows : []));
+      expect(claimed.map((row) => row.id)).toEqual(ids.slice(4, 6));
+    } finally {
+      await backend.close();
+      await queue.close();
+    }
+  }, 60_000);
+});

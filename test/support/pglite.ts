@@ -1,0 +1,45 @@
+import { PGlite } from '@electric-sql/pglite';
+import { runMigrations } from 'bullmq';
+import { postgresBackendFactory } from '../../libs/task-queue/src/backends/postgres/namespaced.connection.js';
+import { PGlitePool } from '../../libs/task-queue/src/backends/postgres/pglite.pool.js';
+
+/** An in-memory PGlite with BullMQ's schema `schema` migrated, and a pool on it. */
+export async function migratedPGlite(schema: string): Promise<{ db: PGlite; pool: PGlitePool }> {
+  const db = new PGlite();
+  const pool = new PGlitePool(db, { searchPath: `"${schema}"` });
+  const client = await pool.connect();
+  await runMigrations(client, schema);
+  client.release();
+  return { db, pool };
+}
+
+/**
+ * Within a `describe`: an in-memory PGlite with BullMQ's schema `schema`, migrated before the
+ * tests and closed after them; `pool()` is its pool, `factory()` the module's BullMQ backend
+ * factory on it.
+ */
+export function useMigratedPGlite(schema: string): {
+  pool(): PGlitePool;
+  factory(): ReturnType<typeof postgresBackendFactory>;
+} {
+  let opened: { db: PGlite; pool: PGlitePool } | undefined;
+  beforeAll(async () => {
+    opened = await migratedPGlite(schema);
+  }, 180_000);
+  afterAll(async () => {
+    await opened?.pool.end();
+    await opened?.db.close();
+  });
+  const pool = () => {
+    if (!opened) throw new Error('The PGlite is opened in beforeAll: use pool() in a test');
+    return opened.pool;
+  };
+  const factory = () =>
+    postgresBackendFactory({
+      pool: pool(),
+      listenClient: () => pool().connect(),
+      keepAlive: false,
+      schema: { whenReady: async () => schema },
+    });
+  return { pool, factory };
+}
