@@ -1,4 +1,5 @@
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
+import { newPGlite } from '../../../../../test/support/pglite.js';
 import {
   PostgresConnection,
   PostgresQueueBackend,
@@ -29,7 +30,7 @@ describe('PGlitePool', () => {
   let pool: PGlitePool;
 
   beforeAll(async () => {
-    db = new PGlite();
+    db = newPGlite();
     // A real PGlite is a PGliteLike.
     const lite: PGliteLike = db;
     pool = new PGlitePool(lite);
@@ -245,7 +246,7 @@ describe('BullMQ on a PGlitePool', () => {
   }
 
   beforeAll(async () => {
-    db = new PGlite();
+    db = newPGlite();
     pool = new PGlitePool(db, { searchPath: `"${schema}"` });
     const client = await pool.connect();
     await runMigrations(client, schema);

@@ -1,4 +1,5 @@
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
+import { newPGlite } from '../../../../../test/support/pglite.js';
 import { FlowProducer, Queue, runMigrations, type PgPool } from 'bullmq';
 import { postgresBackendFactory } from './namespaced.connection.js';
 import { routeCommand } from './postgres.command-hook.js';
@@ -31,7 +32,7 @@ describe("BullMQ's PostgreSQL adds", () => {
   let flows: FlowProducer;
 
   beforeAll(async () => {
-    db = new PGlite();
+    db = newPGlite();
     pool = new PGlitePool(db, { searchPath: `"${schema}"` });
     const client = await pool.connect();
     await runMigrations(client, schema);
