@@ -182,6 +182,8 @@ export default {
       ...esmTs,
       displayName: 'unit',
       rootDir: '.',
+      // Nothing built; only the data directory the specs' PGlite databases start from.
+      globalSetup: '<rootDir>/test/pglite-data-dir.js',
       testMatch: [
         '<rootDir>/libs/**/*.spec.ts',
         '<rootDir>/src/**/*.spec.ts',

@@ -22,6 +22,15 @@ describe('readAppConfig: dashboard credentials', () => {
   });
 });
 
+describe('readAppConfig: the embedded database', () => {
+  it('starts from the PGLITE_LOAD_DATA_DIR dump when set, else creates its data directory', () => {
+    expect(readAppConfig({}).pgliteLoadDataDir).toBeUndefined();
+    expect(readAppConfig({ PGLITE_LOAD_DATA_DIR: '' }).pgliteLoadDataDir).toBeUndefined();
+    const dump = '/tmp/pglite-data-dir.tar';
+    expect(readAppConfig({ PGLITE_LOAD_DATA_DIR: dump }).pgliteLoadDataDir).toBe(dump);
+  });
+});
+
 describe('queuesShareAppDatabase', () => {
   const shares = (env: NodeJS.ProcessEnv) => queuesShareAppDatabase(readAppConfig(env));
 

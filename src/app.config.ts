@@ -29,6 +29,13 @@ export interface AppConfig {
    */
   databaseUrl?: string;
   /**
+   * `PGLITE_LOAD_DATA_DIR`: a file written by PGlite's `dumpDataDir()`. Without `DATABASE_URL`,
+   * the embedded database starts from it instead of creating its data directory (`initdb`, a few
+   * seconds of CPU at every start). The test suite sets it to the one it makes once per run, for
+   * every example it boots. A file that cannot be read fails the start, naming it.
+   */
+  pgliteLoadDataDir?: string;
+  /**
    * `TASK_WORKER`: `false` makes the API enqueue only (workers run elsewhere); default `true`.
    * The worker process (`npm run worker`) runs workers whatever it says.
    */
@@ -77,6 +84,7 @@ export function readAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     migrate: migrate === 'true',
     port,
     databaseUrl: env.DATABASE_URL || undefined,
+    pgliteLoadDataDir: env.PGLITE_LOAD_DATA_DIR || undefined,
     worker: worker === 'true',
     shutdownGracePeriod,
     dashboardAuth: username && password ? { username, password } : undefined,

@@ -54,15 +54,19 @@ class RecordingLogger implements LoggerService {
   }
 }
 
-/** An application with the task queue, the dashboard with `options`, listening on `host`. */
-async function start(
+/**
+ * An application with the task queue, the dashboard with `options`, listening on `host`; in a
+ * namespace of its own unless given `backend`.
+ */
+async function startOne(
   options: TaskQueueDashboardOptions,
   host = '127.0.0.1',
   providers: Type[] = [],
+  backend = testBackend('dashboard'),
 ): Promise<{ app: INestApplication; url: string; logs: string[] }> {
   const logger = new RecordingLogger();
   const app = await startTaskApp({
-    backend: testBackend('dashboard'),
+    backend,
     imports: [TaskQueueDashboardModule.forRoot(options)],
     providers,
     options: { queues: ['default', 'reports'] },
@@ -90,7 +94,7 @@ describe(`dashboard behind basic auth, in headless Chromium, on ${BACKEND}`, () 
           `(apt-get install -y chromium; .ci/run installs it when missing).`,
       );
     }
-    const started = await start({ auth: CREDENTIALS, maskPayloads: true }, '127.0.0.1', [
+    const started = await startOne({ auth: CREDENTIALS, maskPayloads: true }, '127.0.0.1', [
       Upstream,
       ReportTasks,
     ]);
@@ -212,6 +216,19 @@ describe(`dashboard behind basic auth, in headless Chromium, on ${BACKEND}`, () 
 });
 
 describe('dashboard protection: mounted only when protected or loopback-bound', () => {
+  // Whether the board is mounted depends on its options, not on the queues' contents: these
+  // applications enqueue nothing and share one namespace (on PGlite, one database), each closed
+  // after its test. The browser test's application, whose jobs these workers must not take,
+  // keeps its own.
+  const shared = testBackend('dashboard_protection');
+  const opened: INestApplication[] = [];
+  const start = async (options: TaskQueueDashboardOptions, host?: string) => {
+    const started = await startOne(options, host, [], shared);
+    opened.push(started.app);
+    return started;
+  };
+  afterEach(() => Promise.all(opened.splice(0).map((app) => app.close())));
+
   it('without auth or middleware it is not mounted, and one log line says how to enable it', async () => {
     const { url, logs } = await start({ path: '/ops/queues' });
     expect((await fetch(`${url}/ops/queues`)).status).toBe(404);

@@ -7,17 +7,11 @@
 // the fixtures' build has a Nest CLI configuration of its own, without the example's assets,
 // which would otherwise be copied into dist/ while the other build empties it.
 //
-// Meanwhile it makes the data directory of a new PGlite database once, for the specs on the
-// embedded backend to start theirs from (test/support/backend.ts): what `initdb` would make
-// for each of them, made once. Which services the specs find is scripts/run-tests.js's
-// business (`npm test`).
+// Meanwhile it makes the data directory of a new PGlite database once (test/pglite-data-dir.js),
+// for the specs on the embedded backend and the examples they boot to start theirs from. Which
+// services the specs find is scripts/run-tests.js's business (`npm test`).
 import { spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { PGlite } from '@electric-sql/pglite';
-
-/** Where the data directory is written, read by test/support/backend.ts through the variable. */
-const PGLITE_DATA_DIR = new URL('../test-output/pglite-data-dir.tar', import.meta.url);
-export const PGLITE_DATA_DIR_VARIABLE = 'TQ_TEST_PGLITE_DATA_DIR';
+import pgliteDataDir from './pglite-data-dir.js';
 
 function run(command, args) {
   return new Promise((resolve, reject) => {
@@ -29,21 +23,6 @@ function run(command, args) {
         : reject(new Error(`${command} ${args.join(' ')} ended with ${signal ?? code}`)),
     );
   });
-}
-
-async function pgliteDataDir() {
-  const db = new PGlite();
-  try {
-    // dumpDataDir on a database still starting never settles.
-    await db.waitReady;
-    const dump = await db.dumpDataDir('none');
-    await mkdir(new URL('.', PGLITE_DATA_DIR), { recursive: true });
-    await writeFile(PGLITE_DATA_DIR, Buffer.from(await dump.arrayBuffer()));
-  } finally {
-    await db.close();
-  }
-  // Set before Jest starts its workers, which inherit it.
-  process.env[PGLITE_DATA_DIR_VARIABLE] = PGLITE_DATA_DIR.pathname;
 }
 
 export default async function globalSetup() {

@@ -43,27 +43,45 @@ describe(`scheduled tasks across three replicas on ${BACKEND}`, () => {
   const ticksRun = (runs: RecordedRun[]) => runs.filter((run) => run.task === 'tick');
   const releaseOf = (run: RecordedRun) => (run.payload as { release: number }).release;
 
-  /** Boots three replicas of one release together, lets them run, stops them all. */
-  async function runRelease(release: string, until: (runs: RecordedRun[]) => boolean) {
+  /**
+   * Boots three replicas of one release together and lets them run until `until` holds. Then
+   * stops them all; or, with `keep`, leaves them running (the rolling deploy starts from them)
+   * and takes the runs at a moment when no job is active, so that no tick taken before then is
+   * still missing its run.
+   */
+  async function runRelease(
+    release: string,
+    until: (runs: RecordedRun[]) => boolean,
+    { keep = false } = {},
+  ) {
     const before = (await readRuns()).length;
     const started = await Promise.all(
       Array.from({ length: REPLICAS }, () => spawnRelease(release)),
     );
     replicas.push(...started);
-    const runs = await eventually(
-      async () => {
-        const mine = (await readRuns()).slice(before);
-        return until(mine) ? mine : undefined;
-      },
+    await eventually(
+      async () => (until((await readRuns()).slice(before)) ? true : undefined),
       30_000,
       `runs of release ${release}`,
     );
+    if (keep) {
+      const runs = await eventually(
+        async () => ((await queue.getActiveCount()) === 0 ? await readRuns() : undefined),
+        30_000,
+        `a moment with no active job of release ${release}`,
+      );
+      phases.push({ release, runs: runs.slice(before) });
+      return started;
+    }
     const codes = await Promise.all(started.map(stopReplica));
     expect(codes).toEqual(started.map(() => 0));
     // Runs that were under way when the replicas were told to stop finish first.
     phases.push({ release, runs: (await readRuns()).slice(before) });
-    return runs;
+    return started;
   }
+
+  /** The replicas of release 2, still running: the rolling deploy replaces them. */
+  let release2: ChildProcess[] = [];
 
   beforeAll(async () => {
     // The queue as other code sees it, through BullMQ, from an application that runs nothing.
@@ -104,7 +122,7 @@ describe(`scheduled tasks across three replicas on ${BACKEND}`, () => {
   });
 
   it('after a restart with a changed cron, runs only the new schedule, no tick twice', async () => {
-    await runRelease('2', (runs) => ticksRun(runs).length >= 3);
+    release2 = await runRelease('2', (runs) => ticksRun(runs).length >= 3, { keep: true });
     const runs = ticksRun(phases[1].runs);
     const ticks = ticksOf(runs);
     expect(ticks.every((tick) => tick % 2000 === 0)).toBe(true);
@@ -134,11 +152,11 @@ describe(`scheduled tasks across three replicas on ${BACKEND}`, () => {
   });
 
   it('during a rolling deploy, runs no tick twice and ends on the new schedule', async () => {
+    // From the three replicas of release 2, still taking ticks since the restart's test.
+    expect(release2).toHaveLength(REPLICAS);
     const before = (await readRuns()).length;
-    const old = await Promise.all(Array.from({ length: REPLICAS }, () => spawnRelease('2')));
-    replicas.push(...old);
     // One replica at a time: each new one boots while old ones are still taking ticks.
-    for (const replaced of old) {
+    for (const replaced of release2) {
       replicas.push(await spawnRelease('1'));
       expect(await stopReplica(replaced)).toBe(0);
     }
@@ -169,6 +187,6 @@ describe(`scheduled tasks across three replicas on ${BACKEND}`, () => {
       `rolling deploy: ${all.length} runs over ${new Set(all).size} ticks in all phases; ` +
         `${ticks.length} runs of the new schedule, one per second`,
     );
-    // Six replicas boot one after another: how long a boot takes under load is not under test.
+    // Three replicas boot one after another: how long a boot takes under load is not under test.
   }, 240_000);
 });

@@ -12,7 +12,8 @@ import {
   type TaskTransaction,
 } from '@app/task-queue';
 import { QueueBackend } from '../libs/task-queue/src/backends/queue-backend.js';
-import { countJobs, describeOn, newPGlite, testBackend } from './support/backend.js';
+import { countJobs, describeOn, testBackend } from './support/backend.js';
+import { newPGlite } from './support/pglite.js';
 import { TEST_DATABASE_URL } from './support/postgres.js';
 import { eventually } from './support/redis.js';
 import { startTaskApp } from './support/task-app.js';

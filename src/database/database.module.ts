@@ -4,8 +4,8 @@ import { Database, openDatabase } from './database.js';
 import { DbSession } from './db-session.js';
 
 /**
- * The example's database: PostgreSQL at `DATABASE_URL`, else PGlite in memory, migrated at
- * start and closed at shutdown. Import it where tasks declare a {@link DbSession} parameter:
+ * The example's database: PostgreSQL at `DATABASE_URL`, else PGlite in memory (started from
+ * `PGLITE_LOAD_DATA_DIR` when set), migrated at start and closed at shutdown. Import it where tasks declare a {@link DbSession} parameter:
  * Nest creates it once however many modules import it.
  *
  * Global, and imported first by AppModule, so that it shuts down after TaskQueueModule (global
@@ -16,7 +16,13 @@ import { DbSession } from './db-session.js';
 @Global()
 @Module({
   providers: [
-    { provide: Database, useFactory: () => openDatabase(readAppConfig().databaseUrl) },
+    {
+      provide: Database,
+      useFactory: () => {
+        const { databaseUrl, pgliteLoadDataDir } = readAppConfig();
+        return openDatabase(databaseUrl, { loadDataDir: pgliteLoadDataDir });
+      },
+    },
     DbSession,
   ],
   exports: [Database, DbSession],

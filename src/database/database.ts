@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { PGlite, type Transaction as PGliteTransaction } from '@electric-sql/pglite';
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
@@ -203,24 +204,37 @@ export class EmbeddedDatabase extends Database {
   }
 }
 
-/** How {@link openDatabase} connects to PostgreSQL (ignored for PGlite). */
+/** How {@link openDatabase} connects to PostgreSQL, or starts PGlite. */
 export interface OpenDatabaseOptions {
   /** Tags the pool's connections in `pg_stat_activity`; the URL's `application_name` wins. */
   applicationName?: string;
   /** Most connections at once, default 10: one per job that holds a transaction, as many as workers run. */
   poolSize?: number;
+  /**
+   * PGlite only: a file written by PGlite's `dumpDataDir()` to start from, instead of creating the
+   * data directory (`initdb`) at every start.
+   */
+  loadDataDir?: string;
 }
 
 /** Connects to `url` (PostgreSQL), or without one starts PGlite in memory, then migrates. */
 export async function openDatabase(
   url: string | undefined,
-  { applicationName = 'nest-task-queue-example', poolSize = 10 }: OpenDatabaseOptions = {},
+  {
+    applicationName = 'nest-task-queue-example',
+    poolSize = 10,
+    loadDataDir,
+  }: OpenDatabaseOptions = {},
 ): Promise<Database> {
   const database = url
     ? new PostgresDatabase(
         new pg.Pool({ connectionString: url, application_name: applicationName, max: poolSize }),
       )
-    : new EmbeddedDatabase(await PGlite.create());
+    : new EmbeddedDatabase(
+        await PGlite.create(
+          loadDataDir === undefined ? {} : { loadDataDir: await readDataDirDump(loadDataDir) },
+        ),
+      );
   try {
     await database.migrate();
   } catch (error) {
@@ -228,4 +242,18 @@ export async function openDatabase(
     throw error;
   }
   return database;
+}
+
+/** The dump at `path`, for PGlite's `loadDataDir`; an unreadable one is an error naming it. */
+async function readDataDirDump(path: string): Promise<Blob> {
+  try {
+    return new Blob([await readFile(path)]);
+  } catch (error) {
+    throw new Error(
+      `Cannot read the PGlite data directory dump ${path} (PGLITE_LOAD_DATA_DIR): ` +
+        `${(error as Error).message}. Give a file written by PGlite's dumpDataDir(), or unset ` +
+        'the variable to let PGlite create the database.',
+      { cause: error },
+    );
+  }
 }

@@ -15,7 +15,9 @@ describe('DbSession on PGlite', () => {
     (await database.db.select().from(users).where(eq(users.id, id)))[0].status;
 
   beforeAll(async () => {
-    database = await openDatabase(undefined);
+    // From the data directory the test run made once (test/pglite-data-dir.js), as the example
+    // does with PGLITE_LOAD_DATA_DIR; without one, PGlite makes its own.
+    database = await openDatabase(undefined, { loadDataDir: process.env.PGLITE_LOAD_DATA_DIR });
   });
 
   afterAll(async () => {

@@ -1,14 +1,14 @@
 // The backend a backend-neutral spec runs on: its Jest project says which (jest.config.js sets
 // the global TASK_QUEUE_BACKEND); the other specs run on Redis.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { describe } from '@jest/globals';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import type { INestApplicationContext } from '@nestjs/common';
 import pg from 'pg';
 import type { TaskQueueConnection } from '@app/task-queue';
 import { QueueBackend } from '../../libs/task-queue/src/backends/queue-backend.js';
 import { deleteKeys, REDIS_URL, uniquePrefix } from './redis.js';
+import { newPGlite } from './pglite.js';
 import { TEST_DATABASE_URL } from './postgres.js';
 
 export type BackendKind = 'redis' | 'postgres' | 'pglite';
@@ -93,17 +93,6 @@ export function startupWhere(backend: TestBackend): string {
   return backend.kind === 'redis'
     ? `Redis at 127\\.0\\.0\\.1:\\d+, prefix '${backend.prefix}'`
     : `PostgreSQL at 127\\.0\\.0\\.1:5432/test, schema '${backend.prefix}'`;
-}
-
-/**
- * A new in-memory PGlite database. Started from the data directory that test/global-setup.js
- * made with a new PGlite, when there is one: the same database, without running `initdb` again.
- */
-export function newPGlite(): PGlite {
-  const dataDir = process.env.TQ_TEST_PGLITE_DATA_DIR;
-  return dataDir === undefined
-    ? new PGlite()
-    : new PGlite({ loadDataDir: new Blob([readFileSync(dataDir)]) });
 }
 
 async function dropSchema(schema: string): Promise<void> {

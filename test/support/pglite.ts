@@ -1,11 +1,24 @@
+// A new in-memory PGlite database for a spec, unit or end-to-end.
+import { readFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { runMigrations } from 'bullmq';
 import { postgresBackendFactory } from '../../libs/task-queue/src/backends/postgres/namespaced.connection.js';
 import { PGlitePool } from '../../libs/task-queue/src/backends/postgres/pglite.pool.js';
 
+/**
+ * A new in-memory PGlite database. Started from the data directory that test/pglite-data-dir.js
+ * made with a new PGlite, when there is one: the same database, without running `initdb` again.
+ */
+export function newPGlite(): PGlite {
+  const dataDir = process.env.TQ_TEST_PGLITE_DATA_DIR;
+  return dataDir === undefined
+    ? new PGlite()
+    : new PGlite({ loadDataDir: new Blob([readFileSync(dataDir)]) });
+}
+
 /** An in-memory PGlite with BullMQ's schema `schema` migrated, and a pool on it. */
 export async function migratedPGlite(schema: string): Promise<{ db: PGlite; pool: PGlitePool }> {
-  const db = new PGlite();
+  const db = newPGlite();
   const pool = new PGlitePool(db, { searchPath: `"${schema}"` });
   const client = await pool.connect();
   await runMigrations(client, schema);

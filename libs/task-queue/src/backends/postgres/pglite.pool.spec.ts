@@ -11,7 +11,7 @@ import {
   type PostgresConnectionOptions,
 } from 'bullmq';
 import { PGlitePool, type PGliteLike } from './pglite.pool.js';
-import { migratedPGlite } from '../../../../../test/support/pglite.js';
+import { migratedPGlite, newPGlite } from '../../../../../test/support/pglite.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -29,7 +29,7 @@ describe('PGlitePool', () => {
   let pool: PGlitePool;
 
   beforeAll(async () => {
-    db = new PGlite();
+    db = newPGlite();
     // A real PGlite is a PGliteLike.
     const lite: PGliteLike = db;
     pool = new PGlitePool(lite);

@@ -1,4 +1,5 @@
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
+import { newPGlite } from '../../../../../test/support/pglite.js';
 import {
   PostgresConnection,
   PostgresQueueBackend,
@@ -34,7 +35,7 @@ describe('PGlitePools sharing one PGlite', () => {
     (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM probe')).rows[0].n;
 
   beforeAll(async () => {
-    db = new PGlite();
+    db = newPGlite();
     await db.query('CREATE TABLE probe (n int)');
   }, 180_000);
 
@@ -124,7 +125,7 @@ describe('BullMQ applications sharing one PGlite', () => {
   let db: PGlite;
 
   beforeAll(async () => {
-    db = new PGlite();
+    db = newPGlite();
     // Migrated once before: the applications' migrations then only check it, in a transaction.
     const pool = new PGlitePool(db, { searchPath: `"${schema}"` });
     const client = await pool.connect();
