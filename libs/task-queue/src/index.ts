@@ -14,6 +14,7 @@ export type {
   TaskFailedAttempt,
   TaskJobInfo,
   TaskJobStatus,
+  TaskJobStep,
   TaskQueueStats,
 } from './interfaces/task-job.interface.js';
 export type {

@@ -1,4 +1,13 @@
-import { UnrecoverableError, WaitingError, Worker, type Job, type Processor } from 'bullmq';
+import {
+  UnrecoverableError,
+  WaitingError,
+  Worker,
+  type Job,
+  type Processor,
+  type Queue,
+} from 'bullmq';
+import type { JobSteps } from '../durable/job-steps.js';
+import { BullJobSteps } from './bullmq.job-steps.js';
 import type { RunListener } from '../worker/run-control.js';
 import type { TaskJobOptions } from '../producer/job-settings.js';
 import { ScheduleOverlap } from '../scheduling/schedule-overlap.js';
@@ -14,7 +23,13 @@ class BullRunJob implements RunnableJob {
   constructor(
     readonly native: Job,
     private readonly overlap: ScheduleOverlap | undefined,
+    /** The job's queue, where its steps are read; absent once the run has ended. */
+    private readonly queue?: Queue,
   ) {}
+
+  get steps(): JobSteps | undefined {
+    return this.queue && new BullJobSteps(this.native, this.queue);
+  }
 
   get id(): string {
     return this.native.id!;
@@ -79,7 +94,7 @@ export type RunFailures = WeakMap<Job, RunFailure>;
 
 /**
  * @internal The BullMQ processor that runs each job with `run` (ticks of `overlap: false`
- * schedules checked with `overlap`), and gives BullMQ a run that did not complete in its own
+ * schedules checked with `overlap`, steps read from `queue`), and gives BullMQ a run that did not complete in its own
  * terms, keeping how it ended in `failures`. It takes two parameters, not BullMQ's optional
  * third (the job's AbortSignal): BullMQ then makes no AbortController per job.
  */
@@ -87,9 +102,10 @@ export function bullProcessor(
   run: RunProcessor,
   overlap: ScheduleOverlap,
   failures: RunFailures,
+  queue: Queue,
 ): Processor {
   return (job: Job, token?: string) =>
-    run(new BullRunJob(job, overlap)).catch((failure: RunFailure) => {
+    run(new BullRunJob(job, overlap, queue)).catch((failure: RunFailure) => {
       failures.set(job, failure);
       return bullFailure(failure, job, token);
     });

@@ -39,4 +39,28 @@ export interface TaskContext {
    * ```
    */
   rateLimit(seconds: number): Promise<never>;
+  /**
+   * Runs `fn` once per job, a durable step. Its result (plain data, as a payload) is stored
+   * before `step` returns; every later execution of this job (a retry, a resume after
+   * `sleep` or `waitForEvent`, another process after a crash) gets the stored result without
+   * calling `fn`. A step that throws is not stored: the job fails or retries as usual, and the
+   * step runs again then. The result comes back as stored, through JSON (a `Date` as its ISO
+   * string), on every execution.
+   *
+   * `id` names the step on every execution: two steps with one id in one execution fail the
+   * job; in a loop, put the item's id in it, never a counter that could shift or `Date.now()`.
+   * The step results of one job count together against the module's `maxPayloadBytes`.
+   *
+   * @throws InvalidPayloadError when the result is not plain data (naming the step and the
+   *   path), or the job's step results would pass `maxPayloadBytes`.
+   * @throws NonRetryableError when `id` was already used in this execution.
+   * @example
+   * ```ts
+   * const charge = await ctx.step('charge', () => this.payments.charge(order));
+   * for (const item of order.items) {
+   *   await ctx.step(`reserve-${item.id}`, () => this.stock.reserve(item));
+   * }
+   * ```
+   */
+  step<R>(id: string, fn: () => R | PromiseLike<R>): Promise<R>;
 }

@@ -5,6 +5,7 @@ import type {
   TaskJobStatus,
 } from '../interfaces/task-job.interface.js';
 import type { TaskJobOptions } from '../producer/job-settings.js';
+import { stepsOf, type StepRecord } from '../durable/job-steps.js';
 
 /**
  * @internal A job kept in memory by the testing module. It has the fields of a BullMQ job that
@@ -24,6 +25,8 @@ export class MemoryJob {
   removed = false;
   /** When it is due, in `Date.now()` ms: later than its enqueue when it has a delay. */
   readonly dueAt: number;
+  /** Its journal: what its durable steps stored, oldest first. */
+  readonly journal: StepRecord[] = [];
   /** In a flow: the job that waits for this one. */
   parent?: MemoryJob;
   /** In a flow: the jobs this one waits for, in order. */
@@ -73,6 +76,7 @@ export class MemoryJob {
   info(): TaskJobInfo {
     const { id, name, queue, status, result, error, attemptsStarted: attempts, progress } = this;
     const failedAttempts = this.failedAttempts.map((failed) => ({ ...failed }));
-    return { id, name, queue, status, result, error, attempts, progress, failedAttempts };
+    const steps = stepsOf(this.journal);
+    return { id, name, queue, status, result, error, attempts, progress, failedAttempts, steps };
   }
 }

@@ -62,6 +62,12 @@ export class MemoryJobs {
     return this.jobs.find((job) => job.queue === queue && job.id === id && !job.removed);
   }
 
+  /** Job `id` of `queue`, else the first job with that id on any queue. */
+  byId(id: string, queue?: string): MemoryJob | undefined {
+    if (queue !== undefined) return this.find(queue, id);
+    return this.jobs.find((job) => job.id === id && !job.removed);
+  }
+
   onQueue(queue: string): MemoryJob[] {
     return this.jobs.filter((job) => job.queue === queue && !job.removed);
   }

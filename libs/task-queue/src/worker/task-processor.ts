@@ -21,6 +21,8 @@ export interface ProcessorExtras {
   tracing?: { process: RunWrapper };
   /** Pauses the queue in every process, for `ctx.rateLimit()`. */
   rateLimit?: QueueRateLimiter;
+  /** Bytes of JSON a job's step results may take together (the module's `maxPayloadBytes`). */
+  maxStepBytes?: number;
   /** Runs each job, its per-job providers included, in a context of its own (nestjs-cls). */
   context?: RunContexts;
 }
@@ -40,7 +42,7 @@ export function taskProcessor(
   queue: TaskQueue,
   active: ActiveRuns,
   logger: LoggerService,
-  { tracing, rateLimit, context }: ProcessorExtras = {},
+  { tracing, rateLimit, context, maxStepBytes }: ProcessorExtras = {},
 ): RunProcessor {
   const runs = active.on(queueName);
   const runJob = (job: RunnableJob): Promise<unknown> => {
@@ -57,7 +59,7 @@ export function taskProcessor(
     const payload = task.kwargs ? { ...task.kwargs, ...data } : data;
     // Registered before payload checks and per-job DI: a cancellation then stops the run
     // before the body starts.
-    const run = new TaskRun(job, queue, payload, logger, rateLimit);
+    const run = new TaskRun(job, queue, payload, logger, { limiter: rateLimit, maxStepBytes });
     runs.set(id, run);
     let prepared: ReturnType<BoundTask['invoke']> | undefined;
     try {

@@ -8,6 +8,7 @@ export interface ContextSource {
   readonly payload: object;
   signal(): AbortSignal;
   rateLimit(seconds: number): Promise<never>;
+  step<R>(id: string, fn: () => R | PromiseLike<R>): Promise<R>;
 }
 
 /** @internal `ctx`: what a task sees of its run; `ctx.job` is made on first read. */
@@ -45,5 +46,9 @@ export class RunContext implements TaskContext {
 
   rateLimit(seconds: number): Promise<never> {
     return this.run.rateLimit(seconds);
+  }
+
+  step<R>(id: string, fn: () => R | PromiseLike<R>): Promise<R> {
+    return this.run.step(id, fn);
   }
 }

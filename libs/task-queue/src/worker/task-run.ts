@@ -7,7 +7,13 @@ import {
 import { WorkerShutdownError } from '../errors/worker-shutdown.error.js';
 import type { TaskContext } from '../interfaces/task-context.interface.js';
 import type { TaskQueue } from '../producer/task-queue.js';
-import { ABORTED_REASON, SHUTDOWN_REASON } from '../task-queue.constants.js';
+import { durableMessages } from '../durable/durable.messages.js';
+import { StepJournal } from '../durable/step-journal.js';
+import {
+  ABORTED_REASON,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  SHUTDOWN_REASON,
+} from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
 import type { RunnableJob } from './runnable-job.js';
 import { RunContext } from './task-run.context.js';
@@ -24,7 +30,15 @@ const textOf = (error: unknown) => (error instanceof Error ? error.message : Str
 
 /** @internal The parts of a job a run reads (`ctx.childResults()` the optional one). */
 export type RunJob = Pick<RunnableJob, 'id' | 'name' | 'attemptsMade' | 'updateProgress'> &
-  Partial<Pick<RunnableJob, 'childResults'>>;
+  Partial<Pick<RunnableJob, 'childResults' | 'steps'>>;
+
+/** @internal What a run may use besides its job: where each is absent, it is not needed. */
+export interface RunExtras {
+  /** Pauses the queue; absent in memory (the testing module), where a pause holds nothing back. */
+  limiter?: QueueRateLimiter;
+  /** Bytes of JSON a job's step results may take together (the module's `maxPayloadBytes`). */
+  maxStepBytes?: number;
+}
 
 /** @internal Pauses a run's queue in every process for `ms`. */
 export type QueueRateLimiter = (ms: number) => Promise<void>;
@@ -77,14 +91,14 @@ export class TaskRun<T = unknown> implements TimedRun {
   private timeoutMs = 0;
   private fail?: (reason: unknown) => void;
   private running?: Promise<T>;
+  private journal?: StepJournal;
 
   constructor(
     readonly job: RunJob,
     queue: TaskQueue,
     public payload: object,
     private readonly reporter: RunReporter,
-    /** Absent in memory (the testing module), where a pause has nothing to hold back. */
-    private readonly limiter?: QueueRateLimiter,
+    private readonly extras: RunExtras = {},
   ) {
     this.context = new RunContext(this, queue);
   }
@@ -95,9 +109,20 @@ export class TaskRun<T = unknown> implements TimedRun {
    */
   async rateLimit(seconds: number): Promise<never> {
     const limited = rateLimitedError(this.label, seconds);
-    await this.limiter?.(Math.ceil(seconds * 1000));
+    await this.extras.limiter?.(Math.ceil(seconds * 1000));
     this.stop(limited);
     throw limited;
+  }
+
+  /** `ctx.step(id, fn)`: see {@link StepJournal.step}. */
+  step<R>(id: string, fn: () => R | PromiseLike<R>): Promise<R> {
+    if (!this.journal) {
+      const { steps } = this.job;
+      if (!steps) throw new Error(durableMessages.noStepStore(this.label));
+      const maxBytes = this.extras.maxStepBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+      this.journal = new StepJournal(this.label, steps, maxBytes);
+    }
+    return this.journal.step(id, fn);
   }
 
   /** `Task 'x' (job 5)`, for messages. */

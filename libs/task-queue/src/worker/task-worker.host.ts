@@ -78,6 +78,7 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
         tracing,
         rateLimit: (ms) => pause.pause(ms),
         context: this.contexts,
+        maxStepBytes: this.config.maxPayloadBytes,
       });
       const settings: ConsumerSettings = {
         concurrency: this.config.queues.get(name),

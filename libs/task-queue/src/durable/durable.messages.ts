@@ -1,0 +1,31 @@
+/** Error texts of durable steps (`ctx.step`, `ctx.sleep`, `ctx.waitForEvent`): where, what, how to fix it. */
+
+const shown = (value: unknown): string =>
+  typeof value === 'string'
+    ? JSON.stringify(value)
+    : typeof value === 'function'
+      ? 'a function'
+      : String(value);
+
+export const durableMessages = {
+  noStepStore: (label: string) =>
+    `${label}: this job's backend keeps no steps, so ctx.step, ctx.sleep and ctx.waitForEvent ` +
+    `cannot run here.`,
+  invalidStepId: (label: string, id: unknown) =>
+    `${label}: ctx.step(${shown(id)}, fn) needs a non-empty string id that names the step the ` +
+    `same way on every execution, e.g. ctx.step('charge-card', fn) or ctx.step(\`email-\${user.id}\`, fn).`,
+  invalidStepFn: (label: string, id: string) =>
+    `${label}: ctx.step('${id}', fn) needs a function as fn, e.g. ctx.step('${id}', () => api.call()).`,
+  duplicateStepId: (label: string, id: string) =>
+    `${label}: step id '${id}' is used twice in one execution. Each step of a job needs an id of ` +
+    `its own, stable across executions: in a loop, put the item's id in it ` +
+    `(ctx.step(\`charge-\${item.id}\`, fn)), not a counter that could shift or Date.now().`,
+  stepNotPlain: (label: string, id: string, path: string, problem: string) =>
+    `${label}: the result of step '${id}' is not plain data: ${path} ${problem}. A step's result is ` +
+    `stored as JSON (objects, arrays, strings, finite numbers, booleans, null; a Date as its ISO ` +
+    `string): return the data you need later, not a class instance or a connection.`,
+  stepsTooLarge: (label: string, id: string, bytes: number, limit: number) =>
+    `${label}: with the result of step '${id}', the job's step results reach ${bytes} bytes of ` +
+    `JSON, over the limit of ${limit} bytes (the module's maxPayloadBytes, which bounds each job's ` +
+    `step results together). Store large data elsewhere and return its id, or raise maxPayloadBytes.`,
+};

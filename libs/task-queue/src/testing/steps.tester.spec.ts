@@ -1,0 +1,76 @@
+import { Injectable, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import {
+  InvalidPayloadError,
+  NonRetryableError,
+  Task,
+  TaskQueues,
+  type TaskContext,
+} from '../index.js';
+import { createTaskContext, TaskQueueTester, TaskQueueTestingModule } from './index.js';
+
+@Injectable()
+class OrderTasks {
+  charges = 0;
+
+  @Task({ retries: 1 })
+  async capture(ctx: TaskContext, { orderId }: { orderId: number }) {
+    const charge = await ctx.step('charge', () => ({ id: `ch_${orderId}`, n: ++this.charges }));
+    if (ctx.job.attempt === 1) throw new Error('receipt service down');
+    await ctx.step('receipt', () => undefined);
+    return charge;
+  }
+}
+
+@Module({ providers: [OrderTasks] })
+class OrderModule {}
+
+describe('durable steps under the testing module', () => {
+  it('keeps step results across a retry, and lists the steps a job did', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [TaskQueueTestingModule.forRoot(), OrderModule],
+    }).compile();
+    await moduleRef.init();
+    const tester = moduleRef.get(TaskQueueTester);
+    const { id } = await moduleRef
+      .get(TaskQueues)
+      .get('default')
+      .enqueue('capture', { orderId: 7 });
+    const [first, retry] = await tester.drain();
+    expect(first).toMatchObject({ id, status: 'complete', result: { id: 'ch_7', n: 1 } });
+    expect(retry).toBeUndefined();
+    expect(moduleRef.get(OrderTasks).charges).toBe(1);
+    const steps = tester.steps(id);
+    expect(steps.map(({ id, result }) => ({ id, result }))).toEqual([
+      { id: 'charge', result: { id: 'ch_7', n: 1 } },
+      { id: 'receipt', result: undefined },
+    ]);
+    expect(steps.every((step) => step.at instanceof Date)).toBe(true);
+    expect(first.steps.map((step) => step.id)).toEqual(['charge', 'receipt']);
+    expect(() => tester.steps('404')).toThrow("no job with id '404'");
+    await moduleRef.close();
+  });
+});
+
+describe('createTaskContext().step', () => {
+  it('runs each step and records it; a step given as done returns its result unrun', async () => {
+    const tasks = new OrderTasks();
+    const ctx = createTaskContext({ attempt: 2 });
+    expect(await tasks.capture(ctx, { orderId: 3 })).toEqual({ id: 'ch_3', n: 1 });
+    expect(ctx.steps.map((step) => step.id)).toEqual(['charge', 'receipt']);
+
+    const retry = createTaskContext({ attempt: 2, steps: { charge: { id: 'ch_9', n: 9 } } });
+    expect(await tasks.capture(retry, { orderId: 3 })).toEqual({ id: 'ch_9', n: 9 });
+    expect(tasks.charges).toBe(1);
+    expect(retry.steps.map((step) => step.id)).toEqual(['receipt']);
+  });
+
+  it('refuses what a worker refuses: a duplicate id, a result that is not plain data', async () => {
+    const ctx = createTaskContext();
+    await ctx.step('a', () => 1);
+    await expect(ctx.step('a', () => 2)).rejects.toThrow(NonRetryableError);
+    await expect(ctx.step('b', () => new Set([1]))).rejects.toThrow(InvalidPayloadError);
+    await expect(ctx.step('', () => 1)).rejects.toThrow('non-empty string id');
+    expect(ctx.steps.map((step) => step.id)).toEqual(['a']);
+  });
+});
