@@ -55,6 +55,22 @@ class StepTasks {
     await ctx.step('send', () => 2);
   }
 
+  /** Sleeps between two steps, on a queue that runs one job at a time. */
+  @Task({ queue: 'single', timeout: 3 })
+  async nap(ctx: TaskContext, { seconds }: { seconds: number }) {
+    const before = await ctx.step('before', () => this.effect(ctx, 'before'));
+    // Busy for most of the timeout in each execution: the sleep is not counted in it.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await ctx.sleep(seconds);
+    const after = await ctx.step('after', () => this.effect(ctx, 'after'));
+    return { before, after, attempt: ctx.job.attempt };
+  }
+
+  @Task({ queue: 'single' })
+  quick() {
+    return 'done';
+  }
+
   @Task()
   async heavy(ctx: TaskContext) {
     await ctx.step('first', () => 'x'.repeat(MAX_BYTES / 2));
@@ -83,7 +99,7 @@ describe(`durable steps on ${BACKEND}`, () => {
     app = await startTaskApp({
       backend,
       imports: [StepsModule],
-      options: { maxPayloadBytes: MAX_BYTES },
+      options: { maxPayloadBytes: MAX_BYTES, queues: { default: {}, single: { concurrency: 1 } } },
     });
   }, 60_000);
 
@@ -135,6 +151,30 @@ describe(`durable steps on ${BACKEND}`, () => {
     expect(error.message).toContain(`over the limit of ${MAX_BYTES} bytes`);
     const job = await queue().getJob(error.jobId);
     expect(job?.steps.map((step) => step.id)).toEqual(['first']);
+  });
+
+  it('sleeps without its worker slot, reading scheduled, and resumes where it was', async () => {
+    const single = app.get(TaskQueues).get('single');
+    const { id } = await single.enqueue('nap', { seconds: 4 });
+    await waitFor(async () => (await single.getJob(id))?.status === 'scheduled');
+    // The queue runs one job at a time: this one runs while the first sleeps.
+    expect(await single.apply('quick', {}, { timeout: 10 })).toBe('done');
+    expect((await single.getJob(id))?.status).toBe('scheduled');
+    await waitFor(async () => (await single.getJob(id))?.status === 'complete');
+    const job = await single.getJob(id);
+    // Two executions, one attempt; each step ran once; the sleep was not held to the timeout.
+    expect(job).toMatchObject({
+      result: { before: 1, after: 1, attempt: 1 },
+      attempts: 2,
+      failedAttempts: [],
+    });
+    expect(job?.steps.map((step) => step.id)).toEqual(['before', 'after']);
+  });
+
+  it('waits through sleeps in apply', async () => {
+    const single = app.get(TaskQueues).get('single');
+    const result = await single.apply('nap', { seconds: 0.5 }, { timeout: 30 });
+    expect(result).toMatchObject({ before: 1, after: 1, attempt: 1 });
   });
 });
 

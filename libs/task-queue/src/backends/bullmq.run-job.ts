@@ -1,4 +1,5 @@
 import {
+  DelayedError,
   UnrecoverableError,
   WaitingError,
   Worker,
@@ -94,20 +95,38 @@ export type RunFailures = WeakMap<Job, RunFailure>;
 
 /**
  * @internal The BullMQ processor that runs each job with `run` (ticks of `overlap: false`
- * schedules checked with `overlap`, steps read from `queue`), and gives BullMQ a run that did not complete in its own
- * terms, keeping how it ended in `failures`. It takes two parameters, not BullMQ's optional
- * third (the job's AbortSignal): BullMQ then makes no AbortController per job.
+ * schedules checked with `overlap`, steps read from `queue`), and gives BullMQ a run that did
+ * not complete in its own terms, keeping how it ended in `failures`. A run that suspended its
+ * job (`ctx.sleep`) moves it to BullMQ's delayed set until it resumes, without using an
+ * attempt, and is told to `listener`. It takes two parameters, not BullMQ's optional third
+ * (the job's AbortSignal): BullMQ then makes no AbortController per job.
  */
 export function bullProcessor(
   run: RunProcessor,
   overlap: ScheduleOverlap,
   failures: RunFailures,
   queue: Queue,
+  listener: RunListener,
 ): Processor {
   return (job: Job, token?: string) =>
-    run(new BullRunJob(job, overlap, queue)).catch((failure: RunFailure) => {
-      failures.set(job, failure);
-      return bullFailure(failure, job, token);
+    run(new BullRunJob(job, overlap, queue)).catch(async (failure: RunFailure) => {
+      const until = failure.resumeAt;
+      if (until === undefined) {
+        failures.set(job, failure);
+        return bullFailure(failure, job, token);
+      }
+      // A suspended job goes back to the delayed set; BullMQ emits no event for it, so its
+      // run is told to the listener here, once the move is done.
+      await job.moveToDelayed(until, token);
+      const attempt = job.attemptsMade + 1;
+      listener.ended(
+        new BullRunJob(job, undefined),
+        failure.outcome,
+        attempt,
+        durationOf(job),
+        failure,
+      );
+      throw new DelayedError();
     });
 }
 

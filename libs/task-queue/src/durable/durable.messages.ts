@@ -8,6 +8,13 @@ const shown = (value: unknown): string =>
       : String(value);
 
 export const durableMessages = {
+  suspended: (label: string, outcome: 'sleeping' | 'waiting', until: number) =>
+    `${label} ${outcome === 'sleeping' ? 'sleeps' : 'waits for an event'} until ` +
+    `${new Date(until).toISOString()}: this execution ends here, and the job runs again from the ` +
+    `top then, its steps returning what they stored. Let this error propagate.`,
+  invalidSleep: (label: string, seconds: unknown) =>
+    `${label}: ctx.sleep(${shown(seconds)}) needs a number of seconds, 0 or more, e.g. ` +
+    `ctx.sleep(3600) for an hour.`,
   noStepStore: (label: string) =>
     `${label}: this job's backend keeps no steps, so ctx.step, ctx.sleep and ctx.waitForEvent ` +
     `cannot run here.`,

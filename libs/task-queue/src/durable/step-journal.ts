@@ -2,6 +2,7 @@ import { InvalidOptionsError, InvalidPayloadError, NonRetryableError } from '../
 import { plainDataProblem } from '../producer/task-payload.js';
 import { durableMessages as messages } from './durable.messages.js';
 import { stepKey, type JobSteps, type StepRecord } from './job-steps.js';
+import { RunSuspension } from './run-suspension.js';
 
 /**
  * @internal The journal of one execution of a job: `ctx.step` answers from what earlier
@@ -12,6 +13,8 @@ export class StepJournal {
   private records?: Promise<Map<string, StepRecord>>;
   private readonly used = new Set<string>();
   private bytes = 0;
+  /** Sleeps and waits of this execution so far: their order names them in the journal. */
+  private suspensions = 0;
 
   constructor(
     /** `Task 'x' (job 5)`, for messages. */
@@ -19,7 +22,30 @@ export class StepJournal {
     private readonly steps: JobSteps,
     /** Bytes of JSON the job's step results may take together. */
     private readonly maxBytes: number,
+    /** The time, in ms since the epoch: the testing kit's runs sleeps at once. */
+    private readonly now: () => number = Date.now,
   ) {}
+
+  /**
+   * `ctx.sleep(seconds)`: resolves at once when this sleep is over (the job slept it in an
+   * earlier execution); else stores when it ends, the first time, and rejects with a
+   * {@link RunSuspension} until then. Sleeps are named by their order in the execution.
+   */
+  async sleep(seconds: number): Promise<void> {
+    checkSleep(this.label, seconds);
+    const key = `sleep:${++this.suspensions}`;
+    const records = await this.read();
+    const now = this.now();
+    let until = records.get(key)?.value as number | undefined;
+    if (until === undefined) {
+      until = now + Math.round(seconds * 1000);
+      const record: StepRecord = { key, at: now, value: until, bytes: 0 };
+      await this.steps.write(record, String(until));
+      records.set(key, record);
+    }
+    if (now >= until) return;
+    throw new RunSuspension(this.label, 'sleeping', until);
+  }
 
   /**
    * `ctx.step(id, fn)`: the stored result of step `id`, else `fn`'s, stored before it is
@@ -71,5 +97,15 @@ export class StepJournal {
       }
       return byKey;
     }));
+  }
+}
+
+/**
+ * @internal Checks the seconds of `ctx.sleep(seconds)` of the run `label`.
+ * @throws InvalidOptionsError unless `seconds` is a number, 0 or more.
+ */
+export function checkSleep(label: string, seconds: unknown): void {
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
+    throw new InvalidOptionsError(messages.invalidSleep(label, seconds));
   }
 }

@@ -63,4 +63,21 @@ export interface TaskContext {
    * ```
    */
   step<R>(id: string, fn: () => R | PromiseLike<R>): Promise<R>;
+  /**
+   * Suspends the job for `seconds`, holding no worker slot: this execution ends (`ctx.signal`
+   * aborts and the promise rejects: let it propagate), the job reads `scheduled`, and it runs
+   * again from the top once the time is up, in any process, where this `sleep` resolves at
+   * once and the steps before it return what they stored. Uses no retry and keeps
+   * `ctx.job.attempt`; the task's `timeout` applies to each execution, not to the time asleep.
+   * Code outside steps runs again on each execution: keep it safe to repeat.
+   *
+   * @throws InvalidOptionsError unless `seconds` is a number, 0 or more.
+   * @example
+   * ```ts
+   * await ctx.step('welcome', () => this.mail.welcome(user));
+   * await ctx.sleep(3 * 86400);
+   * await ctx.step('reminder', () => this.mail.remind(user));
+   * ```
+   */
+  sleep(seconds: number): Promise<void>;
 }

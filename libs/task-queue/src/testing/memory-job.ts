@@ -23,8 +23,11 @@ export class MemoryJob {
   progress: number | object = 0;
   /** Replaced by a debounced enqueue: gone, as from a backend (its record stays). */
   removed = false;
-  /** When it is due, in `Date.now()` ms: later than its enqueue when it has a delay. */
-  readonly dueAt: number;
+  /**
+   * When it is due, in `Date.now()` ms: later than its enqueue when it has a delay, or when it
+   * sleeps (the testing kit's clock then moves on to it).
+   */
+  dueAt: number;
   /** Its journal: what its durable steps stored, oldest first. */
   readonly journal: StepRecord[] = [];
   /** In a flow: the job that waits for this one. */

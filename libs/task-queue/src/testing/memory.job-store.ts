@@ -37,6 +37,8 @@ export class MemoryJobStore extends JobStore implements MemoryJobRunner, OnAppli
   private readonly active = new ActiveRuns();
   private readonly processors = new Map<string, RunProcessor>();
   private readonly logger = new Logger('TaskWorker');
+  /** How far the testing kit's clock is ahead of `Date.now()`: sleeps are not waited for. */
+  private clockOffset = 0;
 
   constructor(
     @Inject(TESTING_OPTIONS) options: TaskQueueTestingOptions,
@@ -72,6 +74,8 @@ export class MemoryJobStore extends JobStore implements MemoryJobRunner, OnAppli
     const processor = this.processorOf(job.queue);
     const view = new MemoryRunJob(job);
     while (job.waiting) {
+      // Its own clock: a job due later (a sleep) runs now, at the time it was due.
+      this.clockOffset = Math.max(this.clockOffset, job.dueAt - Date.now());
       job.status = 'active';
       job.attemptsStarted += 1;
       try {
@@ -81,6 +85,12 @@ export class MemoryJobStore extends JobStore implements MemoryJobRunner, OnAppli
       } catch (thrown) {
         const failure = thrown instanceof RunFailure ? thrown : undefined;
         const outcome = failure?.outcome ?? 'failed';
+        if (failure?.resumeAt !== undefined) {
+          // A sleep: scheduled, no attempt used; the next drain() round runs it at once.
+          job.status = 'scheduled';
+          job.dueAt = failure.resumeAt;
+          return;
+        }
         if (outcome === 'rate-limited' || outcome === 'requeued') {
           // ctx.rateLimit(): back to the queue, no attempt used; it runs again in the next
           // drain() round (a pause, like a delay, is not waited for in memory).
@@ -143,7 +153,9 @@ export class MemoryJobStore extends JobStore implements MemoryJobRunner, OnAppli
     if (!processor) {
       const taskQueue = this.moduleRef.get(TaskQueues, { strict: false }).get(queue);
       const tasks = this.registry.tasksOn(queue);
-      processor = taskProcessor(queue, tasks, taskQueue, this.active, this.logger);
+      processor = taskProcessor(queue, tasks, taskQueue, this.active, this.logger, {
+        clock: () => Date.now() + this.clockOffset,
+      });
       this.processors.set(queue, processor);
     }
     return processor;

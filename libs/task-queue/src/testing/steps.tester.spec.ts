@@ -1,5 +1,5 @@
 import { Injectable, Module } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
+import { Test, type TestingModule } from '@nestjs/testing';
 import {
   InvalidPayloadError,
   NonRetryableError,
@@ -22,15 +22,33 @@ class OrderTasks {
   }
 }
 
-@Module({ providers: [OrderTasks] })
+@Injectable()
+class ReminderTasks {
+  readonly sent: string[] = [];
+
+  @Task()
+  async remind(ctx: TaskContext, { days }: { days: number }) {
+    await ctx.step('welcome', () => void this.sent.push('welcome'));
+    await ctx.sleep(days * 86400);
+    await ctx.step('reminder', () => void this.sent.push('reminder'));
+    return ctx.job.attempt;
+  }
+}
+
+@Module({ providers: [OrderTasks, ReminderTasks] })
 class OrderModule {}
+
+/** An application of the tasks above on the testing module, bootstrapped. */
+async function boot(): Promise<TestingModule> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [TaskQueueTestingModule.forRoot(), OrderModule],
+  }).compile();
+  return moduleRef.init();
+}
 
 describe('durable steps under the testing module', () => {
   it('keeps step results across a retry, and lists the steps a job did', async () => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [TaskQueueTestingModule.forRoot(), OrderModule],
-    }).compile();
-    await moduleRef.init();
+    const moduleRef = await boot();
     const tester = moduleRef.get(TaskQueueTester);
     const { id } = await moduleRef
       .get(TaskQueues)
@@ -49,6 +67,36 @@ describe('durable steps under the testing module', () => {
     expect(first.steps.map((step) => step.id)).toEqual(['charge', 'receipt']);
     expect(() => tester.steps('404')).toThrow("no job with id '404'");
     await moduleRef.close();
+  });
+});
+
+describe('ctx.sleep under the testing module', () => {
+  it('runs sleeps at once in drain() and in apply, each step once, the job scheduled meanwhile', async () => {
+    const moduleRef = await boot();
+    const tester = moduleRef.get(TaskQueueTester);
+    const queue = moduleRef.get(TaskQueues).get('default');
+    const { id } = await queue.enqueue('remind', { days: 3 });
+    const ran = await tester.drain();
+    expect(ran.map((job) => [job.id, job.status])).toEqual([
+      [id, 'scheduled'],
+      [id, 'complete'],
+    ]);
+    expect(await queue.apply('remind', { days: 7 })).toBe(1);
+    expect(moduleRef.get(ReminderTasks).sent).toEqual([
+      'welcome',
+      'reminder',
+      'welcome',
+      'reminder',
+    ]);
+    expect(tester.steps(id).map((step) => step.id)).toEqual(['welcome', 'reminder']);
+    await moduleRef.close();
+  });
+
+  it('records the sleeps of a context made by createTaskContext, over at once', async () => {
+    const ctx = createTaskContext();
+    expect(await new ReminderTasks().remind(ctx, { days: 2 })).toBe(1);
+    expect(ctx.slept).toEqual([2 * 86400]);
+    await expect(ctx.sleep(-1)).rejects.toThrow('0 or more');
   });
 });
 

@@ -10,7 +10,7 @@ import {
 } from '../task-queue.constants.js';
 import { rateLimitedError } from '../worker/task-run.js';
 import { stepKey, type StepRecord } from '../durable/job-steps.js';
-import { StepJournal } from '../durable/step-journal.js';
+import { checkSleep, StepJournal } from '../durable/step-journal.js';
 import { memorySteps, recordedSteps } from './memory.run-job.js';
 import { MemoryJobs } from './memory.jobs.js';
 import type {
@@ -27,7 +27,8 @@ const UNCHECKED_TASK = { jobOptions: {} };
  * backend. Its queue checks payloads and options as `enqueue` does and records each job in
  * `ctx.enqueued`; it runs none of them. `ctx.rateLimit(seconds)` rejects as in a worker and
  * records the pause asked for in `ctx.rateLimited`. `ctx.step(id, fn)` runs `fn` and records
- * the step in `ctx.steps` (a step given as done in `steps` returns its result without running).
+ * the step in `ctx.steps` (a step given as done in `steps` returns its result without running);
+ * `ctx.sleep(seconds)` resolves at once and records the seconds in `ctx.slept`.
  *
  * @example
  * ```ts
@@ -72,6 +73,7 @@ export function createTaskContext(overrides: TaskContextOverrides = {}): TestTas
     bytes: 0,
   }));
   const records: StepRecord[] = [...given];
+  const slept: number[] = [];
   const journal = new StepJournal(label, memorySteps(records), maxPayloadBytes);
   return {
     job,
@@ -89,6 +91,14 @@ export function createTaskContext(overrides: TaskContextOverrides = {}): TestTas
       return rateLimited;
     },
     step: (id, fn) => journal.step(id, fn),
+    // No worker to leave: the sleep is recorded and over at once.
+    sleep: async (seconds: number) => {
+      checkSleep(label, seconds);
+      slept.push(seconds);
+    },
+    get slept() {
+      return [...slept];
+    },
     get steps() {
       return recordedSteps(records.slice(given.length));
     },

@@ -85,4 +85,6 @@ export interface TestTaskContext extends TaskContext {
    * again and is not listed.
    */
   readonly steps: RecordedStep[];
+  /** The seconds of each `ctx.sleep()`, in order (each resolved at once). */
+  readonly slept: number[];
 }

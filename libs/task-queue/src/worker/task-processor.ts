@@ -25,6 +25,8 @@ export interface ProcessorExtras {
   maxStepBytes?: number;
   /** Runs each job, its per-job providers included, in a context of its own (nestjs-cls). */
   context?: RunContexts;
+  /** The time sleeps are read by; default `Date.now` (the testing kit has a clock of its own). */
+  clock?: () => number;
 }
 
 /**
@@ -42,7 +44,7 @@ export function taskProcessor(
   queue: TaskQueue,
   active: ActiveRuns,
   logger: LoggerService,
-  { tracing, rateLimit, context, maxStepBytes }: ProcessorExtras = {},
+  { tracing, rateLimit, context, maxStepBytes, clock }: ProcessorExtras = {},
 ): RunProcessor {
   const runs = active.on(queueName);
   const runJob = (job: RunnableJob): Promise<unknown> => {
@@ -59,7 +61,11 @@ export function taskProcessor(
     const payload = task.kwargs ? { ...task.kwargs, ...data } : data;
     // Registered before payload checks and per-job DI: a cancellation then stops the run
     // before the body starts.
-    const run = new TaskRun(job, queue, payload, logger, { limiter: rateLimit, maxStepBytes });
+    const run = new TaskRun(job, queue, payload, logger, {
+      limiter: rateLimit,
+      maxStepBytes,
+      clock,
+    });
     runs.set(id, run);
     let prepared: ReturnType<BoundTask['invoke']> | undefined;
     try {

@@ -9,6 +9,7 @@ export interface ContextSource {
   signal(): AbortSignal;
   rateLimit(seconds: number): Promise<never>;
   step<R>(id: string, fn: () => R | PromiseLike<R>): Promise<R>;
+  sleep(seconds: number): Promise<void>;
 }
 
 /** @internal `ctx`: what a task sees of its run; `ctx.job` is made on first read. */
@@ -50,5 +51,9 @@ export class RunContext implements TaskContext {
 
   step<R>(id: string, fn: () => R | PromiseLike<R>): Promise<R> {
     return this.run.step(id, fn);
+  }
+
+  sleep(seconds: number): Promise<void> {
+    return this.run.sleep(seconds);
   }
 }

@@ -8,6 +8,7 @@ import { WorkerShutdownError } from '../errors/worker-shutdown.error.js';
 import type { TaskContext } from '../interfaces/task-context.interface.js';
 import type { TaskQueue } from '../producer/task-queue.js';
 import { durableMessages } from '../durable/durable.messages.js';
+import { RunSuspension } from '../durable/run-suspension.js';
 import { StepJournal } from '../durable/step-journal.js';
 import {
   ABORTED_REASON,
@@ -38,6 +39,8 @@ export interface RunExtras {
   limiter?: QueueRateLimiter;
   /** Bytes of JSON a job's step results may take together (the module's `maxPayloadBytes`). */
   maxStepBytes?: number;
+  /** The time sleeps are read by, in ms since the epoch; default `Date.now` (memory: its own). */
+  clock?: () => number;
 }
 
 /** @internal Pauses a run's queue in every process for `ms`. */
@@ -116,13 +119,31 @@ export class TaskRun<T = unknown> implements TimedRun {
 
   /** `ctx.step(id, fn)`: see {@link StepJournal.step}. */
   step<R>(id: string, fn: () => R | PromiseLike<R>): Promise<R> {
+    return this.journalOf().step(id, fn);
+  }
+
+  /**
+   * `ctx.sleep(seconds)`: see {@link StepJournal.sleep}. A sleep not over yet ends the run
+   * (its signal aborts) with the {@link RunSuspension} the body sees.
+   */
+  async sleep(seconds: number): Promise<void> {
+    try {
+      await this.journalOf().sleep(seconds);
+    } catch (error) {
+      if (error instanceof RunSuspension) this.stop(error);
+      throw error;
+    }
+  }
+
+  /** The run's journal, made on its first durable call. */
+  private journalOf(): StepJournal {
     if (!this.journal) {
       const { steps } = this.job;
       if (!steps) throw new Error(durableMessages.noStepStore(this.label));
-      const maxBytes = this.extras.maxStepBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
-      this.journal = new StepJournal(this.label, steps, maxBytes);
+      const { maxStepBytes = DEFAULT_MAX_PAYLOAD_BYTES, clock } = this.extras;
+      this.journal = new StepJournal(this.label, steps, maxStepBytes, clock);
     }
-    return this.journal.step(id, fn);
+    return this.journal;
   }
 
   /** `Task 'x' (job 5)`, for messages. */
