@@ -71,6 +71,13 @@ class StepTasks {
     return 'done';
   }
 
+  /** Waits for the confirmation of its user, for `timeout` seconds. */
+  @Task()
+  async confirm(ctx: TaskContext, { userId, timeout }: { userId: number; timeout: number }) {
+    const event = await ctx.waitForEvent('email.confirmed', { match: { userId }, timeout });
+    return { event, attempt: ctx.job.attempt };
+  }
+
   @Task()
   async heavy(ctx: TaskContext) {
     await ctx.step('first', () => 'x'.repeat(MAX_BYTES / 2));
@@ -175,6 +182,55 @@ describe(`durable steps on ${BACKEND}`, () => {
     const single = app.get(TaskQueues).get('single');
     const result = await single.apply('nap', { seconds: 0.5 }, { timeout: 30 });
     expect(result).toMatchObject({ before: 1, after: 1, attempt: 1 });
+  });
+
+  describe('waitForEvent and sendEvent', () => {
+    const status = async (id: string) => (await queue().getJob(id))?.status;
+    const waiting = async (timeout = 60) => {
+      const userId = Math.floor(Math.random() * 1e9);
+      const { id } = await queue().enqueue('confirm', { userId, timeout });
+      await waitFor(async () => (await status(id)) === 'scheduled');
+      return { id, userId };
+    };
+
+    it('resumes the waiting job whose match the event has, with its data', async () => {
+      const [one, two] = [await waiting(), await waiting()];
+      const sent = { userId: two.userId, at: '2026-12-07' };
+      expect(await app.get(TaskQueues).sendEvent('email.confirmed', sent)).toBe(1);
+      await waitFor(async () => (await status(two.id)) === 'complete');
+      expect((await queue().getJob(two.id))?.result).toEqual({ event: sent, attempt: 1 });
+      expect(await status(one.id)).toBe('scheduled');
+      expect(await app.get(TaskQueues).sendEvent('email.confirmed', { userId: one.userId })).toBe(
+        1,
+      );
+      await waitFor(async () => (await status(one.id)) === 'complete');
+    });
+
+    it('resumes with null after its timeout', async () => {
+      const result = await queue().apply('confirm', { userId: -1, timeout: 1 }, { timeout: 30 });
+      expect(result).toEqual({ event: null, attempt: 1 });
+    });
+
+    it('wakes every job that waits for the event, once', async () => {
+      const userId = Math.floor(Math.random() * 1e9);
+      const ids = await Promise.all(
+        [1, 2].map(async () => (await queue().enqueue('confirm', { userId, timeout: 60 })).id),
+      );
+      await waitFor(async () =>
+        (await Promise.all(ids.map(status))).every((each) => each === 'scheduled'),
+      );
+      const queues = app.get(TaskQueues);
+      expect(await queues.sendEvent('email.confirmed', { userId })).toBe(2);
+      expect(await queues.sendEvent('email.confirmed', { userId })).toBe(0);
+      for (const id of ids) await waitFor(async () => (await status(id)) === 'complete');
+    });
+
+    it('keeps no event that no job waits for', async () => {
+      const queues = app.get(TaskQueues);
+      expect(await queues.sendEvent('email.confirmed', { userId: -2 })).toBe(0);
+      const { id } = await waiting();
+      expect(await status(id)).toBe('scheduled');
+    });
   });
 });
 

@@ -19,16 +19,21 @@ export class BullJobSteps implements JobSteps {
     private readonly queue: Queue,
   ) {}
 
-  async read(): Promise<StepRecord[]> {
+  async read(fresh = false): Promise<StepRecord[]> {
     const { attemptsStarted, attemptsMade } = this.job;
-    if (attemptsStarted <= 1 && attemptsMade === 0) return [];
+    if (!fresh && attemptsStarted <= 1 && attemptsMade === 0) return [];
     return readSteps(this.queue, this.job.id!);
   }
 
   async write(record: StepRecord, json: string | undefined): Promise<void> {
-    const value = json === undefined ? '' : `,"value":${json}`;
-    await this.job.log(`${MARK}{"key":${JSON.stringify(record.key)},"at":${record.at}${value}}`);
+    await this.job.log(journalLine(record, json));
   }
+}
+
+/** @internal The log line of a journal record whose value is `json` (absent for `undefined`). */
+export function journalLine({ key, at }: Pick<StepRecord, 'key' | 'at'>, json?: string): string {
+  const value = json === undefined ? '' : `,"value":${json}`;
+  return `${MARK}{"key":${JSON.stringify(key)},"at":${at}${value}}`;
 }
 
 /** @internal The journal records of job `id` of `queue`, oldest first. */

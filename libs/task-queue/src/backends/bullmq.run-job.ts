@@ -8,6 +8,7 @@ import {
   type Queue,
 } from 'bullmq';
 import type { JobSteps } from '../durable/job-steps.js';
+import type { RunSuspension } from '../durable/run-suspension.js';
 import { BullJobSteps } from './bullmq.job-steps.js';
 import type { RunListener } from '../worker/run-control.js';
 import type { TaskJobOptions } from '../producer/job-settings.js';
@@ -118,6 +119,9 @@ export function bullProcessor(
       // A suspended job goes back to the delayed set; BullMQ emits no event for it, so its
       // run is told to the listener here, once the move is done.
       await job.moveToDelayed(until, token);
+      // An event that came while the job was still active could not wake it: wake it now.
+      const { ended } = failure.error as RunSuspension;
+      if (ended && (await ended())) await job.promote();
       const attempt = job.attemptsMade + 1;
       listener.ended(
         new BullRunJob(job, undefined),

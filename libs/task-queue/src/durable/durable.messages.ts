@@ -8,6 +8,15 @@ const shown = (value: unknown): string =>
       : String(value);
 
 export const durableMessages = {
+  invalidEventName: (label: string, name: unknown) =>
+    `${label}: ctx.waitForEvent(${shown(name)}, ...) needs an event name, a non-empty string, ` +
+    `e.g. ctx.waitForEvent('email.confirmed', { timeout: 86400 }).`,
+  invalidWaitTimeout: (label: string, name: string, timeout: unknown) =>
+    `${label}: ctx.waitForEvent('${name}', { timeout: ${shown(timeout)} }) needs a timeout, a ` +
+    `positive number of seconds, after which it resolves null, e.g. { timeout: 7 * 86400 }.`,
+  invalidMatch: (label: string, name: string) =>
+    `${label}: ctx.waitForEvent('${name}', { match }) takes a plain object of the fields the ` +
+    `event's data must have, e.g. { match: { userId: 42 } }.`,
   suspended: (label: string, outcome: 'sleeping' | 'waiting', until: number) =>
     `${label} ${outcome === 'sleeping' ? 'sleeps' : 'waits for an event'} until ` +
     `${new Date(until).toISOString()}: this execution ends here, and the job runs again from the ` +

@@ -16,8 +16,11 @@ export interface StepRecord {
  * every later execution of the job, in any process, and goes when the job is removed.
  */
 export interface JobSteps {
-  /** The records kept for the job, oldest first; none for a job that never ran before. */
-  read(): Promise<StepRecord[]>;
+  /**
+   * The records kept for the job, oldest first; none for a job that never ran before, unless
+   * `fresh` (records written meanwhile by another process, such as an event's).
+   */
+  read(fresh?: boolean): Promise<StepRecord[]>;
   /** Keeps `record` (its value as `json`, absent for `undefined`); resolves once durable. */
   write(record: StepRecord, json: string | undefined): Promise<void>;
 }

@@ -16,6 +16,11 @@ export class RunSuspension extends Error {
     label: string,
     readonly outcome: SuspendedOutcome,
     readonly until: number,
+    /**
+     * Whether the job's wait ended meanwhile (an event came while it was being suspended):
+     * then the backend wakes it at once rather than at `until`.
+     */
+    readonly ended?: () => Promise<boolean>,
   ) {
     super(messages.suspended(label, outcome, until));
   }

@@ -3,6 +3,25 @@ import { plainDataProblem } from '../producer/task-payload.js';
 import { durableMessages as messages } from './durable.messages.js';
 import { stepKey, type JobSteps, type StepRecord } from './job-steps.js';
 import { RunSuspension } from './run-suspension.js';
+import type { EventWaiter, EventWaiters } from '../producer/event-waiters.js';
+
+/** @internal Where a run's waits for events are indexed, and whose they are. */
+export interface RunEvents {
+  waiters: EventWaiters;
+  queue: string;
+  jobId: string;
+}
+
+/** `ctx.waitForEvent`'s options. */
+export interface WaitForEventOptions {
+  /** Fields the event's data must have, at every depth (a deep subset); default: any event. */
+  match?: object;
+  /** Seconds to wait before resolving `null`. */
+  timeout: number;
+}
+
+/** The journal key of a wait's outcome: the event's data, or `null` after its timeout. */
+const doneKey = (key: string) => `${key}:done`;
 
 /**
  * @internal The journal of one execution of a job: `ctx.step` answers from what earlier
@@ -24,7 +43,50 @@ export class StepJournal {
     private readonly maxBytes: number,
     /** The time, in ms since the epoch: the testing kit's runs sleeps at once. */
     private readonly now: () => number = Date.now,
+    /** Where waits for events are indexed; absent where there are none to wait for. */
+    private readonly events?: RunEvents,
   ) {}
+
+  /**
+   * `ctx.waitForEvent(name, { match, timeout })`: the data of the event that woke this wait in
+   * an earlier execution, or `null` once its timeout is past; else, the first time, stores
+   * when it times out and indexes the job as a waiter of `name`, and rejects with a
+   * {@link RunSuspension} until then. Waits are named by their order in the execution.
+   */
+  async waitForEvent(name: string, options: WaitForEventOptions): Promise<unknown> {
+    const { match, timeout } = checkWait(this.label, name, options);
+    const key = `wait:${++this.suspensions}`;
+    const records = await this.read();
+    const done = records.get(doneKey(key));
+    if (done) return done.value ?? null;
+    const events = this.events;
+    if (!events) throw new Error(messages.noStepStore(this.label));
+    const now = this.now();
+    const begun = records.get(key)?.value as number | undefined;
+    const waiter: EventWaiter = { queue: events.queue, jobId: events.jobId, key, since: now };
+    if (match) waiter.match = match;
+    if (begun === undefined) {
+      const until = now + Math.round(timeout * 1000);
+      await this.steps.write({ key, at: now, value: until, bytes: 0 }, String(until));
+      await events.waiters.add(name, waiter);
+      throw this.waiting(until, key);
+    }
+    if (now < begun) throw this.waiting(begun, key);
+    // Timed out, unless an event took the waiter first: then its data is in the journal.
+    if (!(await events.waiters.take(name, waiter))) {
+      const delivered = (await this.steps.read(true)).find((record) => record.key === doneKey(key));
+      if (delivered) return delivered.value ?? null;
+    }
+    await this.steps.write({ key: doneKey(key), at: now, value: null, bytes: 0 }, 'null');
+    return null;
+  }
+
+  /** The end of an execution that waits until `until`, or until its wait's outcome is stored. */
+  private waiting(until: number, key: string): RunSuspension {
+    return new RunSuspension(this.label, 'waiting', until, async () =>
+      (await this.steps.read(true)).some((record) => record.key === doneKey(key)),
+    );
+  }
 
   /**
    * `ctx.sleep(seconds)`: resolves at once when this sleep is over (the job slept it in an
@@ -108,4 +170,26 @@ export function checkSleep(label: string, seconds: unknown): void {
   if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
     throw new InvalidOptionsError(messages.invalidSleep(label, seconds));
   }
+}
+
+/**
+ * @internal Checks `ctx.waitForEvent(name, options)` of the run `label`.
+ * @throws InvalidOptionsError for a name that is not a non-empty string, a `timeout` that is
+ *   not a positive number, or a `match` that is not a plain object.
+ */
+export function checkWait(label: string, name: unknown, options: unknown): WaitForEventOptions {
+  if (typeof name !== 'string' || name === '') {
+    throw new InvalidOptionsError(messages.invalidEventName(label, name));
+  }
+  const { match, timeout } = (options ?? {}) as Partial<WaitForEventOptions>;
+  if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
+    throw new InvalidOptionsError(messages.invalidWaitTimeout(label, name, timeout));
+  }
+  if (
+    match !== undefined &&
+    (match === null || typeof match !== 'object' || Array.isArray(match))
+  ) {
+    throw new InvalidOptionsError(messages.invalidMatch(label, name));
+  }
+  return { match, timeout };
 }

@@ -1,4 +1,5 @@
 import type { TaskQueue } from '../producer/task-queue.js';
+import type { WaitForEventOptions } from '../durable/step-journal.js';
 
 /** The running job, as a task sees it. */
 export interface TaskJobRef {
@@ -80,4 +81,25 @@ export interface TaskContext {
    * ```
    */
   sleep(seconds: number): Promise<void>;
+  /**
+   * Suspends the job, holding no worker slot, until an event `name` is sent
+   * (`TaskQueues.sendEvent`) whose data has the fields of `match` (a deep subset), or until
+   * `timeout` seconds have passed. Meanwhile the job reads `scheduled`; this execution ends
+   * (let the rejection propagate), and the job runs again from the top in any process, where
+   * this call resolves with the data of the first matching event sent after the wait began,
+   * or `null` after the timeout. Events sent while no job waits for them are not kept. Uses no
+   * retry and keeps `ctx.job.attempt`.
+   *
+   * @throws InvalidOptionsError for an empty name, a `timeout` that is not a positive number,
+   *   or a `match` that is not a plain object.
+   * @example
+   * ```ts
+   * const confirmed = await ctx.waitForEvent<{ userId: number }>('email.confirmed', {
+   *   match: { userId },
+   *   timeout: 7 * 86400,
+   * });
+   * if (!confirmed) await ctx.step('reminder', () => this.mail.remind(userId));
+   * ```
+   */
+  waitForEvent<E = unknown>(name: string, options: WaitForEventOptions): Promise<E | null>;
 }

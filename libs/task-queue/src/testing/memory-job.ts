@@ -28,6 +28,8 @@ export class MemoryJob {
    * sleeps (the testing kit's clock then moves on to it).
    */
   dueAt: number;
+  /** Suspended by `ctx.waitForEvent`: `drain()` leaves it until an event wakes it. */
+  waitsForEvent = false;
   /** Its journal: what its durable steps stored, oldest first. */
   readonly journal: StepRecord[] = [];
   /** In a flow: the job that waits for this one. */

@@ -20,6 +20,7 @@ import { deadlines } from '../worker/task-run.deadlines.js';
 import { taskProcessor } from '../worker/task-processor.js';
 import type { MemoryJob } from './memory-job.js';
 import { MemoryRunJob } from './memory.run-job.js';
+import { MemoryEventWaiters } from './memory.event-waiters.js';
 import { MemoryJobs, type MemoryJobRunner } from './memory.jobs.js';
 import type { TaskQueueTestingOptions } from './task-queue-testing.interfaces.js';
 
@@ -37,6 +38,8 @@ export class MemoryJobStore extends JobStore implements MemoryJobRunner, OnAppli
   private readonly active = new ActiveRuns();
   private readonly processors = new Map<string, RunProcessor>();
   private readonly logger = new Logger('TaskWorker');
+  /** The jobs waiting for events (`ctx.waitForEvent`), woken by `TaskQueues.sendEvent`. */
+  readonly waiters: MemoryEventWaiters;
   /** How far the testing kit's clock is ahead of `Date.now()`: sleeps are not waited for. */
   private clockOffset = 0;
 
@@ -55,6 +58,7 @@ export class MemoryJobStore extends JobStore implements MemoryJobRunner, OnAppli
       );
     }
     this.jobs = new MemoryJobs(mode, this);
+    this.waiters = new MemoryEventWaiters(this.jobs);
   }
 
   queue(name: string): QueueJobStore {
@@ -89,6 +93,7 @@ export class MemoryJobStore extends JobStore implements MemoryJobRunner, OnAppli
           // A sleep: scheduled, no attempt used; the next drain() round runs it at once.
           job.status = 'scheduled';
           job.dueAt = failure.resumeAt;
+          job.waitsForEvent = outcome === 'waiting';
           return;
         }
         if (outcome === 'rate-limited' || outcome === 'requeued') {
@@ -155,6 +160,7 @@ export class MemoryJobStore extends JobStore implements MemoryJobRunner, OnAppli
       const tasks = this.registry.tasksOn(queue);
       processor = taskProcessor(queue, tasks, taskQueue, this.active, this.logger, {
         clock: () => Date.now() + this.clockOffset,
+        waiters: this.waiters,
       });
       this.processors.set(queue, processor);
     }

@@ -80,7 +80,7 @@ export class MemoryJobs {
     let queued: MemoryJob | undefined;
     let soonest: MemoryJob | undefined;
     for (const job of this.jobs) {
-      if (job.blocked || job.removed) continue;
+      if (job.blocked || job.removed || job.waitsForEvent) continue;
       if (job.status === 'queued') {
         if (!job.opts.priority) return job;
         if (!queued || job.opts.priority < queued.opts.priority!) queued = job;

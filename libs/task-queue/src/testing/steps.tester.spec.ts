@@ -35,7 +35,15 @@ class ReminderTasks {
   }
 }
 
-@Module({ providers: [OrderTasks, ReminderTasks] })
+@Injectable()
+class SignupTasks {
+  @Task()
+  async onboard(ctx: TaskContext, { userId }: { userId: number }) {
+    return ctx.waitForEvent('email.confirmed', { match: { userId }, timeout: 86400 });
+  }
+}
+
+@Module({ providers: [OrderTasks, ReminderTasks, SignupTasks] })
 class OrderModule {}
 
 /** An application of the tasks above on the testing module, bootstrapped. */
@@ -97,6 +105,29 @@ describe('ctx.sleep under the testing module', () => {
     expect(await new ReminderTasks().remind(ctx, { days: 2 })).toBe(1);
     expect(ctx.slept).toEqual([2 * 86400]);
     await expect(ctx.sleep(-1)).rejects.toThrow('0 or more');
+  });
+});
+
+describe('ctx.waitForEvent under the testing module', () => {
+  it('leaves a waiting job to sendEvent, which wakes the one it matches for drain()', async () => {
+    const moduleRef = await boot();
+    const tester = moduleRef.get(TaskQueueTester);
+    const queues = moduleRef.get(TaskQueues);
+    const { id } = await queues.get('default').enqueue('onboard', { userId: 4 });
+    expect((await tester.drain()).map((job) => job.status)).toEqual(['scheduled']);
+    expect(await tester.drain()).toEqual([]);
+    expect(await queues.sendEvent('email.confirmed', { userId: 5 })).toBe(0);
+    expect(await queues.sendEvent('email.confirmed', { userId: 4, ok: true })).toBe(1);
+    const [job] = await tester.drain();
+    expect(job).toMatchObject({ id, status: 'complete', result: { userId: 4, ok: true } });
+    await moduleRef.close();
+  });
+
+  it('gives what createTaskContext was told for the event, else null', async () => {
+    const tasks = new SignupTasks();
+    const told = createTaskContext({ events: { 'email.confirmed': { userId: 1 } } });
+    expect(await tasks.onboard(told, { userId: 1 })).toEqual({ userId: 1 });
+    expect(await tasks.onboard(createTaskContext(), { userId: 1 })).toBeNull();
   });
 });
 

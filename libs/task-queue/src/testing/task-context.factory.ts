@@ -10,7 +10,12 @@ import {
 } from '../task-queue.constants.js';
 import { rateLimitedError } from '../worker/task-run.js';
 import { stepKey, type StepRecord } from '../durable/job-steps.js';
-import { checkSleep, StepJournal } from '../durable/step-journal.js';
+import {
+  checkSleep,
+  checkWait,
+  StepJournal,
+  type WaitForEventOptions,
+} from '../durable/step-journal.js';
 import { memorySteps, recordedSteps } from './memory.run-job.js';
 import { MemoryJobs } from './memory.jobs.js';
 import type {
@@ -28,7 +33,8 @@ const UNCHECKED_TASK = { jobOptions: {} };
  * `ctx.enqueued`; it runs none of them. `ctx.rateLimit(seconds)` rejects as in a worker and
  * records the pause asked for in `ctx.rateLimited`. `ctx.step(id, fn)` runs `fn` and records
  * the step in `ctx.steps` (a step given as done in `steps` returns its result without running);
- * `ctx.sleep(seconds)` resolves at once and records the seconds in `ctx.slept`.
+ * `ctx.sleep(seconds)` resolves at once and records the seconds in `ctx.slept`;
+ * `ctx.waitForEvent(name)` resolves at once with the data given for `name` in `events`, else `null`.
  *
  * @example
  * ```ts
@@ -98,6 +104,11 @@ export function createTaskContext(overrides: TaskContextOverrides = {}): TestTas
     },
     get slept() {
       return [...slept];
+    },
+    // No event to wait for: the one given in `events`, else the timeout's null, at once.
+    waitForEvent: async <E>(name: string, options: WaitForEventOptions) => {
+      checkWait(label, name, options);
+      return (overrides.events?.[name] ?? null) as E | null;
     },
     get steps() {
       return recordedSteps(records.slice(given.length));

@@ -62,6 +62,8 @@ export interface TaskContextOverrides {
    * its function, as on a retry after they ran. Default: none.
    */
   steps?: Record<string, unknown>;
+  /** What `ctx.waitForEvent(name)` resolves with, by event name; `null` for the others. */
+  events?: Record<string, unknown>;
 }
 
 /** A durable step (`ctx.step`) a job did, with its stored result. */

@@ -11,7 +11,7 @@ import type {
   TaskTarget,
 } from '../interfaces/typed-task.interface.js';
 import { MemoryJobStore } from './memory.job-store.js';
-import { matchesSubset, show } from './payload-match.js';
+import { matchesSubset, show } from '../producer/payload-match.js';
 import type {
   DeepPartial,
   RecordedJob,

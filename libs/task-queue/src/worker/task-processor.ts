@@ -3,6 +3,7 @@ import type { BoundTask } from '../discovery/task.registry.js';
 import { NonRetryableError, TaskAbortedError } from '../errors/index.js';
 import type { TaskInvocation } from '../per-job/task-invocation.js';
 import type { TaskQueue } from '../producer/task-queue.js';
+import type { EventWaiters } from '../producer/event-waiters.js';
 import { validateWithSchema } from '../producer/task-schema.js';
 import { ABORTED_REASON } from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
@@ -27,6 +28,8 @@ export interface ProcessorExtras {
   context?: RunContexts;
   /** The time sleeps are read by; default `Date.now` (the testing kit has a clock of its own). */
   clock?: () => number;
+  /** Where waits for events are indexed (`ctx.waitForEvent`). */
+  waiters?: EventWaiters;
 }
 
 /**
@@ -44,7 +47,7 @@ export function taskProcessor(
   queue: TaskQueue,
   active: ActiveRuns,
   logger: LoggerService,
-  { tracing, rateLimit, context, maxStepBytes, clock }: ProcessorExtras = {},
+  { tracing, rateLimit, context, maxStepBytes, clock, waiters }: ProcessorExtras = {},
 ): RunProcessor {
   const runs = active.on(queueName);
   const runJob = (job: RunnableJob): Promise<unknown> => {
@@ -65,6 +68,7 @@ export function taskProcessor(
       limiter: rateLimit,
       maxStepBytes,
       clock,
+      waiters,
     });
     runs.set(id, run);
     let prepared: ReturnType<BoundTask['invoke']> | undefined;

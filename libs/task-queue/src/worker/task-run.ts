@@ -9,7 +9,8 @@ import type { TaskContext } from '../interfaces/task-context.interface.js';
 import type { TaskQueue } from '../producer/task-queue.js';
 import { durableMessages } from '../durable/durable.messages.js';
 import { RunSuspension } from '../durable/run-suspension.js';
-import { StepJournal } from '../durable/step-journal.js';
+import { StepJournal, type WaitForEventOptions } from '../durable/step-journal.js';
+import type { EventWaiters } from '../producer/event-waiters.js';
 import {
   ABORTED_REASON,
   DEFAULT_MAX_PAYLOAD_BYTES,
@@ -41,6 +42,8 @@ export interface RunExtras {
   maxStepBytes?: number;
   /** The time sleeps are read by, in ms since the epoch; default `Date.now` (memory: its own). */
   clock?: () => number;
+  /** Where waits for events are indexed (`ctx.waitForEvent`). */
+  waiters?: EventWaiters;
 }
 
 /** @internal Pauses a run's queue in every process for `ms`. */
@@ -95,6 +98,7 @@ export class TaskRun<T = unknown> implements TimedRun {
   private fail?: (reason: unknown) => void;
   private running?: Promise<T>;
   private journal?: StepJournal;
+  private readonly queueName: string;
 
   constructor(
     readonly job: RunJob,
@@ -104,6 +108,7 @@ export class TaskRun<T = unknown> implements TimedRun {
     private readonly extras: RunExtras = {},
   ) {
     this.context = new RunContext(this, queue);
+    this.queueName = queue.name;
   }
 
   /**
@@ -135,13 +140,27 @@ export class TaskRun<T = unknown> implements TimedRun {
     }
   }
 
+  /**
+   * `ctx.waitForEvent(name, options)`: see {@link StepJournal.waitForEvent}. A wait not over yet
+   * ends the run (its signal aborts) with the {@link RunSuspension} the body sees.
+   */
+  async waitForEvent(name: string, options: WaitForEventOptions): Promise<unknown> {
+    try {
+      return await this.journalOf().waitForEvent(name, options);
+    } catch (error) {
+      if (error instanceof RunSuspension) this.stop(error);
+      throw error;
+    }
+  }
+
   /** The run's journal, made on its first durable call. */
   private journalOf(): StepJournal {
     if (!this.journal) {
       const { steps } = this.job;
       if (!steps) throw new Error(durableMessages.noStepStore(this.label));
-      const { maxStepBytes = DEFAULT_MAX_PAYLOAD_BYTES, clock } = this.extras;
-      this.journal = new StepJournal(this.label, steps, maxStepBytes, clock);
+      const { maxStepBytes = DEFAULT_MAX_PAYLOAD_BYTES, clock, waiters } = this.extras;
+      const events = waiters && { waiters, queue: this.queueName, jobId: this.job.id };
+      this.journal = new StepJournal(this.label, steps, maxStepBytes, clock, events);
     }
     return this.journal;
   }
