@@ -184,6 +184,20 @@ describe(`durable steps on ${BACKEND}`, () => {
     expect(result).toMatchObject({ before: 1, after: 1, attempt: 1 });
   });
 
+  it('ends a sleeping job aborted at once on abort(), its later steps never run', async () => {
+    const single = app.get(TaskQueues).get('single');
+    const { id } = await single.enqueue('nap', { seconds: 600 });
+    await waitFor(async () => (await single.getJob(id))?.status === 'scheduled');
+    expect(await single.abort(id)).toBe(true);
+    // Promoted from its sleep and failed by a worker, not left asleep for ten minutes.
+    await waitFor(async () => (await single.stats()).counts.scheduled === 0);
+    await waitFor(async () => (await single.getJob(id))?.status !== 'active');
+    const job = await single.getJob(id);
+    expect(job?.status).toBe('aborted');
+    expect(job?.steps.map((step) => step.id)).toEqual(['before']);
+    expect(app.get(StepTasks).effects.get(`${id}:after`)).toBeUndefined();
+  });
+
   describe('waitForEvent and sendEvent', () => {
     const status = async (id: string) => (await queue().getJob(id))?.status;
     const waiting = async (timeout = 60) => {
