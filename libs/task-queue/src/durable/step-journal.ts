@@ -148,9 +148,10 @@ export class StepJournal {
     return stored as R;
   }
 
-  /** The job's records by key, read once (the first record of a key wins). */
+  /** The job's records by key, read once (again after a failed read; the first of a key wins). */
   private read(): Promise<Map<string, StepRecord>> {
-    return (this.records ??= this.steps.read().then((list) => {
+    if (this.records) return this.records;
+    const records = this.steps.read().then((list) => {
       const byKey = new Map<string, StepRecord>();
       for (const record of list) {
         if (byKey.has(record.key)) continue;
@@ -158,7 +159,10 @@ export class StepJournal {
         this.bytes += record.bytes;
       }
       return byKey;
-    }));
+    });
+    this.records = records;
+    records.catch(() => this.records === records && (this.records = undefined));
+    return records;
   }
 }
 

@@ -43,7 +43,22 @@ class SignupTasks {
   }
 }
 
-@Module({ providers: [OrderTasks, ReminderTasks, SignupTasks] })
+/** Swallows its sleep's suspension and goes on: the step after it must not run meanwhile. */
+@Injectable()
+class SwallowingTasks {
+  executions = 0;
+  /** The execution in which the step after the sleep ran. */
+  readonly ranIn: number[] = [];
+
+  @Task()
+  async swallow(ctx: TaskContext) {
+    const execution = ++this.executions;
+    await ctx.sleep(60).catch(() => undefined);
+    await ctx.step('after', () => void this.ranIn.push(execution)).catch(() => undefined);
+  }
+}
+
+@Module({ providers: [OrderTasks, ReminderTasks, SignupTasks, SwallowingTasks] })
 class OrderModule {}
 
 /** An application of the tasks above on the testing module, bootstrapped. */
@@ -97,6 +112,17 @@ describe('ctx.sleep under the testing module', () => {
       'reminder',
     ]);
     expect(tester.steps(id).map((step) => step.id)).toEqual(['welcome', 'reminder']);
+    await moduleRef.close();
+  });
+
+  it('runs no step of a body that swallowed its suspension until the job resumes', async () => {
+    const moduleRef = await boot();
+    const tasks = moduleRef.get(SwallowingTasks);
+    await moduleRef.get(TaskQueues).get('default').enqueue('swallow');
+    const [suspended, resumed] = await moduleRef.get(TaskQueueTester).drain();
+    expect(suspended.status).toBe('scheduled');
+    expect(resumed.status).toBe('complete');
+    expect(tasks.ranIn).toEqual([2]);
     await moduleRef.close();
   });
 

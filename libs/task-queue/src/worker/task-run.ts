@@ -123,7 +123,7 @@ export class TaskRun<T = unknown> implements TimedRun {
   }
 
   /** `ctx.step(id, fn)`: see {@link StepJournal.step}. */
-  step<R>(id: string, fn: () => R | PromiseLike<R>): Promise<R> {
+  async step<R>(id: string, fn: () => R | PromiseLike<R>): Promise<R> {
     return this.journalOf().step(id, fn);
   }
 
@@ -153,8 +153,12 @@ export class TaskRun<T = unknown> implements TimedRun {
     }
   }
 
-  /** The run's journal, made on its first durable call. */
+  /**
+   * The run's journal, made on its first durable call. Once the run has suspended its job, a
+   * body that swallowed the suspension gets it again: no step may run while the job sleeps.
+   */
   private journalOf(): StepJournal {
+    if (this.endedBy instanceof RunSuspension) throw this.endedBy;
     if (!this.journal) {
       const { steps } = this.job;
       if (!steps) throw new Error(durableMessages.noStepStore(this.label));
