@@ -80,6 +80,7 @@ const BACKENDS = {
   dashboard: ALL_BACKENDS,
   tracing: ALL_BACKENDS,
   'flow-control': ALL_BACKENDS,
+  steps: ALL_BACKENDS,
   'flow-control-processes': ['redis', 'postgres'],
   // Its worker process skips PGlite (one process); the rest runs everywhere.
   cls: ALL_BACKENDS,

@@ -61,6 +61,7 @@ describe('the example app', () => {
       attempts: 1,
       progress: 100,
       failedAttempts: [],
+      steps: [],
     });
   });
 

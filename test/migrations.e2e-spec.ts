@@ -11,6 +11,9 @@ import {
 import { BACKEND, testBackend } from './support/backend.js';
 import { QUIET, startTaskApp } from './support/task-app.js';
 import { runTasksCli } from './support/built-app.js';
+import { TEST_DATABASE_URL } from './support/postgres.js';
+import type { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
 
 @Injectable()
 class EchoTasks {
@@ -25,6 +28,23 @@ class EchoModule {}
 
 describe(`migrations on ${BACKEND}`, () => {
   const backend = testBackend('migrate');
+
+  /** Whether the table of event waiters (durable steps) is in the test's schema. */
+  const hasWaiterTable = async (): Promise<boolean> => {
+    const sql = 'SELECT to_regclass($1) IS NOT NULL AS present';
+    const name = `"${backend.prefix}".task_queue_event_waiter`;
+    if (backend.kind === 'pglite') {
+      const { pglite } = backend.connection as { pglite: PGlite };
+      return (await pglite.query<{ present: boolean }>(sql, [name])).rows[0].present;
+    }
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await client.connect();
+    try {
+      return (await client.query<{ present: boolean }>(sql, [name])).rows[0].present;
+    } finally {
+      await client.end();
+    }
+  };
 
   const start = (options: TaskQueueModuleOptions) =>
     startTaskApp({ backend, imports: [EchoModule], options, logger: QUIET });
@@ -49,8 +69,11 @@ describe(`migrations on ${BACKEND}`, () => {
   it('runs once migrated on purpose, by an application that itself does not migrate', async () => {
     const migrator = await start({ migrate: false, worker: false });
     try {
+      expect(await hasWaiterTable()).toBe(false);
       const done = await migrator.get(TaskQueueMigrator).migrate();
       expect(done).toMatchObject({ backend: BACKEND, schema: backend.prefix });
+      // The durable steps' table of event waiters comes with BullMQ's schema.
+      expect(await hasWaiterTable()).toBe(true);
       expect(done.version).toBeGreaterThan(0);
       // Again: nothing left to do, same version.
       expect(await migrator.get(TaskQueueMigrator).migrate()).toEqual(done);

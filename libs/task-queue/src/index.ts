@@ -3,6 +3,7 @@ export { Task } from './decorators/task.decorator.js';
 export { TaskInject } from './decorators/task-inject.decorator.js';
 export * from './errors/index.js';
 export type { TaskContext, TaskJobRef } from './interfaces/task-context.interface.js';
+export type { WaitForEventOptions } from './durable/step-journal.js';
 export type { OnTaskFailure, OnTaskSuccess } from './interfaces/task-hooks.interface.js';
 export type { EnqueueFlowOptions, MapOptions, TaskFlow } from './interfaces/task-flow.interface.js';
 export type {
@@ -14,6 +15,7 @@ export type {
   TaskFailedAttempt,
   TaskJobInfo,
   TaskJobStatus,
+  TaskJobStep,
   TaskQueueStats,
 } from './interfaces/task-job.interface.js';
 export type {

@@ -180,6 +180,10 @@ export const messages = {
     `Redis runs with maxmemory-policy '${policy}': when it fills up it may evict BullMQ's keys ` +
     `and jobs are lost. Set 'maxmemory-policy noeviction' in redis.conf (or CONFIG SET ` +
     `maxmemory-policy noeviction).`,
+  invalidEvent: (name: unknown, problem: string) =>
+    `TaskQueues.sendEvent(${JSON.stringify(name) ?? String(name)}, data): ${problem}. Send a ` +
+    `non-empty event name and a plain object of plain data, e.g. ` +
+    `sendEvent('email.confirmed', { userId: 42 }).`,
   invalidRateLimit: (label: string, seconds: unknown) =>
     `${label}: ctx.rateLimit(${describe(seconds)}) needs a positive number of seconds to pause ` +
     `the queue for, e.g. ctx.rateLimit(30) or the upstream's Retry-After.`,

@@ -21,6 +21,8 @@ import { BackendFailFast } from './backends/backend-fail-fast.js';
 import { createBackend } from './backends/create-backend.js';
 import { QueueBackend } from './backends/queue-backend.js';
 import { BullJobStore } from './backends/bullmq.job-store.js';
+import { BullEventWaiters } from './backends/bullmq.event-waiters.js';
+import { EventWaiters } from './producer/event-waiters.js';
 import { createOutbox, TaskQueueOutbox } from './backends/outbox/outbox.host.js';
 import { JobStore } from './producer/job-store.js';
 import {
@@ -145,6 +147,12 @@ export const TASK_QUEUE_EXPORTS = [
         outbox: TaskQueueOutbox | null,
       ) => new BullJobStore(backend, tracing, config, outbox?.writer),
       inject: [QueueBackend, TaskTracing, TASK_QUEUE_CONFIG, TaskQueueOutbox],
+    },
+    // The jobs waiting for events, indexed on the backend.
+    {
+      provide: EventWaiters,
+      useFactory: (backend: QueueBackend) => new BullEventWaiters(backend),
+      inject: [QueueBackend],
     },
     TaskWorkerHost,
     // nestjs-cls (an optional peer), found at start: a CLS context per run, and what jobs carry.

@@ -3,6 +3,7 @@ import type {
   TaskFailedAttempt,
   TaskJobInfo,
   TaskJobStatus,
+  TaskJobStep,
   TaskQueueStats,
 } from '../interfaces/task-job.interface.js';
 import { ABORTED_REASON } from '../task-queue.constants.js';
@@ -25,7 +26,12 @@ export const KNOWN_STATES = Object.keys(STATUS);
  * @internal A job as {@link TaskJobInfo} reads it: `status` is its state when read (an aborted
  * job reads `aborted`, whether it ended or waits for a worker to fail it).
  */
-export function toJobInfo(job: Job, status: TaskJobStatus, queue: string): TaskJobInfo {
+export function toJobInfo(
+  job: Job,
+  status: TaskJobStatus,
+  queue: string,
+  steps: TaskJobStep[] = [],
+): TaskJobInfo {
   const aborted =
     status === 'failed'
       ? job.failedReason === ABORTED_REASON
@@ -41,6 +47,7 @@ export function toJobInfo(job: Job, status: TaskJobStatus, queue: string): TaskJ
     attempts: job.attemptsStarted,
     progress: job.progress as number | object,
     failedAttempts: failedAttemptsOf(job.stacktrace),
+    steps,
   };
 }
 

@@ -8,6 +8,8 @@ import { JobStore, type QueueJobStore } from '../producer/job-store.js';
 import type { PreparedJob } from '../producer/prepared-job.js';
 import { flowSize, type PreparedFlow } from '../producer/task-flow.js';
 import { toFlowJob } from './bullmq.job-options.js';
+import { readSteps } from './bullmq.job-steps.js';
+import { stepsOf } from '../durable/job-steps.js';
 import type { RuntimeSchedule } from '../scheduling/task-schedule.store.js';
 import { SCHEDULE_START_MARGIN_MS } from '../task-queue.constants.js';
 import { abortJob, explainChildFailure } from './bullmq.flows.js';
@@ -125,9 +127,12 @@ class BullQueueJobs implements QueueJobStore {
     // State first: a job read after it may be further along, never behind what it reports.
     const status = STATUS[await this.commands.run(() => this.queue.getJobState(id))];
     if (!status) return undefined;
-    const job = await this.commands.run(() => Job.fromId(this.queue, id));
+    // The journal is read beside the job: no round trip more.
+    const [job, records] = await this.commands.run(() =>
+      Promise.all([Job.fromId(this.queue, id), readSteps(this.queue, id)]),
+    );
     if (!job) return undefined;
-    const info = toJobInfo(job, status, this.name);
+    const info = toJobInfo(job, status, this.name, stepsOf(records));
     return status === 'failed' ? explainChildFailure(this.backend, info) : info;
   }
 

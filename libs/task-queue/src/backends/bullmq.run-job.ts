@@ -1,4 +1,15 @@
-import { UnrecoverableError, WaitingError, Worker, type Job, type Processor } from 'bullmq';
+import {
+  DelayedError,
+  UnrecoverableError,
+  WaitingError,
+  Worker,
+  type Job,
+  type Processor,
+  type Queue,
+} from 'bullmq';
+import type { JobSteps } from '../durable/job-steps.js';
+import type { RunSuspension } from '../durable/run-suspension.js';
+import { BullJobSteps } from './bullmq.job-steps.js';
 import type { RunListener } from '../worker/run-control.js';
 import type { TaskJobOptions } from '../producer/job-settings.js';
 import { ScheduleOverlap } from '../scheduling/schedule-overlap.js';
@@ -14,7 +25,13 @@ class BullRunJob implements RunnableJob {
   constructor(
     readonly native: Job,
     private readonly overlap: ScheduleOverlap | undefined,
+    /** The job's queue, where its steps are read; absent once the run has ended. */
+    private readonly queue?: Queue,
   ) {}
+
+  get steps(): JobSteps | undefined {
+    return this.queue && new BullJobSteps(this.native, this.queue);
+  }
 
   get id(): string {
     return this.native.id!;
@@ -79,19 +96,41 @@ export type RunFailures = WeakMap<Job, RunFailure>;
 
 /**
  * @internal The BullMQ processor that runs each job with `run` (ticks of `overlap: false`
- * schedules checked with `overlap`), and gives BullMQ a run that did not complete in its own
- * terms, keeping how it ended in `failures`. It takes two parameters, not BullMQ's optional
- * third (the job's AbortSignal): BullMQ then makes no AbortController per job.
+ * schedules checked with `overlap`, steps read from `queue`), and gives BullMQ a run that did
+ * not complete in its own terms, keeping how it ended in `failures`. A run that suspended its
+ * job (`ctx.sleep`) moves it to BullMQ's delayed set until it resumes, without using an
+ * attempt, and is told to `listener`. It takes two parameters, not BullMQ's optional third
+ * (the job's AbortSignal): BullMQ then makes no AbortController per job.
  */
 export function bullProcessor(
   run: RunProcessor,
   overlap: ScheduleOverlap,
   failures: RunFailures,
+  queue: Queue,
+  listener: RunListener,
 ): Processor {
   return (job: Job, token?: string) =>
-    run(new BullRunJob(job, overlap)).catch((failure: RunFailure) => {
-      failures.set(job, failure);
-      return bullFailure(failure, job, token);
+    run(new BullRunJob(job, overlap, queue)).catch(async (failure: RunFailure) => {
+      const until = failure.resumeAt;
+      if (until === undefined) {
+        failures.set(job, failure);
+        return bullFailure(failure, job, token);
+      }
+      // A suspended job goes back to the delayed set; BullMQ emits no event for it, so its
+      // run is told to the listener here, once the move is done.
+      await job.moveToDelayed(until, token);
+      // An event that came while the job was still active could not wake it: wake it now.
+      const { ended } = failure.error as RunSuspension;
+      if (ended && (await ended())) await job.promote();
+      const attempt = job.attemptsMade + 1;
+      listener.ended(
+        new BullRunJob(job, undefined),
+        failure.outcome,
+        attempt,
+        durationOf(job),
+        failure,
+      );
+      throw new DelayedError();
     });
 }
 

@@ -40,7 +40,7 @@ export class BullRunControl extends RunControl {
     const failures: RunFailures = new WeakMap();
     const worker = this.backend.worker(
       name,
-      bullProcessor(processor, overlap, failures),
+      bullProcessor(processor, overlap, failures, queue, listener),
       workerSettings,
     );
     reportRuns(worker, listener, failures);

@@ -240,6 +240,15 @@ export abstract class QueueBackend implements OnApplicationShutdown {
     cancelled: () => boolean,
   ): Promise<T | undefined>;
 
+  /** Adds (or replaces) `field` with `body` in the index of the waiters of event `event`. */
+  abstract addWaiter(event: string, field: string, body: string): Promise<void>;
+
+  /** Removes `field` from the index of `event`: `true` for the one call that removed it. */
+  abstract takeWaiter(event: string, field: string): Promise<boolean>;
+
+  /** The bodies of the waiters of event `event`. */
+  abstract listWaiters(event: string): Promise<string[]>;
+
   /** Calls `listener` once the backend is reachable again; returns a function to stop that. */
   abstract onceReachable(listener: () => void): () => void;
 

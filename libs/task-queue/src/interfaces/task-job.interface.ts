@@ -18,6 +18,14 @@ export interface TaskFailedAttempt {
   error: string;
 }
 
+/** A durable step a job has done (`ctx.step`), as {@link TaskJobInfo.steps} lists it. */
+export interface TaskJobStep {
+  /** The id the task gave the step. */
+  id: string;
+  /** When its result was stored. */
+  at: Date;
+}
+
 /**
  * What `getJob()` reads back.
  *
@@ -54,6 +62,11 @@ export interface TaskJobInfo {
    * job that stalled too often) is in `error` only.
    */
   failedAttempts: TaskFailedAttempt[];
+  /**
+   * The durable steps (`ctx.step`) done so far, in the order they were stored, over every
+   * execution; their results are not included. `[]` for a job that has none.
+   */
+  steps: TaskJobStep[];
 }
 
 /** Handle returned by `enqueue()`. */

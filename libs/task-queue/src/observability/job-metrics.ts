@@ -82,7 +82,9 @@ export async function loadJobMetrics(config: TaskQueueConfig): Promise<JobMetric
     existing(registry, NAMES.duration, 'histogram', ['queue', 'task', 'outcome']) ??
     new prom.Histogram({
       name: NAMES.duration,
-      help: 'Run time of finished jobs, by queue, task and outcome (completed, failed, retrying, aborted).',
+      help:
+        'Run time of finished jobs, by queue, task and outcome (completed, failed, retrying, ' +
+        'aborted; sleeping and waiting for executions that suspended their job).',
       labelNames: ['queue', 'task', 'outcome'],
       buckets: DURATION_BUCKETS,
       registers,

@@ -63,7 +63,8 @@ export function spanOutcomeOf(
   job: Pick<RunnableJob, 'attemptsMade' | 'attempts'>,
 ): { outcome: RunSpanOutcome; exception?: Error } {
   const { outcome, error } = failure;
-  if (outcome === 'requeued') return { outcome };
+  // A run put back by a shutdown, or that suspended its job, did not fail.
+  if (outcome === 'requeued' || outcome === 'sleeping' || outcome === 'waiting') return { outcome };
   if (outcome !== 'rate-limited') return { outcome, exception: error };
   const last = job.attemptsMade + 1 >= job.attempts;
   return { outcome: last ? 'failed' : 'retrying', exception: error };

@@ -6,6 +6,10 @@ import { JobStore } from './job-store.js';
 import { QueueCatalogue } from './queue-catalogue.js';
 import { TaskQueue } from './task-queue.js';
 import { TaskRegistry } from '../discovery/task.registry.js';
+import { EventWaiters } from './event-waiters.js';
+import { messages } from '../task-queue.messages.js';
+import { InvalidOptionsError, InvalidPayloadError } from '../errors/index.js';
+import { plainDataProblem } from './task-payload.js';
 
 /**
  * The configured queues, by name. Inject it wherever jobs are enqueued.
@@ -27,6 +31,8 @@ export class TaskQueues {
     @Inject(TASK_QUEUE_CONFIG) config: TaskQueueConfig,
     registry: TaskRegistry,
     private readonly store: JobStore,
+    /** @internal */
+    readonly waiters: EventWaiters,
     @Optional() private readonly context?: JobContextSource,
   ) {
     this.catalogue = new QueueCatalogue(registry, config);
@@ -49,6 +55,38 @@ export class TaskQueues {
       this.open.set(name, queue);
     }
     return queue;
+  }
+
+  /**
+   * Sends event `name` to the jobs waiting for it (`ctx.waitForEvent`), on any queue: each one
+   * whose wait began before this call and whose `match` the data has (a deep subset) resumes,
+   * in any process, with `data`. Jobs that wait for that name are found through an index by
+   * name, not by reading the queues. An event no job waits for is not kept: a wait that begins
+   * later does not see it.
+   *
+   * @param data a plain object of plain data, as a payload.
+   * @returns how many waiting jobs it woke.
+   * @throws InvalidOptionsError for an empty name; InvalidPayloadError for data that is not
+   *   plain data.
+   * @example
+   * ```ts
+   * await taskQueues.sendEvent('email.confirmed', { userId: 42 });
+   * ```
+   */
+  async sendEvent(name: string, data: object = {}): Promise<number> {
+    if (typeof name !== 'string' || name === '') {
+      throw new InvalidOptionsError(messages.invalidEvent(name, 'the name is empty'));
+    }
+    const problem =
+      data === null || typeof data !== 'object' || Array.isArray(data)
+        ? { path: 'data', problem: 'is not an object' }
+        : plainDataProblem(data, 'data');
+    if (problem) {
+      throw new InvalidPayloadError(
+        messages.invalidEvent(name, `${problem.path} ${problem.problem}`),
+      );
+    }
+    return this.waiters.send(name, data);
   }
 
   /** Names of the configured queues. */

@@ -9,6 +9,7 @@ export type {
   DeepPartial,
   RecordedJob,
   RecordedJobFilter,
+  RecordedStep,
   TaskContextOverrides,
   TaskQueueTestingMode,
   TaskQueueTestingOptions,

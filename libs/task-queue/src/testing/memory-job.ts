@@ -5,6 +5,7 @@ import type {
   TaskJobStatus,
 } from '../interfaces/task-job.interface.js';
 import type { TaskJobOptions } from '../producer/job-settings.js';
+import { stepsOf, type StepRecord } from '../durable/job-steps.js';
 
 /**
  * @internal A job kept in memory by the testing module. It has the fields of a BullMQ job that
@@ -22,8 +23,15 @@ export class MemoryJob {
   progress: number | object = 0;
   /** Replaced by a debounced enqueue: gone, as from a backend (its record stays). */
   removed = false;
-  /** When it is due, in `Date.now()` ms: later than its enqueue when it has a delay. */
-  readonly dueAt: number;
+  /**
+   * When it is due, in `Date.now()` ms: later than its enqueue when it has a delay, or when it
+   * sleeps (the testing kit's clock then moves on to it).
+   */
+  dueAt: number;
+  /** Suspended by `ctx.waitForEvent`: `drain()` leaves it until an event wakes it. */
+  waitsForEvent = false;
+  /** Its journal: what its durable steps stored, oldest first. */
+  readonly journal: StepRecord[] = [];
   /** In a flow: the job that waits for this one. */
   parent?: MemoryJob;
   /** In a flow: the jobs this one waits for, in order. */
@@ -73,6 +81,7 @@ export class MemoryJob {
   info(): TaskJobInfo {
     const { id, name, queue, status, result, error, attemptsStarted: attempts, progress } = this;
     const failedAttempts = this.failedAttempts.map((failed) => ({ ...failed }));
-    return { id, name, queue, status, result, error, attempts, progress, failedAttempts };
+    const steps = stepsOf(this.journal);
+    return { id, name, queue, status, result, error, attempts, progress, failedAttempts, steps };
   }
 }

@@ -21,6 +21,7 @@ import { deadlines } from '../worker/task-run.deadlines.js';
 import { taskProcessor } from '../worker/task-processor.js';
 import type { MemoryJob } from './memory-job.js';
 import { MemoryRunJob } from './memory.run-job.js';
+import { MemoryEventWaiters } from './memory.event-waiters.js';
 import { MemoryJobs, type MemoryJobRunner } from './memory.jobs.js';
 import type { TaskQueueTestingOptions } from './task-queue-testing.interfaces.js';
 
@@ -39,6 +40,10 @@ export class MemoryJobStore extends JobStore implements MemoryJobRunner, OnAppli
   private readonly active = new ActiveRuns();
   private readonly processors = new Map<string, RunProcessor>();
   private readonly logger = new Logger('TaskWorker');
+  /** The jobs waiting for events (`ctx.waitForEvent`), woken by `TaskQueues.sendEvent`. */
+  readonly waiters: MemoryEventWaiters;
+  /** How far the testing kit's clock is ahead of `Date.now()`: sleeps are not waited for. */
+  private clockOffset = 0;
 
   constructor(
     @Inject(TESTING_OPTIONS) options: TaskQueueTestingOptions,
@@ -57,6 +62,7 @@ export class MemoryJobStore extends JobStore implements MemoryJobRunner, OnAppli
       );
     }
     this.jobs = new MemoryJobs(mode, this);
+    this.waiters = new MemoryEventWaiters(this.jobs);
   }
 
   queue(name: string): QueueJobStore {
@@ -76,6 +82,8 @@ export class MemoryJobStore extends JobStore implements MemoryJobRunner, OnAppli
     const processor = this.processorOf(job.queue);
     const view = new MemoryRunJob(job);
     while (job.waiting) {
+      // Its own clock: a job due later (a sleep) runs now, at the time it was due.
+      this.clockOffset = Math.max(this.clockOffset, job.dueAt - Date.now());
       job.status = 'active';
       job.attemptsStarted += 1;
       try {
@@ -85,6 +93,13 @@ export class MemoryJobStore extends JobStore implements MemoryJobRunner, OnAppli
       } catch (thrown) {
         const failure = thrown instanceof RunFailure ? thrown : undefined;
         const outcome = failure?.outcome ?? 'failed';
+        if (failure?.resumeAt !== undefined) {
+          // A sleep: scheduled, no attempt used; the next drain() round runs it at once.
+          job.status = 'scheduled';
+          job.dueAt = failure.resumeAt;
+          job.waitsForEvent = outcome === 'waiting';
+          return;
+        }
         if (outcome === 'rate-limited' || outcome === 'requeued') {
           // ctx.rateLimit(): back to the queue, no attempt used; it runs again in the next
           // drain() round (a pause, like a delay, is not waited for in memory).
@@ -149,6 +164,8 @@ export class MemoryJobStore extends JobStore implements MemoryJobRunner, OnAppli
       const tasks = this.registry.tasksOn(queue);
       processor = taskProcessor(queue, tasks, taskQueue, this.active, this.logger, {
         context: this.contexts,
+        clock: () => Date.now() + this.clockOffset,
+        waiters: this.waiters,
       });
       this.processors.set(queue, processor);
     }

@@ -62,6 +62,12 @@ export class MemoryJobs {
     return this.jobs.find((job) => job.queue === queue && job.id === id && !job.removed);
   }
 
+  /** Job `id` of `queue`, else the first job with that id on any queue. */
+  byId(id: string, queue?: string): MemoryJob | undefined {
+    if (queue !== undefined) return this.find(queue, id);
+    return this.jobs.find((job) => job.id === id && !job.removed);
+  }
+
   onQueue(queue: string): MemoryJob[] {
     return this.jobs.filter((job) => job.queue === queue && !job.removed);
   }
@@ -74,7 +80,7 @@ export class MemoryJobs {
     let queued: MemoryJob | undefined;
     let soonest: MemoryJob | undefined;
     for (const job of this.jobs) {
-      if (job.blocked || job.removed) continue;
+      if (job.blocked || job.removed || job.waitsForEvent) continue;
       if (job.status === 'queued') {
         if (!job.opts.priority) return job;
         if (!queued || job.opts.priority < queued.opts.priority!) queued = job;

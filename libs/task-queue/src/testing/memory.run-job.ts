@@ -1,4 +1,6 @@
+import type { JobSteps, StepRecord } from '../durable/job-steps.js';
 import type { RunnableJob } from '../worker/runnable-job.js';
+import type { RecordedStep } from './task-queue-testing.interfaces.js';
 import type { MemoryJob } from './memory-job.js';
 
 /** @internal A job kept in memory as a run sees it; `TASK_JOB` gives the job itself. */
@@ -38,6 +40,11 @@ export class MemoryRunJob implements RunnableJob {
     return this.native.opts.taskContext;
   }
 
+  /** Its journal, in the job itself: kept as long as the testing module keeps the job. */
+  get steps(): JobSteps {
+    return memorySteps(this.native.journal);
+  }
+
   updateProgress(value: number | object): Promise<void> {
     return this.native.updateProgress(value);
   }
@@ -50,3 +57,22 @@ export class MemoryRunJob implements RunnableJob {
     return children.map((ref) => values[ref] ?? null);
   }
 }
+
+/** @internal A journal kept in `records` (a job's, or a unit test's context's). */
+export const memorySteps = (records: StepRecord[]): JobSteps => ({
+  read: () => Promise.resolve([...records]),
+  write: (record) => {
+    records.push(record);
+    return Promise.resolve();
+  },
+});
+
+/** @internal The steps of a journal, with their results, as the testing kit lists them. */
+export const recordedSteps = (records: readonly StepRecord[]): RecordedStep[] =>
+  records
+    .filter(({ key }) => key.startsWith('step:'))
+    .map(({ key, value, at }) => ({
+      id: key.slice('step:'.length),
+      result: value,
+      at: new Date(at),
+    }));

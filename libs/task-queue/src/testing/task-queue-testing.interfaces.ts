@@ -69,6 +69,23 @@ export interface TaskContextOverrides {
   signal?: AbortSignal;
   /** What `ctx.childResults()` gives, as a flow's parent would read it. Default `[]`. */
   childResults?: unknown[];
+  /**
+   * Steps already done, by id, with their results: `ctx.step` returns these without calling
+   * its function, as on a retry after they ran. Default: none.
+   */
+  steps?: Record<string, unknown>;
+  /** What `ctx.waitForEvent(name)` resolves with, by event name; `null` for the others. */
+  events?: Record<string, unknown>;
+}
+
+/** A durable step (`ctx.step`) a job did, with its stored result. */
+export interface RecordedStep {
+  /** The id the task gave the step. */
+  id: string;
+  /** Its result, as stored (through JSON); `undefined` for none. */
+  result: unknown;
+  /** When its result was stored. */
+  at: Date;
 }
 
 /** A `TaskContext` for a unit test, whose queue records what is enqueued on it. */
@@ -77,4 +94,11 @@ export interface TestTaskContext extends TaskContext {
   readonly enqueued: RecordedJob[];
   /** The seconds the last `ctx.rateLimit()` asked the queue to pause for; else `undefined`. */
   readonly rateLimited: number | undefined;
+  /**
+   * Every step `ctx.step` ran (and stored), in order; a step given in `steps` is not run
+   * again and is not listed.
+   */
+  readonly steps: RecordedStep[];
+  /** The seconds of each `ctx.sleep()`, in order (each resolved at once). */
+  readonly slept: number[];
 }

@@ -1,5 +1,9 @@
 /** @internal The text of the testing module's errors and assertion failures. */
 export const testingMessages = {
+  noSuchJob: (id: string, queue: string | undefined) =>
+    `TaskQueueTester.steps('${id}'): no job with id '${id}'` +
+    (queue === undefined ? '' : ` on queue '${queue}'`) +
+    ` since the last clear(). Pass the id enqueue() or drain() gave.`,
   noRunner: (what: string) =>
     `createTaskContext(): its queue only records enqueues and cannot ${what}. To run jobs, ` +
     `import TaskQueueTestingModule.forRoot() in the test module and use TaskQueueTester.drain().`,

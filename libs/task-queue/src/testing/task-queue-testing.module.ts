@@ -3,6 +3,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import type { TaskQueueModuleOptions } from '../interfaces/task-queue-options.interface.js';
 import { TaskQueueConfigError } from '../errors/index.js';
 import { JobStore } from '../producer/job-store.js';
+import { EventWaiters } from '../producer/event-waiters.js';
 import { resolveConfig, type TaskQueueConfig } from '../task-queue.config.js';
 import { TASK_QUEUE_CONFIG } from '../task-queue.constants.js';
 import { MODULE_OPTIONS_TOKEN } from '../task-queue.module-definition.js';
@@ -98,6 +99,11 @@ export function testingModule(
       { provide: TESTING_OPTIONS, useValue: options },
       MemoryJobStore,
       { provide: JobStore, useExisting: MemoryJobStore },
+      {
+        provide: EventWaiters,
+        useFactory: (store: MemoryJobStore) => store.waiters,
+        inject: [MemoryJobStore],
+      },
       {
         provide: BackendHealth,
         useFactory: ({ backend }: TaskQueueConfig) => new MemoryBackendHealth(backend.kind),

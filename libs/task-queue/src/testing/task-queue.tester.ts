@@ -11,12 +11,14 @@ import type {
   TaskTarget,
 } from '../interfaces/typed-task.interface.js';
 import { MemoryJobStore } from './memory.job-store.js';
-import { matchesSubset, show } from './payload-match.js';
+import { matchesSubset, show } from '../producer/payload-match.js';
 import type {
   DeepPartial,
   RecordedJob,
   RecordedJobFilter,
+  RecordedStep,
 } from './task-queue-testing.interfaces.js';
+import { recordedSteps } from './memory.run-job.js';
 import { testingMessages } from './task-queue-testing.messages.js';
 
 /** What the assertions take after the target: `(payload?)`, a deep subset of the task's. */
@@ -145,6 +147,25 @@ export class TaskQueueTester {
       throw new UnknownTaskError(testingMessages.notScheduled(name, names));
     }
     return this.store.tick(task);
+  }
+
+  /**
+   * The durable steps (`ctx.step`) job `id` did so far, over all its executions, in the order
+   * they were stored, with their results.
+   *
+   * @param queue the job's queue, where ids of several queues overlap; default: the first job
+   *   with that id on any queue.
+   * @throws Error when no job has that id.
+   * @example
+   * ```ts
+   * const [job] = await tester.drain();
+   * expect(tester.steps(job.id).map((step) => step.id)).toEqual(['charge', 'receipt']);
+   * ```
+   */
+  steps(id: string, queue?: string): RecordedStep[] {
+    const job = this.store.jobs.byId(id, queue);
+    if (!job) throw new Error(testingMessages.noSuchJob(id, queue));
+    return recordedSteps(job.journal);
   }
 
   /** Forgets every job; ones still waiting to run never will. */

@@ -7,11 +7,21 @@ import {
 import { WorkerShutdownError } from '../errors/worker-shutdown.error.js';
 import { ABORTED_REASON, SHUTDOWN_REASON } from '../task-queue.constants.js';
 import { finishedOutcome, runFailureOf } from './run-outcome.js';
+import { RunSuspension } from '../durable/run-suspension.js';
 
 const first = { attemptsMade: 0, attempts: 3 };
 const last = { attemptsMade: 2, attempts: 3 };
 
 describe('runFailureOf', () => {
+  it('classifies a suspension as its own outcome, on its last attempt too: neither failed nor final', () => {
+    const sleeping = runFailureOf(new RunSuspension('Task', 'sleeping', 5000), last, false);
+    expect(sleeping).toMatchObject({ outcome: 'sleeping', final: false, resumeAt: 5000 });
+    const waiting = runFailureOf(new RunSuspension('Task', 'waiting', 7000), first, false);
+    expect(waiting).toMatchObject({ outcome: 'waiting', resumeAt: 7000 });
+    expect(finishedOutcome('sleeping')).toBe('sleeping');
+    expect(runFailureOf(new Error('boom'), first, false).resumeAt).toBeUndefined();
+  });
+
   it('retries an error while attempts are left, and fails it on the last', () => {
     const error = new Error('boom');
     expect(runFailureOf(error, first, false)).toMatchObject({ outcome: 'retrying', error });

@@ -5,12 +5,18 @@ import {
   TaskTimeoutError,
 } from '../errors/index.js';
 import { WorkerShutdownError } from '../errors/worker-shutdown.error.js';
+import { RunSuspension } from '../durable/run-suspension.js';
 import { ABORTED_REASON } from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
 import type { RunnableJob } from './runnable-job.js';
 
-/** How a run ended, as the finished-job log line and the duration histogram name it. */
-export type TaskRunOutcome = 'completed' | 'failed' | 'retrying' | 'aborted';
+/**
+ * How a run ended, as the finished-job log line and the duration histogram name it: `sleeping`
+ * and `waiting` are executions that suspended their job (`ctx.sleep`, `ctx.waitForEvent`),
+ * neither failed nor finished.
+ */
+export type TaskRunOutcome =
+  'completed' | 'failed' | 'retrying' | 'aborted' | 'sleeping' | 'waiting';
 
 /**
  * @internal How a run ended, in full: a {@link TaskRunOutcome}, or `requeued` (put back on its
@@ -41,6 +47,11 @@ export class RunFailure extends Error {
     super(error.message);
   }
 
+  /** When a suspended job (`sleeping`, `waiting`) runs again, in ms since the epoch. */
+  get resumeAt(): number | undefined {
+    return this.error instanceof RunSuspension ? this.error.until : undefined;
+  }
+
   /** The failure as the job records it: its error's message, or the abort's reason. */
   get reason(): string {
     return this.outcome === 'aborted' ? ABORTED_REASON : this.error.message;
@@ -58,6 +69,7 @@ export function runFailureOf(
   retryOnTimeout: boolean,
 ): RunFailure {
   if (thrown instanceof RunFailure) return thrown;
+  if (thrown instanceof RunSuspension) return new RunFailure(thrown.outcome, thrown, false);
   if (thrown instanceof WorkerShutdownError) return new RunFailure('requeued', thrown, false);
   if (thrown instanceof TaskRateLimitedError) return new RunFailure('rate-limited', thrown, false);
   if (thrown instanceof TaskAbortedError) return new RunFailure('aborted', thrown, true);

@@ -1,3 +1,5 @@
+import type { JobSteps } from '../durable/job-steps.js';
+
 /**
  * @internal A job as a run sees it, whatever the backend holds it in: what the worker reads of
  * it, and the backend's own job object, which a per-job provider gets as `TASK_JOB`. A backend
@@ -21,6 +23,8 @@ export interface RunnableJob {
   readonly carriedContext?: Readonly<Record<string, unknown>>;
   /** The backend's job object: what `TASK_JOB` gives a per-job provider. */
   readonly native: object;
+  /** Where the job's durable steps are kept (`ctx.step`). */
+  readonly steps?: JobSteps;
   /** `ctx.progress()`. */
   updateProgress(value: number | object): Promise<void>;
   /**

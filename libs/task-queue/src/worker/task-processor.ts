@@ -3,6 +3,7 @@ import type { BoundTask } from '../discovery/task.registry.js';
 import { NonRetryableError, TaskAbortedError } from '../errors/index.js';
 import type { TaskInvocation } from '../per-job/task-invocation.js';
 import type { TaskQueue } from '../producer/task-queue.js';
+import type { EventWaiters } from '../producer/event-waiters.js';
 import { validateWithSchema } from '../producer/task-schema.js';
 import { ABORTED_REASON } from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
@@ -21,8 +22,14 @@ export interface ProcessorExtras {
   tracing?: { process: RunWrapper };
   /** Pauses the queue in every process, for `ctx.rateLimit()`. */
   rateLimit?: QueueRateLimiter;
+  /** Bytes of JSON a job's step results may take together (the module's `maxPayloadBytes`). */
+  maxStepBytes?: number;
   /** Runs each job, its per-job providers included, in a context of its own (nestjs-cls). */
   context?: RunContexts;
+  /** The time sleeps are read by; default `Date.now` (the testing kit has a clock of its own). */
+  clock?: () => number;
+  /** Where waits for events are indexed (`ctx.waitForEvent`). */
+  waiters?: EventWaiters;
 }
 
 /**
@@ -40,7 +47,7 @@ export function taskProcessor(
   queue: TaskQueue,
   active: ActiveRuns,
   logger: LoggerService,
-  { tracing, rateLimit, context }: ProcessorExtras = {},
+  { tracing, rateLimit, context, maxStepBytes, clock, waiters }: ProcessorExtras = {},
 ): RunProcessor {
   const runs = active.on(queueName);
   const runJob = (job: RunnableJob): Promise<unknown> => {
@@ -57,7 +64,12 @@ export function taskProcessor(
     const payload = task.kwargs ? { ...task.kwargs, ...data } : data;
     // Registered before payload checks and per-job DI: a cancellation then stops the run
     // before the body starts.
-    const run = new TaskRun(job, queue, payload, logger, rateLimit);
+    const run = new TaskRun(job, queue, payload, logger, {
+      limiter: rateLimit,
+      maxStepBytes,
+      clock,
+      waiters,
+    });
     runs.set(id, run);
     let prepared: ReturnType<BoundTask['invoke']> | undefined;
     try {

@@ -1,5 +1,6 @@
 import type { TaskContext, TaskJobRef } from '../interfaces/task-context.interface.js';
 import type { TaskQueue } from '../producer/task-queue.js';
+import type { WaitForEventOptions } from '../durable/step-journal.js';
 import type { RunJob } from './task-run.js';
 
 /** @internal What the context reads of its run. */
@@ -8,6 +9,9 @@ export interface ContextSource {
   readonly payload: object;
   signal(): AbortSignal;
   rateLimit(seconds: number): Promise<never>;
+  step<R>(id: string, fn: () => R | PromiseLike<R>): Promise<R>;
+  sleep(seconds: number): Promise<void>;
+  waitForEvent(name: string, options: WaitForEventOptions): Promise<unknown>;
 }
 
 /** @internal `ctx`: what a task sees of its run; `ctx.job` is made on first read. */
@@ -45,5 +49,17 @@ export class RunContext implements TaskContext {
 
   rateLimit(seconds: number): Promise<never> {
     return this.run.rateLimit(seconds);
+  }
+
+  step<R>(id: string, fn: () => R | PromiseLike<R>): Promise<R> {
+    return this.run.step(id, fn);
+  }
+
+  sleep(seconds: number): Promise<void> {
+    return this.run.sleep(seconds);
+  }
+
+  waitForEvent<E = unknown>(name: string, options: WaitForEventOptions): Promise<E | null> {
+    return this.run.waitForEvent(name, options) as Promise<E | null>;
   }
 }

@@ -43,8 +43,13 @@ export class RunLog implements RunListener {
     if (outcome === undefined) return;
     const { queue, options } = this;
     options.metrics.observe(queue, job.name, outcome, durationMs / 1000);
+    // A run that suspended its job (sleeping, waiting) ended as planned, as one that completed.
     const level: LogLevel =
-      outcome === 'completed' ? 'log' : outcome === 'failed' ? 'error' : 'warn';
+      outcome === 'failed'
+        ? 'error'
+        : outcome === 'retrying' || outcome === 'aborted'
+          ? 'warn'
+          : 'log';
     // The line is built only when it will be written (`logger: false`, or levels without it).
     if (!Logger.isLevelEnabled(level)) return;
     const error = failure?.reason;

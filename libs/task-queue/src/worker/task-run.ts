@@ -7,7 +7,15 @@ import {
 import { WorkerShutdownError } from '../errors/worker-shutdown.error.js';
 import type { TaskContext } from '../interfaces/task-context.interface.js';
 import type { TaskQueue } from '../producer/task-queue.js';
-import { ABORTED_REASON, SHUTDOWN_REASON } from '../task-queue.constants.js';
+import { durableMessages } from '../durable/durable.messages.js';
+import { RunSuspension } from '../durable/run-suspension.js';
+import { StepJournal, type WaitForEventOptions } from '../durable/step-journal.js';
+import type { EventWaiters } from '../producer/event-waiters.js';
+import {
+  ABORTED_REASON,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  SHUTDOWN_REASON,
+} from '../task-queue.constants.js';
 import { messages } from '../task-queue.messages.js';
 import type { RunnableJob } from './runnable-job.js';
 import { RunContext } from './task-run.context.js';
@@ -24,7 +32,19 @@ const textOf = (error: unknown) => (error instanceof Error ? error.message : Str
 
 /** @internal The parts of a job a run reads (`ctx.childResults()` the optional one). */
 export type RunJob = Pick<RunnableJob, 'id' | 'name' | 'attemptsMade' | 'updateProgress'> &
-  Partial<Pick<RunnableJob, 'childResults'>>;
+  Partial<Pick<RunnableJob, 'childResults' | 'steps'>>;
+
+/** @internal What a run may use besides its job: where each is absent, it is not needed. */
+export interface RunExtras {
+  /** Pauses the queue; absent in memory (the testing module), where a pause holds nothing back. */
+  limiter?: QueueRateLimiter;
+  /** Bytes of JSON a job's step results may take together (the module's `maxPayloadBytes`). */
+  maxStepBytes?: number;
+  /** The time sleeps are read by, in ms since the epoch; default `Date.now` (memory: its own). */
+  clock?: () => number;
+  /** Where waits for events are indexed (`ctx.waitForEvent`). */
+  waiters?: EventWaiters;
+}
 
 /** @internal Pauses a run's queue in every process for `ms`. */
 export type QueueRateLimiter = (ms: number) => Promise<void>;
@@ -77,16 +97,18 @@ export class TaskRun<T = unknown> implements TimedRun {
   private timeoutMs = 0;
   private fail?: (reason: unknown) => void;
   private running?: Promise<T>;
+  private journal?: StepJournal;
+  private readonly queueName: string;
 
   constructor(
     readonly job: RunJob,
     queue: TaskQueue,
     public payload: object,
     private readonly reporter: RunReporter,
-    /** Absent in memory (the testing module), where a pause has nothing to hold back. */
-    private readonly limiter?: QueueRateLimiter,
+    private readonly extras: RunExtras = {},
   ) {
     this.context = new RunContext(this, queue);
+    this.queueName = queue.name;
   }
 
   /**
@@ -95,9 +117,56 @@ export class TaskRun<T = unknown> implements TimedRun {
    */
   async rateLimit(seconds: number): Promise<never> {
     const limited = rateLimitedError(this.label, seconds);
-    await this.limiter?.(Math.ceil(seconds * 1000));
+    await this.extras.limiter?.(Math.ceil(seconds * 1000));
     this.stop(limited);
     throw limited;
+  }
+
+  /** `ctx.step(id, fn)`: see {@link StepJournal.step}. */
+  async step<R>(id: string, fn: () => R | PromiseLike<R>): Promise<R> {
+    return this.journalOf().step(id, fn);
+  }
+
+  /**
+   * `ctx.sleep(seconds)`: see {@link StepJournal.sleep}. A sleep not over yet ends the run
+   * (its signal aborts) with the {@link RunSuspension} the body sees.
+   */
+  async sleep(seconds: number): Promise<void> {
+    try {
+      await this.journalOf().sleep(seconds);
+    } catch (error) {
+      if (error instanceof RunSuspension) this.stop(error);
+      throw error;
+    }
+  }
+
+  /**
+   * `ctx.waitForEvent(name, options)`: see {@link StepJournal.waitForEvent}. A wait not over yet
+   * ends the run (its signal aborts) with the {@link RunSuspension} the body sees.
+   */
+  async waitForEvent(name: string, options: WaitForEventOptions): Promise<unknown> {
+    try {
+      return await this.journalOf().waitForEvent(name, options);
+    } catch (error) {
+      if (error instanceof RunSuspension) this.stop(error);
+      throw error;
+    }
+  }
+
+  /**
+   * The run's journal, made on its first durable call. Once the run has suspended its job, a
+   * body that swallowed the suspension gets it again: no step may run while the job sleeps.
+   */
+  private journalOf(): StepJournal {
+    if (this.endedBy instanceof RunSuspension) throw this.endedBy;
+    if (!this.journal) {
+      const { steps } = this.job;
+      if (!steps) throw new Error(durableMessages.noStepStore(this.label));
+      const { maxStepBytes = DEFAULT_MAX_PAYLOAD_BYTES, clock, waiters } = this.extras;
+      const events = waiters && { waiters, queue: this.queueName, jobId: this.job.id };
+      this.journal = new StepJournal(this.label, steps, maxStepBytes, clock, events);
+    }
+    return this.journal;
   }
 
   /** `Task 'x' (job 5)`, for messages. */

@@ -78,6 +78,8 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
         tracing,
         rateLimit: (ms) => pause.pause(ms),
         context: this.contexts,
+        maxStepBytes: this.config.maxPayloadBytes,
+        waiters: this.taskQueues.waiters,
       });
       const settings: ConsumerSettings = {
         concurrency: this.config.queues.get(name),

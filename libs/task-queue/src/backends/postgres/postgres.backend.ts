@@ -15,6 +15,7 @@ import { PostgresAborts } from './postgres.aborts.js';
 import { PostgresClients } from './postgres.clients.js';
 import { answersQuery, textOf, type PostgresSetup } from './postgres.connection.js';
 import { finishedJobs } from './postgres.finished.js';
+import { PostgresEventWaiters } from './postgres.event-waiters.js';
 import { PostgresLocks } from './postgres.lock.js';
 import { PostgresRetention } from './postgres.retention.js';
 import { PostgresSchema } from './postgres.schema.js';
@@ -51,6 +52,7 @@ export class PostgresBackend extends QueueBackend {
   private readonly retention: PostgresRetention;
   private readonly locks: PostgresLocks;
   private readonly transactions: PostgresTransactions;
+  private readonly waiters: PostgresEventWaiters;
   private ready = false;
   /** Whether the schema was found ready once (it stays so). */
   private prepared = false;
@@ -85,6 +87,7 @@ export class PostgresBackend extends QueueBackend {
     this.aborts = new PostgresAborts(setup.pool, this.session);
     this.locks = new PostgresLocks(this.session);
     this.transactions = new PostgresTransactions(setup.kind, setup.pool, setup.db);
+    this.waiters = new PostgresEventWaiters(setup.pool, () => this.schemaReady());
     this.session.on('error', (error: Error) =>
       this.reportError('PostgreSQL LISTEN connection', error),
     );
@@ -121,8 +124,11 @@ export class PostgresBackend extends QueueBackend {
     return this.transactions.run(transaction, queue, await this.schemaReady(), add);
   }
 
-  override migrate(): Promise<{ schema: string; version: number }> {
-    return this.schema.migrate();
+  /** BullMQ's migrations, then the table of event waiters (made on first use otherwise). */
+  override async migrate(): Promise<{ schema: string; version: number }> {
+    const migrated = await this.schema.migrate();
+    await this.waiters.ready();
+    return migrated;
   }
 
   // BullMQ types its classes by backend; the rest of the library uses their common API, so
@@ -218,6 +224,18 @@ export class PostgresBackend extends QueueBackend {
   async markAborted(queue: string, id: string, reason: string): Promise<-1 | 0 | 1> {
     await this.schemaReady();
     return this.aborts.mark(queue, id, reason);
+  }
+
+  addWaiter(event: string, field: string, body: string): Promise<void> {
+    return this.waiters.add(event, field, body);
+  }
+
+  takeWaiter(event: string, field: string): Promise<boolean> {
+    return this.waiters.take(event, field);
+  }
+
+  listWaiters(event: string): Promise<string[]> {
+    return this.waiters.list(event);
   }
 
   async publishAbort(queue: string, id: string): Promise<void> {

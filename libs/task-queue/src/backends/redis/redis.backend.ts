@@ -131,6 +131,23 @@ export class RedisBackend extends QueueBackend {
       -1 | 0 | 1;
   }
 
+  async addWaiter(event: string, field: string, body: string): Promise<void> {
+    await this.producer.hset(this.waitersKey(event), field, body);
+  }
+
+  async takeWaiter(event: string, field: string): Promise<boolean> {
+    return (await this.producer.hdel(this.waitersKey(event), field)) === 1;
+  }
+
+  listWaiters(event: string): Promise<string[]> {
+    return this.producer.hvals(this.waitersKey(event));
+  }
+
+  /** The hash of the waiters of `event`, under the prefix (its hash tag on a Cluster). */
+  private waitersKey(event: string): string {
+    return `${this.prefix}:task-queue-events:${event}`;
+  }
+
   async publishAbort(queue: string, id: string): Promise<void> {
     await this.producer.publish(abortChannel(this.prefix, queue), id);
   }
