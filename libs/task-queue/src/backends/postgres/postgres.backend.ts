@@ -91,7 +91,7 @@ export class PostgresBackend extends QueueBackend {
     this.session.on('error', (error: Error) =>
       this.reportError('PostgreSQL LISTEN connection', error),
     );
-    this.retention = new PostgresRetention(setup.pool, this.schema, this.logger);
+    this.retention = new PostgresRetention(setup.pool, this.schema, this.logger, this.outage);
     // An idle connection of the pool that fails has lost the server.
     setup.pool.on('error', (error) => this.outage.failed('PostgreSQL pool', error));
     // No connection says when the server is back: ask it until it answers.

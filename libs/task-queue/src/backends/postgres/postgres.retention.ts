@@ -1,5 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { Job, PgPool, Processor } from 'bullmq';
+import type { BackendOutage } from '../backend-outage.js';
+import { connectionLost } from './namespaced.connection.js';
 import { takeRetention, type JobLimit } from './postgres.finish-options.js';
 import type { PostgresSchema } from './postgres.schema.js';
 import { assertSweepable, sweepFinished, type FinishedLimit } from './postgres.retention-sql.js';
@@ -40,6 +42,7 @@ export class PostgresRetention {
     private readonly pool: PgPool,
     private readonly schema: Pick<PostgresSchema, 'whenReady'>,
     private readonly logger: Logger,
+    private readonly outage: Pick<BackendOutage, 'failed' | 'ongoing'>,
   ) {}
 
   /** `processor`, with the retention of the jobs it runs left to the sweep. */
@@ -108,9 +111,15 @@ export class PostgresRetention {
     if (sweep.running) return sweep.running;
     sweep.again = false;
     const running = this.sweep(name, sweep)
-      .catch((error: Error) =>
-        this.logger.warn(`Retention of queue '${name}': sweep failed: ${error.message}`),
-      )
+      .catch((error: Error) => {
+        // A server gone is the outage's to report (one line for all connections), not a line
+        // per sweep; a later sweep takes what this one could not.
+        if (connectionLost(error) || this.outage.ongoing) {
+          this.outage.failed('PostgreSQL retention sweep', error);
+        } else {
+          this.logger.warn(`Retention of queue '${name}': sweep failed: ${error.message}`);
+        }
+      })
       .finally(() => {
         sweep.running = undefined;
         sweep.lastEnd = Date.now();
