@@ -72,9 +72,10 @@ type Query = (text: string, params: readonly unknown[]) => Promise<CommandRows>;
  * A batch is one transaction: when it fails for one job (a job that lost its lock, a
  * deadlock), nothing of it happened, and each of its completions is sent again alone, so each
  * gets its own outcome, as without batching. When the connection was lost, every completion
- * of the batch gets that error, as each would have alone. A BullMQ whose function takes other
- * parameters (another schema version) fails the first batch: its completions go alone, and so
- * do the worker's from then on.
+ * of the batch gets that error, as each would have alone. A BullMQ that calls the function with
+ * another number of parameters is not batched at all; one whose function takes other types
+ * (another schema version) fails the first batch: its completions go alone, and so do the
+ * worker's from then on.
  */
 export function batchCompletions(backend: PostgresQueueBackend): void {
   const inner = backend as unknown as { query: Query };
@@ -97,6 +98,8 @@ export function batchCompletions(backend: PostgresQueueBackend): void {
   };
 
   routeCommand(backend, BATCHED_COMMAND, (params, send) => {
+    // A BullMQ that calls its function with other parameters than the batch was written for.
+    if (params.length !== PARAM_TYPES.length) return send(params);
     const result = new Promise<CommandRows>((resolve, reject) => {
       waiting.push({ params, resolve, reject });
     });
