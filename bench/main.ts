@@ -49,6 +49,8 @@ import { measureTracing, printTracing } from './tracing.js';
 import { measureCls, printCls, type ClsResult } from './cls.js';
 import { measureOutbox, printOutbox, type OutboxResult } from './outbox.js';
 import { measureTransaction, printTransaction } from './transaction.js';
+import { postgresCpuMeter } from './server-cpu.js';
+import { TEST_DATABASE_URL } from '../test/support/postgres.js';
 
 const args = process.argv.slice(2);
 const USAGE = `Usage: npm run bench -- [--quick] [--rounds=N] [--only=id,...] [--out=file]
@@ -216,6 +218,8 @@ const PREFILLED: PrefilledSettings = {
     ...(BACKEND === 'postgres' ? peers() : []),
   ] satisfies Library[],
 };
+// On PostgreSQL, the server's CPU per job beside the worker's, where /proc shows the server.
+if (BACKEND === 'postgres') probe.serverCpu = postgresCpuMeter(TEST_DATABASE_URL);
 const OUT = resolve(option('out') ?? `bench/results/latest${ON_REDIS ? '' : `-${BACKEND}`}.json`);
 const CONCURRENT_LANES = 50;
 const WARMUP_JOBS = 50;

@@ -69,6 +69,10 @@ const signed = (n: number) => `${n >= 0 ? '+' : ''}${n.toFixed(2)} ms`;
 export function printPrefilled(result: PrefilledResult): void {
   const { median, concurrencies } = result;
   if (result.rounds.length === 0) return;
+  // The server's share (bench/server-cpu.ts), where the server is a process of this machine.
+  const withServer = Object.values(median).some(
+    (lane) => lane[`${processFigure(concurrencies[0])}-server-cpu`] !== undefined,
+  );
   console.log(
     `\nPre-filled queue: ${result.jobs} no-op jobs enqueued in bulk, then the worker ` +
       `started; jobs/s from the first job's start to the last one's, at most ` +
@@ -81,6 +85,7 @@ export function printPrefilled(result: PrefilledResult): void {
     'enqueue bulk jobs/s',
     'p50 enqueue→start',
     ...concurrencies.map((c) => `c${c} CPU µs/job`),
+    ...(withServer ? concurrencies.map((c) => `c${c} server CPU µs/job`) : []),
   ];
   const rows = result.libraries.map(({ id, label }) => [
     label,
@@ -88,6 +93,12 @@ export function printPrefilled(result: PrefilledResult): void {
     rate(median[id]['enqueue-bulk']),
     ms(median[id]['latency-p50']),
     ...concurrencies.map((c) => rate(median[id][`${processFigure(c)}-cpu`])),
+    ...(withServer
+      ? concurrencies.map((c) => {
+          const server = median[id][`${processFigure(c)}-server-cpu`];
+          return server === undefined ? '-' : rate(server);
+        })
+      : []),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ');

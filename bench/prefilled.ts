@@ -74,6 +74,9 @@ async function processing(
       [figure]: ((started.jobs - 1) * 1000) / started.ms,
       [`${figure}-jobs`]: started.jobs,
       [`${figure}-cpu`]: started.cpuMicros / started.jobs,
+      ...(started.serverCpuMicros !== undefined && {
+        [`${figure}-server-cpu`]: started.serverCpuMicros / started.jobs,
+      }),
     };
   } finally {
     probe.cancel('the measurement ended');

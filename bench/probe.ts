@@ -11,6 +11,8 @@ export interface Counted {
 /** A count of job starts: how many, and the time from the first to the last of them. */
 export interface Started extends Counted {
   jobs: number;
+  /** The database server's CPU time meanwhile, in µs, where `probe.serverCpu` can read it. */
+  serverCpuMicros?: number;
 }
 
 class Probe {
@@ -19,6 +21,9 @@ class Probe {
   private first = 0;
   private last = 0;
   private firstCpu?: NodeJS.CpuUsage;
+  private firstServerCpu?: number;
+  /** Reads the database server's CPU time so far (µs), where the bench can (bench/server-cpu.ts). */
+  serverCpu?: () => number;
   private capMs?: number;
   private capTimer?: NodeJS.Timeout;
   private overdue = false;
@@ -39,6 +44,7 @@ class Probe {
     if (this.seen === 1) {
       this.first = now;
       this.firstCpu = process.cpuUsage();
+      this.firstServerCpu = this.serverCpu?.();
       if (this.capMs !== undefined) this.capTimer = setTimeout(() => this.capped(), this.capMs);
     }
     if (this.seen === this.target || (this.overdue && this.seen >= 2)) this.settle();
@@ -54,7 +60,14 @@ class Probe {
     const done = this.onCount;
     this.stopCounting();
     const cpu = process.cpuUsage(this.firstCpu);
-    done?.({ jobs: this.seen, ms: this.last - this.first, cpuMicros: cpu.user + cpu.system });
+    const firstServer = this.firstServerCpu;
+    const server = this.serverCpu && firstServer !== undefined ? this.serverCpu() : undefined;
+    done?.({
+      jobs: this.seen,
+      ms: this.last - this.first,
+      cpuMicros: cpu.user + cpu.system,
+      ...(server !== undefined && { serverCpuMicros: server - firstServer! }),
+    });
   }
 
   private stopCounting(): void {
