@@ -25,7 +25,7 @@ import {
   DEFAULT_TIMEOUT,
   NAME_PATTERN,
 } from './task-queue.constants.js';
-import { messages } from './task-queue.messages.js';
+import { optionMessages } from './options/options.messages.js';
 
 /**
  * @internal What `runWorker` (or the CLI) says about this process's workers, over the module's
@@ -72,7 +72,7 @@ export interface TaskQueueConfig {
 }
 
 const fail = (option: string, value: unknown, expected: string): never => {
-  throw new TaskQueueConfigError(messages.invalidOption(option, value, expected));
+  throw new TaskQueueConfigError(optionMessages.invalidOption(option, value, expected));
 };
 
 /** The module's scalar options, checked before anything else. */
@@ -116,7 +116,9 @@ export function resolveConfig(
   if (entries.length === 0) fail('queues', declared, 'at least one queue');
   for (const [name, settings] of entries) {
     if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
-      throw new TaskQueueConfigError(messages.invalidQueueName('TaskQueueModule: queues', name));
+      throw new TaskQueueConfigError(
+        optionMessages.invalidQueueName('TaskQueueModule: queues', name),
+      );
     }
     const { concurrency, rateLimit, globalConcurrency } = settings;
     if (concurrency !== undefined && !rules.positiveInteger.check(concurrency)) {
@@ -137,7 +139,9 @@ export function resolveConfig(
 
   const defaultQueue = options.defaultQueue ?? DEFAULT_QUEUE;
   if (!queues.has(defaultQueue)) {
-    throw new TaskQueueConfigError(messages.defaultQueueNotConfigured(defaultQueue, queues.keys()));
+    throw new TaskQueueConfigError(
+      optionMessages.defaultQueueNotConfigured(defaultQueue, queues.keys()),
+    );
   }
 
   const workerQueues =
@@ -153,7 +157,7 @@ export function resolveConfig(
   if (jobLog !== 'text' && jobLog !== 'json') fail('jobLog', jobLog, "'text' or 'json'");
   checkMetrics(metrics);
   if (options.schedule !== undefined && options.schedule !== 'distributed') {
-    throw new TaskQueueConfigError(messages.invalidSchedule(options.schedule));
+    throw new TaskQueueConfigError(optionMessages.invalidSchedule(options.schedule));
   }
   const retentionError = checkRetention(options.retention);
   if (retentionError)
@@ -208,8 +212,8 @@ function workerQueuesOf(
     if (!queues.has(queue)) {
       throw new TaskQueueConfigError(
         source === 'worker'
-          ? messages.workerQueueNotConfigured(queue, queues.keys())
-          : messages.runWorkerQueueNotConfigured(queue, queues.keys()),
+          ? optionMessages.workerQueueNotConfigured(queue, queues.keys())
+          : optionMessages.runWorkerQueueNotConfigured(queue, queues.keys()),
       );
     }
   }

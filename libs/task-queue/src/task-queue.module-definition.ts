@@ -2,7 +2,7 @@ import { ConfigurableModuleBuilder, type DynamicModule, type Provider } from '@n
 import { TaskQueueConfigError } from './errors/index.js';
 import type { TaskQueueModuleOptions } from './interfaces/task-queue-options.interface.js';
 import { staticQueueNames } from './nest-bullmq/nest-bullmq.queue-providers.js';
-import { messages } from './task-queue.messages.js';
+import { optionMessages } from './options/options.messages.js';
 
 // `forRoot` / `forRootAsync` and the options token, made the Nest way. Not exported from the
 // package, but TaskQueueModule's published type extends ConfigurableModuleClass.
@@ -50,7 +50,7 @@ function withQueues(
   const given = staticQueueNames(queues, false);
   const named = staticQueueNames(made.queues, false);
   if (given.length !== named.length || given.some((name) => !named.includes(name))) {
-    throw new TaskQueueConfigError(messages.staticQueuesDiffer(given, named));
+    throw new TaskQueueConfigError(optionMessages.staticQueuesDiffer(given, named));
   }
   return made;
 }

@@ -3,7 +3,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { BackendUnavailableError, RedisUnavailableError } from '../errors/index.js';
 import type { TaskQueueConfig } from '../task-queue.config.js';
 import { TASK_QUEUE_CONFIG } from '../task-queue.constants.js';
-import { messages } from '../task-queue.messages.js';
+import { backendMessages } from './backend.messages.js';
 import { QueueBackend } from './queue-backend.js';
 
 /** How long to pause between two tries of a backend that refused at once, in ms. */
@@ -52,7 +52,7 @@ export class BackendFailFast implements OnModuleInit {
   private async unreachable(seconds: number): Promise<Error> {
     const { outage, kind } = this.backend;
     const reason = outage.lastError ?? (await this.backend.ping(REASON_PING_MS)).error;
-    const message = messages.failFast(outage.where, seconds, reason ?? 'no answer');
+    const message = backendMessages.failFast(outage.where, seconds, reason ?? 'no answer');
     return kind === 'redis'
       ? new RedisUnavailableError(message)
       : new BackendUnavailableError(message);

@@ -6,7 +6,8 @@ import type {
   RedisConnection,
   TaskQueueConnection,
 } from '../interfaces/task-queue-options.interface.js';
-import { messages } from '../task-queue.messages.js';
+import { backendMessages } from './backend.messages.js';
+import { optionMessages } from '../options/options.messages.js';
 import type { PGliteLike } from './postgres/pglite.pool.js';
 
 /** BullMQ's default PostgreSQL schema, used when neither `schema` nor `prefix` names one. */
@@ -27,12 +28,12 @@ export type BackendOptions =
   | { kind: 'pglite'; source: { dataDir?: string } | { db: PGliteLike }; schema: string };
 
 const invalid = (value: unknown, problem: string): never => {
-  throw new TaskQueueConfigError(messages.invalidConnection(value, problem));
+  throw new TaskQueueConfigError(backendMessages.invalidConnection(value, problem));
 };
 
 function checkedSchema(option: string, schema: unknown): string {
   if (typeof schema !== 'string' || !SCHEMA_PATTERN.test(schema)) {
-    throw new TaskQueueConfigError(messages.invalidSchema(option, schema));
+    throw new TaskQueueConfigError(backendMessages.invalidSchema(option, schema));
   }
   return schema;
 }
@@ -85,7 +86,7 @@ export function resolveBackendOptions(
     }
     if (isPgPool(target)) {
       if (prefix !== undefined)
-        throw new TaskQueueConfigError(messages.namespaceWithPool('prefix'));
+        throw new TaskQueueConfigError(backendMessages.namespaceWithPool('prefix'));
       return { kind: 'postgres', source: { pool: target }, schema: undefined };
     }
     if (typeof target !== 'object' || target === null) {
@@ -105,7 +106,7 @@ export function resolveBackendOptions(
     const nodes: unknown = (connection as ClusterConnection).cluster?.nodes;
     if (!Array.isArray(nodes) || nodes.length === 0) {
       throw new TaskQueueConfigError(
-        messages.invalidOption(
+        optionMessages.invalidOption(
           'connection.cluster.nodes',
           nodes,
           'a non-empty array of { host, port } or URLs',
@@ -113,7 +114,7 @@ export function resolveBackendOptions(
       );
     }
     if (!/\{[^{}]+\}/.test(redisPrefix)) {
-      throw new TaskQueueConfigError(messages.clusterPrefixWithoutHashTag(redisPrefix));
+      throw new TaskQueueConfigError(backendMessages.clusterPrefixWithoutHashTag(redisPrefix));
     }
   }
   return { kind: 'redis', connection, prefix: redisPrefix };
@@ -126,7 +127,7 @@ export function resolveBackendOptions(
 function refuseOtherEntries(connection: object, entry: 'postgres' | 'pglite'): void {
   const other = Object.keys(connection).find((key) => key !== entry);
   if (other !== undefined) {
-    throw new TaskQueueConfigError(messages.connectionEntryBeside(other, entry));
+    throw new TaskQueueConfigError(backendMessages.connectionEntryBeside(other, entry));
   }
 }
 

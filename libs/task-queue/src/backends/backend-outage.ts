@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import { messages } from '../task-queue.messages.js';
+import { backendMessages } from './backend.messages.js';
 
 /** How often an outage that goes on is mentioned again, at most, in ms. */
 const REMINDER_MS = 60_000;
@@ -42,14 +42,14 @@ export class BackendOutage {
     if (this.startedAt === undefined) {
       this.startedAt = now;
       this.remindedAt = now;
-      this.logger.error(messages.outageStarted(this.where, source, error.message));
+      this.logger.error(backendMessages.outageStarted(this.where, source, error.message));
       for (const listener of [...this.starts]) listener();
       return;
     }
     if (now - this.remindedAt < REMINDER_MS) return;
     this.remindedAt = now;
     this.logger.warn(
-      messages.outageGoesOn(this.where, (now - this.startedAt) / 1000, error.message),
+      backendMessages.outageGoesOn(this.where, (now - this.startedAt) / 1000, error.message),
     );
   }
 
@@ -58,7 +58,7 @@ export class BackendOutage {
     if (this.startedAt === undefined) return;
     const seconds = (this.now() - this.startedAt) / 1000;
     this.startedAt = undefined;
-    this.logger.log(messages.outageEnded(this.where, seconds));
+    this.logger.log(backendMessages.outageEnded(this.where, seconds));
     for (const listener of [...this.ends]) listener();
   }
 

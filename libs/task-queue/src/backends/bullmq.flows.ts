@@ -2,7 +2,7 @@ import { Job } from 'bullmq';
 import type { TaskJobInfo } from '../interfaces/task-job.interface.js';
 import type { TaskJobOptions } from '../producer/job-settings.js';
 import { ABORTED_REASON } from '../task-queue.constants.js';
-import { messages } from '../task-queue.messages.js';
+import { flowMessages } from '../producer/task-flow.messages.js';
 import type { QueueBackend } from './queue-backend.js';
 
 /** BullMQ's failure of a parent whose child failed (`failParentOnFailure`): the child's key. */
@@ -79,7 +79,7 @@ export async function explainChildFailure(
   }
   if (!chain.length) return info;
   const error = chain.reduceRight(
-    (inner, { name, id, queue }) => messages.childFailed(name, id, queue, inner),
+    (inner, { name, id, queue }) => flowMessages.childFailed(name, id, queue, inner),
     reason,
   );
   return { ...info, error, status: reason === ABORTED_REASON ? 'aborted' : info.status };

@@ -1,7 +1,7 @@
 import type { Queue, QueueEvents } from 'bullmq';
 import { TaskWaitTimeoutError } from '../errors/index.js';
 import { taskFailed } from '../producer/job-outcome.js';
-import { messages } from '../task-queue.messages.js';
+import { waitMessages } from '../producer/wait-timeout.messages.js';
 
 /** @internal A finished job, as an event or a read of its state gives it. */
 export type FinishedJob =
@@ -109,7 +109,7 @@ export class JobOutcomes {
 
   private readonly onClosing = () => {
     for (const [id, waiter] of this.waiting) {
-      waiter.reject(new TaskWaitTimeoutError(messages.waitInterrupted(waiter.name, id), id));
+      waiter.reject(new TaskWaitTimeoutError(waitMessages.waitInterrupted(waiter.name, id), id));
     }
     this.waiting.clear();
     this.unlisten();

@@ -1,4 +1,4 @@
-import { describe } from '../task-queue.messages.js';
+import { describe } from '../errors/error-text.js';
 
 /** @internal The text of the errors of the `nestjs-cls` integration. */
 export const clsMessages = {

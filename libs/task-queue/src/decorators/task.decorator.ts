@@ -1,6 +1,6 @@
 import { TASK_METADATA, TASK_PARAM_TOKENS } from '../task-queue.constants.js';
 import { TaskDefinitionError } from '../errors/task-definition.error.js';
-import { messages } from '../task-queue.messages.js';
+import { decoratorMessages } from './decorator.messages.js';
 import { recordTaskDefinition } from '../discovery/task-catalogue.js';
 import { attributeParameterTokens } from '../discovery/task-parameters.attribution.js';
 import type { TaskMetadata, TaskOptions } from '../interfaces/task-options.interface.js';
@@ -10,7 +10,9 @@ export function defineTask(meta: TaskMetadata): MethodDecorator {
   return (target, propertyKey, descriptor) => {
     // Discovery reads the methods of provider instances: a static one would never run.
     if (typeof target === 'function') {
-      throw new TaskDefinitionError(messages.staticTask(`${target.name}.${String(propertyKey)}`));
+      throw new TaskDefinitionError(
+        decoratorMessages.staticTask(`${target.name}.${String(propertyKey)}`),
+      );
     }
     const className = (target as { constructor: { name: string } }).constructor.name;
     Reflect.defineMetadata(TASK_METADATA, meta, descriptor.value as object);

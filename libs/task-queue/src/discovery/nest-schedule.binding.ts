@@ -1,7 +1,7 @@
 import { TaskDefinitionError } from '../errors/index.js';
 import type { TaskMetadata } from '../interfaces/task-options.interface.js';
 import { NAME_PATTERN } from '../task-queue.constants.js';
-import { messages } from '../task-queue.messages.js';
+import { discoveryMessages } from './discovery.messages.js';
 import type { NestSchedule } from './nest-schedule.metadata.js';
 
 /**
@@ -31,7 +31,7 @@ export function adoptNestSchedule(
   const at = dateOf(cronTime);
   if (at) return { kind: 'timer', at };
   if (typeof cronTime !== 'string') {
-    throw new TaskDefinitionError(messages.nestCronTime(where, cronTime));
+    throw new TaskDefinitionError(discoveryMessages.nestCronTime(where, cronTime));
   }
   const meta: TaskMetadata = { name };
   if (waitForCompletion === true) meta.overlap = false;
@@ -40,7 +40,7 @@ export function adoptNestSchedule(
   meta.cron = cronTime;
   if (utcOffset !== undefined && utcOffset !== null) {
     if (timeZone !== undefined && timeZone !== null) {
-      throw new TaskDefinitionError(messages.nestZoneAndOffset(where));
+      throw new TaskDefinitionError(discoveryMessages.nestZoneAndOffset(where));
     }
     meta.timeZone = zoneOfOffset(where, utcOffset);
   } else if (timeZone !== undefined && timeZone !== null) {
@@ -65,7 +65,7 @@ function checkedMs(where: string, found: { type: 'interval' | 'timeout'; ms: unk
   const { type, ms } = found;
   const least = type === 'interval' ? 1 : 0;
   if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < least) {
-    throw new TaskDefinitionError(messages.nestTimerMs(where, type, ms));
+    throw new TaskDefinitionError(discoveryMessages.nestTimerMs(where, type, ms));
   }
   return ms;
 }
@@ -82,7 +82,7 @@ function zoneOfOffset(where: string, utcOffset: unknown): string {
     utcOffset < -12 * 60 ||
     utcOffset > 14 * 60
   ) {
-    throw new TaskDefinitionError(messages.nestUtcOffset(where, utcOffset));
+    throw new TaskDefinitionError(discoveryMessages.nestUtcOffset(where, utcOffset));
   }
   const hours = utcOffset / 60;
   if (hours === 0) return 'UTC';

@@ -12,7 +12,9 @@ import {
   DEFAULT_TIME_ZONE,
   NAME_PATTERN,
 } from '../task-queue.constants.js';
-import { messages } from '../task-queue.messages.js';
+import { discoveryMessages } from './discovery.messages.js';
+import { optionMessages } from '../options/options.messages.js';
+import { scheduleMessages } from '../options/schedule.messages.js';
 import type { BoundTask } from './task.registry.js';
 
 /** @internal A decorated method as the explorer found it. */
@@ -43,23 +45,25 @@ export function bindTask(found: DiscoveredTask, config: TaskQueueConfig): BoundT
   const name = meta.name ?? found.methodName;
   const queue = meta.queue ?? config.defaultQueue;
   if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
-    throw new TaskDefinitionError(messages.invalidTaskName(where, name));
+    throw new TaskDefinitionError(optionMessages.invalidTaskName(where, name));
   }
   if (typeof queue !== 'string' || !NAME_PATTERN.test(queue)) {
-    throw new TaskDefinitionError(messages.invalidQueueName(where, queue));
+    throw new TaskDefinitionError(optionMessages.invalidQueueName(where, queue));
   }
   if (!config.queues.has(queue)) {
-    throw new TaskDefinitionError(messages.undeclaredQueue(where, queue, config.queues.keys()));
+    throw new TaskDefinitionError(
+      discoveryMessages.undeclaredQueue(where, queue, config.queues.keys()),
+    );
   }
   const problem = firstProblem(meta, OPTION_RULES);
   if (problem) {
     const { option, value, expected } = problem;
-    throw new TaskDefinitionError(messages.invalidTaskOption(where, option, value, expected));
+    throw new TaskDefinitionError(optionMessages.invalidTaskOption(where, option, value, expected));
   }
   const retention = checkRetention(meta.retention);
   if (retention) {
     throw new TaskDefinitionError(
-      messages.invalidTaskOption(
+      optionMessages.invalidTaskOption(
         where,
         `retention${retention.path}`,
         retention.value,
@@ -129,21 +133,23 @@ function retryDelayOf(meta: TaskMetadata): (retry: number) => number {
 function checkSchedule(where: string, meta: TaskMetadata): void {
   if (meta.overlap !== undefined && typeof meta.overlap !== 'boolean') {
     throw new TaskDefinitionError(
-      messages.invalidTaskOption(where, 'overlap', meta.overlap, 'true or false'),
+      optionMessages.invalidTaskOption(where, 'overlap', meta.overlap, 'true or false'),
     );
   }
   if (meta.every !== undefined) {
     const problem = everyProblem(meta.every);
-    if (problem) throw new TaskDefinitionError(messages.invalidEvery(where, meta.every, problem));
+    if (problem)
+      throw new TaskDefinitionError(scheduleMessages.invalidEvery(where, meta.every, problem));
     if (meta.cron !== undefined || meta.timeZone !== undefined) {
-      throw new TaskDefinitionError(messages.everyWithCron(where));
+      throw new TaskDefinitionError(scheduleMessages.everyWithCron(where));
     }
     return;
   }
-  if (meta.cron === undefined) throw new TaskDefinitionError(messages.noSchedule(where));
+  if (meta.cron === undefined) throw new TaskDefinitionError(scheduleMessages.noSchedule(where));
   const problem = cronProblem(meta.cron);
-  if (problem) throw new TaskDefinitionError(messages.invalidCron(where, meta.cron, problem));
+  if (problem)
+    throw new TaskDefinitionError(scheduleMessages.invalidCron(where, meta.cron, problem));
   if (meta.timeZone !== undefined && !isTimeZone(meta.timeZone)) {
-    throw new TaskDefinitionError(messages.invalidTimeZone(where, meta.timeZone));
+    throw new TaskDefinitionError(scheduleMessages.invalidTimeZone(where, meta.timeZone));
   }
 }

@@ -17,7 +17,7 @@ import {
 import { TaskMetadataAccessor } from './task-metadata.accessor.js';
 import type { TaskQueueConfig } from '../task-queue.config.js';
 import { TASK_QUEUE_CONFIG } from '../task-queue.constants.js';
-import { messages } from '../task-queue.messages.js';
+import { discoveryMessages } from './discovery.messages.js';
 import { TaskRegistry } from './task.registry.js';
 
 /**
@@ -44,7 +44,7 @@ export class TaskQueueExplorer implements OnModuleInit {
       this.config.schedule === 'distributed' &&
       providers.some((wrapper) => wrapper.token === SCHEDULE_MODULE_OPTIONS)
     ) {
-      throw new TaskQueueConfigError(messages.scheduleModuleImported());
+      throw new TaskQueueConfigError(discoveryMessages.scheduleModuleImported());
     }
     const invokers = new TaskInvokers(providers, this.moduleRef, this.config.perJobProviders);
     const seen = new Set<object>();
@@ -86,12 +86,12 @@ export class TaskQueueExplorer implements OnModuleInit {
     const nest = this.config.schedule === 'distributed' ? readNestSchedule(method) : undefined;
     if (!nest) return meta;
     const where = `${className}.${methodName}`;
-    if (meta) throw new TaskDefinitionError(messages.taskAndNestSchedule(where));
+    if (meta) throw new TaskDefinitionError(discoveryMessages.taskAndNestSchedule(where));
     const adopted = adoptNestSchedule(className, methodName, nest);
     if (adopted.kind === 'task') return adopted.meta;
     // As ScheduleModule does, a one-off runs on the provider's one instance, if it has one.
     if (!target.static) {
-      throw new TaskDefinitionError(messages.nestTimerNotStatic(where));
+      throw new TaskDefinitionError(discoveryMessages.nestTimerNotStatic(where));
     }
     const when = 'at' in adopted ? { at: adopted.at } : { afterMs: adopted.afterMs };
     this.timers.add({ where, when, run: () => method.call(target.key) });
@@ -125,18 +125,20 @@ export class TaskQueueExplorer implements OnModuleInit {
     const ambiguous = this.accessor.getAmbiguousParameters(prototype, methodName);
     if (ambiguous) {
       const owners = ambiguous.methods?.map((method) => `${className}.${method}`);
-      throw new TaskDefinitionError(messages.ambiguousInject(where, ambiguous.indices, owners));
+      throw new TaskDefinitionError(
+        discoveryMessages.ambiguousInject(where, ambiguous.indices, owners),
+      );
     }
     return this.accessor.getInjectedTokens(prototype, methodName).map((token, offset) => {
       const index = offset + 2;
       if (token === undefined || token === Object) {
-        throw new TaskDefinitionError(messages.untypedParameter(where, index));
+        throw new TaskDefinitionError(discoveryMessages.untypedParameter(where, index));
       }
       let scope: Scope | undefined;
       try {
         scope = this.moduleRef.introspect(token as Token).scope;
       } catch {
-        throw new TaskDefinitionError(messages.unresolvableParameter(where, index, token));
+        throw new TaskDefinitionError(discoveryMessages.unresolvableParameter(where, index, token));
       }
       return scope === Scope.DEFAULT
         ? { perJob: false, value: this.moduleRef.get(token as Token, { strict: false }) }

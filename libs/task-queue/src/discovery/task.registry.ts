@@ -4,7 +4,7 @@ import { TaskDefinitionError } from '../errors/index.js';
 import type { TaskInvocation } from '../per-job/task-invocation.js';
 import type { TaskDefinition } from '../interfaces/task-options.interface.js';
 import type { TaskJobOptions } from '../producer/job-settings.js';
-import { messages } from '../task-queue.messages.js';
+import { discoveryMessages } from './discovery.messages.js';
 
 /** @internal A discovered task bound to its DI instance. */
 export interface BoundTask {
@@ -57,7 +57,12 @@ export class TaskRegistry {
     const existing = tasks.get(name);
     if (existing) {
       throw new TaskDefinitionError(
-        messages.duplicateTask(name, queue, where(existing.definition), where(task.definition)),
+        discoveryMessages.duplicateTask(
+          name,
+          queue,
+          where(existing.definition),
+          where(task.definition),
+        ),
       );
     }
     tasks.set(name, task);

@@ -3,7 +3,7 @@ import { DiscoveryService } from '@nestjs/core';
 import { TaskQueueConfigError } from '../errors/index.js';
 import type { TaskQueueConfig } from '../task-queue.config.js';
 import { TASK_QUEUE_CONFIG } from '../task-queue.constants.js';
-import { messages } from '../task-queue.messages.js';
+import { nestBullMessages } from './nest-bullmq.messages.js';
 import { nestBullQueueToken } from './nest-bullmq.tokens.js';
 
 /**
@@ -24,7 +24,7 @@ export class NestBullQueueCheck implements OnModuleInit {
     for (const queue of this.config.queues.keys()) {
       const token = nestBullQueueToken(queue);
       if (providers.some((wrapper) => wrapper.token === token && wrapper.host !== own)) {
-        throw new TaskQueueConfigError(messages.queueAlsoRegisteredWithBullModule(queue));
+        throw new TaskQueueConfigError(nestBullMessages.queueAlsoRegisteredWithBullModule(queue));
       }
     }
   }

@@ -1,7 +1,7 @@
 import { isPgPool } from 'bullmq';
 import { TaskQueueConfigError } from '../errors/index.js';
 import type { ClusterNode, RedisConnection } from '../interfaces/task-queue-options.interface.js';
-import { messages } from '../task-queue.messages.js';
+import { nestBullMessages } from './nest-bullmq.messages.js';
 
 /** @internal What the module takes from `BullModule.forRoot()` when it is given no connection. */
 export interface SharedBullDefaults {
@@ -32,7 +32,7 @@ export function fromSharedBullConfig(shared: unknown): SharedBullDefaults {
 
 function redisConnectionOf(connection: unknown): RedisConnection {
   if (typeof connection !== 'object' || connection === null || isPgPool(connection)) {
-    throw new TaskQueueConfigError(messages.unusableSharedBullConnection());
+    throw new TaskQueueConfigError(nestBullMessages.unusableSharedBullConnection());
   }
   const client = connection as Partial<IoredisClient>;
   if (typeof client.duplicate === 'function') {
@@ -48,5 +48,5 @@ function redisConnectionOf(connection: unknown): RedisConnection {
   if (typeof url === 'string' && Object.keys(rest).every((key) => key === 'skipVersionCheck')) {
     return url;
   }
-  throw new TaskQueueConfigError(messages.unusableSharedBullConnection());
+  throw new TaskQueueConfigError(nestBullMessages.unusableSharedBullConnection());
 }

@@ -1,7 +1,7 @@
 import { TaskQueueConfigError } from '../errors/index.js';
 import type { MetricsRegistry } from '../interfaces/task-queue-metrics-options.interface.js';
 import type { TaskQueueConfig } from '../task-queue.config.js';
-import { messages } from '../task-queue.messages.js';
+import { metricsMessages } from './metrics.messages.js';
 import type { TaskRunOutcome } from '../worker/run-outcome.js';
 
 export type { TaskRunOutcome } from '../worker/run-outcome.js';
@@ -65,16 +65,16 @@ const NAMES = {
  * bootstrap error); a metric of the same name but another type or labels is one too.
  */
 export async function loadJobMetrics(config: TaskQueueConfig): Promise<JobMetrics | NoJobMetrics> {
-  if (config.metrics === false) return { unavailable: messages.metricsOff() };
+  if (config.metrics === false) return { unavailable: metricsMessages.metricsOff() };
   let prom: PromClient;
   try {
     prom = await import('prom-client');
   } catch (error) {
     const problem = error instanceof Error ? error.message : String(error);
     if (config.metrics.registry === undefined) {
-      return { unavailable: messages.promClientMissing(problem) };
+      return { unavailable: metricsMessages.promClientMissing(problem) };
     }
-    throw new TaskQueueConfigError(messages.promClientNeeded(problem), { cause: error });
+    throw new TaskQueueConfigError(metricsMessages.promClientNeeded(problem), { cause: error });
   }
   const registry = config.metrics.registry ?? prom.register;
   const registers = [registry as InstanceType<PromClient['Registry']>];
@@ -116,7 +116,7 @@ function gaugeHub(
   if (found && workers) return found;
   if (jobs || workers) {
     const name = jobs ? NAMES.jobs : NAMES.workers;
-    throw new TaskQueueConfigError(messages.metricClash(name, "this module's gauge"));
+    throw new TaskQueueConfigError(metricsMessages.metricClash(name, "this module's gauge"));
   }
   const sources = new Set<QueueCountsSource>();
   let reading: Promise<QueueCounts[]> | undefined;
@@ -175,7 +175,7 @@ function existing(
     labelNames.every((label) => labels.includes(label));
   if (!same) {
     const wanted = `a ${type} with the labels ${labelNames.join(', ')}`;
-    throw new TaskQueueConfigError(messages.metricClash(name, wanted));
+    throw new TaskQueueConfigError(metricsMessages.metricClash(name, wanted));
   }
   return found;
 }

@@ -8,7 +8,7 @@ import {
 import { TaskQueueConfigError } from '../errors/index.js';
 import { TaskQueues } from '../producer/task-queues.service.js';
 import { JOB_METRICS } from '../task-queue.constants.js';
-import { messages } from '../task-queue.messages.js';
+import { metricsMessages } from './metrics.messages.js';
 import { BackendHealth, storeName } from './backend-health.js';
 import { withTimeout } from './task-queue.health.js';
 import type { JobMetrics, NoJobMetrics, QueueCounts, TaskRunOutcome } from './job-metrics.js';
@@ -91,13 +91,16 @@ export class TaskQueueMetrics implements OnModuleInit, OnModuleDestroy {
         Promise.all(names.map((name) => this.taskQueues.get(name).stats())),
         READ_TIMEOUT_MS,
       );
-      if (this.failing) this.logger.log(messages.queueGaugesBack(storeName(this.backend.kind)));
+      if (this.failing)
+        this.logger.log(metricsMessages.queueGaugesBack(storeName(this.backend.kind)));
       this.failing = false;
       return stats.map(({ counts, workers }, index) => ({ queue: names[index], counts, workers }));
     } catch (error) {
       if (!this.failing) {
         const problem = error instanceof Error ? error.message : String(error);
-        this.logger.warn(messages.queueGaugesUnavailable(storeName(this.backend.kind), problem));
+        this.logger.warn(
+          metricsMessages.queueGaugesUnavailable(storeName(this.backend.kind), problem),
+        );
       }
       this.failing = true;
       return [];

@@ -1,7 +1,7 @@
 import { InvalidOptionsError } from '../errors/index.js';
 import type { EnqueueOptions } from '../interfaces/task-job.interface.js';
 import { firstProblem, rules, toJobPriority, type OptionRules } from '../options/option-rules.js';
-import { messages } from '../task-queue.messages.js';
+import { producerMessages } from './producer.messages.js';
 import type { JobDeduplication, TaskJobOptions } from './job-settings.js';
 
 const ENQUEUE_RULES: OptionRules<EnqueueOptions> = [
@@ -28,7 +28,9 @@ export function toJobOptions(
   const problem = firstProblem(options, ENQUEUE_RULES);
   if (problem) {
     const { option, value, expected } = problem;
-    throw new InvalidOptionsError(messages.invalidEnqueueOption(task, option, value, expected));
+    throw new InvalidOptionsError(
+      producerMessages.invalidEnqueueOption(task, option, value, expected),
+    );
   }
   const { retries, delay, timeout, priority } = options;
   const jobOptions: TaskJobOptions = { ...base };
@@ -52,7 +54,7 @@ function deduplicationOf(
   { key, keyTtl, debounce, delay }: EnqueueOptions,
 ): JobDeduplication | undefined {
   const misuse = (problem: string) => {
-    throw new InvalidOptionsError(messages.invalidDeduplication(task, problem));
+    throw new InvalidOptionsError(producerMessages.invalidDeduplication(task, problem));
   };
   if (key === undefined) {
     if (debounce) misuse(`'debounce' is set without 'key'`);
@@ -75,7 +77,7 @@ export function applyWaitOf(task: string, timeout: unknown): number {
   const problem = firstProblem({ timeout }, [['timeout', rules.waitSeconds]]);
   if (problem) {
     throw new InvalidOptionsError(
-      messages.invalidEnqueueOption(task, 'timeout', timeout, problem.expected),
+      producerMessages.invalidEnqueueOption(task, 'timeout', timeout, problem.expected),
     );
   }
   return timeout as number;

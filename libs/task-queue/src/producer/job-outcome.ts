@@ -1,9 +1,9 @@
 import { TaskFailedError } from '../errors/index.js';
-import { messages } from '../task-queue.messages.js';
+import { producerMessages } from './producer.messages.js';
 
 /** @internal The error `apply` and `map` give for a job that failed (after its retries). */
 export const taskFailed = (name: string, id: string, reason: string): TaskFailedError =>
-  new TaskFailedError(messages.taskFailed(name, id, reason), id, reason);
+  new TaskFailedError(producerMessages.taskFailed(name, id, reason), id, reason);
 
 /**
  * @internal Rethrows what a wait of `queue` rejected with, a `TaskFailedError` naming that

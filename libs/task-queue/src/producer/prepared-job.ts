@@ -1,7 +1,7 @@
 import type { BoundTask } from '../discovery/task.registry.js';
 import { InvalidPayloadError, UnknownTaskError } from '../errors/index.js';
 import type { EnqueueOptions } from '../interfaces/task-job.interface.js';
-import { messages } from '../task-queue.messages.js';
+import { producerMessages } from './producer.messages.js';
 import { toJobOptions } from './enqueue-options.js';
 import type { TaskJobOptions } from './job-settings.js';
 import { assertPlainPayload } from './task-payload.js';
@@ -39,7 +39,8 @@ export function prepareJob(
   options?: EnqueueOptions,
 ): PreparedJob | Promise<PreparedJob> {
   const task = lookup.tasks.get(name);
-  if (!task) throw new UnknownTaskError(messages.unknownTask(name, queue, lookup.tasks.keys()));
+  if (!task)
+    throw new UnknownTaskError(producerMessages.unknownTask(name, queue, lookup.tasks.keys()));
   assertPlainPayload(name, payload, lookup.maxPayloadBytes);
   if (!task.schema) {
     return {
@@ -51,7 +52,7 @@ export function prepareJob(
   }
   return validateWithSchema(task.schema, { ...task.kwargs, ...payload }).then((checked) => {
     if ('problem' in checked) {
-      throw new InvalidPayloadError(messages.invalidPayloadBySchema(name, checked.problem));
+      throw new InvalidPayloadError(producerMessages.invalidPayloadBySchema(name, checked.problem));
     }
     return {
       name,

@@ -1,7 +1,7 @@
 import { UnknownQueueError } from '../errors/index.js';
 import type { TaskRegistry } from '../discovery/task.registry.js';
 import type { TaskQueueConfig } from '../task-queue.config.js';
-import { messages } from '../task-queue.messages.js';
+import { producerMessages } from './producer.messages.js';
 import type { TaskLookup } from './prepared-job.js';
 import type { FlowLookup } from './task-flow.js';
 import type { TaskByMethod } from './task-target.js';
@@ -23,7 +23,7 @@ export class QueueCatalogue implements TaskByMethod, FlowLookup {
    */
   lookupOf(name: string): TaskLookup {
     if (!this.config.queues.has(name)) {
-      throw new UnknownQueueError(messages.unknownQueue(name, this.config.queues.keys()));
+      throw new UnknownQueueError(producerMessages.unknownQueue(name, this.config.queues.keys()));
     }
     return { tasks: this.registry.tasksOn(name), maxPayloadBytes: this.config.maxPayloadBytes };
   }

@@ -9,7 +9,9 @@ import {
   RUNTIME_SCHEDULER_ID_PREFIX,
   SCHEDULER_ID_PREFIX,
 } from '../task-queue.constants.js';
-import { messages } from '../task-queue.messages.js';
+import { optionMessages } from '../options/options.messages.js';
+import { scheduleMessages } from '../options/schedule.messages.js';
+import { producerMessages } from './producer.messages.js';
 import { prepareJob, type PreparedJob, type TaskLookup } from './prepared-job.js';
 
 const KNOWN = new Set(['cron', 'every', 'timeZone', 'payload', 'id', 'overlap']);
@@ -28,14 +30,14 @@ export function checkRuntimeSchedule(
 ): RuntimeSchedule | Promise<RuntimeSchedule> {
   const where = `schedule('${name}') on queue '${queue}'`;
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new InvalidOptionsError(messages.notScheduleOptions(where, options));
+    throw new InvalidOptionsError(scheduleMessages.notScheduleOptions(where, options));
   }
   const prepared = prepareJob(lookup, queue, name, options.payload ?? {});
   const when = whenOf(where, options);
   const id = idOf(where, options.id);
   if (options.overlap !== undefined && typeof options.overlap !== 'boolean') {
     throw new InvalidOptionsError(
-      messages.invalidTaskOption(where, 'overlap', options.overlap, 'true or false'),
+      optionMessages.invalidTaskOption(where, 'overlap', options.overlap, 'true or false'),
     );
   }
   const toSchedule = ({ data, opts }: PreparedJob): RuntimeSchedule => ({
@@ -54,22 +56,24 @@ export function checkRuntimeSchedule(
 /** A valid cron (in a known zone) or a valid interval, never both; no unknown option. */
 function whenOf(where: string, options: ScheduleOptions): When {
   for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) throw new InvalidOptionsError(messages.unknownScheduleOption(where, key));
+    if (!KNOWN.has(key))
+      throw new InvalidOptionsError(scheduleMessages.unknownScheduleOption(where, key));
   }
   const { cron, every, timeZone } = options;
   if (every !== undefined) {
     const problem = everyProblem(every);
-    if (problem) throw new InvalidOptionsError(messages.invalidEvery(where, every, problem));
+    if (problem)
+      throw new InvalidOptionsError(scheduleMessages.invalidEvery(where, every, problem));
     if (cron !== undefined || timeZone !== undefined) {
-      throw new InvalidOptionsError(messages.everyWithCron(where));
+      throw new InvalidOptionsError(scheduleMessages.everyWithCron(where));
     }
     return { every: Math.round(every * 1000) };
   }
-  if (cron === undefined) throw new InvalidOptionsError(messages.noRuntimeSchedule(where));
+  if (cron === undefined) throw new InvalidOptionsError(scheduleMessages.noRuntimeSchedule(where));
   const problem = cronProblem(cron);
-  if (problem) throw new InvalidOptionsError(messages.invalidCron(where, cron, problem));
+  if (problem) throw new InvalidOptionsError(scheduleMessages.invalidCron(where, cron, problem));
   if (timeZone !== undefined && !isTimeZone(timeZone)) {
-    throw new InvalidOptionsError(messages.invalidTimeZone(where, timeZone));
+    throw new InvalidOptionsError(scheduleMessages.invalidTimeZone(where, timeZone));
   }
   return { pattern: cron, tz: timeZone ?? DEFAULT_TIME_ZONE };
 }
@@ -79,7 +83,7 @@ function idOf(where: string, id: unknown): string {
   if (id === undefined) return `${RUNTIME_SCHEDULER_ID_PREFIX}${randomUUID()}`;
   if (typeof id !== 'string' || !NAME_PATTERN.test(id)) {
     throw new InvalidOptionsError(
-      messages.invalidTaskOption(where, 'id', id, 'a name (letters, digits, "_", "-", ".")'),
+      optionMessages.invalidTaskOption(where, 'id', id, 'a name (letters, digits, "_", "-", ".")'),
     );
   }
   return `${RUNTIME_SCHEDULER_ID_PREFIX}${id}`;
@@ -93,5 +97,5 @@ function idOf(where: string, id: unknown): string {
 export function checkRuntimeScheduleId(id: unknown): asserts id is string {
   if (typeof id === 'string' && id.startsWith(RUNTIME_SCHEDULER_ID_PREFIX)) return;
   const decorator = typeof id === 'string' && id.startsWith(SCHEDULER_ID_PREFIX);
-  throw new InvalidOptionsError(messages.notRuntimeScheduleId(id, decorator));
+  throw new InvalidOptionsError(producerMessages.notRuntimeScheduleId(id, decorator));
 }

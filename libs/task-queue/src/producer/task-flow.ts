@@ -6,7 +6,7 @@ import {
   UnknownTaskError,
 } from '../errors/index.js';
 import type { TaskFlow } from '../interfaces/task-flow.interface.js';
-import { messages } from '../task-queue.messages.js';
+import { flowMessages } from './task-flow.messages.js';
 import { childRef, type TaskJobOptions } from './job-settings.js';
 import { prepareJob, type PreparedJob, type TaskLookup } from './prepared-job.js';
 import { refuseTransaction } from './transaction-option.js';
@@ -57,22 +57,22 @@ async function prepareNode(
   isChild: boolean,
 ): Promise<PreparedFlow> {
   if (typeof node !== 'object' || node === null || Array.isArray(node)) {
-    throw new InvalidOptionsError(messages.invalidFlowNode(where, node));
+    throw new InvalidOptionsError(flowMessages.invalidFlowNode(where, node));
   }
-  if (ancestors.has(node)) throw new InvalidOptionsError(messages.flowCycle(where));
+  if (ancestors.has(node)) throw new InvalidOptionsError(flowMessages.flowCycle(where));
   const unknown = Object.keys(node).find((field) => !FIELDS.has(field));
-  if (unknown) throw new InvalidOptionsError(messages.unknownFlowField(where, unknown));
+  if (unknown) throw new InvalidOptionsError(flowMessages.unknownFlowField(where, unknown));
   const { name, payload, options, children = [] } = node;
   const queue = node.queue ?? parentQueue;
   if (!Array.isArray(children)) {
-    throw new InvalidOptionsError(messages.flowChildrenNotArray(where, children));
+    throw new InvalidOptionsError(flowMessages.flowChildrenNotArray(where, children));
   }
   if (options && 'key' in options && options.key !== undefined) {
-    throw new InvalidOptionsError(messages.flowKey(where, String(name)));
+    throw new InvalidOptionsError(flowMessages.flowKey(where, String(name)));
   }
   const job = await inPlace(where, async () => {
     if (typeof name !== 'string')
-      throw new InvalidOptionsError(messages.invalidFlowNode(where, node));
+      throw new InvalidOptionsError(flowMessages.invalidFlowNode(where, node));
     refuseTransaction(name, 'enqueueFlow', options);
     return prepareJob(lookups.lookupOf(queue), queue, name, payload, options);
   });
@@ -97,7 +97,7 @@ async function inPlace<T>(where: string, check: () => Promise<T> | T): Promise<T
   } catch (error) {
     const type = ENQUEUE_ERRORS.find((known) => error instanceof known);
     if (!type || !(error instanceof Error) || error.message.startsWith('enqueueFlow:')) throw error;
-    throw new type(messages.inFlow(where, error.message), { cause: error });
+    throw new type(flowMessages.inFlow(where, error.message), { cause: error });
   }
 }
 

@@ -1,5 +1,5 @@
 import { InvalidPayloadError } from '../errors/index.js';
-import { messages } from '../task-queue.messages.js';
+import { producerMessages } from './producer.messages.js';
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
@@ -52,12 +52,14 @@ export function assertPlainPayload(taskName: string, payload: unknown, maxBytes:
     problem = problemOf(payload, steps, [], size);
   }
   if (problem !== undefined) {
-    throw new InvalidPayloadError(messages.invalidPayload(taskName, pathOf(steps), problem));
+    throw new InvalidPayloadError(
+      producerMessages.invalidPayload(taskName, pathOf(steps), problem),
+    );
   }
   if (size.chars * MAX_BYTES_PER_CHAR + size.values * MAX_BYTES_PER_VALUE <= maxBytes) return;
   const bytes = Buffer.byteLength(JSON.stringify(payload));
   if (bytes > maxBytes) {
-    throw new InvalidPayloadError(messages.payloadTooLarge(taskName, bytes, maxBytes));
+    throw new InvalidPayloadError(producerMessages.payloadTooLarge(taskName, bytes, maxBytes));
   }
 }
 

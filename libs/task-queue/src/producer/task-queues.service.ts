@@ -7,7 +7,7 @@ import { QueueCatalogue } from './queue-catalogue.js';
 import { TaskQueue } from './task-queue.js';
 import { TaskRegistry } from '../discovery/task.registry.js';
 import { EventWaiters } from './event-waiters.js';
-import { messages } from '../task-queue.messages.js';
+import { producerMessages } from './producer.messages.js';
 import { InvalidOptionsError, InvalidPayloadError } from '../errors/index.js';
 import { plainDataProblem } from './task-payload.js';
 
@@ -75,7 +75,7 @@ export class TaskQueues {
    */
   async sendEvent(name: string, data: object = {}): Promise<number> {
     if (typeof name !== 'string' || name === '') {
-      throw new InvalidOptionsError(messages.invalidEvent(name, 'the name is empty'));
+      throw new InvalidOptionsError(producerMessages.invalidEvent(name, 'the name is empty'));
     }
     const problem =
       data === null || typeof data !== 'object' || Array.isArray(data)
@@ -83,7 +83,7 @@ export class TaskQueues {
         : plainDataProblem(data, 'data');
     if (problem) {
       throw new InvalidPayloadError(
-        messages.invalidEvent(name, `${problem.path} ${problem.problem}`),
+        producerMessages.invalidEvent(name, `${problem.path} ${problem.problem}`),
       );
     }
     return this.waiters.send(name, data);

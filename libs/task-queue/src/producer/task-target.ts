@@ -1,7 +1,7 @@
 import type { BoundTask } from '../discovery/task.registry.js';
 import { UnknownTaskError } from '../errors/index.js';
 import type { TaskClass } from '../interfaces/typed-task.interface.js';
-import { messages } from '../task-queue.messages.js';
+import { producerMessages } from './producer.messages.js';
 
 /** @internal What naming a task by provider class and method needs to know. */
 export interface TaskByMethod {
@@ -24,7 +24,7 @@ export function resolveTask(
   const task = lookup.byMethod(target, method);
   if (!task || task.definition.queue !== queue) {
     throw new UnknownTaskError(
-      messages.unknownTaskMethod(`${target.name}.${method}`, queue, task?.definition.queue),
+      producerMessages.unknownTaskMethod(`${target.name}.${method}`, queue, task?.definition.queue),
     );
   }
   return [task.definition.name, ...rest];

@@ -1,6 +1,6 @@
 import { TaskWaitTimeoutError } from '../errors/index.js';
 import type { TaskJobStatus } from '../interfaces/task-job.interface.js';
-import { messages } from '../task-queue.messages.js';
+import { waitMessages } from './wait-timeout.messages.js';
 
 /** @internal Where the workers of a queue must run, for the error of a wait nothing served. */
 export interface WorkerHint {
@@ -36,7 +36,7 @@ export function waitTimedOut(
   const status = WAITING.includes(facts.status) ? facts.status : undefined;
   const known = { ...facts, status };
   return new TaskWaitTimeoutError(
-    messages.waitTimedOut(name, id, seconds, method, known),
+    waitMessages.waitTimedOut(name, id, seconds, method, known),
     id,
     facts.workers,
     status,

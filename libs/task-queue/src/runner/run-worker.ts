@@ -12,7 +12,8 @@ import type { WorkerSettings } from '../interfaces/task-queue-options.interface.
 import { rules } from '../options/option-rules.js';
 import type { TaskQueueConfig } from '../task-queue.config.js';
 import { TASK_QUEUE_CONFIG } from '../task-queue.constants.js';
-import { messages } from '../task-queue.messages.js';
+import { optionMessages } from '../options/options.messages.js';
+import { runnerMessages } from './runner.messages.js';
 import { ShutdownOnSignals } from './shutdown-on-signals.js';
 import { processModule } from './task-queue-process.module.js';
 import { workerReadyLine } from './worker-ready.js';
@@ -20,7 +21,9 @@ import { workerReadyLine } from './worker-ready.js';
 /** The worker settings of `options`, checked; a `TaskQueueConfigError` saying what is wrong. */
 function workerSettings({ queues, concurrency }: RunWorkerOptions): WorkerSettings {
   const invalid = (option: string, value: unknown, expected: string) =>
-    new TaskQueueConfigError(messages.invalidTaskOption('runWorker', option, value, expected));
+    new TaskQueueConfigError(
+      optionMessages.invalidTaskOption('runWorker', option, value, expected),
+    );
   if (queues !== undefined) {
     const named = Array.isArray(queues) && queues.length > 0;
     if (!named || queues.some((queue) => typeof queue !== 'string' || queue.trim() === '')) {
@@ -38,7 +41,7 @@ export function taskQueueConfigOf(app: INestApplicationContext, where: string): 
   try {
     return app.get<TaskQueueConfig>(TASK_QUEUE_CONFIG);
   } catch {
-    throw new TaskQueueConfigError(messages.noTaskQueueModule(where));
+    throw new TaskQueueConfigError(runnerMessages.noTaskQueueModule(where));
   }
 }
 

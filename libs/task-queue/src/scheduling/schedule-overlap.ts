@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import { messages } from '../task-queue.messages.js';
+import { schedulingMessages } from './scheduling.messages.js';
 
 /** @internal A job as the overlap rule reads it. */
 export interface ScheduleTick {
@@ -46,7 +46,7 @@ export class ScheduleOverlap {
     }
     if (!this.skipping.has(schedule)) {
       this.skipping.add(schedule);
-      this.logger.warn(messages.overlapSkipped(schedule, job.name, this.queueName));
+      this.logger.warn(schedulingMessages.overlapSkipped(schedule, job.name, this.queueName));
     }
     return true;
   }

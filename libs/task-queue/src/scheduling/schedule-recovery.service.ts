@@ -8,7 +8,7 @@ import {
 import { BackendHealth, storeName } from '../observability/backend-health.js';
 import type { TaskQueueConfig } from '../task-queue.config.js';
 import { TASK_QUEUE_CONFIG } from '../task-queue.constants.js';
-import { messages } from '../task-queue.messages.js';
+import { schedulingMessages } from './scheduling.messages.js';
 import { ScheduleStore, sourceOf, type StoredSchedule } from './task-schedule.store.js';
 import { TaskScheduler } from './task-scheduler.service.js';
 
@@ -75,7 +75,7 @@ export class ScheduleRecovery implements OnApplicationBootstrap, OnApplicationSh
         // The first look of a process on a fresh namespace finds no marker either: nothing
         // was lost since this process reconciled its schedules at bootstrap.
         if (this.marked) {
-          this.logger.warn(messages.schedulesLost(storeName(this.backend.kind)));
+          this.logger.warn(schedulingMessages.schedulesLost(storeName(this.backend.kind)));
           await this.scheduler.reconcileAll();
           await this.restoreRuntimeSchedules();
         }
@@ -86,7 +86,7 @@ export class ScheduleRecovery implements OnApplicationBootstrap, OnApplicationSh
     } catch (error) {
       // An outage is reported once, by the backend; the check runs again when it ends.
       if (!this.stopping && !this.backend.outage.ongoing) {
-        this.logger.error(messages.schedulesNotChecked((error as Error).message));
+        this.logger.error(schedulingMessages.schedulesNotChecked((error as Error).message));
       }
     }
   }

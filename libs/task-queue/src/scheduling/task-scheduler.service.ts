@@ -14,7 +14,7 @@ import {
   SCHEDULER_ID_PREFIX,
   TASK_QUEUE_CONFIG,
 } from '../task-queue.constants.js';
-import { messages } from '../task-queue.messages.js';
+import { schedulingMessages } from './scheduling.messages.js';
 import { ScheduledTasks, type ScheduledTask } from './scheduled-tasks.js';
 import {
   describeWhen,
@@ -89,7 +89,7 @@ export class TaskScheduler implements OnApplicationBootstrap, OnApplicationShutd
       await this.reconcileAll();
       return;
     }
-    this.logger.warn(messages.schedulesDeferred(storeName(this.backend.kind), names));
+    this.logger.warn(schedulingMessages.schedulesDeferred(storeName(this.backend.kind), names));
     this.stopWaiting = this.backend.onceReachable(() => void this.reconcileAll());
   }
 
@@ -109,7 +109,9 @@ export class TaskScheduler implements OnApplicationBootstrap, OnApplicationShutd
     } catch (error) {
       if (!this.stopping) {
         const store = storeName(this.backend.kind);
-        this.logger.error(messages.schedulesFailed(store, name, (error as Error).message));
+        this.logger.error(
+          schedulingMessages.schedulesFailed(store, name, (error as Error).message),
+        );
       }
     }
   }

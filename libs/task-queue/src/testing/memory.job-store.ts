@@ -12,7 +12,7 @@ import {
   type RuntimeSchedule,
 } from '../scheduling/task-schedule.store.js';
 import { TaskQueues } from '../producer/task-queues.service.js';
-import { messages } from '../task-queue.messages.js';
+import { optionMessages } from '../options/options.messages.js';
 import { ActiveRuns } from '../worker/active-runs.js';
 import { RunContexts } from '../worker/run-contexts.js';
 import { RunFailure } from '../worker/run-outcome.js';
@@ -58,7 +58,7 @@ export class MemoryJobStore extends JobStore implements MemoryJobRunner, OnAppli
     const { mode = 'manual' } = options;
     if (mode !== 'manual' && mode !== 'inline') {
       throw new TaskQueueConfigError(
-        messages.invalidOption('TaskQueueTestingModule mode', mode, "'manual' or 'inline'"),
+        optionMessages.invalidOption('TaskQueueTestingModule mode', mode, "'manual' or 'inline'"),
       );
     }
     this.jobs = new MemoryJobs(mode, this);

@@ -4,7 +4,7 @@ import { taskFailed } from '../producer/job-outcome.js';
 import type { QueueJobStore } from '../producer/job-store.js';
 import type { PreparedJob } from '../producer/prepared-job.js';
 import type { PreparedFlow } from '../producer/task-flow.js';
-import { messages } from '../task-queue.messages.js';
+import { flowMessages } from '../producer/task-flow.messages.js';
 import { publicSchedules } from '../scheduling/task-schedule.store.js';
 import { ABORTED_REASON } from '../task-queue.constants.js';
 import { MemoryJob } from './memory-job.js';
@@ -124,7 +124,7 @@ export class MemoryJobs {
     const { parent } = job;
     if (!parent?.unfinished || (job.status !== 'failed' && job.status !== 'aborted')) return;
     parent.status = job.status;
-    parent.error = messages.childFailed(job.name, job.id, job.queue, job.error ?? '');
+    parent.error = flowMessages.childFailed(job.name, job.id, job.queue, job.error ?? '');
     this.ended(parent);
   }
 

@@ -7,7 +7,7 @@ import {
 import { WorkerShutdownError } from '../errors/worker-shutdown.error.js';
 import { RunSuspension } from '../durable/run-suspension.js';
 import { ABORTED_REASON } from '../task-queue.constants.js';
-import { messages } from '../task-queue.messages.js';
+import { workerMessages } from './worker.messages.js';
 import type { RunnableJob } from './runnable-job.js';
 
 /**
@@ -80,7 +80,7 @@ export function runFailureOf(
     return new RunFailure('failed', thrown, true);
   }
   // The backend records only an Error's message; keep the text of anything else thrown.
-  const error = thrown instanceof Error ? thrown : new Error(messages.nonErrorThrown(thrown));
+  const error = thrown instanceof Error ? thrown : new Error(workerMessages.nonErrorThrown(thrown));
   if (job.failsForGood?.(error)) return new RunFailure('failed', error, true);
   const last = job.attemptsMade + 1 >= job.attempts;
   return new RunFailure(last ? 'failed' : 'retrying', error, false);

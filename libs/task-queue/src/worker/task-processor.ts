@@ -6,7 +6,8 @@ import type { TaskQueue } from '../producer/task-queue.js';
 import type { EventWaiters } from '../producer/event-waiters.js';
 import { validateWithSchema } from '../producer/task-schema.js';
 import { ABORTED_REASON } from '../task-queue.constants.js';
-import { messages } from '../task-queue.messages.js';
+import { producerMessages } from '../producer/producer.messages.js';
+import { workerMessages } from './worker.messages.js';
 import type { ActiveRuns } from './active-runs.js';
 import { runFailureOf } from './run-outcome.js';
 import type { RunContexts } from './run-contexts.js';
@@ -53,7 +54,9 @@ export function taskProcessor(
   const runJob = (job: RunnableJob): Promise<unknown> => {
     const task = tasks.get(job.name);
     if (!task) {
-      const unknown = new NonRetryableError(messages.unknownTaskInWorker(job.name, queueName));
+      const unknown = new NonRetryableError(
+        workerMessages.unknownTaskInWorker(job.name, queueName),
+      );
       return new Promise<never>(() => failed(unknown, job));
     }
     const id = job.id;
@@ -117,7 +120,9 @@ async function runChecked(
     if (task.schema) {
       const checked = await validateWithSchema(task.schema, run.payload);
       if ('problem' in checked) {
-        throw new NonRetryableError(messages.invalidPayloadBySchema(job.name, checked.problem));
+        throw new NonRetryableError(
+          producerMessages.invalidPayloadBySchema(job.name, checked.problem),
+        );
       }
       run.payload = checked.value as object;
     }

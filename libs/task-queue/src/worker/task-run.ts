@@ -16,7 +16,7 @@ import {
   DEFAULT_MAX_PAYLOAD_BYTES,
   SHUTDOWN_REASON,
 } from '../task-queue.constants.js';
-import { messages } from '../task-queue.messages.js';
+import { workerMessages } from './worker.messages.js';
 import type { RunnableJob } from './runnable-job.js';
 import { RunContext } from './task-run.context.js';
 import { deadlines, type TimedRun } from './task-run.deadlines.js';
@@ -55,9 +55,9 @@ export type QueueRateLimiter = (ms: number) => Promise<void>;
  */
 export function rateLimitedError(label: string, seconds: unknown): TaskRateLimitedError {
   if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
-    throw new InvalidOptionsError(messages.invalidRateLimit(label, seconds));
+    throw new InvalidOptionsError(workerMessages.invalidRateLimit(label, seconds));
   }
-  return new TaskRateLimitedError(messages.rateLimited(label, seconds), seconds);
+  return new TaskRateLimitedError(workerMessages.rateLimited(label, seconds), seconds);
 }
 
 /** @internal Where a run reports what it cannot throw. */
@@ -232,13 +232,14 @@ export class TaskRun<T = unknown> implements TimedRun {
     this.fail!(reason);
     // A body that stops by rethrowing its signal's reason did what was asked: nothing to report.
     this.running?.catch((error: unknown) => {
-      if (error !== reason) this.reporter.warn(messages.lateFailure(this.label, textOf(error)));
+      if (error !== reason)
+        this.reporter.warn(workerMessages.lateFailure(this.label, textOf(error)));
     });
   }
 
   /** Reports a per-job provider's hook that threw while the job was settled. */
   hookFailed(error: unknown): void {
-    this.reporter.warn(messages.hookFailed(this.label, textOf(error)));
+    this.reporter.warn(workerMessages.hookFailed(this.label, textOf(error)));
   }
 
   /** Marks the body's own outcome as the run's; false if the run had already ended. */
@@ -251,6 +252,6 @@ export class TaskRun<T = unknown> implements TimedRun {
 
   /** @internal Ends the run at its deadline. */
   timeOut(): void {
-    this.stop(new TaskTimeoutError(messages.timedOut(this.label, this.timeoutMs / 1000)));
+    this.stop(new TaskTimeoutError(workerMessages.timedOut(this.label, this.timeoutMs / 1000)));
   }
 }

@@ -13,7 +13,7 @@ import { TaskQueues } from '../producer/task-queues.service.js';
 import { TaskScheduler } from '../scheduling/task-scheduler.service.js';
 import type { TaskQueueConfig } from '../task-queue.config.js';
 import { MAX_STALLED_COUNT, SHUTDOWN_REASON, TASK_QUEUE_CONFIG } from '../task-queue.constants.js';
-import { messages } from '../task-queue.messages.js';
+import { workerMessages } from './worker.messages.js';
 import { ActiveRuns } from './active-runs.js';
 import {
   RunControl,
@@ -70,7 +70,7 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
       const queue = this.taskQueues.get(name);
       const limits = this.config.limits.get(name);
       const pause = this.control.pauses(name, limits?.rateLimit !== undefined, (error, retryMs) =>
-        this.logger.error(messages.pauseNotReleased(name, error.message, retryMs / 1000)),
+        this.logger.error(workerMessages.pauseNotReleased(name, error.message, retryMs / 1000)),
       );
       this.pauses.push(pause);
       const { active, logger, tracing } = this;
@@ -134,7 +134,7 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     const graceful = workers.length > 0 && (await this.backend.ping(BACKEND_CHECK_MS)).reachable;
     const store = storeName(this.backend.kind);
     if (!graceful && workers.length > 0) {
-      this.logger.warn(messages.workersClosedWithoutBackend(store));
+      this.logger.warn(workerMessages.workersClosedWithoutBackend(store));
     }
     let forced = false;
     let force: NodeJS.Timeout | undefined;
@@ -150,7 +150,9 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     const forceClose = new Promise<void>((resolve) => {
       force = setTimeout(() => {
         forced = true;
-        this.logger.warn(messages.forcedWorkerClose(store, graceMs + FORCE_CLOSE_AFTER_GRACE_MS));
+        this.logger.warn(
+          workerMessages.forcedWorkerClose(store, graceMs + FORCE_CLOSE_AFTER_GRACE_MS),
+        );
         for (const worker of workers) worker.disconnect().catch(() => undefined);
         this.control.disconnectAll();
         resolve();
@@ -161,7 +163,7 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     clearTimeout(force);
     // Without the backend, the warnings above said where the active jobs go.
     if (graceful && !forced) {
-      this.logger.log(messages.workersStopped(wentBack, this.config.shutdownGracePeriod));
+      this.logger.log(workerMessages.workersStopped(wentBack, this.config.shutdownGracePeriod));
     }
   }
 

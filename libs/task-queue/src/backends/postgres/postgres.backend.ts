@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FlowProducer, Queue, QueueEvents, Worker, type Processor } from 'bullmq';
 import type { FinishedJob } from '../bullmq.outcomes.js';
 import { BackendUnavailableError } from '../../errors/index.js';
-import { messages } from '../../task-queue.messages.js';
+import { backendMessages } from '../backend.messages.js';
 import type { Reachability } from '../../observability/backend-health.js';
 import { QueueBackend, type QueueRole, type WorkerSettings } from '../queue-backend.js';
 import { storeName } from '../../observability/backend-health.js';
@@ -207,7 +207,7 @@ export class PostgresBackend extends QueueBackend {
     if (this.schema.notMigrated) return this.schema.notMigrated;
     const reason = this.lastError ?? `no answer within ${waitedMs} ms`;
     return new BackendUnavailableError(
-      messages.backendUnavailable(queue, storeName(this.kind), reason),
+      backendMessages.backendUnavailable(queue, storeName(this.kind), reason),
     );
   }
 
@@ -216,7 +216,7 @@ export class PostgresBackend extends QueueBackend {
     const { reachable, error: why } = await this.ping(1000);
     if (reachable) return undefined;
     return new BackendUnavailableError(
-      messages.backendUnavailable(queue, storeName(this.kind), `${textOf(error)}; ${why}`),
+      backendMessages.backendUnavailable(queue, storeName(this.kind), `${textOf(error)}; ${why}`),
       { cause: error },
     );
   }

@@ -5,7 +5,7 @@ import {
   type PgPool,
 } from 'bullmq';
 import { TaskQueueConfigError } from '../../errors/index.js';
-import { messages } from '../../task-queue.messages.js';
+import { backendMessages } from '../backend.messages.js';
 
 /**
  * @internal The PostgreSQL schema the queues live in: named by the configuration, or by a
@@ -56,7 +56,7 @@ export class PostgresSchema {
     } catch (error) {
       if (!(error instanceof SchemaMigrationRequiredError)) throw error;
       this.notMigrated = new TaskQueueConfigError(
-        messages.schemaNotMigrated(this.store, schema, error.message),
+        backendMessages.schemaNotMigrated(this.store, schema, error.message),
         { cause: error },
       );
       throw this.notMigrated;

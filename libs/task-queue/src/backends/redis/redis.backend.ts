@@ -2,7 +2,7 @@ import { FlowProducer, Queue, QueueEvents, Worker, type Processor } from 'bullmq
 import { RedisUnavailableError } from '../../errors/index.js';
 import type { RedisConnection } from '../../interfaces/task-queue-options.interface.js';
 import { SCHEDULE_LOCK_TTL_MS } from '../../task-queue.constants.js';
-import { messages } from '../../task-queue.messages.js';
+import { backendMessages } from '../backend.messages.js';
 import type { Reachability } from '../../observability/backend-health.js';
 import { QueueBackend, type QueueRole, type WorkerSettings } from '../queue-backend.js';
 import { abortChannel, MARK_ABORTED_SCRIPT } from './redis.abort.js';
@@ -113,7 +113,7 @@ export class RedisBackend extends QueueBackend {
     if (error instanceof RedisUnavailableError) return error;
     if (error instanceof Error && NOT_SENT.test(error.message)) {
       const reason = `the connection dropped: ${error.message}`;
-      return new RedisUnavailableError(messages.backendUnavailable(queue, 'Redis', reason));
+      return new RedisUnavailableError(backendMessages.backendUnavailable(queue, 'Redis', reason));
     }
     return undefined;
   }
@@ -121,7 +121,7 @@ export class RedisBackend extends QueueBackend {
   /** The error of a command (enqueue or read) that found Redis unreachable after `waitedMs`. */
   unavailable(queue: string, waitedMs: number): Error {
     const reason = `connection ${this.producer.status} after ${waitedMs} ms`;
-    return new RedisUnavailableError(messages.backendUnavailable(queue, 'Redis', reason));
+    return new RedisUnavailableError(backendMessages.backendUnavailable(queue, 'Redis', reason));
   }
 
   async markAborted(queue: string, id: string, reason: string): Promise<-1 | 0 | 1> {

@@ -5,7 +5,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { ENQUEUE_CONNECT_TIMEOUT_MS } from '../../task-queue.constants.js';
-import { messages } from '../../task-queue.messages.js';
+import { backendMessages } from '../backend.messages.js';
 import { QueueBackend } from '../queue-backend.js';
 import { RedisBackend } from './redis.backend.js';
 
@@ -36,7 +36,7 @@ export class TaskQueueRedisPolicy implements OnApplicationBootstrap, OnApplicati
       // An unreachable Redis is reported by the clients that need it; nothing to check then.
       if (!(await redis.whenReady(ENQUEUE_CONNECT_TIMEOUT_MS))) return;
       const policy = await redis.maxmemoryPolicy();
-      if (policy && policy !== 'noeviction') this.logger.warn(messages.redisPolicy(policy));
+      if (policy && policy !== 'noeviction') this.logger.warn(backendMessages.redisPolicy(policy));
     } catch (error) {
       // CONFIG is often disabled or renamed on managed Redis: the policy is then unknown.
       this.logger.debug(`maxmemory-policy not checked: ${(error as Error).message}`);
