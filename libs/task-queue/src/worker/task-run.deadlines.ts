@@ -59,11 +59,6 @@ export class RunDeadlines {
     this.armedFor = Infinity;
   }
 
-  /** How many runs have a deadline here, for tests. */
-  get size(): number {
-    return this.count;
-  }
-
   private arm(deadline: number): void {
     clearTimeout(this.timer);
     this.armedFor = deadline;

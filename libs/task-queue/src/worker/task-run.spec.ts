@@ -1,12 +1,18 @@
 import { TaskAbortedError, TaskTimeoutError } from '../errors/index.js';
 import type { TaskContext } from '../interfaces/task-context.interface.js';
 import { WorkerShutdownError } from '../errors/worker-shutdown.error.js';
-import { deadlines } from './task-run.deadlines.js';
 import { TaskRun, type RunJob } from './task-run.js';
 import { ABORTED_REASON, SHUTDOWN_REASON } from '../task-queue.constants.js';
 import type { TaskQueue } from '../producer/task-queue.js';
 
 const never = () => new Promise<never>(() => undefined);
+
+/** A run that ended is out of the process's list of deadlines: no deadline, no neighbours. */
+function expectOutOfDeadlines(run: TaskRun): void {
+  expect(run.deadline).toBe(Infinity);
+  expect(run.prevTimed).toBeUndefined();
+  expect(run.nextTimed).toBeUndefined();
+}
 
 function makeRun(warnings: string[] = [], progress: unknown[] = []): TaskRun {
   const job: RunJob = {
@@ -133,17 +139,18 @@ describe('TaskRun', () => {
         () => Infinity,
         (error: unknown) => (expect(error).toBeInstanceOf(TaskTimeoutError), performance.now()),
       );
-    const long = endedAt(makeRun().execute(() => never(), 400));
+    const runs = [makeRun(), makeRun(), makeRun()];
+    const long = endedAt(runs[0].execute(() => never(), 400));
     // Settles first, between the other two in the list of deadlines.
-    const finishes = makeRun().execute(async () => 'done', 100);
+    const finishes = runs[1].execute(async () => 'done', 100);
     // Starts later with an earlier deadline: the shared timer must be brought forward for it.
-    const short = endedAt(makeRun().execute(() => never(), 40));
+    const short = endedAt(runs[2].execute(() => never(), 40));
     await expect(finishes).resolves.toBe('done');
     const [shortAt, longAt] = await Promise.all([short, long]);
     expect(shortAt - started).toBeGreaterThanOrEqual(39);
     expect(shortAt - started).toBeLessThan(300);
     expect(longAt - started).toBeGreaterThanOrEqual(399);
-    expect(deadlines.size).toBe(0);
+    for (const run of runs) expectOutOfDeadlines(run);
   });
 
   it('keeps a timeout longer than a timer can wait (24.8 days) from firing early', async () => {
@@ -155,6 +162,6 @@ describe('TaskRun', () => {
     expect(outcome).toBe('pending');
     run.cancel(ABORTED_REASON);
     await expect(result).rejects.toBeInstanceOf(TaskAbortedError);
-    expect(deadlines.size).toBe(0);
+    expectOutOfDeadlines(run);
   });
 });

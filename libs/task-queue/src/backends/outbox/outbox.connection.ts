@@ -37,7 +37,6 @@ export class OutboxConnection {
   readonly sql: OutboxSql;
   private opened?: Promise<OutboxPool>;
   private ready?: Promise<void>;
-  private database?: Promise<string>;
   private closed = false;
 
   constructor(
@@ -80,18 +79,6 @@ export class OutboxConnection {
     if (!(rows[0] as { present: boolean }).present) {
       throw new TaskQueueConfigError(outboxMessages.notMigrated(this.config.schema));
     }
-  }
-
-  /** The name of the outbox's database, read once. */
-  databaseName(): Promise<string> {
-    if (!this.database) {
-      const read = this.query('SELECT current_database() AS database').then(
-        ({ rows }) => (rows[0] as { database: string }).database,
-      );
-      this.database = read;
-      read.catch(() => this.database === read && (this.database = undefined));
-    }
-    return this.database;
   }
 
   async query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> {

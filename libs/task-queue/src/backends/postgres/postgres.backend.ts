@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { FlowProducer, Queue, QueueEvents, Worker, type Processor } from 'bullmq';
 import type { FinishedJob } from '../bullmq.outcomes.js';
 import { BackendUnavailableError } from '../../errors/index.js';
@@ -13,10 +12,11 @@ import {
 } from './namespaced.connection.js';
 import { PostgresAborts } from './postgres.aborts.js';
 import { PostgresClients } from './postgres.clients.js';
-import { answersQuery, textOf, type PostgresSetup } from './postgres.connection.js';
+import { textOf, type PostgresSetup } from './postgres.connection.js';
 import { finishedJobs } from './postgres.finished.js';
 import { PostgresEventWaiters } from './postgres.event-waiters.js';
 import { PostgresLocks } from './postgres.lock.js';
+import { PostgresReadiness } from './postgres.readiness.js';
 import { PostgresRetention } from './postgres.retention.js';
 import { PostgresSchema } from './postgres.schema.js';
 import { PostgresSession } from './postgres.session.js';
@@ -28,9 +28,6 @@ const EVENT_POLL_MS = 500;
 
 /** How soon a worker whose fetch failed (the server restarting) tries again, in ms. */
 const RUN_RETRY_MS = 2000;
-
-/** How often an unreachable server is tried again while waiting for it, in ms. */
-const RETRY_MS = 1000;
 
 /**
  * @internal Queues on PostgreSQL with BullMQ's own PostgreSQL backend, on a server or on an
@@ -53,12 +50,7 @@ export class PostgresBackend extends QueueBackend {
   private readonly locks: PostgresLocks;
   private readonly transactions: PostgresTransactions;
   private readonly waiters: PostgresEventWaiters;
-  private ready = false;
-  /** Whether the schema was found ready once (it stays so). */
-  private prepared = false;
-  /** Why the last check found the server unreachable. */
-  private lastError?: string;
-  private stopping = false;
+  private readonly readiness: PostgresReadiness;
 
   constructor(
     private readonly setup: PostgresSetup,
@@ -87,32 +79,25 @@ export class PostgresBackend extends QueueBackend {
     this.aborts = new PostgresAborts(setup.pool, this.session);
     this.locks = new PostgresLocks(this.session);
     this.transactions = new PostgresTransactions(setup.kind, setup.pool, setup.db);
-    this.waiters = new PostgresEventWaiters(setup.pool, () => this.schemaReady());
+    this.readiness = new PostgresReadiness(
+      setup.pool,
+      setup.kind,
+      this.schema,
+      this.transactions,
+      this.outage,
+    );
+    this.waiters = new PostgresEventWaiters(setup.pool, this.readiness);
     this.session.on('error', (error: Error) =>
       this.reportError('PostgreSQL LISTEN connection', error),
     );
     this.retention = new PostgresRetention(setup.pool, this.schema, this.logger, this.outage);
     // An idle connection of the pool that fails has lost the server.
     setup.pool.on('error', (error) => this.outage.failed('PostgreSQL pool', error));
-    // No connection says when the server is back: ask it until it answers.
-    this.outage.onStart(() => void this.probeUntilReachable());
-  }
-
-  private async probeUntilReachable(): Promise<void> {
-    while (this.outage.ongoing && !this.stopping) {
-      await sleep(RETRY_MS);
-      if (!this.stopping) await this.ping(RETRY_MS);
-    }
   }
 
   /** The schema, ready for BullMQ (migrated, or checked when migrations are off). */
   schemaReady(): Promise<string> {
-    return this.schema.whenReady().then(async (schema) => {
-      // Named before any enqueue: inside a caller's PGlite transaction, it would wait.
-      if (this.kind === 'pglite') await this.transactions.nameInstance();
-      this.ready = this.prepared = true;
-      return schema;
-    });
+    return this.readiness.schemaReady();
   }
 
   /** The add's commands go through the caller's transaction, once it is found usable. */
@@ -165,7 +150,7 @@ export class PostgresBackend extends QueueBackend {
   }
 
   isReady(): boolean {
-    return this.ready;
+    return this.readiness.isReady;
   }
 
   /** Also the server ending sessions (a restart: 57P01) or refusing them while it starts. */
@@ -173,39 +158,19 @@ export class PostgresBackend extends QueueBackend {
     return super.isConnectionError(error) || connectionLost(error) || this.outage.ongoing;
   }
 
-  /**
-   * Whether the server answers within `timeoutMs`, and then the schema is ready (preparing it,
-   * migrations included, is not held to that time: a first start may take a while).
-   */
-  async whenReady(timeoutMs: number): Promise<boolean> {
-    if (!(await this.ping(timeoutMs)).reachable) return false;
-    try {
-      await this.schemaReady();
-      return true;
-    } catch (error) {
-      if (this.schema.notMigrated) throw this.schema.notMigrated;
-      this.ready = false;
-      this.lastError = textOf(error);
-      return false;
-    }
+  /** Whether the server answers within `timeoutMs`, and then the schema is ready. */
+  whenReady(timeoutMs: number): Promise<boolean> {
+    return this.readiness.whenReady(timeoutMs);
   }
 
-  /**
-   * Whether the server answers a trivial query within `timeoutMs`. PGlite runs in this process:
-   * it cannot be out of reach, only slow to start, so it gets the time it takes.
-   */
-  async ping(timeoutMs: number): Promise<Reachability> {
-    const result = await answersQuery(this.setup.pool, timeoutMs, this.kind === 'pglite');
-    // Reachable again, ready again if the schema was ready once (it stays so).
-    this.ready = result.reachable && this.prepared;
-    if (result.reachable) this.outage.reachable();
-    this.lastError = result.error;
-    return result;
+  /** Whether the server answers a trivial query within `timeoutMs`. */
+  ping(timeoutMs: number): Promise<Reachability> {
+    return this.readiness.ping(timeoutMs);
   }
 
   unavailable(queue: string, waitedMs: number): Error {
     if (this.schema.notMigrated) return this.schema.notMigrated;
-    const reason = this.lastError ?? `no answer within ${waitedMs} ms`;
+    const reason = this.readiness.lastError ?? `no answer within ${waitedMs} ms`;
     return new BackendUnavailableError(
       backendMessages.backendUnavailable(queue, storeName(this.kind), reason),
     );
@@ -259,17 +224,7 @@ export class PostgresBackend extends QueueBackend {
   }
 
   onceReachable(listener: () => void): () => void {
-    let stopped = false;
-    void (async () => {
-      while (!stopped && !this.stopping) {
-        if ((await this.ping(RETRY_MS)).reachable) {
-          if (!stopped) listener();
-          return;
-        }
-        await sleep(RETRY_MS);
-      }
-    })();
-    return () => (stopped = true);
+    return this.readiness.onceReachable(listener);
   }
 
   disconnectWorkers(): void {
@@ -277,7 +232,7 @@ export class PostgresBackend extends QueueBackend {
   }
 
   protected async closeConnections(): Promise<void> {
-    this.stopping = true;
+    this.readiness.close();
     this.aborts.close();
     await this.retention.close();
     await this.session.close();

@@ -1,4 +1,5 @@
 import type { PgPool } from 'bullmq';
+import type { PostgresReadiness } from './postgres.readiness.js';
 
 /** The table of the jobs waiting for events, in the queues' schema. */
 const TABLE = 'task_queue_event_waiter';
@@ -13,7 +14,7 @@ export class PostgresEventWaiters {
 
   constructor(
     private readonly pool: PgPool,
-    private readonly schemaReady: () => Promise<string>,
+    private readonly readiness: Pick<PostgresReadiness, 'schemaReady'>,
   ) {}
 
   async add(event: string, field: string, body: string): Promise<void> {
@@ -57,7 +58,7 @@ export class PostgresEventWaiters {
   }
 
   private async create(): Promise<void> {
-    await this.schemaReady();
+    await this.readiness.schemaReady();
     const ddl = `CREATE TABLE IF NOT EXISTS ${TABLE} (
       event text NOT NULL, waiter text NOT NULL, body text NOT NULL,
       PRIMARY KEY (event, waiter))`;

@@ -5,9 +5,8 @@ import { routeCommand, type CommandRows, type SendCommand } from './postgres.com
 export const BATCHED_COMMAND = 'move_to_completed_fetch';
 
 /**
- * Most statements of one worker's completions on their way at once. Measured on PostgreSQL 15
- * (docs/postgres.md): one or two in flight gave the most jobs per second at concurrency 10
- * and 50; as many as the worker's concurrency (no batching) the fewest.
+ * Most statements of one worker's completions on their way at once: the number that gave the
+ * most jobs per second as measured (docs/postgres.md, "Completions in batches").
  */
 const MOST_IN_FLIGHT = 2;
 
