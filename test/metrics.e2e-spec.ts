@@ -1,6 +1,7 @@
 // The module's prom-client metrics and the JSON finished-job line, in this process, on each
 // backend: runs counted by outcome, applications sharing a registry (and prom-client's default
-// one), one closed while the other goes on. A backend outage: health-metrics.e2e-spec.ts.
+// one), one closed while the other goes on, executions that suspended their job (sleeping,
+// waiting). A backend outage: health-metrics.e2e-spec.ts.
 import { describe, expect, it } from '@jest/globals';
 import { ConsoleLogger, Injectable, Module, type LogLevel } from '@nestjs/common';
 import { register, Registry } from 'prom-client';
@@ -20,6 +21,16 @@ class MetricTasks {
   @Task('tick')
   async tick(_ctx: TaskContext, { n }: { n: number }): Promise<number> {
     return n;
+  }
+
+  @Task('nap')
+  async nap(ctx: TaskContext): Promise<void> {
+    await ctx.sleep(0.2);
+  }
+
+  @Task('confirm')
+  async confirm(ctx: TaskContext, { userId }: { userId: number }): Promise<unknown> {
+    return ctx.waitForEvent('email.confirmed', { match: { userId }, timeout: 60 });
   }
 
   @Task({ name: 'boom', retries: 1, retryDelay: 0 })
@@ -119,6 +130,32 @@ describe('prom-client metrics', () => {
     });
     expect(found.size).toBeGreaterThan(0);
     expect(await second.get(TaskQueueMetrics).prometheus()).toBe(await register.metrics());
+  }, 60_000);
+
+  it('counts the executions that suspended their job apart: sleeping, waiting', async () => {
+    const registry = new Registry();
+    const app = await start('metrics-suspended', 'durable', { metrics: { registry } });
+    const queue = app.get(TaskQueues).get('durable');
+    await queue.enqueue('nap', {});
+    const waiting = await queue.enqueue('confirm', { userId: 3 });
+    const read = () => registry.metrics();
+    await samplesReaching(read, {
+      [count('durable', 'nap', 'sleeping')]: 1,
+      [count('durable', 'nap', 'completed')]: 1,
+      [count('durable', 'confirm', 'waiting')]: 1,
+    });
+    expect(await app.get(TaskQueues).sendEvent('email.confirmed', { userId: 3 })).toBe(1);
+    const found = await samplesReaching(read, {
+      [count('durable', 'confirm', 'waiting')]: 1,
+      [count('durable', 'confirm', 'completed')]: 1,
+    });
+    expect((await queue.getJob(waiting.id))?.result).toEqual({ userId: 3 });
+    // A suspension is neither a failure nor a retry.
+    for (const task of ['nap', 'confirm']) {
+      for (const outcome of ['failed', 'retrying']) {
+        expect(found.has(count('durable', task, outcome))).toBe(false);
+      }
+    }
   }, 60_000);
 
   it('metrics: false records nothing and prometheus() says why', async () => {

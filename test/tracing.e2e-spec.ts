@@ -2,7 +2,7 @@
 // exporter registered in this process: the HTTP server span (instrumentation-http), the enqueue's
 // PRODUCER span as its child, the run's CONSUMER span as the enqueue's child, and what the run's
 // per-job providers and body do nested under the run. Also failures, retries, ticks, the
-// jobs of a flow (on two queues) and of a map.
+// jobs of a flow (on two queues) and of a map, and a durable task's steps under each execution.
 import nodeHttp from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
@@ -99,6 +99,18 @@ class TracedTasks {
     throw new UnrecoverableError('card declined');
   }
 
+  /** A step, a sleep, then a step that fails on the first attempt: three executions. */
+  @Task({ name: 'stepped', retries: 1, retryDelay: 0 })
+  async stepped(ctx: TaskContext) {
+    const where = () => trace.getActiveSpan()?.spanContext().spanId ?? 'none';
+    await ctx.step('charge', () => void seen.set(`charge:${ctx.job.id}`, where()));
+    await ctx.sleep(0.2);
+    await ctx.step('receipt', () => {
+      if (ctx.job.attempt === 1) throw new RangeError('receipt service down');
+      seen.set(`receipt:${ctx.job.id}`, where());
+    });
+  }
+
   @ScheduledTask({ name: 'tick', every: 1 })
   tick() {}
 
@@ -156,6 +168,8 @@ const attr = (span: ReadableSpan, name: string) => span.attributes[name];
 const idOf = (span: ReadableSpan) => span.spanContext().spanId;
 const traceOf = (span: ReadableSpan) => span.spanContext().traceId;
 const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
+const byStart = (a: ReadableSpan, b: ReadableSpan) =>
+  a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1];
 
 /** POSTs an enqueue of `task`; its job id. */
 async function enqueueOverHttp(task: string): Promise<string> {
@@ -392,6 +406,44 @@ describe(`tracing on ${BACKEND}`, () => {
     expect(runs.map((run) => [run.name, attr(run, 'task_queue.task.name')])).toEqual(
       Array(3).fill(['process default', 'square']),
     );
+  });
+
+  it("each step is a child span of its execution's run span; a replayed step says so", async () => {
+    const id = await enqueueOverHttp('stepped');
+    const runs = (await runSpans(id, 3)).sort(byStart);
+    expect(runs.map((run) => attr(run, 'task_queue.job.outcome'))).toEqual([
+      'sleeping',
+      'retrying',
+      'completed',
+    ]);
+    expect(new Set(runs.map(traceOf)).size).toBe(1);
+    const stepsOf = (run: ReadableSpan) =>
+      exporter
+        .getFinishedSpans()
+        .filter((span) => parentOf(span) === idOf(run))
+        .sort(byStart);
+    const shown = (span: ReadableSpan) => [
+      span.name,
+      attr(span, 'task_queue.step.id'),
+      attr(span, 'task_queue.step.replayed'),
+      span.status.code === SpanStatusCode.ERROR ? span.status.message : 'ok',
+    ];
+    expect(runs.map((run) => stepsOf(run).map(shown))).toEqual([
+      [['step charge', 'charge', false, 'ok']],
+      [
+        ['step charge', 'charge', true, 'ok'],
+        ['step receipt', 'receipt', false, 'receipt service down'],
+      ],
+      [
+        ['step charge', 'charge', true, 'ok'],
+        ['step receipt', 'receipt', false, 'ok'],
+      ],
+    ]);
+    const [failed] = stepsOf(runs[1])[1].events.filter((e) => e.name === 'exception');
+    expect(failed.attributes).toMatchObject({ 'exception.type': 'RangeError' });
+    // What a step's function does runs in the step's span.
+    expect(seen.get(`charge:${id}`)).toBe(idOf(stepsOf(runs[0])[0]));
+    expect(seen.get(`receipt:${id}`)).toBe(idOf(stepsOf(runs[2])[1]));
   });
 
   it('each scheduled tick starts a trace of its own', async () => {

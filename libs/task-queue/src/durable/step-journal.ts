@@ -12,6 +12,26 @@ export interface RunEvents {
   jobId: string;
 }
 
+/**
+ * @internal Where a run's steps get spans of their own (the module's tracing): `body` runs in
+ * the span of step `id`, `replayed` when its result comes from the job's journal.
+ */
+export interface StepSpans {
+  step<R>(id: string, replayed: boolean, body: () => Promise<R>): Promise<R>;
+}
+
+/** @internal What a journal may use besides its job's records; each has a neutral default. */
+export interface JournalOptions {
+  /** Bytes of JSON the job's step results may take together. */
+  maxBytes: number;
+  /** The time, in ms since the epoch: the testing kit's runs sleeps at once. */
+  now?: () => number;
+  /** Where waits for events are indexed; absent where there are none to wait for. */
+  events?: RunEvents;
+  /** Spans of the steps; absent without tracing. */
+  spans?: StepSpans;
+}
+
 /** `ctx.waitForEvent`'s options. */
 export interface WaitForEventOptions {
   /** Fields the event's data must have, at every depth (a deep subset); default: any event. */
@@ -34,18 +54,22 @@ export class StepJournal {
   private bytes = 0;
   /** Sleeps and waits of this execution so far: their order names them in the journal. */
   private suspensions = 0;
+  private readonly maxBytes: number;
+  private readonly now: () => number;
+  private readonly events?: RunEvents;
+  private readonly spans?: StepSpans;
 
   constructor(
     /** `Task 'x' (job 5)`, for messages. */
     private readonly label: string,
     private readonly steps: JobSteps,
-    /** Bytes of JSON the job's step results may take together. */
-    private readonly maxBytes: number,
-    /** The time, in ms since the epoch: the testing kit's runs sleeps at once. */
-    private readonly now: () => number = Date.now,
-    /** Where waits for events are indexed; absent where there are none to wait for. */
-    private readonly events?: RunEvents,
-  ) {}
+    { maxBytes, now = Date.now, events, spans }: JournalOptions,
+  ) {
+    this.maxBytes = maxBytes;
+    this.now = now;
+    this.events = events;
+    this.spans = spans;
+  }
 
   /**
    * `ctx.waitForEvent(name, { match, timeout })`: the data of the event that woke this wait in
@@ -111,7 +135,8 @@ export class StepJournal {
 
   /**
    * `ctx.step(id, fn)`: the stored result of step `id`, else `fn`'s, stored before it is
-   * returned. What is returned is the result as stored (through JSON) on every execution.
+   * returned. What is returned is the result as stored (through JSON) on every execution. With
+   * tracing, each step has a span, a replayed one (its result from the journal) too.
    */
   async step<R>(id: string, fn: () => R | PromiseLike<R>): Promise<R> {
     if (typeof id !== 'string' || id === '') {
@@ -125,7 +150,19 @@ export class StepJournal {
     const key = stepKey(id);
     const records = await this.read();
     const kept = records.get(key);
-    if (kept) return kept.value as R;
+    const { spans } = this;
+    if (kept) return spans ? spans.step(id, true, async () => kept.value as R) : (kept.value as R);
+    if (spans) return spans.step(id, false, () => this.run(id, key, records, fn));
+    return this.run(id, key, records, fn);
+  }
+
+  /** Runs step `id` (journal key `key`) for the first time, and stores its result. */
+  private async run<R>(
+    id: string,
+    key: string,
+    records: Map<string, StepRecord>,
+    fn: () => R | PromiseLike<R>,
+  ): Promise<R> {
     const value = await fn();
     const problem = plainDataProblem(value, 'result');
     if (problem) {

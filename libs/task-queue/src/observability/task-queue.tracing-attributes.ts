@@ -48,6 +48,15 @@ export const processAttributes = (
 });
 
 /**
+ * @internal The attributes of the span of step `id` of a run (`step <id>`): `replayed` when its
+ * result came from the job's journal (an earlier execution ran it) and its function was not called.
+ */
+export const stepAttributes = (id: string, replayed: boolean) => ({
+  'task_queue.step.id': id,
+  'task_queue.step.replayed': replayed,
+});
+
+/**
  * @internal How a run ended, on its span: as the finished-job log line says, or `requeued` for
  * a run put back on its queue by a worker's shutdown (to run again, its attempt not used up).
  */

@@ -7,6 +7,7 @@ import {
   spanOutcomeOf,
   sendAttributes,
   SPAN,
+  stepAttributes,
   type RunSpanOutcome,
 } from './task-queue.tracing-attributes.js';
 
@@ -32,7 +33,8 @@ export type TraceInjector = <O extends TracedOptions>(opts: O) => O;
  * a PRODUCER span `send <queue>` per enqueue (or batch), whose context travels with the job in
  * `opts.telemetry.metadata` (W3C `traceparent`, the field and format BullMQ's own telemetry
  * uses), and a CONSUMER span `process <queue>` per run, a child of that context, under which
- * the per-job providers and the task body run. Without the package it does nothing at all;
+ * the per-job providers and the task body run, and a span `step <id>` per durable step of the
+ * body, a child of the run's. Without the package it does nothing at all;
  * with it but no SDK registered, the API's no-op tracer and propagator make each call cheap.
  */
 export class TaskTracing {
@@ -116,6 +118,21 @@ export class TaskTracing {
     };
   }
 
+  /**
+   * Runs `body`, step `id` of the run active here, in a `step <id>` span, a child of the span
+   * active there (the run's): with the step's id, and whether its result was `replayed` from
+   * the job's journal (then `body` only returns it); a step that throws records its error.
+   */
+  step<R>(id: string, replayed: boolean, body: () => Promise<R>): Promise<R> {
+    const { api, tracer } = this;
+    if (!api || !tracer) return body();
+    const active = api.context.active();
+    const attributes = stepAttributes(id, replayed);
+    const span = tracer.startSpan(`step ${id}`, { attributes }, active);
+    if (this.inert(span)) return body();
+    return this.ending(span, api.context.with(api.trace.setSpan(active, span), body));
+  }
+
   /** A producer span around `add`, whose context `inject` puts into jobs. */
   private produce<T>(
     queue: string,
@@ -134,21 +151,30 @@ export class TaskTracing {
     const carried = this.carrierOf(context);
     const inject: TraceInjector = (opts) =>
       carried ? { ...opts, telemetry: { ...opts.telemetry, metadata: carried } } : opts;
-    return api.context
-      .with(context, () => add(inject))
-      .then(
-        (result) => {
-          const id = idOf?.(result);
-          if (id !== undefined) span.setAttribute(SPAN.messageId, id);
-          span.end();
-          return result;
-        },
-        (error: unknown) => {
-          this.recordError(span, error);
-          span.end();
-          throw error;
-        },
-      );
+    return this.ending(
+      span,
+      api.context.with(context, () => add(inject)),
+      (result) => {
+        const id = idOf?.(result);
+        if (id !== undefined) span.setAttribute(SPAN.messageId, id);
+      },
+    );
+  }
+
+  /** Ends `span` once `work` settles (`done` first, on success), recording its error if any. */
+  private ending<T>(span: Otel.Span, work: Promise<T>, done?: (result: T) => void): Promise<T> {
+    return work.then(
+      (result) => {
+        done?.(result);
+        span.end();
+        return result;
+      },
+      (error: unknown) => {
+        this.recordError(span, error);
+        span.end();
+        throw error;
+      },
+    );
   }
 
   /**

@@ -7,6 +7,7 @@ export { TaskQueueTester } from './task-queue.tester.js';
 export { createTaskContext } from './task-context.factory.js';
 export type {
   DeepPartial,
+  DrainOptions,
   RecordedJob,
   RecordedJobFilter,
   RecordedStep,

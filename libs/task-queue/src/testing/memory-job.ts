@@ -28,7 +28,10 @@ export class MemoryJob {
    * sleeps (the testing kit's clock then moves on to it).
    */
   dueAt: number;
-  /** Suspended by `ctx.waitForEvent`: `drain()` leaves it until an event wakes it. */
+  /**
+   * Suspended by `ctx.waitForEvent`, until an event wakes it or its timeout (`dueAt`) passes
+   * on the testing kit's clock.
+   */
   waitsForEvent = false;
   /** Its journal: what its durable steps stored, oldest first. */
   readonly journal: StepRecord[] = [];

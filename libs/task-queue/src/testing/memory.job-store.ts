@@ -45,6 +45,11 @@ export class MemoryJobStore extends JobStore implements MemoryJobRunner, OnAppli
   /** How far the testing kit's clock is ahead of `Date.now()`: sleeps are not waited for. */
   private clockOffset = 0;
 
+  /** The testing kit's clock, in ms since the epoch: ahead of `Date.now()` by the sleeps run. */
+  now(): number {
+    return Date.now() + this.clockOffset;
+  }
+
   constructor(
     @Inject(TESTING_OPTIONS) options: TaskQueueTestingOptions,
     private readonly registry: TaskRegistry,
@@ -82,7 +87,7 @@ export class MemoryJobStore extends JobStore implements MemoryJobRunner, OnAppli
     const processor = this.processorOf(job.queue);
     const view = new MemoryRunJob(job);
     while (job.waiting) {
-      // Its own clock: a job due later (a sleep) runs now, at the time it was due.
+      // Its own clock: a job due later (a sleep, a wait's timeout) runs now, at the time it was due.
       this.clockOffset = Math.max(this.clockOffset, job.dueAt - Date.now());
       job.status = 'active';
       job.attemptsStarted += 1;
@@ -164,7 +169,7 @@ export class MemoryJobStore extends JobStore implements MemoryJobRunner, OnAppli
       const tasks = this.registry.tasksOn(queue);
       processor = taskProcessor(queue, tasks, taskQueue, this.active, this.logger, {
         context: this.contexts,
-        clock: () => Date.now() + this.clockOffset,
+        clock: () => this.now(),
         waiters: this.waiters,
       });
       this.processors.set(queue, processor);

@@ -74,13 +74,16 @@ export class MemoryJobs {
 
   /**
    * The next job a worker would take: the oldest queued one without a priority, else the
-   * queued one most urgent (then oldest), else the soonest scheduled one.
+   * queued one most urgent (then oldest), else the soonest scheduled one. A job waiting for an
+   * event is due only once its wait has timed out: at `now` (the testing kit's clock), or at
+   * any time with `timeouts`.
    */
-  next(): MemoryJob | undefined {
+  next(now: number, timeouts = false): MemoryJob | undefined {
     let queued: MemoryJob | undefined;
     let soonest: MemoryJob | undefined;
     for (const job of this.jobs) {
-      if (job.blocked || job.removed || job.waitsForEvent) continue;
+      if (job.blocked || job.removed) continue;
+      if (job.waitsForEvent && !timeouts && job.dueAt > now) continue;
       if (job.status === 'queued') {
         if (!job.opts.priority) return job;
         if (!queued || job.opts.priority < queued.opts.priority!) queued = job;

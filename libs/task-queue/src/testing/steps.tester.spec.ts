@@ -41,6 +41,16 @@ class SignupTasks {
   async onboard(ctx: TaskContext, { userId }: { userId: number }) {
     return ctx.waitForEvent('email.confirmed', { match: { userId }, timeout: 86400 });
   }
+
+  @Task()
+  async confirmOrder(ctx: TaskContext, { orderId }: { orderId: number }) {
+    await ctx.step('reserve', () => orderId);
+    const paid = await ctx.waitForEvent<{ at: Date }>('order.paid', {
+      match: { orderId },
+      timeout: 3600,
+    });
+    return ctx.step('ship', () => ({ paidAt: paid?.at }));
+  }
 }
 
 /** Swallows its sleep's suspension and goes on: the step after it must not run meanwhile. */
@@ -149,6 +159,55 @@ describe('ctx.waitForEvent under the testing module', () => {
     await moduleRef.close();
   });
 
+  it('times a wait out in drain({ timeouts: true }): the job resumes with null', async () => {
+    const moduleRef = await boot();
+    const tester = moduleRef.get(TaskQueueTester);
+    const queues = moduleRef.get(TaskQueues);
+    const { id } = await queues.get('default').enqueue('onboard', { userId: 4 });
+    expect((await tester.drain()).map((job) => job.status)).toEqual(['scheduled']);
+    const [job] = await tester.drain({ timeouts: true });
+    expect(job).toMatchObject({ id, status: 'complete', result: null });
+    // Its waiter went with the timeout: a late event wakes nothing.
+    expect(await queues.sendEvent('email.confirmed', { userId: 4 })).toBe(0);
+    await moduleRef.close();
+  });
+
+  it("times a wait out in drain() once the kit's clock passes its timeout (another job's sleep)", async () => {
+    const moduleRef = await boot();
+    const tester = moduleRef.get(TaskQueueTester);
+    const queue = moduleRef.get(TaskQueues).get('default');
+    // Waits a day for its event; the other job sleeps two days.
+    const waiting = await queue.enqueue('onboard', { userId: 4 });
+    const sleeping = await queue.enqueue('remind', { days: 2 });
+    const ran = await tester.drain();
+    expect(ran.map((job) => [job.id, job.status])).toEqual([
+      [waiting.id, 'scheduled'],
+      [sleeping.id, 'scheduled'],
+      [sleeping.id, 'complete'],
+      [waiting.id, 'complete'],
+    ]);
+    expect(ran[3].result).toBeNull();
+    await moduleRef.close();
+  });
+
+  it('lists the steps done before and after a wait in tester.steps()', async () => {
+    const moduleRef = await boot();
+    const tester = moduleRef.get(TaskQueueTester);
+    const queues = moduleRef.get(TaskQueues);
+    const { id } = await queues.get('default').enqueue('confirmOrder', { orderId: 8 });
+    await tester.drain();
+    expect(tester.steps(id).map(({ id, result }) => [id, result])).toEqual([['reserve', 8]]);
+    expect(await queues.sendEvent('order.paid', { orderId: 8, at: new Date(0) })).toBe(1);
+    const [job] = await tester.drain();
+    expect(job.status).toBe('complete');
+    // Results as stored, through JSON, as on a backend.
+    expect(tester.steps(id).map(({ id, result }) => [id, result])).toEqual([
+      ['reserve', 8],
+      ['ship', { paidAt: '1970-01-01T00:00:00.000Z' }],
+    ]);
+    await moduleRef.close();
+  });
+
   it('gives what createTaskContext was told for the event, else null', async () => {
     const tasks = new SignupTasks();
     const told = createTaskContext({ events: { 'email.confirmed': { userId: 1 } } });
@@ -168,6 +227,21 @@ describe('createTaskContext().step', () => {
     expect(await tasks.capture(retry, { orderId: 3 })).toEqual({ id: 'ch_9', n: 9 });
     expect(tasks.charges).toBe(1);
     expect(retry.steps.map((step) => step.id)).toEqual(['receipt']);
+  });
+
+  it('returns and records the result as a worker stores it, through JSON', async () => {
+    const ctx = createTaskContext();
+    const at = new Date(0);
+    expect(await ctx.step('charge', () => ({ at, n: 1 }))).toEqual({
+      at: '1970-01-01T00:00:00.000Z',
+      n: 1,
+    });
+    const [step] = ctx.steps;
+    expect([step.id, step.result, step.at instanceof Date]).toEqual([
+      'charge',
+      { at: '1970-01-01T00:00:00.000Z', n: 1 },
+      true,
+    ]);
   });
 
   it('refuses what a worker refuses: a duplicate id, a result that is not plain data', async () => {

@@ -80,7 +80,9 @@ export function createTaskContext(overrides: TaskContextOverrides = {}): TestTas
   }));
   const records: StepRecord[] = [...given];
   const slept: number[] = [];
-  const journal = new StepJournal(label, memorySteps(records), maxPayloadBytes);
+  const journal = new StepJournal(label, memorySteps(records), {
+    maxBytes: maxPayloadBytes,
+  });
   return {
     job,
     queue,

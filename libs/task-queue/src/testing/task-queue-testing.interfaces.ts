@@ -78,6 +78,16 @@ export interface TaskContextOverrides {
   events?: Record<string, unknown>;
 }
 
+/** What `TaskQueueTester.drain()` may do besides running the jobs due. */
+export interface DrainOptions {
+  /**
+   * Times out the waits for events (`ctx.waitForEvent`) that no event ended: each such job
+   * resumes with `null`, on the testing kit's clock moved on to its timeout. Default `false`:
+   * they wait for `sendEvent`, unless their timeout passed on that clock (a sleep moved it).
+   */
+  timeouts?: boolean;
+}
+
 /** A durable step (`ctx.step`) a job did, with its stored result. */
 export interface RecordedStep {
   /** The id the task gave the step. */

@@ -14,6 +14,7 @@ import { MemoryJobStore } from './memory.job-store.js';
 import { matchesSubset, show } from '../producer/payload-match.js';
 import type {
   DeepPartial,
+  DrainOptions,
   RecordedJob,
   RecordedJobFilter,
   RecordedStep,
@@ -114,13 +115,22 @@ export class TaskQueueTester {
   /**
    * Runs every job waiting to run, and the jobs they enqueue, until none is left: queued ones
    * in order, then scheduled ones soonest first, without waiting for their delay. Each runs as
-   * on a worker (timeouts, retries, per-job DI, success and failure hooks).
+   * on a worker (timeouts, retries, per-job DI, success and failure hooks). Sleeps run at once,
+   * on the testing kit's own clock, which moves on to their end. A job waiting for an event
+   * (`ctx.waitForEvent`) is left waiting for `sendEvent`, unless its timeout has passed on
+   * that clock; with `timeouts: true`, its wait times out now, and it resumes with `null`.
    *
    * @returns the jobs it ran, as they ended.
+   * @example
+   * ```ts
+   * await tester.drain(); // the welcome is sent; the job waits for 'email.confirmed'
+   * await tester.drain({ timeouts: true }); // no event came: the reminder is sent
+   * ```
    */
-  async drain(): Promise<TaskJobInfo[]> {
+  async drain(options: DrainOptions = {}): Promise<TaskJobInfo[]> {
     const ran: TaskJobInfo[] = [];
-    for (let job = this.store.jobs.next(); job; job = this.store.jobs.next()) {
+    const next = () => this.store.jobs.next(this.store.now(), options.timeouts);
+    for (let job = next(); job; job = next()) {
       if (ran.length === DRAIN_LIMIT) throw new Error(testingMessages.drainRunaway(DRAIN_LIMIT));
       await this.store.run(job);
       ran.push(job.info());

@@ -4,6 +4,7 @@ import { NonRetryableError, TaskAbortedError } from '../errors/index.js';
 import type { TaskInvocation } from '../per-job/task-invocation.js';
 import type { TaskQueue } from '../producer/task-queue.js';
 import type { EventWaiters } from '../producer/event-waiters.js';
+import type { StepSpans } from '../durable/step-journal.js';
 import { validateWithSchema } from '../producer/task-schema.js';
 import { ABORTED_REASON } from '../task-queue.constants.js';
 import { producerMessages } from '../producer/producer.messages.js';
@@ -19,8 +20,8 @@ export type RunWrapper = (queue: string, run: RunProcessor) => RunProcessor;
 
 /** @internal What a worker's processor adds to the runs, where the queue has it. */
 export interface ProcessorExtras {
-  /** Runs each job in a `process <queue>` span. */
-  tracing?: { process: RunWrapper };
+  /** Runs each job in a `process <queue>` span, and each of its steps in a span of its own. */
+  tracing?: { process: RunWrapper } & StepSpans;
   /** Pauses the queue in every process, for `ctx.rateLimit()`. */
   rateLimit?: QueueRateLimiter;
   /** Bytes of JSON a job's step results may take together (the module's `maxPayloadBytes`). */
@@ -72,6 +73,7 @@ export function taskProcessor(
       maxStepBytes,
       clock,
       waiters,
+      spans: tracing,
     });
     runs.set(id, run);
     let prepared: ReturnType<BoundTask['invoke']> | undefined;

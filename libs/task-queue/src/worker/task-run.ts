@@ -9,7 +9,7 @@ import type { TaskContext } from '../interfaces/task-context.interface.js';
 import type { TaskQueue } from '../producer/task-queue.js';
 import { durableMessages } from '../durable/durable.messages.js';
 import { RunSuspension } from '../durable/run-suspension.js';
-import { StepJournal, type WaitForEventOptions } from '../durable/step-journal.js';
+import { StepJournal, type StepSpans, type WaitForEventOptions } from '../durable/step-journal.js';
 import type { EventWaiters } from '../producer/event-waiters.js';
 import {
   ABORTED_REASON,
@@ -44,6 +44,8 @@ export interface RunExtras {
   clock?: () => number;
   /** Where waits for events are indexed (`ctx.waitForEvent`). */
   waiters?: EventWaiters;
+  /** Spans of the steps (`ctx.step`), with tracing. */
+  spans?: StepSpans;
 }
 
 /** @internal Pauses a run's queue in every process for `ms`. */
@@ -162,9 +164,14 @@ export class TaskRun<T = unknown> implements TimedRun {
     if (!this.journal) {
       const { steps } = this.job;
       if (!steps) throw new Error(durableMessages.noStepStore(this.label));
-      const { maxStepBytes = DEFAULT_MAX_PAYLOAD_BYTES, clock, waiters } = this.extras;
+      const { maxStepBytes = DEFAULT_MAX_PAYLOAD_BYTES, clock, waiters, spans } = this.extras;
       const events = waiters && { waiters, queue: this.queueName, jobId: this.job.id };
-      this.journal = new StepJournal(this.label, steps, maxStepBytes, clock, events);
+      this.journal = new StepJournal(this.label, steps, {
+        maxBytes: maxStepBytes,
+        now: clock,
+        events,
+        spans,
+      });
     }
     return this.journal;
   }
