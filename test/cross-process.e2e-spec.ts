@@ -3,8 +3,12 @@ import { once } from 'node:events';
 import type { TestingModule } from '@nestjs/testing';
 import { TaskQueues, TaskRegistry } from '@app/task-queue';
 import { EchoModule } from './fixtures/echo.tasks.js';
+import type { RunStore } from './fixtures/scheduled.tasks.js';
+import { CrashStepsModule } from './fixtures/steps.tasks.js';
 import { BACKEND, testBackend } from './support/backend.js';
+import { killAllBuilt, startScript } from './support/built-app.js';
 import { eventually } from './support/redis.js';
+import { watchReplicas } from './support/run-log.js';
 import { startTaskApp } from './support/task-app.js';
 
 describe(`an enqueue-only process and a worker process on ${BACKEND}`, () => {
@@ -79,4 +83,64 @@ describe(`an enqueue-only process and a worker process on ${BACKEND}`, () => {
     const [code] = (await once(worker, 'exit')) as [number | null];
     expect(code).toBe(0);
   });
+});
+
+describe(`durable steps across a worker process killed with SIGKILL on ${BACKEND}`, () => {
+  const backend = testBackend('xsteps');
+  let queues: TaskQueues;
+  let runs: RunStore;
+
+  /** The built worker process on this describe's namespace, once it says it is ready. */
+  async function startWorker(env: Record<string, string> = {}) {
+    const worker = startScript('dist-test/test/fixtures/worker.main.js', [], {
+      ...backend.env,
+      ...env,
+    });
+    await worker.waitForOutput(/worker ready/, 120_000);
+    return worker;
+  }
+
+  beforeAll(async () => {
+    const watched = await watchReplicas(backend, [CrashStepsModule]);
+    queues = watched.app.get(TaskQueues);
+    runs = watched.runs;
+  });
+
+  afterAll(async () => {
+    await killAllBuilt();
+    await runs?.close();
+  });
+
+  it('has another process finish the job, steps one and two not run again', async () => {
+    const victim = await startWorker({ STEPS_HALT_AFTER: 'two' });
+    const queue = queues.get('default');
+    const { id } = await queue.enqueue('three_steps');
+    await victim.waitForOutput(new RegExp(`step two stored: job ${id}$`, 'm'));
+    expect(await victim.stop('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
+    expect((await queue.getJob(id))?.status).toBe('active');
+
+    // The job's lock expires, BullMQ's stalled check puts it back, and this process runs it.
+    const heir = await startWorker();
+    const job = await eventually(
+      async () => {
+        const info = await queue.getJob(id);
+        return info?.status === 'complete' || info?.status === 'failed' ? info : undefined;
+      },
+      150_000,
+      `job ${id} to finish in the second worker`,
+    );
+    const [first, second] = [victim.child.pid, heir.child.pid];
+    expect(job).toMatchObject({
+      status: 'complete',
+      result: { one: first, two: first, three: second, pid: second },
+    });
+    expect(job.steps.map((step) => step.id)).toEqual(['one', 'two', 'three']);
+    // Each side effect once, each in the process whose execution stored it.
+    const effects = (await runs.read()).filter((run) => run.jobId === id);
+    expect(effects.map(({ task, pid }) => [task, pid])).toEqual([
+      ['one', first],
+      ['two', first],
+      ['three', second],
+    ]);
+  }, 240_000);
 });
