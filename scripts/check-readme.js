@@ -14,8 +14,9 @@
 // links to): every link must be absolute (`#anchor` aside), nothing may name the repo's
 // `@app/task-queue` alias, and a link into this repository's files must start with the
 // repository URL of libs/task-queue/package.json and name a file that exists here; that
-// package.json's homepage and bugs.url must be under the same URL, so it is changed in one place
-// (repository.url) and this check lists everything else that must follow.
+// package.json's bugs.url must be under the same URL, so it is changed in one place
+// (repository.url) and this check lists everything else that must follow. Its homepage is the
+// documentation site's address (docs/.vitepress/config.js reads it): an https URL ending in /.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
@@ -224,14 +225,16 @@ function checkFile(readme, { packageDocs }) {
     const manifest = JSON.parse(readFileSync(join(REPO, 'libs/task-queue/package.json'), 'utf8'));
     const webUrl = repositoryWebUrl(manifest.repository);
     const problems = standaloneProblems(markdown, webUrl, REPO);
-    for (const [field, value] of [
-      ['homepage', manifest.homepage],
-      ['bugs.url', manifest.bugs?.url],
-    ]) {
-      if (typeof value === 'string' && value.startsWith(webUrl)) continue;
+    if (!(typeof manifest.bugs?.url === 'string' && manifest.bugs.url.startsWith(webUrl))) {
       problems.push({
         line: 1,
-        message: `libs/task-queue/package.json's ${field} (${value}) is not under its repository.url (${webUrl})`,
+        message: `libs/task-queue/package.json's bugs.url (${manifest.bugs?.url}) is not under its repository.url (${webUrl})`,
+      });
+    }
+    if (!/^https:\/\/[^/]+\/(?:.*\/)?$/.test(manifest.homepage ?? '')) {
+      problems.push({
+        line: 1,
+        message: `libs/task-queue/package.json's homepage (${manifest.homepage}) is not the documentation site's address: an https URL ending in /`,
       });
     }
     for (const { line, message } of problems) console.error(`${shown}:${line}: ${message}`);

@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 // Usage: npm run check
 // Runs the repo's checks at once, each its own npm script and process: format (prettier), lint
-// (eslint), types (tsc), the Markdown files' code blocks (check:readme) and the library's
-// import rules (check:imports: no folder cycles, bullmq only under backends/). They read the same
-// files and write none that another reads (check:readme works in .readme-check/ and keeps tsc's
-// state in node_modules/.cache/check-readme/, which the others ignore). Each one's output is
+// (eslint), types (tsc), the Markdown files' code blocks (check:readme), the library's
+// import rules (check:imports: no folder cycles, bullmq only under backends/) and the
+// documentation site (docs: its build, where an export without JSDoc or a broken link or anchor
+// fails). They read the same files and write none that another reads (check:readme works in
+// .readme-check/ and keeps tsc's state in node_modules/.cache/check-readme/, the site goes to
+// docs/api/ and docs/.vitepress/, all of which the others ignore). Each one's output is
 // printed whole when it ends, under its name, so outputs do not interleave; the exit code is 1
 // when any failed, and the last line names those that did.
 import { spawn } from 'node:child_process';
 
-const CHECKS = ['format:check', 'lint', 'typecheck', 'check:readme', 'check:imports'];
+const CHECKS = ['format:check', 'lint', 'typecheck', 'check:readme', 'check:imports', 'docs'];
 
 const started = Date.now();
 const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)} s`;

@@ -1,3 +1,9 @@
+/**
+ * The package's main entry point: `TaskQueueModule`, the `@Task()` and `@ScheduledTask()`
+ * decorators, `TaskQueues` to enqueue, the error classes, health, metrics and the ORM adapters.
+ *
+ * @module nestjs-task-queue
+ */
 export { ScheduledTask } from './decorators/scheduled-task.decorator.js';
 export { Task } from './decorators/task.decorator.js';
 export { TaskInject } from './decorators/task-inject.decorator.js';

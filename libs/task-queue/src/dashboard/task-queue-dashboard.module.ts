@@ -3,7 +3,7 @@ import { DashboardModuleClass } from './task-queue-dashboard.module-definition.j
 import { TaskQueueDashboardMounter } from './task-queue-dashboard.mounter.js';
 
 /**
- * Bull Board, the BullMQ web UI, over every queue of {@link TaskQueueModule}, served by the
+ * Bull Board, the BullMQ web UI, over every queue of {@link nestjs-task-queue!TaskQueueModule}, served by the
  * application's Express server. It is mounted only behind protection: basic-auth `auth`, your
  * own `middleware`, or, for local development, `allowUnauthenticatedOnLoopback` on a server
  * bound to a loopback address. Import it beside `TaskQueueModule`, in the API process.

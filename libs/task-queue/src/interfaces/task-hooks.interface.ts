@@ -12,6 +12,7 @@
  * ```
  */
 export interface OnTaskSuccess {
+  /** Called with what the task returned, before the job is marked complete; may be async. */
   onTaskSuccess(result: unknown): unknown;
 }
 
@@ -21,5 +22,6 @@ export interface OnTaskSuccess {
  * running, so a session should refuse further use once rolled back.
  */
 export interface OnTaskFailure {
+  /** Called with the task's error, before the job is marked failed; may be async. */
   onTaskFailure(error: unknown): unknown;
 }

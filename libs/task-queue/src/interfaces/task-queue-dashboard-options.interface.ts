@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 // Declared as a method so that Express's handlers, which take its richer request and response
 // types, fit too; the published types then need neither express nor its type package.
 export type DashboardMiddleware = {
+  /** Handles the request, as an Express middleware does. */
   handle(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void;
 }['handle'];
 

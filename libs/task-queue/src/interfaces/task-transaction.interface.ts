@@ -23,5 +23,6 @@
  * ```
  */
 export interface TaskTransaction {
+  /** Runs one statement with `$1`-style parameters inside the open transaction. */
   query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
 }

@@ -1,3 +1,9 @@
+/**
+ * The testing kit: queues in memory, with no backend, to test code that enqueues and the tasks
+ * themselves (`TaskQueueTestingModule`, `overrideTaskQueueModule`, `TaskQueueTester`).
+ *
+ * @module nestjs-task-queue/testing
+ */
 export { TaskQueueTestingModule } from './task-queue-testing.module.js';
 export {
   overrideTaskQueueModule,

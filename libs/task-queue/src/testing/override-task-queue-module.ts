@@ -12,7 +12,11 @@ import { testingMessages } from './task-queue-testing.messages.js';
 
 /** What this helper uses of Nest's `TestingModuleBuilder` (no import of `@nestjs/testing`). */
 export interface ModuleOverridingBuilder {
-  overrideModule(module: never): { useModule(newModule: DynamicModule): unknown };
+  /** Starts replacing `module` wherever the tested module imports it. */
+  overrideModule(module: never): {
+    /** Puts `newModule` in the replaced module's place. */
+    useModule(newModule: DynamicModule): unknown;
+  };
 }
 
 type Import = Type | DynamicModule | ForwardReference | Promise<DynamicModule> | undefined;

@@ -47,7 +47,9 @@ const NO_DASHBOARD_QUEUES: DashboardQueues = {
 @Module({ imports: [DiscoveryModule] })
 export class TaskQueueTestingModule {
   /**
-   * @param options.queues queue names (default `['default']`); `defaultQueue` and `cls` as
+   * The task queue module for tests: the same providers as `TaskQueueModule`, no backend.
+   *
+   * @param options `queues`: queue names (default `['default']`); `defaultQueue` and `cls` as
    *   `TaskQueueModule` takes them; `mode` `'manual'` (default: jobs run in `drain()`) or
    *   `'inline'` (each job runs before `enqueue` returns). With `ClsModule` in the test, each
    *   run gets a CLS context of its own, holding the keys of `cls.propagate` its job carries.

@@ -9,12 +9,16 @@ import { adapterOf } from './transaction-adapter.js';
 export interface DrizzleTransactionLike {
   readonly _: {
     readonly session: {
+      /** Prepares a raw statement on the transaction's connection. */
       prepareQuery(
         query: { sql: string; params: unknown[] },
         fields: undefined,
         name: undefined,
         isResponseInArrayMode: boolean,
-      ): { execute(): Promise<unknown> };
+      ): {
+        /** Runs the prepared statement. */
+        execute(): Promise<unknown>;
+      };
     };
   };
 }

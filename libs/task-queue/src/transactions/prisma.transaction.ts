@@ -7,6 +7,7 @@ import { adapterOf } from './transaction-adapter.js';
  * on Prisma.
  */
 export interface PrismaTransactionLike {
+  /** Runs a raw statement with `$1`-style parameters on the transaction's connection. */
   $queryRawUnsafe(query: string, ...values: unknown[]): Promise<unknown>;
 }
 

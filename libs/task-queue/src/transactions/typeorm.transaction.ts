@@ -7,6 +7,7 @@ import { adapterOf } from './transaction-adapter.js';
  * not depend on TypeORM.
  */
 export interface TypeormTransactionLike {
+  /** Runs a raw statement with `$1`-style parameters on the transaction's connection. */
   query(query: string, parameters?: unknown[]): Promise<unknown>;
 }
 

@@ -19,10 +19,15 @@ type Run = <R>(text: string, params?: Params) => Promise<Result<R>>;
 export interface PGliteLike {
   readonly waitReady: Promise<void>;
   readonly closed: boolean;
+  /** Runs one statement with `$1`-style parameters (PGlite's `query`). */
   query<R>(text: string, params?: unknown[], options?: { parsers?: Parsers }): Promise<Rows<R>>;
+  /** Runs statements without parameters, several at once (PGlite's `exec`). */
   exec(text: string, options?: { parsers?: Parsers }): Promise<Rows<object>[]>;
+  /** Subscribes `callback` to the notifications of `channel` (PGlite's `listen`). */
   listen(channel: string, callback: Listener): Promise<unknown>;
+  /** Removes a subscription made by `listen` (PGlite's `unlisten`). */
   unlisten(channel: string, callback: Listener): Promise<void>;
+  /** Whether the session is inside a transaction (PGlite's `isInTransaction`). */
   isInTransaction(): boolean;
 }
 
