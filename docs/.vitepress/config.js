@@ -76,6 +76,8 @@ export default defineConfig({
   description: manifest.description,
   base: homepage.pathname,
   lang: 'en-US',
+  // Served from docs/public/; without it browsers ask the host's root for /favicon.ico.
+  head: [['link', { rel: 'icon', type: 'image/svg+xml', href: `${homepage.pathname}favicon.svg` }]],
   cleanUrls: false,
   lastUpdated: false,
   // Not published with the site: typedoc.json and the screenshots' own folder are not pages.
