@@ -92,7 +92,7 @@ const BACKENDS = {
   recipes: ['pglite'],
 };
 
-/** What a spec needs besides its backend's server; `check-readme` needs nothing at all. */
+/** What a spec needs besides its backend's server (see NO_BACKEND for those that need none). */
 const EXTRA_NEEDS = {
   dashboard: ['chromium'],
   'db-session': ['postgres'],
@@ -104,8 +104,11 @@ const EXTRA_NEEDS = {
   'transaction-adapters': ['postgres'],
 };
 
+/** The specs that reach no backend, with what they need instead. */
+const NO_BACKEND = { 'check-readme': [], 'check-docs-links': [], 'docs-site': ['chromium'] };
+
 const needsOf = (spec, backend) => {
-  if (spec === 'check-readme') return [];
+  if (spec in NO_BACKEND) return NO_BACKEND[spec];
   const server = backend === 'pglite' ? [] : [backend];
   return [...new Set([...server, ...(EXTRA_NEEDS[spec] ?? [])])];
 };

@@ -2,6 +2,9 @@
 // TypeDoc has written the API reference into docs/api/ (both generated, both git-ignored).
 // The site's public address is libs/task-queue/package.json's `homepage`, defined there once:
 // its path is the site's base, so the same build serves from a local server under that path.
+// Why VitePress: the pages are the Markdown of docs/ as they are (GitHub shows the same files),
+// its local search builds a static index with the site (works offline, no service), its output
+// is static HTML, and TypeDoc's Markdown output plugs into it with a ready sidebar.
 import { existsSync, readFileSync } from 'node:fs';
 import { defineConfig } from 'vitepress';
 
@@ -76,6 +79,8 @@ export default defineConfig({
   description: manifest.description,
   base: homepage.pathname,
   lang: 'en-US',
+  // Served from docs/public/; without it browsers ask the host's root for /favicon.ico.
+  head: [['link', { rel: 'icon', type: 'image/svg+xml', href: `${homepage.pathname}favicon.svg` }]],
   cleanUrls: false,
   lastUpdated: false,
   // Not published with the site: typedoc.json and the screenshots' own folder are not pages.

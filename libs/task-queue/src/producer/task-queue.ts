@@ -134,9 +134,10 @@ export class TaskQueue {
    * Enqueues, then waits for the final outcome across all retries. Called as `enqueue` is:
    * `(name, payload?, options?)` or `(Class, 'method', payload, options?)`.
    *
+   * `options.timeout`: seconds to wait (default 60); the job's own timeout is not changed.
+   *
    * @typeParam R what the task returns, by name (`apply<Report>('report')`); by class and
    *   method, it is the method's return type.
-   * @param options.timeout seconds to wait (default 60); the job's own timeout is not changed.
    * @returns what the task returned (`null` for `undefined`).
    * @throws TaskFailedError carrying the task's error message and the `jobId`.
    * @throws TaskWaitTimeoutError when the wait runs out; the job stays where it is.
@@ -171,10 +172,11 @@ export class TaskQueue {
    * batch, so thousands of jobs cost no more listeners than one. Called
    * `(name, payloads, options?)` or `(Class, 'method', payloads, options?)`.
    *
+   * `options.timeout`: seconds to wait for all the outcomes (default 60).
+   * `options.returnExceptions`: put each failure (`TaskFailedError`, or `TaskWaitTimeoutError`
+   * for a job still unfinished at the timeout) in its place instead of rejecting.
+   *
    * @typeParam R what the task returns, by name; by class and method, the method's return type.
-   * @param options.timeout seconds to wait for all the outcomes (default 60).
-   * @param options.returnExceptions put each failure (`TaskFailedError`, or `TaskWaitTimeoutError`
-   *   for a job still unfinished at the timeout) in its place instead of rejecting.
    * @returns the results in the order of `payloads` (`null` for `undefined`).
    * @throws TaskFailedError for the first job to fail (without `returnExceptions`); the other
    *   jobs go on. TaskWaitTimeoutError when the wait runs out. UnknownTaskError,

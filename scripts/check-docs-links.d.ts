@@ -1,0 +1,20 @@
+/** A link of the built documentation site that leads nowhere. */
+export interface BrokenLink {
+  /** The page it is on, relative to the site's folder (`guide/intro.html`). */
+  page: string;
+  href: string;
+  /** Why it is broken: the missing page, file or anchor. */
+  problem: string;
+}
+
+/** The ids GitHub gives the headings of a Markdown file. */
+export function githubAnchors(markdown: string): Set<string>;
+
+/**
+ * The broken links of the site built into `dist`, served under `base`; links into
+ * `repository` (its web address) are checked against this repository's files.
+ */
+export function brokenLinks(
+  dist: string,
+  site?: { base: string; repository: string },
+): BrokenLink[];
