@@ -14,7 +14,9 @@ describe('JobOutcomes, as the backend closes', () => {
 
   beforeAll(async () => {
     backend = await createBackend(resolveConfig({ connection: 'pglite:memory' }));
-  }, 60_000);
+    // BullMQ's schema made here, not in the test: on a busy machine it takes a while.
+    expect(await backend.whenReady(120_000)).toBe(true);
+  }, 150_000);
 
   afterAll(() => backend.close());
 

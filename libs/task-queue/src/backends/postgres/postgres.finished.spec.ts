@@ -13,7 +13,9 @@ describe("Finished jobs on PostgreSQL, read from BullMQ's job table as BullMQ re
 
   beforeAll(async () => {
     backend = await createBackend(resolveConfig({ connection: 'pglite:memory' }));
-  }, 60_000);
+    // BullMQ's schema made here, not in the test: on a busy machine it takes a while.
+    expect(await backend.whenReady(120_000)).toBe(true);
+  }, 150_000);
 
   afterAll(() => backend.close());
 
