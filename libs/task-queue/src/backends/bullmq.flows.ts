@@ -5,7 +5,11 @@ import { ABORTED_REASON } from '../task-queue.constants.js';
 import { flowMessages } from '../producer/task-flow.messages.js';
 import type { QueueBackend } from './queue-backend.js';
 
-/** BullMQ's failure of a parent whose child failed (`failParentOnFailure`): the child's key. */
+/**
+ * BullMQ's failure of a parent whose child failed (`failParentOnFailure`): the child's key. Its
+ * text is all BullMQ records of that failure; test/flows.e2e-spec.ts pins it (a failed child
+ * named in its parent's failure).
+ */
 const CHILD_FAILED = /^child (\S+) failed$/;
 
 /** Levels of a flow followed down to the failure that ended its root. */

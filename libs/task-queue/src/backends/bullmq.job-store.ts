@@ -103,7 +103,7 @@ class BullQueueJobs implements QueueJobStore {
       const events = await this.commands.run(() => this.backend.queueEvents(this.name));
       const read = (ids: string[]) => this.backend.finishedJobs(this.name, ids);
       const checkMs = this.backend.eventPollMs ?? OUTCOME_CHECK_MS;
-      return new JobOutcomes(this.queue, events, read, checkMs, this.explain);
+      return new JobOutcomes(this.backend, events, read, checkMs, this.explain);
     } catch (error) {
       this.outcomes = undefined;
       throw error;

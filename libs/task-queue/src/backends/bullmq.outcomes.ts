@@ -1,4 +1,4 @@
-import type { Queue, QueueEvents } from 'bullmq';
+import type { QueueEvents } from 'bullmq';
 import { TaskWaitTimeoutError } from '../errors/index.js';
 import { taskFailed } from '../producer/job-outcome.js';
 import { waitMessages } from '../producer/wait-timeout.messages.js';
@@ -20,6 +20,11 @@ export type ExplainTimeout = (
   seconds: number,
   method: 'apply' | 'map',
 ) => Promise<Error[]>;
+
+/** @internal Tells of the backend's closing: the listener runs once it begins; returns a stop. */
+export interface BackendClosing {
+  onClosing(listener: () => void): () => void;
+}
 
 interface Waiter {
   name: string;
@@ -46,9 +51,10 @@ export class JobOutcomes {
   private adding = 0;
   private checker?: NodeJS.Timeout;
   private checking = false;
+  private stopHearingClose?: () => void;
 
   constructor(
-    private readonly queue: Queue,
+    private readonly backend: BackendClosing,
     private readonly events: QueueEvents,
     private readonly readFinished: ReadFinished,
     private readonly checkMs: number,
@@ -134,7 +140,8 @@ export class JobOutcomes {
     if (this.checker) return;
     this.events.on('completed', this.onCompleted);
     this.events.on('failed', this.onFailed);
-    (this.queue as unknown as NodeJS.EventEmitter).on('closing', this.onClosing);
+    // The backend's own word: BullMQ's Queue emits no 'closing' (only its Worker does).
+    this.stopHearingClose = this.backend.onClosing(this.onClosing);
     this.checker = setInterval(() => void this.check([...this.waiting.keys()]), this.checkMs);
   }
 
@@ -144,7 +151,8 @@ export class JobOutcomes {
     this.checker = undefined;
     this.events.off('completed', this.onCompleted);
     this.events.off('failed', this.onFailed);
-    (this.queue as unknown as NodeJS.EventEmitter).off('closing', this.onClosing);
+    this.stopHearingClose?.();
+    this.stopHearingClose = undefined;
   }
 
   /** Reads the state of `ids` still awaited, in batches, and settles those that finished. */

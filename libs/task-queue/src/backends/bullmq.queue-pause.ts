@@ -6,7 +6,8 @@ import type { QueuePauses } from '../worker/run-control.js';
  * BullMQ reads a pause (its rate-limit key) only where a limiter has a max; a max kept in the
  * queue's metadata reaches every worker of every process at once, where a worker option would
  * have to be set on all of them from the start. No queue reaches this many starts in a window;
- * the PostgreSQL backend keeps the max in an `integer`.
+ * the PostgreSQL backend keeps the max in an `integer`. Pinned by test/flow-control.e2e-spec.ts
+ * (the queue's global rate limit read back, and the pause honoured), on every backend.
  */
 export const PAUSE_MAX = 2_147_483_647;
 

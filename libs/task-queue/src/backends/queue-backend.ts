@@ -44,6 +44,7 @@ export abstract class QueueBackend implements OnApplicationShutdown {
   private readonly workers: Worker[] = [];
   private flows?: FlowProducer;
   private closed = false;
+  private readonly closing = new Set<() => void>();
 
   /** @param where the backend and where it is, without a password, for log lines. */
   constructor(where: string) {
@@ -150,10 +151,22 @@ export abstract class QueueBackend implements OnApplicationShutdown {
     return this.queue(name).getWorkersCount();
   }
 
+  /**
+   * Calls `listener` once, when the backend begins to close (before any of its objects is
+   * closed); returns a function to stop that.
+   */
+  onClosing(listener: () => void): () => void {
+    this.closing.add(listener);
+    return () => this.closing.delete(listener);
+  }
+
   /** Closes every BullMQ object made here, then the connections. Safe to call twice. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const listeners = [...this.closing];
+    this.closing.clear();
+    for (const listener of listeners) listener();
     const events = [...this.events.values()];
     this.events.clear();
     await Promise.all(events.map(async (open) => (await open.catch(() => undefined))?.close()));

@@ -67,14 +67,13 @@ export type RunSpanOutcome = TaskRunOutcome | 'requeued';
  * error to record; none for a run put back by a shutdown, which did not fail. A run put back by
  * `ctx.rateLimit()` shows as a failed attempt would (its pause is the error recorded).
  */
-export function spanOutcomeOf(
-  failure: RunFailure,
-  job: Pick<RunnableJob, 'attemptsMade' | 'attempts'>,
-): { outcome: RunSpanOutcome; exception?: Error } {
+export function spanOutcomeOf(failure: RunFailure): {
+  outcome: RunSpanOutcome;
+  exception?: Error;
+} {
   const { outcome, error } = failure;
   // A run put back by a shutdown, or that suspended its job, did not fail.
   if (outcome === 'requeued' || outcome === 'sleeping' || outcome === 'waiting') return { outcome };
   if (outcome !== 'rate-limited') return { outcome, exception: error };
-  const last = job.attemptsMade + 1 >= job.attempts;
-  return { outcome: last ? 'failed' : 'retrying', exception: error };
+  return { outcome: failure.lastAttempt ? 'failed' : 'retrying', exception: error };
 }

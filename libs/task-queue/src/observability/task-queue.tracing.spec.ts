@@ -4,7 +4,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { JobsOptions } from 'bullmq';
-import { NonRetryableError, TaskAbortedError } from '../errors/index.js';
+import { NonRetryableError, TaskAbortedError, TaskRateLimitedError } from '../errors/index.js';
 import { WorkerShutdownError } from '../errors/worker-shutdown.error.js';
 import { ABORTED_REASON, SHUTDOWN_REASON } from '../task-queue.constants.js';
 import { runFailureOf } from '../worker/run-outcome.js';
@@ -30,7 +30,7 @@ describe('spanOutcomeOf', () => {
     const error = new Error('boom');
     const outcomeOf = (attemptsMade: number, attempts?: number) => {
       const run = job(attemptsMade, attempts);
-      return spanOutcomeOf(runFailureOf(error, run, false), run);
+      return spanOutcomeOf(runFailureOf(error, run, false));
     };
     expect(outcomeOf(0, 3)).toEqual({ outcome: 'retrying', exception: error });
     expect(outcomeOf(2, 3)).toEqual({ outcome: 'failed', exception: error });
@@ -40,21 +40,33 @@ describe('spanOutcomeOf', () => {
   it("records the task's own error when it refuses retries, or was aborted", () => {
     const own = new NonRetryableError('no such account');
     const run = job(0, 3);
-    expect(spanOutcomeOf(runFailureOf(own, run, false), run)).toEqual({
+    expect(spanOutcomeOf(runFailureOf(own, run, false))).toEqual({
       outcome: 'failed',
       exception: own,
     });
     const aborted = new TaskAbortedError(ABORTED_REASON);
-    expect(spanOutcomeOf(runFailureOf(aborted, run, false), run)).toEqual({
+    expect(spanOutcomeOf(runFailureOf(aborted, run, false))).toEqual({
       outcome: 'aborted',
       exception: aborted,
+    });
+  });
+
+  it('a run put back by ctx.rateLimit() shows as a retry, or as the failure of the last attempt', () => {
+    const pause = new TaskRateLimitedError('paused its queue', 30);
+    expect(spanOutcomeOf(runFailureOf(pause, job(0, 3), false))).toEqual({
+      outcome: 'retrying',
+      exception: pause,
+    });
+    expect(spanOutcomeOf(runFailureOf(pause, job(2, 3), false))).toEqual({
+      outcome: 'failed',
+      exception: pause,
     });
   });
 
   it('a run put back by a shutdown did not fail: no error to record', () => {
     const run = job(0, 3);
     const shutdown = new WorkerShutdownError(SHUTDOWN_REASON);
-    expect(spanOutcomeOf(runFailureOf(shutdown, run, false), run)).toEqual({
+    expect(spanOutcomeOf(runFailureOf(shutdown, run, false))).toEqual({
       outcome: 'requeued',
     });
   });

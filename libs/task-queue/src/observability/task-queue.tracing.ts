@@ -108,7 +108,7 @@ export class TaskTracing {
           },
           // A worker's processor rejects only with how its run ended.
           (failure: RunFailure) => {
-            const { outcome, exception } = spanOutcomeOf(failure, job);
+            const { outcome, exception } = spanOutcomeOf(failure);
             span.setAttribute(SPAN.outcome, outcome);
             if (exception) this.recordError(span, exception);
             span.end();

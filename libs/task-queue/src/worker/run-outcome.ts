@@ -43,6 +43,8 @@ export class RunFailure extends Error {
     readonly error: Error,
     /** Whether the job fails for good, attempts left or not (`failed` or `aborted`). */
     readonly final: boolean,
+    /** Whether this run was the job's last attempt, or the job fails for good. */
+    readonly lastAttempt = final,
   ) {
     super(error.message);
   }
@@ -69,9 +71,12 @@ export function runFailureOf(
   retryOnTimeout: boolean,
 ): RunFailure {
   if (thrown instanceof RunFailure) return thrown;
+  const last = job.attemptsMade + 1 >= job.attempts;
   if (thrown instanceof RunSuspension) return new RunFailure(thrown.outcome, thrown, false);
   if (thrown instanceof WorkerShutdownError) return new RunFailure('requeued', thrown, false);
-  if (thrown instanceof TaskRateLimitedError) return new RunFailure('rate-limited', thrown, false);
+  if (thrown instanceof TaskRateLimitedError) {
+    return new RunFailure('rate-limited', thrown, false, last);
+  }
   if (thrown instanceof TaskAbortedError) return new RunFailure('aborted', thrown, true);
   if (
     thrown instanceof NonRetryableError ||
@@ -82,8 +87,7 @@ export function runFailureOf(
   // The backend records only an Error's message; keep the text of anything else thrown.
   const error = thrown instanceof Error ? thrown : new Error(workerMessages.nonErrorThrown(thrown));
   if (job.failsForGood?.(error)) return new RunFailure('failed', error, true);
-  const last = job.attemptsMade + 1 >= job.attempts;
-  return new RunFailure(last ? 'failed' : 'retrying', error, false);
+  return new RunFailure(last ? 'failed' : 'retrying', error, false, last);
 }
 
 /**

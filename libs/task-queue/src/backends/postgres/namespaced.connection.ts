@@ -65,7 +65,11 @@ class NamespacedConnection extends SharedListenConnection {
 /** How long a worker waits before it claims again while its queue is at its global limit, in ms. */
 const AT_LIMIT_WAIT_MS = 100;
 
-/** Whether queue $1 runs as many jobs as its global concurrency allows (NULL without one). */
+/**
+ * Whether queue $1 runs as many jobs as its global concurrency allows (NULL without one), read
+ * from BullMQ's `job` and `meta` tables; pinned by test/flow-control.e2e-spec.ts (a queue at its
+ * global concurrency waits between claims, and never runs more than it allows).
+ */
 const AT_LIMIT = `SELECT (SELECT count(*) FROM job WHERE queue = $1 AND state = 'active') >=
   (SELECT value::integer FROM meta WHERE queue = $1 AND field = 'concurrency') AS at_limit`;
 

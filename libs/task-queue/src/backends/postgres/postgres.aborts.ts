@@ -8,7 +8,8 @@ const ABORT_CHANNEL = 'task_queue_abort';
  * @internal How `abort()` reaches a job on PostgreSQL: BullMQ's deferred-failure mark on the
  * job row (the next worker to take it fails it without running it), and a NOTIFY that the
  * process running it hears on the application's LISTEN connection (listened to again on each
- * connection after a drop).
+ * connection after a drop). The mark is written on BullMQ's `job` table, which has no public way
+ * to fail a job that is not active; test/semantics.e2e-spec.ts pins it on PostgreSQL and PGlite.
  */
 export class PostgresAborts {
   private readonly stops: (() => void)[] = [];

@@ -3,7 +3,8 @@ import type { FinishedJob } from '../bullmq.outcomes.js';
 
 /**
  * @internal Which of jobs `ids` of `queue` have finished, with their outcome, in one query
- * (the pool's `search_path` names the schema), where BullMQ reads each job twice.
+ * (the pool's `search_path` names the schema), where BullMQ reads each job twice. It reads
+ * BullMQ's `job` table, an internal: postgres.finished.spec.ts pins it against BullMQ's reads.
  */
 export async function finishedJobs(
   pool: PgPool,

@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { TaskWaitTimeoutError } from '../errors/index.js';
+import { resolveConfig } from '../task-queue.config.js';
+import { JobOutcomes } from './bullmq.outcomes.js';
+import { createBackend } from './create-backend.js';
+import type { QueueBackend } from './queue-backend.js';
+
+// A wait for a job's outcome (apply, map) that the application's shutdown interrupts ends at
+// once, saying so, rather than when its timeout runs out: on a real (embedded) backend, with
+// BullMQ's own queue and event stream, so that an upgrade of BullMQ that changes how a closing
+// queue is told apart fails here.
+describe('JobOutcomes, as the backend closes', () => {
+  let backend: QueueBackend;
+
+  beforeAll(async () => {
+    backend = await createBackend(resolveConfig({ connection: 'pglite:memory' }));
+    // BullMQ's schema made here, not in the test: on a busy machine it takes a while.
+    expect(await backend.whenReady(120_000)).toBe(true);
+  }, 150_000);
+
+  afterAll(() => backend.close());
+
+  it('rejects a wait still going on when the backend closes, saying the queue is closing', async () => {
+    const queue = backend.queue('default');
+    const events = await backend.queueEvents('default');
+    const explain = async (jobs: { id: string }[]) =>
+      jobs.map(({ id }) => new TaskWaitTimeoutError(`ran out: ${id}`, id));
+    const outcomes = new JobOutcomes(backend, events, async () => [], 60_000, explain);
+    const add = async () => [{ id: (await queue.add('probe', {})).id, name: 'probe' }];
+    const [waiting] = await outcomes.addAndWait(add, 20_000, 'apply');
+    const settled = waiting.then(
+      () => 'resolved',
+      (error: unknown) => error,
+    );
+    await backend.close();
+    const error = await settled;
+    expect(error).toBeInstanceOf(TaskWaitTimeoutError);
+    expect((error as Error).message).toMatch(
+      /^Stopped waiting for task 'probe' \(job \S+\): the queue is closing/,
+    );
+  }, 60_000);
+});
