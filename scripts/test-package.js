@@ -7,8 +7,9 @@
 // tsc with skipLibCheck off and none of the optional peers it does not use but @nestjs/bullmq and
 // @nestjs/schedule, at the versions that go with its NestJS. Each runs as its own node process
 // against a Redis (REDIS_URL, 127.0.0.1:6379, or a private redis-server): a task with a per-job
-// parameter runs through apply(), a per-second schedule fires, a bad payload gets its error, and
-// SIGTERM ends the process by itself; then, with `schedule: 'distributed'`, @Cron and @Interval
+// parameter runs through apply(), a per-second schedule fires, a bad payload gets its error, a
+// durable task (ctx.step, ctx.sleep, ctx.waitForEvent) completes once TaskQueues.sendEvent wakes
+// it, its step run once, and SIGTERM ends the process by itself; then, with `schedule: 'distributed'`, @Cron and @Interval
 // methods run as tasks, BullModule.forRoot()'s connection and prefix serve the module, and
 // @InjectQueue gives the queue the tasks run on (and, under the testing kit, a stand-in that
 // refuses to be used); a worker.ts made with runWorker and the package's CLI through the
@@ -237,6 +238,20 @@ function checkRun({ reports, exit }) {
   assert.equal(bad.name, 'InvalidPayloadError');
   assert.equal(bad.typed, true);
   assert.match(bad.message, /greet/);
+  // A step, a sleep and a wait for an event that sendEvent delivered: the step ran once.
+  assert.deepEqual(of('durable'), [
+    {
+      event: 'durable',
+      woken: 1,
+      status: 'complete',
+      result: {
+        welcome: 'welcome 7',
+        confirmed: { userId: 7, via: 'sendEvent' },
+        welcomes: 1,
+      },
+      steps: ['welcome', 'done'],
+    },
+  ]);
   // Nest closes the application, then raises the signal again to end the process with it.
   assert.deepEqual(of('shutdown'), [{ event: 'shutdown', signal: 'SIGTERM' }]);
   assert.deepEqual(
@@ -546,7 +561,8 @@ async function testApp(app, root, tarball, redis) {
     const outcome = await runApp(dir, { REDIS_URL: redis.url, TASK_QUEUE_PREFIX: prefix });
     checkRun(outcome);
     step(
-      `${app.name}: apply with a per-job parameter, schedule, bad payload error; ` +
+      `${app.name}: apply with a per-job parameter, schedule, bad payload error, durable ` +
+        'steps (step, sleep, waitForEvent woken by sendEvent); ' +
         `closed and ended ${outcome.stopMs} ms after SIGTERM`,
     );
     const terminus = await checkHttp(dir, { REDIS_URL: redis.url, TASK_QUEUE_PREFIX: prefix });

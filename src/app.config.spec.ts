@@ -31,6 +31,20 @@ describe('readAppConfig: the embedded database', () => {
   });
 });
 
+describe('readAppConfig: the onboarding', () => {
+  it('waits 3 days by default, else the seconds of ONBOARDING_CONFIRM_WITHIN and _TIPS_AFTER', () => {
+    expect(readAppConfig({}).onboarding).toEqual({ confirmWithin: 259200, tipsAfter: 259200 });
+    const env = { ONBOARDING_CONFIRM_WITHIN: '5', ONBOARDING_TIPS_AFTER: '0.5' };
+    expect(readAppConfig(env).onboarding).toEqual({ confirmWithin: 5, tipsAfter: 0.5 });
+  });
+
+  it('refuses a value that is not a positive number of seconds, naming the variable', () => {
+    expect(() => readAppConfig({ ONBOARDING_TIPS_AFTER: '3d' })).toThrow(
+      'ONBOARDING_TIPS_AFTER must be a positive number of seconds, not "3d"',
+    );
+  });
+});
+
 describe('queuesShareAppDatabase', () => {
   const shares = (env: NodeJS.ProcessEnv) => queuesShareAppDatabase(readAppConfig(env));
 

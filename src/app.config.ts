@@ -47,6 +47,35 @@ export interface AppConfig {
    * `/queues`. Without them the dashboard is served only because the app binds 127.0.0.1.
    */
   dashboardAuth?: { username: string; password: string };
+  /** How long the signup's onboarding (`onboard_user`) waits at each stage. */
+  onboarding: OnboardingTimes;
+}
+
+/** Seconds of the onboarding's waits; the tests shorten them. */
+export interface OnboardingTimes {
+  /**
+   * `ONBOARDING_CONFIRM_WITHIN`: how long the user has to confirm the email address before the
+   * reminder goes out; default 3 days.
+   */
+  confirmWithin: number;
+  /**
+   * `ONBOARDING_TIPS_AFTER`: how long after confirming the user gets the getting-started tips;
+   * default 3 days.
+   */
+  tipsAfter: number;
+}
+
+const THREE_DAYS = 3 * 86400;
+
+/** A positive number of seconds from `env[name]`, else `fallback`; throws naming the variable. */
+function secondsFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const seconds = Number(raw);
+  if (!(seconds > 0) || !Number.isFinite(seconds)) {
+    throw new Error(`${name} must be a positive number of seconds, not ${JSON.stringify(raw)}`);
+  }
+  return seconds;
 }
 
 /** The example's queues: everything on `default`, except the slow mailings on `emails`. */
@@ -88,6 +117,10 @@ export function readAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     worker: worker === 'true',
     shutdownGracePeriod,
     dashboardAuth: username && password ? { username, password } : undefined,
+    onboarding: {
+      confirmWithin: secondsFrom(env, 'ONBOARDING_CONFIRM_WITHIN', THREE_DAYS),
+      tipsAfter: secondsFrom(env, 'ONBOARDING_TIPS_AFTER', THREE_DAYS),
+    },
   };
 }
 

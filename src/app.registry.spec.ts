@@ -2,6 +2,7 @@ import { getRegistry } from '@app/task-queue';
 import './campaigns/campaigns.tasks.js';
 import './payments/payments.tasks.js';
 import './shared/shared.tasks.js';
+import './users/onboarding.tasks.js';
 import './users/users.tasks.js';
 
 // The catalogue is filled when the task classes are defined: no application, no Redis.
@@ -18,6 +19,7 @@ describe("the example's tasks", () => {
       'capture_payment',
       'cleanup_old_records',
       'enqueue_follow_up',
+      'onboard_user',
       'process_data',
       'refund_payment',
       'send_email',

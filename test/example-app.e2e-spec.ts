@@ -80,7 +80,7 @@ describe('the example app', () => {
     });
   });
 
-  it('POST /users signs up on Redis too: the user commits, then its welcome email is enqueued', async () => {
+  it('POST /users signs up on Redis too: the user commits, then its onboarding is enqueued', async () => {
     // No DATABASE_URL here, so no outbox: the two writes cannot commit together, and the answer
     // says why (test/example-database.e2e-spec.ts has the transaction, with the outbox too).
     const signup = await request('POST', '/users', { email: 'ada@example.com' });
@@ -93,11 +93,19 @@ describe('the example app', () => {
         ) as unknown,
       },
     });
-    expect(await finished('default', signup.body.jobId as string)).toMatchObject({
-      name: 'send_welcome_email',
-      status: 'complete',
-      attempts: 1,
-      result: { status: 'sent', userId: signup.body.userId },
+    // The welcome email sent, the onboarding waits for the user to confirm (3 days by default).
+    const jobId = signup.body.jobId as string;
+    const onboarding = await eventually(
+      async () => {
+        const { body } = await request('GET', `/jobs/default/${jobId}`);
+        return body.status === 'scheduled' ? body : undefined;
+      },
+      15_000,
+      `onboarding ${jobId} to wait for the confirmation`,
+    );
+    expect(onboarding).toMatchObject({
+      name: 'onboard_user',
+      steps: [{ id: 'welcome' }],
     });
     expect((await request('POST', '/users', { email: 'no at sign' })).status).toBe(400);
     expect((await request('POST', '/users?fail=later', { email: 'x@example.com' })).status).toBe(

@@ -75,6 +75,9 @@ describe.each([
       DATABASE_URL: schema?.url,
       // On Redis: the outbox table beside the app's, dropped with them.
       TASK_QUEUE_OUTBOX_SCHEMA: queues === 'redis' ? schema?.name : undefined,
+      // The signup's onboarding: seconds instead of days.
+      ONBOARDING_CONFIRM_WITHIN: '5',
+      ONBOARDING_TIPS_AFTER: '1',
     });
     database = app.get(Database);
   });
@@ -94,6 +97,20 @@ describe.each([
       body: JSON.stringify({ email }),
     });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  /** `GET /jobs/default/:id` once the job's status is one of `statuses`. */
+  function jobWhen(id: string, statuses: string[], what: string) {
+    return eventually(
+      async () => {
+        const read = (await (
+          await fetch(`${await app.getUrl()}/jobs/default/${id}`)
+        ).json()) as JobJson & { attempts: number; steps: { id: string }[] };
+        return statuses.includes(read.status) ? read : undefined;
+      },
+      20_000,
+      what,
+    );
   }
 
   const usersWithEmail = (email: string) =>
@@ -130,7 +147,7 @@ describe.each([
     expect(bad.status).toBe(400);
   });
 
-  it('POST /users saves the user and enqueues its welcome email in one transaction, run once', async () => {
+  it('POST /users saves the user and enqueues its onboarding in one transaction, run once', async () => {
     const jobsBefore = await countJobs(app, 'default');
     const signup = await signUp('ada@example.com');
     expect(signup).toEqual({
@@ -143,23 +160,38 @@ describe.each([
     });
     const userId = signup.body.userId as number;
     expect(await usersWithEmail('ada@example.com')).toEqual([{ id: userId }]);
-    const job = await eventually(
-      async () => {
-        const read = (await (
-          await fetch(`${await app.getUrl()}/jobs/default/${signup.body.jobId as string}`)
-        ).json()) as JobJson & { attempts: number };
-        return read.status === 'complete' || read.status === 'failed' ? read : undefined;
-      },
-      15_000,
-      'the welcome email to finish',
+    // Never confirmed: the reminder goes out once the 5 s to confirm are over.
+    const job = await jobWhen(
+      signup.body.jobId as string,
+      ['complete', 'failed'],
+      'the onboarding to finish',
     );
     expect(job).toMatchObject({
-      name: 'send_welcome_email',
+      name: 'onboard_user',
       status: 'complete',
-      attempts: 1,
-      result: { status: 'sent', userId },
+      result: { userId, confirmed: false, sent: ['welcome', 'reminder'] },
     });
+    expect(job.steps.map((step) => step.id)).toEqual(['welcome', 'reminder']);
     expect(await countJobs(app, 'default')).toBe(jobsBefore + 1);
+  });
+
+  it('POST /users/:id/confirm-email resumes the onboarding: tips after a sleep, no reminder', async () => {
+    const signup = await signUp('lin@example.com');
+    const { userId, jobId } = signup.body as { userId: number; jobId: string };
+    await jobWhen(jobId, ['scheduled'], 'the onboarding to wait for the confirmation');
+    const confirm = async () =>
+      fetch(`${await app.getUrl()}/users/${userId}/confirm-email`, { method: 'POST' });
+    const confirmed = await confirm();
+    expect(confirmed.status).toBe(200);
+    expect(await confirmed.json()).toEqual({ woken: 1 });
+    const job = await jobWhen(jobId, ['complete', 'failed'], 'the onboarding to finish');
+    expect(job).toMatchObject({
+      status: 'complete',
+      result: { userId, confirmed: true, sent: ['welcome', 'tips'] },
+    });
+    expect(job.steps.map((step) => step.id)).toEqual(['welcome', 'tips']);
+    // Nobody waits any more: the event is not kept.
+    expect(await (await confirm()).json()).toEqual({ woken: 0 });
   });
 
   it('a signup that fails after the enqueue rolls back: no user and no job', async () => {

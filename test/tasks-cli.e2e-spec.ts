@@ -7,6 +7,7 @@ import { getRegistry } from '@app/task-queue';
 import '../src/campaigns/campaigns.tasks.js';
 import '../src/payments/payments.tasks.js';
 import '../src/shared/shared.tasks.js';
+import '../src/users/onboarding.tasks.js';
 import '../src/users/users.tasks.js';
 import {
   CLI,

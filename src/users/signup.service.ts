@@ -10,7 +10,7 @@ import { Database, type AppDatabase, type AppTransaction } from '../database/dat
 import { users } from '../database/schema.js';
 import type { UserPayload } from './users.tasks.js';
 
-/** What `POST /users` answers: the new user, its welcome email's job, and whether both committed together. */
+/** What `POST /users` answers: the new user, its onboarding job, and whether both committed together. */
 export interface SignupResult {
   userId: number;
   jobId: string;
@@ -44,9 +44,10 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 /**
- * Signs a user up: saves the user and enqueues `send_welcome_email`, in one transaction when the
- * queues live in the app's database (PostgreSQL, or the app's own PGlite) or, on Redis, have an
- * outbox there (`DATABASE_URL`). Then the job exists once the user commits and not at all if the
+ * Signs a user up: saves the user and enqueues `onboard_user` (the welcome email, then a reminder
+ * unless the user confirms the address), in one transaction when the queues live in the app's
+ * database (PostgreSQL, or the app's own PGlite) or, on Redis, have an outbox there
+ * (`DATABASE_URL`). Then the job exists once the user commits and not at all if the
  * signup rolls back: no email for a user who was never saved, and no user left without one
  * because the process died between two writes. Through the outbox the job is a row of the
  * transaction, moved to Redis by the relay after the COMMIT; its id is known at once.
@@ -99,7 +100,7 @@ export class SignupService {
     const payload: UserPayload = { userId: user.id };
     const job = await this.taskQueues
       .get('default')
-      .enqueue('send_welcome_email', payload, transaction ? { transaction } : {});
+      .enqueue('onboard_user', payload, transaction ? { transaction } : {});
     if (failAfterEnqueue) this.failOnPurpose(job.id, transaction !== undefined);
     if (transaction) return { userId: user.id, jobId: job.id, transactional: true };
     return {

@@ -9,11 +9,13 @@ import {
   Query,
 } from '@nestjs/common';
 import { TaskQueues } from '@app/task-queue';
+import { EMAIL_CONFIRMED, type EmailConfirmed } from './onboarding.tasks.js';
 import { SignupService, type SignupResult } from './signup.service.js';
 
 /**
- * Signs users up (`POST /users { email }`) and enqueues the users' tasks:
- * `POST /users/:id/welcome`, `POST /users/:id/follow-up` and `POST /users/:id/status { status }`.
+ * Signs users up (`POST /users { email }`), confirms their email (`POST /users/:id/confirm-email`)
+ * and enqueues the users' tasks: `POST /users/:id/welcome`, `POST /users/:id/follow-up` and
+ * `POST /users/:id/status { status }`.
  */
 @Controller('users')
 export class UsersController {
@@ -43,6 +45,18 @@ export class UsersController {
       );
     }
     return this.signup.signUp(email, { failAfterEnqueue: fail === 'after-enqueue' });
+  }
+
+  /**
+   * Where the link in the welcome email leads: sends the `email.confirmed` event of the user,
+   * which resumes the user's onboarding if it waits for it. Answers how many jobs it woke (0 when
+   * none waits: the event is not kept).
+   */
+  @Post(':id/confirm-email')
+  @HttpCode(200)
+  async confirmEmail(@Param('id', ParseIntPipe) userId: number): Promise<{ woken: number }> {
+    const event: EmailConfirmed = { userId, at: new Date().toISOString() };
+    return { woken: await this.taskQueues.sendEvent(EMAIL_CONFIRMED, event) };
   }
 
   @Post(':id/welcome')

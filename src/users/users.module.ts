@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DatabaseModule } from '../database/database.module.js';
+import { OnboardingTasks } from './onboarding.tasks.js';
 import { SignupService } from './signup.service.js';
 import { UsersController } from './users.controller.js';
 import { UsersTasks } from './users.tasks.js';
@@ -8,6 +9,6 @@ import { UsersTasks } from './users.tasks.js';
 @Module({
   imports: [DatabaseModule],
   controllers: [UsersController],
-  providers: [UsersTasks, SignupService],
+  providers: [UsersTasks, OnboardingTasks, SignupService],
 })
 export class UsersModule {}

@@ -1,4 +1,5 @@
-// The consumer application's module: a task with a per-job parameter and a per-second schedule.
+// The consumer application's module: a task with a per-job parameter, a per-second schedule,
+// and a durable task (a step, a sleep, a wait for an event).
 import { Inject, Injectable, Module, Scope, type OnApplicationShutdown } from '@nestjs/common';
 import {
   ScheduledTask,
@@ -42,6 +43,27 @@ export class GreetingTasks implements OnApplicationShutdown {
   }
 }
 
+/** A durable task: a step, a sleep, then a wait for the `email.confirmed` event of its user. */
+@Injectable()
+export class OnboardingTasks {
+  /** How many times the welcome step's function ran, by user. */
+  readonly welcomes = new Map<number, number>();
+
+  @Task()
+  async onboard(ctx: TaskContext, { userId }: { userId: number }) {
+    const welcome = await ctx.step('welcome', () => {
+      this.welcomes.set(userId, (this.welcomes.get(userId) ?? 0) + 1);
+      return `welcome ${userId}`;
+    });
+    await ctx.sleep(0.2);
+    const confirmed = await ctx.waitForEvent<{ userId: number }>('email.confirmed', {
+      match: { userId },
+      timeout: 30,
+    });
+    return ctx.step('done', () => ({ welcome, confirmed, welcomes: this.welcomes.get(userId) }));
+  }
+}
+
 @Module({
   imports: [
     TaskQueueModule.forRoot({
@@ -49,6 +71,6 @@ export class GreetingTasks implements OnApplicationShutdown {
       prefix: process.env.TASK_QUEUE_PREFIX,
     }),
   ],
-  providers: [GreetingTasks, JobSession],
+  providers: [GreetingTasks, JobSession, OnboardingTasks],
 })
 export class AppModule {}

@@ -20,7 +20,29 @@ async function main() {
     const { name, message } = error as Error;
     report('bad-payload', { name, message, typed: error instanceof InvalidPayloadError });
   }
+  report('durable', await onboard(app.get(TaskQueues)));
   report('ready');
+}
+
+/**
+ * Runs the durable task: sends its event until a waiting job takes it (an event no job waits
+ * for is not kept), then reads the finished job back with its steps.
+ */
+async function onboard(queues: TaskQueues) {
+  const queue = queues.get('default');
+  const { id } = await queue.enqueue('onboard', { userId: 7 });
+  const deadline = Date.now() + 30_000;
+  let woken = 0;
+  while (woken === 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    woken = await queues.sendEvent('email.confirmed', { userId: 7, via: 'sendEvent' });
+  }
+  let job = await queue.getJob(id);
+  while (job?.status !== 'complete' && job?.status !== 'failed' && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    job = await queue.getJob(id);
+  }
+  return { woken, status: job?.status, result: job?.result, steps: job?.steps.map((s) => s.id) };
 }
 
 main().catch((error: unknown) => {
