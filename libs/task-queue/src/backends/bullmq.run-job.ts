@@ -129,6 +129,7 @@ export function bullProcessor(
         await waiters.dropOf(queue.name, job.id!);
         await job.promote();
       } else if (ended && (await ended())) await job.promote();
+      else wakeAt(job, until);
       const attempt = job.attemptsMade + 1;
       listener.ended(
         new BullRunJob(job, undefined),
@@ -139,6 +140,27 @@ export function bullProcessor(
       );
       throw new DelayedError();
     });
+}
+
+/** How soon a suspended job must be due for this process to wake it itself. */
+const WAKE_HORIZON_MS = 60_000;
+
+/**
+ * Promotes `job` at `until` from this process, when that is soon: BullMQ's idle worker would
+ * take it only when its blocking wait ends, which Redis times on its own clock, in steps of
+ * its `hz` (100 ms at the default). A job taken meanwhile (by BullMQ, an event, an abort) is
+ * not delayed any more, and its promote fails harmlessly; so does one after shutdown.
+ */
+function wakeAt(job: Job, until: number): void {
+  const delay = until - Date.now();
+  if (delay > WAKE_HORIZON_MS) return;
+  // A timer may fire a little before `Date.now()` reaches `until`: the job would then run
+  // while its sleep is not over, and sleep again.
+  const wake = () => {
+    if (Date.now() < until) setTimeout(wake, until - Date.now()).unref();
+    else void job.promote().catch(() => undefined);
+  };
+  setTimeout(wake, Math.max(0, delay)).unref();
 }
 
 /** Whether `job` was marked aborted (BullMQ's deferred failure) since its run began. */
