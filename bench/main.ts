@@ -51,6 +51,7 @@ import { measureOutbox, printOutbox, type OutboxResult } from './outbox.js';
 import { measureTransaction, printTransaction } from './transaction.js';
 import { postgresCpuMeter } from './server-cpu.js';
 import { TEST_DATABASE_URL } from '../test/support/postgres.js';
+import { measureSteps, printSteps, type StepsResult } from './steps.js';
 
 const args = process.argv.slice(2);
 const USAGE = `Usage: npm run bench -- [--quick] [--rounds=N] [--only=id,...] [--out=file]
@@ -60,7 +61,7 @@ const USAGE = `Usage: npm run bench -- [--quick] [--rounds=N] [--only=id,...] [-
   --only      figures to measure: enqueue-sequential, enqueue-concurrent, enqueue-bulk,
               process-c1, process-c10, process-c50, latency-p50, prefilled, di, memory,
               metrics, flow, cls, outbox, tracing (the last six on Redis only),
-              transaction (PostgreSQL only)
+              transaction (PostgreSQL only), steps (durable steps, any backend)
   --out       where the JSON results go (default bench/results/latest[-<backend>].json)
   --backend   where the queues live (default redis)
   --jobs      the pre-filled figure: jobs enqueued before each worker starts (default
@@ -88,6 +89,7 @@ const FIGURE_IDS = [
   'outbox',
   'tracing',
   'transaction',
+  'steps',
 ];
 const unknown = args.find(
   (arg) => arg.startsWith('-') && !KNOWN.includes(arg.replace(/^--/, '').split('=')[0]),
@@ -795,6 +797,7 @@ interface Gathered {
   flowControl?: FlowControlResult;
   cls?: ClsResult;
   outbox?: OutboxResult;
+  steps?: StepsResult;
 }
 
 const wanted = (...ids: string[]) => !ONLY || ids.some((id) => ONLY.includes(id));
@@ -857,6 +860,11 @@ async function measure(into: Gathered): Promise<void> {
     into.outbox = await inLane({ figure: 'outbox', lane: module }, () =>
       measureOutbox(runId, ROUNDS, quick),
     );
+  // Durable steps (bench/steps.ts): throughput with steps, a sleep's resume, sendEvent.
+  if (wanted('steps'))
+    into.steps = await inLane({ figure: 'steps', lane: module }, () =>
+      measureSteps(runId, ROUNDS, quick, ON_REDIS),
+    );
 }
 
 async function main(): Promise<boolean> {
@@ -887,6 +895,7 @@ async function main(): Promise<boolean> {
   if (flowControl) printFlowControl(flowControl);
   if (gathered.cls) printCls(gathered.cls);
   if (outbox) printOutbox(outbox);
+  if (gathered.steps) printSteps(gathered.steps);
   let transaction: Awaited<ReturnType<typeof measureTransaction>> | undefined;
   if (failure === undefined && BACKEND === 'postgres' && wanted('transaction')) {
     await inLane({ figure: 'transaction', lane: taskQueue.label }, () =>
@@ -930,6 +939,7 @@ async function main(): Promise<boolean> {
     flowControl,
     cls: gathered.cls,
     outbox,
+    steps: gathered.steps,
     tracing,
     transaction,
     noiseFloor,

@@ -1,12 +1,41 @@
 import { describe, expect, it } from '@jest/globals';
-import { Injectable, Module } from '@nestjs/common';
+import { Injectable, Module, Scope } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
-import { Task, TaskFailedError, TaskQueues, type TaskContext } from '@app/task-queue';
+import {
+  Task,
+  TaskFailedError,
+  TaskQueues,
+  type OnTaskFailure,
+  type TaskContext,
+} from '@app/task-queue';
+import { QueueBackend } from '../libs/task-queue/src/backends/queue-backend.js';
 import { BACKEND, testBackend } from './support/backend.js';
 import { startTaskApp } from './support/task-app.js';
 
 /** Bytes of JSON the spec's jobs may take, payload and step results alike. */
 const MAX_BYTES = 4000;
+
+/** A promise and what settles it. */
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
+}
+
+/**
+ * Where the test holds a job between the end of its execution and its move to the delayed set:
+ * the failure hooks of its per-job providers run in between (for a sleep or a wait too).
+ */
+let hold = { reached: deferred(), release: deferred() };
+
+/** Holds the end of its job's execution until the test releases it. */
+@Injectable({ scope: Scope.REQUEST })
+class HeldEnd implements OnTaskFailure {
+  async onTaskFailure(): Promise<void> {
+    hold.reached.resolve();
+    await hold.release.promise;
+  }
+}
 
 /** Tasks whose durable steps count the side effects they stand for. */
 @Injectable()
@@ -78,6 +107,15 @@ class StepTasks {
     return { event, attempt: ctx.job.attempt };
   }
 
+  /** Sleeps, or waits for `event`, for ten minutes, its execution's end held by the test. */
+  @Task()
+  async held(ctx: TaskContext, { event }: { event?: string }, _end: HeldEnd) {
+    await ctx.step('before', () => this.effect(ctx, 'before'));
+    if (event) await ctx.waitForEvent(event, { timeout: 600 });
+    else await ctx.sleep(600);
+    await ctx.step('after', () => this.effect(ctx, 'after'));
+  }
+
   @Task()
   async heavy(ctx: TaskContext) {
     await ctx.step('first', () => 'x'.repeat(MAX_BYTES / 2));
@@ -85,7 +123,7 @@ class StepTasks {
   }
 }
 
-@Module({ providers: [StepTasks] })
+@Module({ providers: [StepTasks, HeldEnd] })
 class StepsModule {}
 
 describe(`durable steps on ${BACKEND}`, () => {
@@ -196,6 +234,56 @@ describe(`durable steps on ${BACKEND}`, () => {
     expect(job?.status).toBe('aborted');
     expect(job?.steps.map((step) => step.id)).toEqual(['before']);
     expect(app.get(StepTasks).effects.get(`${id}:after`)).toBeUndefined();
+  });
+
+  /** The jobs indexed as waiters of event `name`. */
+  const waitersOf = async (name: string) =>
+    (await app.get(QueueBackend).listWaiters(name)).map(
+      (body) => (JSON.parse(body) as { jobId: string }).jobId,
+    );
+
+  it.each(['sleep', 'wait'])(
+    'ends a job aborted at once when the abort lands while it goes to %s',
+    async (kind) => {
+      hold = { reached: deferred(), release: deferred() };
+      const event = kind === 'wait' ? `held.${Math.random()}` : undefined;
+      const { id } = await queue().enqueue('held', { event });
+      // Its execution has ended (suspended), and its job is not delayed yet.
+      await hold.reached.promise;
+      expect(await queue().abort(id)).toBe(true);
+      hold.release.resolve();
+      // Failed by a worker now (getJob reads `aborted` as soon as it is marked, failed or not).
+      const bull = app.get(QueueBackend).queue('default');
+      await waitFor(async () => (await bull.getJobState(id)) === 'failed');
+      const job = await queue().getJob(id);
+      expect(job?.status).toBe('aborted');
+      expect(job?.steps.map((step) => step.id)).toEqual(['before']);
+      expect(app.get(StepTasks).effects.get(`${id}:after`)).toBeUndefined();
+      if (event) expect(await waitersOf(event)).toEqual([]);
+    },
+  );
+
+  it('takes the waiter of a waiting job out of the index when the job is aborted', async () => {
+    const event = `abandoned.${Math.random()}`;
+    hold = { reached: deferred(), release: deferred() };
+    hold.release.resolve();
+    const { id } = await queue().enqueue('held', { event });
+    await waitFor(async () => (await queue().getJob(id))?.status === 'scheduled');
+    expect(await waitersOf(event)).toEqual([id]);
+    expect(await queue().abort(id)).toBe(true);
+    // At once, not when an event of that name comes.
+    expect(await waitersOf(event)).toEqual([]);
+    await waitFor(async () => (await queue().getJob(id))?.status === 'aborted');
+  });
+
+  it('fails a job whose log BullMQ trims (keepLogs) at its first step, for good, saying why', async () => {
+    const bull = app.get(QueueBackend).queue('default');
+    const added = await bull.add('capture', {}, { keepLogs: 10, attempts: 3 });
+    await waitFor(async () => (await queue().getJob(added.id!))?.status === 'failed');
+    const job = await queue().getJob(added.id!);
+    expect(job?.error).toContain("BullMQ's keepLogs: 10");
+    expect(job).toMatchObject({ attempts: 1, steps: [] });
+    expect(app.get(StepTasks).effects.get(`${added.id}:charge`)).toBeUndefined();
   });
 
   describe('waitForEvent and sendEvent', () => {

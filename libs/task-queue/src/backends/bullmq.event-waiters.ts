@@ -1,6 +1,7 @@
 import { Job } from 'bullmq';
 import { EventWaiters, waiterField, type EventWaiter } from '../producer/event-waiters.js';
-import { journalLine } from './bullmq.job-steps.js';
+import { openWaits } from '../durable/job-steps.js';
+import { journalLine, readSteps } from './bullmq.job-steps.js';
 import type { QueueBackend } from './queue-backend.js';
 
 /**
@@ -24,6 +25,12 @@ export class BullEventWaiters extends EventWaiters {
   async list(name: string): Promise<EventWaiter[]> {
     const bodies = await this.backend.listWaiters(name);
     return bodies.map((body) => JSON.parse(body) as EventWaiter);
+  }
+
+  /** Takes the waiters that job `jobId` of `queue` left for its open waits (see `drop`). */
+  async dropOf(queue: string, jobId: string): Promise<void> {
+    const waits = openWaits(await readSteps(this.backend.queue(queue), jobId));
+    if (waits.length > 0) await this.drop(queue, jobId, waits);
   }
 
   async deliver({ queue, jobId, key }: EventWaiter, json: string): Promise<boolean> {

@@ -3,6 +3,7 @@ import type { TaskJobInfo } from '../interfaces/task-job.interface.js';
 import type { TaskJobOptions } from '../producer/job-settings.js';
 import { ABORTED_REASON } from '../task-queue.constants.js';
 import { flowMessages } from '../producer/task-flow.messages.js';
+import { BullEventWaiters } from './bullmq.event-waiters.js';
 import type { QueueBackend } from './queue-backend.js';
 
 /**
@@ -34,11 +35,15 @@ export async function abortJob(
 ): Promise<boolean> {
   const marked: Job[] = [];
   await markTree(backend, queueName, id, run, marked);
+  const waiters = new BullEventWaiters(backend);
   for (const job of marked) {
     // Announced whatever its state: it may be taken by a worker at this very moment.
     await backend.publishAbort(job.queueName, job.id!);
+    if ((await job.getState()) !== 'delayed') continue;
+    // A job waiting for an event leaves no waiter behind for an event to find.
+    await waiters.dropOf(job.queueName, job.id!);
     // Due now, so a worker fails it at once instead of at its planned time.
-    if ((await job.getState()) === 'delayed') await job.promote().catch(() => undefined);
+    await job.promote().catch(() => undefined);
   }
   return marked.length > 0;
 }

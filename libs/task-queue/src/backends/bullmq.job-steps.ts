@@ -1,5 +1,7 @@
 import type { Job, Queue } from 'bullmq';
 import type { JobSteps, StepRecord } from '../durable/job-steps.js';
+import { durableMessages } from '../durable/durable.messages.js';
+import { NonRetryableError } from '../errors/index.js';
 
 /**
  * What starts a job log line that is a journal record: the job's other log lines (a task may
@@ -20,14 +22,29 @@ export class BullJobSteps implements JobSteps {
   ) {}
 
   async read(fresh = false): Promise<StepRecord[]> {
+    refuseTrimmedLog(this.job);
     const { attemptsStarted, attemptsMade } = this.job;
     if (!fresh && attemptsStarted <= 1 && attemptsMade === 0) return [];
     return readSteps(this.queue, this.job.id!);
   }
 
   async write(record: StepRecord, json: string | undefined): Promise<void> {
+    refuseTrimmedLog(this.job);
     await this.job.log(journalLine(record, json));
   }
+}
+
+/**
+ * The journal of a job whose log BullMQ trims (`keepLogs`, set where the job was added through
+ * BullMQ itself) would lose its oldest records, and the steps they stood for would run again:
+ * such a job fails for good at its first durable call, saying so, rather than run steps twice.
+ * @throws NonRetryableError for a job with `keepLogs`.
+ */
+function refuseTrimmedLog({ name, id, opts }: Job): void {
+  if (opts.keepLogs === undefined) return;
+  throw new NonRetryableError(
+    durableMessages.trimmedJournal(`Task '${name}' (job ${id})`, opts.keepLogs),
+  );
 }
 
 /** @internal The log line of a journal record whose value is `json` (absent for `undefined`). */

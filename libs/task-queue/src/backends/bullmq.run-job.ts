@@ -1,14 +1,15 @@
 import {
   DelayedError,
+  Job,
   UnrecoverableError,
   WaitingError,
   Worker,
-  type Job,
   type Processor,
   type Queue,
 } from 'bullmq';
 import type { JobSteps } from '../durable/job-steps.js';
 import type { RunSuspension } from '../durable/run-suspension.js';
+import type { BullEventWaiters } from './bullmq.event-waiters.js';
 import { BullJobSteps } from './bullmq.job-steps.js';
 import type { RunListener } from '../worker/run-control.js';
 import type { TaskJobOptions } from '../producer/job-settings.js';
@@ -99,7 +100,8 @@ export type RunFailures = WeakMap<Job, RunFailure>;
  * schedules checked with `overlap`, steps read from `queue`), and gives BullMQ a run that did
  * not complete in its own terms, keeping how it ended in `failures`. A run that suspended its
  * job (`ctx.sleep`) moves it to BullMQ's delayed set until it resumes, without using an
- * attempt, and is told to `listener`. It takes two parameters, not BullMQ's optional third
+ * attempt, and is told to `listener`; one aborted meanwhile leaves its `waiters` and is woken
+ * at once, to be failed. It takes two parameters, not BullMQ's optional third
  * (the job's AbortSignal): BullMQ then makes no AbortController per job.
  */
 export function bullProcessor(
@@ -108,6 +110,7 @@ export function bullProcessor(
   failures: RunFailures,
   queue: Queue,
   listener: RunListener,
+  waiters: BullEventWaiters,
 ): Processor {
   return (job: Job, token?: string) =>
     run(new BullRunJob(job, overlap, queue)).catch(async (failure: RunFailure) => {
@@ -119,9 +122,14 @@ export function bullProcessor(
       // A suspended job goes back to the delayed set; BullMQ emits no event for it, so its
       // run is told to the listener here, once the move is done.
       await job.moveToDelayed(until, token);
-      // An event that came while the job was still active could not wake it: wake it now.
+      // An abort or an event that came while the job was still active could not end its
+      // sleep or wait: end it now (an aborted job is failed by the worker that takes it).
       const { ended } = failure.error as RunSuspension;
-      if (ended && (await ended())) await job.promote();
+      if (await abortedMeanwhile(queue, job)) {
+        await waiters.dropOf(queue.name, job.id!);
+        await job.promote();
+      } else if (ended && (await ended())) await job.promote();
+      else wakeAt(job, until);
       const attempt = job.attemptsMade + 1;
       listener.ended(
         new BullRunJob(job, undefined),
@@ -132,6 +140,33 @@ export function bullProcessor(
       );
       throw new DelayedError();
     });
+}
+
+/** How soon a suspended job must be due for this process to wake it itself. */
+const WAKE_HORIZON_MS = 60_000;
+
+/**
+ * Promotes `job` at `until` from this process, when that is soon: BullMQ's idle worker would
+ * take it only when its blocking wait ends, which Redis times on its own clock, in steps of
+ * its `hz` (100 ms at the default). A job taken meanwhile (by BullMQ, an event, an abort) is
+ * not delayed any more, and its promote fails harmlessly; so does one after shutdown.
+ */
+function wakeAt(job: Job, until: number): void {
+  const delay = until - Date.now();
+  if (delay > WAKE_HORIZON_MS) return;
+  // A timer may fire a little before `Date.now()` reaches `until`: the job would then run
+  // while its sleep is not over, and sleep again.
+  const wake = () => {
+    if (Date.now() < until) setTimeout(wake, until - Date.now()).unref();
+    else void job.promote().catch(() => undefined);
+  };
+  setTimeout(wake, Math.max(0, delay)).unref();
+}
+
+/** Whether `job` was marked aborted (BullMQ's deferred failure) since its run began. */
+async function abortedMeanwhile(queue: Queue, job: Job): Promise<boolean> {
+  const fresh = await Job.fromId(queue, job.id!);
+  return fresh?.deferredFailure !== undefined;
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   type QueuePauses,
 } from '../worker/run-control.js';
 import type { RunProcessor } from '../worker/runnable-job.js';
+import { BullEventWaiters } from './bullmq.event-waiters.js';
 import { QueuePause } from './bullmq.queue-pause.js';
 import { bullProcessor, reportRuns, type RunFailures } from './bullmq.run-job.js';
 import type { QueueBackend, WorkerSettings } from './queue-backend.js';
@@ -19,8 +20,12 @@ import type { QueueBackend, WorkerSettings } from './queue-backend.js';
  * live in the queue's metadata, and abort requests travel on the backend's own channel.
  */
 export class BullRunControl extends RunControl {
+  /** The index of the jobs waiting for events, where an aborted job's waiters are taken. */
+  private readonly waiters: BullEventWaiters;
+
   constructor(private readonly backend: QueueBackend) {
     super();
+    this.waiters = new BullEventWaiters(backend);
   }
 
   consumer(name: string, processor: RunProcessor, settings: ConsumerSettings): QueueConsumer {
@@ -40,7 +45,7 @@ export class BullRunControl extends RunControl {
     const failures: RunFailures = new WeakMap();
     const worker = this.backend.worker(
       name,
-      bullProcessor(processor, overlap, failures, queue, listener),
+      bullProcessor(processor, overlap, failures, queue, listener, this.waiters),
       workerSettings,
     );
     reportRuns(worker, listener, failures);

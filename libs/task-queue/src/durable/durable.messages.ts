@@ -44,4 +44,9 @@ export const durableMessages = {
     `${label}: with the result of step '${id}', the job's step results reach ${bytes} bytes of ` +
     `JSON, over the limit of ${limit} bytes (the module's maxPayloadBytes, which bounds each job's ` +
     `step results together). Store large data elsewhere and return its id, or raise maxPayloadBytes.`,
+  trimmedJournal: (label: string, keepLogs: number) =>
+    `${label}: this job was added with BullMQ's keepLogs: ${keepLogs}, which trims the job's log, ` +
+    `where its durable steps, sleeps and waits are kept: steps would run again once trimmed. ` +
+    `Add the job without keepLogs (TaskQueues' enqueue never sets it), or use no ctx.step, ` +
+    `ctx.sleep or ctx.waitForEvent in this task.`,
 };

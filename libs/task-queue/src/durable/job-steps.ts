@@ -34,3 +34,25 @@ export function stepsOf(records: readonly StepRecord[]): { id: string; at: Date 
     .filter(({ key }) => key.startsWith('step:'))
     .map(({ key, at }) => ({ id: key.slice('step:'.length), at: new Date(at) }));
 }
+
+/** @internal What the record of a wait's beginning (`wait:<n>`) keeps: when it times out, and for which event. */
+export interface WaitBegun {
+  /** When the wait times out, in ms since the epoch. */
+  until: number;
+  /** The name of the event it waits for: where its waiter is indexed. */
+  event: string;
+}
+
+/** @internal The journal key of a wait's outcome: the event's data, or `null` after its timeout. */
+export const doneKey = (key: string): string => `${key}:done`;
+
+/**
+ * @internal The waits of a journal that neither an event nor their timeout ended, each with
+ * the event it waits for: the waiters still indexed for the job.
+ */
+export function openWaits(records: readonly StepRecord[]): { key: string; event: string }[] {
+  const keys = new Set(records.map(({ key }) => key));
+  return records
+    .filter(({ key }) => /^wait:\d+$/.test(key) && !keys.has(doneKey(key)))
+    .map(({ key, value }) => ({ key, event: (value as WaitBegun).event }));
+}

@@ -1,7 +1,7 @@
 import { InvalidOptionsError, InvalidPayloadError, NonRetryableError } from '../errors/index.js';
 import { plainDataProblem } from '../producer/task-payload.js';
 import { durableMessages as messages } from './durable.messages.js';
-import { stepKey, type JobSteps, type StepRecord } from './job-steps.js';
+import { doneKey, stepKey, type JobSteps, type StepRecord, type WaitBegun } from './job-steps.js';
 import { RunSuspension } from './run-suspension.js';
 import type { EventWaiter, EventWaiters } from '../producer/event-waiters.js';
 
@@ -39,9 +39,6 @@ export interface WaitForEventOptions {
   /** Seconds to wait before resolving `null`. */
   timeout: number;
 }
-
-/** The journal key of a wait's outcome: the event's data, or `null` after its timeout. */
-const doneKey = (key: string) => `${key}:done`;
 
 /**
  * @internal The journal of one execution of a job: `ctx.step` answers from what earlier
@@ -86,12 +83,13 @@ export class StepJournal {
     const events = this.events;
     if (!events) throw new Error(messages.noStepStore(this.label));
     const now = this.now();
-    const begun = records.get(key)?.value as number | undefined;
+    const begun = (records.get(key)?.value as WaitBegun | undefined)?.until;
     const waiter: EventWaiter = { queue: events.queue, jobId: events.jobId, key, since: now };
     if (match) waiter.match = match;
     if (begun === undefined) {
       const until = now + Math.round(timeout * 1000);
-      await this.steps.write({ key, at: now, value: until, bytes: 0 }, String(until));
+      const value: WaitBegun = { until, event: name };
+      await this.steps.write({ key, at: now, value, bytes: 0 }, JSON.stringify(value));
       await events.waiters.add(name, waiter);
       throw this.waiting(until, key);
     }

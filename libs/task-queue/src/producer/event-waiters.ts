@@ -38,6 +38,20 @@ export abstract class EventWaiters {
   abstract deliver(waiter: EventWaiter, json: string): Promise<boolean>;
 
   /**
+   * Takes the waiters of the open `waits` (each a wait's journal key and its event) of job
+   * `jobId` of `queue`, so that no event finds them: for a job that will not resume (aborted).
+   */
+  async drop(
+    queue: string,
+    jobId: string,
+    waits: readonly { key: string; event: string }[],
+  ): Promise<void> {
+    await Promise.all(
+      waits.map(({ event, key }) => this.take(event, { queue, jobId, key, since: 0 })),
+    );
+  }
+
+  /**
    * Sends event `name`: each waiter of that name whose wait began by now and whose `match` the
    * data has is taken and woken, once. Events no one waits for are not kept.
    * @returns how many waiting jobs it woke.
