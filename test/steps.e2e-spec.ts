@@ -6,6 +6,7 @@ import {
   TaskFailedError,
   TaskQueues,
   type OnTaskFailure,
+  type OnTaskSuccess,
   type TaskContext,
 } from '@app/task-queue';
 import { QueueBackend } from '../libs/task-queue/src/backends/queue-backend.js';
@@ -24,16 +25,25 @@ function deferred() {
 
 /**
  * Where the test holds a job between the end of its execution and its move to the delayed set:
- * the failure hooks of its per-job providers run in between (for a sleep or a wait too).
+ * the hooks of its per-job providers run in between (a sleep or a wait settles them as a
+ * success, so that what the steps wrote through a job's session is committed).
  */
 let hold = { reached: deferred(), release: deferred() };
 
+/** How the executions of `held` settled their per-job providers, in order. */
+const settlements: string[] = [];
+
 /** Holds the end of its job's execution until the test releases it. */
 @Injectable({ scope: Scope.REQUEST })
-class HeldEnd implements OnTaskFailure {
-  async onTaskFailure(): Promise<void> {
+class HeldEnd implements OnTaskSuccess, OnTaskFailure {
+  async onTaskSuccess(): Promise<void> {
+    settlements.push('success');
     hold.reached.resolve();
     await hold.release.promise;
+  }
+
+  onTaskFailure(): void {
+    settlements.push('failure');
   }
 }
 
@@ -262,6 +272,18 @@ describe(`durable steps on ${BACKEND}`, () => {
       if (event) expect(await waitersOf(event)).toEqual([]);
     },
   );
+
+  it('settles the per-job providers as a success when the execution sleeps or waits', async () => {
+    hold = { reached: deferred(), release: deferred() };
+    hold.release.resolve();
+    settlements.length = 0;
+    const { id } = await queue().enqueue('held', {});
+    await waitFor(async () => (await queue().getJob(id))?.status === 'scheduled');
+    // The step done before the sleep stays done: a job's session would commit it.
+    expect(settlements).toEqual(['success']);
+    expect(app.get(StepTasks).effects.get(`${id}:before`)).toBe(1);
+    expect(await queue().abort(id)).toBe(true);
+  });
 
   it('takes the waiter of a waiting job out of the index when the job is aborted', async () => {
     const event = `abandoned.${Math.random()}`;

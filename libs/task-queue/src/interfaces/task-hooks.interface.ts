@@ -12,7 +12,11 @@
  * ```
  */
 export interface OnTaskSuccess {
-  /** Called with what the task returned, before the job is marked complete; may be async. */
+  /**
+   * Called with what the task returned, before the job is marked complete; may be async. Also
+   * called, with `undefined`, when an execution ends by `ctx.sleep` or `ctx.waitForEvent`: the
+   * steps it did are stored, so what they wrote is to be kept.
+   */
   onTaskSuccess(result: unknown): unknown;
 }
 

@@ -5,6 +5,7 @@ import type { TaskInvocation } from '../per-job/task-invocation.js';
 import type { TaskQueue } from '../producer/task-queue.js';
 import type { EventWaiters } from '../producer/event-waiters.js';
 import type { StepSpans } from '../durable/step-journal.js';
+import { RunSuspension } from '../durable/run-suspension.js';
 import { validateWithSchema } from '../producer/task-schema.js';
 import { ABORTED_REASON } from '../task-queue.constants.js';
 import { producerMessages } from '../producer/producer.messages.js';
@@ -134,7 +135,20 @@ async function runChecked(
     if (invocation.hooked) await invocation.succeed(result, run);
     return result === undefined ? null : result;
   } catch (error) {
-    if (!settling && invocation?.hooked) await invocation.fail(error, run);
+    if (!settling && invocation?.hooked) {
+      if (!(error instanceof RunSuspension)) {
+        await invocation.fail(error, run);
+        return failed(error, job, task);
+      }
+      // A sleep or a wait ends the execution with its steps done and stored: the per-job
+      // providers settle as after a success, so that what the steps wrote through the job's
+      // session is committed with them. A success hook that throws fails the run instead.
+      try {
+        await invocation.succeed(undefined, run);
+      } catch (hookError) {
+        return failed(hookError, job, task);
+      }
+    }
     return failed(error, job, task);
   }
 }
