@@ -37,10 +37,15 @@ const env =
     : backend.env;
 const cli = (...args: string[]) => runScript(FIXTURES_CLI, ['--module', FIXTURE, ...args], env);
 
-async function jobOf(queue: string, id: string): Promise<TaskJobInfo> {
-  const { code, stdout, stderr } = await cli('status', queue, id, '--json');
-  expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-  return JSON.parse(stdout) as TaskJobInfo;
+/**
+ * A job as `queues` (the enqueue-only application in this process) reads it: what a worker
+ * process left behind, read without a CLI process of its own (the CLI's `status` has its own
+ * spec, tasks-cli).
+ */
+async function jobOf(queues: TaskQueues, queue: string, id: string): Promise<TaskJobInfo> {
+  const job = await queues.get(queue).getJob(id);
+  expect(job).toBeDefined();
+  return job!;
 }
 
 /**
@@ -92,21 +97,25 @@ describeOn(['redis', 'postgres'], 'a runWorker process of a module with worker: 
       120_000,
     );
 
-    // The module says worker: false; runWorker's process runs the job all the same.
-    const done = await cli('enqueue', 'shout', '--payload', '{"text":"hi"}', '--wait', '--json');
+    // The module says worker: false; runWorker's process runs the job all the same. The three
+    // commands at once: none depends on another.
+    const [done, failed, listed] = await Promise.all([
+      cli('enqueue', 'shout', '--payload', '{"text":"hi"}', '--wait', '--json'),
+      cli('enqueue', 'explode', '--payload', '{"why":"on purpose"}', '--wait'),
+      cli('schedules', '--json'),
+    ]);
     expect({ code: done.code, stderr: done.stderr }).toEqual({ code: 0, stderr: '' });
     expect(JSON.parse(done.stdout)).toEqual({
       status: 'complete',
       result: { shouted: 'HI', pid: worker.child.pid, attempt: 1 },
     });
-    const failed = await cli('enqueue', 'explode', '--payload', '{"why":"on purpose"}', '--wait');
     expect({ code: failed.code, stdout: failed.stdout }).toEqual({ code: 1, stdout: '' });
     expect(failed.stderr).toMatch(
       /^Task 'explode' failed \(job \S+ on 'default'\): exploded: on purpose$/m,
     );
 
     // The schedule it reconciled, with its time zone, read back by the CLI.
-    const schedules = JSON.parse((await cli('schedules', '--json')).stdout) as object[];
+    const schedules = JSON.parse(listed.stdout) as object[];
     expect(schedules).toEqual([
       expect.objectContaining({
         queue: 'default',
@@ -127,7 +136,11 @@ describeOn(['redis', 'postgres'], 'a runWorker process of a module with worker: 
         'their queue, to run again in the next worker (not counted as a failure).',
     );
     expect(worker.output()).not.toContain(PASSWORD);
-    expect(await jobOf('slow', id)).toMatchObject({ status: 'queued', attempts: 1, error: null });
+    expect(await jobOf(queues, 'slow', id)).toMatchObject({
+      status: 'queued',
+      attempts: 1,
+      error: null,
+    });
   });
 
   it("the CLI's worker: --queues, --concurrency; on SIGINT a short job finishes, a long one goes back", async () => {
@@ -145,7 +158,10 @@ describeOn(['redis', 'postgres'], 'a runWorker process of a module with worker: 
     expect(await worker.stop('SIGINT', 60_000)).toEqual({ code: 0, signal: null });
     expect(worker.output()).toContain('SIGINT: shutting down; active jobs get 15 s to finish');
     expect(worker.output()).toContain('Workers stopped: 1 job(s) still running after the 15 s');
-    expect(await jobOf('slow', id)).toMatchObject({ status: 'complete', result: { lingered: 8 } });
+    expect(await jobOf(queues, 'slow', id)).toMatchObject({
+      status: 'complete',
+      result: { lingered: 8 },
+    });
   });
 });
 
@@ -156,12 +172,12 @@ describeOn(['redis'], "the CLI's --module", () => {
   const TASKS = ['explode', 'linger', 'newYearReport', 'shout'];
 
   it('an ES module: the default export without #, the named one with #Name', async () => {
-    for (const spec of [FIXTURE, `${FIXTURE}#ApiModule`]) {
-      const { code, stdout, stderr } = await runScript(
-        FIXTURES_CLI,
-        ['--module', spec, 'tasks', '--json'],
-        env,
-      );
+    // Each command line its own process, all at once.
+    const specs = [FIXTURE, `${FIXTURE}#ApiModule`];
+    const listed = await Promise.all(
+      specs.map((spec) => runScript(FIXTURES_CLI, ['--module', spec, 'tasks', '--json'], env)),
+    );
+    for (const { code, stdout, stderr } of listed) {
       expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
       expect(names(stdout)).toEqual(TASKS);
     }
@@ -207,12 +223,15 @@ describeOn(['redis'], "the CLI's --module", () => {
         join(dir, 'whole.cjs'),
         `module.exports = { module: class Whole {}, imports: [require(${api}).ApiModule] };\n`,
       );
-      for (const spec of ['app.module.cjs', 'app.module.cjs#Other', 'whole.cjs']) {
-        const { code, stdout, stderr } = await runScript(
-          FIXTURES_CLI,
-          ['--module', join(dir, spec), 'tasks', '--json'],
-          env,
-        );
+      // Each its own process, all at once.
+      const specs = ['app.module.cjs', 'app.module.cjs#Other', 'whole.cjs'];
+      const listed = await Promise.all(
+        specs.map((spec) =>
+          runScript(FIXTURES_CLI, ['--module', join(dir, spec), 'tasks', '--json'], env),
+        ),
+      );
+      for (const [index, { code, stdout, stderr }] of listed.entries()) {
+        const spec = specs[index];
         expect({ spec, code, stderr }).toEqual({ spec, code: 0, stderr: '' });
         expect(names(stdout)).toEqual(TASKS);
       }
@@ -224,8 +243,12 @@ describeOn(['redis'], "the CLI's --module", () => {
 
 describeOn(['pglite'], 'the CLI on pglite:memory', () => {
   it('lists the tasks; refuses to enqueue into a database no other process sees, exit 2', async () => {
-    expect((await cli('tasks')).code).toBe(0);
-    const { code, stderr } = await cli('enqueue', 'shout', '--payload', '{"text":"x"}');
+    // Both at once: each is a process of its own, and neither changes anything.
+    const [listed, { code, stderr }] = await Promise.all([
+      cli('tasks'),
+      cli('enqueue', 'shout', '--payload', '{"text":"x"}'),
+    ]);
+    expect(listed.code).toBe(0);
     expect(code).toBe(2);
     expect(stderr).toContain(
       "enqueue needs queues that other processes share, but this module's are on PGlite in " +

@@ -3,7 +3,8 @@
 // own namespace, and built worker processes (`npm run worker`) to run what it enqueues.
 import { jest } from '@jest/globals';
 import { getNextMillis } from 'bullmq';
-import { getRegistry } from '@app/task-queue';
+import { getRegistry, TaskQueues } from '@app/task-queue';
+import { QUEUES } from '../src/app.config.js';
 import '../src/campaigns/campaigns.tasks.js';
 import '../src/payments/payments.tasks.js';
 import '../src/shared/shared.tasks.js';
@@ -19,6 +20,7 @@ import {
 } from './support/built-app.js';
 import { testBackend } from './support/backend.js';
 import { eventually } from './support/redis.js';
+import { startTaskApp } from './support/task-app.js';
 
 const backend = testBackend('tasks_cli');
 // Each command boots the example's whole AppModule (its embedded database included).
@@ -36,6 +38,18 @@ async function status(): Promise<QueueStatus[]> {
   expect(code).toBe(0);
   return JSON.parse(stdout) as QueueStatus[];
 }
+
+/**
+ * The example's queues read in this process, for what a test waits for or checks beside the
+ * CLI's output (each CLI command is a process that boots the whole example): an application
+ * without workers, so it schedules nothing either. Started on first use, after the CLI's first
+ * command has made the namespace; closed after the file (test/support/task-app.ts).
+ */
+let reader: Promise<TaskQueues> | undefined;
+const readQueues = () =>
+  (reader ??= startTaskApp({ backend, options: { queues: QUEUES, worker: false } }).then((app) =>
+    app.get(TaskQueues),
+  ));
 
 afterAll(async () => {
   await killAllBuilt();
@@ -108,11 +122,25 @@ describe('npm run tasks -- enqueue / status', () => {
       new RegExp(`task=process_data queue=default job=${id} attempt=1 .*outcome=completed`),
       120_000,
     );
-    const after = await eventually(async () => {
-      const [onDefault] = await status();
-      return onDefault.counts.complete === 1 ? onDefault : undefined;
-    });
-    expect(after).toMatchObject({
+    // The worker logs the run before the job is marked complete: waited for here, read in this
+    // process rather than by a CLI process per look.
+    const queues = await readQueues();
+    await eventually(
+      async () =>
+        (await queues.get('default').getJob(id))?.status === 'complete' ? true : undefined,
+      30_000,
+      `job ${id} to be complete`,
+    );
+    // What is checked below reads the backend only: every command at once.
+    const [statusJson, { stdout }, job, jobJson, schedules, schedulesListed] = await Promise.all([
+      status(),
+      tasks('status'),
+      tasks('status', 'default', id),
+      tasks('status', 'default', id, '--json'),
+      tasks('schedules'),
+      tasks('schedules', '--json'),
+    ]);
+    expect(statusJson[0]).toMatchObject({
       queue: 'default',
       // The worker also reconciled the example's three cron tasks: their next runs are scheduled.
       counts: { queued: 0, scheduled: 3, active: 0, complete: 1, failed: 0 },
@@ -120,13 +148,11 @@ describe('npm run tasks -- enqueue / status', () => {
     });
 
     // The table form says the same.
-    const { stdout } = await tasks('status');
     expect(stdout).toMatch(/^QUEUE\s+QUEUED\s+SCHEDULED\s+ACTIVE\s+COMPLETE\s+FAILED\s+WORKERS$/m);
     expect(stdout).toMatch(/^default\s+0\s+3\s+0\s+1\s+0\s+1$/m);
     expect(stdout).toMatch(/^emails\s+0\s+0\s+0\s+0\s+0\s+0$/m);
 
     // The job itself: its status and result, as a table and as JSON.
-    const job = await tasks('status', 'default', id);
     expect({ code: job.code, stderr: job.stderr }).toEqual({ code: 0, stderr: '' });
     expect(job.stdout).toMatch(new RegExp(`^JOB\\s+${id}$`, 'm'));
     expect(job.stdout).toMatch(/^STATUS\s+complete$/m);
@@ -135,7 +161,6 @@ describe('npm run tasks -- enqueue / status', () => {
     const result = JSON.parse(resultCell) as { checksum: string };
     expect(result).toMatchObject({ processed: 7, steps: 3 });
     expect(result.checksum).toMatch(/^[0-9a-f]{12}$/);
-    const jobJson = await tasks('status', 'default', id, '--json');
     expect(JSON.parse(jobJson.stdout)).toMatchObject({
       id,
       name: 'process_data',
@@ -146,7 +171,6 @@ describe('npm run tasks -- enqueue / status', () => {
     });
 
     // The schedules the worker reconciled, read back from the backend.
-    const schedules = await tasks('schedules');
     expect(schedules.code).toBe(0);
     const scheduleLines = schedules.stdout.trim().split('\n');
     expect(scheduleLines[0].split(/\s{2,}/)).toEqual([
@@ -163,7 +187,7 @@ describe('npm run tasks -- enqueue / status', () => {
     expect(schedules.stdout).toMatch(
       /^default\s+weekly_report\s+0 9 \* \* 1\s+UTC\s+yes\s+decorator\s+\S+Z\s+task-queue:weekly_report$/m,
     );
-    const schedulesJson = JSON.parse((await tasks('schedules', '--json')).stdout) as {
+    const schedulesJson = JSON.parse(schedulesListed.stdout) as {
       queue: string;
       name: string;
     }[];
@@ -183,9 +207,15 @@ describe('npm run tasks -- enqueue / status', () => {
       '{"edition":"x"}',
     );
     expect(code).toBe(0);
-    const onEmails = (await status()).find((entry) => entry.queue === 'emails')!;
-    expect(onEmails.counts.queued).toBe(1);
-    expect(stdout.trim()).toMatch(/^\S+$/);
+    const id = stdout.trim();
+    expect(id).toMatch(/^\S+$/);
+    // The job itself, on 'emails' and waiting (no worker serves that queue).
+    const queues = await readQueues();
+    expect(await queues.get('emails').getJob(id)).toMatchObject({
+      name: 'send_newsletter',
+      status: 'queued',
+    });
+    expect((await queues.get('emails').stats()).counts.queued).toBe(1);
   });
 });
 
@@ -328,5 +358,28 @@ describe('npm run tasks -- usage errors', () => {
     }
     const enqueueHelp = owns[commands.indexOf('enqueue')];
     expect(enqueueHelp.stdout).toContain('--wait           wait for the outcome');
+  }, 60_000);
+
+  it('--help and a mistake in the command line are answered without loading Nest', async () => {
+    // A resolve hook that refuses @nestjs/core: only what needs the application may load it.
+    const hook = encodeURIComponent(
+      'export async function resolve(specifier, context, next) {' +
+        ' if (specifier === "@nestjs/core") throw new Error("@nestjs/core was loaded");' +
+        ' return next(specifier, context); }',
+    );
+    const register = `data:text/javascript,import{register}from'node:module';register('data:text/javascript,${hook}')`;
+    const noNest = { NODE_OPTIONS: `--import=${register}` };
+    const [help, mistake, booted] = await Promise.all([
+      runScript(CLI, ['--help'], noNest),
+      runScript(CLI, withModule(['frobnicate']), noNest),
+      runScript(CLI, withModule(['tasks']), noNest),
+    ]);
+    expect({ code: help.code, stderr: help.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(help.stdout).toContain('Usage: nestjs-task-queue');
+    expect(mistake).toMatchObject({ code: 2, stdout: '' });
+    expect(mistake.stderr).toContain("nestjs-task-queue: Unknown command 'frobnicate'");
+    // The hook does refuse it: a command that loads the application (which imports it) fails.
+    expect(booted.code).toBe(1);
+    expect(booted.stderr).toContain('@nestjs/core was loaded');
   }, 60_000);
 });

@@ -1,5 +1,3 @@
-import type { INestApplicationContext, LoggerService } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import {
   InvalidOptionsError,
   InvalidPayloadError,
@@ -7,29 +5,13 @@ import {
   UnknownQueueError,
   UnknownTaskError,
 } from '../errors/index.js';
-import { processModule } from '../runner/task-queue-process.module.js';
-import { runWorker, taskQueueConfigOf } from '../runner/run-worker.js';
 import { CliInputError } from './cli-input.error.js';
+import type { CliStreams } from './cli.app.js';
 import { parseCommandLine, type CliCommand } from './cli.args.js';
-import { enqueue } from './cli.enqueue.js';
 import { BIN, commandHelp, COMMAND_HELP, USAGE } from './cli.help.js';
-import { loadAppModule, type AppModuleRef } from './cli.module-loader.js';
-import { listSchedules, listTasks, migrate, showStatus } from './cli.commands.js';
-import type { CommandOutput } from './cli.output.js';
+import { loadAppModule } from './cli.module-loader.js';
 
-/** @internal Where the CLI writes; a test may pass its own. */
-export interface CliStreams {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
-
-const COMMANDS: Record<
-  string,
-  (app: INestApplicationContext, command: CliCommand) => CommandOutput | Promise<CommandOutput>
-> = { tasks: listTasks, enqueue, status: showStatus, schedules: listSchedules, migrate };
-
-/** The commands that read or write the backend, which another process must share. */
-const ON_BACKEND = ['enqueue', 'status', 'schedules'];
+export type { CliStreams } from './cli.app.js';
 
 /** Errors of the library that mean the input was wrong (a task, queue, payload or option). */
 const BAD_INPUT = [
@@ -39,18 +21,6 @@ const BAD_INPUT = [
   InvalidOptionsError,
   TaskQueueConfigError,
 ];
-
-/**
- * Nest's warnings and errors, on stderr so that stdout stays the command's output. A failed
- * boot is left out: the CLI prints that error itself, once.
- */
-const stderrLogger = (streams: CliStreams): LoggerService => ({
-  log: () => undefined,
-  warn: (message: unknown) => streams.stderr(`${String(message)}\n`),
-  error: (message: unknown, ...rest: unknown[]) => {
-    if (rest.at(-1) !== 'ExceptionHandler') streams.stderr(`${String(message)}\n`);
-  },
-});
 
 /**
  * @internal Runs one command line. Resolves the exit code once the command is done, or
@@ -70,6 +40,8 @@ export async function runCli(
       return 0;
     }
     const appModule = await loadAppModule(command.module, cwd);
+    // Nest and the library, only once a command needs the application.
+    const { runCommand, runWorker } = await import('./cli.app.js');
     if (command.name === 'worker') {
       await runWorker(appModule, { queues: command.queues, concurrency: command.concurrency });
       return 'running';
@@ -92,33 +64,5 @@ export async function runCli(
     }
     streams.stderr(`${BIN}: ${message}\n`);
     return 1;
-  }
-}
-
-/** Boots the application without workers or schedules, runs `command`, closes it. */
-async function runCommand(
-  appModule: AppModuleRef,
-  command: CliCommand,
-  streams: CliStreams,
-): Promise<CommandOutput> {
-  const app = await NestFactory.createApplicationContext(processModule(appModule, false), {
-    logger: stderrLogger(streams),
-    abortOnError: false,
-  });
-  try {
-    const { backend } = taskQueueConfigOf(app, `--module ${command.module}`);
-    const inMemory =
-      backend.kind === 'pglite' && !('db' in backend.source) && !backend.source.dataDir;
-    if (ON_BACKEND.includes(command.name) && inMemory) {
-      throw new CliInputError(
-        `${command.name} needs queues that other processes share, but this module's are on ` +
-          `PGlite in memory (pglite:memory), which lives and dies with one process. Enqueue ` +
-          `and read jobs from inside that process, or use Redis or PostgreSQL.`,
-        command.name,
-      );
-    }
-    return await COMMANDS[command.name](app, command);
-  } finally {
-    await app.close();
   }
 }
