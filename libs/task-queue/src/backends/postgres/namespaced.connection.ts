@@ -9,6 +9,7 @@ import {
 } from 'bullmq';
 import { retryDeadlocks } from './postgres.deadlock-retry.js';
 import { batchCompletions } from './postgres.finish-batch.js';
+import { extendLocksInOrder } from './postgres.lock-order.js';
 import { routeAddsThroughTransactions } from './postgres.transactions.js';
 import type { PostgresSchema } from './postgres.schema.js';
 import { SharedListenConnection, type SharedListen } from './shared-listen.connection.js';
@@ -108,6 +109,7 @@ class NamespacedQueueBackend extends PostgresQueueBackend {
     super(namespaced, queueName, opts, true, listenName);
     retryDeadlocks(this);
     batchCompletions(this);
+    extendLocksInOrder(this);
     routeAddsThroughTransactions(this);
   }
 

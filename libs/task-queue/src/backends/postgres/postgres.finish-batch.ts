@@ -1,5 +1,6 @@
 import { ConnectionClosedError, type PostgresQueueBackend } from 'bullmq';
 import { routeCommand, type CommandRows, type SendCommand } from './postgres.command-hook.js';
+import { byJobId } from './postgres.lock-order.js';
 
 /** The command batched: BullMQ's completion of a job fused with the claim of the next one. */
 export const BATCHED_COMMAND = 'move_to_completed_fetch';
@@ -64,8 +65,8 @@ type Query = (text: string, params: readonly unknown[]) => Promise<CommandRows>;
  * job with one statement that also claims its next job (`move_to_completed_fetch`): one commit
  * per job, the cost that bounds throughput. Here a completion sent while another of the same
  * worker is on its way waits for it, and those waiting then go together, as one statement
- * calling BullMQ's own function once per job in the order they came: one commit for all of
- * them. A completion with none on its way goes at once, alone, as before (no wait is added at
+ * calling BullMQ's own function once per job in the order of their ids: one commit for all
+ * of them. A completion with none on its way goes at once, alone, as before (no wait is added at
  * concurrency 1 or on an idle worker).
  *
  * A batch is one transaction: when it fails for one job (a job that lost its lock, a
@@ -124,6 +125,9 @@ async function sendBatch(
   query: Query,
   send: SendCommand,
 ): Promise<'not-fitting' | void> {
+  // In the order of the jobs' ids, as a worker's lock renewal takes them (postgres.lock-order.ts):
+  // two statements that lock the same rows in one order cannot wait on each other.
+  batch.sort((a, b) => byJobId(String(a.params[1]), String(b.params[1])));
   const columns = PARAM_TYPES.map((_, i) => batch.map(({ params }) => params[i] ?? null));
   let rows: Array<Record<string, unknown>>;
   try {
