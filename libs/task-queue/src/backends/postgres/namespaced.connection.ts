@@ -10,6 +10,7 @@ import {
 import { retryDeadlocks } from './postgres.deadlock-retry.js';
 import { batchCompletions } from './postgres.finish-batch.js';
 import { extendLocksInOrder } from './postgres.lock-order.js';
+import { guardPromote } from './postgres.promote.js';
 import { routeAddsThroughTransactions } from './postgres.transactions.js';
 import type { PostgresSchema } from './postgres.schema.js';
 import { SharedListenConnection, type SharedListen } from './shared-listen.connection.js';
@@ -110,6 +111,7 @@ class NamespacedQueueBackend extends PostgresQueueBackend {
     retryDeadlocks(this);
     batchCompletions(this);
     extendLocksInOrder(this);
+    guardPromote(this);
     routeAddsThroughTransactions(this);
   }
 
