@@ -13,6 +13,12 @@ class LoggedTasks {
     return `hello ${payload.secret.length}`;
   }
 
+  @Task()
+  async nap(ctx: TaskContext) {
+    await ctx.sleep(0.2);
+    return 'rested';
+  }
+
   @Task({ retries: 1, retryDelay: 0.05 })
   async flaky(_ctx: TaskContext, _payload: { secret: string }) {
     throw new Error('no luck');
@@ -69,6 +75,18 @@ describe('the finished-job log line', () => {
       expect.stringMatching(/^error .* attempt=2 duration_ms=\d+ outcome=failed error="no luck"$/),
     ]);
     expect(lines.some(({ message }) => message.includes('hunter2'))).toBe(false);
+    await Promise.all(open.splice(0).map((app) => app.close()));
+  });
+
+  it('says when a suspended job runs again, with no error, and then that it completed', async () => {
+    const queue = await start();
+    const job = await queue.enqueue('nap');
+    await eventually(() => (linesOf(job.id).length === 2 ? true : undefined));
+    const [slept, done] = linesOf(job.id);
+    const until = /^log .* attempt=1 duration_ms=\d+ outcome=sleeping until=(\S+)$/.exec(slept);
+    expect(until).not.toBeNull();
+    expect(Number.isNaN(Date.parse(until![1]))).toBe(false);
+    expect(done).toMatch(/^log .* attempt=1 duration_ms=\d+ outcome=completed$/);
     await Promise.all(open.splice(0).map((app) => app.close()));
   });
 

@@ -222,7 +222,9 @@ export interface TaskQueueModuleOptions {
    * How the line written when a job finishes is made: `'text'` (default), `Job finished:`
    * and `key=value` fields; or `'json'`, an object handed to Nest's logger, for JSON loggers
    * (`new ConsoleLogger({ json: true })`, nestjs-pino) to write as one JSON line: `{ event:
-   * 'job_finished', queue, task, jobId, attempt, outcome, durationSeconds, error? }`.
+   * 'job_finished', queue, task, jobId, attempt, outcome, durationSeconds, error?, until? }`.
+   * `error` is the message of a run that failed; `until` (ISO 8601) is when a job that a run
+   * suspended (`sleeping`, `waiting`) runs again at the latest.
    */
   jobLog?: 'text' | 'json';
   /**

@@ -52,7 +52,14 @@ export class RunLog implements RunListener {
           : 'log';
     // The line is built only when it will be written (`logger: false`, or levels without it).
     if (!Logger.isLevelEnabled(level)) return;
-    const error = failure?.reason;
+    // A suspension is no error: its line says when the job runs again instead.
+    const resumeAt = failure?.resumeAt;
+    const ending =
+      resumeAt !== undefined
+        ? { until: new Date(resumeAt).toISOString() }
+        : failure
+          ? { error: failure.reason }
+          : {};
     const payload = options.logPayloads ? { payload: job.data } : {};
     if (options.jobLog === 'json') {
       options.logger[level]({
@@ -63,7 +70,7 @@ export class RunLog implements RunListener {
         attempt,
         outcome,
         durationSeconds: durationMs / 1000,
-        ...(error === undefined ? {} : { error }),
+        ...ending,
         ...payload,
       });
       return;
@@ -75,7 +82,7 @@ export class RunLog implements RunListener {
       attempt,
       duration_ms: durationMs,
       outcome,
-      ...(error === undefined ? {} : { error }),
+      ...ending,
       ...payload,
     });
     options.logger[level](`Job finished: ${line}`);
