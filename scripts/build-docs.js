@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Usage: npm run docs   (node scripts/build-docs.js)
 // Builds the documentation site: TypeDoc writes the API reference of the package's three entry
-// points into docs/api/ (docs/typedoc.json: an export without JSDoc fails here), VitePress builds
-// docs/ into docs/.vitepress/dist (a link to a missing page fails here), then every link and
-// anchor of the built site is checked (scripts/check-docs-links.js). Needs no service: Node.js
-// and the locked devDependencies only. Prints how long each stage took; exits 1 at the first
-// stage that fails.
+// points into docs/api/ (docs/typedoc.json: an export or a property without JSDoc fails here,
+// and so does a type named by a public signature that is neither exported nor linked by its
+// externalSymbolLinkMappings), VitePress builds docs/ into docs/.vitepress/dist (a link to a
+// missing page fails here), then every link and anchor of the built site is checked
+// (scripts/check-docs-links.js). Needs no service: Node.js and the locked devDependencies only.
+// Prints how long each stage took; exits 1 at the first stage that fails.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

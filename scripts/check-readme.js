@@ -16,7 +16,10 @@
 // repository URL of libs/task-queue/package.json and name a file that exists here; that
 // package.json's bugs.url must be under the same URL, so it is changed in one place
 // (repository.url) and this check lists everything else that must follow. Its homepage is the
-// documentation site's address (docs/.vitepress/config.js reads it): an https URL ending in /.
+// documentation site's address (docs/.vitepress/config.js reads it): an https URL ending in /,
+// and a link under it must name a page the site has: docs/<name>.md is served as
+// <homepage><name>.html, and an API reference page, <homepage>api/.../<Name>.html, must be
+// named after an export of one of the package's entry points.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
@@ -88,14 +91,46 @@ const REFERENCE_LINK = /^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)/;
 const HTML_LINK = /\b(?:href|src)\s*=\s*["']([^"']+)["']/g;
 const ABSOLUTE = /^(?:https?:|mailto:|#)/;
 const INTO_REPO = /^https:\/\/github\.com\/[^/]+\/[^/]+\/(?:blob|tree)\//;
+const ENTRY_POINTS = [
+  'libs/task-queue/src/index.ts',
+  'libs/task-queue/src/testing/index.ts',
+  'libs/task-queue/src/dashboard/index.ts',
+];
+
+/**
+ * Why `path` (a link's path under the site's address, without its `#anchor`) names no page of
+ * the documentation site built from `root`'s docs/, or undefined when it names one. The API
+ * reference is generated (and may not be built yet), so, a heuristic, one of its pages is taken
+ * to exist when its name appears in an entry point's text: a name only in a comment there, or
+ * the right name under the wrong kind of page (`classes/` for an interface), passes too.
+ */
+function sitePageProblem(path, site, root) {
+  if (path === '' || path === 'api/') return undefined;
+  const api = /^api\/[\w./-]+\/(\w+)\.html$/.exec(path);
+  if (api) {
+    const name = new RegExp(`\\b${api[1]}\\b`);
+    const exported = ENTRY_POINTS.some((entry) =>
+      name.test(readFileSync(join(root, entry), 'utf8')),
+    );
+    return exported
+      ? undefined
+      : `the API reference has no page for ${api[1]}: no entry point of the package exports it`;
+  }
+  const page = /^(.+)\.html$/.exec(path)?.[1];
+  if (!page) return `the site's pages end in .html: docs/<name>.md is served as ${site}<name>.html`;
+  return existsSync(join(root, 'docs', `${page}.md`))
+    ? undefined
+    : `there is no docs/${page}.md, which the site would serve as that page`;
+}
 
 /**
  * What keeps `markdown` from working where npm shows it, away from the repository: relative
- * links, the repo's `@app/task-queue` alias, and links into the repository's files that do not
- * start with `webUrl` (the package's repository) or name no file of `root`. Each problem is
- * `{ line, message }`, line 1-based.
+ * links, the repo's `@app/task-queue` alias, links into the repository's files that do not
+ * start with `webUrl` (the package's repository) or name no file of `root`, and links under
+ * `site` (the documentation site's address, when given) that name none of its pages. Each
+ * problem is `{ line, message }`, line 1-based.
  */
-export function standaloneProblems(markdown, webUrl, root) {
+export function standaloneProblems(markdown, webUrl, root, site) {
   const problems = [];
   let inFence = false;
   markdown.split('\n').forEach((text, index) => {
@@ -120,6 +155,13 @@ export function standaloneProblems(markdown, webUrl, root) {
           line,
           message: `links to '${target}' by a relative path, which the npm page and the tarball cannot follow: use ${webUrl}/blob/main/<path from the repo root>`,
         });
+      } else if (site && target.startsWith(site)) {
+        const problem = sitePageProblem(
+          target.slice(site.length).replace(/[#?].*$/, ''),
+          site,
+          root,
+        );
+        if (problem) problems.push({ line, message: `links to '${target}': ${problem}` });
       } else if (INTO_REPO.test(target)) {
         const prefix = [`${webUrl}/blob/main/`, `${webUrl}/tree/main/`].find((start) =>
           target.startsWith(start),
@@ -224,7 +266,7 @@ function checkFile(readme, { packageDocs }) {
   if (packageDocs) {
     const manifest = JSON.parse(readFileSync(join(REPO, 'libs/task-queue/package.json'), 'utf8'));
     const webUrl = repositoryWebUrl(manifest.repository);
-    const problems = standaloneProblems(markdown, webUrl, REPO);
+    const problems = standaloneProblems(markdown, webUrl, REPO, manifest.homepage);
     if (!(typeof manifest.bugs?.url === 'string' && manifest.bugs.url.startsWith(webUrl))) {
       problems.push({
         line: 1,

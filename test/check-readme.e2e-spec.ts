@@ -2,7 +2,7 @@
 // reports errors at their line in the Markdown file.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +52,11 @@ ${fence}
 `;
 
 const repo = 'https://github.com/nestjs-task-queue/nestjs-task-queue';
+const site = (
+  JSON.parse(readFileSync(join(REPO, 'libs/task-queue/package.json'), 'utf8')) as {
+    homepage: string;
+  }
+).homepage;
 const STANDALONE = `# Package
 
 See the [guide](${repo}#readme), the [benchmarks](${repo}/blob/main/docs/benchmarks.md) and
@@ -156,6 +161,16 @@ beforeAll(async () => {
         ) + '\n[old](https://github.com/someone/else/blob/main/README.md)\n',
       ),
     ),
+    SITE: then(() =>
+      packageCheck(
+        'SITE.md',
+        STANDALONE +
+          `\n[errors](${site}errors.html#taskfailederror), [reference](${site}api/), ` +
+          `[TaskQueue](${site}api/nestjs-task-queue/classes/TaskQueue.html)\n` +
+          `[gone](${site}no-such-page.html), [internal](${site}api/nestjs-task-queue/type-aliases/PayloadArgs.html), ` +
+          `[markdown](${site}errors.md)\n`,
+      ),
+    ),
     PRISMA: then(() => packageCheck('PRISMA.md', prismaMarkdown('text'))),
     'PRISMA-BAD': then(() => packageCheck('PRISMA-BAD.md', prismaMarkdown('body'))),
   };
@@ -230,6 +245,18 @@ describe('check-readme.js --package', () => {
     expect(stderr).toContain(
       `a link into the repository starts with ${repo}/blob/main/ (repository.url of libs/task-queue/package.json)`,
     );
+  });
+
+  it("fails on a link under the package's homepage that names no page of the site", async () => {
+    const { status, stderr } = await runs.SITE;
+    expect(status).toBe(1);
+    const problems = stderr.split('\n').filter((line) => line.startsWith('SITE.md:'));
+    expect(problems).toEqual([
+      `SITE.md:12: links to '${site}no-such-page.html': there is no docs/no-such-page.md, which the site would serve as that page`,
+      `SITE.md:12: links to '${site}api/nestjs-task-queue/type-aliases/PayloadArgs.html': the API reference has no page for PayloadArgs: no entry point of the package exports it`,
+      `SITE.md:12: links to '${site}errors.md': the site's pages end in .html: docs/<name>.md is served as ${site}<name>.html`,
+      'SITE.md: does not stand alone as package documentation',
+    ]);
   });
 
   it('type-checks ts blocks against the Prisma client generated from the prisma block', async () => {

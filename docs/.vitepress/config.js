@@ -72,6 +72,10 @@ const guideSidebar = [
     text: 'API reference',
     items: [{ text: 'Entry points', link: '/api/' }],
   },
+  {
+    text: 'Reference',
+    items: [{ text: 'Errors', link: '/errors' }],
+  },
 ];
 
 export default defineConfig({

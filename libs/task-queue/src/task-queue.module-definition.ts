@@ -16,6 +16,8 @@ export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, ASYNC_OPTIONS_TYPE
  * Options of `TaskQueueModule.forRootAsync`: `imports`, `inject` and `useFactory` (or `useClass`,
  * `useExisting`) that make the module options, and optionally the `queues`, named here so that
  * their `@InjectQueue()` tokens exist when the module is defined.
+ *
+ * @interface
  */
 export type TaskQueueModuleAsyncOptions = typeof ASYNC_OPTIONS_TYPE &
   Pick<TaskQueueModuleOptions, 'queues'>;

@@ -6,13 +6,19 @@ import { QueueBackend } from './queue-backend.js';
 
 /** What {@link TaskQueueMigrator.migrate} did. */
 export interface TaskQueueMigration {
+  /** The kind of backend the queues live in: `'redis'`, `'postgres'` or `'pglite'`. */
   backend: BackendKind;
   /** The PostgreSQL schema migrated; `undefined` on Redis, which has no schema. */
   schema?: string;
   /** BullMQ's schema version the schema is at now; `undefined` on Redis. */
   version?: number;
   /** Redis with `forRoot({ outbox })`: the outbox table's schema and version now. */
-  outbox?: { schema: string; version: number };
+  outbox?: {
+    /** The schema of the outbox table (`outbox.schema`, default `task_queue_outbox`). */
+    schema: string;
+    /** The outbox table's schema version now. */
+    version: number;
+  };
 }
 
 /**

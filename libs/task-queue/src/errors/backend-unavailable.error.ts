@@ -3,5 +3,6 @@
  * nothing was enqueued. On Redis it is the subclass {@link RedisUnavailableError}.
  */
 export class BackendUnavailableError extends Error {
+  /** `'BackendUnavailableError'`, or `'RedisUnavailableError'` for the Redis subclass. */
   override readonly name: string = 'BackendUnavailableError';
 }

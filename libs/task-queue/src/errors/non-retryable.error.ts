@@ -7,5 +7,6 @@
  * ```
  */
 export class NonRetryableError extends Error {
+  /** Always `'NonRetryableError'`, set on the class so that minified code keeps it. */
   override readonly name = 'NonRetryableError';
 }

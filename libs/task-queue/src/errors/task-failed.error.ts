@@ -1,5 +1,6 @@
 /** `apply()` saw the task fail for good (no attempts left). The message carries the task's. */
 export class TaskFailedError extends Error {
+  /** Always `'TaskFailedError'`, set on the class so that minified code keeps it. */
   override readonly name = 'TaskFailedError';
 
   constructor(

@@ -4,6 +4,7 @@
  * return); the job goes back to its queue whatever the task does after the call.
  */
 export class TaskRateLimitedError extends Error {
+  /** Always `'TaskRateLimitedError'`, set on the class so that minified code keeps it. */
   override readonly name = 'TaskRateLimitedError';
 
   constructor(

@@ -3,5 +3,6 @@
  * the task sets `retryOnTimeout: false`); `ctx.signal` is aborted with this error as reason.
  */
 export class TaskTimeoutError extends Error {
+  /** Always `'TaskTimeoutError'`, set on the class so that minified code keeps it. */
   override readonly name = 'TaskTimeoutError';
 }

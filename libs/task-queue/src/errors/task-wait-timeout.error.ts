@@ -16,6 +16,7 @@ import type { TaskJobStatus } from '../interfaces/task-job.interface.js';
  * ```
  */
 export class TaskWaitTimeoutError extends Error {
+  /** Always `'TaskWaitTimeoutError'`, set on the class so that minified code keeps it. */
   override readonly name = 'TaskWaitTimeoutError';
 
   constructor(

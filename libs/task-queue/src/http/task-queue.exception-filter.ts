@@ -29,12 +29,22 @@ export interface TaskQueueExceptionFilterOptions {
 
 /** The body of every answer of {@link TaskQueueExceptionFilter}. */
 export interface TaskQueueErrorBody {
+  /** The HTTP status, as on the response: 400, 404, 500, 503 or 504. */
   statusCode: number;
   /** The error's class name, such as `'InvalidPayloadError'`. */
   error: string;
+  /**
+   * The error's message; for a `TaskFailedError`, unless `exposeTaskErrors` is set, a
+   * sentence naming the job instead of the task's own message.
+   */
   message: string;
 }
 
+/**
+ * The errors the filter catches (its `@Catch()` list); other errors go on to Nest's other filters.
+ *
+ * @inline
+ */
 type CaughtError =
   | InvalidPayloadError
   | InvalidOptionsError

@@ -3,16 +3,21 @@ import type { WaitForEventOptions } from '../durable/step-journal.js';
 
 /** The running job, as a task sees it. */
 export interface TaskJobRef {
+  /** The job's id, as `enqueue` returned it and `getJob` takes it. */
   id: string;
+  /** The task's name. */
   name: string;
+  /** The queue the job is on. */
   queue: string;
   /** 1 on the first run, 2 on the first retry, ... */
   attempt: number;
+  /** The payload, as the task's second parameter receives it (`{}` when none was given). */
   payload: object;
 }
 
 /** First parameter of every task method. */
 export interface TaskContext {
+  /** The running job: its id, task name, queue, attempt and payload. */
   job: TaskJobRef;
   /** The queue this job came from: enqueue follow-ups here. */
   queue: TaskQueue;

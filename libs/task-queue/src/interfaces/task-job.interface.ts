@@ -1,10 +1,16 @@
 import type { TaskTransaction } from './task-transaction.interface.js';
 
-/** Where a job is in its life. */
+/**
+ * Where a job is in its life: `'queued'` ready to run (waiting, prioritized, or waiting for its
+ * children); `'scheduled'` ready later (a delay, a retry's backoff, a sleep or a wait for an
+ * event); `'active'` running; `'complete'`; `'failed'` with no attempts left; `'aborted'` ended
+ * by `abort()`.
+ */
 export type TaskJobStatus = 'queued' | 'scheduled' | 'active' | 'complete' | 'failed' | 'aborted';
 
 /** What `stats()` reads: jobs per status (aborted ones count as `failed`) and workers. */
 export interface TaskQueueStats {
+  /** Jobs per status, now: every status but `aborted`, whose jobs count as `failed`. */
   counts: Record<Exclude<TaskJobStatus, 'aborted'>, number>;
   /** Workers connected to the queue, in every process. */
   workers: number;
@@ -38,9 +44,13 @@ export interface TaskJobStep {
  * ```
  */
 export interface TaskJobInfo {
+  /** The job's id. */
   id: string;
+  /** The task's name. */
   name: string;
+  /** The queue the job is on. */
   queue: string;
+  /** Where the job is in its life (see {@link TaskJobStatus}). */
   status: TaskJobStatus;
   /** The task's return value (`null` for `undefined` or while unfinished). */
   result: unknown;
@@ -52,6 +62,7 @@ export interface TaskJobInfo {
   error: string | null;
   /** Runs started so far. */
   attempts: number;
+  /** What the task last gave `ctx.progress()`; `0` before it gave anything. */
   progress: number | object;
   /**
    * Every attempt that failed, oldest first, whatever the job's status now: a job that
@@ -71,8 +82,14 @@ export interface TaskJobInfo {
 
 /** Handle returned by `enqueue()`. */
 export interface EnqueuedJob {
+  /**
+   * The job's id, for `getJob` and `abort`: the id of the job already there when a `key`
+   * deduplicated the enqueue.
+   */
   id: string;
+  /** The task's name. */
   name: string;
+  /** The queue the job is on. */
   queue: string;
 }
 

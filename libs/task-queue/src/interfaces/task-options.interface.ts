@@ -1,4 +1,5 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
+import type { ScheduleTiming } from './task-schedule.interface.js';
 
 /** How many finished jobs to keep, and for how long. */
 export interface KeepJobs {
@@ -50,10 +51,13 @@ export interface TaskOptions {
 }
 
 /** Options of `@ScheduledTask()`: a `cron` pattern or an interval (`every`), not both. */
-export type ScheduledTaskOptions = ScheduledTaskSettings &
-  ({ cron: string; every?: undefined } | { every: number; cron?: undefined; timeZone?: undefined });
+export type ScheduledTaskOptions = ScheduledTaskSettings & ScheduleTiming;
 
-/** Settings of `@ScheduledTask()` besides when it runs. */
+/**
+ * Settings of `@ScheduledTask()` besides when it runs.
+ *
+ * @inline
+ */
 export interface ScheduledTaskSettings {
   /**
    * Cron pattern: 5 fields (`'0 2 * * *'`), or 6 with seconds first (`'0 0/15 * * * *'`).
@@ -94,16 +98,28 @@ export interface TaskMetadata extends TaskOptions {
 
 /** A task as catalogued by {@link getRegistry} and {@link TaskRegistry}. */
 export interface TaskDefinition {
+  /** The task's name (the method's name unless the decorator gave one). */
   name: string;
+  /**
+   * The queue the task runs on. From {@link TaskRegistry}, always set (the module's
+   * `defaultQueue` when the decorator named none); from {@link getRegistry}, only when the
+   * decorator named one.
+   */
   queue?: string;
+  /** The cron pattern, for a `@ScheduledTask({ cron })`. */
   cron?: string;
   /** Seconds between runs, for a task scheduled with `every`. */
   every?: number;
+  /** The IANA time zone `cron` is read in, when the decorator gave one (else UTC). */
   timeZone?: string;
   /** `false` when a tick is skipped while the schedule's previous run is still active. */
   overlap?: boolean;
+  /** Longest a run may take, in seconds, when the decorator set one. */
   timeout?: number;
+  /** A scheduled task's default payload fields (`@ScheduledTask({ kwargs })`). */
   kwargs?: object;
+  /** The provider class that declares the method, e.g. `'UsersTasks'`. */
   className: string;
+  /** The decorated method's name, e.g. `'sendWelcomeEmail'`. */
   methodName: string;
 }

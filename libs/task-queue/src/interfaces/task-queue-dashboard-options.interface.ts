@@ -13,7 +13,9 @@ export type DashboardMiddleware = {
 
 /** Basic-auth credentials of the dashboard. */
 export interface DashboardCredentials {
+  /** The user name the browser must send; an empty one is refused at bootstrap. */
   username: string;
+  /** The password the browser must send; an empty one is refused at bootstrap. */
   password: string;
 }
 

@@ -18,11 +18,25 @@ import type { TaskQueueMetricsOptions } from './task-queue-metrics-options.inter
  * ```
  */
 export interface ClusterConnection {
-  cluster: { nodes: ClusterNode[]; options?: ClusterOptions };
+  /** The cluster to connect to. */
+  cluster: {
+    /** Some of the cluster's nodes, to start from; ioredis discovers the others. */
+    nodes: ClusterNode[];
+    /** ioredis `Cluster` options (`redisOptions`, `natMap`, ...). Default: ioredis's own. */
+    options?: ClusterOptions;
+  };
 }
 
 /** A node of a Redis Cluster, as ioredis takes it: a URL, a port, or host and port. */
-export type ClusterNode = string | number | { host?: string; port?: number };
+export type ClusterNode =
+  | string
+  | number
+  | {
+      /** The node's host name or address. Default `'localhost'` (ioredis's). */
+      host?: string;
+      /** The node's port. Default 6379. */
+      port?: number;
+    };
 
 /** A `redis://` or `rediss://` URL, ioredis options, or a Redis Cluster. */
 export type RedisConnection = string | RedisOptions | ClusterConnection;
@@ -32,14 +46,24 @@ export type RedisConnection = string | RedisOptions | ClusterConnection;
  * queues live in (default: the module's `prefix` if given, else `bullmq`).
  */
 export interface PostgresPoolConfig {
+  /** A `postgres://` URL; the fields below, when given as well, win over its parts. */
   connectionString?: string;
+  /** The server's host name or address (node-postgres's default: `PGHOST`, else `localhost`). */
   host?: string;
+  /** The server's port (node-postgres's default: `PGPORT`, else 5432). */
   port?: number;
+  /** The role to connect as (node-postgres's default: `PGUSER`, else the OS user). */
   user?: string;
+  /** The role's password (node-postgres's default: `PGPASSWORD`). */
   password?: string;
+  /** The database (node-postgres's default: `PGDATABASE`, else the user's name). */
   database?: string;
   /** Connections in the query pool; the application opens one more, for LISTEN, whatever its queues. */
   max?: number;
+  /**
+   * The schema the queues' tables live in. Default: the module's
+   * `prefix` if given, else `bullmq`; when both are given, `schema` wins.
+   */
   schema?: string;
   [option: string]: unknown;
 }
@@ -56,6 +80,11 @@ export interface PostgresPoolConfig {
  * ```
  */
 export interface PostgresBackendConnection {
+  /**
+   * A `postgres://` or `postgresql://` URL, pool settings, or a `pg.Pool` that the module uses
+   * as it is (and does not end); with a pool, its own `search_path` names the schema, and a
+   * module `prefix` is a bootstrap error.
+   */
   postgres: string | PostgresPoolConfig | PgPool;
 }
 
@@ -64,6 +93,7 @@ export interface PostgresBackendConnection {
  * dedicated to the queues: one PGlite is one database session.
  */
 export interface PGliteBackendConnection {
+  /** An open `PGlite` instance (`new PGlite(dir)`), which the module does not close. */
   pglite: PGliteLike;
 }
 

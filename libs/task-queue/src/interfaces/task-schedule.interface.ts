@@ -25,8 +25,28 @@ export interface TaskSchedule {
  * When and how `TaskQueue.schedule()` runs a task: a `cron` pattern or an interval (`every`),
  * not both.
  */
-export type ScheduleOptions = ScheduleSettings &
-  ({ cron: string; every?: undefined } | { every: number; cron?: undefined; timeZone?: undefined });
+export type ScheduleOptions = ScheduleSettings & ScheduleTiming;
+
+/**
+ * When a schedule runs: a `cron` pattern or an interval (`every`), not both.
+ *
+ * @inline
+ */
+export type ScheduleTiming =
+  | {
+      /** Cron pattern: 5 fields (`'0 2 * * *'`), or 6 with seconds first (`'0 0/15 * * * *'`). */
+      cron: string;
+      /** Not with `cron`: one or the other. */
+      every?: undefined;
+    }
+  | {
+      /** Run every this many seconds (whole milliseconds). */
+      every: number;
+      /** Not with `every`: one or the other. */
+      cron?: undefined;
+      /** Not with `every`: an interval runs the same in every time zone. */
+      timeZone?: undefined;
+    };
 
 /** Settings of `TaskQueue.schedule()` besides when it runs. */
 export interface ScheduleSettings {

@@ -24,5 +24,11 @@
  */
 export interface TaskTransaction {
   /** Runs one statement with `$1`-style parameters inside the open transaction. */
-  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+  query(
+    text: string,
+    values?: unknown[],
+  ): Promise<{
+    /** The rows the statement returned. */
+    rows: unknown[];
+  }>;
 }

@@ -1,9 +1,17 @@
 import type { TaskContext } from './task-context.interface.js';
 
-/** A provider class, as the typed forms of `enqueue`, `apply`, `map` and the tester take it. */
+/**
+ * A provider class, as the typed forms of `enqueue`, `apply`, `map` and the tester take it.
+ *
+ * @inline
+ */
 export type TaskClass<T> = abstract new (...args: never[]) => T;
 
-/** Any task method: `(ctx, payload, ...injected)`. */
+/**
+ * Any task method: `(ctx, payload, ...injected)`.
+ *
+ * @inline
+ */
 type TaskMethod = (ctx: TaskContext, payload: never, ...injected: never[]) => unknown;
 
 /** Names of the methods of `T` shaped like tasks, for the typed `enqueue(Class, 'method', payload)`. */
@@ -12,7 +20,11 @@ export type TaskMethodName<T> = {
 }[keyof T] &
   string;
 
-/** The payload type a task method declares (its second parameter). */
+/**
+ * The payload type a task method declares (its second parameter): for method `K` of provider
+ * `T`, e.g. `TaskPayload<UsersTasks, 'sendWelcomeEmail'>`. The typed `enqueue(Class, 'method',
+ * payload)` and the tester's assertions check their payload against it.
+ */
 export type TaskPayload<T, K extends keyof T> = T[K] extends (
   ctx: TaskContext,
   payload: infer P,
@@ -21,7 +33,11 @@ export type TaskPayload<T, K extends keyof T> = T[K] extends (
   ? P
   : never;
 
-/** What a task method resolves. */
+/**
+ * What a task method resolves (its return type, awaited): for method `K` of provider `T`, e.g.
+ * `TaskResult<UsersTasks, 'sendWelcomeEmail'>`. The typed `apply(Class, 'method', payload)` and
+ * `map` resolve it.
+ */
 export type TaskResult<T, K extends keyof T> = T[K] extends (...args: never[]) => infer R
   ? Awaited<R>
   : never;
@@ -34,7 +50,11 @@ export type TaskArgs<P, O> = undefined extends P
 // The types below shape the parameters of the calls that take either form (`enqueue`, `apply`,
 // `map`, the tester's assertions); they are not exported from the package's entry point.
 
-/** What a call names its task by: a task name, or a provider class. */
+/**
+ * What a call names its task by: a task name, or a provider class.
+ *
+ * @inline
+ */
 export type TaskTarget = string | TaskClass<object>;
 
 /** The instance type of provider class `C`. */

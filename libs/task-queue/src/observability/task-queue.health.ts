@@ -10,11 +10,29 @@ export interface TaskQueueHealthReport {
   /** `true` when the backend answers and every queue has at least one worker connected. */
   healthy: boolean;
   /** Which backend the queues live on, and whether it answered. */
-  backend: { kind: BackendKind; reachable: boolean; error?: string };
+  backend: {
+    /** The backend: `'redis'`, `'postgres'` or `'pglite'`. */
+    kind: BackendKind;
+    /** Whether it answered within the check's time (1 s). */
+    reachable: boolean;
+    /** Why it did not answer, when it did not. */
+    error?: string;
+  };
   /** On Redis only, as before the other backends: the same as `backend`, without `kind`. */
-  redis?: { reachable: boolean; error?: string };
+  redis?: {
+    /** Whether Redis answered within the check's time (1 s). */
+    reachable: boolean;
+    /** Why it did not answer, when it did not. */
+    error?: string;
+  };
   /** Per configured queue: workers connected to it, in any process (`null`: no answer). */
-  queues: Record<string, { workers: number | null }>;
+  queues: Record<
+    string,
+    {
+      /** Workers connected to the queue; `null` when the backend gave no count within 1 s. */
+      workers: number | null;
+    }
+  >;
 }
 
 /**

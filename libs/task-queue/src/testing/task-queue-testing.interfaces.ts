@@ -11,7 +11,15 @@ export type TaskQueueTestingMode = 'manual' | 'inline';
 /** Options of `TaskQueueTestingModule.forRoot` and `overrideTaskQueueModule`. */
 export interface TaskQueueTestingOptions {
   /** Queue names, as `TaskQueueModule` takes them; default: the application's, else `['default']`. */
-  queues?: string[] | Record<string, { concurrency?: number }>;
+  queues?:
+    | string[]
+    | Record<
+        string,
+        {
+          /** Accepted so that the application's settings fit; unused: `drain()` runs jobs one after another. */
+          concurrency?: number;
+        }
+      >;
   /** Queue of the tasks that name none; default: the application's, else `'default'`. */
   defaultQueue?: string;
   /** When jobs run. Default `'manual'`. */
@@ -31,8 +39,11 @@ export interface TaskQueueTestingOptions {
 
 /** A job enqueued under the testing module, as `TaskQueueTester.enqueued()` lists it. */
 export interface RecordedJob {
+  /** The job's id, as `enqueue` returned it. */
   id: string;
+  /** The task's name. */
   name: string;
+  /** The queue it was enqueued on. */
   queue: string;
   /** The payload as enqueued (without the task's `kwargs`). */
   payload: object;
@@ -42,7 +53,9 @@ export interface RecordedJob {
 
 /** Which jobs `TaskQueueTester.enqueued()` lists. */
 export interface RecordedJobFilter {
+  /** Only the jobs of this queue. Default: every queue. */
   queue?: string;
+  /** Only the jobs of this task. Default: every task. */
   name?: string;
 }
 

@@ -7,7 +7,9 @@ import { adapterOf } from './transaction-adapter.js';
  * session, which runs a raw statement on the transaction's connection.
  */
 export interface DrizzleTransactionLike {
+  /** Drizzle's internals of the transaction (`tx._`), where its session is. */
   readonly _: {
+    /** The session of the transaction's connection. */
     readonly session: {
       /** Prepares a raw statement on the transaction's connection. */
       prepareQuery(

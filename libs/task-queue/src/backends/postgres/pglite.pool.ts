@@ -4,10 +4,32 @@ import { PGliteChannels } from './pglite.channels.js';
 import { PGliteClientNames } from './pglite.client-names.js';
 import { PGliteSession } from './pglite.session.js';
 
+/**
+ * Parsers of column values by type OID (PGlite's `parsers` option).
+ *
+ * @inline
+ */
 type Parsers = Record<number, (value: string) => unknown>;
+/**
+ * A callback of `listen`, called with each notification's payload.
+ *
+ * @inline
+ */
 type Listener = (payload: string) => void;
 type Result<R> = PgQueryResult<R> & { command?: string };
-type Rows<R> = { rows: R[]; rowCount?: number; command?: string };
+/**
+ * What a statement returned (PGlite's `Results`).
+ *
+ * @inline
+ */
+type Rows<R> = {
+  /** The rows, one object per row, keyed by column name. */
+  rows: R[];
+  /** Rows the statement affected (an `INSERT`, `UPDATE` or `DELETE`), or returned. */
+  rowCount?: number;
+  /** The statement's command tag, such as `'SELECT'`. */
+  command?: string;
+};
 type Params = readonly unknown[];
 type Row = Record<string, unknown>;
 type Run = <R>(text: string, params?: Params) => Promise<Result<R>>;
@@ -17,7 +39,9 @@ type Run = <R>(text: string, params?: Params) => Promise<Result<R>>;
  * published types do not depend on PGlite's.
  */
 export interface PGliteLike {
+  /** Resolves once the database is open; the pool waits for it before its first statement. */
   readonly waitReady: Promise<void>;
+  /** Whether the database has been closed (PGlite's `closed`). */
   readonly closed: boolean;
   /** Runs one statement with `$1`-style parameters (PGlite's `query`). */
   query<R>(text: string, params?: unknown[], options?: { parsers?: Parsers }): Promise<Rows<R>>;
