@@ -28,7 +28,7 @@ function taskQueueModule(): DynamicModule {
   return TaskQueueModule.forRootAsync({
     imports: [DatabaseModule],
     inject: [Database],
-    useFactory: (database: Database) => {
+    useFactory: async (database: Database) => {
       const config = readAppConfig();
       // On PGlite the queues take the app's own instance, so that the signup's transaction can
       // write the user and the welcome email's job together (src/users/signup.service.ts), and
@@ -40,7 +40,9 @@ function taskQueueModule(): DynamicModule {
         ? { connection: config.databaseUrl!, schema: config.outboxSchema }
         : undefined;
       return {
-        connection: sharedPglite ? { pglite: database.pglite } : config.queueUrl,
+        // Started and migrated here, before the queues' first statement; otherwise only at the
+        // app's first query, so that a process that makes none never starts it.
+        connection: sharedPglite ? { pglite: await database.open() } : config.queueUrl,
         outbox,
         migrate: config.migrate,
         prefix: sharedPglite ? APP_SCHEMA : config.prefix,

@@ -228,6 +228,6 @@ describe.each([
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(logger.errors.slice(logged)).toEqual([]);
     if (database instanceof PostgresDatabase) expect(database.pool.ended).toBe(true);
-    if (database instanceof EmbeddedDatabase) expect(database.pglite.closed).toBe(true);
+    if (database instanceof EmbeddedDatabase) expect((await database.open()).closed).toBe(true);
   });
 });

@@ -23,7 +23,7 @@ import { eventually } from './support/redis.js';
 import { startTaskApp } from './support/task-app.js';
 
 const backend = testBackend('tasks_cli');
-// Each command boots the example's whole AppModule (its embedded database included).
+// Each command boots the example's whole AppModule (its embedded database only if it queries it).
 jest.setTimeout(240_000);
 const tasks = (...args: string[]) => runTasksCli(args, backend.env);
 

@@ -1,11 +1,12 @@
 import { Global, Module } from '@nestjs/common';
 import { readAppConfig } from '../app.config.js';
-import { Database, openDatabase } from './database.js';
+import { Database } from './database.js';
+import { openDatabase } from './open-database.js';
 import { DbSession } from './db-session.js';
 
 /**
- * The example's database: PostgreSQL at `DATABASE_URL`, else PGlite in memory (started from
- * `PGLITE_LOAD_DATA_DIR` when set), migrated at start and closed at shutdown. Import it where tasks declare a {@link DbSession} parameter:
+ * The example's database: PostgreSQL at `DATABASE_URL`, migrated at start, else PGlite in memory
+ * (from `PGLITE_LOAD_DATA_DIR` when set), started and migrated at its first use; closed at shutdown. Import it where tasks declare a {@link DbSession} parameter:
  * Nest creates it once however many modules import it.
  *
  * Global, and imported first by AppModule, so that it shuts down after TaskQueueModule (global

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { PGlite, type Transaction as PGliteTransaction } from '@electric-sql/pglite';
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
@@ -8,7 +7,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import pg from 'pg';
+import type pg from 'pg';
 import * as schema from './schema.js';
 
 /** The Drizzle database of the example, whichever driver is underneath. */
@@ -152,14 +151,36 @@ export class PostgresDatabase extends Database {
  * its own open transaction would wait for that transaction, which waits for the enqueue: a
  * deadlock until the job's timeout. Through the transaction, the follow-up job also commits or
  * rolls back with the job's writes, which is what it should do anyway.
+ *
+ * Started on first use rather than at boot: a process that never queries it (a CLI command, a
+ * worker whose queues are on Redis) does not pay for starting PostgreSQL in WebAssembly and
+ * migrating it. {@link EmbeddedDatabase.open} starts and migrates it once; every query waits for
+ * that, and queues that share the instance take it from there at their own start.
  */
 export class EmbeddedDatabase extends Database {
   readonly driver = 'pglite';
   readonly db: AppDatabase;
+  /** Started, not yet migrated: what the migrations run on. */
+  private started?: Promise<PGlite>;
+  /** Started and migrated: what everything else runs on. */
+  private opened?: Promise<PGlite>;
+  private closed = false;
 
-  constructor(readonly pglite: PGlite) {
+  /** `start` makes the PGlite, at the first use. */
+  constructor(private readonly start: () => Promise<PGlite>) {
     super();
-    this.db = drizzlePglite({ client: pglite, schema });
+    this.db = drizzlePglite({ client: openedOnFirstQuery(() => this.open()), schema });
+  }
+
+  /** The PGlite, started and migrated at the first call; a failed start closes it. */
+  open(): Promise<PGlite> {
+    return (this.opened ??= this.migrate().then(
+      () => this.instance(),
+      async (error: unknown) => {
+        await this.close();
+        throw error;
+      },
+    ));
   }
 
   begin(assertOpen: () => void): Promise<TransactionLease> {
@@ -167,93 +188,66 @@ export class EmbeddedDatabase extends Database {
       let settle!: { resolve: () => void; reject: (reason: unknown) => void };
       const outcome = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
       const rolledBack = new Error('rolled back');
-      const done = this.pglite
-        .transaction(async (tx: PGliteTransaction) => {
-          opened({
-            // Drizzle's PGlite session only calls `query` on its client, which a transaction has.
-            db: drizzlePglite({ client: guarded(tx, assertOpen) as unknown as PGlite, schema }),
-            commit: async () => {
-              settle.resolve();
-              await done;
-            },
-            rollback: async () => {
-              settle.reject(rolledBack);
-              await done.catch((error: unknown) => {
-                if (error !== rolledBack) throw error;
-              });
-            },
-          });
-          // PGlite commits when this resolves, rolls back when it rejects.
-          await outcome;
-        })
+      const done = this.open()
+        .then((pglite) =>
+          pglite.transaction(async (tx: PGliteTransaction) => {
+            opened({
+              // Drizzle's PGlite session only calls `query` on its client, which a transaction has.
+              db: drizzlePglite({ client: guarded(tx, assertOpen) as unknown as PGlite, schema }),
+              commit: async () => {
+                settle.resolve();
+                await done;
+              },
+              rollback: async () => {
+                settle.reject(rolledBack);
+                await done.catch((error: unknown) => {
+                  if (error !== rolledBack) throw error;
+                });
+              },
+            });
+            // PGlite commits when this resolves, rolls back when it rejects.
+            await outcome;
+          }),
+        )
         .then(() => undefined);
-      done.catch(failedToOpen); // no-op once opened: BEGIN itself failed
+      done.catch(failedToOpen); // no-op once opened: the start or BEGIN itself failed
     });
   }
 
   protected async currentSchema() {
-    return (await this.pglite.query<{ schema: string | null }>(CURRENT_SCHEMA)).rows[0]?.schema;
+    const pglite = await this.instance();
+    return (await pglite.query<{ schema: string | null }>(CURRENT_SCHEMA)).rows[0]?.schema;
   }
 
-  protected applyMigrations(config: MigrationConfig) {
-    return migratePglite(drizzlePglite({ client: this.pglite }), config);
+  protected async applyMigrations(config: MigrationConfig) {
+    return migratePglite(drizzlePglite({ client: await this.instance() }), config);
   }
 
+  /** Closes the PGlite if it was started; one never used is never started. */
   async close(): Promise<void> {
-    if (!this.pglite.closed) await this.pglite.close();
+    this.closed = true;
+    const pglite = await this.started?.catch(() => undefined); // a failed start left nothing open
+    if (pglite && !pglite.closed) await pglite.close();
   }
-}
 
-/** How {@link openDatabase} connects to PostgreSQL, or starts PGlite. */
-export interface OpenDatabaseOptions {
-  /** Tags the pool's connections in `pg_stat_activity`; the URL's `application_name` wins. */
-  applicationName?: string;
-  /** Most connections at once, default 10: one per job that holds a transaction, as many as workers run. */
-  poolSize?: number;
-  /**
-   * PGlite only: a file written by PGlite's `dumpDataDir()` to start from, instead of creating the
-   * data directory (`initdb`) at every start.
-   */
-  loadDataDir?: string;
-}
-
-/** Connects to `url` (PostgreSQL), or without one starts PGlite in memory, then migrates. */
-export async function openDatabase(
-  url: string | undefined,
-  {
-    applicationName = 'nest-task-queue-example',
-    poolSize = 10,
-    loadDataDir,
-  }: OpenDatabaseOptions = {},
-): Promise<Database> {
-  const database = url
-    ? new PostgresDatabase(
-        new pg.Pool({ connectionString: url, application_name: applicationName, max: poolSize }),
-      )
-    : new EmbeddedDatabase(
-        await PGlite.create(
-          loadDataDir === undefined ? {} : { loadDataDir: await readDataDirDump(loadDataDir) },
-        ),
+  private instance(): Promise<PGlite> {
+    if (this.closed && !this.started) {
+      return Promise.reject(
+        new Error('The embedded database was closed before its first use: nothing can query it'),
       );
-  try {
-    await database.migrate();
-  } catch (error) {
-    await database.close();
-    throw error;
+    }
+    return (this.started ??= this.start());
   }
-  return database;
 }
 
-/** The dump at `path`, for PGlite's `loadDataDir`; an unreadable one is an error naming it. */
-async function readDataDirDump(path: string): Promise<Blob> {
-  try {
-    return new Blob([await readFile(path)]);
-  } catch (error) {
-    throw new Error(
-      `Cannot read the PGlite data directory dump ${path} (PGLITE_LOAD_DATA_DIR): ` +
-        `${(error as Error).message}. Give a file written by PGlite's dumpDataDir(), or unset ` +
-        'the variable to let PGlite create the database.',
-      { cause: error },
-    );
-  }
+/**
+ * A client for Drizzle that opens the PGlite on its first query. Drizzle's PGlite session calls
+ * only `query` and `transaction` on its client.
+ */
+function openedOnFirstQuery(open: () => Promise<PGlite>): PGlite {
+  const client: Pick<PGlite, 'query' | 'transaction'> = {
+    query: async (text, params, options) => (await open()).query(text, params, options),
+    transaction: async (callback) => (await open()).transaction(callback),
+  };
+  return client as PGlite;
 }

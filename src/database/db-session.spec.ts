@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import { eq } from 'drizzle-orm';
-import { openDatabase, type Database } from './database.js';
+import type { Database } from './database.js';
+import { openDatabase } from './open-database.js';
 import { DbSessionClosedError } from './db-session-closed.error.js';
 import { DbSession } from './db-session.js';
 import { users } from './schema.js';

@@ -2,8 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { runMigrations } from 'bullmq';
+import { createBackend } from '../../libs/task-queue/src/backends/create-backend.js';
 import { postgresBackendFactory } from '../../libs/task-queue/src/backends/postgres/namespaced.connection.js';
 import { PGlitePool } from '../../libs/task-queue/src/backends/postgres/pglite.pool.js';
+import type { QueueBackend } from '../../libs/task-queue/src/backends/queue-backend.js';
+import { resolveConfig } from '../../libs/task-queue/src/task-queue.config.js';
 
 /**
  * A new in-memory PGlite database. Started from the data directory that test/pglite-data-dir.js
@@ -55,4 +58,29 @@ export function useMigratedPGlite(schema: string): {
       schema: { whenReady: async () => schema },
     });
   return { pool, factory };
+}
+
+/**
+ * Within a `describe`: the module's backend on a new in-memory PGlite, with BullMQ's schema made
+ * before the tests (not in them: on a busy machine it takes a while); closed after them, and its
+ * PGlite too. `backend()` is it.
+ */
+export function useEmbeddedBackend(): () => QueueBackend {
+  let opened: { db: PGlite; backend: QueueBackend } | undefined;
+  beforeAll(async () => {
+    const db = newPGlite();
+    const backend = await createBackend(resolveConfig({ connection: { pglite: db } }));
+    opened = { db, backend };
+    if (!(await backend.whenReady(120_000))) {
+      throw new Error('The embedded backend was not ready within 120 s');
+    }
+  }, 150_000);
+  afterAll(async () => {
+    await opened?.backend.close();
+    await opened?.db.close();
+  });
+  return () => {
+    if (!opened) throw new Error('The backend is made in beforeAll: use backend() in a test');
+    return opened.backend;
+  };
 }

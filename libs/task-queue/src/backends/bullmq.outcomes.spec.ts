@@ -1,26 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
+import { useEmbeddedBackend } from '../../../../test/support/pglite.js';
 import { TaskWaitTimeoutError } from '../errors/index.js';
-import { resolveConfig } from '../task-queue.config.js';
 import { JobOutcomes } from './bullmq.outcomes.js';
-import { createBackend } from './create-backend.js';
-import type { QueueBackend } from './queue-backend.js';
 
 // A wait for a job's outcome (apply, map) that the application's shutdown interrupts ends at
 // once, saying so, rather than when its timeout runs out: on a real (embedded) backend, with
 // BullMQ's own queue and event stream, so that an upgrade of BullMQ that changes how a closing
 // queue is told apart fails here.
 describe('JobOutcomes, as the backend closes', () => {
-  let backend: QueueBackend;
-
-  beforeAll(async () => {
-    backend = await createBackend(resolveConfig({ connection: 'pglite:memory' }));
-    // BullMQ's schema made here, not in the test: on a busy machine it takes a while.
-    expect(await backend.whenReady(120_000)).toBe(true);
-  }, 150_000);
-
-  afterAll(() => backend.close());
+  const embedded = useEmbeddedBackend();
 
   it('rejects a wait still going on when the backend closes, saying the queue is closing', async () => {
+    const backend = embedded();
     const queue = backend.queue('default');
     const events = await backend.queueEvents('default');
     const explain = async (jobs: { id: string }[]) =>

@@ -3,6 +3,11 @@ import type { PgNotification } from 'bullmq';
 
 type Listener = (payload: string) => void;
 
+/** The PostgreSQL process behind a PGlite: its id, once its pool has asked for it. */
+export interface SessionProcess {
+  processId?: number;
+}
+
 /** What of a PGlite the channels use. */
 export interface ChannelSession {
   listen(channel: string, callback: Listener): Promise<unknown>;
@@ -29,7 +34,8 @@ export class PGliteChannels {
 
   constructor(
     private readonly session: ChannelSession,
-    private readonly processId: () => number | undefined,
+    /** Read when a notification arrives, for its `processId`. */
+    private readonly process: Readonly<SessionProcess>,
   ) {}
 
   /**
@@ -89,7 +95,7 @@ export class PGliteChannels {
     if (!entry) {
       const clients = new Set<EventEmitter>();
       const callback = (payload: string) => {
-        const message: PgNotification = { channel, payload, processId: this.processId() };
+        const message: PgNotification = { channel, payload, processId: this.process.processId };
         for (const client of clients) client.emit('notification', message);
       };
       entry = { clients, callback };

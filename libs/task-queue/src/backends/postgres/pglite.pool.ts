@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { PgPool, PgPoolClient, PgQueryResult } from 'bullmq';
-import { PGliteChannels } from './pglite.channels.js';
+import { PGliteChannels, type SessionProcess } from './pglite.channels.js';
 import { PGliteClientNames } from './pglite.client-names.js';
 import { PGliteSession } from './pglite.session.js';
 
@@ -87,7 +87,8 @@ export class PGlitePool extends EventEmitter implements PgPool {
   private readonly session: PGliteSession;
   private ready?: Promise<void>;
   private ended = false;
-  private processId?: number;
+  /** Written once by `init()`; the channels read it. */
+  private readonly process: SessionProcess = {};
   private readonly channels: PGliteChannels;
   private readonly names = new PGliteClientNames();
 
@@ -97,7 +98,7 @@ export class PGlitePool extends EventEmitter implements PgPool {
   ) {
     super();
     this.session = PGliteSession.of(db);
-    this.channels = new PGliteChannels(db, () => this.processId);
+    this.channels = new PGliteChannels(db, this.process);
   }
 
   async query<R = Row>(text: string, params?: Params): Promise<Result<R>> {
@@ -187,7 +188,7 @@ export class PGlitePool extends EventEmitter implements PgPool {
   private async init(): Promise<void> {
     await this.db.waitReady;
     const { rows } = await this.db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-    this.processId = rows[0]?.pid;
+    this.process.processId = rows[0]?.pid;
   }
 }
 

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { Job, Worker } from 'bullmq';
-import { resolveConfig } from '../../task-queue.config.js';
-import { createBackend } from '../create-backend.js';
+import { useEmbeddedBackend } from '../../../../../test/support/pglite.js';
 import { QueueBackend } from '../queue-backend.js';
 
 // postgres.finished.ts reads BullMQ's `job` table itself, in one query, where BullMQ reads each
@@ -9,17 +8,10 @@ import { QueueBackend } from '../queue-backend.js';
 // that an upgrade of BullMQ that changes its table (columns, states, how a result is kept)
 // fails here.
 describe("Finished jobs on PostgreSQL, read from BullMQ's job table as BullMQ reads them", () => {
-  let backend: QueueBackend;
-
-  beforeAll(async () => {
-    backend = await createBackend(resolveConfig({ connection: 'pglite:memory' }));
-    // BullMQ's schema made here, not in the test: on a busy machine it takes a while.
-    expect(await backend.whenReady(120_000)).toBe(true);
-  }, 150_000);
-
-  afterAll(() => backend.close());
+  const embedded = useEmbeddedBackend();
 
   it('gives the outcomes BullMQ gives: a result, a failure, nothing for the unfinished', async () => {
+    const backend = embedded();
     const queue = backend.queue('default');
     let ended = 0;
     let worker: Worker | undefined;
