@@ -81,6 +81,7 @@ const BACKENDS = {
   tracing: ALL_BACKENDS,
   'flow-control': ALL_BACKENDS,
   steps: ALL_BACKENDS,
+  'steps-waiters': ALL_BACKENDS,
   'flow-control-processes': ['redis', 'postgres'],
   // Its worker process skips PGlite (one process); the rest runs everywhere.
   cls: ALL_BACKENDS,

@@ -51,6 +51,8 @@ export class StepJournal {
   private bytes = 0;
   /** Sleeps and waits of this execution so far: their order names them in the journal. */
   private suspensions = 0;
+  /** The waiters this execution put in the index, by event name. */
+  private readonly indexed: { name: string; waiter: EventWaiter }[] = [];
   private readonly maxBytes: number;
   private readonly now: () => number;
   private readonly events?: RunEvents;
@@ -91,6 +93,7 @@ export class StepJournal {
       const value: WaitBegun = { until, event: name };
       await this.steps.write({ key, at: now, value, bytes: 0 }, JSON.stringify(value));
       await events.waiters.add(name, waiter);
+      this.indexed.push({ name, waiter });
       throw this.waiting(until, key);
     }
     if (now < begun) throw this.waiting(begun, key);
@@ -101,6 +104,17 @@ export class StepJournal {
     }
     await this.steps.write({ key: doneKey(key), at: now, value: null, bytes: 0 }, 'null');
     return null;
+  }
+
+  /**
+   * Takes the waiters this execution indexed back out of the index: for a run that ended for
+   * good (aborted) while it indexed them, whose job no event must wake.
+   */
+  async withdraw(): Promise<void> {
+    const { events } = this;
+    if (!events) return;
+    const indexed = this.indexed.splice(0);
+    await Promise.all(indexed.map(({ name, waiter }) => events.waiters.take(name, waiter)));
   }
 
   /** The end of an execution that waits until `until`, or until its wait's outcome is stored. */

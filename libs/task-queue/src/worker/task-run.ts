@@ -150,17 +150,26 @@ export class TaskRun<T = unknown> implements TimedRun {
     try {
       return await this.journalOf().waitForEvent(name, options);
     } catch (error) {
-      if (error instanceof RunSuspension) this.stop(error);
+      if (!(error instanceof RunSuspension)) throw error;
+      if (this.endedBy instanceof TaskAbortedError) {
+        // Aborted while its wait was being indexed: the job has failed for good and will not
+        // resume, so no event may find its waiter (nor would an abort of a delayed job).
+        await this.journal!.withdraw();
+        throw this.endedBy;
+      }
+      this.stop(error);
       throw error;
     }
   }
 
   /**
    * The run's journal, made on its first durable call. Once the run has suspended its job, a
-   * body that swallowed the suspension gets it again: no step may run while the job sleeps.
+   * body that swallowed the suspension gets it again: no step may run while the job sleeps;
+   * nor once it is aborted (a body that goes on past its signal): the job will not resume.
    */
   private journalOf(): StepJournal {
-    if (this.endedBy instanceof RunSuspension) throw this.endedBy;
+    const ended = this.endedBy;
+    if (ended instanceof RunSuspension || ended instanceof TaskAbortedError) throw ended;
     if (!this.journal) {
       const { steps } = this.job;
       if (!steps) throw new Error(durableMessages.noStepStore(this.label));
