@@ -18,3 +18,10 @@ export function brokenLinks(
   dist: string,
   site?: { base: string; repository: string },
 ): BrokenLink[];
+
+/**
+ * The broken relative links of a Markdown file as GitHub shows it (the repo README), `page`
+ * being its path relative to `root` (the repository, by default): a missing file, or an anchor
+ * no heading makes.
+ */
+export function brokenMarkdownLinks(file: string, root?: string): BrokenLink[];

@@ -6,10 +6,12 @@
 // libs/task-queue/package.json, then /blob/main/ or /tree/main/) names a file that exists here,
 // and its #anchor a heading of that Markdown file as GitHub makes its ids. Reads the built HTML,
 // so the sidebar, the navigation and the generated API reference are checked as well as the
-// pages, with the ids VitePress gave the headings. Prints each broken link with the page it is
-// on; exits 1 when there is any.
+// pages, with the ids VitePress gave the headings. The repo README.md, which GitHub shows and
+// which is not a page of the site, is read as Markdown: each relative link names a file of the
+// repository, and its #anchor (or a link to #anchor alone) a heading as GitHub makes its ids.
+// Prints each broken link with the page it is on; exits 1 when there is any.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -137,21 +139,60 @@ export function brokenLinks(dist, { base, repository } = siteFacts()) {
   return broken;
 }
 
+const MARKDOWN_LINK = /\]\(\s*<?([^)\s>]+)>?[^)]*\)/g;
+
+/**
+ * The broken relative links of the Markdown file `file` as GitHub shows it (`root` its
+ * repository), each `{ page, href, problem }`: a link to a file that does not exist, or to an
+ * anchor that no heading of the target (or of `file` itself, for `#anchor`) makes. Links with a
+ * scheme are not followed; code blocks and inline code are not read.
+ */
+export function brokenMarkdownLinks(file, root = REPO) {
+  const page = relative(root, file).split(sep).join('/');
+  const anchorsOf = new Map();
+  const anchors = (target) => {
+    if (!anchorsOf.has(target)) anchorsOf.set(target, githubAnchors(readFileSync(target, 'utf8')));
+    return anchorsOf.get(target);
+  };
+  const broken = [];
+  let inFence = false;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (/^\s*(```|~~~)/.test(line)) inFence = !inFence;
+    if (inFence) continue;
+    for (const [, href] of line.replace(/`[^`]*`/g, '').matchAll(MARKDOWN_LINK)) {
+      if (/^[a-z][a-z+.-]*:/i.test(href) || href.startsWith('//')) continue;
+      const [path, anchor] = href.split('#');
+      const target = path ? resolve(dirname(file), decodeURIComponent(path)) : file;
+      const shown = relative(root, target).split(sep).join('/');
+      if (!existsSync(target)) {
+        broken.push({ page, href, problem: `there is no ${shown} in the repository` });
+      } else if (
+        anchor &&
+        target.endsWith('.md') &&
+        !anchors(target).has(decodeURIComponent(anchor))
+      ) {
+        broken.push({ page, href, problem: `${shown} has no heading whose anchor is #${anchor}` });
+      }
+    }
+  }
+  return broken;
+}
+
 function main(args) {
   const dist = resolve(args[0] ?? join(REPO, 'docs/.vitepress/dist'));
   if (!existsSync(dist)) {
     console.error(`${relative(process.cwd(), dist)}: no site built there: run npm run docs`);
     return 1;
   }
-  const broken = brokenLinks(dist);
+  const broken = [...brokenLinks(dist), ...brokenMarkdownLinks(join(REPO, 'README.md'))];
   for (const { page, href, problem } of broken) {
     console.error(`${page}: broken link ${href}: ${problem}`);
   }
   if (broken.length > 0) {
-    console.error(`${broken.length} broken link(s) in the documentation site`);
+    console.error(`${broken.length} broken link(s) in the documentation site and README.md`);
     return 1;
   }
-  console.log('documentation site: every internal link and anchor resolves');
+  console.log('documentation site and README.md: every internal link and anchor resolves');
   return 0;
 }
 

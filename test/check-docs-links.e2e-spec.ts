@@ -3,7 +3,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { brokenLinks, githubAnchors } from '../scripts/check-docs-links.js';
+import { brokenLinks, brokenMarkdownLinks, githubAnchors } from '../scripts/check-docs-links.js';
 
 const REPOSITORY = 'https://github.com/nestjs-task-queue/nestjs-task-queue';
 const SITE = { base: '/docs/', repository: REPOSITORY };
@@ -72,6 +72,43 @@ describe('the documentation site link check', () => {
       expect.objectContaining({
         problem: 'libs/task-queue/CHANGELOG.md has no heading whose anchor is #no-such-heading',
       }),
+    ]);
+  });
+
+  it("follows the README's relative links as GitHub does, naming each missing file or anchor", () => {
+    mkdirSync(join(dist, 'docs'));
+    writeFileSync(join(dist, 'docs/guide.md'), '# Guide\n\n## From @nestjs/bullmq\n');
+    writeFileSync(
+      join(dist, 'README.md'),
+      [
+        '# Project',
+        '',
+        'See [the guide](docs/guide.md), [its part](docs/guide.md#from-nestjsbullmq), [docs](docs/),',
+        '[top](#project), [elsewhere](https://example.com/x.md#y) and `[code](nope.md)`.',
+        '',
+        '```md',
+        '[in a block](nope.md)',
+        '```',
+        '',
+        '[gone](docs/gone.md) [no part](docs/guide.md#from-nestjs-bullmq) [no top](#nowhere)',
+      ].join('\n'),
+    );
+    expect(brokenMarkdownLinks(join(dist, 'README.md'), dist)).toEqual([
+      {
+        page: 'README.md',
+        href: 'docs/gone.md',
+        problem: 'there is no docs/gone.md in the repository',
+      },
+      {
+        page: 'README.md',
+        href: 'docs/guide.md#from-nestjs-bullmq',
+        problem: 'docs/guide.md has no heading whose anchor is #from-nestjs-bullmq',
+      },
+      {
+        page: 'README.md',
+        href: '#nowhere',
+        problem: 'README.md has no heading whose anchor is #nowhere',
+      },
     ]);
   });
 

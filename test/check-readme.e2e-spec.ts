@@ -208,8 +208,8 @@ describe('check-readme.js', () => {
     );
   });
 
-  it("keeps the README's end-to-end example the same as test/users.e2e-spec.ts, which runs", async () => {
-    const blocks = extractBlocks(await readFile(join(REPO, 'README.md'), 'utf8'));
+  it("keeps the testing guide's end-to-end example the same as test/users.e2e-spec.ts, which runs", async () => {
+    const blocks = extractBlocks(await readFile(join(REPO, 'docs/testing.md'), 'utf8'));
     const example = blocks.find((block) => block.path === 'test/users.e2e-spec.ts');
     const spec = await readFile(join(REPO, 'test/users.e2e-spec.ts'), 'utf8');
     // The spec's first line says why it exists; the block's names its path.

@@ -36,46 +36,49 @@ function apiSidebar() {
   return [{ text: 'Overview', link: '/api/' }, ...groups];
 }
 
+/** A sidebar group: its title, then `[text, link]` for each page, in reading order. */
+const group = (text, pages) => ({
+  text,
+  items: pages.map(([item, link]) => ({ text: item, link })),
+});
+
 const guideSidebar = [
-  {
-    text: 'Introduction',
-    items: [{ text: 'Getting started', link: '/getting-started' }],
-  },
-  {
-    text: 'Guides',
-    items: [
-      { text: 'Scheduled tasks', link: '/scheduling' },
-      { text: 'Durable steps', link: '/durable-steps' },
-      { text: 'Transactions', link: '/transactions' },
-    ],
-  },
-  {
-    text: 'Backends',
-    items: [{ text: 'PostgreSQL and PGlite', link: '/postgres' }],
-  },
-  {
-    text: 'Recipes: a database session per job',
-    items: [
-      { text: 'TypeORM', link: '/recipes/typeorm-session' },
-      { text: 'Prisma', link: '/recipes/prisma-session' },
-      { text: 'Drizzle', link: '/recipes/drizzle-session' },
-    ],
-  },
-  {
-    text: 'Reliability and benchmarks',
-    items: [
-      { text: 'Reliability', link: '/reliability' },
-      { text: 'Benchmarks', link: '/benchmarks' },
-    ],
-  },
-  {
-    text: 'API reference',
-    items: [{ text: 'Entry points', link: '/api/' }],
-  },
-  {
-    text: 'Reference',
-    items: [{ text: 'Errors', link: '/errors' }],
-  },
+  group('Introduction', [['Getting started', '/getting-started']]),
+  group('Guides', [
+    ['Tasks and the context', '/tasks'],
+    ['Enqueueing', '/enqueueing'],
+    ['Scheduled tasks', '/scheduling'],
+    ['Per-job DI and database sessions', '/per-job-di'],
+    ['Testing tasks', '/testing'],
+    ['Flow control', '/flow-control'],
+    ['Durable steps', '/durable-steps'],
+    ['Transactions', '/transactions'],
+  ]),
+  group('Backends', [
+    ['Redis, PostgreSQL, PGlite', '/backends'],
+    ['PostgreSQL and PGlite in depth', '/postgres'],
+  ]),
+  group('Operations', [
+    ['Running in production', '/production'],
+    ['Observability', '/observability'],
+    ['Errors', '/errors'],
+  ]),
+  group('Recipes: a database session per job', [
+    ['TypeORM', '/recipes/typeorm-session'],
+    ['Prisma', '/recipes/prisma-session'],
+    ['Drizzle', '/recipes/drizzle-session'],
+  ]),
+  group('Migrating', [
+    ['From SAQ', '/migrating#from-saq'],
+    ['From @nestjs/bullmq', '/migrating#from-nestjs-bullmq'],
+    ['From @nestjs/schedule', '/migrating#from-nestjs-schedule'],
+  ]),
+  group('Reliability and benchmarks', [
+    ['Reliability', '/reliability'],
+    ['Benchmarks', '/benchmarks'],
+  ]),
+  group('This repository', [['The example app and the tests', '/development']]),
+  group('API reference', [['Entry points', '/api/']]),
 ];
 
 export default defineConfig({
