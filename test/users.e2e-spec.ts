@@ -1,4 +1,4 @@
-// The README's end-to-end example, run for real: keep the two the same.
+// The end-to-end example of docs/testing.md, run for real: keep the two the same.
 import { Test, type TestingModule } from '@nestjs/testing';
 import { TaskQueueModule, TaskQueues } from 'nestjs-task-queue';
 import { UsersModule } from '../src/users/users.module.js';

@@ -1,6 +1,6 @@
 // @nestjs/schedule exports no metadata keys and no accessor that works without its module, so
 // `schedule: 'distributed'` reads what its decorators store under their string keys. These keys
-// are an internal of that package (listed in the README's compatibility notes); the spec
+// are an internal of that package (listed in the package README's compatibility notes); the spec
 // test/nest-schedule.e2e-spec.ts decorates with the installed version and fails if they change.
 // Nothing here imports @nestjs/schedule: it stays an optional peer.
 
