@@ -3,11 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { runMigrations } from 'bullmq';
 import pg from 'pg';
 import { postgresBackendFactory } from '../../libs/task-queue/src/backends/postgres/namespaced.connection.js';
+import { installCompletion } from '../../libs/task-queue/src/backends/postgres/postgres.complete-install.js';
 import { TEST_DATABASE_URL, runSql } from './postgres.js';
 
 /**
- * Within a `describe`: a schema of its own named after `label`, with BullMQ's migrations run
- * before the tests and dropped after them; a pool on it (its connections named after the
+ * Within a `describe`: a schema of its own named after `label`, migrated as the module does
+ * (BullMQ's migrations, then the module's function) before the tests and dropped after them; a pool on it (its connections named after the
  * schema) and the module's BullMQ backend factory on that pool. What a spec hands to
  * `closeFirst` is closed before the pool ends.
  */
@@ -38,6 +39,7 @@ export function useMigratedPostgres(label: string) {
     const client = await pool.connect();
     try {
       await runMigrations(client, schema);
+      await installCompletion(client, schema);
     } finally {
       client.release();
     }
