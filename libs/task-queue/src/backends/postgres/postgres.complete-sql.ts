@@ -53,10 +53,11 @@ BEGIN
                        AND (field IN ('concurrency', 'max') OR (field = 'paused' AND value = '1')))
     -- A job's parent and deduplication id are set when it is added, and never change: read
     -- before any lock, as BullMQ reads the parent, so that its lock order is kept.
-    AND NOT EXISTS (SELECT 1 FROM job
-                     WHERE queue = v_queue AND id = ANY (p_id)
-                       AND (parent_id IS NOT NULL OR parent_queue IS NOT NULL
-                            OR dedup_id IS NOT NULL));
+    -- (A join, not id = ANY: each job found by its key, not by a scan of the queue.)
+    AND NOT EXISTS (SELECT 1 FROM unnest(p_id) AS b(id)
+                      JOIN job j ON j.queue = v_queue AND j.id = b.id
+                     WHERE j.parent_id IS NOT NULL OR j.parent_queue IS NOT NULL
+                        OR j.dedup_id IS NOT NULL);
 
   IF v_common THEN
     -- BullMQ's lock_finalization_queues, for a job without a parent.
