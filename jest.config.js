@@ -67,6 +67,9 @@ const BACKENDS = {
   'retention-sweep': ['postgres'],
   // Two sessions that deadlock: not PGlite, which has one.
   'postgres-deadlocks': ['postgres'],
+  // A claim in flight while a promote runs: two sessions, so not PGlite.
+  'postgres-promote': ['postgres'],
+  'postgres-complete-batch': ['postgres'],
   'postgres-listen': ['postgres'],
   // Several processes share the backend: not PGlite, which lives in one process.
   'cross-process': ['redis', 'postgres'],

@@ -1,52 +1,23 @@
 // A completion that PostgreSQL rolls back to break a deadlock is sent again, rather than failing
 // a job whose handler has run. PostgreSQL only: PGlite has one session, so no deadlock.
-import { randomBytes } from 'node:crypto';
-import { Queue, runMigrations } from 'bullmq';
+import { Queue } from 'bullmq';
 import pg from 'pg';
-import { postgresBackendFactory } from '../libs/task-queue/src/backends/postgres/namespaced.connection.js';
-import { TEST_DATABASE_URL, runSql } from './support/postgres.js';
+import { TEST_DATABASE_URL } from './support/postgres.js';
+import { useMigratedPostgres } from './support/postgres-backend.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Runner = { run(command: string, params: unknown[]): Promise<{ rows: unknown[] }> };
 
 describe('finishing a job on PostgreSQL', () => {
-  const schema = `tqtest_deadlock_${randomBytes(4).toString('hex')}`;
-  const pool = new pg.Pool({
-    connectionString: TEST_DATABASE_URL,
-    options: `-c search_path="${schema}"`,
-    max: 4,
-  });
-  const factory = postgresBackendFactory({
-    pool,
-    listenClient: async () => {
-      const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-      await client.connect();
-      return Object.assign(client, { release: () => void client.end() });
-    },
-    keepAlive: false,
-    schema: { whenReady: async () => schema },
-  });
+  const { schema, pool, factory, closeFirst } = useMigratedPostgres('deadlock');
   let backend: ReturnType<typeof factory>;
   let queue: Queue;
 
-  beforeAll(async () => {
-    const client = await pool.connect();
-    try {
-      await runMigrations(client, schema);
-    } finally {
-      client.release();
-    }
+  beforeAll(() => {
     // Made once the schema is there: BullMQ checks it at once.
-    backend = factory('dl', { connection: pool }, {});
-    queue = new Queue('dl', { connection: pool }, factory) as unknown as Queue;
-  });
-
-  afterAll(async () => {
-    await queue.close();
-    await backend.close();
-    await pool.end();
-    await runSql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    backend = closeFirst(factory('dl', { connection: pool }, {}));
+    queue = closeFirst(new Queue('dl', { connection: pool }, factory) as unknown as Queue);
   });
 
   /** Claims the next job with `token` and finishes it, keeping `keep` completed jobs. */

@@ -4,6 +4,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { runMigrations } from 'bullmq';
 import { createBackend } from '../../libs/task-queue/src/backends/create-backend.js';
 import { postgresBackendFactory } from '../../libs/task-queue/src/backends/postgres/namespaced.connection.js';
+import { installCompletion } from '../../libs/task-queue/src/backends/postgres/postgres.complete-install.js';
 import { PGlitePool } from '../../libs/task-queue/src/backends/postgres/pglite.pool.js';
 import type { QueueBackend } from '../../libs/task-queue/src/backends/queue-backend.js';
 import { resolveConfig } from '../../libs/task-queue/src/task-queue.config.js';
@@ -19,12 +20,13 @@ export function newPGlite(): PGlite {
     : new PGlite({ loadDataDir: new Blob([readFileSync(dataDir)]) });
 }
 
-/** An in-memory PGlite with BullMQ's schema `schema` migrated, and a pool on it. */
+/** An in-memory PGlite with BullMQ's schema `schema` migrated as the module does, and a pool on it. */
 export async function migratedPGlite(schema: string): Promise<{ db: PGlite; pool: PGlitePool }> {
   const db = newPGlite();
   const pool = new PGlitePool(db, { searchPath: `"${schema}"` });
   const client = await pool.connect();
   await runMigrations(client, schema);
+  await installCompletion(client, schema);
   client.release();
   return { db, pool };
 }

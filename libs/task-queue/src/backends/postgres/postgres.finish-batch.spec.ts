@@ -97,6 +97,18 @@ describe('Completions batched on PostgreSQL', () => {
         expect([await job!.getState(), job!.returnvalue]).toEqual(['completed', i]);
       }
       for (const id of ids.slice(4)) expect(await queue.getJobState(id)).toBe('active');
+      // The batch went through the module's set-based function: its completions' events, then
+      // its claims' (BullMQ's function per job interleaves them).
+      const { rows: events } = await pglite.pool().query<{ event: string; id: string }>(
+        `SELECT event, data->>'jobId' AS id FROM event
+            WHERE queue = 'together' AND event IN ('completed', 'active') ORDER BY event.id`,
+      );
+      expect(events.slice(-4)).toEqual([
+        { event: 'completed', id: active[2] },
+        { event: 'completed', id: active[3] },
+        { event: 'active', id: ids[6] },
+        { event: 'active', id: ids[7] },
+      ]);
     } finally {
       await backend.close();
       await queue.close();

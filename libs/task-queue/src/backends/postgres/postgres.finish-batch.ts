@@ -1,5 +1,6 @@
 import { ConnectionClosedError, type PostgresQueueBackend } from 'bullmq';
 import { routeCommand, type CommandRows, type SendCommand } from './postgres.command-hook.js';
+import { COMPLETE_FUNCTION_NAME } from './postgres.complete-sql.js';
 import { byJobId } from './postgres.lock-order.js';
 
 /** The command batched: BullMQ's completion of a job fused with the claim of the next one. */
@@ -47,6 +48,20 @@ const BATCH_SQL = `SELECT b.ord AS tq_batch_ord, j.*
  ORDER BY b.ord`;
 
 /**
+ * The same calls, made by the module's set-based function (postgres.complete-sql.ts), which
+ * sends those outside its common case to BullMQ's function as {@link BATCH_SQL} does.
+ */
+const SET_BASED_SQL = `SELECT r.ord AS tq_batch_ord, (r.claimed).*
+  FROM ${COMPLETE_FUNCTION_NAME}(${PARAM_TYPES.map((type, i) => `$${i + 1}::${type}[]`).join(', ')}) AS r
+ ORDER BY r.ord`;
+
+/** Whether batches go through the module's set-based function, where the schema has it. */
+const SET_BASED = true;
+
+/** SQLSTATE of a call of a function the schema does not have. */
+const UNDEFINED_FUNCTION = '42883';
+
+/**
  * SQLSTATEs of a call that does not fit the function (undefined function, wrong type): a
  * BullMQ whose `move_to_completed_fetch` differs from the one this batch was written for.
  */
@@ -83,6 +98,7 @@ export function batchCompletions(backend: PostgresQueueBackend): void {
   const waiting: Pending[] = [];
   let sending = 0;
   let batching = true;
+  let setBased = SET_BASED;
 
   const flush = async (send: SendCommand) => {
     sending++;
@@ -90,7 +106,13 @@ export function batchCompletions(backend: PostgresQueueBackend): void {
       while (waiting.length > 0) {
         const batch = waiting.splice(0, batching ? MOST_PER_BATCH : 1);
         if (batch.length === 1) await sendAlone(batch[0], send);
-        else if ((await sendBatch(batch, query, send)) === 'not-fitting') batching = false;
+        else {
+          const sql = setBased ? SET_BASED_SQL : BATCH_SQL;
+          const failed = await sendBatch(batch, sql, query, send);
+          // A schema migrated without the module's function (migrate: false): BullMQ's own.
+          if (setBased && failed === UNDEFINED_FUNCTION) setBased = false;
+          else if (failed !== undefined && NOT_FITTING.has(failed)) batching = false;
+        }
       }
     } finally {
       sending--;
@@ -117,33 +139,35 @@ async function sendAlone(pending: Pending, send: SendCommand): Promise<void> {
 }
 
 /**
- * Sends `batch` as one statement, or each of its completions alone when the statement failed;
- * `'not-fitting'` when it failed because BullMQ's function is not the one it was written for.
+ * Sends `batch` as one statement `sql`, or each of its completions alone when the statement
+ * failed; the SQLSTATE it failed with, if any.
  */
 async function sendBatch(
   batch: Pending[],
+  sql: string,
   query: Query,
   send: SendCommand,
-): Promise<'not-fitting' | void> {
+): Promise<string | undefined> {
   // In the order of the jobs' ids, as a worker's lock renewal takes them (postgres.lock-order.ts):
   // two statements that lock the same rows in one order cannot wait on each other.
   batch.sort((a, b) => byJobId(String(a.params[1]), String(b.params[1])));
   const columns = PARAM_TYPES.map((_, i) => batch.map(({ params }) => params[i] ?? null));
   let rows: Array<Record<string, unknown>>;
   try {
-    ({ rows } = (await query(BATCH_SQL, columns)) as { rows: Array<Record<string, unknown>> });
+    ({ rows } = (await query(sql, columns)) as { rows: Array<Record<string, unknown>> });
   } catch (error) {
     // The pool BullMQ is given turns a lost connection's errors into this one.
     if (error instanceof ConnectionClosedError) {
       for (const pending of batch) pending.reject(error);
-      return;
+      return undefined;
     }
     // Rolled back whole: each completion alone, for its own outcome.
     for (const pending of batch) await sendAlone(pending, send);
     const { code } = error as { code?: unknown };
-    return typeof code === 'string' && NOT_FITTING.has(code) ? 'not-fitting' : undefined;
+    return typeof code === 'string' ? code : undefined;
   }
   const claimed: Array<Array<Record<string, unknown>>> = batch.map(() => []);
   for (const { tq_batch_ord: ord, ...row } of rows) claimed[Number(ord) - 1].push(row);
   batch.forEach((pending, i) => pending.resolve({ rows: claimed[i] }));
+  return undefined;
 }

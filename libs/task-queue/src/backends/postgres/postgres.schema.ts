@@ -6,6 +6,7 @@ import {
 } from 'bullmq';
 import { TaskQueueConfigError } from '../../errors/index.js';
 import { backendMessages } from '../backend.messages.js';
+import { installCompletion } from './postgres.complete-install.js';
 
 /**
  * @internal The PostgreSQL schema the queues live in: named by the configuration, or by a
@@ -64,11 +65,16 @@ export class PostgresSchema {
     return schema;
   }
 
-  /** BullMQ's migrations, under its own advisory lock, on one connection. */
+  /**
+   * BullMQ's migrations, under its own advisory lock, on one connection; then the module's own
+   * SQL (postgres.complete-sql.ts), which is written for one version of BullMQ's schema.
+   */
   private async runMigrations(schema: string): Promise<number> {
     const client = await this.pool.connect();
     try {
-      return await runMigrations(client, schema);
+      const version = await runMigrations(client, schema);
+      await installCompletion(client, schema);
+      return version;
     } finally {
       client.release();
     }

@@ -1,0 +1,211 @@
+/**
+ * The version of BullMQ's PostgreSQL schema (its `migration` table) that {@link COMPLETE_FUNCTION}
+ * was written for: it writes BullMQ's `job` and `event` rows as that version's
+ * `move_to_completed` and `move_to_active` do. Another version may not: it is refused.
+ */
+export const COMPLETED_SCHEMA_VERSION = 11;
+
+/** The name of the function, in the queues' schema. */
+export const COMPLETE_FUNCTION_NAME = 'tq_complete_fetch';
+
+/**
+ * Completes a worker's batch of jobs and claims the next ones for the same slots: what calling
+ * BullMQ's `move_to_completed` for each job (in the order given), then its `move_to_active` for
+ * each slot, does, in a few set-based statements instead of ~30 per job. Its 13 parameters are
+ * the arrays of `move_to_completed_fetch`'s, one element per call (the return values as JSON
+ * text); it returns each claimed job with the 1-based position of the call that claimed it.
+ *
+ * It does so only for the common case, read from the rows and the queue's meta in this
+ * transaction: one queue; no limiter, global concurrency or pause; retention left to the sweep
+ * (keep all, or remove the job itself); every job active under the token given, with no
+ * parent, no deduplication id and no children. Any other batch goes through BullMQ's own
+ * `move_to_completed_fetch`, one call per job, as before (and raises its errors).
+ */
+export const COMPLETE_FUNCTION = `
+CREATE OR REPLACE FUNCTION ${COMPLETE_FUNCTION_NAME}(
+  p_queue text[], p_id text[], p_token text[], p_value text[], p_finished bigint[],
+  p_remove_all boolean[], p_keep_age bigint[], p_keep_count integer[], p_lock_ms bigint[],
+  p_now bigint[], p_name text[], p_limiter_max integer[], p_limiter_duration bigint[]
+) RETURNS TABLE (ord bigint, claimed job)
+LANGUAGE plpgsql
+SET search_path FROM CURRENT
+AS $fn$
+DECLARE
+  v_queue text := p_queue[1];
+  v_count integer := cardinality(p_id);
+  v_common boolean;
+  v_locked integer;
+  v_max integer;
+  v_trim bigint;
+  v_slots bigint[];
+  v_jobs job[];
+BEGIN
+  -- The batch's own shape, and the queue's: nothing here takes a lock.
+  v_common := v_count > 0
+    AND (SELECT count(DISTINCT q) = 1 AND bool_and(q IS NOT NULL) FROM unnest(p_queue) AS q)
+    AND (SELECT count(DISTINCT i) = v_count FROM unnest(p_id) AS i)
+    AND NOT EXISTS (SELECT 1 FROM unnest(p_limiter_max, p_limiter_duration) AS l(mx, du)
+                     WHERE mx IS NOT NULL OR du IS NOT NULL)
+    AND NOT EXISTS (SELECT 1 FROM unnest(p_keep_age, p_keep_count) AS k(age, cnt)
+                     WHERE age >= 0 OR cnt >= 0)
+    AND NOT EXISTS (SELECT 1 FROM meta
+                     WHERE queue = v_queue
+                       AND (field IN ('concurrency', 'max') OR (field = 'paused' AND value = '1')))
+    -- A job's parent and deduplication id are set when it is added, and never change: read
+    -- before any lock, as BullMQ reads the parent, so that its lock order is kept.
+    -- (A join, not id = ANY: each job found by its key, not by a scan of the queue.)
+    AND NOT EXISTS (SELECT 1 FROM unnest(p_id) AS b(id)
+                      JOIN job j ON j.queue = v_queue AND j.id = b.id
+                     WHERE j.parent_id IS NOT NULL OR j.parent_queue IS NOT NULL
+                        OR j.dedup_id IS NOT NULL);
+
+  IF v_common THEN
+    -- BullMQ's lock_finalization_queues, for a job without a parent.
+    PERFORM pg_advisory_xact_lock_shared(hashtext('bullmq:finalization'), hashtext(v_queue));
+    -- The jobs' rows, in the order given (the worker's lock order), each checked as BullMQ's
+    -- move_to_completed checks it once locked.
+    SELECT count(*) INTO v_locked
+      FROM (SELECT j.state, j.lock_token, b.token, j.id
+              FROM unnest(p_id, p_token) WITH ORDINALITY AS b(id, token, n)
+              JOIN job j ON j.queue = v_queue AND j.id = b.id
+             ORDER BY b.n
+               FOR UPDATE OF j) AS l
+     WHERE l.state = 'active' AND (l.token = '0' OR l.lock_token IS NOT DISTINCT FROM l.token)
+       AND NOT EXISTS (SELECT 1 FROM job_dependency d
+                        WHERE d.parent_queue = v_queue AND d.parent_id = l.id);
+    v_common := v_locked = v_count;
+  END IF;
+
+  IF NOT v_common THEN
+    RETURN QUERY
+      SELECT b.n, j
+        FROM unnest(p_queue, p_id, p_token, p_value, p_finished, p_remove_all, p_keep_age,
+                    p_keep_count, p_lock_ms, p_now, p_name, p_limiter_max, p_limiter_duration)
+             WITH ORDINALITY AS b(q, id, token, val, fin, rem, age, cnt, lms, nw, nm, lmx, ldu, n)
+       CROSS JOIN LATERAL move_to_completed_fetch(
+             b.q, b.id, b.token, b.val::jsonb, b.fin, b.rem, b.age, b.cnt, b.lms, b.nw, b.nm,
+             b.lmx, b.ldu) AS j
+       ORDER BY b.n;
+    RETURN;
+  END IF;
+
+  UPDATE job j
+     SET state = 'completed',
+         return_value = b.val::jsonb,
+         finished_at_ms = b.fin,
+         lock_token = NULL,
+         locked_until_ms = NULL,
+         attempts_made = j.attempts_made + 1
+    FROM unnest(p_id, p_value, p_finished) AS b(id, val, fin)
+   WHERE j.queue = v_queue AND j.id = b.id;
+
+  WITH published AS (
+    INSERT INTO event (queue, event, data, created_at_ms)
+    SELECT v_queue, 'completed',
+           jsonb_build_object('jobId', b.id, 'returnvalue',
+             COALESCE(b.val::jsonb, 'null'::jsonb)::text, 'prev', 'active'),
+           (extract(epoch FROM clock_timestamp()) * 1000)::bigint
+      FROM unnest(p_id, p_value) WITH ORDINALITY AS b(id, val, n)
+     ORDER BY b.n
+    RETURNING id
+  )
+  SELECT max(id) FILTER (WHERE id % 256 = 0) INTO v_trim FROM published;
+
+  -- BullMQ's apply_retention with remove_all, for a job without a parent: the job goes.
+  DELETE FROM job j
+   USING unnest(p_id, p_remove_all) AS b(id, rem)
+   WHERE b.rem AND j.queue = v_queue AND j.id = b.id;
+
+  IF NOT EXISTS (SELECT 1 FROM job WHERE queue = v_queue AND state = 'active')
+     AND (EXISTS (SELECT 1 FROM meta WHERE queue = v_queue AND field = 'paused' AND value = '1')
+          OR NOT EXISTS (SELECT 1 FROM job WHERE queue = v_queue AND state = 'waiting')) THEN
+    INSERT INTO event (queue, event, data, created_at_ms)
+    VALUES (v_queue, 'drained', '{}'::jsonb,
+            (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
+    RETURNING CASE WHEN id % 256 = 0 THEN greatest(id, v_trim) ELSE v_trim END INTO v_trim;
+  END IF;
+
+  -- move_to_active for each slot: due delayed jobs promoted first (by the latest clock of the
+  -- batch: the last call's promotion covers the earlier ones'), then, unless the queue is
+  -- paused or limited now, the waiting jobs by priority then seq, the i-th to the i-th slot.
+  WITH promoted AS (
+    UPDATE job SET state = 'waiting', delay_ms = 0
+     WHERE queue = v_queue AND state = 'delayed'
+       AND process_at_ms <= (SELECT max(nw) FROM unnest(p_now) AS nw)
+    RETURNING id
+  ), published AS (
+    INSERT INTO event (queue, event, data, created_at_ms)
+    SELECT v_queue, 'waiting', jsonb_build_object('jobId', promoted.id, 'prev', 'delayed'),
+           (extract(epoch FROM clock_timestamp()) * 1000)::bigint
+      FROM promoted
+    RETURNING id
+  )
+  SELECT greatest(v_trim, max(id) FILTER (WHERE id % 256 = 0)) INTO v_trim FROM published;
+
+  IF EXISTS (SELECT 1 FROM meta
+              WHERE queue = v_queue
+                AND (field IN ('concurrency', 'max') OR (field = 'paused' AND value = '1'))) THEN
+    -- BullMQ's own claim, slot by slot.
+    RETURN QUERY
+      SELECT b.n, j
+        FROM unnest(p_token, p_lock_ms, p_now, p_name) WITH ORDINALITY AS b(token, lms, nw, nm, n)
+       CROSS JOIN LATERAL move_to_active(v_queue, b.token, b.lms, b.nw, b.nm, NULL, NULL) AS j
+       ORDER BY b.n;
+  ELSE
+    WITH next AS (
+      SELECT w.id, row_number() OVER (ORDER BY w.priority, w.seq) AS n
+        FROM (SELECT id, priority, seq FROM job
+               WHERE queue = v_queue AND state = 'waiting'
+               ORDER BY priority, seq
+                 FOR UPDATE SKIP LOCKED
+               LIMIT v_count) AS w
+    ), slots AS (
+      SELECT b.token, b.lms, b.nw, b.nm, b.n, next.id
+        FROM unnest(p_token, p_lock_ms, p_now, p_name) WITH ORDINALITY AS b(token, lms, nw, nm, n)
+        JOIN next ON next.n = b.n
+    ), taken AS (
+      UPDATE job j
+         SET state = 'active',
+             lock_token = s.token,
+             locked_until_ms = s.nw + s.lms,
+             processed_at_ms = s.nw,
+             processed_by = s.nm,
+             attempts_started = j.attempts_started + 1
+        FROM slots s
+       WHERE j.queue = v_queue AND j.id = s.id
+      RETURNING s.n AS n, j AS jr
+    )
+    SELECT coalesce(array_agg(t.n ORDER BY t.n), '{}'), coalesce(array_agg(t.jr ORDER BY t.n), '{}')
+      INTO v_slots, v_jobs
+      FROM taken t;
+    -- Unnested, an array of rows is their columns: the i-th job is v_jobs[i].
+
+    WITH published AS (
+      INSERT INTO event (queue, event, data, created_at_ms)
+      SELECT v_queue, 'active', jsonb_build_object('jobId', (v_jobs[i]).id, 'prev', 'waiting'),
+             (extract(epoch FROM clock_timestamp()) * 1000)::bigint
+        FROM generate_subscripts(v_slots, 1) AS i
+       ORDER BY i
+      RETURNING id
+    )
+    SELECT greatest(v_trim, max(id) FILTER (WHERE id % 256 = 0)) INTO v_trim FROM published;
+
+    RETURN QUERY SELECT v_slots[i], v_jobs[i] FROM generate_subscripts(v_slots, 1) AS i ORDER BY i;
+  END IF;
+
+  -- publish_event's wake-up and trim, once for the events above: one notification per queue
+  -- (its consumers read every event past their cursor), and the trim the last event that is
+  -- due one asks for (which covers those of the earlier ones).
+  IF pg_try_advisory_xact_lock(hashtext('bullmq:evnotify:' || v_queue)) THEN
+    PERFORM pg_notify('bullmq_events', v_queue);
+  END IF;
+  IF v_trim IS NOT NULL THEN
+    SELECT value::integer INTO v_max FROM meta WHERE queue = v_queue AND field = 'opts.maxLenEvents';
+    v_max := COALESCE(v_max, 10000);
+    IF v_max > 0 AND v_trim > v_max
+       AND pg_try_advisory_xact_lock(hashtext('bullmq:evtrim:' || v_queue)) THEN
+      DELETE FROM event WHERE queue = v_queue AND id <= v_trim - v_max;
+    END IF;
+  END IF;
+END;
+$fn$`;

@@ -1,0 +1,213 @@
+// The module's set-based completion (postgres.complete-sql.ts) pinned against BullMQ's own
+// functions: the same jobs, completed and claimed in two schemas, one by BullMQ's
+// move_to_completed then move_to_active per job, the other by the module's function, must leave
+// the same rows and the same events, field by field.
+import type { Pool } from 'pg';
+import { COMPLETE_FUNCTION_NAME } from '../libs/task-queue/src/backends/postgres/postgres.complete-sql.js';
+import { useMigratedPostgres } from './support/postgres-backend.js';
+
+type Row = Record<string, unknown>;
+
+/** One completion: the job, its token, its return value, whether it removes itself. */
+interface Completion {
+  id: string;
+  token: string;
+  value: unknown;
+  removeAll?: boolean;
+}
+
+const LOCK_MS = 30_000;
+const CLAIMED_AT = 2_000;
+const FINISHED_AT = 3_000;
+
+/** Adds jobs to queue `queue`: `plain` of them, then those given by their options. */
+interface Added {
+  priority?: number;
+  delay?: number;
+  dedup?: string;
+}
+
+async function addJobs(pool: Pool, queue: string, plain: number, more: Added[] = []) {
+  const jobs: Added[] = [...Array.from({ length: plain }, () => ({})), ...more];
+  for (const [i, opts] of jobs.entries()) {
+    await pool.query(
+      `SELECT add_job($1, NULL, $2, '{}'::jsonb, $3::jsonb, $4, $5, 1000, 1, NULL, NULL, NULL,
+                      $6, NULL, false)`,
+      [
+        queue,
+        `job-${i}`,
+        JSON.stringify(opts),
+        opts.priority ?? 0,
+        opts.delay ?? 0,
+        opts.dedup ?? null,
+      ],
+    );
+  }
+}
+
+/** Claims `tokens.length` jobs of `queue` as BullMQ's worker does, one per token. */
+async function claim(pool: Pool, queue: string, tokens: string[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const token of tokens) {
+    const { rows } = await pool.query<{ id: string }>(
+      `SELECT id FROM move_to_active($1, $2, $3, $4, 'w', NULL, NULL)`,
+      [queue, token, LOCK_MS, CLAIMED_AT],
+    );
+    ids.push(rows[0].id);
+  }
+  return ids;
+}
+
+/** Each completion's parameters of move_to_completed_fetch, the i-th finished at FINISHED_AT + i. */
+const paramsOf = (queue: string, done: Completion[]) =>
+  done.map(({ id, token, value, removeAll }, i) => [
+    queue,
+    id,
+    token,
+    JSON.stringify(value),
+    FINISHED_AT + i,
+    removeAll ?? false,
+    null,
+    null,
+    LOCK_MS,
+    FINISHED_AT + i,
+    `worker-${i}`,
+    null,
+    null,
+  ]);
+
+/** BullMQ's move_to_completed for each completion, then its move_to_active for each slot. */
+async function byBullMQ(pool: Pool, queue: string, done: Completion[]): Promise<Row[][]> {
+  const calls = paramsOf(queue, done);
+  for (const p of calls) {
+    await pool.query(`SELECT move_to_completed($1, $2, $3, $4::jsonb, $5, $6, $7, $8)`, [
+      ...p.slice(0, 8),
+    ]);
+  }
+  const claimed: Row[][] = [];
+  for (const p of calls) {
+    const { rows } = await pool.query<Row>(
+      `SELECT * FROM move_to_active($1, $2, $3, $4, $5, $6, $7)`,
+      [p[0], p[2], ...p.slice(8)],
+    );
+    claimed.push(rows);
+  }
+  return claimed;
+}
+
+/** BullMQ's move_to_completed_fetch for each completion in turn, as a batch outside the common case goes. */
+async function byBullMQFetch(pool: Pool, _queue: string, done: Completion[]): Promise<Row[][]> {
+  const claimed: Row[][] = [];
+  for (const p of paramsOf(_queue, done)) {
+    const { rows } = await pool.query<Row>(
+      `SELECT * FROM move_to_completed_fetch(
+         $1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      p,
+    );
+    claimed.push(rows);
+  }
+  return claimed;
+}
+
+/** The module's function, for the whole batch in one statement. */
+async function byModule(pool: Pool, queue: string, done: Completion[]): Promise<Row[][]> {
+  const calls = paramsOf(queue, done);
+  const types = ['text', 'text', 'text', 'text', 'bigint', 'boolean', 'bigint', 'integer'];
+  const all = [...types, 'bigint', 'bigint', 'text', 'integer', 'bigint'];
+  const { rows } = await pool.query<Row>(
+    `SELECT r.ord, (r.claimed).* FROM ${COMPLETE_FUNCTION_NAME}(
+       ${all.map((type, i) => `$${i + 1}::${type}[]`).join(', ')}) AS r ORDER BY r.ord`,
+    all.map((_, i) => calls.map((p) => p[i])),
+  );
+  return calls.map((_, i) =>
+    rows.filter((row) => Number(row.ord) === i + 1).map(({ ord: _ord, ...row }) => row),
+  );
+}
+
+/** Every job of `queue`, and its events but their ids and times. */
+async function stateOf(pool: Pool, queue: string) {
+  const jobs = await pool.query<Row>(`SELECT * FROM job WHERE queue = $1 ORDER BY seq`, [queue]);
+  const events = await pool.query<Row>(
+    `SELECT event, data FROM event WHERE queue = $1 ORDER BY id`,
+    [queue],
+  );
+  return { jobs: jobs.rows, events: events.rows };
+}
+
+describe("the module's set-based completion on PostgreSQL, against BullMQ's", () => {
+  const bullmq = useMigratedPostgres('complete_bullmq');
+  const module = useMigratedPostgres('complete_module');
+
+  /**
+   * Runs the same scenario in both schemas: jobs added, three claimed by tokens a, b and c,
+   * then completed as `complete` says (given the claimed ids); the rows and events compared.
+   */
+  async function compare(
+    queue: string,
+    add: (pool: Pool) => Promise<void>,
+    complete: (ids: string[]) => Completion[],
+    reference = byBullMQ,
+  ) {
+    const outcomes = [];
+    for (const [side, run] of [
+      [bullmq, reference],
+      [module, byModule],
+    ] as const) {
+      await add(side.pool);
+      const ids = await claim(side.pool, queue, ['a', 'b', 'c']);
+      const claimed = await run(side.pool, queue, complete(ids));
+      outcomes.push({ claimed, ...(await stateOf(side.pool, queue)) });
+    }
+    const [theirs, ours] = outcomes;
+    expect(ours.jobs).toEqual(theirs.jobs);
+    expect(ours.events).toEqual(theirs.events);
+    expect(ours.claimed).toEqual(theirs.claimed);
+    return ours;
+  }
+
+  it('completes and claims as BullMQ does: values, priorities, a due delayed job, a removal', async () => {
+    const ours = await compare(
+      'common',
+      (pool) => addJobs(pool, 'common', 6, [{ priority: 2 }, { delay: 500 }, { priority: 1 }]),
+      (ids) => [
+        { id: ids[0], token: 'a', value: { sent: true } },
+        { id: ids[1], token: 'b', value: null, removeAll: true },
+        { id: ids[2], token: 'c', value: 'x' },
+      ],
+    );
+    // Each slot got a job, and the removed job is gone.
+    expect(ours.claimed.map((rows) => rows.length)).toEqual([1, 1, 1]);
+    expect(ours.events.filter(({ event }) => event === 'completed')).toHaveLength(3);
+  }, 30_000);
+
+  it('publishes drained as BullMQ does when the queue runs dry', async () => {
+    const ours = await compare(
+      'dry',
+      (pool) => addJobs(pool, 'dry', 3),
+      (ids) => ids.map((id, i) => ({ id, token: 'abc'[i], value: i })),
+    );
+    expect(ours.events.map(({ event }) => event)).toContain('drained');
+  }, 30_000);
+
+  it('leaves a batch with a deduplicated job to BullMQ, job by job', async () => {
+    await compare(
+      'mixed',
+      (pool) => addJobs(pool, 'mixed', 0, [{ dedup: 'once' }, {}, {}, {}, {}]),
+      (ids) => ids.map((id, i) => ({ id, token: 'abc'[i], value: i })),
+      byBullMQFetch,
+    );
+  }, 30_000);
+
+  it("refuses a completion under another job's token as BullMQ does, and changes nothing", async () => {
+    const { pool } = module;
+    await addJobs(pool, 'stolen', 4);
+    const ids = await claim(pool, 'stolen', ['a', 'b', 'c']);
+    const stolen = byModule(pool, 'stolen', [
+      { id: ids[0], token: 'a', value: 1 },
+      { id: ids[1], token: 'not-b', value: 2 },
+    ]);
+    await expect(stolen).rejects.toMatchObject({ code: 'BM001' });
+    const { jobs } = await stateOf(pool, 'stolen');
+    expect(jobs.map((job) => job.state)).toEqual(['active', 'active', 'active', 'waiting']);
+  }, 30_000);
+});
