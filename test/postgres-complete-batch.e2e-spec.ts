@@ -3,6 +3,7 @@
 // move_to_completed then move_to_active per job, the other by the module's function, must leave
 // the same rows and the same events, field by field.
 import type { Pool } from 'pg';
+import { installCompletion } from '../libs/task-queue/src/backends/postgres/postgres.complete-install.js';
 import { COMPLETE_FUNCTION_NAME } from '../libs/task-queue/src/backends/postgres/postgres.complete-sql.js';
 import { useMigratedPostgres } from './support/postgres-backend.js';
 
@@ -137,6 +138,7 @@ async function stateOf(pool: Pool, queue: string) {
 describe("the module's set-based completion on PostgreSQL, against BullMQ's", () => {
   const bullmq = useMigratedPostgres('complete_bullmq');
   const module = useMigratedPostgres('complete_module');
+  const later = useMigratedPostgres('complete_later');
 
   /**
    * Runs the same scenario in both schemas: jobs added, three claimed by tokens a, b and c,
@@ -196,6 +198,36 @@ describe("the module's set-based completion on PostgreSQL, against BullMQ's", ()
       (ids) => ids.map((id, i) => ({ id, token: 'abc'[i], value: i })),
       byBullMQFetch,
     );
+  }, 30_000);
+
+  it("is refused on another version of BullMQ's schema: dropped, and the reason given", async () => {
+    const { pool, schema } = later;
+    const installed = () =>
+      pool
+        .query(`SELECT 1 FROM pg_proc WHERE proname = $1 AND pronamespace = $2::regnamespace`, [
+          COMPLETE_FUNCTION_NAME,
+          schema,
+        ])
+        .then(({ rowCount }) => rowCount === 1);
+    expect(await installed()).toBe(true);
+    // As a later BullMQ's migration would leave it: one more row in its ledger.
+    const { rows } = await pool.query<Row>(`SELECT * FROM migration ORDER BY version DESC LIMIT 1`);
+    const next = { ...rows[0], version: Number(rows[0].version) + 1 };
+    const columns = Object.keys(next);
+    await pool.query(
+      `INSERT INTO migration (${columns.map((c) => `"${c}"`).join(', ')})
+       VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
+      Object.values(next),
+    );
+    const client = await pool.connect();
+    try {
+      await expect(installCompletion(client, schema)).resolves.toMatch(
+        new RegExp(`schema '${schema}' is at version ${next.version}.*written for version 11`),
+      );
+    } finally {
+      client.release();
+    }
+    expect(await installed()).toBe(false);
   }, 30_000);
 
   it("refuses a completion under another job's token as BullMQ does, and changes nothing", async () => {

@@ -1,14 +1,22 @@
 import type { PgPoolClient } from 'bullmq';
-import { TaskQueueConfigError } from '../../errors/index.js';
-import { COMPLETE_FUNCTION, COMPLETED_SCHEMA_VERSION } from './postgres.complete-sql.js';
+import {
+  COMPLETE_FUNCTION,
+  COMPLETE_FUNCTION_NAME,
+  COMPLETED_SCHEMA_VERSION,
+} from './postgres.complete-sql.js';
 
 /**
  * @internal Installs the module's set-based completion (postgres.complete-sql.ts) in BullMQ's
- * schema `schema`, once BullMQ's migrations have run on `client`; refuses a schema at another
- * version than the one it was written for. Under a lock of its own, so that processes that
- * migrate at once do not replace the function at the same time.
+ * schema `schema`, once BullMQ's migrations have run on `client`. On a schema at another version
+ * than the one it was written for, it is refused: dropped if an earlier install left it, so that
+ * completions go through BullMQ's own functions (slower, and right for that version); the answer
+ * is then the warning to log. Under a lock of its own, so that processes that migrate at once do
+ * not replace the function at the same time.
  */
-export async function installCompletion(client: PgPoolClient, schema: string): Promise<void> {
+export async function installCompletion(
+  client: PgPoolClient,
+  schema: string,
+): Promise<string | undefined> {
   const quoted = `"${schema.replace(/"/g, '""')}"`;
   await client.query('BEGIN');
   try {
@@ -19,18 +27,21 @@ export async function installCompletion(client: PgPoolClient, schema: string): P
       `SELECT COALESCE(MAX(version), 0)::integer AS version FROM ${quoted}.migration`,
     );
     const version = rows[0]?.version ?? 0;
-    if (version !== COMPLETED_SCHEMA_VERSION) {
-      throw new TaskQueueConfigError(
-        `PostgreSQL: BullMQ's schema '${schema}' is at version ${version}, and the completion ` +
-          `of jobs in batches was written for version ${COMPLETED_SCHEMA_VERSION}: it would ` +
-          `write BullMQ's rows as another version does not. Use the version of ` +
-          `nestjs-task-queue made for your BullMQ (see its peer dependency on bullmq).`,
-      );
-    }
     // The function's body and its row type are resolved in the queues' schema.
     await client.query(`SET LOCAL search_path = ${quoted}`);
+    if (version !== COMPLETED_SCHEMA_VERSION) {
+      await client.query(`DROP FUNCTION IF EXISTS ${COMPLETE_FUNCTION_NAME}`);
+      await client.query('COMMIT');
+      return (
+        `PostgreSQL: BullMQ's schema '${schema}' is at version ${version}, and the module's ` +
+        `set-based completion of jobs was written for version ${COMPLETED_SCHEMA_VERSION}: ` +
+        `jobs complete through BullMQ's own functions instead, one by one (slower). A version ` +
+        `of nestjs-task-queue made for this BullMQ brings it back.`
+      );
+    }
     await client.query(COMPLETE_FUNCTION);
     await client.query('COMMIT');
+    return undefined;
   } catch (error) {
     await client.query('ROLLBACK');
     throw error;

@@ -4,6 +4,7 @@ import {
   SchemaMigrationRequiredError,
   type PgPool,
 } from 'bullmq';
+import { Logger } from '@nestjs/common';
 import { TaskQueueConfigError } from '../../errors/index.js';
 import { backendMessages } from '../backend.messages.js';
 import { installCompletion } from './postgres.complete-install.js';
@@ -14,6 +15,7 @@ import { installCompletion } from './postgres.complete-install.js';
  * else only checked to be current.
  */
 export class PostgresSchema {
+  private readonly logger = new Logger('TaskQueue');
   private ready?: Promise<string>;
   /** Set while the schema is known to need migrations that this application may not run. */
   notMigrated?: Error;
@@ -73,7 +75,8 @@ export class PostgresSchema {
     const client = await this.pool.connect();
     try {
       const version = await runMigrations(client, schema);
-      await installCompletion(client, schema);
+      const refused = await installCompletion(client, schema);
+      if (refused) this.logger.warn(refused);
       return version;
     } finally {
       client.release();
