@@ -230,6 +230,43 @@ describe("the module's set-based completion on PostgreSQL, against BullMQ's", ()
     expect(await installed()).toBe(false);
   }, 30_000);
 
+  it("finds the batch's jobs by their keys: the rows it reads do not grow with the queue", async () => {
+    const { pool, schema } = module;
+    // A long queue: a plan left to the table's statistics (none yet in a new schema) read
+    // every one of its jobs to find the three of the batch.
+    await pool.query(
+      `SELECT add_job('long', NULL, 'job-' || i, '{}'::jsonb, '{}'::jsonb, 0, 0, 1000, 1, NULL,
+                      NULL, NULL, NULL, NULL, false)
+         FROM generate_series(1, 2000) AS i`,
+    );
+    const ids = await claim(pool, 'long', ['a', 'b', 'c']);
+    const client = await pool.connect();
+    try {
+      // The job table's rows read by this session so far (the counts not yet flushed to the
+      // statistics, which happens only between transactions): before and after the batch.
+      const read = async () => {
+        const { rows } = await client.query<{ read: string }>(
+          `SELECT seq_tup_read + coalesce(idx_tup_fetch, 0) AS read
+             FROM pg_stat_xact_user_tables WHERE schemaname = $1 AND relname = 'job'`,
+          [schema],
+        );
+        return Number(rows[0]?.read ?? 0);
+      };
+      await client.query('BEGIN');
+      const before = await read();
+      const done = ids.map((id, i) => ({ id, token: 'abc'[i], value: i }));
+      await byModule(client as unknown as Pool, 'long', done);
+      const after = await read();
+      await client.query('COMMIT');
+      expect(after - before).toBeLessThan(100);
+    } finally {
+      client.release();
+    }
+    const { jobs } = await stateOf(pool, 'long');
+    expect(jobs.filter((job) => job.state === 'completed')).toHaveLength(3);
+    expect(jobs.filter((job) => job.state === 'active')).toHaveLength(3);
+  }, 30_000);
+
   it("refuses a completion under another job's token as BullMQ does, and changes nothing", async () => {
     const { pool } = module;
     await addJobs(pool, 'stolen', 4);

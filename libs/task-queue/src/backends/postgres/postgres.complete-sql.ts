@@ -35,6 +35,9 @@ DECLARE
   v_count integer := cardinality(p_id);
   v_common boolean;
   v_locked integer;
+  v_rows tid[];
+  v_done integer;
+  v_gone tid[];
   v_max integer;
   v_trim bigint;
   v_slots bigint[];
@@ -53,26 +56,33 @@ BEGIN
                        AND (field IN ('concurrency', 'max') OR (field = 'paused' AND value = '1')))
     -- A job's parent and deduplication id are set when it is added, and never change: read
     -- before any lock, as BullMQ reads the parent, so that its lock order is kept.
-    -- (A join, not id = ANY: each job found by its key, not by a scan of the queue.)
+    -- Each job is found by its key in a LATERAL subquery that OFFSET 0 keeps apart: a plain
+    -- join (or id = ANY) leaves the plan to the table's statistics, and without them (a new
+    -- schema, a server without autovacuum) the planner reads every job of the queue instead.
     AND NOT EXISTS (SELECT 1 FROM unnest(p_id) AS b(id)
-                      JOIN job j ON j.queue = v_queue AND j.id = b.id
+                     CROSS JOIN LATERAL (SELECT j.parent_id, j.parent_queue, j.dedup_id FROM job j
+                                          WHERE j.queue = v_queue AND j.id = b.id OFFSET 0) AS j
                      WHERE j.parent_id IS NOT NULL OR j.parent_queue IS NOT NULL
                         OR j.dedup_id IS NOT NULL);
 
   IF v_common THEN
     -- BullMQ's lock_finalization_queues, for a job without a parent.
     PERFORM pg_advisory_xact_lock_shared(hashtext('bullmq:finalization'), hashtext(v_queue));
-    -- The jobs' rows, in the order given (the worker's lock order), each checked as BullMQ's
-    -- move_to_completed checks it once locked.
-    SELECT count(*) INTO v_locked
-      FROM (SELECT j.state, j.lock_token, b.token, j.id
-              FROM unnest(p_id, p_token) WITH ORDINALITY AS b(id, token, n)
-              JOIN job j ON j.queue = v_queue AND j.id = b.id
-             ORDER BY b.n
-               FOR UPDATE OF j) AS l
-     WHERE l.state = 'active' AND (l.token = '0' OR l.lock_token IS NOT DISTINCT FROM l.token)
-       AND NOT EXISTS (SELECT 1 FROM job_dependency d
-                        WHERE d.parent_queue = v_queue AND d.parent_id = l.id);
+    -- The jobs' rows, locked one by one by key in the order given (the worker's lock order),
+    -- each checked as BullMQ's move_to_completed checks it once locked; their row addresses
+    -- are kept, so that the update below goes to them without a search (nothing else can
+    -- change a row this transaction holds locked). The update names no other column an index
+    -- could serve: the planner, without statistics, would rather read the queue.
+    SELECT count(*) FILTER (
+             WHERE l.state = 'active' AND (b.token = '0' OR l.lock_token IS NOT DISTINCT FROM b.token)
+               AND NOT EXISTS (SELECT 1 FROM job_dependency d
+                                WHERE d.parent_queue = v_queue AND d.parent_id = b.id)),
+           array_agg(l.row_id)
+      INTO v_locked, v_rows
+      FROM unnest(p_id, p_token) WITH ORDINALITY AS b(id, token, n)
+     CROSS JOIN LATERAL (SELECT j.ctid AS row_id, j.state, j.lock_token FROM job j
+                          WHERE j.queue = v_queue AND j.id = b.id
+                          OFFSET 0 FOR UPDATE) AS l;
     v_common := v_locked = v_count;
   END IF;
 
@@ -89,15 +99,27 @@ BEGIN
     RETURN;
   END IF;
 
-  UPDATE job j
-     SET state = 'completed',
-         return_value = b.val::jsonb,
-         finished_at_ms = b.fin,
-         lock_token = NULL,
-         locked_until_ms = NULL,
-         attempts_made = j.attempts_made + 1
-    FROM unnest(p_id, p_value, p_finished) AS b(id, val, fin)
-   WHERE j.queue = v_queue AND j.id = b.id;
+  WITH done AS (
+    UPDATE job j
+       SET state = 'completed',
+           return_value = b.val::jsonb,
+           finished_at_ms = b.fin,
+           lock_token = NULL,
+           locked_until_ms = NULL,
+           attempts_made = j.attempts_made + 1
+      FROM unnest(p_id, p_value, p_finished, p_remove_all) AS b(id, val, fin, rem)
+     WHERE j.ctid = ANY (v_rows) AND j.id = b.id
+    RETURNING j.ctid AS row_id, b.rem
+  )
+  SELECT count(*), coalesce(array_agg(row_id) FILTER (WHERE rem), '{}')
+    INTO v_done, v_gone
+    FROM done;
+  -- Every row was locked above, so each is where it was found; should one not be, the batch
+  -- is undone, and its completions go alone.
+  IF v_done <> v_count THEN
+    RAISE EXCEPTION 'tq_complete_fetch: % of % jobs found at their locked rows', v_done, v_count
+      USING ERRCODE = 'serialization_failure';
+  END IF;
 
   WITH published AS (
     INSERT INTO event (queue, event, data, created_at_ms)
@@ -112,9 +134,9 @@ BEGIN
   SELECT max(id) FILTER (WHERE id % 256 = 0) INTO v_trim FROM published;
 
   -- BullMQ's apply_retention with remove_all, for a job without a parent: the job goes.
-  DELETE FROM job j
-   USING unnest(p_id, p_remove_all) AS b(id, rem)
-   WHERE b.rem AND j.queue = v_queue AND j.id = b.id;
+  IF cardinality(v_gone) > 0 THEN
+    DELETE FROM job WHERE ctid = ANY (v_gone);
+  END IF;
 
   IF NOT EXISTS (SELECT 1 FROM job WHERE queue = v_queue AND state = 'active')
      AND (EXISTS (SELECT 1 FROM meta WHERE queue = v_queue AND field = 'paused' AND value = '1')
@@ -152,9 +174,10 @@ BEGIN
        CROSS JOIN LATERAL move_to_active(v_queue, b.token, b.lms, b.nw, b.nm, NULL, NULL) AS j
        ORDER BY b.n;
   ELSE
+    -- The rows claimed are updated at the addresses their lock returned, as above.
     WITH next AS (
-      SELECT w.id, row_number() OVER (ORDER BY w.priority, w.seq) AS n
-        FROM (SELECT id, priority, seq FROM job
+      SELECT w.id, w.row_id, row_number() OVER (ORDER BY w.priority, w.seq) AS n
+        FROM (SELECT ctid AS row_id, id, priority, seq FROM job
                WHERE queue = v_queue AND state = 'waiting'
                ORDER BY priority, seq
                  FOR UPDATE SKIP LOCKED
@@ -172,7 +195,7 @@ BEGIN
              processed_by = s.nm,
              attempts_started = j.attempts_started + 1
         FROM slots s
-       WHERE j.queue = v_queue AND j.id = s.id
+       WHERE j.ctid = ANY (ARRAY(SELECT row_id FROM next)) AND j.id = s.id
       RETURNING s.n AS n, j AS jr
     )
     SELECT coalesce(array_agg(t.n ORDER BY t.n), '{}'), coalesce(array_agg(t.jr ORDER BY t.n), '{}')

@@ -31,7 +31,11 @@ export interface FinishedLimit {
  * One statement, so that it takes its locks in one order and never waits on a job: the
  * queue's sweep lock is a try-lock (a second sweeper skips), and the jobs are taken with
  * SKIP LOCKED (a job another transaction holds is left for the next sweep). Deleting a job
- * cascades to its logs and its children's dependency rows, as BullMQ's trim does.
+ * cascades to its logs and its children's dependency rows, as BullMQ's trim does. The jobs due
+ * are locked each by its key (a LATERAL subquery that OFFSET 0 keeps apart, its state compared
+ * as text so that no index on the state can serve it): left to the planner, without the
+ * table's statistics, the lock step read every finished job for each job due, a cost that grew
+ * with the square of the sweep.
  */
 const SWEEP_SQL = `
 WITH sweep_lock AS MATERIALIZED (
@@ -51,9 +55,10 @@ WITH sweep_lock AS MATERIALIZED (
 ), due AS (
   SELECT id FROM beyond_count UNION SELECT id FROM past_age
 ), doomed AS (
-  SELECT id FROM job
-   WHERE queue = $2 AND state = $3::job_state AND id IN (SELECT id FROM due)
-   FOR UPDATE SKIP LOCKED
+  SELECT j.id FROM due
+   CROSS JOIN LATERAL (SELECT id FROM job
+                        WHERE queue = $2 AND id = due.id AND state::text = $3::text
+                        OFFSET 0 FOR UPDATE SKIP LOCKED) AS j
 ), removed AS (
   DELETE FROM job WHERE queue = $2 AND id IN (SELECT id FROM doomed) RETURNING 1
 )
