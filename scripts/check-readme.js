@@ -24,11 +24,9 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
-  copyFileSync,
   existsSync,
   mkdirSync,
   readFileSync,
-  renameSync,
   rmdirSync,
   rmSync,
   writeFileSync,
@@ -36,6 +34,7 @@ import {
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const FENCE_OPEN = /^```(ts|typescript)\s*$/;
@@ -43,7 +42,7 @@ const FENCE_CLOSE = /^```\s*$/;
 const PATH_COMMENT = /^\/\/ ((?:src|test|libs)\/[\w./-]+\.ts)\s*$/;
 const PRISMA_FENCE = /^```prisma\s*$/;
 const PRISMA_PATH = /^\/\/ (prisma\/[\w./-]+\.prisma)\s*$/;
-const TSC_ERROR = /^(.+?)\((\d+),(\d+)\): (.*)$/;
+const TSC_ERROR = /^(.+?)\((\d+),(\d+)\): (.*)$/s;
 
 /** The blocks of `markdown` opened by a line matching `fence`, with each one's first code line. */
 function fencedBlocks(markdown, fence) {
@@ -235,29 +234,60 @@ export function writeBlocks(markdown, work, shown = 'markdown') {
 }
 
 /**
- * tsc's incremental state between runs, so that a run checks again only the files that changed
- * since the last one (the blocks, mostly), not the whole library the blocks import. tsc tells a
- * changed file by a hash of its text. Each run works on a copy; the last one to end leaves its
- * own, put in place at once so that runs beside each other never read half a file.
+ * One compiler host for every file a run checks: the files that are not blocks (the library, the
+ * example, the packages' declarations) are read and parsed once, then shared by each file's
+ * program, as an editor's language service shares them between edits.
  */
-const BUILD_INFO_CACHE = join(REPO, 'node_modules/.cache/check-readme/tsbuildinfo');
+const parsed = new Map();
+const host = ts.createCompilerHost({});
+const readSourceFile = host.getSourceFile;
+host.getSourceFile = (fileName, languageVersion, ...rest) => {
+  if (resolve(fileName).startsWith(join(REPO, '.readme-check'))) {
+    return readSourceFile.call(host, fileName, languageVersion, ...rest);
+  }
+  const { languageVersion: version = languageVersion, impliedNodeFormat } =
+    typeof languageVersion === 'object' ? languageVersion : {};
+  const key = `${fileName}\0${version}\0${impliedNodeFormat}`;
+  if (!parsed.has(key))
+    parsed.set(key, readSourceFile.call(host, fileName, languageVersion, ...rest));
+  return parsed.get(key);
+};
 
 /**
- * Copies the kept state to `buildInfo` in a run's work folder. The work folders are all at the
- * same depth in the repo and tsc writes the paths it keeps relative to the state's file, so the
- * state of one run's folder holds for the next one's.
+ * What tsc would report for the blocks, as `file(line,col): error TSn: message` lines: the
+ * errors of the configuration, then each block's own. The files the blocks import are not
+ * checked here beyond what the blocks use of them: `npm run typecheck` checks the library and
+ * the example whole.
  */
-function restoreBuildInfo(buildInfo) {
-  if (existsSync(BUILD_INFO_CACHE)) copyFileSync(BUILD_INFO_CACHE, buildInfo);
-}
-
-/** Keeps the state tsc left in `buildInfo`, if any, for the next run. */
-function keepBuildInfo(buildInfo) {
-  if (!existsSync(buildInfo)) return;
-  mkdirSync(dirname(BUILD_INFO_CACHE), { recursive: true });
-  const next = `${BUILD_INFO_CACHE}.${process.pid}-${randomBytes(3).toString('hex')}`;
-  copyFileSync(buildInfo, next);
-  renameSync(next, BUILD_INFO_CACHE);
+function typeCheck(tsconfigFile, blockFiles) {
+  const config = ts.getParsedCommandLineOfConfigFile(
+    tsconfigFile,
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+        throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+      },
+    },
+  );
+  const program = ts.createProgram({ rootNames: config.fileNames, options: config.options, host });
+  const diagnostics = [
+    ...config.errors,
+    ...program.getOptionsDiagnostics(),
+    ...program.getGlobalDiagnostics(),
+    ...blockFiles.flatMap((file) => {
+      const source = program.getSourceFile(file);
+      return source
+        ? [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)]
+        : [];
+    }),
+  ];
+  return diagnostics.map((diagnostic) => {
+    const message = `error TS${diagnostic.code}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`;
+    if (!diagnostic.file || diagnostic.start === undefined) return message;
+    const { line, character } = diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start);
+    return `${relative(REPO, diagnostic.file.fileName)}(${line + 1},${character + 1}): ${message}`;
+  });
 }
 
 function checkFile(readme, { packageDocs }) {
@@ -306,38 +336,20 @@ function checkFile(readme, { packageDocs }) {
   const work = join(REPO, '.readme-check', `${process.pid}-${randomBytes(3).toString('hex')}`);
   try {
     if (!writeBlocks(markdown, work, shown)) return 1;
-    const buildInfo = join(work, 'tsbuildinfo');
     const tsconfig = {
       extends: join(REPO, 'tsconfig.json'),
-      compilerOptions: {
-        noEmit: true,
-        rootDirs: [work, REPO],
-        types: ['node', 'jest'],
-        incremental: true,
-        tsBuildInfoFile: buildInfo,
-      },
+      compilerOptions: { noEmit: true, rootDirs: [work, REPO], types: ['node', 'jest'] },
       files: blocks.map((block) => join(work, block.path)),
       include: [],
     };
     writeFileSync(join(work, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
-    restoreBuildInfo(buildInfo);
-    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-    const run = spawnSync(
-      process.execPath,
-      [tsc, '-p', join(work, 'tsconfig.json'), '--pretty', 'false'],
-      {
-        cwd: REPO,
-        encoding: 'utf8',
-      },
-    );
-    keepBuildInfo(buildInfo);
-    const output = `${run.stdout}${run.stderr}`.trim();
-    if (run.status === 0) {
+    const errors = typeCheck(join(work, 'tsconfig.json'), tsconfig.files);
+    if (errors.length === 0) {
       console.log(`${shown}: all ${blocks.length} ts blocks type-check`);
       return 0;
     }
     const byFile = new Map(blocks.map((block) => [resolve(work, block.path), block]));
-    for (const line of output.split('\n')) {
+    for (const line of errors) {
       const match = TSC_ERROR.exec(line);
       const block = match && byFile.get(resolve(REPO, match[1]));
       if (!block) {

@@ -5,8 +5,7 @@
 // import rules (check:imports: no folder cycles, bullmq only under backends/) and the
 // documentation site (docs: its build, where an export without JSDoc or a broken link or anchor
 // fails). They read the same files and write none that another reads (check:readme works in
-// .readme-check/ and keeps tsc's state in node_modules/.cache/check-readme/, the site goes to
-// docs/api/ and docs/.vitepress/, all of which the others ignore). Each one's output is
+// .readme-check/, the site goes to docs/api/ and docs/.vitepress/, all of which the others ignore). Each one's output is
 // printed whole when it ends, under its name, so outputs do not interleave; the exit code is 1
 // when any failed, and the last line names those that did.
 import { spawn } from 'node:child_process';

@@ -1,4 +1,5 @@
-// scripts/check-readme.js, for real: it type-checks a Markdown file's ts blocks with tsc and
+// scripts/check-readme.js, for real: it type-checks a Markdown file's ts blocks with the
+// TypeScript compiler and
 // reports errors at their line in the Markdown file.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -98,7 +99,7 @@ export const add = (tx: Prisma.TransactionClient) => tx.note.create({ data: { ${
 ${fence}
 `;
 
-// Each run type-checks against the whole library in a process of its own.
+// Each run type-checks its blocks against the library in a process of its own.
 jest.setTimeout(240_000);
 
 interface Run {
@@ -129,50 +130,38 @@ let runs: Record<string, Promise<Run>>;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'check-readme-'));
-  // The runs do not depend on each other: once the first has left tsc's state for the library
-  // (scripts/check-readme.js keeps it), the others start from it, all at once.
-  const first = check('GOOD.md', GOOD);
-  const then = (run: () => Promise<Run>) => first.then(run);
+  // The runs do not depend on each other: they run at once.
   runs = {
-    GOOD: first,
-    BROKEN: then(() => check('BROKEN.md', BROKEN)),
-    MISSING: then(() =>
-      check('MISSING.md', GOOD.replace('../users/users.tasks.js', '../users/no-such-file.js')),
+    GOOD: check('GOOD.md', GOOD),
+    BROKEN: check('BROKEN.md', BROKEN),
+    MISSING: check(
+      'MISSING.md',
+      GOOD.replace('../users/users.tasks.js', '../users/no-such-file.js'),
     ),
-    STANDALONE: then(() => packageCheck('STANDALONE.md', STANDALONE)),
-    RELATIVE: then(() =>
-      packageCheck(
-        'RELATIVE.md',
-        STANDALONE.replace(`${repo}/blob/main/docs/benchmarks.md`, '../../docs/benchmarks.md'),
-      ),
+    STANDALONE: packageCheck('STANDALONE.md', STANDALONE),
+    RELATIVE: packageCheck(
+      'RELATIVE.md',
+      STANDALONE.replace(`${repo}/blob/main/docs/benchmarks.md`, '../../docs/benchmarks.md'),
     ),
-    ALIAS: then(() =>
-      packageCheck(
-        'ALIAS.md',
-        STANDALONE.replace("from 'nestjs-task-queue'", "from '@app/task-queue'"),
-      ),
+    ALIAS: packageCheck(
+      'ALIAS.md',
+      STANDALONE.replace("from 'nestjs-task-queue'", "from '@app/task-queue'"),
     ),
-    ELSEWHERE: then(() =>
-      packageCheck(
-        'ELSEWHERE.md',
-        STANDALONE.replace(
-          `${repo}/blob/main/docs/benchmarks.md`,
-          `${repo}/blob/main/docs/nope.md`,
-        ) + '\n[old](https://github.com/someone/else/blob/main/README.md)\n',
-      ),
+    ELSEWHERE: packageCheck(
+      'ELSEWHERE.md',
+      STANDALONE.replace(`${repo}/blob/main/docs/benchmarks.md`, `${repo}/blob/main/docs/nope.md`) +
+        '\n[old](https://github.com/someone/else/blob/main/README.md)\n',
     ),
-    SITE: then(() =>
-      packageCheck(
-        'SITE.md',
-        STANDALONE +
-          `\n[errors](${site}errors.html#taskfailederror), [reference](${site}api/), ` +
-          `[TaskQueue](${site}api/nestjs-task-queue/classes/TaskQueue.html)\n` +
-          `[gone](${site}no-such-page.html), [internal](${site}api/nestjs-task-queue/type-aliases/PayloadArgs.html), ` +
-          `[markdown](${site}errors.md)\n`,
-      ),
+    SITE: packageCheck(
+      'SITE.md',
+      STANDALONE +
+        `\n[errors](${site}errors.html#taskfailederror), [reference](${site}api/), ` +
+        `[TaskQueue](${site}api/nestjs-task-queue/classes/TaskQueue.html)\n` +
+        `[gone](${site}no-such-page.html), [internal](${site}api/nestjs-task-queue/type-aliases/PayloadArgs.html), ` +
+        `[markdown](${site}errors.md)\n`,
     ),
-    PRISMA: then(() => packageCheck('PRISMA.md', prismaMarkdown('text'))),
-    'PRISMA-BAD': then(() => packageCheck('PRISMA-BAD.md', prismaMarkdown('body'))),
+    PRISMA: packageCheck('PRISMA.md', prismaMarkdown('text')),
+    'PRISMA-BAD': packageCheck('PRISMA-BAD.md', prismaMarkdown('body')),
   };
 });
 
