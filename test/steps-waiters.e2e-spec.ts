@@ -50,37 +50,93 @@ describe('the waiters of events, as their jobs end', () => {
     return { id, event };
   };
 
+  /**
+   * Holds the runs that wait for `event` once their waiter is in the index, before they have
+   * suspended their job, until `release`; `restore` puts the backend's own `addWaiter` back.
+   */
+  const holdIndexing = (event: string) => {
+    const backendOf = app.get(QueueBackend);
+    const addWaiter = backendOf.addWaiter.bind(backendOf);
+    const reached = deferred();
+    const released = deferred();
+    backendOf.addWaiter = async (name, field, body) => {
+      await addWaiter(name, field, body);
+      if (name !== event) return;
+      reached.resolve();
+      await released.promise;
+    };
+    return {
+      reached: reached.promise,
+      release: released.resolve,
+      restore: () => {
+        released.resolve();
+        backendOf.addWaiter = addWaiter;
+      },
+    };
+  };
+
   beforeAll(async () => {
     app = await startTaskApp({ backend, imports: [WaitingModule] });
   }, 60_000);
 
   it('leaves no waiter when the abort lands while the wait is being indexed', async () => {
     const event = `indexing.${Math.random()}`;
-    const backendOf = app.get(QueueBackend);
-    const addWaiter = backendOf.addWaiter.bind(backendOf);
-    const indexed = { reached: deferred(), release: deferred() };
-    // Holds the run once its waiter is in the index, before the run has suspended its job.
-    backendOf.addWaiter = async (name, field, body) => {
-      await addWaiter(name, field, body);
-      if (name !== event) return;
-      indexed.reached.resolve();
-      await indexed.release.promise;
-    };
+    const indexed = holdIndexing(event);
     try {
       const { id } = await queue().enqueue('await', { event });
-      await indexed.reached.promise;
+      await indexed.reached;
       expect(await waitersOf(event)).toEqual([id]);
       expect(await queue().abort(id)).toBe(true);
       // The run ended aborted while it held; the job failed for good, not delayed.
       await waitFor(async () => (await bull().getJobState(id)) === 'failed');
-      indexed.release.resolve();
+      indexed.release();
       await waitFor(async () => (await waitersOf(event)).length === 0);
       expect((await queue().getJob(id))?.status).toBe('aborted');
       expect(await app.get(TaskQueues).sendEvent(event, {})).toBe(0);
       expect(app.get(WaitingTasks).resumed.has(id)).toBe(false);
     } finally {
-      indexed.release.resolve();
-      backendOf.addWaiter = addWaiter;
+      indexed.restore();
+    }
+  });
+
+  it('leaves no waiter when a timeout with no retry left lands while the wait is being indexed', async () => {
+    const event = `timing-out.${Math.random()}`;
+    const indexed = holdIndexing(event);
+    try {
+      const { id } = await queue().enqueue('await', { event }, { timeout: 1 });
+      await indexed.reached;
+      expect(await waitersOf(event)).toEqual([id]);
+      // The run timed out while it held, on the job's only attempt: the job failed for good.
+      await waitFor(async () => (await bull().getJobState(id)) === 'failed');
+      indexed.release();
+      await waitFor(async () => (await waitersOf(event)).length === 0);
+      const job = await queue().getJob(id);
+      expect(job?.status).toBe('failed');
+      expect(job?.error).toMatch(/timed out/i);
+      expect(await app.get(TaskQueues).sendEvent(event, {})).toBe(0);
+      expect(app.get(WaitingTasks).resumed.has(id)).toBe(false);
+    } finally {
+      indexed.restore();
+    }
+  });
+
+  it('keeps the waiter of a run that timed out while indexing it when the job retries', async () => {
+    const event = `timing-out-retried.${Math.random()}`;
+    const indexed = holdIndexing(event);
+    try {
+      const { id } = await queue().enqueue('await', { event }, { timeout: 1, retries: 1 });
+      await indexed.reached;
+      // The first attempt timed out while it held; the second finds its wait begun and waits.
+      await waitFor(async () => (await bull().getJob(id))?.attemptsMade === 1);
+      indexed.release();
+      await waitFor(async () => (await queue().getJob(id))?.status === 'scheduled');
+      expect(await waitersOf(event)).toEqual([id]);
+      expect(await app.get(TaskQueues).sendEvent(event, { confirmed: true })).toBe(1);
+      await waitFor(async () => (await queue().getJob(id))?.status === 'complete');
+      expect((await queue().getJob(id))?.result).toEqual({ confirmed: true });
+      expect(await waitersOf(event)).toEqual([]);
+    } finally {
+      indexed.restore();
     }
   });
 

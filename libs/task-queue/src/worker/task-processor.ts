@@ -69,12 +69,15 @@ export function taskProcessor(
     const payload = task.kwargs ? { ...task.kwargs, ...data } : data;
     // Registered before payload checks and per-job DI: a cancellation then stops the run
     // before the body starts.
+    // Read now: BullMQ counts the attempt on the job object once this run has failed.
+    const { attemptsMade } = job;
     const run = new TaskRun(job, queue, payload, logger, {
       limiter: rateLimit,
       maxStepBytes,
       clock,
       waiters,
       spans: tracing,
+      endsForGood: (reason) => endsForGood(reason, job, attemptsMade, task),
     });
     runs.set(id, run);
     let prepared: ReturnType<BoundTask['invoke']> | undefined;
@@ -156,6 +159,25 @@ async function runChecked(
 /** Ends a run that did not complete: rejects with how it ended (a `RunFailure`). */
 function failed(error: unknown, job: RunnableJob, task?: BoundTask): never {
   throw runFailureOf(error, job, task?.retryOnTimeout ?? false);
+}
+
+/**
+ * Whether a run of `job` (`attemptsMade` attempts before it) that ends with `reason` fails the
+ * job for good.
+ */
+function endsForGood(
+  reason: unknown,
+  job: RunnableJob,
+  attemptsMade: number,
+  task: BoundTask,
+): boolean {
+  const attempt = {
+    attemptsMade,
+    attempts: job.attempts,
+    failsForGood: (error: Error) => job.failsForGood?.(error) ?? false,
+  };
+  const { outcome } = runFailureOf(reason, attempt, task.retryOnTimeout ?? false);
+  return outcome === 'failed' || outcome === 'aborted';
 }
 
 /** The job's own timeout (set at enqueue), else its task's, in ms. */

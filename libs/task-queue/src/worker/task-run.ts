@@ -46,6 +46,11 @@ export interface RunExtras {
   waiters?: EventWaiters;
   /** Spans of the steps (`ctx.step`), with tracing. */
   spans?: StepSpans;
+  /**
+   * Whether a run that ends with `reason` fails its job for good (no retry, no resume); default:
+   * only an abort does.
+   */
+  endsForGood?: (reason: unknown) => boolean;
 }
 
 /** @internal Pauses a run's queue in every process for `ms`. */
@@ -151,11 +156,13 @@ export class TaskRun<T = unknown> implements TimedRun {
       return await this.journalOf().waitForEvent(name, options);
     } catch (error) {
       if (!(error instanceof RunSuspension)) throw error;
-      if (this.endedBy instanceof TaskAbortedError) {
-        // Aborted while its wait was being indexed: the job has failed for good and will not
-        // resume, so no event may find its waiter (nor would an abort of a delayed job).
+      const ended = this.endedBy;
+      const { endsForGood = (reason) => reason instanceof TaskAbortedError } = this.extras;
+      if (ended instanceof Error && endsForGood(ended)) {
+        // Ended while its wait was being indexed (aborted, or timed out with no retry left):
+        // the job has failed for good and will not resume, so no event may find its waiter.
         await this.journal!.withdraw();
-        throw this.endedBy;
+        throw ended;
       }
       this.stop(error);
       throw error;
