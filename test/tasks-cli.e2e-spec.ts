@@ -360,15 +360,20 @@ describe('npm run tasks -- usage errors', () => {
     expect(enqueueHelp.stdout).toContain('--wait           wait for the outcome');
   }, 60_000);
 
-  it('--help and a mistake in the command line are answered without loading Nest', async () => {
-    // A resolve hook that refuses @nestjs/core: only what needs the application may load it.
+  /** NODE_OPTIONS with a resolve hook under which importing `specifier` throws. */
+  const refusing = (specifier: string) => {
     const hook = encodeURIComponent(
       'export async function resolve(specifier, context, next) {' +
-        ' if (specifier === "@nestjs/core") throw new Error("@nestjs/core was loaded");' +
+        ` if (specifier === "${specifier}") throw new Error("${specifier} was loaded");` +
         ' return next(specifier, context); }',
     );
     const register = `data:text/javascript,import{register}from'node:module';register('data:text/javascript,${hook}')`;
-    const noNest = { NODE_OPTIONS: `--import=${register}` };
+    return { NODE_OPTIONS: `--import=${register}` };
+  };
+
+  it('--help and a mistake in the command line are answered without loading Nest', async () => {
+    // Only what needs the application may load @nestjs/core.
+    const noNest = refusing('@nestjs/core');
     const [help, mistake, booted] = await Promise.all([
       runScript(CLI, ['--help'], noNest),
       runScript(CLI, withModule(['frobnicate']), noNest),
@@ -381,5 +386,14 @@ describe('npm run tasks -- usage errors', () => {
     // The hook does refuse it: a command that loads the application (which imports it) fails.
     expect(booted.code).toBe(1);
     expect(booted.stderr).toContain('@nestjs/core was loaded');
+  }, 60_000);
+
+  it('a command boots the application without loading the dashboard it has no server for', async () => {
+    // The example imports TaskQueueDashboardModule; without an HTTP server nothing is mounted.
+    const { code, stderr } = await runScript(CLI, withModule(['tasks']), {
+      ...backend.env,
+      ...refusing('@bull-board/api'),
+    });
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
   }, 60_000);
 });

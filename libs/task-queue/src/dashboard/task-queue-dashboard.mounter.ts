@@ -2,9 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
+import type { ExpressAdapter } from '@bull-board/express';
 import type { Express, RequestHandler } from 'express';
 import { TaskQueueConfigError } from '../errors/index.js';
 import type { TaskQueueDashboardOptions } from '../interfaces/task-queue-dashboard-options.interface.js';
@@ -31,7 +29,9 @@ function describeAddress(address: string | AddressInfo | null): string {
 
 /**
  * @internal Mounts Bull Board on the Express instance, behind the configured protection. It
- * runs at module init: after Nest has registered its routes, before its 404 handler.
+ * runs at module init: after Nest has registered its routes, before its 404 handler. Bull Board
+ * (and the Express stack it brings) is loaded only then, when there is a server to mount it on:
+ * a worker process or the CLI boots the same module without one and never needs it.
  */
 @Injectable()
 export class TaskQueueDashboardMounter implements OnModuleInit {
@@ -44,7 +44,7 @@ export class TaskQueueDashboardMounter implements OnModuleInit {
     private readonly queues: DashboardQueues,
   ) {}
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
     const path = this.path();
     const { auth, middleware, allowUnauthenticatedOnLoopback } = this.options;
     if (auth && !(auth.username && auth.password)) {
@@ -58,7 +58,7 @@ export class TaskQueueDashboardMounter implements OnModuleInit {
     }
 
     const app = httpAdapter.getInstance<Express>();
-    const router = this.board(path).getRouter() as RequestHandler;
+    const router = (await this.board(path)).getRouter() as RequestHandler;
     const board = this.options.maskPayloads ? refusePayloadWrites(router) : router;
     const guards: RequestHandler[] = [];
     if (auth) guards.push(basicAuth(auth));
@@ -82,7 +82,12 @@ export class TaskQueueDashboardMounter implements OnModuleInit {
     return path.length > 1 ? path.replace(/\/+$/, '') : path;
   }
 
-  private board(path: string): ExpressAdapter {
+  private async board(path: string): Promise<ExpressAdapter> {
+    const [{ createBullBoard }, { BullMQAdapter }, { ExpressAdapter }] = await Promise.all([
+      import('@bull-board/api'),
+      import('@bull-board/api/bullMQAdapter'),
+      import('@bull-board/express'),
+    ]);
     const { readOnly = false, maskPayloads = false } = this.options;
     const mask = maskPayloads === true ? () => MASKED : maskPayloads || undefined;
     const queues = this.taskQueues.names().map((name) => {
