@@ -34,8 +34,8 @@ interface QueueStatus {
 }
 
 async function status(): Promise<QueueStatus[]> {
-  const { code, stdout } = await tasks('status', '--json');
-  expect(code).toBe(0);
+  const { code, stdout, stderr } = await tasks('status', '--json');
+  expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
   return JSON.parse(stdout) as QueueStatus[];
 }
 
