@@ -59,20 +59,22 @@ export function testBackend(label: string): TestBackend {
   // A PostgreSQL schema name: letters, digits and underscores.
   const prefix = `tqtest_${label.replace(/\W/g, '_')}_${randomBytes(4).toString('hex')}`;
   if (BACKEND === 'pglite') {
-    // One in-memory database for the spec file, shared by the applications it starts (as
-    // replicas share a server), gone once closed. Made on first use: one that a spec never
+    // The spec file's in-memory database, shared by the applications it starts (as replicas
+    // share a server) and by its other namespaces (as schemas share PostgreSQL's test
+    // database): a boot costs more than most tests. Taken on first use: one that a spec never
     // uses would otherwise still be starting when Jest tears the spec down.
     let db: PGlite | undefined;
     return {
       kind: BACKEND,
       get connection() {
-        return { pglite: (db ??= newPGlite()) };
+        return { pglite: (db ??= takePGlite()) };
       },
       prefix,
       env: { TASK_QUEUE_URL: 'pglite:memory', TASK_QUEUE_PREFIX: prefix },
       cleanup: async () => {
-        await db?.close();
+        if (db === undefined) return;
         db = undefined;
+        await releasePGlite();
       },
     };
   }
@@ -83,6 +85,25 @@ export function testBackend(label: string): TestBackend {
     env: { TASK_QUEUE_URL: TEST_DATABASE_URL, TASK_QUEUE_PREFIX: prefix },
     cleanup: () => dropSchema(prefix),
   };
+}
+
+/**
+ * The PGlite of this spec file's namespaces (Jest loads this module once per spec file), and
+ * how many of them use it: closed, and gone, when the last one is cleaned up.
+ */
+let shared: { db: PGlite; users: number } | undefined;
+
+function takePGlite(): PGlite {
+  shared ??= { db: newPGlite(), users: 0 };
+  shared.users += 1;
+  return shared.db;
+}
+
+async function releasePGlite(): Promise<void> {
+  if (!shared || --shared.users > 0) return;
+  const { db } = shared;
+  shared = undefined;
+  await db.close();
 }
 
 /**

@@ -1,23 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { resolveConfig } from '../task-queue.config.js';
+import { describe, expect, it } from '@jest/globals';
+import { useEmbeddedBackend } from '../../../../test/support/pglite.js';
 import { BullScheduleStore, otherTickActiveOn, scheduleTickOf } from './bullmq.schedules.js';
-import { createBackend } from './create-backend.js';
-import type { QueueBackend } from './queue-backend.js';
 
 // What this library relies on in BullMQ's job schedulers, on a real (embedded) backend: the
 // fields a scheduler is read back with, and the id and `repeatJobKey` of the jobs it makes,
 // which the overlap check reads. An upgrade of BullMQ that changes either fails here.
 describe('BullMQ job schedulers, as backends/bullmq.schedules.ts reads them', () => {
-  let backend: QueueBackend;
-
-  beforeAll(async () => {
-    backend = await createBackend(resolveConfig({ connection: 'pglite:memory' }));
-  }, 60_000);
-
-  afterAll(() => backend.close());
+  const backend = useEmbeddedBackend();
 
   it('reads back what it upserted, with the next run; removes it once', async () => {
-    const schedules = new BullScheduleStore(backend).queue('default');
+    const schedules = new BullScheduleStore(backend()).queue('default');
     const template = { name: 'probe', data: { at: 'now' }, opts: { attempts: 2 } };
     const startDate = Date.now() + 60_000;
     await schedules.upsert(
@@ -51,10 +43,10 @@ describe('BullMQ job schedulers, as backends/bullmq.schedules.ts reads them', ()
   }, 60_000);
 
   it("names a scheduler's jobs repeat:<id>:<millis>, with the id as their repeatJobKey", async () => {
-    const schedules = new BullScheduleStore(backend).queue('ticks');
+    const schedules = new BullScheduleStore(backend()).queue('ticks');
     const template = { name: 'tick', data: {}, opts: {} };
     await schedules.upsert({ id: 'task-queue:tick', when: { every: 60_000 }, template });
-    const queue = backend.queue('ticks', 'worker');
+    const queue = backend().queue('ticks', 'worker');
     const [job] = await queue.getJobs(['waiting', 'delayed']);
     expect(job.id).toMatch(/^repeat:task-queue:tick:\d+$/);
     expect(job.repeatJobKey).toBe('task-queue:tick');
@@ -65,7 +57,7 @@ describe('BullMQ job schedulers, as backends/bullmq.schedules.ts reads them', ()
     const otherTickActive = otherTickActiveOn(queue);
     const tick = scheduleTickOf(job);
     expect(await otherTickActive(tick)).toBe(false);
-    const worker = backend.worker('ticks', async () => undefined, { autorun: false });
+    const worker = backend().worker('ticks', async () => undefined, { autorun: false });
     const active = await worker.getNextJob('probe-token');
     expect(active?.id).toBe(job.id);
     const later = { ...tick, id: 'repeat:task-queue:tick:1' };
