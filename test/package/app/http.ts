@@ -1,5 +1,6 @@
 // The consumer's HTTP applications with the package's TaskQueueExceptionFilter and
 // TaskQueueHealthIndicator (under @nestjs/terminus): one on Express and the Redis at REDIS_URL,
+// with the package's dashboard (Bull Board, loaded once it is mounted),
 // one on Fastify and UNREACHABLE_URL, where nothing listens. It calls its own endpoints over HTTP, so every answer
 // comes from an error the package raised, and prints them as one JSON object for
 // scripts/test-package.js to check.
@@ -27,6 +28,11 @@ import {
   type ApplyOptions,
   type TaskContext,
 } from 'nestjs-task-queue';
+import { TaskQueueDashboardModule } from 'nestjs-task-queue/dashboard';
+import { dashboardPackagesLoaded } from './loaded.js';
+
+/** The dashboard's credentials. */
+const DASHBOARD_LOGIN = { username: 'ops', password: 'not-a-secret' };
 
 /** The text of the failing task's error: the 500 must not carry it. */
 const SECRET = 'card 4111 declined by the acquirer';
@@ -145,9 +151,11 @@ async function serve(
 }
 
 async function main() {
+  const app = HttpAppModule.on(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', true);
   const live = await serve(
     {
-      ...HttpAppModule.on(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', true),
+      ...app,
+      imports: [...app.imports!, TaskQueueDashboardModule.forRoot({ auth: DASHBOARD_LOGIN })],
       // Through Nest's injector, as an application registers it in a module.
       providers: [HttpTasks, { provide: APP_FILTER, useClass: TaskQueueExceptionFilter }],
     },
@@ -173,7 +181,19 @@ async function main() {
       healthDown: await call(down, '/health'),
       fastifyUnknownQueue: await call(down, '/enqueue/nowhere/greet', { payload: { name: 'a' } }),
     };
-    console.log(JSON.stringify({ secret: SECRET, answers }));
+    const dashboard = await fetch(`${await live.getUrl()}/queues/api/queues`, {
+      headers: {
+        authorization: `Basic ${Buffer.from(`${DASHBOARD_LOGIN.username}:${DASHBOARD_LOGIN.password}`).toString('base64')}`,
+      },
+    });
+    const board = {
+      status: dashboard.status,
+      queues: ((await dashboard.json()) as { queues?: { name: string }[] }).queues?.map(
+        ({ name }) => name,
+      ),
+      packagesLoaded: dashboardPackagesLoaded().length,
+    };
+    console.log(JSON.stringify({ secret: SECRET, answers, board }));
   } finally {
     await Promise.all([live.close(), down.close()]);
   }
