@@ -73,7 +73,6 @@ const values = { tenantId: 'acme', userId: 7, secret: 'not listed' };
 beforeAll(async () => {
   schema = await createSchema('cls');
   await runSql(`CREATE TABLE "${schema.name}".ledger (entry text PRIMARY KEY)`);
-  app = await startApp(backend, schema);
 }, 90_000);
 
 afterAll(async () => {
@@ -82,234 +81,247 @@ afterAll(async () => {
   await schema?.drop();
 }, 60_000);
 
-describe(`each run in a CLS context of its own, on ${BACKEND}`, () => {
-  it('is active, has the job id as its id, and keeps nothing from the run before', async () => {
-    const first = await app.call<{ id: string }>({ op: 'enqueue' });
-    const second = await app.call<{ id: string }>({ op: 'enqueue' });
-    for (const { value } of [first, second]) {
-      expect((await app.finished(value!.id)).result).toMatchObject({
-        active: true,
-        id: value!.id,
-        tenantId: null,
-        leaked: null,
-      });
-    }
-  });
+// What nestjs-cls does around a run (its context, the keys carried in the job's data, proxy
+// providers, @Transactional() on the application's own database) is the module's work, whatever
+// backend carries the job: on Redis only. An enqueue that joins a @Transactional() method (below)
+// goes into the backend's own transaction, so those run on each backend that has one.
+describeOn(['redis'], 'nestjs-cls around a run', () => {
+  beforeAll(async () => {
+    app = await startApp(backend, schema);
+  }, 90_000);
 
-  it('is not the enqueuer’s: a key set where the job was enqueued is not in the run', async () => {
-    const { value } = await app.call({ op: 'apply', values: { setByRun: 'the enqueuer' } });
-    expect(value).toMatchObject({ active: true, leaked: null });
-  });
-});
-
-describe(`cls.propagate, on ${BACKEND}`, () => {
-  it('carries the listed keys into the run (enqueue, apply, enqueueMany, map)', async () => {
-    const { value: job } = await app.call<{ id: string }>({ op: 'enqueue', values });
-    expect((await app.finished(job!.id)).result).toMatchObject({
-      tenantId: 'acme',
-      userId: 7,
-      secret: null,
-    });
-
-    const applied = await app.call({ op: 'apply', values });
-    expect(applied.value).toMatchObject({ tenantId: 'acme', userId: 7, secret: null });
-
-    const { value: many } = await app.call<{ id: string }[]>({
-      op: 'enqueueMany',
-      values: { tenantId: 'globex' },
-      items: [{ name: 'cls_echo' }, { name: 'cls_scoped' }],
-    });
-    const [echoed, scoped] = await Promise.all(many!.map(({ id }) => app.finished(id)));
-    expect(echoed.result).toMatchObject({ tenantId: 'globex', userId: null });
-    // A per-job provider is made inside the run's context, with the carried keys set.
-    expect(scoped.result).toEqual({ tenantId: 'globex', now: 'globex' });
-
-    const mapped = await app.call({ op: 'map', values: { userId: 9 }, payloads: [{}, {}] });
-    expect(mapped.value).toEqual([
-      expect.objectContaining({ tenantId: null, userId: 9 }),
-      expect.objectContaining({ tenantId: null, userId: 9 }),
-    ]);
-  });
-
-  it('carries them into every job of a flow', async () => {
-    const { value } = await app.call<{ id: string }>({
-      op: 'flow',
-      values: { tenantId: 'initech' },
-      flow: { name: 'cls_parent', children: [{ name: 'cls_echo' }] },
-    });
-    expect((await app.finished(value!.id)).result).toEqual({
-      tenantId: 'initech',
-      children: [expect.objectContaining({ tenantId: 'initech' })],
-    });
-  });
-
-  it('carries nothing into the runs of a schedule made inside a context', async () => {
-    const { value: id } = await app.call<string>({
-      op: 'schedule',
-      task: 'cls_tick',
-      id: 'cls-tick',
-      values,
-    });
-    try {
-      const ticks = await eventually(
-        async () => {
-          const seen = await app.get<unknown[]>('/ticks');
-          return seen.length > 0 ? seen : undefined;
-        },
-        15_000,
-        'a tick',
-      );
-      expect(ticks[0]).toBeNull();
-    } finally {
-      await app.call({ op: 'unschedule', id });
-    }
-  });
-
-  it('refuses a value that is not plain data, naming the task and the key', async () => {
-    const refused = await app.call({
-      op: 'enqueue',
-      values: { tenantId: 'acme' },
-      maps: ['userId'],
-    });
-    expect(refused.error).toEqual({
-      name: 'InvalidPayloadError',
-      message: expect.stringMatching(
-        /^Task 'cls_echo': CLS key 'userId'.* cls\.userId is a Map instance, not plain data/,
-      ) as unknown,
-    });
-  });
-});
-
-// The testing kit needs no backend: once, in the Redis project.
-describeOn(['redis'], 'the testing kit with ClsModule', () => {
-  it('runs each job in a CLS context of its own, with the keys its job carries', async () => {
-    const child = startScript('dist-test/test/fixtures/cls-testing.main.js', [], {});
-    const [, json] = await child.waitForOutput(/cls testing (?:results|failed) (.*)/, 60_000);
-    expect(await exitOf(child.child, 30_000)).toEqual({ code: 0, signal: null });
-    const results = JSON.parse(json) as Record<string, { id: string; result: unknown }[]>;
-    // Manual mode (drain(), outside any context) and inline mode (inside the enqueuer's) alike.
-    for (const mode of ['manual', 'inline']) {
-      const [first, second, scoped] = results[mode];
-      for (const { id, result } of [first, second]) {
-        expect({ mode, result }).toEqual({
-          mode,
-          result: expect.objectContaining({
-            active: true,
-            id,
-            tenantId: 'acme',
-            leaked: null,
-          }) as unknown,
+  describe('each run in a CLS context of its own', () => {
+    it('is active, has the job id as its id, and keeps nothing from the run before', async () => {
+      const first = await app.call<{ id: string }>({ op: 'enqueue' });
+      const second = await app.call<{ id: string }>({ op: 'enqueue' });
+      for (const { value } of [first, second]) {
+        expect((await app.finished(value!.id)).result).toMatchObject({
+          active: true,
+          id: value!.id,
+          tenantId: null,
+          leaked: null,
         });
       }
-      // A per-job provider is made inside the run's context, with the carried key set.
-      expect({ mode, result: scoped.result }).toEqual({
-        mode,
-        result: { tenantId: 'acme', now: 'acme' },
-      });
-    }
-  });
-});
-
-describe('cls options without ClsModule', () => {
-  it('fail the bootstrap, saying what to import', async () => {
-    const child = startScript(APP, [], {
-      ...backend.env,
-      APP_DATABASE_URL: schema.url,
-      CLS_PROPAGATE: PROPAGATE,
-      CLS_MODULE: 'false',
     });
-    await child.waitForOutput(
-      /TaskQueueConfigError: TaskQueueModule: option 'cls\.propagate' needs nestjs-cls, but the application does not import ClsModule\. Potential solutions: .*ClsModule\.forRoot/,
-      60_000,
-    );
-    expect(await exitOf(child.child, 30_000)).not.toEqual({ code: 0, signal: null });
-  });
-});
 
-describe(`cls.resolveProxyProviders and an @InjectableProxy() provider, on ${BACKEND}`, () => {
-  const proxyOf = async (on: ClsApp) => {
-    const { value } = await on.call<{ id: string }>({
-      op: 'enqueue',
-      task: 'cls_proxy',
-      values: { tenantId: 'acme' },
+    it('is not the enqueuer’s: a key set where the job was enqueued is not in the run', async () => {
+      const { value } = await app.call({ op: 'apply', values: { setByRun: 'the enqueuer' } });
+      expect(value).toMatchObject({ active: true, leaked: null });
     });
-    return { id: value!.id, job: await on.finished(value!.id) };
-  };
-
-  it('without it, a task reads the proxy provider unresolved (nestjs-cls: empty)', async () => {
-    const { job } = await proxyOf(app);
-    expect(job).toMatchObject({ status: 'complete', result: { tenantId: null, madeIn: null } });
   });
 
-  it('with it, the proxy provider is made in the run’s context, with the carried keys', async () => {
-    const resolving = testBackend('cls_proxy');
-    const withOption = await startApp(resolving, schema, { CLS_RESOLVE_PROXY: 'true' });
-    try {
-      const { id, job } = await proxyOf(withOption);
-      expect(job).toMatchObject({ status: 'complete', result: { tenantId: 'acme', madeIn: id } });
-    } finally {
-      await withOption.process.stop();
-      await resolving.cleanup();
-    }
-  });
-});
-
-describe(`@Transactional() inside a task, on ${BACKEND}`, () => {
-  it('commits the run’s writes when the task completes', async () => {
-    const { value } = await app.call<{ id: string }>({
-      op: 'enqueue',
-      task: 'ledger_write',
-      payload: { entry: 'ok' },
-    });
-    expect(await app.finished(value!.id)).toMatchObject({
-      status: 'complete',
-      result: { entry: 'ok' },
-    });
-    expect(await app.get('/ledger')).toEqual(expect.arrayContaining(['ok-1', 'ok-2']));
-  });
-
-  it('rolls them all back when the task throws, and the job fails with its error', async () => {
-    const { value } = await app.call<{ id: string }>({
-      op: 'enqueue',
-      task: 'ledger_write',
-      payload: { entry: 'no', fail: true },
-    });
-    expect(await app.finished(value!.id)).toMatchObject({ status: 'failed', error: 'refused no' });
-    const entries = await app.get<string[]>('/ledger');
-    expect(entries.filter((entry) => entry.startsWith('no-'))).toEqual([]);
-  });
-});
-
-describeOn(['redis', 'postgres'], 'cls.propagate across processes', () => {
-  it('restores the enqueuer’s keys in the run of a worker process', async () => {
-    // A namespace of their own: an API process that only enqueues, and a worker process.
-    const shared = testBackend('cls_xproc');
-    const started: ClsApp[] = [];
-    try {
-      const worker = await startApp(shared, schema);
-      started.push(worker);
-      const api = await startApp(shared, schema, { TASK_WORKER: 'false' });
-      started.push(api);
-      const userId = { id: 7, roles: ['admin'] };
-      const { value } = await api.call<{ id: string }>({
-        op: 'enqueue',
-        values: { ...values, userId },
-      });
-      const job = await api.finished(value!.id);
-      expect(job).toMatchObject({ status: 'complete' });
-      expect(job.result).toEqual({
-        active: true,
-        id: value!.id,
+  describe('cls.propagate', () => {
+    it('carries the listed keys into the run (enqueue, apply, enqueueMany, map)', async () => {
+      const { value: job } = await app.call<{ id: string }>({ op: 'enqueue', values });
+      expect((await app.finished(job!.id)).result).toMatchObject({
         tenantId: 'acme',
-        userId,
+        userId: 7,
         secret: null,
-        leaked: null,
-        pid: worker.process.child.pid,
       });
-    } finally {
-      await Promise.all(started.map((app) => app.process.stop()));
-      await shared.cleanup();
-    }
+
+      const applied = await app.call({ op: 'apply', values });
+      expect(applied.value).toMatchObject({ tenantId: 'acme', userId: 7, secret: null });
+
+      const { value: many } = await app.call<{ id: string }[]>({
+        op: 'enqueueMany',
+        values: { tenantId: 'globex' },
+        items: [{ name: 'cls_echo' }, { name: 'cls_scoped' }],
+      });
+      const [echoed, scoped] = await Promise.all(many!.map(({ id }) => app.finished(id)));
+      expect(echoed.result).toMatchObject({ tenantId: 'globex', userId: null });
+      // A per-job provider is made inside the run's context, with the carried keys set.
+      expect(scoped.result).toEqual({ tenantId: 'globex', now: 'globex' });
+
+      const mapped = await app.call({ op: 'map', values: { userId: 9 }, payloads: [{}, {}] });
+      expect(mapped.value).toEqual([
+        expect.objectContaining({ tenantId: null, userId: 9 }),
+        expect.objectContaining({ tenantId: null, userId: 9 }),
+      ]);
+    });
+
+    it('carries them into every job of a flow', async () => {
+      const { value } = await app.call<{ id: string }>({
+        op: 'flow',
+        values: { tenantId: 'initech' },
+        flow: { name: 'cls_parent', children: [{ name: 'cls_echo' }] },
+      });
+      expect((await app.finished(value!.id)).result).toEqual({
+        tenantId: 'initech',
+        children: [expect.objectContaining({ tenantId: 'initech' })],
+      });
+    });
+
+    it('carries nothing into the runs of a schedule made inside a context', async () => {
+      const { value: id } = await app.call<string>({
+        op: 'schedule',
+        task: 'cls_tick',
+        id: 'cls-tick',
+        values,
+      });
+      try {
+        const ticks = await eventually(
+          async () => {
+            const seen = await app.get<unknown[]>('/ticks');
+            return seen.length > 0 ? seen : undefined;
+          },
+          15_000,
+          'a tick',
+        );
+        expect(ticks[0]).toBeNull();
+      } finally {
+        await app.call({ op: 'unschedule', id });
+      }
+    });
+
+    it('refuses a value that is not plain data, naming the task and the key', async () => {
+      const refused = await app.call({
+        op: 'enqueue',
+        values: { tenantId: 'acme' },
+        maps: ['userId'],
+      });
+      expect(refused.error).toEqual({
+        name: 'InvalidPayloadError',
+        message: expect.stringMatching(
+          /^Task 'cls_echo': CLS key 'userId'.* cls\.userId is a Map instance, not plain data/,
+        ) as unknown,
+      });
+    });
+  });
+
+  // The testing kit needs no backend: once, in the Redis project.
+  describe('the testing kit with ClsModule', () => {
+    it('runs each job in a CLS context of its own, with the keys its job carries', async () => {
+      const child = startScript('dist-test/test/fixtures/cls-testing.main.js', [], {});
+      const [, json] = await child.waitForOutput(/cls testing (?:results|failed) (.*)/, 60_000);
+      expect(await exitOf(child.child, 30_000)).toEqual({ code: 0, signal: null });
+      const results = JSON.parse(json) as Record<string, { id: string; result: unknown }[]>;
+      // Manual mode (drain(), outside any context) and inline mode (inside the enqueuer's) alike.
+      for (const mode of ['manual', 'inline']) {
+        const [first, second, scoped] = results[mode];
+        for (const { id, result } of [first, second]) {
+          expect({ mode, result }).toEqual({
+            mode,
+            result: expect.objectContaining({
+              active: true,
+              id,
+              tenantId: 'acme',
+              leaked: null,
+            }) as unknown,
+          });
+        }
+        // A per-job provider is made inside the run's context, with the carried key set.
+        expect({ mode, result: scoped.result }).toEqual({
+          mode,
+          result: { tenantId: 'acme', now: 'acme' },
+        });
+      }
+    });
+  });
+
+  describe('cls options without ClsModule', () => {
+    it('fail the bootstrap, saying what to import', async () => {
+      const child = startScript(APP, [], {
+        ...backend.env,
+        APP_DATABASE_URL: schema.url,
+        CLS_PROPAGATE: PROPAGATE,
+        CLS_MODULE: 'false',
+      });
+      await child.waitForOutput(
+        /TaskQueueConfigError: TaskQueueModule: option 'cls\.propagate' needs nestjs-cls, but the application does not import ClsModule\. Potential solutions: .*ClsModule\.forRoot/,
+        60_000,
+      );
+      expect(await exitOf(child.child, 30_000)).not.toEqual({ code: 0, signal: null });
+    });
+  });
+
+  describe('cls.resolveProxyProviders and an @InjectableProxy() provider', () => {
+    const proxyOf = async (on: ClsApp) => {
+      const { value } = await on.call<{ id: string }>({
+        op: 'enqueue',
+        task: 'cls_proxy',
+        values: { tenantId: 'acme' },
+      });
+      return { id: value!.id, job: await on.finished(value!.id) };
+    };
+
+    it('without it, a task reads the proxy provider unresolved (nestjs-cls: empty)', async () => {
+      const { job } = await proxyOf(app);
+      expect(job).toMatchObject({ status: 'complete', result: { tenantId: null, madeIn: null } });
+    });
+
+    it('with it, the proxy provider is made in the run’s context, with the carried keys', async () => {
+      const resolving = testBackend('cls_proxy');
+      const withOption = await startApp(resolving, schema, { CLS_RESOLVE_PROXY: 'true' });
+      try {
+        const { id, job } = await proxyOf(withOption);
+        expect(job).toMatchObject({ status: 'complete', result: { tenantId: 'acme', madeIn: id } });
+      } finally {
+        await withOption.process.stop();
+        await resolving.cleanup();
+      }
+    });
+  });
+
+  describe('@Transactional() inside a task', () => {
+    it('commits the run’s writes when the task completes', async () => {
+      const { value } = await app.call<{ id: string }>({
+        op: 'enqueue',
+        task: 'ledger_write',
+        payload: { entry: 'ok' },
+      });
+      expect(await app.finished(value!.id)).toMatchObject({
+        status: 'complete',
+        result: { entry: 'ok' },
+      });
+      expect(await app.get('/ledger')).toEqual(expect.arrayContaining(['ok-1', 'ok-2']));
+    });
+
+    it('rolls them all back when the task throws, and the job fails with its error', async () => {
+      const { value } = await app.call<{ id: string }>({
+        op: 'enqueue',
+        task: 'ledger_write',
+        payload: { entry: 'no', fail: true },
+      });
+      expect(await app.finished(value!.id)).toMatchObject({
+        status: 'failed',
+        error: 'refused no',
+      });
+      const entries = await app.get<string[]>('/ledger');
+      expect(entries.filter((entry) => entry.startsWith('no-'))).toEqual([]);
+    });
+  });
+
+  describe('cls.propagate across processes', () => {
+    it('restores the enqueuer’s keys in the run of a worker process', async () => {
+      // A namespace of their own: an API process that only enqueues, and a worker process.
+      const shared = testBackend('cls_xproc');
+      const started: ClsApp[] = [];
+      try {
+        const worker = await startApp(shared, schema);
+        started.push(worker);
+        const api = await startApp(shared, schema, { TASK_WORKER: 'false' });
+        started.push(api);
+        const userId = { id: 7, roles: ['admin'] };
+        const { value } = await api.call<{ id: string }>({
+          op: 'enqueue',
+          values: { ...values, userId },
+        });
+        const job = await api.finished(value!.id);
+        expect(job).toMatchObject({ status: 'complete' });
+        expect(job.result).toEqual({
+          active: true,
+          id: value!.id,
+          tenantId: 'acme',
+          userId,
+          secret: null,
+          leaked: null,
+          pid: worker.process.child.pid,
+        });
+      } finally {
+        await Promise.all(started.map((app) => app.process.stop()));
+        await shared.cleanup();
+      }
+    });
   });
 });
 

@@ -1,5 +1,6 @@
-// The dashboard as an operator uses it: Bull Board in a real headless Chromium, against the real
-// Redis, behind basic auth; and the protection rules that decide whether it is mounted at all.
+// The dashboard as an operator uses it: Bull Board in a real headless Chromium, against each
+// backend, behind basic auth; and, on Redis only, the protection rules that decide whether it is
+// mounted at all and the example's configuration of it, which no backend changes.
 import { existsSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,7 +16,7 @@ import {
 import { QueueBackend } from '../libs/task-queue/src/backends/queue-backend.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../scripts/chromium.js';
 import { AppModule } from '../src/app.module.js';
-import { BACKEND, testBackend } from './support/backend.js';
+import { BACKEND, describeOn, testBackend } from './support/backend.js';
 import { eventually } from './support/redis.js';
 import { startTaskApp } from './support/task-app.js';
 
@@ -215,11 +216,11 @@ describe(`dashboard behind basic auth, in headless Chromium, on ${BACKEND}`, () 
   });
 });
 
-describe('dashboard protection: mounted only when protected or loopback-bound', () => {
-  // Whether the board is mounted depends on its options, not on the queues' contents: these
-  // applications enqueue nothing and share one namespace (on PGlite, one database), each closed
-  // after its test. The browser test's application, whose jobs these workers must not take,
-  // keeps its own.
+// Whether the board is mounted depends on its options, not on the backend: these tests run on Redis
+// only (the browser test above, which goes through the backend's queues, runs on every backend).
+describeOn(['redis'], 'dashboard protection: mounted only when protected or loopback-bound', () => {
+  // These applications enqueue nothing and share one namespace, each closed after its test. The
+  // browser test's application, whose jobs these workers must not take, keeps its own.
   const shared = testBackend('dashboard_protection');
   const opened: INestApplication[] = [];
   const start = async (options: TaskQueueDashboardOptions, host?: string) => {
@@ -287,11 +288,12 @@ describe('dashboard protection: mounted only when protected or loopback-bound', 
   });
 });
 
-// The example boots two embedded databases on PGlite (the queue's and its own), with their
-// migrations: on a loaded machine that alone can take most of Jest's default 30 s.
+// The example boots its own database with its migrations: on a loaded machine that alone can take
+// most of Jest's default 30 s.
 const EXAMPLE_BOOT_MS = 180_000;
 
-describe("the example app's dashboard", () => {
+// What the example's configuration does with the board, whatever its backend: on Redis only.
+describeOn(['redis'], "the example app's dashboard", () => {
   /** Boots the example's AppModule with `env` set for its configuration, on 127.0.0.1. */
   async function startExample(env: Record<string, string>): Promise<string> {
     const app = await startTaskApp({

@@ -1,3 +1,6 @@
+// Per-job dependency injection: providers made for each run, their hooks on the run's outcome,
+// TASK_JOB and @TaskInject(). On Redis only: what is made for a run does not depend on the backend
+// that delivered its job.
 import { Inject, Injectable, Module, Scope } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
 import type { Job } from 'bullmq';

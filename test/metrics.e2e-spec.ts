@@ -1,7 +1,8 @@
-// The module's prom-client metrics and the JSON finished-job line, in this process, on each
-// backend: runs counted by outcome, applications sharing a registry (and prom-client's default
-// one), one closed while the other goes on, executions that suspended their job (sleeping,
-// waiting). A backend outage: health-metrics.e2e-spec.ts.
+// The module's prom-client metrics and the JSON finished-job line, in this process: runs counted
+// by outcome, applications sharing a registry (and prom-client's default one), one closed while
+// the other goes on, executions that suspended their job (sleeping, waiting). On Redis only: the
+// counts come from each run's outcome, whatever the backend; the gauges a backend answers are
+// read on each backend by observability.e2e-spec.ts. A backend outage: health-metrics.e2e-spec.ts.
 import { describe, expect, it } from '@jest/globals';
 import { ConsoleLogger, Injectable, Module, type LogLevel } from '@nestjs/common';
 import { register, Registry } from 'prom-client';

@@ -3,6 +3,7 @@
 // PRODUCER span as its child, the run's CONSUMER span as the enqueue's child, and what the run's
 // per-job providers and body do nested under the run. Also failures, retries, ticks, the
 // jobs of a flow (on two queues) and of a map, and a durable task's steps under each execution.
+// On Redis only: the trace context travels in each job's data, which every backend stores as it is.
 import nodeHttp from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
