@@ -18,7 +18,7 @@ describe(`an enqueue-only process and a worker process on ${BACKEND}`, () => {
 
   beforeAll(async () => {
     // The worker runs the same task module, built with tsc, in an OS process of its own.
-    worker = spawn(process.execPath, ['dist-test/test/fixtures/worker.main.js'], {
+    worker = spawn(process.execPath, ['dist/test/fixtures/worker.main.js'], {
       env: { ...process.env, ...backend.env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -92,7 +92,7 @@ describe(`durable steps across a worker process killed with SIGKILL on ${BACKEND
 
   /** The built worker process on this describe's namespace, once it says it is ready. */
   async function startWorker(env: Record<string, string> = {}) {
-    const worker = startScript('dist-test/test/fixtures/worker.main.js', [], {
+    const worker = startScript('dist/test/fixtures/worker.main.js', [], {
       ...backend.env,
       ...env,
     });

@@ -19,10 +19,11 @@ export interface BuiltProcess {
 
 const running: ChildProcess[] = [];
 
-/** The package's CLI as the example's `npm run tasks` runs it: built with the example app. */
+/**
+ * The package's CLI as the example's `npm run tasks` runs it: built with the example app and the
+ * test fixtures, so that their modules and it share one copy of the library.
+ */
 export const CLI = 'dist/libs/task-queue/src/cli/main.js';
-/** The CLI built with the test fixtures, for their modules (one copy of the library each). */
-export const FIXTURES_CLI = 'dist-test/libs/task-queue/src/cli/main.js';
 /** `--module` of the example app: its compiled AppModule. */
 export const EXAMPLE_MODULE = 'dist/src/app.module.js';
 
