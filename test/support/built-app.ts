@@ -3,7 +3,7 @@
 // (its `bin`) against a built root module.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { exitOf, waitFor } from './processes.js';
+import { CHILD_NODE_FLAGS, exitOf, waitFor } from './processes.js';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -42,7 +42,7 @@ export function startScript(
   args: string[],
   env: Record<string, string>,
 ): BuiltProcess {
-  const child = spawn(process.execPath, [script, ...args], {
+  const child = spawn(process.execPath, [...CHILD_NODE_FLAGS, script, ...args], {
     cwd: REPO,
     env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -85,7 +85,7 @@ export function runScript(script: string, args: string[], env: Record<string, st
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     execFile(
       process.execPath,
-      [script, ...args],
+      [...CHILD_NODE_FLAGS, script, ...args],
       { cwd: REPO, env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 120_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { CHILD_NODE_FLAGS } from './processes.js';
 import { REDIS_URL } from './redis.js';
 
 /**
@@ -12,7 +13,7 @@ export async function spawnReplica(
   env: Record<string, string>,
   output?: string[],
 ): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [`dist/test/fixtures/${script}.js`], {
+  const child = spawn(process.execPath, [...CHILD_NODE_FLAGS, `dist/test/fixtures/${script}.js`], {
     env: { ...process.env, REDIS_URL, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
