@@ -12,7 +12,7 @@ import { exitOf } from './support/processes.js';
 import { createSchema, runSql, type TestSchema } from './support/postgres.js';
 import { eventually } from './support/redis.js';
 
-const APP = 'dist-test/test/fixtures/cls-app.main.js';
+const APP = 'dist/test/fixtures/cls-app.main.js';
 const PROPAGATE = 'tenantId,userId';
 
 /** A running fixture application and its HTTP API. */
@@ -191,7 +191,7 @@ describeOn(['redis'], 'nestjs-cls around a run', () => {
   // The testing kit needs no backend: once, in the Redis project.
   describe('the testing kit with ClsModule', () => {
     it('runs each job in a CLS context of its own, with the keys its job carries', async () => {
-      const child = startScript('dist-test/test/fixtures/cls-testing.main.js', [], {});
+      const child = startScript('dist/test/fixtures/cls-testing.main.js', [], {});
       const [, json] = await child.waitForOutput(/cls testing (?:results|failed) (.*)/, 60_000);
       expect(await exitOf(child.child, 30_000)).toEqual({ code: 0, signal: null });
       const results = JSON.parse(json) as Record<string, { id: string; result: unknown }[]>;

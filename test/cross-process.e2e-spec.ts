@@ -7,6 +7,7 @@ import type { RunStore } from './fixtures/scheduled.tasks.js';
 import { CrashStepsModule } from './fixtures/steps.tasks.js';
 import { BACKEND, testBackend } from './support/backend.js';
 import { killAllBuilt, startScript } from './support/built-app.js';
+import { CHILD_NODE_FLAGS } from './support/processes.js';
 import { eventually } from './support/redis.js';
 import { watchReplicas } from './support/run-log.js';
 import { startTaskApp } from './support/task-app.js';
@@ -18,7 +19,7 @@ describe(`an enqueue-only process and a worker process on ${BACKEND}`, () => {
 
   beforeAll(async () => {
     // The worker runs the same task module, built with tsc, in an OS process of its own.
-    worker = spawn(process.execPath, ['dist-test/test/fixtures/worker.main.js'], {
+    worker = spawn(process.execPath, [...CHILD_NODE_FLAGS, 'dist/test/fixtures/worker.main.js'], {
       env: { ...process.env, ...backend.env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -92,7 +93,7 @@ describe(`durable steps across a worker process killed with SIGKILL on ${BACKEND
 
   /** The built worker process on this describe's namespace, once it says it is ready. */
   async function startWorker(env: Record<string, string> = {}) {
-    const worker = startScript('dist-test/test/fixtures/worker.main.js', [], {
+    const worker = startScript('dist/test/fixtures/worker.main.js', [], {
       ...backend.env,
       ...env,
     });

@@ -4,7 +4,14 @@
 // redis-server to start either, it runs on the embedded PostgreSQL (PGlite).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { exitOf, freePort, isAlive, serverPids, waitFor } from './support/processes.js';
+import {
+  CHILD_NODE_FLAGS,
+  exitOf,
+  freePort,
+  isAlive,
+  serverPids,
+  waitFor,
+} from './support/processes.js';
 import { enqueueAndFinish } from './support/http.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -22,7 +29,7 @@ const ports: number[] = [];
 function launch(env: Record<string, string>) {
   const launcher = spawn(
     process.execPath,
-    ['scripts/run-with-backend.js', process.execPath, 'dist/src/main.js'],
+    ['scripts/run-with-backend.js', process.execPath, ...CHILD_NODE_FLAGS, 'dist/src/main.js'],
     {
       cwd: REPO,
       env: { ...withoutQueueUrl(process.env), PORT: '0', NO_COLOR: '1', ...env },

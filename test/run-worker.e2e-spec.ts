@@ -17,7 +17,7 @@ import {
 } from '@app/task-queue';
 import { ApiTasks } from './fixtures/api.module.js';
 import { BACKEND, describeOn, startupWhere, testBackend } from './support/backend.js';
-import { FIXTURES_CLI, killAllBuilt, REPO, runScript, startScript } from './support/built-app.js';
+import { CLI, killAllBuilt, REPO, runScript, startScript } from './support/built-app.js';
 import { eventually } from './support/redis.js';
 import { QUIET, startTaskApp } from './support/task-app.js';
 import { TEST_DATABASE_URL } from './support/postgres.js';
@@ -25,7 +25,7 @@ import { TEST_DATABASE_URL } from './support/postgres.js';
 jest.setTimeout(240_000);
 
 const backend = testBackend('run_worker');
-const FIXTURE = 'dist-test/test/fixtures/api.module.js';
+const FIXTURE = 'dist/test/fixtures/api.module.js';
 /** On PostgreSQL, a URL with a password (trust auth ignores it) that no line may show. */
 const PASSWORD = 'not-to-be-logged';
 const env =
@@ -35,7 +35,7 @@ const env =
         TASK_QUEUE_URL: TEST_DATABASE_URL.replace('postgres@', `postgres:${PASSWORD}@`),
       }
     : backend.env;
-const cli = (...args: string[]) => runScript(FIXTURES_CLI, ['--module', FIXTURE, ...args], env);
+const cli = (...args: string[]) => runScript(CLI, ['--module', FIXTURE, ...args], env);
 
 /**
  * A job as `queues` (the enqueue-only application in this process) reads it: what a worker
@@ -83,7 +83,7 @@ describeOn(['redis', 'postgres'], 'a runWorker process of a module with worker: 
   });
 
   it('says where it runs, runs the jobs, ends by itself on SIGTERM saying how many went back', async () => {
-    const worker = startScript('dist-test/test/fixtures/run-worker.main.js', [], {
+    const worker = startScript('dist/test/fixtures/run-worker.main.js', [], {
       ...env,
       WORKER_CONCURRENCY: '2',
       TASK_SHUTDOWN_GRACE_PERIOD: '0.5',
@@ -145,7 +145,7 @@ describeOn(['redis', 'postgres'], 'a runWorker process of a module with worker: 
 
   it("the CLI's worker: --queues, --concurrency; on SIGINT a short job finishes, a long one goes back", async () => {
     const worker = startScript(
-      FIXTURES_CLI,
+      CLI,
       ['--module', `${FIXTURE}#ApiModule`, 'worker', '--queues', 'slow', '--concurrency', '3'],
       { ...env, TASK_SHUTDOWN_GRACE_PERIOD: '15' },
     );
@@ -175,19 +175,19 @@ describeOn(['redis'], "the CLI's --module", () => {
     // Each command line its own process, all at once.
     const specs = [FIXTURE, `${FIXTURE}#ApiModule`];
     const listed = await Promise.all(
-      specs.map((spec) => runScript(FIXTURES_CLI, ['--module', spec, 'tasks', '--json'], env)),
+      specs.map((spec) => runScript(CLI, ['--module', spec, 'tasks', '--json'], env)),
     );
     for (const { code, stdout, stderr } of listed) {
       expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
       expect(names(stdout)).toEqual(TASKS);
     }
-    const missing = await runScript(FIXTURES_CLI, ['-m', `${FIXTURE}#Nope`, 'tasks'], env);
+    const missing = await runScript(CLI, ['-m', `${FIXTURE}#Nope`, 'tasks'], env);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain(
       `--module ${FIXTURE} exports no 'Nope' (it exports: ApiModule, ApiTasks, default). ` +
         `Name the module's export after '#'`,
     );
-    const notRoot = await runScript(FIXTURES_CLI, ['-m', `${FIXTURE}#ApiTasks`, 'tasks'], env);
+    const notRoot = await runScript(CLI, ['-m', `${FIXTURE}#ApiTasks`, 'tasks'], env);
     expect(notRoot.code).toBe(2);
     expect(notRoot.stderr).toContain(
       `nestjs-task-queue: --module ${FIXTURE}#ApiTasks: that export is not a Nest module (it is ` +
@@ -197,7 +197,7 @@ describeOn(['redis'], "the CLI's --module", () => {
     const dir = mkdtempSync(join(tmpdir(), 'cli-esm-'));
     try {
       writeFileSync(join(dir, 'bare.mjs'), 'export class AppModule {}\n');
-      const bare = await runScript(FIXTURES_CLI, ['-m', join(dir, 'bare.mjs'), 'tasks'], env);
+      const bare = await runScript(CLI, ['-m', join(dir, 'bare.mjs'), 'tasks'], env);
       expect(bare.code).toBe(2);
       expect(bare.stderr).toContain(
         `nestjs-task-queue: --module ${join(dir, 'bare.mjs')}: the application's module does ` +
@@ -226,9 +226,7 @@ describeOn(['redis'], "the CLI's --module", () => {
       // Each its own process, all at once.
       const specs = ['app.module.cjs', 'app.module.cjs#Other', 'whole.cjs'];
       const listed = await Promise.all(
-        specs.map((spec) =>
-          runScript(FIXTURES_CLI, ['--module', join(dir, spec), 'tasks', '--json'], env),
-        ),
+        specs.map((spec) => runScript(CLI, ['--module', join(dir, spec), 'tasks', '--json'], env)),
       );
       for (const [index, { code, stdout, stderr }] of listed.entries()) {
         const spec = specs[index];

@@ -116,7 +116,7 @@ export interface FaultWorker {
 }
 
 export async function startFaultWorker(env: Record<string, string>): Promise<FaultWorker> {
-  const child = spawn(process.execPath, ['dist-test/test/fixtures/faults-worker.main.js'], {
+  const child = spawn(process.execPath, ['dist/test/fixtures/faults-worker.main.js'], {
     cwd: REPO,
     // The queues' URL comes from `env` only: one inherited from the shell would move them.
     env: { ...process.env, TASK_QUEUE_URL: undefined, NO_COLOR: '1', ...env },

@@ -3,7 +3,7 @@
 // (its `bin`) against a built root module.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { exitOf, waitFor } from './processes.js';
+import { CHILD_NODE_FLAGS, exitOf, waitFor } from './processes.js';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -19,10 +19,11 @@ export interface BuiltProcess {
 
 const running: ChildProcess[] = [];
 
-/** The package's CLI as the example's `npm run tasks` runs it: built with the example app. */
+/**
+ * The package's CLI as the example's `npm run tasks` runs it: built with the example app and the
+ * test fixtures, so that their modules and it share one copy of the library.
+ */
 export const CLI = 'dist/libs/task-queue/src/cli/main.js';
-/** The CLI built with the test fixtures, for their modules (one copy of the library each). */
-export const FIXTURES_CLI = 'dist-test/libs/task-queue/src/cli/main.js';
 /** `--module` of the example app: its compiled AppModule. */
 export const EXAMPLE_MODULE = 'dist/src/app.module.js';
 
@@ -41,7 +42,7 @@ export function startScript(
   args: string[],
   env: Record<string, string>,
 ): BuiltProcess {
-  const child = spawn(process.execPath, [script, ...args], {
+  const child = spawn(process.execPath, [...CHILD_NODE_FLAGS, script, ...args], {
     cwd: REPO,
     env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -84,7 +85,7 @@ export function runScript(script: string, args: string[], env: Record<string, st
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     execFile(
       process.execPath,
-      [script, ...args],
+      [...CHILD_NODE_FLAGS, script, ...args],
       { cwd: REPO, env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 120_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { CHILD_NODE_FLAGS } from './processes.js';
 import { REDIS_URL } from './redis.js';
 
 /**
- * Starts a built fixture (dist-test/test/fixtures/<script>.js) as an OS process of its own and
+ * Starts a built fixture (dist/test/fixtures/<script>.js) as an OS process of its own and
  * resolves once it prints its ready line, i.e. once its application has bootstrapped. Given
  * `output`, every line the process prints on stdout (its log, from the start) is pushed to it.
  */
@@ -12,7 +13,7 @@ export async function spawnReplica(
   env: Record<string, string>,
   output?: string[],
 ): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [`dist-test/test/fixtures/${script}.js`], {
+  const child = spawn(process.execPath, [...CHILD_NODE_FLAGS, `dist/test/fixtures/${script}.js`], {
     env: { ...process.env, REDIS_URL, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
