@@ -20,6 +20,7 @@ const SOURCES = [
   'src',
   'libs/task-queue/src',
   'test/fixtures',
+  'test/support/pglite.ts',
   'test/tsconfig.built.json',
   'tsconfig.json',
   'nest-cli.json',
