@@ -86,8 +86,8 @@ describe('Completions batched on PostgreSQL', () => {
         if (result.status === 'rejected') throw result.reason;
         return result.value;
       });
-      // Two go at once (alone), the other two wait for them and go together.
-      expect(statements).toEqual(['alone', 'alone', 'batch']);
+      // The first goes at once, alone; the other three, sent while it is on its way, go together.
+      expect(statements).toEqual(['alone', 'batch']);
       expect(results.map(({ rows }) => rows.map((row) => row.id))).toEqual(
         ids.slice(4, 8).map((id) => [id]),
       );
@@ -103,12 +103,43 @@ describe('Completions batched on PostgreSQL', () => {
         `SELECT event, data->>'jobId' AS id FROM event
             WHERE queue = 'together' AND event IN ('completed', 'active') ORDER BY event.id`,
       );
-      expect(events.slice(-4)).toEqual([
+      expect(events.slice(-6)).toEqual([
+        { event: 'completed', id: active[1] },
         { event: 'completed', id: active[2] },
         { event: 'completed', id: active[3] },
+        { event: 'active', id: ids[5] },
         { event: 'active', id: ids[6] },
         { event: 'active', id: ids[7] },
       ]);
+    } finally {
+      await backend.close();
+      await queue.close();
+    }
+  }, 60_000);
+
+  it('sends together the completions that follow an answer, whatever their gaps', async () => {
+    const { queue, backend, ids } = await setUp('after-answer', 8);
+    const run = (backend as unknown as { run: Run }).run.bind(backend);
+    const tokens = ['a', 'b', 'c', 'd'];
+    const active: string[] = [];
+    for (const token of tokens) active.push(await claim(backend, token));
+    statements = [];
+    const complete = (i: number) =>
+      run(BATCHED_COMMAND, completion('after-answer', active[i], tokens[i], i));
+    // As a worker's slots do once the answer to their completions came: each finishes its next
+    // job some promise steps after the one before.
+    const later = async (i: number, steps: number) => {
+      for (let step = 0; step < steps; step++) await Promise.resolve();
+      return complete(i);
+    };
+    try {
+      // Two on their way; the answer to the first frees two slots, which finish apart.
+      const freed = complete(0).then(() => Promise.all([complete(2), later(3, 3)]));
+      const [next, second] = await Promise.all([freed, complete(1)]);
+      expect([...next, second].map(({ rows }) => rows.map((row) => row.id))).toEqual(
+        [ids[6], ids[7], ids[5]].map((id) => [id]),
+      );
+      expect(statements).toEqual(['alone', 'alone', 'batch']);
     } finally {
       await backend.close();
       await queue.close();
@@ -120,8 +151,8 @@ describe('Completions batched on PostgreSQL', () => {
     const tokens = ['a', 'b', 'not-c', 'd'];
     const { queue, backend, ids, active, results } = await completeFour('one-fails', 6, tokens);
     try {
-      // The batch of the last two fails whole; each of its completions is sent again alone.
-      expect(statements).toEqual(['alone', 'alone', 'batch', 'alone', 'alone']);
+      // The batch of the last three fails whole; each of its completions is sent again alone.
+      expect(statements).toEqual(['alone', 'batch', 'alone', 'alone', 'alone']);
       expect(results.map(({ status }) => status)).toEqual([
         'fulfilled',
         'fulfilled',

@@ -79,10 +79,10 @@ type Query = (text: string, params: readonly unknown[]) => Promise<CommandRows>;
  * @internal Group commit of a worker's completions on PostgreSQL. BullMQ's worker finishes each
  * job with one statement that also claims its next job (`move_to_completed_fetch`): one commit
  * per job, the cost that bounds throughput. Here a completion sent while another of the same
- * worker is on its way waits for it, and those waiting then go together, as one statement
- * calling BullMQ's own function once per job in the order of their ids: one commit for all
- * of them. A completion with none on its way goes at once, alone, as before (no wait is added at
- * concurrency 1 or on an idle worker).
+ * worker is on its way waits for the end of the event loop's turn (or for an answer), and those
+ * waiting then go together, as one statement calling BullMQ's own function once per job in the
+ * order of their ids: one commit for all of them. A completion with none on its way goes at
+ * once, alone, as before (no wait is added at concurrency 1 or on an idle worker).
  *
  * A batch is one transaction: when it fails for one job (a job that lost its lock, a
  * deadlock), nothing of it happened, and each of its completions is sent again alone, so each
@@ -113,22 +113,40 @@ export function batchCompletions(backend: PostgresQueueBackend): void {
           if (setBased && failed === UNDEFINED_FUNCTION) setBased = false;
           else if (failed !== undefined && NOT_FITTING.has(failed)) batching = false;
         }
+        // The slots this answer freed finish their next jobs in this turn of the event loop:
+        // the next statement takes them all.
+        await nextTurn();
       }
     } finally {
       sending--;
     }
   };
 
+  let deferred = false;
   routeCommand(backend, BATCHED_COMMAND, (params, send) => {
     // A BullMQ that calls its function with other parameters than the batch was written for.
     if (params.length !== PARAM_TYPES.length) return send(params);
     const result = new Promise<CommandRows>((resolve, reject) => {
       waiting.push({ params, resolve, reject });
     });
-    if (sending < MOST_IN_FLIGHT) void flush(send);
+    // With none on its way, a completion goes at once: nothing waits at concurrency 1. With one
+    // on its way, the next statement starts once the jobs that finish in this turn of the event
+    // loop have joined it: the slots a batch's answer frees finish together, and the first
+    // of them sent alone would go through BullMQ's function, which costs the server several
+    // times what it costs per job in a batch.
+    if (sending === 0) void flush(send);
+    else if (sending < MOST_IN_FLIGHT && !deferred) {
+      deferred = true;
+      setImmediate(() => {
+        deferred = false;
+        if (sending < MOST_IN_FLIGHT && waiting.length > 0) void flush(send);
+      });
+    }
     return result;
   });
 }
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 async function sendAlone(pending: Pending, send: SendCommand): Promise<void> {
   try {
