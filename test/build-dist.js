@@ -20,7 +20,8 @@ const SOURCES = [
   'src',
   'libs/task-queue/src',
   'test/fixtures',
-  'test/support/pglite.ts',
+  // What the fixtures import from the specs' support (pglite.ts, pg-transaction.ts), and the rest.
+  'test/support',
   'test/tsconfig.built.json',
   'tsconfig.json',
   'nest-cli.json',
