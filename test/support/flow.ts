@@ -74,13 +74,18 @@ export const pidsOf = (jobs: Started[]) =>
 /**
  * Waits until job `id` (a `call_api` of the flow fixtures) has paused its queue and gone back to
  * it, and returns when it called `ctx.rateLimit()` (its progress): the pause is on from then.
+ *
+ * Two reads: `getJob` reads the job's state before its data, so one read can show the state
+ * from before the run (queued) with the progress the run set since, while the pause is still
+ * being set. A state read after progress was seen is from after the run began: queued then, the
+ * run has ended and the job is back.
  */
 export function whenRateLimited(queue: TaskQueue, id: string): Promise<number> {
   return eventually(
     async () => {
-      const job = await queue.getJob(id);
-      const progress = job?.progress as { limitedAt?: number } | undefined;
-      return job?.status === 'queued' ? progress?.limitedAt : undefined;
+      const progress = (await queue.getJob(id))?.progress as { limitedAt?: number } | undefined;
+      if (progress?.limitedAt === undefined) return undefined;
+      return (await queue.getJob(id))?.status === 'queued' ? progress.limitedAt : undefined;
     },
     10_000,
     `job ${id} to be rate-limited`,
