@@ -15,6 +15,7 @@ import {
   whenRateLimited,
 } from './support/flow.js';
 import { spawnReplica, stopReplica } from './support/replicas.js';
+import { eventually } from './support/redis.js';
 import { startTaskApp } from './support/task-app.js';
 
 /** What a run of the suite measured, printed at the end for the record. */
@@ -69,11 +70,10 @@ describe(`flow control across three worker processes on ${BACKEND}`, () => {
   it('never runs more than 2 jobs at once with a global concurrency of 2', async () => {
     const queue = api.get(TaskQueues).get('narrow');
     // A mark of 2 means something only if all three processes, with room for 10 each, were
-    // serving the queue. On Redis a worker that finishes a job takes the next in the same call,
-    // so one process may keep both slots throughout: there, the three workers are counted
-    // first. On PostgreSQL that count read 0 at the queue's limit, so there the jobs' spread
-    // over processes shows it, as before.
-    if (BACKEND === 'redis') expect((await queue.stats()).workers).toBeGreaterThanOrEqual(3);
+    // serving the queue: they are counted first. Which process runs which job is not asserted:
+    // a worker that finishes a job takes the next in the same call, so one process may keep
+    // both slots throughout.
+    await eventually(async () => ((await queue.stats()).workers >= 3 ? true : undefined));
     const jobs = await queue.enqueueMany(
       Array.from({ length: 24 }, () => ({ name: 'hold', payload: { ms: 150 } })),
     );
@@ -82,7 +82,6 @@ describe(`flow control across three worker processes on ${BACKEND}`, () => {
     const mark = highWaterMark(runs);
     measured.push(`global concurrency 2: high-water mark ${mark} over 24 jobs`);
     expect(mark).toBe(2);
-    if (BACKEND !== 'redis') expect(pidsOf(started).size).toBeGreaterThan(1);
   }, 30_000);
 
   it('pauses a queue without a rate limit in every process on ctx.rateLimit(), then reruns the job without using a retry', async () => {

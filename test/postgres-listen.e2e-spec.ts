@@ -124,6 +124,19 @@ describe("BullMQ's PostgreSQL backend on the one shared LISTEN connection", () =
     await expect(queue.getQueueEvents()).resolves.toHaveLength(1);
   });
 
+  it('finds them from a queue object asked before its connection is ready', async () => {
+    // BullMQ's getters make the names they look for before the queue's connection is ready,
+    // and the names carry the schema, known once it is: a health check's first count on a
+    // queue of its own read 0 workers.
+    const fresh = new Queue(QUEUE, connection, factory) as unknown as Queue;
+    try {
+      await expect(fresh.getWorkers()).resolves.toHaveLength(1);
+      await expect(fresh.getQueueEvents()).resolves.toHaveLength(1);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('LISTENs again, and registers again, on a new connection after the server ended it', async () => {
     const { processID } = opened[0] as unknown as { processID: number };
     const before = sent.length;

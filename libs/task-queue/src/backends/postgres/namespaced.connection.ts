@@ -153,16 +153,21 @@ class NamespacedQueueBackend extends PostgresQueueBackend {
     }
   }
 
-  // Workers and event streams share a connection, so they are listed from where they registered.
+  // Workers and event streams register (or, on PGlite, name their connections) under their
+  // names after the schema's tag, and are listed here under BullMQ's own names: BullMQ's getters
+  // make the names they look for before the queue's connection is ready, when the schema may not
+  // be known yet (a first getWorkers() on a new queue object would find none).
   override async getClientList(): Promise<string[]> {
-    const { clients } = this.namespaced;
-    if (!clients) return super.getClientList();
     await this.namespaced.waitUntilReady();
-    return [await clients.list([this.clientName(), this.clientName(EVENTS_SUFFIX)])];
-  }
-
-  override clientName(suffix = ''): string {
-    return this.tagged(super.clientName(suffix));
+    const { clients } = this.namespaced;
+    const lists = clients
+      ? [
+          await clients.list(
+            [this.clientName(), this.clientName(EVENTS_SUFFIX)].map((name) => this.tagged(name)),
+          ),
+        ]
+      : await super.getClientList();
+    return lists.map((list) => ofSchema(list, this.tagged('')));
   }
 
   override setName(name: string): Promise<void> {
@@ -174,6 +179,22 @@ class NamespacedQueueBackend extends PostgresQueueBackend {
     const tag = `${createHash('sha1').update(this.namespaced.schema).digest('hex').slice(0, 8)}@`;
     return name.startsWith(tag) ? name : `${tag}${name}`;
   }
+}
+
+/**
+ * The lines of a client list (`name=<name>` among `key=value` pairs) whose name starts with
+ * `tag`, named without it: the clients of this schema, by the names BullMQ gave them.
+ */
+function ofSchema(list: string, tag: string): string {
+  const lines: string[] = [];
+  for (const line of list.split('\n')) {
+    const pairs = line.split(' ');
+    const at = pairs.findIndex((pair) => pair.startsWith(`name=${tag}`));
+    if (at < 0) continue;
+    pairs[at] = `name=${pairs[at].slice(`name=${tag}`.length)}`;
+    lines.push(pairs.join(' '));
+  }
+  return lines.join('\n');
 }
 
 /** The shared pool as BullMQ sees it: queries go to it, LISTEN connections are our own. */
