@@ -180,13 +180,23 @@ const e2eProjects = [
   }))
   .filter((project) => project.testMatch.length > 0);
 
+/**
+ * How many spec files run at once. With a Redis or a PostgreSQL, most spec files mostly wait
+ * (ticks, delays, child processes, servers), so more of them run at once than there are cores:
+ * three per core. Without either, every spec runs on PGlite in the Jest workers themselves,
+ * which keeps the cores busy: two per core. The development page gives the timings that chose
+ * both. At most twelve, which the memory of a Jest worker with its specs' processes allows.
+ */
+function workers() {
+  const perCore = has('redis') || has('postgres') ? 3 : 2;
+  return Math.min(availableParallelism() * perCore, 12);
+}
+
 export default {
   // A test that starts an application (PGlite in this process, say) shares the cores with the
   // other spec files running at once.
   testTimeout: 60_000,
-  // Spec files mostly wait (ticks, delays, child processes, servers), so more of them run at once
-  // than there are cores; each has a namespace of its own on the backend.
-  maxWorkers: availableParallelism() * 2,
+  maxWorkers: workers(),
   // The longest spec files first (test/spec-durations.json), so none starts last.
   testSequencer: '<rootDir>/scripts/jest-sequencer.js',
   projects: [
