@@ -175,6 +175,8 @@ const e2eProjects = [
     testMatch: paths(backend),
     // Read by test/support/backend.ts.
     globals: { TASK_QUEUE_BACKEND: backend },
+    // One PGlite per Jest worker, lent to each spec file on PGlite.
+    ...(backend === 'pglite' ? { testEnvironment: '<rootDir>/test/pglite-environment.js' } : {}),
     // Here rather than for the whole run: the unit specs run nothing built.
     globalSetup: '<rootDir>/test/global-setup.js',
   }))

@@ -59,10 +59,11 @@ export function testBackend(label: string): TestBackend {
   // A PostgreSQL schema name: letters, digits and underscores.
   const prefix = `tqtest_${label.replace(/\W/g, '_')}_${randomBytes(4).toString('hex')}`;
   if (BACKEND === 'pglite') {
-    // The spec file's in-memory database, shared by the applications it starts (as replicas
-    // share a server) and by its other namespaces (as schemas share PostgreSQL's test
-    // database): a boot costs more than most tests. Taken on first use: one that a spec never
-    // uses would otherwise still be starting when Jest tears the spec down.
+    // The Jest worker's in-memory database (test/pglite-environment.js), shared by the
+    // applications a spec starts (as replicas share a server) and by its namespaces, a schema
+    // each (as on PostgreSQL's test database): a boot costs more than most tests. Outside that
+    // environment, one for the spec file, taken on first use (one that a spec never uses would
+    // otherwise still be starting when Jest tears the spec down) and closed after its last user.
     let db: PGlite | undefined;
     return {
       kind: BACKEND,
@@ -73,8 +74,10 @@ export function testBackend(label: string): TestBackend {
       env: { TASK_QUEUE_URL: 'pglite:memory', TASK_QUEUE_PREFIX: prefix },
       cleanup: async () => {
         if (db === undefined) return;
+        const used = db;
         db = undefined;
-        await releasePGlite();
+        if (used === workerPGlite()) await used.exec(`DROP SCHEMA IF EXISTS "${prefix}" CASCADE`);
+        else await releasePGlite();
       },
     };
   }
@@ -87,13 +90,18 @@ export function testBackend(label: string): TestBackend {
   };
 }
 
+/** The Jest worker's PGlite, lent by test/pglite-environment.js. */
+const workerPGlite = () => (globalThis as { __TQ_WORKER_PGLITE__?: PGlite }).__TQ_WORKER_PGLITE__;
+
 /**
- * The PGlite of this spec file's namespaces (Jest loads this module once per spec file), and
- * how many of them use it: closed, and gone, when the last one is cleaned up.
+ * Without the worker's: the PGlite of this spec file's namespaces (Jest loads this module once
+ * per spec file), and how many of them use it: closed, and gone, when the last one is cleaned up.
  */
 let shared: { db: PGlite; users: number } | undefined;
 
 function takePGlite(): PGlite {
+  const lent = workerPGlite();
+  if (lent) return lent;
   shared ??= { db: newPGlite(), users: 0 };
   shared.users += 1;
   return shared.db;
