@@ -1,22 +1,25 @@
 /**
  * Where the bench's queues live: `--backend redis` (the default), `postgres` (the server at
  * TEST_DATABASE_URL, a schema per lane and round) or `pglite` (an in-memory PGlite per lane,
- * a schema per round). Raw BullMQ reaches PostgreSQL the way this module does: BullMQ's own
- * `Queue`/`Worker` given a pool and a backend factory as their last argument.
+ * a schema per round). Raw BullMQ reaches PostgreSQL as a user of plain BullMQ does, through
+ * BullMQ's own `createPostgresBackend` (see `bullmqLink`).
  */
 import { readFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import {
+  createPostgresBackend,
+  PostgresConnection,
+  PostgresQueueBackend,
   Queue,
   runMigrations,
   Worker,
+  type BackendFactory,
   type PgPool,
-  type PgPoolClient,
+  type PostgresConnectionOptions,
   type Processor,
 } from 'bullmq';
 import pg from 'pg';
 import type { TaskQueueConnection } from '@app/task-queue';
-import { postgresBackendFactory } from '../libs/task-queue/src/backends/postgres/namespaced.connection.js';
 import { PGlitePool } from '../libs/task-queue/src/backends/postgres/pglite.pool.js';
 import { TEST_DATABASE_URL } from '../test/support/postgres.js';
 import { deleteKeys, REDIS_URL } from '../test/support/redis.js';
@@ -124,66 +127,85 @@ export function moduleConnection(at: Place): { connection: TaskQueueConnection; 
 }
 
 /**
- * BullMQ on PostgreSQL without this module: a pool of its own on the schema, and a factory
- * making BullMQ's `PostgresQueueBackend` over it for each `Queue`/`Worker`, with a dedicated
- * connection per worker for its LISTEN (as BullMQ's `createPostgresBackend` gives a worker).
+ * Plain BullMQ on a lane's schema: what a user of BullMQ without this module writes. None of the
+ * module's completion batching, deadlock retries or lock order reaches it.
  */
-export interface PostgresLink {
+export interface BullmqLink {
   queue(): Queue;
   worker(processor: Processor, concurrency: number): Worker;
-  /** Ends the pool (after the queues and workers made here are closed). */
+  /** After the queues and workers made here are closed (each closes what it opened). */
   close(): Promise<void>;
 }
 
 /**
- * With `migrate`, the first query runs BullMQ's migrations on the schema; without, the schema
- * must be migrated already (a feeder opened after its lane). On PGlite, whose one session is
- * shared by every pool on the database, two pools must not both run migrations.
+ * Creates the lane's schema with BullMQ's own migrations, as a BullMQ user runs them once
+ * before starting queues; a second call finds it up to date.
  */
-export function postgresLink(at: Place, { migrate, max }: { migrate: boolean; max?: number }) {
-  const searchPath = `"${at.prefix}"`;
-  let pool: PgPool;
-  let listenClient: () => Promise<PgPoolClient>;
-  let end: () => Promise<void>;
+export async function migrateBullmq(at: Place): Promise<void> {
   if (at.kind === 'pglite') {
-    const pglite = new PGlitePool(at.db!, { searchPath });
-    pool = pglite;
-    listenClient = () => pglite.connect();
-    end = () => pglite.end();
-  } else {
-    const config = {
-      connectionString: TEST_DATABASE_URL,
-      options: `-c search_path=${searchPath}`,
-      max,
-    };
-    const server = new pg.Pool(config);
-    pool = server;
-    listenClient = async () => {
-      const client = new pg.Client({ ...config, keepAlive: true });
-      await client.connect();
-      return Object.assign(client, { release: () => void client.end().catch(() => undefined) });
-    };
-    end = () => server.end();
+    const pool = new PGlitePool(at.db!, { searchPath: `"${at.prefix}"` });
+    const client = await pool.connect();
+    try {
+      await runMigrations(client, at.prefix);
+    } finally {
+      client.release();
+      await pool.end();
+    }
+    return;
   }
-  let ready: Promise<string> | undefined;
-  const schemaReady = () =>
-    (ready ??= migrate
-      ? (async () => {
-          const client = await pool.connect();
-          try {
-            await runMigrations(client, at.prefix);
-          } finally {
-            client.release();
-          }
-          return at.prefix;
-        })()
-      : Promise.resolve(at.prefix));
-  const factory = postgresBackendFactory({
-    pool,
-    listenClient,
-    keepAlive: true,
-    schema: { whenReady: schemaReady },
-  });
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    await runMigrations(client, at.prefix);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * On a PostgreSQL server, BullMQ's `createPostgresBackend` given a connection config naming the
+ * schema: each `Queue` and `Worker` builds its own `pg.Pool` (of `max` connections, pg's 10 by
+ * default) and a worker its own LISTEN connection, all closed with it. On PGlite, which BullMQ
+ * cannot open by itself, BullMQ's `PostgresQueueBackend` over this module's `PGlitePool`, the
+ * only part of the module in the lane.
+ */
+export function bullmqLink(at: Place, { max }: { max?: number } = {}): BullmqLink {
+  if (at.kind === 'pglite') return pgliteLink(at);
+  const connection = { connectionString: TEST_DATABASE_URL, schema: at.prefix, max };
+  return {
+    queue: () => new Queue(at.queue, { connection }, createPostgresBackend) as unknown as Queue,
+    worker: (processor, concurrency) =>
+      new Worker(
+        at.queue,
+        processor,
+        { connection, concurrency },
+        createPostgresBackend,
+      ) as unknown as Worker,
+    close: async () => undefined,
+  };
+}
+
+/** BullMQ's connection over a pool given to it, on `schema` (given a pool, BullMQ reads `bullmq`). */
+class SchemaConnection extends PostgresConnection {
+  constructor(pool: PgPool, schema: string) {
+    super(pool);
+    Object.defineProperty(this, 'schema', { value: schema });
+  }
+}
+
+function pgliteLink(at: Place): BullmqLink {
+  // The backends, as `createPostgresBackend` makes them (its names for `getWorkers`), each with
+  // a connection of its own over one pool on the lane's database.
+  const pool = new PGlitePool(at.db!, { searchPath: `"${at.prefix}"` });
+  const factory: BackendFactory<PostgresQueueBackend, PostgresConnectionOptions> = (
+    name,
+    opts,
+    { withBlockingConnection, blocking } = {},
+  ) => {
+    const listenName = withBlockingConnection ? name : blocking ? `${name}:qe` : undefined;
+    const connection = new SchemaConnection(pool, at.prefix);
+    return new PostgresQueueBackend(connection, name, opts, true, listenName);
+  };
   return {
     queue: () => new Queue(at.queue, { connection: pool }, factory) as unknown as Queue,
     worker: (processor, concurrency) =>
@@ -193,8 +215,8 @@ export function postgresLink(at: Place, { migrate, max }: { migrate: boolean; ma
         { connection: pool, concurrency },
         factory,
       ) as unknown as Worker,
-    close: end,
-  } satisfies PostgresLink;
+    close: () => pool.end(),
+  };
 }
 
 /** The server's or the embedded database's version, for the run's header. */

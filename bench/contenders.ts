@@ -12,7 +12,15 @@ import {
 } from '@app/task-queue';
 import { QueueBackend } from '../libs/task-queue/src/backends/queue-backend.js';
 import { REDIS_URL } from '../test/support/redis.js';
-import { backendKind, moduleConnection, postgresLink, QUEUE, type Place } from './backends.js';
+import {
+  backendKind,
+  bullmqLink,
+  migrateBullmq,
+  moduleConnection,
+  QUEUE,
+  type Place,
+} from './backends.js';
+import { countDeadlocks, type JobFailures } from './job-failures.js';
 import { probe } from './probe.js';
 
 export { QUEUE } from './backends.js';
@@ -36,6 +44,8 @@ export const JOB_OPTIONS: JobsOptions = {
 export interface Session {
   add(i: number): Promise<unknown>;
   addBulk(from: number, count: number): Promise<unknown>;
+  /** With a worker: what it has left failed so far (bench/job-failures.ts). */
+  failures?(): Promise<JobFailures>;
   close(): Promise<void>;
 }
 
@@ -59,33 +69,45 @@ const enqueueWith = (queue: Queue): Omit<Session, 'close'> => ({
 });
 
 /** A raw BullMQ session: closes its worker, then its queue, then its connections. */
-const rawSession = (
+function rawSession(
   queue: Queue,
   worker: Worker | undefined,
   release: () => Promise<unknown>,
-): Session => ({
-  ...enqueueWith(queue),
-  async close() {
-    await worker?.close();
-    await queue.close();
-    await release();
-  },
-});
+): Session {
+  const deadlocks = worker && countDeadlocks(worker);
+  return {
+    ...enqueueWith(queue),
+    failures: deadlocks
+      ? async () => ({
+          failed: (await queue.getJobCounts('failed')).failed,
+          deadlocks: deadlocks(),
+        })
+      : undefined,
+    async close() {
+      await worker?.close();
+      await queue.close();
+      await release();
+    },
+  };
+}
 
 const rawProcessor = async (job: Job) => {
   if (job.name === JOB_NAME) probe.hit();
 };
 
 /**
- * Plain BullMQ, as its documentation shows it. On PostgreSQL, one pool for the queue and the
- * worker, as this module has (see `postgresLink`).
+ * Plain BullMQ, as its documentation shows it: on PostgreSQL, BullMQ's own
+ * `createPostgresBackend` on the lane's schema, migrated by BullMQ's `runMigrations`
+ * (bench/backends.ts, `bullmqLink`). A job its worker fails by a deadlock is counted
+ * (bench/job-failures.ts).
  */
 export const raw: Contender = {
   id: 'raw',
   label: 'BullMQ',
   async open(at, concurrency) {
     if (at.kind !== 'redis') {
-      const link = postgresLink(at, { migrate: true });
+      await migrateBullmq(at);
+      const link = bullmqLink(at);
       const queue = link.queue();
       const worker = concurrency ? link.worker(rawProcessor, concurrency) : undefined;
       await queue.waitUntilReady();
@@ -230,10 +252,16 @@ export const taskQueue: Contender = {
       throw new Error(`TaskQueueModule: ${at.kind} not ready in ${at.prefix}`);
     }
     const queue = app.get(TaskQueues).get(at.queue);
+    // Its deadlocks it retries itself; a job it still fails stays in the failed state.
+    const store = app.get(QueueBackend).queue(at.queue);
     return {
       add: (i) => queue.enqueue(JOB_NAME, { i }),
       addBulk: (from, count) =>
         queue.enqueueMany(range(from, count).map((i) => ({ name: JOB_NAME, payload: { i } }))),
+      failures:
+        concurrency === undefined
+          ? undefined
+          : async () => ({ failed: (await store.getJobCounts('failed')).failed }),
       close: () => app.close(),
     };
   },

@@ -18,10 +18,11 @@ import pg from 'pg';
 import { REDIS_URL } from '../test/support/redis.js';
 import {
   BACKENDS,
+  bullmqLink,
   dropAll,
   dropPlace,
+  migrateBullmq,
   place,
-  postgresLink,
   useBackend,
   type BackendKind,
   type Place,
@@ -70,6 +71,8 @@ interface Drained {
   cpuPerJob: number;
   /** Jobs left failed (a no-op job fails only when the backend failed its completion). */
   failed: number;
+  /** Plain BullMQ: of those, the jobs its worker failed by a deadlock (bench/job-failures.ts). */
+  deadlocks?: number;
 }
 
 /** Statements sent meanwhile, by their first words (`--statements`), while `tally` is set. */
@@ -101,7 +104,8 @@ async function prefill(at: Place): Promise<{ feeder: Queue; close(): Promise<voi
       await connection.quit();
     };
   } else {
-    const link = postgresLink(at, { migrate: true, max: 2 });
+    await migrateBullmq(at);
+    const link = bullmqLink(at, { max: 2 });
     feeder = link.queue();
     close = async () => {
       await feeder.close();
@@ -153,7 +157,9 @@ async function drain(contender: Contender, concurrency: number): Promise<Drained
       }
       while ((await pending(fed.feeder)) > 0) await sleep(5);
       const { failed } = await fed.feeder.getJobCounts('failed');
-      return { perSecond: ((JOBS - 1) * 1000) / ms, cpuPerJob: cpuMicros / (JOBS - 1), failed };
+      const { deadlocks } = (await session.failures?.()) ?? {};
+      const perSecond = ((JOBS - 1) * 1000) / ms;
+      return { perSecond, cpuPerJob: cpuMicros / (JOBS - 1), failed, deadlocks };
     } finally {
       await session.close();
     }
@@ -178,7 +184,8 @@ async function main(): Promise<void> {
         console.log(
           `  c${concurrency} round ${round + 1} ${contender.id.padEnd(6)} ` +
             `${drained.perSecond.toFixed(0).padStart(6)} jobs/s ` +
-            `${drained.cpuPerJob.toFixed(0).padStart(5)} µs CPU/job, ${drained.failed} failed`,
+            `${drained.cpuPerJob.toFixed(0).padStart(5)} µs CPU/job, ${drained.failed} failed` +
+            (drained.deadlocks === undefined ? '' : ` (${drained.deadlocks} by deadlocks)`),
         );
       }
     }

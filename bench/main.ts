@@ -12,14 +12,14 @@ import { REDIS_URL } from '../test/support/redis.js';
 import { Queue } from 'bullmq';
 import {
   BACKENDS,
+  bullmqLink,
   dropAll,
   dropPlace,
   place,
-  postgresLink,
   serverVersion,
   useBackend,
   type BackendKind,
-  type PostgresLink,
+  type BullmqLink,
 } from './backends.js';
 import {
   BULK_CHUNK,
@@ -35,6 +35,7 @@ import {
   type Contender,
   type Session,
 } from './contenders.js';
+import { describeFailures, type FailuresByFigure } from './job-failures.js';
 import { measureFlowControl, printFlowControl, type FlowControlResult } from './flow-control.js';
 import { measureMemory, type MemoryResult } from './memory.js';
 import { describeMetricsCost, measureMetricsCost } from './metrics-cost.js';
@@ -373,7 +374,7 @@ const FIGURE_LANES: LaneSpec[] = [
  */
 interface Feed {
   redis?: Redis;
-  links: PostgresLink[];
+  links: BullmqLink[];
 }
 
 /** Opens the lanes at once for one round, with connections of their own for feeding. */
@@ -398,8 +399,8 @@ async function openLanes(
       const feeder = new Queue(at.queue, { connection: feed.redis, prefix: at.prefix });
       lanes.push({ key, contender, at, feeder, session, next: 0, jobName });
     } else {
-      // Made once the lane's library has migrated the schema: it checks the schema at once.
-      const link = postgresLink(at, { migrate: false, max: 2 });
+      // Plain BullMQ, made once the lane's library has migrated the schema, which it checks.
+      const link = bullmqLink(at, { max: 2 });
       feed.links.push(link);
       const feeder = link.queue();
       lanes.push({ key, contender, at, feeder, session, next: 0, jobName });
@@ -451,11 +452,18 @@ async function roundOfTurns(
  * `spec.id` and its CPU figure, one entry per round, each from the sum of that round's turns;
  * and in `controls`, the control's jobs/s over raw BullMQ's per round.
  */
-async function measureTurns(spec: TurnSpec, rounds: Rounds, controls: Controls): Promise<void> {
+async function measureTurns(
+  spec: TurnSpec,
+  { rounds, controls, failures }: Gathered,
+): Promise<void> {
   for (let round = 0; round < ROUNDS; round++) {
     const [feed, lanes] = await openLanes(spec.id, spec.concurrency, FIGURE_LANES, round);
     try {
       const totals = await roundOfTurns(spec.id, lanes, spec.run, spec.jobs, spec.turns, round);
+      for (const lane of lanes) {
+        const failed = await lane.session.failures?.();
+        if (failed) ((failures[spec.id] ??= {})[laneName(lane)] ??= []).push(failed);
+      }
       const of = (key: Lane['key']) => totals[lanes.findIndex((lane) => lane.key === key)];
       const per = (figure: (total: Slice) => number) =>
         Object.fromEntries(CONTENDERS.map(({ id }) => [id, figure(of(id))])) as PerLibrary;
@@ -790,6 +798,8 @@ function print(
 interface Gathered {
   rounds: Rounds;
   controls: Controls;
+  /** Per throughput figure and lane, per round: the jobs its worker left failed. */
+  failures: FailuresByFigure;
   prefilled: PrefilledRound[];
   perJobDi?: PerJobDi;
   metricsCost?: Awaited<ReturnType<typeof measureMetricsCost>>;
@@ -806,7 +816,7 @@ const wanted = (...ids: string[]) => !ONLY || ids.some((id) => ONLY.includes(id)
 async function measure(into: Gathered): Promise<void> {
   const { rounds, controls } = into;
   for (const spec of TURNS) {
-    if (wanted(spec.id)) await measureTurns(spec, rounds, controls);
+    if (wanted(spec.id)) await measureTurns(spec, into);
   }
   for (const [ids, measure] of MEASURES) {
     if (!wanted(...ids)) continue;
@@ -877,6 +887,7 @@ async function main(): Promise<boolean> {
   const gathered: Gathered = {
     rounds: Object.fromEntries(FIGURES.map((f) => [f.id, []])),
     controls: {},
+    failures: {},
     prefilled: [],
   };
   let failure: unknown;
@@ -890,6 +901,11 @@ async function main(): Promise<boolean> {
   const prefilled = wanted('prefilled')
     ? summarisePrefilled(PREFILLED, gathered.prefilled)
     : undefined;
+  if (Object.keys(gathered.failures).length > 0)
+    console.log(
+      `\nJobs left failed by the workers, over the rounds (a no-op job fails only when the ` +
+        `backend fails it):\n${describeFailures(gathered.failures).join('\n')}`,
+    );
   if (prefilled) printPrefilled(prefilled);
   if (metricsCost) console.log(`\n${describeMetricsCost(metricsCost)}`);
   if (flowControl) printFlowControl(flowControl);
@@ -943,6 +959,7 @@ async function main(): Promise<boolean> {
     tracing,
     transaction,
     noiseFloor,
+    jobFailures: gathered.failures,
     minRatioVsBullmq: minRatio,
   };
   await mkdir(dirname(OUT), { recursive: true });

@@ -1,4 +1,5 @@
 /** The pre-filled figure's medians and ratios (bench/prefilled.ts), for the JSON and the console. */
+import { describeFailures, type FailuresByFigure } from './job-failures.js';
 import type { Library } from './peers.js';
 import { processFigure, type PrefilledRound, type PrefilledSettings } from './prefilled.js';
 import { spread, type Spread } from './stats.js';
@@ -104,10 +105,31 @@ export function printPrefilled(result: PrefilledResult): void {
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ');
   console.log(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}`);
   for (const row of rows) console.log(line(row));
+  const failures = prefilledFailures(result);
+  if (Object.keys(failures).length > 0)
+    console.log(
+      `Jobs left failed while measured (a no-op job fails only when the backend fails it):\n` +
+        describeFailures(failures).join('\n'),
+    );
   console.log('TaskQueueModule against BullMQ, per round (median [min–max]):');
   for (const [figure, s] of Object.entries(result.moduleVsRaw)) {
     console.log(`  ${figure}: ${isLatency(figure) ? signed(s.median) : ratio(s)}`);
   }
+}
+
+/** Per processing figure and library, the jobs its worker left failed in each round. */
+function prefilledFailures({ rounds, libraries, concurrencies }: PrefilledResult) {
+  const byFigure: FailuresByFigure = {};
+  for (const figure of concurrencies.map(processFigure)) {
+    for (const { id, label } of libraries) {
+      if (rounds.some((round) => round[id][`${figure}-failed`] === undefined)) continue;
+      (byFigure[figure] ??= {})[label] = rounds.map((round) => ({
+        failed: round[id][`${figure}-failed`],
+        deadlocks: round[id][`${figure}-deadlocks`],
+      }));
+    }
+  }
+  return byFigure;
 }
 
 /** The machine-readable line: this module's c1 jobs/s over raw BullMQ's, median of the rounds. */

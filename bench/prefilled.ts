@@ -8,6 +8,7 @@
  */
 import { dropPlace, place, type Place } from './backends.js';
 import { BULK_CHUNK, type Session } from './contenders.js';
+import { failureFigures } from './job-failures.js';
 import { inLane } from './lane-failure.js';
 import type { Library } from './peers.js';
 import { percentile } from './stats.js';
@@ -69,7 +70,10 @@ async function processing(
     worker = await library.open(at, concurrency);
     const started = await counted;
     const figure = processFigure(concurrency);
+    // Jobs failed while it was measured (a deadlock's victims, on plain BullMQ): counted, not fatal.
+    const failures = await worker.failures?.();
     return {
+      ...failureFigures(figure, failures),
       [`enqueue-bulk-c${concurrency}`]: enqueue,
       [figure]: ((started.jobs - 1) * 1000) / started.ms,
       [`${figure}-jobs`]: started.jobs,
