@@ -53,6 +53,28 @@ export function mostWithin(times: number[], windowMs: number): number {
   return most;
 }
 
+/**
+ * How much earlier than its claim a job's `processedOn` may be. It is the worker's `Date.now()`
+ * as it sends the claim, while a rate limit's window is kept by the backend from the claim that
+ * opened it: a claim of the next window, stamped a few ms before it reached the backend (a
+ * process descheduled in between, under load), can fall inside the second before.
+ */
+const STAMP_SLACK_MS = 100;
+
+/**
+ * What the starts `times` of jobs queued at once under a limit of so many per `perMs` show: the
+ * most starts in any window of `perMs` less {@link STAMP_SLACK_MS}, and the time from the first
+ * start to the last (plus that slack), in which every further window of the limit must fit: a
+ * limit that let too many jobs through shows in the first, one with too short a window in the
+ * second.
+ */
+export function rateWindows(times: number[], perMs: number): { most: number; spanMs: number } {
+  return {
+    most: mostWithin(times, perMs - STAMP_SLACK_MS),
+    spanMs: Math.max(...times) - Math.min(...times) + STAMP_SLACK_MS,
+  };
+}
+
 /** The most intervals `[start, end)` that overlap at any instant: the high-water mark. */
 export function highWaterMark(intervals: { start: number; end: number }[]): number {
   const edges = intervals.flatMap(({ start, end }) => [
