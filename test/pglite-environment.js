@@ -6,6 +6,12 @@
 //
 // The database lives in this module's realm, not the spec file's: the rows and errors it returns
 // are made by this realm's constructors. Every spec on PGlite passes the same with it.
+//
+// It is closed when Jest ends the worker. An open PGlite keeps a timer (PostgreSQL's for the
+// statistics an idle session has still to report, 10 s, which its own firing sets again), so a
+// worker that kept it would not exit: Jest would kill it ("A worker process has failed to exit
+// gracefully"), and a run in band, which has no worker to end, would never exit. In band, each
+// spec file has a database of its own, closed after it.
 import { readFileSync } from 'node:fs';
 import { TestEnvironment } from 'jest-environment-node';
 
@@ -14,6 +20,20 @@ const IDLE_CHECK_MS = 5_000;
 
 /** This worker's database, once a spec file on PGlite asked for it. */
 let shared;
+
+/** jest-worker's message to a worker to end (CHILD_MESSAGE_END, not among its exports). */
+const CHILD_MESSAGE_END = 2;
+
+/** Whether this process is a Jest worker (a child with a channel to Jest), not a run in band. */
+const inWorker = typeof process.send === 'function';
+
+/** Closes the database once Jest ends this worker, which then exits as Jest asked. */
+function closeAtEnd(message) {
+  if (!Array.isArray(message) || message[0] !== CHILD_MESSAGE_END) return;
+  process.off('message', closeAtEnd);
+  void shared?.then((db) => db.close());
+}
+if (inWorker) process.on('message', closeAtEnd);
 
 async function boot() {
   const { PGlite } = await import('@electric-sql/pglite');
@@ -55,9 +75,13 @@ export default class PGliteEnvironment extends TestEnvironment {
     const db = await shared;
     // The next spec file gets a new database rather than one that no longer answers (its error
     // is the spec's that left it so, not the next one's).
-    if (db && !(await answers(db))) {
+    const busy = db && !(await answers(db));
+    if (busy)
       process.stderr.write('The PGlite a spec file left busy is replaced for the next one.\n');
+    if (db && (busy || !inWorker)) {
       shared = undefined;
+      // Not awaited: a database left busy may never close.
+      void db.close().catch(() => undefined);
     }
     await super.teardown();
   }
