@@ -736,10 +736,13 @@ function print(
         '',
       ]),
     );
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ');
-  console.log(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}`);
-  for (const row of rows) console.log(line(row));
+  // With --only and none of the table's figures (prefilled, memory, ...), no table.
+  if (rows.length > 0) {
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ');
+    console.log(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}`);
+    for (const row of rows) console.log(line(row));
+  }
 
   const [first, last] = [memory?.checkpoints[0], memory?.checkpoints.at(-1)];
   if (memory && first && last) {
@@ -780,9 +783,10 @@ function print(
     );
   const throughput = figures.filter((f) => f.kind === 'throughput');
   const nestSide = (ratio: string | undefined) => (ratio === undefined ? '' : `; ${ratio}`);
-  console.log(
-    `\nMedian ratio to raw BullMQ (TaskQueueModule${withNest ? '; @nestjs/bullmq' : ''}):`,
-  );
+  if (figures.length > 0)
+    console.log(
+      `\nMedian ratio to raw BullMQ (TaskQueueModule${withNest ? '; @nestjs/bullmq' : ''}):`,
+    );
   for (const f of throughput) {
     const nestRatio = f.vsRaw.nest?.median.toFixed(2);
     console.log(`  ${f.id}: ${f.vsRaw.module.median.toFixed(2)}${nestSide(nestRatio)}`);
