@@ -37,9 +37,12 @@ export interface SharedPostgres {
 
 /**
  * BullMQ's connection, given a pool of ours: it reads the schema we resolved instead of its
- * default one. (Given a ready-made pool, BullMQ checks the schema `bullmq`, and its own pool
- * building `require()`s `pg`, which native ESM cannot.) The pool is a view of the shared one
- * per BullMQ object, since BullMQ adds an error listener to its pool.
+ * default one (given a ready-made pool, BullMQ checks the schema `bullmq`). BullMQ could build a
+ * pool itself from a config naming the schema (its `require('pg')` works: Node loads its
+ * CommonJS build), but one per BullMQ object, and none on PGlite; ours is the application's one
+ * pool, and BullMQ waits here until the module has made the schema ready (its migrations). The
+ * pool is a view of the shared one per BullMQ object, since BullMQ adds an error listener to
+ * its pool.
  */
 class NamespacedConnection extends SharedListenConnection {
   constructor(private readonly shared: SharedPostgres) {
