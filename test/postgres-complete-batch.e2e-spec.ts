@@ -1,20 +1,30 @@
 // The module's set-based completion (postgres.complete-sql.ts) pinned against BullMQ's own
 // functions: the same jobs, completed and claimed in two schemas, one by BullMQ's
 // move_to_completed then move_to_active per job, the other by the module's function, must leave
-// the same rows and the same events, field by field.
+// the same rows and the same events, field by field. Its function for a completion alone is
+// pinned against BullMQ's move_to_completed_fetch the same way.
 import type { Pool } from 'pg';
 import { installCompletion } from '../libs/task-queue/src/backends/postgres/postgres.complete-install.js';
-import { COMPLETE_FUNCTION_NAME } from '../libs/task-queue/src/backends/postgres/postgres.complete-sql.js';
+import {
+  COMPLETE_FUNCTION_NAME,
+  COMPLETE_ONE_FUNCTION_NAME,
+} from '../libs/task-queue/src/backends/postgres/postgres.complete-sql.js';
 import { useMigratedPostgres } from './support/postgres-backend.js';
 
 type Row = Record<string, unknown>;
 
-/** One completion: the job, its token, its return value, whether it removes itself. */
+/**
+ * One completion: the job, its token, its return value, whether it removes itself, the
+ * retention it asks for (BullMQ's keep age and count) and the worker's limiter.
+ */
 interface Completion {
   id: string;
   token: string;
   value: unknown;
   removeAll?: boolean;
+  keepAge?: number;
+  keepCount?: number;
+  limiter?: { max: number; duration: number };
 }
 
 const LOCK_MS = 30_000;
@@ -61,20 +71,20 @@ async function claim(pool: Pool, queue: string, tokens: string[]): Promise<strin
 
 /** Each completion's parameters of move_to_completed_fetch, the i-th finished at FINISHED_AT + i. */
 const paramsOf = (queue: string, done: Completion[]) =>
-  done.map(({ id, token, value, removeAll }, i) => [
+  done.map(({ id, token, value, removeAll, keepAge, keepCount, limiter }, i) => [
     queue,
     id,
     token,
     JSON.stringify(value),
     FINISHED_AT + i,
     removeAll ?? false,
-    null,
-    null,
+    keepAge ?? null,
+    keepCount ?? null,
     LOCK_MS,
     FINISHED_AT + i,
     `worker-${i}`,
-    null,
-    null,
+    limiter?.max ?? null,
+    limiter?.duration ?? null,
   ]);
 
 /** BullMQ's move_to_completed for each completion, then its move_to_active for each slot. */
@@ -125,6 +135,51 @@ async function byModule(pool: Pool, queue: string, done: Completion[]): Promise<
   );
 }
 
+/**
+ * The module's function for one completion, called for each completion in turn, as a worker
+ * at concurrency 1 sends them; whether each went on to BullMQ's move_to_completed_fetch (as
+ * the server counts the calls of functions in the transaction) is pushed to `wentToBullMQ`.
+ */
+const oneByOne =
+  (wentToBullMQ: boolean[]) =>
+  async (pool: Pool, queue: string, done: Completion[]): Promise<Row[][]> => {
+    const claimed: Row[][] = [];
+    const client = await pool.connect();
+    try {
+      for (const p of paramsOf(queue, done)) {
+        await client.query('BEGIN');
+        try {
+          await client.query(`SET LOCAL track_functions = 'pl'`);
+          // The calls this session made, not yet sent to the server's statistics (which
+          // happens at most once a second, between transactions): before and after this one.
+          const calls = async () => {
+            const { rows } = await client.query<{ calls: string }>(
+              `SELECT coalesce(sum(calls), 0) AS calls FROM pg_stat_xact_user_functions
+                WHERE funcname = 'move_to_completed_fetch'`,
+            );
+            return Number(rows[0].calls);
+          };
+          const before = await calls();
+          const { rows } = await client.query<Row>(
+            `SELECT * FROM ${COMPLETE_ONE_FUNCTION_NAME}(
+               $1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+            p,
+          );
+          const after = await calls();
+          await client.query('COMMIT');
+          wentToBullMQ.push(after > before);
+          claimed.push(rows);
+        } catch (error) {
+          await client.query('ROLLBACK');
+          throw error;
+        }
+      }
+    } finally {
+      client.release();
+    }
+    return claimed;
+  };
+
 /** Every job of `queue`, and its events but their ids and times. */
 async function stateOf(pool: Pool, queue: string) {
   const jobs = await pool.query<Row>(`SELECT * FROM job WHERE queue = $1 ORDER BY seq`, [queue]);
@@ -149,11 +204,13 @@ describe("the module's set-based completion on PostgreSQL, against BullMQ's", ()
     add: (pool: Pool) => Promise<void>,
     complete: (ids: string[]) => Completion[],
     reference = byBullMQ,
+    mine = byModule,
+    schemas = { theirs: bullmq, ours: module },
   ) {
     const outcomes = [];
     for (const [side, run] of [
-      [bullmq, reference],
-      [module, byModule],
+      [schemas.theirs, reference],
+      [schemas.ours, mine],
     ] as const) {
       await add(side.pool);
       const ids = await claim(side.pool, queue, ['a', 'b', 'c']);
@@ -202,14 +259,15 @@ describe("the module's set-based completion on PostgreSQL, against BullMQ's", ()
 
   it("is refused on another version of BullMQ's schema: dropped, and the reason given", async () => {
     const { pool, schema } = later;
+    // Both functions, the set-based one and the one for a completion alone.
     const installed = () =>
       pool
-        .query(`SELECT 1 FROM pg_proc WHERE proname = $1 AND pronamespace = $2::regnamespace`, [
-          COMPLETE_FUNCTION_NAME,
-          schema,
-        ])
-        .then(({ rowCount }) => rowCount === 1);
-    expect(await installed()).toBe(true);
+        .query(
+          `SELECT 1 FROM pg_proc WHERE proname = ANY ($1) AND pronamespace = $2::regnamespace`,
+          [[COMPLETE_FUNCTION_NAME, COMPLETE_ONE_FUNCTION_NAME], schema],
+        )
+        .then(({ rowCount }) => rowCount);
+    expect(await installed()).toBe(2);
     // As a later BullMQ's migration would leave it: one more row in its ledger.
     const { rows } = await pool.query<Row>(`SELECT * FROM migration ORDER BY version DESC LIMIT 1`);
     const next = { ...rows[0], version: Number(rows[0].version) + 1 };
@@ -227,7 +285,7 @@ describe("the module's set-based completion on PostgreSQL, against BullMQ's", ()
     } finally {
       client.release();
     }
-    expect(await installed()).toBe(false);
+    expect(await installed()).toBe(0);
   }, 30_000);
 
   it("finds the batch's jobs by their keys: the rows it reads do not grow with the queue", async () => {
@@ -266,6 +324,125 @@ describe("the module's set-based completion on PostgreSQL, against BullMQ's", ()
     expect(jobs.filter((job) => job.state === 'completed')).toHaveLength(3);
     expect(jobs.filter((job) => job.state === 'active')).toHaveLength(3);
   }, 30_000);
+
+  describe("a completion alone, against BullMQ's move_to_completed_fetch", () => {
+    // Schemas of their own: the jobs the other tests add to one side only would shift the
+    // sequence that orders jobs (seq) between the two.
+    const schemas = {
+      theirs: useMigratedPostgres('one_bullmq'),
+      ours: useMigratedPostgres('one_module'),
+    };
+    it('completes and claims as BullMQ does, without its function: values, priorities, a due delayed job, a removal', async () => {
+      const wentToBullMQ: boolean[] = [];
+      const ours = await compare(
+        'one-common',
+        (pool) =>
+          addJobs(pool, 'one-common', 6, [{ priority: 2 }, { delay: 500 }, { priority: 1 }]),
+        (ids) => [
+          { id: ids[0], token: 'a', value: { sent: true } },
+          { id: ids[1], token: 'b', value: null, removeAll: true },
+          { id: ids[2], token: 'c', value: 'x' },
+        ],
+        byBullMQFetch,
+        oneByOne(wentToBullMQ),
+        schemas,
+      );
+      expect(wentToBullMQ).toEqual([false, false, false]);
+      expect(ours.claimed.map((rows) => rows.length)).toEqual([1, 1, 1]);
+      // The job that removes itself is gone; the events interleave as BullMQ's do.
+      expect(ours.jobs).toHaveLength(8);
+      expect(ours.events.slice(-6).map(({ event }) => event)).toEqual([
+        'completed',
+        'active',
+        'completed',
+        'active',
+        'completed',
+        'active',
+      ]);
+    }, 30_000);
+
+    it('publishes drained as BullMQ does when the queue runs dry', async () => {
+      const wentToBullMQ: boolean[] = [];
+      const ours = await compare(
+        'one-dry',
+        (pool) => addJobs(pool, 'one-dry', 3),
+        (ids) => ids.map((id, i) => ({ id, token: 'abc'[i], value: i })),
+        byBullMQFetch,
+        oneByOne(wentToBullMQ),
+        schemas,
+      );
+      expect(wentToBullMQ).toEqual([false, false, false]);
+      expect(ours.claimed).toEqual([[], [], []]);
+      expect(ours.events.map(({ event }) => event)).toContain('drained');
+    }, 30_000);
+
+    /** A case outside the common one: what it adds, and what its completions carry. */
+    interface Elsewhere {
+      add?: (pool: Pool, queue: string) => Promise<unknown>;
+      /** Once the jobs are claimed, before they complete. */
+      then?: (pool: Pool, queue: string) => Promise<unknown>;
+      options?: Partial<Completion>;
+      /** Which of the three completions go to BullMQ's function (all by default). */
+      toBullMQ?: boolean[];
+    }
+    const meta = (field: string, value: string) => (pool: Pool, queue: string) =>
+      pool.query(`INSERT INTO meta (queue, field, value) VALUES ($1, $2, $3)`, [
+        queue,
+        field,
+        value,
+      ]);
+    const elsewhere: Record<string, Elsewhere> = {
+      'a deduplicated job': {
+        add: (pool, queue) => addJobs(pool, queue, 0, [{ dedup: 'once' }, {}, {}, {}]),
+        toBullMQ: [true, false, false],
+      },
+      'a retention kept by count': { options: { keepCount: 1 } },
+      'a retention kept by age': { options: { keepAge: 3600 } },
+      'a worker with a rate limit': { options: { limiter: { max: 100, duration: 1000 } } },
+      'a queue with a global concurrency': { then: meta('concurrency', '5') },
+      'a paused queue': { then: meta('paused', '1') },
+    };
+    it.each(Object.keys(elsewhere))(
+      'leaves %s to BullMQ, with the same rows',
+      async (name) => {
+        const { add, then, options, toBullMQ = [true, true, true] } = elsewhere[name];
+        const queue = `one-${name.replace(/\W+/g, '-')}`;
+        const wentToBullMQ: boolean[] = [];
+        const ours = await compare(
+          queue,
+          async (pool) => {
+            await (add ?? ((p, q) => addJobs(p, q, 4)))(pool, queue);
+          },
+          (ids) => ids.map((id, i) => ({ id, token: 'abc'[i], value: i, ...options })),
+          async (pool, q, done) => {
+            await then?.(pool, q);
+            return byBullMQFetch(pool, q, done);
+          },
+          async (pool, q, done) => {
+            await then?.(pool, q);
+            return oneByOne(wentToBullMQ)(pool, q, done);
+          },
+          schemas,
+        );
+        expect(wentToBullMQ).toEqual(toBullMQ);
+        expect(ours.jobs.filter((job) => job.state === 'completed').length).toBeGreaterThan(0);
+      },
+      30_000,
+    );
+
+    it("refuses a completion under another job's token with BullMQ's error, and changes nothing", async () => {
+      const { pool } = schemas.ours;
+      await addJobs(pool, 'one-stolen', 4);
+      const ids = await claim(pool, 'one-stolen', ['a', 'b', 'c']);
+      const wentToBullMQ: boolean[] = [];
+      const stolen = oneByOne(wentToBullMQ)(pool, 'one-stolen', [
+        { id: ids[1], token: 'not-b', value: 2 },
+      ]);
+      await expect(stolen).rejects.toMatchObject({ code: 'BM001', detail: '-6' });
+      const { jobs } = await stateOf(pool, 'one-stolen');
+      expect(jobs.map((job) => job.state)).toEqual(['active', 'active', 'active', 'waiting']);
+    }, 30_000);
+  });
 
   it("refuses a completion under another job's token as BullMQ does, and changes nothing", async () => {
     const { pool } = module;

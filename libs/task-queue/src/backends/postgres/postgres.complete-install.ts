@@ -2,6 +2,8 @@ import type { PgPoolClient } from 'bullmq';
 import {
   COMPLETE_FUNCTION,
   COMPLETE_FUNCTION_NAME,
+  COMPLETE_ONE_FUNCTION,
+  COMPLETE_ONE_FUNCTION_NAME,
   COMPLETED_SCHEMA_VERSION,
 } from './postgres.complete-sql.js';
 
@@ -31,6 +33,7 @@ export async function installCompletion(
     await client.query(`SET LOCAL search_path = ${quoted}`);
     if (version !== COMPLETED_SCHEMA_VERSION) {
       await client.query(`DROP FUNCTION IF EXISTS ${COMPLETE_FUNCTION_NAME}`);
+      await client.query(`DROP FUNCTION IF EXISTS ${COMPLETE_ONE_FUNCTION_NAME}`);
       await client.query('COMMIT');
       return (
         `PostgreSQL: BullMQ's schema '${schema}' is at version ${version}, and the module's ` +
@@ -40,6 +43,7 @@ export async function installCompletion(
       );
     }
     await client.query(COMPLETE_FUNCTION);
+    await client.query(COMPLETE_ONE_FUNCTION);
     await client.query('COMMIT');
     return undefined;
   } catch (error) {

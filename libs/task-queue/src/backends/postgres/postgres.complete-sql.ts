@@ -232,3 +232,169 @@ BEGIN
   END IF;
 END;
 $fn$`;
+
+/** The name of the function for a completion alone, in the queues' schema. */
+export const COMPLETE_ONE_FUNCTION_NAME = 'tq_complete_fetch_one';
+
+/**
+ * {@link COMPLETE_FUNCTION} for one completion: the 13 parameters of BullMQ's
+ * `move_to_completed_fetch` as they are (not arrays), and the job claimed for the slot, if any,
+ * as BullMQ's function returns it. The same common case, checked the same way; any other call
+ * goes to BullMQ's `move_to_completed_fetch` (and raises its errors). Its statements take
+ * plain values, so PostgreSQL keeps one plan for each: the set-based function, called for one
+ * job, plans two of its statements again on every call (their plan for arrays of unknown
+ * length costs more than one made for the array given), and starts a dozen larger plans.
+ */
+export const COMPLETE_ONE_FUNCTION = `
+CREATE OR REPLACE FUNCTION ${COMPLETE_ONE_FUNCTION_NAME}(
+  p_queue text, p_id text, p_token text, p_value jsonb, p_finished bigint,
+  p_remove_all boolean, p_keep_age bigint, p_keep_count integer, p_lock_ms bigint,
+  p_now bigint, p_name text, p_limiter_max integer, p_limiter_duration bigint
+) RETURNS SETOF job
+LANGUAGE plpgsql
+SET search_path FROM CURRENT
+AS $fn$
+DECLARE
+  v_common boolean;
+  v_row tid;
+  v_event bigint;
+  v_trim bigint;
+  v_max integer;
+  v_job job;
+BEGIN
+  -- The call's own shape, the queue's and the job's, as the set-based function reads them:
+  -- nothing here takes a lock.
+  v_common := p_queue IS NOT NULL AND p_id IS NOT NULL
+    AND p_limiter_max IS NULL AND p_limiter_duration IS NULL
+    AND NOT coalesce(p_keep_age >= 0 OR p_keep_count >= 0, false)
+    AND NOT EXISTS (SELECT 1 FROM meta
+                     WHERE queue = p_queue
+                       AND (field IN ('concurrency', 'max') OR (field = 'paused' AND value = '1')))
+    AND NOT EXISTS (SELECT 1 FROM job j
+                     WHERE j.queue = p_queue AND j.id = p_id
+                       AND (j.parent_id IS NOT NULL OR j.parent_queue IS NOT NULL
+                            OR j.dedup_id IS NOT NULL));
+
+  IF v_common THEN
+    -- BullMQ's lock_finalization_queues, for a job without a parent.
+    PERFORM pg_advisory_xact_lock_shared(hashtext('bullmq:finalization'), hashtext(p_queue));
+    -- The job's row, locked, and checked as BullMQ's move_to_completed checks it.
+    SELECT j.ctid,
+           j.state = 'active' AND (p_token = '0' OR j.lock_token IS NOT DISTINCT FROM p_token)
+             AND NOT EXISTS (SELECT 1 FROM job_dependency d
+                              WHERE d.parent_queue = p_queue AND d.parent_id = p_id)
+      INTO v_row, v_common
+      FROM job j
+     WHERE j.queue = p_queue AND j.id = p_id
+       FOR UPDATE;
+    v_common := coalesce(v_common, false);
+  END IF;
+
+  IF NOT v_common THEN
+    RETURN QUERY SELECT * FROM move_to_completed_fetch(
+      p_queue, p_id, p_token, p_value, p_finished, p_remove_all, p_keep_age, p_keep_count,
+      p_lock_ms, p_now, p_name, p_limiter_max, p_limiter_duration);
+    RETURN;
+  END IF;
+
+  -- The row is updated at the address its lock returned (nothing else can move a row this
+  -- transaction holds locked), and its completed event written by the same statement.
+  WITH done AS (
+    UPDATE job
+       SET state = 'completed',
+           return_value = p_value,
+           finished_at_ms = p_finished,
+           lock_token = NULL,
+           locked_until_ms = NULL,
+           attempts_made = attempts_made + 1
+     WHERE ctid = v_row AND queue = p_queue AND id = p_id
+    RETURNING id
+  )
+  INSERT INTO event (queue, event, data, created_at_ms)
+  SELECT p_queue, 'completed',
+         jsonb_build_object('jobId', done.id, 'returnvalue',
+           COALESCE(p_value, 'null'::jsonb)::text, 'prev', 'active'),
+         (extract(epoch FROM clock_timestamp()) * 1000)::bigint
+    FROM done
+  RETURNING id INTO v_event;
+  IF v_event IS NULL THEN
+    RAISE EXCEPTION 'tq_complete_fetch_one: job % not found at its locked row', p_id
+      USING ERRCODE = 'serialization_failure';
+  END IF;
+  IF v_event % 256 = 0 THEN
+    v_trim := v_event;
+  END IF;
+
+  -- BullMQ's apply_retention with remove_all, for a job without a parent: the job goes (by its
+  -- key: the update above gave the row a new address).
+  IF p_remove_all THEN
+    DELETE FROM job WHERE queue = p_queue AND id = p_id;
+  END IF;
+
+  IF NOT EXISTS (SELECT 1 FROM job WHERE queue = p_queue AND state = 'active')
+     AND (EXISTS (SELECT 1 FROM meta WHERE queue = p_queue AND field = 'paused' AND value = '1')
+          OR NOT EXISTS (SELECT 1 FROM job WHERE queue = p_queue AND state = 'waiting')) THEN
+    INSERT INTO event (queue, event, data, created_at_ms)
+    VALUES (p_queue, 'drained', '{}'::jsonb,
+            (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
+    RETURNING CASE WHEN id % 256 = 0 THEN greatest(id, v_trim) ELSE v_trim END INTO v_trim;
+  END IF;
+
+  -- move_to_active: due delayed jobs promoted first, then, unless the queue is paused or
+  -- limited now, the first waiting job by priority then seq.
+  WITH promoted AS (
+    UPDATE job SET state = 'waiting', delay_ms = 0
+     WHERE queue = p_queue AND state = 'delayed' AND process_at_ms <= p_now
+    RETURNING id
+  ), published AS (
+    INSERT INTO event (queue, event, data, created_at_ms)
+    SELECT p_queue, 'waiting', jsonb_build_object('jobId', promoted.id, 'prev', 'delayed'),
+           (extract(epoch FROM clock_timestamp()) * 1000)::bigint
+      FROM promoted
+    RETURNING id
+  )
+  SELECT greatest(v_trim, max(id) FILTER (WHERE id % 256 = 0)) INTO v_trim FROM published;
+
+  IF EXISTS (SELECT 1 FROM meta
+              WHERE queue = p_queue
+                AND (field IN ('concurrency', 'max') OR (field = 'paused' AND value = '1'))) THEN
+    -- BullMQ's own claim.
+    RETURN QUERY SELECT * FROM move_to_active(p_queue, p_token, p_lock_ms, p_now, p_name, NULL, NULL);
+  ELSE
+    -- The row claimed is updated at the address its lock returned, as above.
+    UPDATE job
+       SET state = 'active',
+           lock_token = p_token,
+           locked_until_ms = p_now + p_lock_ms,
+           processed_at_ms = p_now,
+           processed_by = p_name,
+           attempts_started = attempts_started + 1
+     WHERE ctid = (SELECT ctid FROM job
+                    WHERE queue = p_queue AND state = 'waiting'
+                    ORDER BY priority, seq
+                      FOR UPDATE SKIP LOCKED
+                    LIMIT 1)
+    RETURNING * INTO v_job;
+    IF FOUND THEN
+      INSERT INTO event (queue, event, data, created_at_ms)
+      VALUES (p_queue, 'active', jsonb_build_object('jobId', v_job.id, 'prev', 'waiting'),
+              (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
+      RETURNING greatest(v_trim, CASE WHEN id % 256 = 0 THEN id END) INTO v_trim;
+      RETURN NEXT v_job;
+    END IF;
+  END IF;
+
+  -- publish_event's wake-up and trim, once for the events above, as the set-based function.
+  IF pg_try_advisory_xact_lock(hashtext('bullmq:evnotify:' || p_queue)) THEN
+    PERFORM pg_notify('bullmq_events', p_queue);
+  END IF;
+  IF v_trim IS NOT NULL THEN
+    SELECT value::integer INTO v_max FROM meta WHERE queue = p_queue AND field = 'opts.maxLenEvents';
+    v_max := COALESCE(v_max, 10000);
+    IF v_max > 0 AND v_trim > v_max
+       AND pg_try_advisory_xact_lock(hashtext('bullmq:evtrim:' || p_queue)) THEN
+      DELETE FROM event WHERE queue = p_queue AND id <= v_trim - v_max;
+    END IF;
+  END IF;
+END;
+$fn$`;

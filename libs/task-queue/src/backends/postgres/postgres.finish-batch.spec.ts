@@ -1,4 +1,5 @@
 import { Queue, type PostgresQueueBackend } from 'bullmq';
+import { COMPLETE_ONE_FUNCTION_NAME } from './postgres.complete-sql.js';
 import { BATCHED_COMMAND } from './postgres.finish-batch.js';
 import { useMigratedPGlite } from '../../../../../test/support/pglite.js';
 
@@ -25,7 +26,8 @@ describe('Completions batched on PostgreSQL', () => {
     const query = inner.query.bind(backend);
     statements = [];
     inner.query = (text, params) => {
-      statements.push(text.includes('tq_batch_ord') ? 'batch' : 'alone');
+      const one = text.includes(COMPLETE_ONE_FUNCTION_NAME);
+      statements.push(text.includes('tq_batch_ord') ? 'batch' : one ? 'one' : 'alone');
       return query(text, params);
     };
     return { queue, backend, ids: added.map((job) => job.id!) };
@@ -86,8 +88,9 @@ describe('Completions batched on PostgreSQL', () => {
         if (result.status === 'rejected') throw result.reason;
         return result.value;
       });
-      // The first goes at once, alone; the other three, sent while it is on its way, go together.
-      expect(statements).toEqual(['alone', 'batch']);
+      // The first goes at once, alone (through the module's function for one); the other
+      // three, sent while it is on its way, go together.
+      expect(statements).toEqual(['one', 'batch']);
       expect(results.map(({ rows }) => rows.map((row) => row.id))).toEqual(
         ids.slice(4, 8).map((id) => [id]),
       );
@@ -139,7 +142,7 @@ describe('Completions batched on PostgreSQL', () => {
       expect([...next, second].map(({ rows }) => rows.map((row) => row.id))).toEqual(
         [ids[6], ids[7], ids[5]].map((id) => [id]),
       );
-      expect(statements).toEqual(['alone', 'alone', 'batch']);
+      expect(statements).toEqual(['one', 'one', 'batch']);
     } finally {
       await backend.close();
       await queue.close();
@@ -152,7 +155,7 @@ describe('Completions batched on PostgreSQL', () => {
     const { queue, backend, ids, active, results } = await completeFour('one-fails', 6, tokens);
     try {
       // The batch of the last three fails whole; each of its completions is sent again alone.
-      expect(statements).toEqual(['alone', 'batch', 'alone', 'alone', 'alone']);
+      expect(statements).toEqual(['one', 'batch', 'alone', 'alone', 'alone']);
       expect(results.map(({ status }) => status)).toEqual([
         'fulfilled',
         'fulfilled',
@@ -165,6 +168,31 @@ describe('Completions batched on PostgreSQL', () => {
       // Three completions claimed the last two jobs and found none for the third.
       const claimed = results.flatMap((r) => (r.status === 'fulfilled' ? r.value.rows : []));
       expect(claimed.map((row) => row.id)).toEqual(ids.slice(4, 6));
+    } finally {
+      await backend.close();
+      await queue.close();
+    }
+  }, 60_000);
+
+  // Last: it drops the module's function for one from the schema the tests share.
+  it("sends a completion alone as BullMQ does where the schema lacks the module's function", async () => {
+    const { queue, backend, ids } = await setUp('without-one', 4);
+    const run = (backend as unknown as { run: Run }).run.bind(backend);
+    try {
+      // A schema migrated without it (migrate: false and no release step yet).
+      await pglite.pool().query(`DROP FUNCTION ${COMPLETE_ONE_FUNCTION_NAME}`);
+      const first = await claim(backend, 'a');
+      statements = [];
+      const { rows } = await run(BATCHED_COMMAND, completion('without-one', first, 'a', 1));
+      const { rows: next } = await run(
+        BATCHED_COMMAND,
+        completion('without-one', String(rows[0].id), 'a', 2),
+      );
+      // The first tried it and went on as BullMQ sends it; the worker's next ones go so at once.
+      expect(statements).toEqual(['one', 'alone', 'alone']);
+      expect([rows[0].id, next[0].id]).toEqual(ids.slice(1, 3));
+      expect(await queue.getJobState(first)).toBe('completed');
+      expect(await queue.getJobState(ids[1])).toBe('completed');
     } finally {
       await backend.close();
       await queue.close();

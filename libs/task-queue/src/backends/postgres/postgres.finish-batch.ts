@@ -1,6 +1,6 @@
 import { ConnectionClosedError, type PostgresQueueBackend } from 'bullmq';
 import { routeCommand, type CommandRows, type SendCommand } from './postgres.command-hook.js';
-import { COMPLETE_FUNCTION_NAME } from './postgres.complete-sql.js';
+import { COMPLETE_FUNCTION_NAME, COMPLETE_ONE_FUNCTION_NAME } from './postgres.complete-sql.js';
 import { byJobId } from './postgres.lock-order.js';
 
 /** The command batched: BullMQ's completion of a job fused with the claim of the next one. */
@@ -55,6 +55,13 @@ const SET_BASED_SQL = `SELECT r.ord AS tq_batch_ord, (r.claimed).*
   FROM ${COMPLETE_FUNCTION_NAME}(${PARAM_TYPES.map((type, i) => `$${i + 1}::${type}[]`).join(', ')}) AS r
  ORDER BY r.ord`;
 
+/**
+ * A completion alone, made by the module's function for one (postgres.complete-sql.ts), which
+ * sends one outside its common case to BullMQ's function, with BullMQ's parameters as they are.
+ */
+const ONE_SQL = `SELECT * FROM ${COMPLETE_ONE_FUNCTION_NAME}(
+  $1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13)`;
+
 /** Whether batches go through the module's set-based function, where the schema has it. */
 const SET_BASED = true;
 
@@ -82,7 +89,10 @@ type Query = (text: string, params: readonly unknown[]) => Promise<CommandRows>;
  * worker is on its way waits for the end of the event loop's turn (or for an answer), and those
  * waiting then go together, as one statement calling BullMQ's own function once per job in the
  * order of their ids: one commit for all of them. A completion with none on its way goes at
- * once, alone, as before (no wait is added at concurrency 1 or on an idle worker).
+ * once, alone (no wait is added at concurrency 1 or on an idle worker), through the module's
+ * function for one where the schema has it: BullMQ's parameters as they are, and BullMQ's own
+ * function for any call outside its common case; should the statement fail, the completion is
+ * sent again as BullMQ sends it, for BullMQ's own outcome.
  *
  * A batch is one transaction: when it fails for one job (a job that lost its lock, a
  * deadlock), nothing of it happened, and each of its completions is sent again alone, so each
@@ -99,14 +109,19 @@ export function batchCompletions(backend: PostgresQueueBackend): void {
   let sending = 0;
   let batching = true;
   let setBased = SET_BASED;
+  let oneBased = SET_BASED;
 
   const flush = async (send: SendCommand) => {
     sending++;
     try {
       while (waiting.length > 0) {
         const batch = waiting.splice(0, batching ? MOST_PER_BATCH : 1);
-        if (batch.length === 1) await sendAlone(batch[0], send);
-        else {
+        if (batch.length === 1 && !oneBased) await sendAlone(batch[0], send);
+        else if (batch.length === 1) {
+          const failed = await sendOne(batch[0], query, send);
+          // A schema without the module's functions (migrate: false), or with another BullMQ's.
+          if (failed !== undefined && NOT_FITTING.has(failed)) oneBased = false;
+        } else {
           const sql = setBased ? SET_BASED_SQL : BATCH_SQL;
           const failed = await sendBatch(batch, sql, query, send);
           // A schema migrated without the module's function (migrate: false): BullMQ's own.
@@ -132,8 +147,7 @@ export function batchCompletions(backend: PostgresQueueBackend): void {
     // With none on its way, a completion goes at once: nothing waits at concurrency 1. With one
     // on its way, the next statement starts once the jobs that finish in this turn of the event
     // loop have joined it: the slots a batch's answer frees finish together, and the first
-    // of them sent alone would go through BullMQ's function, which costs the server several
-    // times what it costs per job in a batch.
+    // of them sent alone would cost the server several times what it costs per job in a batch.
     if (sending === 0) void flush(send);
     else if (sending < MOST_IN_FLIGHT && !deferred) {
       deferred = true;
@@ -154,6 +168,32 @@ async function sendAlone(pending: Pending, send: SendCommand): Promise<void> {
   } catch (error) {
     pending.reject(error);
   }
+}
+
+/**
+ * Sends one completion through the module's function for one, or as BullMQ sends it when that
+ * failed (so that it gets BullMQ's own outcome); the SQLSTATE it failed with, if any.
+ */
+async function sendOne(
+  pending: Pending,
+  query: Query,
+  send: SendCommand,
+): Promise<string | undefined> {
+  let answer: CommandRows;
+  try {
+    answer = await query(ONE_SQL, pending.params);
+  } catch (error) {
+    if (error instanceof ConnectionClosedError) {
+      pending.reject(error);
+      return undefined;
+    }
+    // Rolled back whole: BullMQ's function, for its outcome.
+    await sendAlone(pending, send);
+    const { code } = error as { code?: unknown };
+    return typeof code === 'string' ? code : undefined;
+  }
+  pending.resolve({ rows: answer.rows });
+  return undefined;
 }
 
 /**
