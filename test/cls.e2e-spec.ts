@@ -234,6 +234,15 @@ describeOn(['redis'], 'nestjs-cls around a run', () => {
     });
   });
 
+  describe('an application without ClsModule', () => {
+    it('does not import nestjs-cls, whose AsyncLocalStorage every promise would pay for', async () => {
+      const child = startScript('dist/test/fixtures/worker.main.js', [], backend.env);
+      const [, loaded] = await child.waitForOutput(/nestjs-cls loaded: (\w+)/, 60_000);
+      await child.waitForOutput(/worker ready/, 60_000);
+      expect(loaded).toBe('false');
+    });
+  });
+
   describe('cls.resolveProxyProviders and an @InjectableProxy() provider', () => {
     const proxyOf = async (on: ClsApp) => {
       const { value } = await on.call<{ id: string }>({
