@@ -234,6 +234,20 @@ describeOn(['redis'], 'nestjs-cls around a run', () => {
     });
   });
 
+  describe('an application without ClsModule', () => {
+    it('does not import nestjs-cls, whose AsyncLocalStorage every promise would pay for', async () => {
+      // Under a prefix of its own: its worker must not take the jobs of this file's app.
+      const child = startScript('dist/test/fixtures/worker.main.js', [], {
+        ...backend.env,
+        TASK_QUEUE_PREFIX: `${backend.prefix}:no-cls`,
+      });
+      const [, loaded] = await child.waitForOutput(/nestjs-cls loaded: (\w+)/, 60_000);
+      await child.waitForOutput(/worker ready/, 60_000);
+      await child.stop();
+      expect(loaded).toBe('false');
+    });
+  });
+
   describe('cls.resolveProxyProviders and an @InjectableProxy() provider', () => {
     const proxyOf = async (on: ClsApp) => {
       const { value } = await on.call<{ id: string }>({

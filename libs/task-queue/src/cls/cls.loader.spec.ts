@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ModuleRef } from '@nestjs/core';
-import { loadCls } from './cls.loader.js';
+import { importsClsModule, loadCls } from './cls.loader.js';
 
 /** The token nestjs-cls's `ClsService` class is, in a fake package. */
 class ClsService {}
@@ -49,5 +49,18 @@ describe('loadCls', () => {
     await expect(loadCls(moduleRefWith(), failing('ERR_SYNTAX'))).rejects.toThrow(
       'failed (ERR_SYNTAX)',
     );
+  });
+});
+
+describe('importsClsModule', () => {
+  class AppModule {}
+  class ClsModule {}
+  it("finds nestjs-cls's ClsModule among the application's modules, by its class", () => {
+    expect(importsClsModule([{ metatype: AppModule }, { metatype: ClsModule }])).toBe(true);
+  });
+
+  it('finds none in an application without it (or with modules that have no class)', () => {
+    expect(importsClsModule([{ metatype: AppModule }, { metatype: undefined }])).toBe(false);
+    expect(importsClsModule([])).toBe(false);
   });
 });

@@ -44,6 +44,24 @@ export function whyUnloadable(error: unknown): string | undefined {
   return undefined;
 }
 
+/** @internal Why nestjs-cls is not used, when the application does not import `ClsModule`. */
+export const NO_CLS_MODULE = 'the application does not import ClsModule';
+
+/**
+ * @internal Whether one of the application's modules is nestjs-cls's `ClsModule` (`forRoot`,
+ * `forFeature` and the bare class alike), told by the class's name so that the package need not
+ * be imported to ask: importing it starts an AsyncLocalStorage for the whole process, whose
+ * hooks every promise of the process then pays for (docs/benchmarks.md). A module of the
+ * application's own named `ClsModule` counts too (nestjs-cls is then imported and looked up
+ * as before); a `ClsModule` whose name a minifier changed does not.
+ */
+export const importsClsModule = (modules: Iterable<{ metatype: unknown }>): boolean => {
+  for (const { metatype } of modules) {
+    if ((metatype as { name?: unknown } | undefined)?.name === 'ClsModule') return true;
+  }
+  return false;
+};
+
 /**
  * @internal nestjs-cls, when the application has it installed and its `ClsService` in the
  * container (it imports `ClsModule`); otherwise a sentence saying what is missing. nestjs-cls
@@ -62,7 +80,7 @@ export async function loadCls(
     throw error;
   }
   const service = lookUp<ClsServiceLike>(moduleRef, api.ClsService);
-  return service ? { api, service } : 'the application does not import ClsModule';
+  return service ? { api, service } : NO_CLS_MODULE;
 }
 
 /** A provider of the application by `token`, in any module; `undefined` when it has none. */

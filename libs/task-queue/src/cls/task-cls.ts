@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import { ModuleRef, ModulesContainer } from '@nestjs/core';
 import { InvalidPayloadError, TaskQueueConfigError } from '../errors/index.js';
 import type { TaskTransaction } from '../interfaces/task-transaction.interface.js';
 import {
@@ -13,7 +13,7 @@ import { TASK_QUEUE_CONFIG } from '../task-queue.constants.js';
 import { RunContexts } from '../worker/run-contexts.js';
 import type { RunnableJob, RunProcessor } from '../worker/runnable-job.js';
 import { clsMessages } from './cls.messages.js';
-import { loadCls, type LoadedCls } from './cls.loader.js';
+import { importsClsModule, loadCls, NO_CLS_MODULE, type LoadedCls } from './cls.loader.js';
 import { loadTransactionJoin, type TransactionJoin } from './cls.transaction-join.js';
 
 /**
@@ -30,14 +30,21 @@ export class TaskCls implements JobContextSource, RunContexts, OnModuleInit {
 
   constructor(
     private readonly moduleRef: ModuleRef,
+    private readonly modules: ModulesContainer,
     @Inject(TASK_QUEUE_CONFIG) private readonly config: TaskQueueConfig,
   ) {
     this.propagate = config.cls.propagate;
   }
 
   async onModuleInit(): Promise<void> {
-    const found = await loadCls(this.moduleRef);
     const { transactions } = this.config.cls;
+    // Not imported for an application that neither imports ClsModule nor asks for it: its
+    // AsyncLocalStorage would cost every promise of the process (see importsClsModule).
+    const wanted = this.propagate.length > 0 || transactions !== false;
+    const found =
+      wanted || importsClsModule(this.modules.values())
+        ? await loadCls(this.moduleRef)
+        : NO_CLS_MODULE;
     if (typeof found !== 'string') {
       this.loaded = found;
       if (transactions) this.join = await loadTransactionJoin(this.moduleRef, transactions);
