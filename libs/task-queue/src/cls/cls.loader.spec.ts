@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ModuleRef } from '@nestjs/core';
-import { importsClsModule, loadCls } from './cls.loader.js';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { clsLoadedAlready, importsClsModule, loadCls } from './cls.loader.js';
 
 /** The token nestjs-cls's `ClsService` class is, in a fake package. */
 class ClsService {}
@@ -62,5 +64,34 @@ describe('importsClsModule', () => {
   it('finds none in an application without it (or with modules that have no class)', () => {
     expect(importsClsModule([{ metatype: AppModule }, { metatype: undefined }])).toBe(false);
     expect(importsClsModule([])).toBe(false);
+  });
+});
+
+describe('clsLoadedAlready', () => {
+  it('is whether the module cache holds nestjs-cls as this package resolves it', () => {
+    const { resolve } = createRequire(import.meta.url);
+    const cache: NodeJS.Require['cache'] = {};
+    expect(clsLoadedAlready({ resolve, cache })).toBe(false);
+    cache[resolve('nestjs-cls')] = {} as NodeJS.Module;
+    expect(clsLoadedAlready({ resolve, cache })).toBe(true);
+  });
+
+  it("is true under Node once an ES module imported nestjs-cls (it is CommonJS: Node's cache)", () => {
+    // Jest has a module registry of its own: the premise is checked in a process of Node's.
+    const script = `
+      import { createRequire } from 'node:module';
+      const require = createRequire(${JSON.stringify(import.meta.url)});
+      const path = require.resolve('nestjs-cls');
+      const before = path in require.cache;
+      await import('nestjs-cls');
+      console.log(JSON.stringify([before, path in require.cache]));`;
+    const { stdout, stderr } = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    });
+    expect({ stdout: stdout.trim(), stderr }).toEqual({ stdout: '[false,true]', stderr: '' });
+  });
+
+  it('is false where nestjs-cls is not installed', () => {
+    expect(clsLoadedAlready(createRequire('file:///nowhere/at/all/index.js'))).toBe(false);
   });
 });

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type { ModuleRef } from '@nestjs/core';
 
 /** @internal The parts of nestjs-cls's `ClsService` the module uses. */
@@ -53,7 +54,8 @@ export const NO_CLS_MODULE = 'the application does not import ClsModule';
  * be imported to ask: importing it starts an AsyncLocalStorage for the whole process, whose
  * hooks every promise of the process then pays for (docs/benchmarks.md). A module of the
  * application's own named `ClsModule` counts too (nestjs-cls is then imported and looked up
- * as before); a `ClsModule` whose name a minifier changed does not.
+ * as before). A `ClsModule` whose name a minifier changed is not found by this; the module
+ * asks {@link clsLoadedAlready} as well.
  */
 export const importsClsModule = (modules: Iterable<{ metatype: unknown }>): boolean => {
   for (const { metatype } of modules) {
@@ -61,6 +63,25 @@ export const importsClsModule = (modules: Iterable<{ metatype: unknown }>): bool
   }
   return false;
 };
+
+/**
+ * @internal Whether nestjs-cls, as this package resolves it, is loaded in this process already
+ * (nestjs-cls is CommonJS: `import` and `require` alike put it in Node's module cache). An
+ * application that imports `ClsModule` has loaded it, whatever its modules are named, and its
+ * cost is paid then. A copy of nestjs-cls other than the one this package resolves (a bundle
+ * that inlines it, a second install) is not seen here; nor would that copy's `ClsService` be
+ * found by {@link loadCls}, which looks up this package's.
+ */
+export function clsLoadedAlready(
+  require: Pick<NodeJS.Require, 'resolve' | 'cache'> = createRequire(import.meta.url),
+): boolean {
+  try {
+    return require.resolve('nestjs-cls') in require.cache;
+  } catch {
+    // Not installed: not loaded.
+    return false;
+  }
+}
 
 /**
  * @internal nestjs-cls, when the application has it installed and its `ClsService` in the

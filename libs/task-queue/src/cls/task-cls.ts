@@ -13,7 +13,13 @@ import { TASK_QUEUE_CONFIG } from '../task-queue.constants.js';
 import { RunContexts } from '../worker/run-contexts.js';
 import type { RunnableJob, RunProcessor } from '../worker/runnable-job.js';
 import { clsMessages } from './cls.messages.js';
-import { importsClsModule, loadCls, NO_CLS_MODULE, type LoadedCls } from './cls.loader.js';
+import {
+  clsLoadedAlready,
+  importsClsModule,
+  loadCls,
+  NO_CLS_MODULE,
+  type LoadedCls,
+} from './cls.loader.js';
 import { loadTransactionJoin, type TransactionJoin } from './cls.transaction-join.js';
 
 /**
@@ -39,10 +45,11 @@ export class TaskCls implements JobContextSource, RunContexts, OnModuleInit {
   async onModuleInit(): Promise<void> {
     const { transactions } = this.config.cls;
     // Not imported for an application that neither imports ClsModule nor asks for it: its
-    // AsyncLocalStorage would cost every promise of the process (see importsClsModule).
+    // AsyncLocalStorage would cost every promise of the process (see importsClsModule); one
+    // that imports it has loaded the package (clsLoadedAlready), whatever its modules' names.
     const wanted = this.propagate.length > 0 || transactions !== false;
     const found =
-      wanted || importsClsModule(this.modules.values())
+      wanted || importsClsModule(this.modules.values()) || clsLoadedAlready()
         ? await loadCls(this.moduleRef)
         : NO_CLS_MODULE;
     if (typeof found !== 'string') {
