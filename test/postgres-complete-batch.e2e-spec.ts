@@ -180,6 +180,45 @@ const oneByOne =
     return claimed;
   };
 
+/** The module's function for one completion, called for each completion in turn on `pool` as it is. */
+async function oneAfterAnother(pool: Pool, queue: string, done: Completion[]): Promise<Row[][]> {
+  const claimed: Row[][] = [];
+  for (const p of paramsOf(queue, done)) {
+    const { rows } = await pool.query<Row>(
+      `SELECT * FROM ${COMPLETE_ONE_FUNCTION_NAME}(
+         $1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      p,
+    );
+    claimed.push(rows);
+  }
+  return claimed;
+}
+
+/**
+ * The job table's rows `run` reads in one transaction of `session` (the counts not yet flushed
+ * to the statistics, which happens only between transactions, before and after it).
+ */
+async function rowsRead(
+  session: Pool,
+  schema: string,
+  run: (session: Pool) => Promise<unknown>,
+): Promise<number> {
+  const read = async () => {
+    const { rows } = await session.query<{ read: string }>(
+      `SELECT seq_tup_read + coalesce(idx_tup_fetch, 0) AS read
+         FROM pg_stat_xact_user_tables WHERE schemaname = $1 AND relname = 'job'`,
+      [schema],
+    );
+    return Number(rows[0]?.read ?? 0);
+  };
+  await session.query('BEGIN');
+  const before = await read();
+  await run(session);
+  const after = await read();
+  await session.query('COMMIT');
+  return after - before;
+}
+
 /** Every job of `queue`, and its events but their ids and times. */
 async function stateOf(pool: Pool, queue: string) {
   const jobs = await pool.query<Row>(`SELECT * FROM job WHERE queue = $1 ORDER BY seq`, [queue]);
@@ -194,6 +233,11 @@ describe("the module's set-based completion on PostgreSQL, against BullMQ's", ()
   const bullmq = useMigratedPostgres('complete_bullmq');
   const module = useMigratedPostgres('complete_module');
   const later = useMigratedPostgres('complete_later');
+  // A schema each: the first calls of each must see a short table.
+  const grown = {
+    batch: useMigratedPostgres('complete_grown_batch'),
+    one: useMigratedPostgres('complete_grown_one'),
+  };
 
   /**
    * Runs the same scenario in both schemas: jobs added, three claimed by tokens a, b and c,
@@ -300,23 +344,11 @@ describe("the module's set-based completion on PostgreSQL, against BullMQ's", ()
     const ids = await claim(pool, 'long', ['a', 'b', 'c']);
     const client = await pool.connect();
     try {
-      // The job table's rows read by this session so far (the counts not yet flushed to the
-      // statistics, which happens only between transactions): before and after the batch.
-      const read = async () => {
-        const { rows } = await client.query<{ read: string }>(
-          `SELECT seq_tup_read + coalesce(idx_tup_fetch, 0) AS read
-             FROM pg_stat_xact_user_tables WHERE schemaname = $1 AND relname = 'job'`,
-          [schema],
-        );
-        return Number(rows[0]?.read ?? 0);
-      };
-      await client.query('BEGIN');
-      const before = await read();
       const done = ids.map((id, i) => ({ id, token: 'abc'[i], value: i }));
-      await byModule(client as unknown as Pool, 'long', done);
-      const after = await read();
-      await client.query('COMMIT');
-      expect(after - before).toBeLessThan(100);
+      const read = await rowsRead(client as unknown as Pool, schema, (session) =>
+        byModule(session, 'long', done),
+      );
+      expect(read).toBeLessThan(100);
     } finally {
       client.release();
     }
@@ -324,6 +356,51 @@ describe("the module's set-based completion on PostgreSQL, against BullMQ's", ()
     expect(jobs.filter((job) => job.state === 'completed')).toHaveLength(3);
     expect(jobs.filter((job) => job.state === 'active')).toHaveLength(3);
   }, 30_000);
+
+  it.each([
+    ['in a batch', byModule, 'batch'],
+    ['one by one', oneAfterAnother, 'one'],
+  ] as const)(
+    'still finds the jobs by their keys %s once the queue has grown past the size its first calls saw',
+    async (_how, complete, queue) => {
+      const { pool, schema } = grown[queue];
+      // One session, as a worker's connection: its first calls run on a short queue, so the
+      // plans its function caches are made for a table of a few rows (autovacuum off: no
+      // analyze comes to replace them).
+      await pool.query(
+        `SELECT add_job($1, NULL, 'job-' || i, '{}'::jsonb, '{}'::jsonb, 0, 0, 1000, 1, NULL,
+                      NULL, NULL, NULL, NULL, false)
+         FROM generate_series(1, 40) AS i`,
+        [queue],
+      );
+      const client = await pool.connect();
+      try {
+        const session = client as unknown as Pool;
+        let ids = await claim(session, queue, ['a', 'b', 'c']);
+        for (let round = 0; round < 10; round++) {
+          const claimed = await complete(
+            session,
+            queue,
+            ids.map((id, i) => ({ id, token: 'abc'[i], value: round })),
+          );
+          ids = claimed.map((rows) => String(rows[0].id));
+        }
+        // Then the queue grows long.
+        await pool.query(
+          `SELECT add_job($1, NULL, 'more-' || i, '{}'::jsonb, '{}'::jsonb, 0, 0, 1000, 1, NULL,
+                        NULL, NULL, NULL, NULL, false)
+           FROM generate_series(1, 2000) AS i`,
+          [queue],
+        );
+        const done = ids.map((id, i) => ({ id, token: 'abc'[i], value: 'last' }));
+        const read = await rowsRead(session, schema, () => complete(session, queue, done));
+        expect(read).toBeLessThan(100);
+      } finally {
+        client.release();
+      }
+    },
+    30_000,
+  );
 
   describe("a completion alone, against BullMQ's move_to_completed_fetch", () => {
     // Schemas of their own: the jobs the other tests add to one side only would shift the

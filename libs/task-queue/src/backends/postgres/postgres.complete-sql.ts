@@ -29,6 +29,11 @@ CREATE OR REPLACE FUNCTION ${COMPLETE_FUNCTION_NAME}(
 ) RETURNS TABLE (ord bigint, claimed job)
 LANGUAGE plpgsql
 SET search_path FROM CURRENT
+-- Every statement here finds its rows by key or by address. A session keeps the plans it made
+-- for them, and, without statistics, a plan made while the table held a few rows reads the
+-- whole table (an address looked up costs more than a page read): the worker would read the
+-- queue in every batch once it had grown. No sequential scan unless there is no other way.
+SET enable_seqscan = off
 AS $fn$
 DECLARE
   v_queue text := p_queue[1];
