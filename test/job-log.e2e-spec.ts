@@ -70,7 +70,10 @@ describe('the finished-job log line', () => {
         ),
       ),
     ]);
-    expect(linesOf(bad.id)).toEqual([
+    // By attempt: each line is written once the backend has recorded its run's end, and the
+    // retry can be taken by another slot and end before the first run's answer is read.
+    const attemptOf = (line: string) => Number(/ attempt=(\d+) /.exec(line)?.[1]);
+    expect(linesOf(bad.id).sort((a, b) => attemptOf(a) - attemptOf(b))).toEqual([
       expect.stringMatching(/^warn .* attempt=1 duration_ms=\d+ outcome=retrying error="no luck"$/),
       expect.stringMatching(/^error .* attempt=2 duration_ms=\d+ outcome=failed error="no luck"$/),
     ]);
