@@ -9,6 +9,64 @@ export const COMPLETED_SCHEMA_VERSION = 11;
 export const COMPLETE_FUNCTION_NAME = 'tq_complete_fetch';
 
 /**
+ * What BullMQ's `move_to_completed` writes when a completion leaves queue `queue` (a PL/pgSQL
+ * expression) with no job active and none waiting (or paused): its `drained` event, whose id
+ * goes to `v_trim` when it is one that asks for the events' trim.
+ */
+const drainedEvent = (queue: string) =>
+  `  IF NOT EXISTS (SELECT 1 FROM job WHERE queue = ${queue} AND state = 'active')
+     AND (EXISTS (SELECT 1 FROM meta WHERE queue = ${queue} AND field = 'paused' AND value = '1')
+          OR NOT EXISTS (SELECT 1 FROM job WHERE queue = ${queue} AND state = 'waiting')) THEN
+    INSERT INTO event (queue, event, data, created_at_ms)
+    VALUES (${queue}, 'drained', '{}'::jsonb,
+            (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
+    RETURNING CASE WHEN id % 256 = 0 THEN greatest(id, v_trim) ELSE v_trim END INTO v_trim;
+  END IF;`;
+
+/**
+ * The first step of BullMQ's `move_to_active`: the delayed jobs of `queue` due by `now`
+ * promoted to waiting, each with its `waiting` event (the last that asks for a trim in
+ * `v_trim`).
+ */
+const promoteDue = (queue: string, now: string) =>
+  `  WITH promoted AS (
+    UPDATE job SET state = 'waiting', delay_ms = 0
+     WHERE queue = ${queue} AND state = 'delayed' AND process_at_ms <= ${now}
+    RETURNING id
+  ), published AS (
+    INSERT INTO event (queue, event, data, created_at_ms)
+    SELECT ${queue}, 'waiting', jsonb_build_object('jobId', promoted.id, 'prev', 'delayed'),
+           (extract(epoch FROM clock_timestamp()) * 1000)::bigint
+      FROM promoted
+    RETURNING id
+  )
+  SELECT greatest(v_trim, max(id) FILTER (WHERE id % 256 = 0)) INTO v_trim FROM published;`;
+
+/** Whether `queue` is paused or has a global concurrency or rate limit: a claim is BullMQ's. */
+const limitedNow = (queue: string) =>
+  `EXISTS (SELECT 1 FROM meta
+              WHERE queue = ${queue}
+                AND (field IN ('concurrency', 'max') OR (field = 'paused' AND value = '1')))`;
+
+/**
+ * BullMQ's `publish_event` wake-up and trim, once for all the events a call wrote: one
+ * notification per queue (its consumers read every event past their cursor), and the trim the
+ * last event that is due one asks for (`v_trim`, which covers those of the earlier ones).
+ */
+const publishEvents = (queue: string) =>
+  `  IF pg_try_advisory_xact_lock(hashtext('bullmq:evnotify:' || ${queue})) THEN
+    PERFORM pg_notify('bullmq_events', ${queue});
+  END IF;
+  IF v_trim IS NOT NULL THEN
+    SELECT value::integer INTO v_max FROM meta WHERE queue = ${queue} AND field = 'opts.maxLenEvents';
+    v_max := COALESCE(v_max, 10000);
+    IF v_max > 0 AND v_trim > v_max
+       AND pg_try_advisory_xact_lock(hashtext('bullmq:evtrim:' || ${queue})) THEN
+      DELETE FROM event WHERE queue = ${queue} AND id <= v_trim - v_max;
+    END IF;
+  END IF;`;
+
+/**
  * Completes a worker's batch of jobs and claims the next ones for the same slots: what calling
  * BullMQ's `move_to_completed` for each job (in the order given), then its `move_to_active` for
  * each slot, does, in a few set-based statements instead of ~30 per job. Its 13 parameters are
@@ -143,35 +201,14 @@ BEGIN
     DELETE FROM job WHERE ctid = ANY (v_gone);
   END IF;
 
-  IF NOT EXISTS (SELECT 1 FROM job WHERE queue = v_queue AND state = 'active')
-     AND (EXISTS (SELECT 1 FROM meta WHERE queue = v_queue AND field = 'paused' AND value = '1')
-          OR NOT EXISTS (SELECT 1 FROM job WHERE queue = v_queue AND state = 'waiting')) THEN
-    INSERT INTO event (queue, event, data, created_at_ms)
-    VALUES (v_queue, 'drained', '{}'::jsonb,
-            (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
-    RETURNING CASE WHEN id % 256 = 0 THEN greatest(id, v_trim) ELSE v_trim END INTO v_trim;
-  END IF;
+${drainedEvent('v_queue')}
 
   -- move_to_active for each slot: due delayed jobs promoted first (by the latest clock of the
   -- batch: the last call's promotion covers the earlier ones'), then, unless the queue is
   -- paused or limited now, the waiting jobs by priority then seq, the i-th to the i-th slot.
-  WITH promoted AS (
-    UPDATE job SET state = 'waiting', delay_ms = 0
-     WHERE queue = v_queue AND state = 'delayed'
-       AND process_at_ms <= (SELECT max(nw) FROM unnest(p_now) AS nw)
-    RETURNING id
-  ), published AS (
-    INSERT INTO event (queue, event, data, created_at_ms)
-    SELECT v_queue, 'waiting', jsonb_build_object('jobId', promoted.id, 'prev', 'delayed'),
-           (extract(epoch FROM clock_timestamp()) * 1000)::bigint
-      FROM promoted
-    RETURNING id
-  )
-  SELECT greatest(v_trim, max(id) FILTER (WHERE id % 256 = 0)) INTO v_trim FROM published;
+${promoteDue('v_queue', '(SELECT max(nw) FROM unnest(p_now) AS nw)')}
 
-  IF EXISTS (SELECT 1 FROM meta
-              WHERE queue = v_queue
-                AND (field IN ('concurrency', 'max') OR (field = 'paused' AND value = '1'))) THEN
+  IF ${limitedNow('v_queue')} THEN
     -- BullMQ's own claim, slot by slot.
     RETURN QUERY
       SELECT b.n, j
@@ -221,20 +258,8 @@ BEGIN
     RETURN QUERY SELECT v_slots[i], v_jobs[i] FROM generate_subscripts(v_slots, 1) AS i ORDER BY i;
   END IF;
 
-  -- publish_event's wake-up and trim, once for the events above: one notification per queue
-  -- (its consumers read every event past their cursor), and the trim the last event that is
-  -- due one asks for (which covers those of the earlier ones).
-  IF pg_try_advisory_xact_lock(hashtext('bullmq:evnotify:' || v_queue)) THEN
-    PERFORM pg_notify('bullmq_events', v_queue);
-  END IF;
-  IF v_trim IS NOT NULL THEN
-    SELECT value::integer INTO v_max FROM meta WHERE queue = v_queue AND field = 'opts.maxLenEvents';
-    v_max := COALESCE(v_max, 10000);
-    IF v_max > 0 AND v_trim > v_max
-       AND pg_try_advisory_xact_lock(hashtext('bullmq:evtrim:' || v_queue)) THEN
-      DELETE FROM event WHERE queue = v_queue AND id <= v_trim - v_max;
-    END IF;
-  END IF;
+  -- publish_event's wake-up and trim, once for the events above.
+${publishEvents('v_queue')}
 END;
 $fn$`;
 
@@ -336,33 +361,13 @@ BEGIN
     DELETE FROM job WHERE queue = p_queue AND id = p_id;
   END IF;
 
-  IF NOT EXISTS (SELECT 1 FROM job WHERE queue = p_queue AND state = 'active')
-     AND (EXISTS (SELECT 1 FROM meta WHERE queue = p_queue AND field = 'paused' AND value = '1')
-          OR NOT EXISTS (SELECT 1 FROM job WHERE queue = p_queue AND state = 'waiting')) THEN
-    INSERT INTO event (queue, event, data, created_at_ms)
-    VALUES (p_queue, 'drained', '{}'::jsonb,
-            (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
-    RETURNING CASE WHEN id % 256 = 0 THEN greatest(id, v_trim) ELSE v_trim END INTO v_trim;
-  END IF;
+${drainedEvent('p_queue')}
 
   -- move_to_active: due delayed jobs promoted first, then, unless the queue is paused or
   -- limited now, the first waiting job by priority then seq.
-  WITH promoted AS (
-    UPDATE job SET state = 'waiting', delay_ms = 0
-     WHERE queue = p_queue AND state = 'delayed' AND process_at_ms <= p_now
-    RETURNING id
-  ), published AS (
-    INSERT INTO event (queue, event, data, created_at_ms)
-    SELECT p_queue, 'waiting', jsonb_build_object('jobId', promoted.id, 'prev', 'delayed'),
-           (extract(epoch FROM clock_timestamp()) * 1000)::bigint
-      FROM promoted
-    RETURNING id
-  )
-  SELECT greatest(v_trim, max(id) FILTER (WHERE id % 256 = 0)) INTO v_trim FROM published;
+${promoteDue('p_queue', 'p_now')}
 
-  IF EXISTS (SELECT 1 FROM meta
-              WHERE queue = p_queue
-                AND (field IN ('concurrency', 'max') OR (field = 'paused' AND value = '1'))) THEN
+  IF ${limitedNow('p_queue')} THEN
     -- BullMQ's own claim.
     RETURN QUERY SELECT * FROM move_to_active(p_queue, p_token, p_lock_ms, p_now, p_name, NULL, NULL);
   ELSE
@@ -389,17 +394,7 @@ BEGIN
     END IF;
   END IF;
 
-  -- publish_event's wake-up and trim, once for the events above, as the set-based function.
-  IF pg_try_advisory_xact_lock(hashtext('bullmq:evnotify:' || p_queue)) THEN
-    PERFORM pg_notify('bullmq_events', p_queue);
-  END IF;
-  IF v_trim IS NOT NULL THEN
-    SELECT value::integer INTO v_max FROM meta WHERE queue = p_queue AND field = 'opts.maxLenEvents';
-    v_max := COALESCE(v_max, 10000);
-    IF v_max > 0 AND v_trim > v_max
-       AND pg_try_advisory_xact_lock(hashtext('bullmq:evtrim:' || p_queue)) THEN
-      DELETE FROM event WHERE queue = p_queue AND id <= v_trim - v_max;
-    END IF;
-  END IF;
+  -- publish_event's wake-up and trim, once for the events above.
+${publishEvents('p_queue')}
 END;
 $fn$`;
