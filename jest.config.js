@@ -87,6 +87,7 @@ const BACKENDS = {
   'run-worker': ALL_BACKENDS,
   dashboard: ALL_BACKENDS,
   'flow-control': ALL_BACKENDS,
+  prefetch: ALL_BACKENDS,
   steps: ALL_BACKENDS,
   'steps-waiters': ALL_BACKENDS,
   'flow-control-processes': ['redis', 'postgres'],

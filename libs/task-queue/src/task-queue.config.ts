@@ -47,6 +47,8 @@ export interface TaskQueueConfig {
   queues: ReadonlyMap<string, number>;
   /** Queue name → its rate limit and global concurrency, for the queues that set either. */
   limits: ReadonlyMap<string, QueueLimits>;
+  /** Queue name → jobs its workers claim ahead of their free slots, for the queues that do. */
+  prefetch: ReadonlyMap<string, number>;
   defaultQueue: string;
   /** Queues this process runs workers for (empty when `worker: false`). */
   workerQueues: readonly string[];
@@ -107,6 +109,7 @@ export function resolveConfig(
 
   const queues = new Map<string, number>();
   const limits = new Map<string, QueueLimits>();
+  const prefetch = new Map<string, number>();
   const declared = options.queues ?? [DEFAULT_QUEUE];
   const entries: [string, QueueSettings][] = Array.isArray(declared)
     ? declared.map((name) => [name, {}])
@@ -126,6 +129,7 @@ export function resolveConfig(
     }
     const problem = queueSettingsProblem(name, settings);
     if (problem) fail(problem.option, problem.value, problem.expected);
+    if (settings.prefetch) prefetch.set(name, settings.prefetch);
     // PGlite lives in this one process, so a limit across processes is this worker's own: it
     // caps the worker's concurrency, which costs no query per claim.
     if (backend.kind === 'pglite' && globalConcurrency !== undefined) {
@@ -174,6 +178,7 @@ export function resolveConfig(
     outbox,
     queues,
     limits,
+    prefetch,
     defaultQueue,
     workerQueues,
     defaultTimeout: options.defaultTimeout ?? DEFAULT_TIMEOUT,

@@ -66,6 +66,11 @@ class BullRunJob implements RunnableJob {
     return (this.native.opts as TaskJobOptions).taskContext;
   }
 
+  /** The run's duration counts from here; the backend keeps the time the job was claimed. */
+  started(): void {
+    this.native.processedOn = Date.now();
+  }
+
   updateProgress(value: number | object): Promise<void> {
     return this.native.updateProgress(value);
   }

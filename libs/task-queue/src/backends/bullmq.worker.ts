@@ -29,11 +29,14 @@ export class BullRunControl extends RunControl {
   }
 
   consumer(name: string, processor: RunProcessor, settings: ConsumerSettings): QueueConsumer {
-    const { concurrency, rateLimit, maxStalledCount, retryDelayMs, logger, listener } = settings;
+    const { concurrency, prefetch, rateLimit, maxStalledCount, retryDelayMs, logger, listener } =
+      settings;
     const queue = this.backend.queue(name, 'worker');
     const overlap = new ScheduleOverlap(name, otherTickActiveOn(queue), logger);
     const workerSettings: WorkerSettings = {
-      concurrency,
+      // BullMQ's worker holds its jobs claimed ahead as active ones (their locks kept alive);
+      // the processor starts `concurrency` of them at once.
+      concurrency: prefetch > 0 ? (concurrency ?? 1) + prefetch : concurrency,
       limiter: rateLimit && limiterOf(rateLimit),
       autorun: false,
       maxStalledCount,

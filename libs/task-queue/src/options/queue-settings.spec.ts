@@ -13,6 +13,18 @@ describe('queueSettingsProblem', () => {
       queueSettingsProblem('emails', { rateLimit: { max: 100, per: 60 }, globalConcurrency: 2 }),
     ).toBeUndefined();
     expect(queueSettingsProblem('emails', { rateLimit: { max: 1, per: 0.5 } })).toBeUndefined();
+    expect(queueSettingsProblem('emails', { concurrency: 5, prefetch: 50 })).toBeUndefined();
+    expect(queueSettingsProblem('emails', { prefetch: 0, globalConcurrency: 2 })).toBeUndefined();
+  });
+
+  it('keeps the prefetch of the queues that claim ahead', () => {
+    const config = resolveConfig({
+      connection: 'pglite:memory',
+      queues: { thumbs: { concurrency: 4, prefetch: 40 }, emails: { prefetch: 0 }, reports: {} },
+      defaultQueue: 'thumbs',
+    });
+    expect([...config.prefetch]).toEqual([['thumbs', 40]]);
+    expect(config.queues.get('thumbs')).toBe(4);
   });
 
   it.each([
@@ -24,6 +36,15 @@ describe('queueSettingsProblem', () => {
     [{ rateLimit: { max: 10 } }, 'queues.emails.rateLimit.per', /seconds \(at least 0.001\)/],
     [{ rateLimit: { max: 10, per: 0 } }, 'queues.emails.rateLimit.per', /seconds/],
     [{ rateLimit: { max: 10, per: '1' } }, 'queues.emails.rateLimit.per', /seconds/],
+    [{ prefetch: -1 }, 'queues.emails.prefetch', /whole number/],
+    [{ prefetch: 2.5 }, 'queues.emails.prefetch', /whole number/],
+    [{ prefetch: '10' }, 'queues.emails.prefetch', /whole number/],
+    [
+      { prefetch: 10, rateLimit: { max: 1, per: 1 } },
+      'queues.emails.prefetch',
+      /has a rateLimit: .* claims it.*Remove one of the two/,
+    ],
+    [{ prefetch: 10, globalConcurrency: 2 }, 'queues.emails.prefetch', /has a globalConcurrency/],
   ])('refuses %p, naming %s', (settings, option, expected) => {
     const problem = queueSettingsProblem('emails', settings as never);
     expect(problem?.option).toBe(option);

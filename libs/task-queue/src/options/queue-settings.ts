@@ -28,7 +28,25 @@ export function queueSettingsProblem(
   settings: QueueSettings,
 ): OptionProblem | undefined {
   const at = (field: string) => `queues.${name}.${field}`;
-  const { rateLimit, globalConcurrency } = settings;
+  const { rateLimit, globalConcurrency, prefetch } = settings;
+  if (prefetch !== undefined && !rules.wholeNumber.check(prefetch)) {
+    return {
+      option: at('prefetch'),
+      value: prefetch,
+      expected: 'a whole number of jobs (0 or more) claimed ahead of the free slots',
+    };
+  }
+  if (prefetch && (rateLimit !== undefined || globalConcurrency !== undefined)) {
+    const limit = rateLimit !== undefined ? 'rateLimit' : 'globalConcurrency';
+    return {
+      option: at('prefetch'),
+      value: prefetch,
+      expected:
+        `0 or no prefetch, as the queue has a ${limit}: the backend counts a job against ` +
+        `that limit when a worker claims it, and a job claimed ahead starts later, so the ` +
+        `limit would no longer hold. Remove one of the two`,
+    };
+  }
   if (globalConcurrency !== undefined && !rules.positiveInteger.check(globalConcurrency)) {
     return {
       option: at('globalConcurrency'),

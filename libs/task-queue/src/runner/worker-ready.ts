@@ -14,7 +14,11 @@ const NAMES_SHOWN = 5;
  */
 export function workerReadyLine(config: TaskQueueConfig, registry: TaskRegistry): string {
   const queues = config.workerQueues
-    .map((queue) => `${queue} (concurrency ${config.queues.get(queue)})`)
+    .map((queue) => {
+      const prefetch = config.prefetch.get(queue);
+      const ahead = prefetch ? `, prefetch ${prefetch}` : '';
+      return `${queue} (concurrency ${config.queues.get(queue)}${ahead})`;
+    })
     .join(', ');
   const scheduled = config.workerQueues.flatMap((queue) =>
     [...registry.tasksOn(queue).values()]

@@ -1,4 +1,5 @@
 import { ABORTED_REASON } from '../task-queue.constants.js';
+import type { StartGate } from './start-gate.js';
 import type { TaskRun } from './task-run.js';
 
 /** How long an abort request for a job this process has not started yet is remembered, in ms. */
@@ -14,6 +15,8 @@ const pendingKey = (queue: string, id: string) => `${queue}\n${id}`;
 export class ActiveRuns {
   private readonly runs = new Map<string, Map<string, TaskRun>>();
   private readonly pending = new Map<string, number>();
+  /** Per queue, where its jobs claimed ahead wait for a slot. */
+  private readonly gates = new Map<string, StartGate>();
 
   /** The runs of queue `name`, where its processor registers each run while it lasts. */
   on(name: string): Map<string, TaskRun> {
@@ -25,11 +28,28 @@ export class ActiveRuns {
     return runs;
   }
 
-  /** Cancels job `id` of `queue` if it runs here, else remembers the request for a while. */
+  /** Where the jobs of `queue` claimed ahead of its free slots wait for one. */
+  gate(queue: string, gate: StartGate): void {
+    this.gates.set(queue, gate);
+  }
+
+  /**
+   * Cancels job `id` of `queue` if it runs here, refuses it if it waits for a slot here, else
+   * remembers the request for a while.
+   */
   abort(queue: string, id: string): void {
     const run = this.runs.get(queue)?.get(id);
     if (run) run.cancel(ABORTED_REASON);
-    else this.pending.set(pendingKey(queue, id), Date.now() + PENDING_ABORT_MS);
+    else if (!this.gates.get(queue)?.abort(id)) {
+      this.pending.set(pendingKey(queue, id), Date.now() + PENDING_ABORT_MS);
+    }
+  }
+
+  /** Refuses, with `reason`, the jobs waiting for a slot and any claimed from now on. */
+  closeGates(reason: string): number {
+    let refused = 0;
+    for (const gate of this.gates.values()) refused += gate.close(reason);
+    return refused;
   }
 
   /**

@@ -39,6 +39,8 @@ export interface QueueConsumer {
 export interface ConsumerSettings {
   /** Jobs run at once by this consumer. */
   concurrency: number | undefined;
+  /** Jobs it claims ahead of its free slots, which wait for one in the processor. */
+  prefetch: number;
   /** The queue's rate limit, honoured by every consumer of the queue. */
   rateLimit: QueueRateLimit | undefined;
   /** How many times a job whose worker vanished is taken again before it fails. */

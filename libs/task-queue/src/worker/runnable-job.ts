@@ -25,6 +25,11 @@ export interface RunnableJob {
   readonly native: object;
   /** Where the job's durable steps are kept (`ctx.step`). */
   readonly steps?: JobSteps;
+  /**
+   * The run starts now, later than the backend handed the job over: it was claimed ahead and
+   * waited for a free slot (`prefetch`). The job's start time becomes now.
+   */
+  started?(): void;
   /** `ctx.progress()`. */
   updateProgress(value: number | object): Promise<void>;
   /**

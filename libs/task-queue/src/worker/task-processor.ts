@@ -14,6 +14,7 @@ import type { ActiveRuns } from './active-runs.js';
 import { runFailureOf } from './run-outcome.js';
 import type { RunContexts } from './run-contexts.js';
 import type { RunnableJob, RunProcessor } from './runnable-job.js';
+import type { StartGate } from './start-gate.js';
 import { TaskRun, type QueueRateLimiter } from './task-run.js';
 
 /** @internal Wraps each run, as the tracing does with its `process` span. */
@@ -33,6 +34,8 @@ export interface ProcessorExtras {
   clock?: () => number;
   /** Where waits for events are indexed (`ctx.waitForEvent`). */
   waiters?: EventWaiters;
+  /** Where jobs claimed ahead of the free slots wait for one (`prefetch`). */
+  gate?: StartGate;
 }
 
 /**
@@ -50,7 +53,7 @@ export function taskProcessor(
   queue: TaskQueue,
   active: ActiveRuns,
   logger: LoggerService,
-  { tracing, rateLimit, context, maxStepBytes, clock, waiters }: ProcessorExtras = {},
+  { tracing, rateLimit, context, maxStepBytes, clock, waiters, gate }: ProcessorExtras = {},
 ): RunProcessor {
   const runs = active.on(queueName);
   const runJob = (job: RunnableJob): Promise<unknown> => {
@@ -106,10 +109,32 @@ export function taskProcessor(
   const inContext = context ? context.wrap(runJob) : runJob;
   // Each run in its span (a tick skipped for overlap has none: its task is not called).
   const traced = tracing ? tracing.process(queueName, inContext) : inContext;
-  return (job: RunnableJob) => {
+  const start = (job: RunnableJob) => {
     const overlapping = job.overlapping?.();
     if (!overlapping) return traced(job);
     return overlapping.then((skip) => (skip ? null : traced(job)));
+  };
+  return gate ? gated(gate, start) : start;
+}
+
+/**
+ * Runs each job once `gate` has a slot for it; a job the gate refuses (aborted, shutdown, queue
+ * paused) ends as that says, without starting.
+ */
+function gated(gate: StartGate, start: RunProcessor): RunProcessor {
+  return async (job) => {
+    let waited: boolean;
+    try {
+      waited = await gate.enter(job.id);
+    } catch (refusal) {
+      return failed(refusal, job);
+    }
+    try {
+      if (waited) job.started?.();
+      return await start(job);
+    } finally {
+      gate.leave();
+    }
   };
 }
 

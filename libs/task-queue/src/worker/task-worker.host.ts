@@ -23,6 +23,7 @@ import {
 } from './run-control.js';
 import { RunContexts } from './run-contexts.js';
 import { taskProcessor } from './task-processor.js';
+import { StartGate } from './start-gate.js';
 import { RunLog } from './task-run.observer.js';
 
 /**
@@ -74,15 +75,25 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
       );
       this.pauses.push(pause);
       const { active, logger, tracing } = this;
+      const concurrency = this.config.queues.get(name);
+      const prefetch = this.config.prefetch.get(name) ?? 0;
+      const gate = prefetch > 0 ? new StartGate(name, concurrency ?? 1) : undefined;
+      if (gate) active.gate(name, gate);
       const processor = taskProcessor(name, tasks, queue, active, logger, {
         tracing,
-        rateLimit: (ms) => pause.pause(ms),
+        gate,
+        rateLimit: (ms) => {
+          // The jobs claimed ahead here would start while every other process holds back.
+          gate?.pauseFor(ms);
+          return pause.pause(ms);
+        },
         context: this.contexts,
         maxStepBytes: this.config.maxPayloadBytes,
         waiters: this.taskQueues.waiters,
       });
       const settings: ConsumerSettings = {
-        concurrency: this.config.queues.get(name),
+        concurrency,
+        prefetch,
         rateLimit: limits?.rateLimit,
         maxStalledCount: MAX_STALLED_COUNT,
         retryDelayMs: (task, retry) => tasks.get(task)?.retryDelayMs(retry) ?? 0,
@@ -138,6 +149,9 @@ export class TaskWorkerHost implements OnApplicationBootstrap, BeforeApplication
     }
     let forced = false;
     let force: NodeJS.Timeout | undefined;
+    // Jobs claimed ahead have not started: back to their queue at once, for other workers. In
+    // the same turn as the workers' close, which stops them claiming the jobs again.
+    this.active.closeGates(SHUTDOWN_REASON);
     const closed = Promise.all(
       workers.map((worker) =>
         worker.close(!graceful).catch((error: Error) => {

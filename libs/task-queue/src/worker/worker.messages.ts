@@ -10,6 +10,9 @@ export const workerMessages = {
     `the queue for, e.g. ctx.rateLimit(30) or the upstream's Retry-After.`,
   rateLimited: (label: string, seconds: number) =>
     `${label} paused its queue for ${seconds} s with ctx.rateLimit(); it runs again after that.`,
+  heldWhilePaused: (queue: string, seconds: number) =>
+    `Queue '${queue}': a job this worker claimed ahead (prefetch) did not start while ` +
+    `ctx.rateLimit() has the queue paused; it goes back to the queue, to run in ${seconds} s.`,
   pauseNotReleased: (queue: string, reason: string, retrySeconds: number) =>
     `Queue '${queue}': the limit a ctx.rateLimit() pause set could not be lifted (${reason}); ` +
     `trying again in ${retrySeconds} s. Until then its workers count every job they start.`,
