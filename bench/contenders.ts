@@ -240,32 +240,55 @@ export class TaskQueueApp {
 export const taskQueue: Contender = {
   id: 'module',
   label: 'TaskQueueModule',
-  async open(at, concurrency) {
-    const app = await NestFactory.createApplicationContext(TaskQueueApp.with(at, concurrency), {
-      logger: false,
-    });
-    await app.init();
-    // On PostgreSQL, the schema migrated (as raw BullMQ's `waitUntilReady` does) before the
-    // lane's feeder, whose pool shares PGlite's one session, sends anything.
-    if (at.kind !== 'redis' && !(await app.get(QueueBackend).whenReady(30_000))) {
-      await app.close();
-      throw new Error(`TaskQueueModule: ${at.kind} not ready in ${at.prefix}`);
-    }
-    const queue = app.get(TaskQueues).get(at.queue);
-    // Its deadlocks it retries itself; a job it still fails stays in the failed state.
-    const store = app.get(QueueBackend).queue(at.queue);
-    return {
-      add: (i) => queue.enqueue(JOB_NAME, { i }),
-      addBulk: (from, count) =>
-        queue.enqueueMany(range(from, count).map((i) => ({ name: JOB_NAME, payload: { i } }))),
-      failures:
-        concurrency === undefined
-          ? undefined
-          : async () => ({ failed: (await store.getJobCounts('failed')).failed }),
-      close: () => app.close(),
-    };
-  },
+  open: (at, concurrency) => openModule(at, concurrency),
 };
+
+/** Jobs the module's `prefetch` lane claims ahead of its free slots (pg-boss's batchSize there). */
+export const PREFETCH = 100;
+
+/** This module with its workers claiming `prefetch` jobs ahead of their free slots. */
+export const taskQueueClaimingAhead = (prefetch: number) => ({
+  id: 'module-prefetch',
+  label: `TaskQueueModule prefetch ${prefetch}`,
+  open: (at: Place, concurrency?: number) => openModule(at, concurrency, prefetch),
+});
+
+/** The module's `prefetch` lane of the pre-filled figure. */
+export const taskQueuePrefetch = taskQueueClaimingAhead(PREFETCH);
+
+async function openModule(
+  at: Place,
+  concurrency: number | undefined,
+  prefetch?: number,
+): Promise<Session> {
+  const options = prefetch
+    ? { queues: { [at.queue]: { concurrency: concurrency ?? 1, prefetch } } }
+    : {};
+  const app = await NestFactory.createApplicationContext(
+    TaskQueueApp.with(at, concurrency, options),
+    { logger: false },
+  );
+  await app.init();
+  // On PostgreSQL, the schema migrated (as raw BullMQ's `waitUntilReady` does) before the
+  // lane's feeder, whose pool shares PGlite's one session, sends anything.
+  if (at.kind !== 'redis' && !(await app.get(QueueBackend).whenReady(30_000))) {
+    await app.close();
+    throw new Error(`TaskQueueModule: ${at.kind} not ready in ${at.prefix}`);
+  }
+  const queue = app.get(TaskQueues).get(at.queue);
+  // Its deadlocks it retries itself; a job it still fails stays in the failed state.
+  const store = app.get(QueueBackend).queue(at.queue);
+  return {
+    add: (i) => queue.enqueue(JOB_NAME, { i }),
+    addBulk: (from, count) =>
+      queue.enqueueMany(range(from, count).map((i) => ({ name: JOB_NAME, payload: { i } }))),
+    failures:
+      concurrency === undefined
+        ? undefined
+        : async () => ({ failed: (await store.getJobCounts('failed')).failed }),
+    close: () => app.close(),
+  };
+}
 
 /** The libraries compared on this run's backend (@nestjs/bullmq on Redis only). */
 export const contenders = (): readonly Contender[] =>

@@ -1,6 +1,7 @@
 /**
  * `node dist-bench/bench/drain-probe.js [--backend redis|postgres|pglite] [--jobs=10000]
- * [--concurrency=1,10,50] [--rounds=3] [--retention=keep|remove] [--only=raw,module]`:
+ * [--concurrency=1,10,50] [--rounds=3] [--retention=keep|remove] [--only=raw,module]
+ * [--prefetch=N]`:
  * processing a pre-filled queue. `jobs` no-op jobs are added first, then the worker starts;
  * jobs/s from the first job's start to the last one's, and this process's CPU time per job
  * meanwhile, for raw BullMQ and this module in interleaved rounds (the order rotated each
@@ -27,7 +28,15 @@ import {
   type BackendKind,
   type Place,
 } from './backends.js';
-import { JOB_NAME, JOB_OPTIONS, pending, raw, taskQueue, type Contender } from './contenders.js';
+import {
+  JOB_NAME,
+  JOB_OPTIONS,
+  pending,
+  raw,
+  taskQueue,
+  taskQueueClaimingAhead,
+  type Contender,
+} from './contenders.js';
 import { probe } from './probe.js';
 import { median } from './stats.js';
 
@@ -54,7 +63,16 @@ if (RETENTION !== 'keep' && RETENTION !== 'remove') {
   console.error(`--retention must be keep or remove, not '${RETENTION}'`);
   process.exit(2);
 }
-const ALL: readonly Contender[] = [raw, taskQueue];
+const PREFETCH = Number(option('prefetch') ?? 0);
+if (!Number.isInteger(PREFETCH) || PREFETCH < 0) {
+  console.error(`--prefetch takes a whole number, not '${option('prefetch')}'`);
+  process.exit(2);
+}
+/** The module's lane, with `--prefetch=N` claiming N jobs ahead (its id stays `module`). */
+const ALL: readonly Contender[] = [
+  raw,
+  PREFETCH > 0 ? { ...taskQueueClaimingAhead(PREFETCH), id: 'module' } : taskQueue,
+];
 const ONLY = option('only')?.split(',');
 const CONTENDERS = ALL.filter(({ id }) => !ONLY || ONLY.includes(id));
 const OPTIONS: JobsOptions =

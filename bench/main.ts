@@ -32,6 +32,7 @@ import {
   raw,
   SCOPED_JOB_NAME,
   taskQueue,
+  taskQueuePrefetch,
   type Contender,
   type Session,
 } from './contenders.js';
@@ -217,6 +218,7 @@ const PREFILLED: PrefilledSettings = {
   concurrencies: BACKEND === 'postgres' ? [1, 10, 50] : [1],
   libraries: [
     taskQueue,
+    taskQueuePrefetch,
     { ...raw, label: `BullMQ ${packageVersion('bullmq')}` },
     ...(BACKEND === 'postgres' ? peers() : []),
   ] satisfies Library[],

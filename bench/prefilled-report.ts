@@ -18,7 +18,20 @@ export interface PrefilledResult {
    * enqueue→start p50 as a difference in ms.
    */
   moduleVsRaw: Record<string, Spread>;
+  /**
+   * Jobs/s of this module's lanes over its peers' (bench/peers.ts), per round, where both ran:
+   * keyed `<lane> / <peer> <figure>`.
+   */
+  versusPeers: Record<string, Spread>;
 }
+
+/** The comparisons issue targets are stated in: each module lane against each peer lane. */
+const PAIRS: readonly [string, string][] = [
+  ['module', 'graphile-defaults'],
+  ['module-prefetch', 'graphile-defaults'],
+  ['module-prefetch', 'pgboss-batch-notify'],
+  ['module-prefetch', 'graphile-local-queue'],
+];
 
 const isLatency = (figure: string) => figure.startsWith('latency');
 
@@ -49,6 +62,18 @@ export function summarisePrefilled(
           return [figure, spread(per)];
         }),
   );
+  const ran = new Set(libraries.map(({ id }) => id));
+  const versusPeers = Object.fromEntries(
+    rounds.length === 0
+      ? []
+      : PAIRS.filter(([lane, peer]) => ran.has(lane) && ran.has(peer)).flatMap(([lane, peer]) =>
+          concurrencies.map((c) => {
+            const figure = processFigure(c);
+            const per = rounds.map((round) => round[lane][figure] / round[peer][figure]);
+            return [`${lane} / ${peer} ${figure}`, spread(per)];
+          }),
+        ),
+  );
   return {
     jobs,
     capMs,
@@ -57,6 +82,7 @@ export function summarisePrefilled(
     rounds,
     median,
     moduleVsRaw,
+    versusPeers,
   };
 }
 
@@ -115,6 +141,11 @@ export function printPrefilled(result: PrefilledResult): void {
   for (const [figure, s] of Object.entries(result.moduleVsRaw)) {
     console.log(`  ${figure}: ${isLatency(figure) ? signed(s.median) : ratio(s)}`);
   }
+  if (Object.keys(result.versusPeers).length === 0) return;
+  console.log(
+    'TaskQueueModule against the PostgreSQL queues, jobs/s per round (median [min–max]):',
+  );
+  for (const [pair, s] of Object.entries(result.versusPeers)) console.log(`  ${pair}: ${ratio(s)}`);
 }
 
 /** Per processing figure and library, the jobs its worker left failed in each round. */
