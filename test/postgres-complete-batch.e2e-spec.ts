@@ -3,6 +3,7 @@
 // move_to_completed then move_to_active per job, the other by the module's function, must leave
 // the same rows and the same events, field by field. Its function for a completion alone is
 // pinned against BullMQ's move_to_completed_fetch the same way.
+import { Queue, Worker } from 'bullmq';
 import type { Pool } from 'pg';
 import { installCompletion } from '../libs/task-queue/src/backends/postgres/postgres.complete-install.js';
 import {
@@ -518,6 +519,41 @@ describe("the module's set-based completion on PostgreSQL, against BullMQ's", ()
       await expect(stolen).rejects.toMatchObject({ code: 'BM001', detail: '-6' });
       const { jobs } = await stateOf(pool, 'one-stolen');
       expect(jobs.map((job) => job.state)).toEqual(['active', 'active', 'active', 'waiting']);
+    }, 30_000);
+  });
+
+  describe("a worker's completions alone", () => {
+    const named = useMigratedPostgres('complete_named');
+
+    it('go as a statement the server prepares once per connection, not parses at each call', async () => {
+      const { pool, factory, closeFirst } = named;
+      const queue = closeFirst(new Queue('named', { connection: pool }, factory));
+      await queue.addBulk(Array.from({ length: 5 }, (_, i) => ({ name: 'n', data: { i } })));
+      let done = 0;
+      const worker = new Worker('named', async () => null, { connection: pool }, factory);
+      await new Promise<void>((resolve) => worker.on('completed', () => ++done === 5 && resolve()));
+      await worker.close();
+      // Every connection of the pool, idle now: which statements each has prepared.
+      const clients = await Promise.all(
+        Array.from({ length: pool.totalCount }, () => pool.connect()),
+      );
+      try {
+        const prepared = await Promise.all(
+          clients.map(async (client) => {
+            const { rows } = await client.query<{ name: string }>(
+              'SELECT name FROM pg_prepared_statements',
+            );
+            return rows.map(({ name }) => name);
+          }),
+        );
+        expect(prepared.flat()).toContain(COMPLETE_ONE_FUNCTION_NAME);
+      } finally {
+        for (const client of clients) client.release();
+      }
+      const { rows } = await pool.query(
+        `SELECT count(*)::int AS n FROM job WHERE state = 'completed'`,
+      );
+      expect(rows).toEqual([{ n: 5 }]);
     }, 30_000);
   });
 

@@ -55,6 +55,7 @@ const factory = postgresBackendFactory({
   listen: { session, clients: new PostgresClients(session, pool) },
   listenClient: () => Promise.reject(new Error('a LISTEN connection of its own was asked for')),
   keepAlive: true,
+  namedStatements: true,
   schema: { whenReady: () => Promise.resolve(schema) },
 });
 const connection = { connection: pool };

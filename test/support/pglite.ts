@@ -57,6 +57,7 @@ export function useMigratedPGlite(schema: string): {
       pool: pool(),
       listenClient: () => pool().connect(),
       keepAlive: false,
+      namedStatements: false,
       schema: { whenReady: async () => schema },
     });
   return { pool, factory };

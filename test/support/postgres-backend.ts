@@ -28,6 +28,7 @@ export function useMigratedPostgres(label: string) {
       return Object.assign(client, { release: () => void client.end() });
     },
     keepAlive: false,
+    namedStatements: true,
     schema: { whenReady: async () => schema },
   });
   const toClose: Array<{ close(): Promise<unknown> }> = [];

@@ -31,6 +31,8 @@ export interface SharedPostgres {
   listenClient(): Promise<PgPoolClient>;
   /** Whether LISTEN connections detect a silent drop (TCP keepalive). */
   keepAlive: boolean;
+  /** Whether the pool prepares named statements (node-postgres; PGlite's runs text only). */
+  namedStatements: boolean;
   /** The schema, ready for BullMQ once migrations (if any) have run. */
   schema: Pick<PostgresSchema, 'whenReady'>;
 }
@@ -47,6 +49,11 @@ export interface SharedPostgres {
 class NamespacedConnection extends SharedListenConnection {
   constructor(private readonly shared: SharedPostgres) {
     super(poolView(shared), shared.listen);
+  }
+
+  /** Whether the pool prepares named statements. */
+  get namedStatements(): boolean {
+    return this.shared.namedStatements;
   }
 
   override async waitUntilReady(): Promise<void> {
@@ -112,7 +119,7 @@ class NamespacedQueueBackend extends PostgresQueueBackend {
   ) {
     super(namespaced, queueName, opts, true, listenName);
     retryDeadlocks(this);
-    batchCompletions(this);
+    batchCompletions(this, { prepared: namespaced.namedStatements });
     extendLocksInOrder(this);
     guardPromote(this);
     routeAddsThroughTransactions(this);

@@ -73,6 +73,7 @@ export class PostgresBackend extends QueueBackend {
       listen,
       listenClient: () => setup.listenClient(),
       keepAlive: setup.keepAlive,
+      namedStatements: setup.kind === 'postgres',
       schema: this.schema,
     };
     this.factory = postgresBackendFactory(this.shared);

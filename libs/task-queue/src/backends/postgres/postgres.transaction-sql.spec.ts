@@ -45,6 +45,7 @@ describe("BullMQ's PostgreSQL adds", () => {
       pool: recording,
       listenClient: () => pool.connect(),
       keepAlive: false,
+      namedStatements: false,
       schema: { whenReady: async () => schema },
     });
     const factory: typeof module = (name, opts, factoryOpts) => {
