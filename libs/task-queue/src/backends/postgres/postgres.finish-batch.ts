@@ -63,11 +63,11 @@ const ONE_SQL = `SELECT * FROM ${COMPLETE_ONE_FUNCTION_NAME}(
   $1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13)`;
 
 /**
- * The statements sent as named ones on a server: node-postgres prepares a named statement once
- * per connection, so the server no longer parses and plans it at every call. Only the lone
- * completion is: the batch's statement measured no faster so (docs/postgres.md).
+ * The name {@link ONE_SQL} is sent under on a server: node-postgres prepares a named statement
+ * once per connection, so the server no longer parses and plans it at every call. The batch's
+ * statement is sent unnamed: it measured no faster named (docs/postgres.md).
  */
-const PREPARED_AS = new Map([[ONE_SQL, 'tq_complete_fetch_one']]);
+const ONE_STATEMENT = COMPLETE_ONE_FUNCTION_NAME;
 
 /** Whether batches go through the module's set-based function, where the schema has it. */
 const SET_BASED = true;
@@ -87,7 +87,8 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-type Query = (text: string, params: readonly unknown[]) => Promise<CommandRows>;
+/** Runs `text`; `name`: as a named statement, where the pool prepares them. */
+type Query = (text: string, params: readonly unknown[], name?: string) => Promise<CommandRows>;
 
 /** A query config of node-postgres: a named statement (`name`) is prepared once per connection. */
 interface NamedQuery {
@@ -120,13 +121,13 @@ export function batchCompletions(
   backend: PostgresQueueBackend,
   { prepared }: { prepared: boolean },
 ): void {
+  // BullMQ's backend hands a query's arguments to the pool as they are (a BullMQ internal, as
+  // routing its commands is): a node-postgres query config gets through.
   const inner = backend as unknown as {
     query(text: string | NamedQuery, params?: unknown): Promise<CommandRows>;
   };
-  const query: Query = (text, params) => {
-    const name = prepared ? PREPARED_AS.get(text) : undefined;
-    return name ? inner.query({ name, text, values: params }) : inner.query(text, params);
-  };
+  const query: Query = (text, params, name) =>
+    name && prepared ? inner.query({ name, text, values: params }) : inner.query(text, params);
   const waiting: Pending[] = [];
   let sending = 0;
   let batching = true;
@@ -203,7 +204,7 @@ async function sendOne(
 ): Promise<string | undefined> {
   let answer: CommandRows;
   try {
-    answer = await query(ONE_SQL, pending.params);
+    answer = await query(ONE_SQL, pending.params, ONE_STATEMENT);
   } catch (error) {
     if (error instanceof ConnectionClosedError) {
       pending.reject(error);
