@@ -133,6 +133,26 @@ describe('map and enqueueFlow under the testing module', () => {
     expect((await queues.get('default').getJob(root.id))?.status).toBe('aborted');
   });
 
+  it("takes the application's queue settings as they are, and runs the jobs in drain()", async () => {
+    moduleRef = await Test.createTestingModule({
+      imports: [
+        TaskQueueTestingModule.forRoot({
+          queues: {
+            default: { concurrency: 4, prefetch: 40 },
+            customers: { concurrency: 2, rateLimit: { max: 1, per: 60 } },
+          },
+        }),
+        ReportModule,
+      ],
+    }).compile();
+    await moduleRef.init();
+    const queue = moduleRef.get(TaskQueues).get('default');
+    await queue.enqueue('double', { n: 1 });
+    await queue.enqueue('double', { n: 2 });
+    const done = await moduleRef.get(TaskQueueTester).drain();
+    expect(done.map((job) => job.result)).toEqual([2, 4]);
+  });
+
   it('createTaskContext gives the childResults it was told', async () => {
     const children = [{ customer: 'acme', total: 4 }];
     const ctx = createTaskContext({ childResults: children });

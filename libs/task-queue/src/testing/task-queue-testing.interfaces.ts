@@ -1,6 +1,7 @@
 import type { EnqueueOptions } from '../interfaces/task-job.interface.js';
 import type { TaskQueueClsOptions } from '../interfaces/task-queue-cls-options.interface.js';
 import type { TaskContext } from '../interfaces/task-context.interface.js';
+import type { QueueSettings } from '../interfaces/task-queue-options.interface.js';
 
 /**
  * When jobs run under the testing module: `'manual'` only in `drain()` and `runSchedule()`;
@@ -10,16 +11,12 @@ export type TaskQueueTestingMode = 'manual' | 'inline';
 
 /** Options of `TaskQueueTestingModule.forRoot` and `overrideTaskQueueModule`. */
 export interface TaskQueueTestingOptions {
-  /** Queue names, as `TaskQueueModule` takes them; default: the application's, else `['default']`. */
-  queues?:
-    | string[]
-    | Record<
-        string,
-        {
-          /** Accepted so that the application's settings fit; unused: `drain()` runs jobs one after another. */
-          concurrency?: number;
-        }
-      >;
+  /**
+   * Queue names, as `TaskQueueModule` takes them; default: the application's, else
+   * `['default']`. Their settings are accepted so that the application's fit, and unused:
+   * `drain()` runs jobs one after another, with no limits and nothing claimed ahead.
+   */
+  queues?: string[] | Record<string, QueueSettings>;
   /** Queue of the tasks that name none; default: the application's, else `'default'`. */
   defaultQueue?: string;
   /** When jobs run. Default `'manual'`. */
