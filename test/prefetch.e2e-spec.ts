@@ -1,9 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { Injectable, Module } from '@nestjs/common';
+import { Injectable, Module, type LoggerService } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
 import {
   Task,
   TaskQueues,
+  type EnqueuedJob,
   type TaskContext,
   type TaskQueue,
   type TaskQueueModuleOptions,
@@ -101,20 +102,40 @@ const whenAll = (queue: TaskQueue, jobs: { id: string }[], status: string) => {
 const whenStarted = (tasks: AheadTasks, label: string) =>
   eventually(() => (tasks.labels().includes(label) ? true : undefined));
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The job log's lines (`Job finished: …`), kept to be read. */
+const logged: string[] = [];
+const KEEP_LINES: LoggerService = {
+  log: (message: unknown) => void logged.push(String(message)),
+  warn() {},
+  error: (message: unknown) => void logged.push(String(message)),
+};
+
+/** The `duration_ms` the job log gave job `id` of `queue`. */
+const loggedDuration = (queue: string, id: string) => {
+  const line = logged.find((text) => text.includes(`queue=${queue} job=${id} `));
+  return Number(/duration_ms=(\d+)/.exec(line ?? '')?.[1]);
+};
+
 describe(`claiming ahead (prefetch) on ${BACKEND}`, () => {
   const backend = testBackend('prefetch');
-  const start = (queues: string[], options: Partial<TaskQueueModuleOptions> = {}) =>
+  const start = (
+    queues: string[],
+    options: Partial<TaskQueueModuleOptions> = {},
+    logger: LoggerService = QUIET,
+  ) =>
     startTaskApp({
       backend,
       imports: [AheadModule],
-      logger: QUIET,
+      logger,
       options: { queues: QUEUES, defaultQueue: 'ahead', worker: { queues }, ...options },
     });
   let app: TestingModule;
   const queue = (name: string) => app.get(TaskQueues).get(name);
 
   beforeAll(async () => {
-    app = await start(['ahead', 'paced']);
+    app = await start(['ahead', 'paced'], {}, KEEP_LINES);
   }, 60_000);
 
   it('claims jobs ahead of its free slots, and still runs them one at a time', async () => {
@@ -122,7 +143,7 @@ describe(`claiming ahead (prefetch) on ${BACKEND}`, () => {
     const ahead = queue('ahead');
     const first = await ahead.enqueue('ahead', { label: 'a', hold: true });
     await whenStarted(tasks, 'a');
-    const rest = [];
+    const rest: EnqueuedJob[] = [];
     for (const label of ['b', 'c', 'd', 'e']) rest.push(await ahead.enqueue('ahead', { label }));
     // One slot and two jobs claimed ahead: b and c are the worker's, d and e still queued.
     await whenAll(ahead, rest.slice(0, 2), 'active');
@@ -130,6 +151,8 @@ describe(`claiming ahead (prefetch) on ${BACKEND}`, () => {
     expect(await statusOf(ahead, rest[3].id)).toBe('queued');
     expect(tasks.labels()).toEqual(['a']);
 
+    // b waits claimed while a runs on: its run's duration counts from its start, not its claim.
+    await sleep(400);
     tasks.release('a');
     await whenAll(ahead, [first, ...rest], 'complete');
     // Claimed ahead in the order of the queue; on PostgreSQL a completion's claim and a free
@@ -139,6 +162,9 @@ describe(`claiming ahead (prefetch) on ${BACKEND}`, () => {
     expect(tasks.most).toBe(1);
     const info = await ahead.getJob(rest[0].id);
     expect(info).toMatchObject({ status: 'complete', result: 'b', attempts: 1 });
+    await eventually(() => (Number.isNaN(loggedDuration('ahead', rest[0].id)) ? undefined : true));
+    expect(loggedDuration('ahead', first.id)).toBeGreaterThanOrEqual(400);
+    expect(loggedDuration('ahead', rest[0].id)).toBeLessThan(300);
   }, 30_000);
 
   it('ends a job aborted while it waits, claimed, without starting it', async () => {
