@@ -46,10 +46,8 @@ export class ActiveRuns {
   }
 
   /** Refuses, with `reason`, the jobs waiting for a slot and any claimed from now on. */
-  closeGates(reason: string): number {
-    let refused = 0;
-    for (const gate of this.gates.values()) refused += gate.close(reason);
-    return refused;
+  closeGates(reason: string): void {
+    for (const gate of this.gates.values()) gate.close(reason);
   }
 
   /**
